@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts.models import AuthToken, User, Vehicle
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["-date_joined"]
+    list_display = ["phone", "name", "roles", "is_active", "is_staff", "date_joined"]
+    search_fields = ["phone", "name"]
+    list_filter = ["is_active", "is_staff"]
+    fieldsets = [
+        (None, {"fields": ["phone", "password", "name", "roles"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "name", "password1", "password2"]})]
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    readonly_fields = ["digest", "prefix", "user", "created_at", "last_used_at"]
+    search_fields = ["user__phone", "prefix"]
+
+
+@admin.register(Vehicle)
+class VehicleAdmin(admin.ModelAdmin):
+    list_display = ["plate", "make", "model", "year", "owner", "is_new_energy"]
+    search_fields = ["plate", "owner__phone", "vin"]

@@ -1,0 +1,51 @@
+from ninja import Query, Router
+
+from accounts import selectors, services
+from accounts.auth import token_auth
+from accounts.schemas import MeOut, RegisterIn, TokenIn, TokenOut, UserOut, VehicleIn, VehicleListOut, VehicleOut
+from chefu.http import client_ip
+from chefu.pagination import PageParams, paginate
+from stores.selectors import membership_list_for_user
+
+auth_router = Router(tags=["accounts"])
+me_router = Router(tags=["accounts"], auth=token_auth)
+
+
+@auth_router.post("/register", response={201: UserOut})
+def register(request, payload: RegisterIn):
+    user = services.user_register(phone=payload.phone, password=payload.password, name=payload.name)
+    return 201, user
+
+
+@auth_router.post("/token", response=TokenOut)
+def token(request, payload: TokenIn):
+    issued = services.token_issue(
+        phone=payload.phone,
+        password=payload.password,
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    return {"token": issued.token, "expires_at": issued.record.expires_at.isoformat(), "user": issued.record.user}
+
+
+@auth_router.post("/logout", auth=token_auth, response={204: None})
+def logout(request):
+    services.token_revoke(token=request.api_token)
+    return 204, None
+
+
+@me_router.get("", response=MeOut)
+def me(request):
+    user = request.auth
+    stores = [{"id": m.store_id, "name": m.store.name, "role": m.role} for m in membership_list_for_user(user=user)]
+    return {"id": user.id, "phone": user.phone, "name": user.name, "roles": user.roles, "stores": stores}
+
+
+@me_router.post("/vehicles", response={201: VehicleOut})
+def vehicle_add(request, payload: VehicleIn):
+    return 201, services.vehicle_create(owner=request.auth, **payload.dict())
+
+
+@me_router.get("/vehicles", response=VehicleListOut)
+def vehicle_list(request, page: Query[PageParams]):
+    return paginate(selectors.vehicle_list(owner=request.auth), page)

@@ -1,0 +1,123 @@
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validators import MOBILE_RE, PLATE_RE, TYRE_SIZE_RE, VIN_RE
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Car owner")
+    STORE_STAFF = "store_staff", _("Store staff")
+    QA = "qa", _("QA staff")
+    DEALER = "dealer", _("Used-car dealer")
+    ADMIN = "admin", _("Platform admin")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, phone, password=None, **extra):
+        # Used by Django's own tooling (createsuperuser); the platform goes through accounts.services.
+        user = self.model(phone=phone, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone, password=None, **extra):
+        extra.setdefault("roles", [Role.OWNER, Role.ADMIN])
+        return self.create_user(phone, password, is_staff=True, is_superuser=True, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. The mainland mobile number (11 digits, no prefix) is the login."""
+
+    phone = models.CharField(_("phone"), max_length=11, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    roles = ArrayField(models.CharField(max_length=20, choices=Role.choices), default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text=_("May sign in to the back office."))
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(condition=Q(phone__regex=MOBILE_RE), name="user_phone_mainland_mobile"),
+            models.CheckConstraint(condition=Q(roles__contained_by=Role.values), name="user_roles_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.phone})"
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name
+
+
+class AuthToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored; the token itself is shown once, at issue."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text=_("First characters of the token, to recognise it."))
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="token_expires_after_created"),
+        ]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
+    def is_live(self, at: dt.datetime | None = None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and self.expires_at > at
+
+
+class Vehicle(models.Model):
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="vehicles")
+    plate = models.CharField(_("plate"), max_length=10)
+    make = models.CharField(_("make"), max_length=40)
+    model = models.CharField(_("model"), max_length=60)
+    year = models.PositiveSmallIntegerField(_("year"))
+    mileage_km = models.PositiveIntegerField(_("mileage (km)"), default=0)
+    vin = models.CharField(_("VIN"), max_length=17, blank=True)
+    tyre_size = models.CharField(_("tyre size"), max_length=12, blank=True)
+    is_new_energy = models.BooleanField(_("new-energy vehicle"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "plate"], name="vehicle_plate_unique_per_owner"),
+            models.CheckConstraint(condition=Q(plate__regex=PLATE_RE), name="vehicle_plate_mainland"),
+            models.CheckConstraint(condition=Q(vin="") | Q(vin__regex=VIN_RE), name="vehicle_vin_format"),
+            models.CheckConstraint(
+                condition=Q(tyre_size="") | Q(tyre_size__regex=TYRE_SIZE_RE), name="vehicle_tyre_size_format"
+            ),
+            models.CheckConstraint(condition=Q(year__gte=1950) & Q(year__lte=2100), name="vehicle_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plate} {self.make} {self.model}"

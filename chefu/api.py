@@ -1,0 +1,101 @@
+"""The one NinjaAPI at /api/v1: routers per app, and the handlers that render the error envelope."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
+
+from accounts.api import auth_router, me_router
+from catalog.api import router as catalog_router
+from chefu.errors import ApplicationError, ValidationFailed, application_error_response, error_response
+from chefu.health import router as health_router
+from stores.api import geo_router, partner_router, qa_router, stores_router
+
+
+class ChefuRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="Chefu API",
+    version="1",
+    description="车服 Chefu: partner car-service shops, transparent prices, bookings. See API.md.",
+    urls_namespace="api",
+    renderer=ChefuRenderer(),
+)
+logger = logging.getLogger("chefu.api")
+
+_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def _field_name(loc: list | tuple) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _SOURCES:
+        source = parts.pop(0)
+        # Body fields are nested under the handler's parameter name (``payload``): drop it.
+        if source in {"body", "form"} and len(parts) > 1:
+            parts.pop(0)
+    return ".".join(parts) or "__all__"
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        message = str(err.get("msg", "Invalid value."))
+        message = message.removeprefix("Value error, ")
+        fields.setdefault(_field_name(err.get("loc", ())), []).append(message)
+    return application_error_response(ValidationFailed(fields))
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request, exc: ApplicationError):
+    return application_error_response(exc)
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation_error(request, exc: DjangoValidationError):
+    return application_error_response(ValidationFailed.from_django(exc))
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request, exc):
+    response = error_response(401, "not_authenticated", "Authentication credentials were not provided or are not valid.")
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def _permission_denied(request, exc):
+    return error_response(403, "permission_denied", "You are not allowed to do this.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error_response(404, "not_found", "Not found.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return error_response(exc.status_code, None, str(exc))
+
+
+@api.exception_handler(Exception)
+def _unhandled(request, exc):
+    logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "Internal server error.")
+
+
+api.add_router("", health_router)
+api.add_router("/auth", auth_router)
+api.add_router("/me", me_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/stores", stores_router)
+api.add_router("/geo", geo_router)
+api.add_router("/partner", partner_router)
+api.add_router("/qa", qa_router)

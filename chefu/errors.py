@@ -1,0 +1,169 @@
+"""One error type for the whole platform and the envelope every 4xx/5xx answer carries.
+
+``{"error": {"code": "snake_case", "message": "human text", "details": {...}}}`` (API.md).
+Apps subclass :class:`ApplicationError` with a stable ``code`` and an HTTP ``status``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+
+class ApplicationError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+    default_message: str = _("The request could not be processed.")
+
+    def __init__(self, message: str | None = None, *, details: Mapping[str, Any] | None = None):
+        self.message = str(message if message is not None else self.default_message)
+        self.details = dict(details or {})
+        super().__init__(self.message)
+
+
+class ValidationFailed(ApplicationError):
+    """Input that is well-formed but breaks a rule: 422 with ``details.fields``."""
+
+    status = 422
+    code = "validation_error"
+    default_message = _("Some fields are not valid.")
+
+    def __init__(self, fields: Mapping[str, str | Sequence[str]], message: str | None = None):
+        normalized = {name: [msgs] if isinstance(msgs, str) else [str(m) for m in msgs] for name, msgs in fields.items()}
+        super().__init__(message, details={"fields": normalized})
+
+    @classmethod
+    def from_django(cls, error: DjangoValidationError) -> ValidationFailed:
+        if hasattr(error, "error_dict"):
+            fields = {("__all__" if k == "__all__" else k): [str(m) for m in v] for k, v in error.message_dict.items()}
+        else:
+            fields = {"__all__": [str(m) for m in error.messages]}
+        return cls(fields)
+
+
+class NotAuthenticated(ApplicationError):
+    status = 401
+    code = "not_authenticated"
+    default_message = _("Authentication credentials were not provided or are not valid.")
+
+
+class PermissionDenied(ApplicationError):
+    status = 403
+    code = "permission_denied"
+    default_message = _("You are not allowed to do this.")
+
+
+class NotFound(ApplicationError):
+    status = 404
+    code = "not_found"
+    default_message = _("Not found.")
+
+
+class Conflict(ApplicationError):
+    status = 409
+    code = "conflict"
+    default_message = _("The request conflicts with the current state.")
+
+
+class Throttled(ApplicationError):
+    status = 429
+    code = "throttled"
+    default_message = _("Too many attempts. Try again later.")
+
+    def __init__(self, retry_after_s: int, message: str | None = None):
+        self.retry_after_s = retry_after_s
+        super().__init__(message, details={"retry_after_s": retry_after_s})
+
+
+class ServiceUnavailable(ApplicationError):
+    status = 503
+    code = "service_unavailable"
+    default_message = _("A service this request needs is unavailable. Try again later.")
+
+
+_CODES_BY_STATUS = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "throttled",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def envelope(status: int, code: str | None = None, message: str | None = None, details: Mapping | None = None) -> dict:
+    code = code or _CODES_BY_STATUS.get(status, "internal_error" if status >= 500 else "bad_request")
+    if message is None:
+        try:
+            message = HTTPStatus(status).phrase
+        except ValueError:
+            message = "Error"
+    return {"error": {"code": code, "message": str(message), "details": dict(details or {})}}
+
+
+def error_response(status: int, code: str | None = None, message: str | None = None, details=None) -> JsonResponse:
+    return JsonResponse(envelope(status, code, message, details), status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def application_error_response(exc: ApplicationError) -> JsonResponse:
+    response = error_response(exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after_s)
+    return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _is_envelope(response: HttpResponse) -> bool:
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return False
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(body, dict) and isinstance(body.get("error"), dict) and "code" in body["error"]
+
+
+class ApiErrorEnvelopeMiddleware:
+    """Wraps every error answer under /api/ that did not come from our handlers (unknown paths,
+    405 from the router, Django's own 400/500) in the envelope, so clients see one shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not _is_api(request) or response.status_code < 400 or getattr(response, "streaming", False):
+            return response
+        if _is_envelope(response):
+            return response
+        wrapped = error_response(response.status_code)
+        if response.status_code == 405 and response.has_header("Allow"):
+            wrapped["Allow"] = response["Allow"]
+        return wrapped
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not _is_api(request):
+            return None
+        if isinstance(exception, ApplicationError):
+            return application_error_response(exception)
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "Internal server error.")

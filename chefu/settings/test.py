@@ -1,0 +1,24 @@
+"""Test settings: real PostGIS and Redis, kept apart from the demo's data and queues."""
+
+from chefu.settings.base import *  # noqa: F403
+from chefu.settings.base import CACHES, GEOCODER, REDIS_URL
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
+def _redis_db(url: str, db: int) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{db}" if base.startswith("redis") and "//" in url else url
+
+
+# Separate Redis databases so a running `make run` never sees test traffic, and vice versa.
+CACHES = {"default": {**CACHES["default"], "LOCATION": _redis_db(REDIS_URL, 14), "KEY_PREFIX": "chefu-test"}}
+CELERY_BROKER_URL = _redis_db(REDIS_URL, 15)
+
+GEOCODER = {**GEOCODER, "provider": "nominatim", "min_interval_s": 0.0, "timeout_s": 2.0}

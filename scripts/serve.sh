@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Run Chefu locally: Celery worker + Celery beat in the background, gunicorn in
+# front. Ctrl-C (or TERM) stops all three; if any one of them dies, the others
+# are stopped too and the script exits non-zero. Run scripts/setup.sh first.
+#
+#   PORT=8000 scripts/serve.sh
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PORT=${PORT:-8000}
+BIN=.venv/bin
+# The same settings manage.py (and so setup.sh's migrate) uses unless overridden.
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-chefu.settings.dev}
+
+for exe in celery gunicorn; do
+    [ -x "$BIN/$exe" ] || { echo "ERROR: $BIN/$exe not found; run scripts/setup.sh first" >&2; exit 1; }
+done
+
+pids=()
+declare -A names=()
+
+# Each service runs in its own session/process group (setsid), so stopping it
+# also reaches its children (Celery pool processes, gunicorn workers).
+start() {
+    local name=$1
+    shift
+    setsid "$@" </dev/null &
+    pids+=("$!")
+    names[$!]=$name
+}
+
+stopping=0
+stop_all() {
+    [ "$stopping" -eq 1 ] && return 0
+    stopping=1
+    trap '' INT TERM
+    local pid watchdog
+    for pid in "${pids[@]}"; do
+        kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+    # Give them 15 s for a graceful shutdown, then kill what is left.
+    (
+        sleep 15
+        for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+    ) &
+    watchdog=$!
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    kill "$watchdog" 2>/dev/null || true
+    wait "$watchdog" 2>/dev/null || true
+    # Stray grandchildren left in the groups, if any.
+    for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+}
+
+trap 'echo; echo "==> stopping"; stop_all; exit 130' INT
+trap 'echo "==> stopping"; stop_all; exit 143' TERM
+trap 'stop_all' EXIT
+
+start "celery worker" "$BIN/celery" -A chefu worker -l info --concurrency 2
+start "celery beat" "$BIN/celery" -A chefu beat -l info \
+    --scheduler django_celery_beat.schedulers:DatabaseScheduler
+start gunicorn "$BIN/gunicorn" chefu.wsgi:application --bind "127.0.0.1:$PORT" \
+    --workers 3 --access-logfile -
+
+echo "==> Chefu is starting on http://127.0.0.1:$PORT/  (Ctrl-C to stop)"
+echo "Demo accounts: see README.md"
+
+status=0
+died=
+wait -n -p died "${pids[@]}" || status=$?
+name="a process"
+[ -n "$died" ] && name=${names[$died]:-$name}
+echo "==> $name exited (status $status); stopping everything" >&2
+stop_all
+[ "$status" -ne 0 ] || status=1
+exit "$status"

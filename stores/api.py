@@ -1,0 +1,227 @@
+from django.db.models import F
+from ninja import Query, Router
+
+from accounts.auth import require_role, token_auth
+from chefu.errors import ValidationFailed
+from chefu.pagination import PageParams, paginate
+from stores import geocoding, selectors, services
+from stores.coords import CoordSystem, from_wgs84, to_wgs84
+from stores.schemas import (
+    ApplicationCreatedOut,
+    ApplicationDecisionOut,
+    ApplicationIn,
+    ApplicationListOut,
+    ApplicationListParams,
+    ApproveIn,
+    ClosureIn,
+    ClosureListOut,
+    ClosureOut,
+    CoordParams,
+    GeocodeOut,
+    GeocodeParams,
+    NearbyOut,
+    NearbyParams,
+    OpeningHoursOut,
+    OpeningRangeIn,
+    RejectIn,
+    StoreOut,
+    StoreStatusIn,
+    StoreStatusOut,
+)
+
+stores_router = Router(tags=["stores"])
+geo_router = Router(tags=["geo"])
+partner_router = Router(tags=["partner"], auth=token_auth)
+qa_router = Router(tags=["qa"], auth=token_auth)
+
+
+def _point_out(location, coord: CoordSystem) -> tuple[float, float]:
+    lat, lng = from_wgs84(location.y, location.x, coord)
+    return round(lat, 7), round(lng, 7)
+
+
+def _rating(store) -> float | None:
+    return float(store.rating) if store.rating is not None else None
+
+
+def _hours_out(rows) -> list[dict]:
+    return [{"weekday": h.weekday, "opens": f"{h.opens:%H:%M}", "closes": f"{h.closes:%H:%M}"} for h in rows]
+
+
+@stores_router.get("/nearby", response=NearbyOut)
+def stores_nearby(request, params: Query[NearbyParams]):
+    if params.service or params.sort in ("price", "soonest"):
+        # Prices and slots arrive with the catalog and booking engines; until then say so plainly.
+        field = "service" if params.service else "sort"
+        raise ValidationFailed({field: "Searching by service, price or soonest slot is not available yet."})
+    lat, lng = to_wgs84(params.lat, params.lng, params.coord)
+    queryset = selectors.store_nearby(
+        lat=lat,
+        lng=lng,
+        radius_m=params.radius_km * 1000,
+        category=params.category,
+        open_now=params.open_now,
+        min_rating=params.min_rating,
+    ).prefetch_related("categories")
+    if params.sort == "rating":
+        queryset = queryset.order_by(F("rating").desc(nulls_last=True), F("review_count").desc(), "distance", "id")
+    page = paginate(queryset, PageParams(limit=params.limit, offset=params.offset))
+    items = []
+    for store in page["items"]:
+        store_lat, store_lng = _point_out(store.location, params.coord)
+        items.append(
+            {
+                "id": store.id,
+                "name": store.name,
+                "address": store.address,
+                "city": store.city,
+                "lat": store_lat,
+                "lng": store_lng,
+                "distance_m": round(store.distance.m),
+                "rating": _rating(store),
+                "review_count": store.review_count,
+                "status": store.status,
+                "categories": [c.code for c in store.categories.all()],
+            }
+        )
+    return {"items": items, "count": page["count"]}
+
+
+@stores_router.get("/{int:store_id}", response=StoreOut)
+def store_detail(request, store_id: int, params: Query[CoordParams]):
+    store = selectors.store_get_public(store_id=store_id)
+    lat, lng = _point_out(store.location, params.coord)
+    return {
+        "id": store.id,
+        "name": store.name,
+        "address": store.address,
+        "city": store.city,
+        "lat": lat,
+        "lng": lng,
+        "phone": store.phone,
+        "status": store.status,
+        "timezone": store.timezone,
+        "rating": _rating(store),
+        "review_count": store.review_count,
+        "rating_breakdown": None,
+        "categories": [{"code": c.code, "name": c.name} for c in store.categories.all()],
+        "bays": [
+            {"id": b.id, "name": b.name, "categories": [c.code for c in b.categories.all()]} for b in store.bays.all()
+        ],
+        "opening_hours": _hours_out(store.opening_hours.all()),
+        "open_now": selectors.store_is_open(store_id=store.id),
+        "quality": {"badge": None, "last_audit_score": None},
+    }
+
+
+@geo_router.get("/geocode", response=GeocodeOut)
+def geocode(request, params: Query[GeocodeParams]):
+    result = geocoding.geocode(query=params.q, city=params.city)
+    lat, lng = from_wgs84(result.lat, result.lng, params.coord)
+    return {"lat": round(lat, 7), "lng": round(lng, 7), "address": result.address, "provider": result.provider}
+
+
+# --- Partner applications and store management ---------------------------------------------------------
+
+
+@partner_router.post("/applications", response={201: ApplicationCreatedOut})
+def application_submit(request, payload: ApplicationIn, params: Query[CoordParams]):
+    lat, lng = to_wgs84(payload.lat, payload.lng, params.coord)
+    application = services.application_submit(
+        applicant=request.auth,
+        name=payload.name,
+        address=payload.address,
+        city=payload.city,
+        lat=lat,
+        lng=lng,
+        phone=payload.phone,
+        categories=payload.categories,
+        bays=[b.dict() for b in payload.bays],
+        opening_hours=[h.dict() for h in payload.opening_hours],
+        timezone_name=payload.timezone,
+    )
+    return 201, {"id": application.id, "status": application.status}
+
+
+@partner_router.put("/stores/{int:store_id}/opening-hours", response=OpeningHoursOut)
+def opening_hours_replace(request, store_id: int, payload: list[OpeningRangeIn]):
+    store = selectors.store_get_for_manager(user=request.auth, store_id=store_id)
+    rows = services.opening_hours_replace(store=store, rows=[h.dict() for h in payload])
+    return {"store_id": store.id, "opening_hours": _hours_out(rows)}
+
+
+@partner_router.get("/stores/{int:store_id}/closures", response=ClosureListOut)
+def closure_list(request, store_id: int, page: Query[PageParams]):
+    store = selectors.store_get_for_staff(user=request.auth, store_id=store_id)
+    return paginate(selectors.closure_list(store=store), page)
+
+
+@partner_router.post("/stores/{int:store_id}/closures", response={201: ClosureOut})
+def closure_create(request, store_id: int, payload: ClosureIn):
+    store = selectors.store_get_for_manager(user=request.auth, store_id=store_id)
+    closure = services.closure_create(
+        store=store,
+        by=request.auth,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        reason=payload.reason,
+        bay_id=payload.bay_id,
+    )
+    return 201, closure
+
+
+# --- QA ----------------------------------------------------------------------------------------------
+
+
+def _application_out(application, coord: CoordSystem) -> dict:
+    lat, lng = _point_out(application.location, coord)
+    return {
+        "id": application.id,
+        "status": application.status,
+        "name": application.name,
+        "address": application.address,
+        "city": application.city,
+        "lat": lat,
+        "lng": lng,
+        "phone": application.phone,
+        "timezone": application.timezone,
+        "categories": application.categories,
+        "bays": application.bays,
+        "opening_hours": application.opening_hours,
+        "applicant": {"id": application.applicant_id, "name": application.applicant.name},
+        "submitted_at": application.submitted_at,
+        "reviewed_at": application.reviewed_at,
+        "notes": application.notes,
+        "reject_reason": application.reject_reason,
+        "store_id": application.store_id,
+    }
+
+
+@qa_router.get("/applications", response=ApplicationListOut)
+def application_list(request, params: Query[ApplicationListParams], coord: Query[CoordParams]):
+    require_role(request.auth, "qa")
+    page = paginate(selectors.application_list(status=params.status), PageParams(limit=params.limit, offset=params.offset))
+    return {"items": [_application_out(a, coord.coord) for a in page["items"]], "count": page["count"]}
+
+
+@qa_router.post("/applications/{int:application_id}/approve", response=ApplicationDecisionOut)
+def application_approve(request, application_id: int, payload: ApproveIn):
+    require_role(request.auth, "qa")
+    application = selectors.application_get(application_id=application_id)
+    application = services.application_approve(application=application, by=request.auth, notes=payload.notes)
+    return application
+
+
+@qa_router.post("/applications/{int:application_id}/reject", response=ApplicationDecisionOut)
+def application_reject(request, application_id: int, payload: RejectIn):
+    require_role(request.auth, "qa")
+    application = selectors.application_get(application_id=application_id)
+    return services.application_reject(application=application, by=request.auth, reason=payload.reason)
+
+
+@qa_router.post("/stores/{int:store_id}/status", response=StoreStatusOut)
+def store_status(request, store_id: int, payload: StoreStatusIn):
+    require_role(request.auth, "qa")
+    store = selectors.store_get(store_id=store_id)
+    return services.store_status_transition(store=store, to_status=payload.status, by=request.auth, reason=payload.reason)
+

@@ -1,0 +1,202 @@
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.gis.db import models as gis
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validators import PHONE_RE
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+class StoreStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PROBATION = "probation", _("On probation")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+
+
+# Owners find only these; the rest exist for QA and the store's own staff.
+VISIBLE_STATUSES = (StoreStatus.ACTIVE, StoreStatus.PROBATION)
+
+
+class Store(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    address = models.CharField(_("address"), max_length=200)
+    city = models.CharField(_("city"), max_length=40, db_index=True)
+    # WGS-84, always. Geography so distances and ST_DWithin are in metres on the spheroid.
+    location = gis.PointField(_("location"), geography=True, srid=4326, spatial_index=True)
+    phone = models.CharField(_("phone"), max_length=20)
+    timezone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIMEZONE, validators=[validate_timezone])
+    status = models.CharField(_("status"), max_length=12, choices=StoreStatus.choices, default=StoreStatus.ACTIVE)
+    categories = models.ManyToManyField("catalog.Category", related_name="stores", verbose_name=_("categories"))
+    # Reputation, kept by the reviews app; null until the first review.
+    rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, null=True, blank=True)
+    review_count = models.PositiveIntegerField(_("reviews"), default=0)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | (Q(rating__gte=1) & Q(rating__lte=5)), name="store_rating_range"
+            ),
+            models.CheckConstraint(condition=Q(phone__regex=PHONE_RE), name="store_phone_format"),
+        ]
+        indexes = [models.Index(fields=["status", "city"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status in VISIBLE_STATUSES
+
+
+class StoreStatusEvent(models.Model):
+    """One row per status change of a store: who, when, why."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="status_events")
+    at = models.DateTimeField(default=now)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, choices=StoreStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Bay(models.Model):
+    """A workplace (lift, wash bay) that takes one job at a time."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="bays")
+    name = models.CharField(_("name"), max_length=40)
+    categories = models.ManyToManyField("catalog.Category", related_name="bays", verbose_name=_("categories"))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["store_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="bay_name_unique_per_store")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}/{self.name}"
+
+
+class OpeningHours(models.Model):
+    """One opening range on a weekday (Mon=0), in the store's own time zone.
+
+    ``closes <= opens`` means the range runs past midnight into the next day (22:00-02:00);
+    00:00-00:00 is open all day. A day with no rows is a closed day; several rows make a lunch break.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["store_id", "weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__gte=0) & Q(weekday__lte=6), name="hours_weekday_range"),
+            models.UniqueConstraint(fields=["store", "weekday", "opens"], name="hours_unique_start"),
+        ]
+        indexes = [models.Index(fields=["store", "weekday"])]
+
+    @property
+    def overnight(self) -> bool:
+        return self.closes <= self.opens
+
+
+class Closure(models.Model):
+    """The whole store (``bay`` empty) or one bay closed for a period (holiday, repairs)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="closures")
+    bay = models.ForeignKey(Bay, null=True, blank=True, on_delete=models.CASCADE, related_name="closures")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="closure_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["store", "ends_at"])]
+
+
+class StaffRole(models.TextChoices):
+    MANAGER = "manager", _("Manager")
+    ADVISOR = "advisor", _("Service advisor")
+    TECHNICIAN = "technician", _("Technician")
+
+
+class StoreMembership(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_memberships")
+    role = models.CharField(max_length=12, choices=StaffRole.choices)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["store_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["store", "user"], name="membership_unique")]
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PartnerApplication(models.Model):
+    """A shop asking to join. Approval creates the store from exactly what was applied for."""
+
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    name = models.CharField(max_length=80)
+    address = models.CharField(max_length=200)
+    city = models.CharField(max_length=40)
+    location = gis.PointField(geography=True, srid=4326, spatial_index=False)
+    phone = models.CharField(max_length=20)
+    timezone = models.CharField(max_length=64, default=DEFAULT_TIMEZONE, validators=[validate_timezone])
+    categories = ArrayField(models.SlugField(max_length=40))
+    # [{"name": str, "categories": [code]}] and [{"weekday": int, "opens": "HH:MM", "closes": "HH:MM"}],
+    # validated by the service before they are stored.
+    bays = models.JSONField()
+    opening_hours = models.JSONField()
+    status = models.CharField(max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED)
+    submitted_at = models.DateTimeField(default=now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    reject_reason = models.TextField(blank=True)
+    store = models.OneToOneField(Store, null=True, blank=True, on_delete=models.SET_NULL, related_name="application")
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="approved", store__isnull=False) | (~Q(status="approved") & Q(store__isnull=True)),
+                name="application_store_iff_approved",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reject_reason=""), name="application_rejection_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]

@@ -1,0 +1,217 @@
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+from stores.coords import CoordSystem
+
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+HHMM_OR_24 = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+
+
+class CoordParams(Schema):
+    coord: CoordSystem = CoordSystem.WGS84
+
+
+class NearbyParams(CoordParams):
+    lat: float = Field(..., ge=-90, le=90)
+    lng: float = Field(..., ge=-180, le=180)
+    radius_km: float = Field(5, gt=0, le=50)
+    category: str | None = Field(None, max_length=40)
+    service: str | None = Field(None, max_length=60)
+    sort: Literal["distance", "price", "rating", "soonest"] = "distance"
+    min_rating: float | None = Field(None, ge=1, le=5)
+    open_now: bool = False
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+
+
+class PriceOut(Schema):
+    service: str
+    total: str
+
+
+class NearbyStoreOut(Schema):
+    id: int
+    name: str
+    address: str
+    city: str
+    lat: float
+    lng: float
+    distance_m: int
+    rating: float | None
+    review_count: int
+    status: str
+    categories: list[str]
+    price: PriceOut | None = None
+    next_slot: dt.datetime | None = None
+
+
+class NearbyOut(Schema):
+    items: list[NearbyStoreOut]
+    count: int
+
+
+class OpeningRangeIn(Schema):
+    weekday: int = Field(..., ge=0, le=6, description="Monday = 0")
+    opens: str = Field(..., pattern=HHMM, examples=["08:30"])
+    closes: str = Field(..., pattern=HHMM_OR_24, examples=["19:00"], description="<= opens: past midnight")
+
+
+class OpeningRangeOut(Schema):
+    weekday: int
+    opens: str
+    closes: str
+
+
+class BayIn(Schema):
+    name: str = Field(..., min_length=1, max_length=40)
+    categories: list[str] = Field(..., min_length=1)
+
+
+class BayOut(Schema):
+    id: int
+    name: str
+    categories: list[str]
+
+
+class CategoryRef(Schema):
+    code: str
+    name: str
+
+
+class QualityOut(Schema):
+    badge: str | None = None
+    last_audit_score: float | None = None
+
+
+class StoreOut(Schema):
+    id: int
+    name: str
+    address: str
+    city: str
+    lat: float
+    lng: float
+    phone: str
+    status: str
+    timezone: str
+    rating: float | None
+    review_count: int
+    rating_breakdown: dict[str, float] | None = None
+    categories: list[CategoryRef]
+    bays: list[BayOut]
+    opening_hours: list[OpeningRangeOut]
+    open_now: bool
+    quality: QualityOut
+
+
+class ApplicationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=80)
+    address: str = Field(..., min_length=1, max_length=200)
+    city: str = Field(..., min_length=1, max_length=40)
+    lat: float = Field(..., ge=-90, le=90)
+    lng: float = Field(..., ge=-180, le=180)
+    phone: str = Field(..., max_length=20)
+    categories: list[str] = Field(..., min_length=1)
+    bays: list[BayIn] = Field(..., min_length=1, max_length=50)
+    opening_hours: list[OpeningRangeIn] = Field(..., max_length=50)
+    timezone: str = Field("Asia/Shanghai", max_length=64)
+
+
+class ApplicationCreatedOut(Schema):
+    id: int
+    status: str
+
+
+class ApplicationOut(Schema):
+    id: int
+    status: str
+    name: str
+    address: str
+    city: str
+    lat: float
+    lng: float
+    phone: str
+    timezone: str
+    categories: list[str]
+    bays: list[dict]
+    opening_hours: list[dict]
+    applicant: dict
+    submitted_at: dt.datetime
+    reviewed_at: dt.datetime | None
+    notes: str
+    reject_reason: str
+    store_id: int | None
+
+
+class ApplicationListOut(Schema):
+    items: list[ApplicationOut]
+    count: int
+
+
+class ApplicationListParams(Schema):
+    status: Literal["submitted", "approved", "rejected"] | None = None
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+
+
+class ApproveIn(Schema):
+    notes: str = Field("", max_length=2000)
+
+
+class RejectIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class ApplicationDecisionOut(Schema):
+    id: int
+    status: str
+    store_id: int | None
+
+
+class ClosureIn(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str = Field(..., min_length=1, max_length=200)
+    bay_id: int | None = None
+
+
+class ClosureOut(Schema):
+    id: int
+    store_id: int
+    bay_id: int | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str
+
+
+class ClosureListOut(Schema):
+    items: list[ClosureOut]
+    count: int
+
+
+class OpeningHoursOut(Schema):
+    store_id: int
+    opening_hours: list[OpeningRangeOut]
+
+
+class StoreStatusIn(Schema):
+    status: Literal["active", "probation", "suspended", "terminated"]
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class StoreStatusOut(Schema):
+    id: int
+    status: str
+
+
+class GeocodeParams(CoordParams):
+    q: str = Field(..., min_length=1, max_length=200)
+    city: str | None = Field(None, max_length=40)
+
+
+class GeocodeOut(Schema):
+    lat: float
+    lng: float
+    address: str
+    provider: str

@@ -1,0 +1,267 @@
+import datetime as dt
+from collections.abc import Sequence
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.services import user_add_role
+from accounts.validators import normalize_business_phone
+from catalog.selectors import category_codes
+from chefu.errors import ValidationFailed
+from stores.exceptions import InvalidTransition
+from stores.hours import Range, parse_ranges
+from stores.models import (
+    ApplicationStatus,
+    Bay,
+    Closure,
+    OpeningHours,
+    PartnerApplication,
+    StaffRole,
+    Store,
+    StoreMembership,
+    StoreStatus,
+    StoreStatusEvent,
+    validate_timezone,
+)
+
+MAX_BAYS = 50
+MAX_CLOSURE_DAYS = 366
+
+
+def _parse_hours(rows: Sequence[dict]) -> list[Range]:
+    try:
+        return parse_ranges(rows)
+    except ValueError as exc:
+        raise ValidationFailed(exc.args[0]) from exc
+
+
+def _check_point(lat: float, lng: float, errors: dict) -> None:
+    if not -90 <= lat <= 90:
+        errors["lat"] = _("Latitude is between -90 and 90.")
+    if not -180 <= lng <= 180:
+        errors["lng"] = _("Longitude is between -180 and 180.")
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    applicant: User,
+    name: str,
+    address: str,
+    city: str,
+    lat: float,
+    lng: float,
+    phone: str,
+    categories: Sequence[str],
+    bays: Sequence[dict],
+    opening_hours: Sequence[dict],
+    timezone_name: str = "Asia/Shanghai",
+) -> PartnerApplication:
+    """Record a shop's application. ``lat``/``lng`` are WGS-84 degrees."""
+    errors: dict[str, str | list[str]] = {}
+    for field, value in (("name", name), ("address", address), ("city", city)):
+        if not (value or "").strip():
+            errors[field] = _("This field is required.")
+    _check_point(lat, lng, errors)
+    try:
+        phone = normalize_business_phone(phone)
+    except ValueError as exc:
+        errors["phone"] = str(exc)
+    try:
+        validate_timezone(timezone_name)
+    except Exception:
+        errors["timezone"] = _("Unknown time zone.")
+    known = category_codes()
+    categories = list(dict.fromkeys(categories))
+    if not categories:
+        errors["categories"] = _("Choose at least one category.")
+    elif unknown := [c for c in categories if c not in known]:
+        errors["categories"] = _("Unknown categories: %s") % ", ".join(unknown)
+    if not bays:
+        errors["bays"] = _("Add at least one bay.")
+    elif len(bays) > MAX_BAYS:
+        errors["bays"] = _("At most %d bays.") % MAX_BAYS
+    bay_names: set[str] = set()
+    served: set[str] = set()
+    clean_bays = []
+    for i, bay in enumerate(bays):
+        bay_name = (bay.get("name") or "").strip()
+        bay_categories = list(dict.fromkeys(bay.get("categories") or []))
+        if not bay_name:
+            errors[f"bays.{i}.name"] = _("Name the bay.")
+        elif bay_name in bay_names:
+            errors[f"bays.{i}.name"] = _("Two bays cannot share a name.")
+        bay_names.add(bay_name)
+        if not bay_categories:
+            errors[f"bays.{i}.categories"] = _("A bay serves at least one category.")
+        elif stray := [c for c in bay_categories if c not in categories]:
+            errors[f"bays.{i}.categories"] = _("Not among the store's categories: %s") % ", ".join(stray)
+        served.update(bay_categories)
+        clean_bays.append({"name": bay_name, "categories": bay_categories})
+    if categories and bays and (idle := [c for c in categories if c not in served]):
+        errors.setdefault("categories", _("No bay serves: %s") % ", ".join(idle))
+    try:
+        ranges = parse_ranges(opening_hours)
+    except ValueError as exc:
+        errors.update(exc.args[0])
+        ranges = []
+    if errors:
+        raise ValidationFailed(errors)
+    application = PartnerApplication(
+        applicant=applicant,
+        name=name.strip(),
+        address=address.strip(),
+        city=city.strip(),
+        location=Point(lng, lat, srid=4326),
+        phone=phone,
+        timezone=timezone_name,
+        categories=categories,
+        bays=clean_bays,
+        opening_hours=[
+            {"weekday": r.weekday, "opens": f"{r.opens:%H:%M}", "closes": f"{r.closes:%H:%M}"} for r in ranges
+        ],
+    )
+    application.full_clean()
+    application.save()
+    return application
+
+
+def _lock_application(application_id: int) -> PartnerApplication:
+    return PartnerApplication.objects.select_for_update().get(pk=application_id)
+
+
+@transaction.atomic
+def application_approve(*, application: PartnerApplication, by: User, notes: str = "") -> PartnerApplication:
+    """Create the store from the application; the applicant becomes its manager.
+
+    Locks the application row, so two approvals at once make one store.
+    """
+    application = _lock_application(application.pk)
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise InvalidTransition(details={"status": application.status})
+    store = Store.objects.create(
+        name=application.name,
+        address=application.address,
+        city=application.city,
+        location=application.location,
+        phone=application.phone,
+        timezone=application.timezone,
+        status=StoreStatus.ACTIVE,
+    )
+    store.categories.set(application.categories)
+    for bay in application.bays:
+        created = Bay.objects.create(store=store, name=bay["name"])
+        created.categories.set(bay["categories"])
+    _replace_hours(store, parse_ranges(application.opening_hours))
+    StoreStatusEvent.objects.create(
+        store=store, from_status="", to_status=StoreStatus.ACTIVE, by=by, reason=_("Application approved.")
+    )
+    membership_add(store=store, user=application.applicant, role=StaffRole.MANAGER)
+    application.status = ApplicationStatus.APPROVED
+    application.store = store
+    application.reviewed_by = by
+    application.reviewed_at = timezone.now()
+    application.notes = notes
+    application.save()
+    return application
+
+
+@transaction.atomic
+def application_reject(*, application: PartnerApplication, by: User, reason: str) -> PartnerApplication:
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": _("Say why the application is rejected.")})
+    application = _lock_application(application.pk)
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise InvalidTransition(details={"status": application.status})
+    application.status = ApplicationStatus.REJECTED
+    application.reject_reason = reason.strip()
+    application.reviewed_by = by
+    application.reviewed_at = timezone.now()
+    application.save()
+    return application
+
+
+@transaction.atomic
+def membership_add(*, store: Store, user: User, role: str) -> StoreMembership:
+    """Make ``user`` staff of ``store`` with ``role`` (updates the role if already a member)."""
+    if role not in StaffRole.values:
+        raise ValidationFailed({"role": _("Unknown store role.")})
+    if Role.STORE_STAFF not in user.roles:
+        user_add_role(user=user, role=Role.STORE_STAFF)
+    membership, _created = StoreMembership.objects.update_or_create(store=store, user=user, defaults={"role": role})
+    return membership
+
+
+def _replace_hours(store: Store, ranges: Sequence[Range]) -> None:
+    OpeningHours.objects.filter(store=store).delete()
+    OpeningHours.objects.bulk_create(
+        OpeningHours(store=store, weekday=r.weekday, opens=r.opens, closes=r.closes) for r in ranges
+    )
+
+
+@transaction.atomic
+def opening_hours_replace(*, store: Store, rows: Sequence[dict]) -> list[OpeningHours]:
+    """Replace the whole week. Locks the store row so two editors cannot interleave."""
+    ranges = _parse_hours(rows)
+    Store.objects.select_for_update(of=("self",)).filter(pk=store.pk).first()
+    _replace_hours(store, ranges)
+    return list(OpeningHours.objects.filter(store=store))
+
+
+@transaction.atomic
+def closure_create(
+    *, store: Store, by: User, starts_at: dt.datetime, ends_at: dt.datetime, reason: str, bay_id: int | None = None
+) -> Closure:
+    errors: dict[str, str] = {}
+    if timezone.is_naive(starts_at):
+        errors["starts_at"] = _("Give the time with its UTC offset.")
+    if timezone.is_naive(ends_at):
+        errors["ends_at"] = _("Give the time with its UTC offset.")
+    if not errors:
+        if ends_at <= starts_at:
+            errors["ends_at"] = _("The closure must end after it starts.")
+        elif ends_at <= timezone.now():
+            errors["ends_at"] = _("The closure is already over.")
+        elif ends_at - starts_at > dt.timedelta(days=MAX_CLOSURE_DAYS):
+            errors["ends_at"] = _("A closure lasts at most a year.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Say why the store or bay is closed.")
+    bay = None
+    if bay_id is not None:
+        bay = Bay.objects.filter(store=store, pk=bay_id).first()
+        if bay is None:
+            errors["bay_id"] = _("No such bay in this store.")
+    if errors:
+        raise ValidationFailed(errors)
+    closure = Closure(store=store, bay=bay, starts_at=starts_at, ends_at=ends_at, reason=reason.strip(), created_by=by)
+    closure.full_clean()
+    closure.save()
+    return closure
+
+
+# Any status may move to any other except out of terminated, which is final.
+ALLOWED_STATUS_TRANSITIONS: dict[str, set[str]] = {
+    StoreStatus.ACTIVE: {StoreStatus.PROBATION, StoreStatus.SUSPENDED, StoreStatus.TERMINATED},
+    StoreStatus.PROBATION: {StoreStatus.ACTIVE, StoreStatus.SUSPENDED, StoreStatus.TERMINATED},
+    StoreStatus.SUSPENDED: {StoreStatus.ACTIVE, StoreStatus.PROBATION, StoreStatus.TERMINATED},
+    StoreStatus.TERMINATED: set(),
+}
+
+
+@transaction.atomic
+def store_status_transition(*, store: Store, to_status: str, by: User | None, reason: str) -> Store:
+    """Move a store to ``to_status`` under a row lock and record who, when and why."""
+    if to_status not in StoreStatus.values:
+        raise ValidationFailed({"status": _("Unknown status.")})
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": _("Say why the status changes.")})
+    store = Store.objects.select_for_update(of=("self",)).get(pk=store.pk)
+    if to_status not in ALLOWED_STATUS_TRANSITIONS[store.status]:
+        raise InvalidTransition(details={"from": store.status, "to": to_status})
+    StoreStatusEvent.objects.create(store=store, from_status=store.status, to_status=to_status, by=by, reason=reason)
+    store.status = to_status
+    store.save(update_fields=["status", "updated_at"])
+    return store

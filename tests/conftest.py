@@ -1,0 +1,116 @@
+"""Root fixtures: an API client, users with roles and tokens, stores, and a clean Redis per test."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from tests.factories import StoreFactory, UserFactory
+
+
+class ApiClient:
+    """A thin JSON client for /api/v1 that keeps an optional bearer token."""
+
+    def __init__(self, token: str | None = None):
+        self._client = Client()
+        self.token = token
+
+    def _headers(self, headers: dict | None) -> dict:
+        out = dict(headers or {})
+        if self.token:
+            out.setdefault("Authorization", f"Bearer {self.token}")
+        return out
+
+    def request(self, method: str, path: str, data=None, *, headers: dict | None = None, **extra):
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        kwargs = {"headers": self._headers(headers), **extra}
+        if method in ("get", "delete"):
+            return getattr(self._client, method)(url, data or {}, **kwargs)
+        body = json.dumps(data if data is not None else {}, ensure_ascii=False, default=str)
+        return getattr(self._client, method)(url, body, content_type="application/json", **kwargs)
+
+    def get(self, path, params=None, **kw):
+        return self.request("get", path, params, **kw)
+
+    def post(self, path, data=None, **kw):
+        return self.request("post", path, data, **kw)
+
+    def put(self, path, data=None, **kw):
+        return self.request("put", path, data, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("delete", path, **kw)
+
+
+def issue_token(user) -> str:
+    from accounts.services import token_issue
+
+    return token_issue(phone=user.phone, password=UserFactory.PASSWORD, ip="127.0.0.1").token
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Throttle counters and geocoder results live in Redis (test settings use their own database).
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api():
+    return ApiClient()
+
+
+@pytest.fixture
+def make_client(db):
+    """``make_client(user)``: an ApiClient signed in as ``user``."""
+
+    def _make(user):
+        return ApiClient(issue_token(user))
+
+    return _make
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(roles=["owner"])
+
+
+@pytest.fixture
+def owner_client(owner, make_client):
+    return make_client(owner)
+
+
+@pytest.fixture
+def qa_user(db):
+    return UserFactory(roles=["qa"], is_staff=True)
+
+
+@pytest.fixture
+def qa_client(qa_user, make_client):
+    return make_client(qa_user)
+
+
+@pytest.fixture
+def store(db):
+    return StoreFactory()
+
+
+@pytest.fixture
+def manager(store):
+    from stores.services import membership_add
+
+    user = UserFactory(roles=["owner"])
+    membership_add(store=store, user=user, role="manager")
+    user.refresh_from_db()
+    return user
+
+
+@pytest.fixture
+def manager_client(manager, make_client):
+    return make_client(manager)
+
+
+def error_code(response) -> str:
+    return response.json()["error"]["code"]
