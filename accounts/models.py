@@ -83,7 +83,9 @@ class AuthToken(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="token_expires_after_created"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="token_expires_after_created"
+            ),
         ]
         indexes = [models.Index(fields=["user", "revoked_at"])]
 

@@ -65,7 +65,9 @@ def _django_validation_error(request, exc: DjangoValidationError):
 
 @api.exception_handler(AuthenticationError)
 def _authentication_error(request, exc):
-    response = error_response(401, "not_authenticated", "Authentication credentials were not provided or are not valid.")
+    response = error_response(
+        401, "not_authenticated", "Authentication credentials were not provided or are not valid."
+    )
     response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 

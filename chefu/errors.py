@@ -38,7 +38,9 @@ class ValidationFailed(ApplicationError):
     default_message = _("Some fields are not valid.")
 
     def __init__(self, fields: Mapping[str, str | Sequence[str]], message: str | None = None):
-        normalized = {name: [msgs] if isinstance(msgs, str) else [str(m) for m in msgs] for name, msgs in fields.items()}
+        normalized = {
+            name: [msgs] if isinstance(msgs, str) else [str(m) for m in msgs] for name, msgs in fields.items()
+        }
         super().__init__(message, details={"fields": normalized})
 
     @classmethod
@@ -118,7 +120,9 @@ def envelope(status: int, code: str | None = None, message: str | None = None, d
 
 
 def error_response(status: int, code: str | None = None, message: str | None = None, details=None) -> JsonResponse:
-    return JsonResponse(envelope(status, code, message, details), status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        envelope(status, code, message, details), status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def application_error_response(exc: ApplicationError) -> JsonResponse:

@@ -200,7 +200,9 @@ def _application_out(application, coord: CoordSystem) -> dict:
 @qa_router.get("/applications", response=ApplicationListOut)
 def application_list(request, params: Query[ApplicationListParams], coord: Query[CoordParams]):
     require_role(request.auth, "qa")
-    page = paginate(selectors.application_list(status=params.status), PageParams(limit=params.limit, offset=params.offset))
+    page = paginate(
+        selectors.application_list(status=params.status), PageParams(limit=params.limit, offset=params.offset)
+    )
     return {"items": [_application_out(a, coord.coord) for a in page["items"]], "count": page["count"]}
 
 
@@ -223,5 +225,6 @@ def application_reject(request, application_id: int, payload: RejectIn):
 def store_status(request, store_id: int, payload: StoreStatusIn):
     require_role(request.auth, "qa")
     store = selectors.store_get(store_id=store_id)
-    return services.store_status_transition(store=store, to_status=payload.status, by=request.auth, reason=payload.reason)
-
+    return services.store_status_transition(
+        store=store, to_status=payload.status, by=request.auth, reason=payload.reason
+    )

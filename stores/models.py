@@ -79,6 +79,9 @@ class StoreStatusEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.from_status or '-'} → {self.to_status}"
+
 
 class Bay(models.Model):
     """A workplace (lift, wash bay) that takes one job at a time."""
@@ -120,6 +123,9 @@ class OpeningHours(models.Model):
     def overnight(self) -> bool:
         return self.closes <= self.opens
 
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
 
 class Closure(models.Model):
     """The whole store (``bay`` empty) or one bay closed for a period (holiday, repairs)."""
@@ -139,6 +145,9 @@ class Closure(models.Model):
         ]
         indexes = [models.Index(fields=["store", "ends_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.store_id}/{self.bay_id or '*'} {self.starts_at:%Y-%m-%d %H:%M}"
+
 
 class StaffRole(models.TextChoices):
     MANAGER = "manager", _("Manager")
@@ -155,6 +164,9 @@ class StoreMembership(models.Model):
     class Meta:
         ordering = ["store_id", "id"]
         constraints = [models.UniqueConstraint(fields=["store", "user"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.store_id} ({self.role})"
 
 
 class ApplicationStatus(models.TextChoices):
@@ -200,3 +212,6 @@ class PartnerApplication(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from chefu.errors import NotFound, PermissionDenied
 from stores.models import (
+    VISIBLE_STATUSES,
     Bay,
     Closure,
     OpeningHours,
@@ -17,7 +18,6 @@ from stores.models import (
     StaffRole,
     Store,
     StoreMembership,
-    VISIBLE_STATUSES,
 )
 
 

@@ -1,11 +1,12 @@
 """Test settings: real PostGIS and Redis, kept apart from the demo's data and queues."""
 
 from chefu.settings.base import *  # noqa: F403
-from chefu.settings.base import CACHES, GEOCODER, REDIS_URL
+from chefu.settings.base import CACHES, DATABASES, GEOCODER, MIDDLEWARE, REDIS_URL, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-WHITENOISE_USE_FINDERS = True
+# Static files are not served in tests (the browser tests use live_server, which serves them itself).
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -22,3 +23,9 @@ CACHES = {"default": {**CACHES["default"], "LOCATION": _redis_db(REDIS_URL, 14),
 CELERY_BROKER_URL = _redis_db(REDIS_URL, 15)
 
 GEOCODER = {**GEOCODER, "provider": "nominatim", "min_interval_s": 0.0, "timeout_s": 2.0}
+
+# Lets two suites run side by side on one server (e.g. a developer's run while CI runs).
+DATABASES = {
+    **DATABASES,
+    "default": {**DATABASES["default"], "TEST": {"NAME": env("TEST_DATABASE_NAME", default=None)}},
+}

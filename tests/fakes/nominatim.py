@@ -65,7 +65,10 @@ class _FakeServer:
         # The client gives up on a "slow" answer and closes the socket; the late write is expected.
         server.handle_error = lambda request, client_address: None
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name=type(self).__name__, daemon=True)
+        # A short poll interval keeps shutdown() (and so each test's teardown) quick.
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=type(self).__name__, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -161,7 +164,12 @@ class FakeNominatim(_FakeServer):
                 "addresstype": "square",
                 "name": display_name.split(",")[0],
                 "display_name": display_name,
-                "boundingbox": [f"{lat - 0.001:.7f}", f"{lat + 0.001:.7f}", f"{lon - 0.001:.7f}", f"{lon + 0.001:.7f}"],
+                "boundingbox": [
+                    f"{lat - 0.001:.7f}",
+                    f"{lat + 0.001:.7f}",
+                    f"{lon - 0.001:.7f}",
+                    f"{lon + 0.001:.7f}",
+                ],
             }
         ]
 

@@ -29,7 +29,9 @@ class Command(BaseCommand):
             existing = User.objects.filter(phone=phone.replace("+86", "").strip()).first()
             if existing is not None:
                 user = user_add_role(user=existing, role=role)
-                self.stdout.write(self.style.WARNING(f"User {user.phone} exists: role {role} added, password unchanged."))
+                self.stdout.write(
+                    self.style.WARNING(f"User {user.phone} exists: role {role} added, password unchanged.")
+                )
             else:
                 user = user_create(
                     phone=phone, password=password, name=name, roles=[role], validate_password_strength=False
