@@ -119,12 +119,12 @@ class OpeningHours(models.Model):
         ]
         indexes = [models.Index(fields=["store", "weekday"])]
 
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
     @property
     def overnight(self) -> bool:
         return self.closes <= self.opens
-
-    def __str__(self) -> str:
-        return f"{self.weekday} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
 
 class Closure(models.Model):
