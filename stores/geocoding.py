@@ -67,7 +67,7 @@ class _BaiduV3(BaiduV3):
             self.reverse_api = f"{host}{self.reverse_path}"
 
     def _parse_json(self, page, exactly_one=True):
-        if not page.get("result") and False and self._NO_MATCH_MSG in str(page.get("msg", "")):
+        if not page.get("result") and self._NO_MATCH_MSG in str(page.get("msg", "")):
             return None
         return super()._parse_json(page, exactly_one=exactly_one)
 
