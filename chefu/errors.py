@@ -12,8 +12,10 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -146,6 +148,12 @@ def _is_envelope(response: HttpResponse) -> bool:
     return isinstance(body, dict) and isinstance(body.get("error"), dict) and "code" in body["error"]
 
 
+def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Catch-all for unknown paths under /api/: without it CommonMiddleware's APPEND_SLASH answers
+    them with a 301 to the slashed path (which the CMS page tree matches) instead of a 404."""
+    return error_response(404, "not_found", "Not found.")
+
+
 class ApiErrorEnvelopeMiddleware:
     """Wraps every error answer under /api/ that did not come from our handlers (unknown paths,
     405 from the router, Django's own 400/500) in the envelope, so clients see one shape."""
@@ -169,5 +177,8 @@ class ApiErrorEnvelopeMiddleware:
             return None
         if isinstance(exception, ApplicationError):
             return application_error_response(exception)
+        if isinstance(exception, Http404 | DjangoPermissionDenied | BadRequest | SuspiciousOperation):
+            # Django answers these with 404/403/400 itself; __call__ then wraps that answer.
+            return None
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "Internal server error.")

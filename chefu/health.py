@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from ninja import Router, Schema
 
 from chefu import health_checks
+from chefu.errors import envelope
 
 router = Router(tags=["health"])
 
@@ -20,4 +21,9 @@ def health(request):
     broker = "ok" if health_checks.broker_ok() else "down"
     healthy = database == "ok"
     body = {"status": "ok" if healthy else "degraded", "database": database, "broker": broker}
-    return JsonResponse(body, status=200 if healthy else 503)
+    if healthy:
+        return JsonResponse(body)
+    # A 503 is an error answer, so it carries the envelope too (API.md Conventions); without it the
+    # envelope middleware would replace the whole body and drop ``status: "degraded"``.
+    body.update(envelope(503, "service_unavailable", "The database is unreachable.", {"database": database}))
+    return JsonResponse(body, status=503)

@@ -1,14 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from chefu.api import api
+from chefu.errors import api_not_found
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

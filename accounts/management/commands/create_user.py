@@ -3,6 +3,7 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from accounts.services import user_add_role, user_create
+from accounts.validators import normalize_phone
 from chefu.errors import ApplicationError
 from stores.models import StaffRole
 from stores.selectors import store_get
@@ -26,7 +27,12 @@ class Command(BaseCommand):
             raise CommandError("--store-role needs --store.")
         try:
             target_store = store_get(store_id=store) if store else None
-            existing = User.objects.filter(phone=phone.replace("+86", "").strip()).first()
+            # The stored form: "+86 138-0013-8000" must find the user stored as 13800138000.
+            try:
+                phone = normalize_phone(phone)
+            except ValueError as exc:
+                raise CommandError(f"--phone: {exc}") from exc
+            existing = User.objects.filter(phone=phone).first()
             if existing is not None:
                 user = user_add_role(user=existing, role=role)
                 self.stdout.write(
