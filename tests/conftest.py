@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tests.factories import StoreFactory, UserFactory
+from tests.factories import PASSWORD, StoreFactory, UserFactory
 
 
 class ApiClient:
@@ -46,7 +46,20 @@ class ApiClient:
 def issue_token(user) -> str:
     from accounts.services import token_issue
 
-    return token_issue(phone=user.phone, password=UserFactory.PASSWORD, ip="127.0.0.1").token
+    return token_issue(phone=user.phone, password=PASSWORD, ip="127.0.0.1").token
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrations' data (categories, the CMS page tree) when it starts.
+
+    A transactional test ends by truncating every table. With serialized rollback the next one reloads
+    what the migrations wrote; mixing both kinds breaks that (the plain flush re-creates content types,
+    which then clash with the reload), so it is all or nothing, and here it is all.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
 
 
 @pytest.fixture(autouse=True)

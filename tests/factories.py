@@ -11,13 +11,13 @@ from stores.models import Bay, OpeningHours, Store
 
 _phones = itertools.count(13800000000)
 
+PASSWORD = "correct-horse-42"
+
 # People's Square, Shanghai (WGS-84).
 SHANGHAI = (31.2304, 121.4737)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
-    PASSWORD = "correct-horse-42"
-
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -28,7 +28,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def password(obj, create, extracted, **kwargs):
-        obj.set_password(extracted or UserFactory.PASSWORD)
+        obj.set_password(extracted or PASSWORD)
         if create:
             obj.save(update_fields=["password"])
 

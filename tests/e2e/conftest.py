@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -12,8 +13,10 @@ CHROMIUM = "/usr/bin/chromium"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(transactional_db):
+    # Function-scoped and after the database fixture on purpose: once Playwright runs, the test body sees a
+    # fresh Django connection object, so the serialized-rollback reload must happen before it starts.
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package.")
     from playwright.sync_api import sync_playwright
@@ -42,3 +45,5 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    # The connection the test body opened under Playwright would otherwise outlive the test database.
+    connections.close_all()
