@@ -1,4 +1,4 @@
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from accounts import selectors, services
 from accounts.auth import token_auth
@@ -14,7 +14,7 @@ me_router = Router(tags=["accounts"], auth=token_auth)
 @auth_router.post("/register", response={201: UserOut})
 def register(request, payload: RegisterIn):
     user = services.user_register(phone=payload.phone, password=payload.password, name=payload.name)
-    return 201, user
+    return Status(201, user)
 
 
 @auth_router.post("/token", response=TokenOut)
@@ -31,7 +31,7 @@ def token(request, payload: TokenIn):
 @auth_router.post("/logout", auth=token_auth, response={204: None})
 def logout(request):
     services.token_revoke(token=request.api_token)
-    return 204, None
+    return Status(204, None)
 
 
 @me_router.get("", response=MeOut)
@@ -43,7 +43,7 @@ def me(request):
 
 @me_router.post("/vehicles", response={201: VehicleOut})
 def vehicle_add(request, payload: VehicleIn):
-    return 201, services.vehicle_create(owner=request.auth, **payload.dict())
+    return Status(201, services.vehicle_create(owner=request.auth, **payload.dict()))
 
 
 @me_router.get("/vehicles", response=VehicleListOut)

@@ -393,74 +393,76 @@ class Context:
 
 
 def case_nearby(ctx: Context) -> list[str]:
-    """``store_nearby``: the first page and the count, against the same SQL run raw and a geopy loop."""
+    """``store_nearby_page`` (what /stores/nearby calls: the first page and the count) against the
+    same two SQL statements run raw, the plain ORM queryset, and a geopy loop."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from geopy.distance import geodesic
 
+    from chefu.prepared import _bind
     from stores.models import VISIBLE_STATUSES
-    from stores.selectors import store_nearby
+    from stores.selectors import _nearby_page, store_nearby, store_nearby_page
 
     radius_m = ctx.radius_m
     cursor = connection.cursor()
+    shape = (False, False, False, "distance")
+    template = _nearby_page.template(shape)
 
-    def page(lat: float, lng: float) -> list:
-        return list(store_nearby(lat=lat, lng=lng, radius_m=radius_m)[:PAGE])
+    def selector(lat: float, lng: float):
+        return store_nearby_page(lat=lat, lng=lng, radius_m=radius_m, limit=PAGE)
 
-    def count(lat: float, lng: float) -> int:
-        return store_nearby(lat=lat, lng=lng, radius_m=radius_m).count()
+    def orm(lat: float, lng: float) -> tuple[list, int]:
+        queryset = store_nearby(lat=lat, lng=lng, radius_m=radius_m)
+        return list(queryset[:PAGE]), queryset.count()
 
-    def page_sql(lat: float, lng: float) -> tuple[str, tuple]:
-        return store_nearby(lat=lat, lng=lng, radius_m=radius_m)[:PAGE].query.sql_with_params()
+    def raw_params(lat: float, lng: float) -> tuple[list, list]:
+        values = {"lat": lat, "lng": lng, "radius_m": float(radius_m)}
+        page = [*_bind(template.slots, template.constants, values), PAGE, 0]
+        return page, _bind(template.count_slots, template.count_constants, values)
 
-    def raw(sql: str, params: tuple) -> list:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    page_sql = f"{template.sql} LIMIT %s OFFSET %s"
+
+    def raw(page_params: list, count_params: list) -> tuple[list, int]:
+        cursor.execute(template.count_sql, count_params)
+        count = cursor.fetchone()[0]
+        cursor.execute(page_sql, page_params)
+        return cursor.fetchall(), count
 
     for lat, lng in ctx.warmup:
-        page(lat, lng)
-        count(lat, lng)
-        raw(*page_sql(lat, lng))
+        selector(lat, lng)
+        orm(lat, lng)
+        raw(*raw_params(lat, lng))
 
     # The measurements of one query run in rotating order, so none always finds the pages another
-    # just read. "compile" is the selector's Python side before the database: build and compile.
-    times: dict[str, list[float]] = {"page": [], "count": [], "raw": [], "compile": []}
+    # just read.
+    times: dict[str, list[float]] = {"selector": [], "raw": [], "orm": []}
     counts, same = [], 0
     for i, (lat, lng) in enumerate(ctx.queries):
-        sql, params = page_sql(lat, lng)
-        calls = {
-            "page": (page, lat, lng),
-            "count": (count, lat, lng),
-            "raw": (raw, sql, params),
-            "compile": (page_sql, lat, lng),
-        }
+        calls = {"selector": (selector, lat, lng), "raw": (raw, *raw_params(lat, lng)), "orm": (orm, lat, lng)}
         order = list(calls)
         results = {}
-        for name in order[i % 4 :] + order[: i % 4]:
+        for name in order[i % 3 :] + order[: i % 3]:
             fn, *args = calls[name]
             elapsed, results[name] = timed(fn, *args)
             times[name].append(elapsed)
-        counts.append(results["count"])
-        same += [s.id for s in results["page"]] == [row[0] for row in results["raw"]]
+        counts.append(results["selector"].count)
+        ids = [row["id"] for row in results["selector"].items]
+        same += ids == [row[0] for row in results["raw"][0]] == [s.id for s in results["orm"][0]]
     cursor.close()
 
-    t_page, t_raw = times["page"], times["raw"]
-    print(f"\n[nearby] {len(ctx.queries)} queries, radius {radius_m / 1000:g} km, first page of {PAGE}")
-    print(f"  selector page  : {describe(t_page)}")
-    print(f"  selector count : {describe(times['count'])}")
-    print(f"  raw SQL page   : {describe(t_raw)}")
-    print(f"  build+compile  : {describe(times['compile'])}")
-    hydrate = pct(t_page, 50) - pct(times["compile"], 50) - pct(t_raw, 50)
-    print(
-        f"  selector p50 ~ build+compile {pct(times['compile'], 50):.2f} + SQL {pct(t_raw, 50):.2f}"
-        f" + rows to models {hydrate:.2f} ms (differences of p50s, rough)"
-    )
+    t_page, t_raw = times["selector"], times["raw"]
+    print(f"\n[nearby] {len(ctx.queries)} queries, radius {radius_m / 1000:g} km, first page of {PAGE} + count")
+    print(f"  selector (store_nearby_page) : {describe(t_page)}")
+    print(f"  same SQL run raw             : {describe(t_raw)}")
+    print(f"  plain ORM queryset + count() : {describe(times['orm'])}")
     print(
         f"  visible stores within radius: p50={rank(counts, 50)} p90={rank(counts, 90)} max={max(counts)};"
         f" empty {sum(1 for c in counts if c == 0)}, full first page {sum(1 for c in counts if c >= PAGE)}"
         f" of {len(counts)}"
     )
-    print(f"  selector and raw SQL gave the same ids in the same order: {same}/{len(ctx.queries)}")
+    print(f"  selector, raw SQL and ORM gave the same ids in the same order: {same}/{len(ctx.queries)}")
+
+    def page(lat: float, lng: float) -> list:
+        return [row["id"] for row in selector(lat, lng).items]
 
     # (a) the search without PostGIS: every visible store through geopy, on the spheroid.
     with connection.cursor() as cur:
@@ -480,7 +482,7 @@ def case_nearby(ctx: Context) -> list[str]:
         hits.sort()
         top = {store_id for _, store_id in hits[:PAGE]}
         t_geopy.append(time.perf_counter() - t0)
-        agree += top == {s.id for s in page(lat, lng)}
+        agree += top == set(page(lat, lng))
     del everything
     print(f"  geopy loop     : {describe(t_geopy)}")
     # <-> orders on the sphere, geopy on the spheroid (up to ~0.3% apart): the 20th store may differ.
@@ -490,16 +492,13 @@ def case_nearby(ctx: Context) -> list[str]:
     median = statistics.median(t_page)
     lat, lng = ctx.queries[min(range(len(t_page)), key=lambda i: abs(t_page[i] - median))]
     indexes = location_gist_indexes()
-    sql, params = page_sql(lat, lng)
-    page_plan = explain(sql, params)
-    with CaptureQueriesContext(connection) as captured:
-        count(lat, lng)
-    count_sql = captured.captured_queries[-1]["sql"]
-    count_plan = explain(count_sql, None)
+    page_params, count_params = raw_params(lat, lng)
+    page_plan = explain(page_sql, page_params)
+    count_plan = explain(template.count_sql, count_params)
     print(f"\n[nearby] EXPLAIN (ANALYZE, BUFFERS) of a typical page query at ({lat:.5f}, {lng:.5f}):")
-    print(f"  SQL: {sql}")
+    print(f"  SQL: {page_sql}")
     print("\n".join("  " + line for line in page_plan))
-    print(f"\n[nearby] EXPLAIN (ANALYZE, BUFFERS) of its count():\n  SQL: {count_sql}")
+    print(f"\n[nearby] EXPLAIN (ANALYZE, BUFFERS) of its count:\n  SQL: {template.count_sql}")
     print("\n".join("  " + line for line in count_plan))
     index_used = uses_index(page_plan, indexes) and uses_index(count_plan, indexes)
     print(f"index used: {'yes' if index_used else 'no'} (GiST on stores_store.location: {', '.join(indexes)})")
@@ -508,8 +507,7 @@ def case_nearby(ctx: Context) -> list[str]:
     overhead, speedup = p50_page / p50_raw, p50_geopy / p50_page
     return [
         f"selector p50={p50_page:.2f} p90={pct(t_page, 90):.2f} p99={pct(t_page, 99):.2f}"
-        f" mean={statistics.fmean(t_page) * 1000:.2f} ms | count() p50={pct(times['count'], 50):.2f}"
-        f" p99={pct(times['count'], 99):.2f} ms",
+        f" mean={statistics.fmean(t_page) * 1000:.2f} ms (page + count) | plain ORM p50={pct(times['orm'], 50):.2f} ms",
         f"raw SQL p50={p50_raw:.2f} ms | selector/raw = {overhead:.2f}x (goal <= 1.5x): {verdict(overhead <= 1.5)}",
         f"geopy loop p50={p50_geopy:.0f} ms (n={len(t_geopy)}) | speed-up = {speedup:.0f}x (goal >= 100x):"
         f" {verdict(speedup >= 100)}",

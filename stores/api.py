@@ -1,5 +1,4 @@
-from django.db.models import F
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from accounts.auth import require_role, token_auth
 from chefu.errors import ValidationFailed
@@ -55,36 +54,31 @@ def stores_nearby(request, params: Query[NearbyParams]):
         field = "service" if params.service else "sort"
         raise ValidationFailed({field: "Searching by service, price or soonest slot is not available yet."})
     lat, lng = to_wgs84(params.lat, params.lng, params.coord)
-    queryset = selectors.store_nearby(
+    page = selectors.store_nearby_page(
         lat=lat,
         lng=lng,
         radius_m=params.radius_km * 1000,
         category=params.category,
         open_now=params.open_now,
         min_rating=params.min_rating,
-    ).prefetch_related("categories")
-    if params.sort == "rating":
-        queryset = queryset.order_by(F("rating").desc(nulls_last=True), F("review_count").desc(), "distance", "id")
-    page = paginate(queryset, PageParams(limit=params.limit, offset=params.offset))
+        sort=params.sort,
+        limit=params.limit,
+        offset=params.offset,
+    )
     items = []
-    for store in page["items"]:
-        store_lat, store_lng = _point_out(store.location, params.coord)
+    for row in page.items:
+        store_lat, store_lng = from_wgs84(row["lat"], row["lng"], params.coord)
         items.append(
             {
-                "id": store.id,
-                "name": store.name,
-                "address": store.address,
-                "city": store.city,
-                "lat": store_lat,
-                "lng": store_lng,
-                "distance_m": round(store.distance.m),
-                "rating": _rating(store),
-                "review_count": store.review_count,
-                "status": store.status,
-                "categories": [c.code for c in store.categories.all()],
+                **{field: row[field] for field in selectors.NEARBY_FIELDS},
+                "lat": round(store_lat, 7),
+                "lng": round(store_lng, 7),
+                "distance_m": round(row["distance_m"]),
+                "rating": float(row["rating"]) if row["rating"] is not None else None,
+                "categories": row["category_codes"],
             }
         )
-    return {"items": items, "count": page["count"]}
+    return {"items": items, "count": page.count}
 
 
 @stores_router.get("/{int:store_id}", response=StoreOut)
@@ -140,7 +134,7 @@ def application_submit(request, payload: ApplicationIn, params: Query[CoordParam
         opening_hours=[h.dict() for h in payload.opening_hours],
         timezone_name=payload.timezone,
     )
-    return 201, {"id": application.id, "status": application.status}
+    return Status(201, {"id": application.id, "status": application.status})
 
 
 @partner_router.put("/stores/{int:store_id}/opening-hours", response=OpeningHoursOut)
@@ -167,7 +161,7 @@ def closure_create(request, store_id: int, payload: ClosureIn):
         reason=payload.reason,
         bay_id=payload.bay_id,
     )
-    return 201, closure
+    return Status(201, closure)
 
 
 # --- QA ----------------------------------------------------------------------------------------------

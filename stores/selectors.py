@@ -1,14 +1,30 @@
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
+from django.contrib.gis.db.models import PointField
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
-from django.contrib.gis.geos import Point
-from django.contrib.gis.measure import D
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, TimeField, Value
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    TimeField,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import User
 from chefu.errors import NotFound, PermissionDenied
+from chefu.prepared import PreparedQuery
 from stores.models import (
     VISIBLE_STATUSES,
     Bay,
@@ -50,6 +66,59 @@ def _open_at_q(at: dt.datetime) -> Q:
     return Q(Exists(open_range)) & ~Q(Exists(closed))
 
 
+class _GeographyPoint(Func):
+    """A WGS-84 geography point from two float parameters (no GEOS round trip per query)."""
+
+    template = "ST_SetSRID(ST_MakePoint(%(expressions)s), 4326)::geography"
+    output_field = PointField(srid=4326, geography=True)
+
+    def __init__(self, *, lat: float, lng: float):
+        super().__init__(Value(float(lng), FloatField()), Value(float(lat), FloatField()))
+
+
+class _Coordinate(Func):
+    """Latitude (``ST_Y``) or longitude (``ST_X``) of a geography point, as a float."""
+
+    template = "%(function)s(%(expressions)s::geometry)"
+    output_field = FloatField()
+
+
+def _nearby_queryset(
+    *,
+    lat: float,
+    lng: float,
+    radius_m: float,
+    category: str | None,
+    open_now: bool,
+    min_rating: Decimal | float | None,
+    at: dt.datetime | None,
+    sort: str = "distance",
+) -> QuerySet[Store]:
+    point = _GeographyPoint(lat=lat, lng=lng)
+    queryset = Store.objects.filter(
+        Func(
+            F("location"),
+            point,
+            Value(float(radius_m), FloatField()),
+            function="ST_DWithin",
+            output_field=BooleanField(),
+        ),
+        status__in=VISIBLE_STATUSES,
+    )
+    if category:
+        queryset = queryset.filter(
+            Exists(Store.categories.through.objects.filter(store_id=OuterRef("pk"), category_id=category))
+        )
+    if min_rating is not None:
+        queryset = queryset.filter(rating__gte=min_rating)
+    if open_now:
+        queryset = queryset.filter(_open_at_q(at or timezone.now()))
+    queryset = queryset.annotate(distance=Distance("location", point))
+    if sort == "rating":
+        return queryset.order_by(F("rating").desc(nulls_last=True), F("review_count").desc(), "distance", "id")
+    return queryset.order_by(GeometryDistance("location", point), "id")
+
+
 def store_nearby(
     *,
     lat: float,
@@ -59,24 +128,98 @@ def store_nearby(
     open_now: bool = False,
     min_rating: float | None = None,
     at: dt.datetime | None = None,
+    sort: str = "distance",
 ) -> QuerySet[Store]:
-    """Visible stores within ``radius_m`` metres of a WGS-84 point, nearest first.
+    """Visible stores within ``radius_m`` metres of a WGS-84 point, nearest first (or best rated).
 
     Filtering is ``ST_DWithin`` on geography (the GiST index), ordering is the KNN operator ``<->``
     on the same index; ``distance`` is the exact spheroidal distance. ``<->`` on geography measures on
     the sphere, so two stores whose distances differ by less than ~0.3% may come in either order.
     """
-    point = Point(lng, lat, srid=4326)
-    queryset = Store.objects.filter(status__in=VISIBLE_STATUSES, location__dwithin=(point, D(m=radius_m)))
-    if category:
-        queryset = queryset.filter(
-            Exists(Store.categories.through.objects.filter(store_id=OuterRef("pk"), category_id=category))
-        )
-    if min_rating is not None:
-        queryset = queryset.filter(rating__gte=min_rating)
-    if open_now:
-        queryset = queryset.filter(_open_at_q(at or timezone.now()))
-    return queryset.annotate(distance=Distance("location", point)).order_by(GeometryDistance("location", point), "id")
+    return _nearby_queryset(
+        lat=lat,
+        lng=lng,
+        radius_m=radius_m,
+        category=category,
+        open_now=open_now,
+        min_rating=min_rating,
+        at=at,
+        sort=sort,
+    )
+
+
+@dataclass(frozen=True)
+class NearbyPage:
+    items: list[dict]
+    count: int
+
+
+# Impossible inputs, one per parameter the page query binds (see chefu.prepared).
+_NEARBY_MARKERS = {
+    "lat": -1001.25,
+    "lng": -1002.25,
+    "radius_m": -1003.25,
+    "category": "chefu:marker:category",
+    "min_rating": Decimal("9.87"),
+    "at": dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC),
+}
+NEARBY_FIELDS = ("id", "name", "address", "city", "status", "rating", "review_count")
+
+
+def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, min_rating, at) -> QuerySet:
+    has_category, open_now, has_min_rating, sort = shape
+    queryset = _nearby_queryset(
+        lat=lat,
+        lng=lng,
+        radius_m=radius_m,
+        category=category if has_category else None,
+        open_now=open_now,
+        min_rating=min_rating if has_min_rating else None,
+        at=at,
+        sort=sort,
+    )
+    categories = Store.categories.through.objects.filter(store_id=OuterRef("pk")).order_by("category_id")
+    return queryset.annotate(
+        distance_m=Func(
+            F("location"), _GeographyPoint(lat=lat, lng=lng), function="ST_Distance", output_field=FloatField()
+        ),
+        lat=_Coordinate(F("location"), function="ST_Y"),
+        lng=_Coordinate(F("location"), function="ST_X"),
+        category_codes=ArraySubquery(categories.values("category_id")),
+    ).values(*NEARBY_FIELDS, "lat", "lng", "distance_m", "category_codes")
+
+
+_nearby_page = PreparedQuery(_nearby_page_queryset, _NEARBY_MARKERS)
+
+
+def store_nearby_page(
+    *,
+    lat: float,
+    lng: float,
+    radius_m: float,
+    category: str | None = None,
+    open_now: bool = False,
+    min_rating: float | None = None,
+    sort: str = "distance",
+    at: dt.datetime | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> NearbyPage:
+    """One page of :func:`store_nearby` as dicts (``NEARBY_FIELDS`` plus ``lat``, ``lng`` in WGS-84,
+    ``distance_m`` float metres, ``category_codes``) and the total count: two queries, each compiled
+    once per filter shape and bound to these values."""
+    shape = (bool(category), open_now, min_rating is not None, sort)
+    values = {
+        "lat": float(lat),
+        "lng": float(lng),
+        "radius_m": float(radius_m),
+        "category": category,
+        "min_rating": Decimal(str(min_rating)) if min_rating is not None else None,
+        "at": at or timezone.now(),
+    }
+    count = _nearby_page.count(shape, values)
+    items = _nearby_page.rows(shape, values, limit=limit, offset=offset) if offset < count else []
+    return NearbyPage(items=items, count=count)
 
 
 def store_is_open(*, store_id: int, at: dt.datetime | None = None) -> bool:
