@@ -156,7 +156,8 @@ elif ! command -v psql >/dev/null 2>&1; then
     want+=(postgresql-client)
 fi
 redis_up || want+=(redis-server)
-[ "$DEV" -eq 1 ] && want+=(chromium)
+# chromium for the browser tests; a CJK font so screenshots show Chinese; gettext for makemessages.
+[ "$DEV" -eq 1 ] && want+=(chromium fonts-wqy-zenhei gettext)
 mapfile -t missing < <(missing_pkgs "${want[@]}")
 apt_install "${missing[@]}"
 

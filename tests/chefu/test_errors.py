@@ -173,3 +173,18 @@ def test_middleware_lets_django_answer_its_own_http_exceptions():
 
     assert middleware.process_exception(request, Http404()) is None
     assert middleware.process_exception(request, PermissionDenied()) is None
+
+
+def test_messages_are_chinese_by_default_and_english_on_request(api, db):
+    # given a request without Accept-Language: the platform speaks zh-hans
+    default = api.post("/api/v1/auth/token", {"phone": "13800000009", "password": "wrong-password"})
+    # when the client asks for English
+    english = api.post(
+        "/api/v1/auth/token",
+        {"phone": "13800000009", "password": "wrong-password"},
+        headers={"Accept-Language": "en"},
+    )
+    # then the code is the same and the message follows the language
+    assert default.json()["error"]["code"] == english.json()["error"]["code"] == "invalid_credentials"
+    assert default.json()["error"]["message"] == "手机号或密码错误。"
+    assert english.json()["error"]["message"] == "Wrong phone number or password."

@@ -25,7 +25,8 @@ def test_owner_finds_nearby_shops_nearest_first(live_server, page):
     # when the owner searches by coordinates within 5 km
     page.goto(live_server.url + "/")
     assert "车服" in page.title()
-    page.get_by_text("or coordinates").or_(page.locator("summary")).first.click()
+    assert page.locator("#search-title").inner_text() == "查找附近的合作门店"
+    page.locator("summary").click()
     page.fill("#lat", str(ORIGIN[0]))
     page.fill("#lng", str(ORIGIN[1]))
     page.click("#nearby-form button[type=submit]")
@@ -34,7 +35,14 @@ def test_owner_finds_nearby_shops_nearest_first(live_server, page):
     page.wait_for_selector("#results li.store")
     names = page.locator("#results li.store strong").all_inner_texts()
     assert names == ["近的洗车店", "中间的保养店", "远的轮胎店"]
-    assert "3" in page.locator("#status").inner_text()
+    assert page.locator("#status").inner_text() == "找到 3 家门店"
+
+
+def test_the_home_page_switches_to_english(live_server, page):
+    page.goto(live_server.url + "/")
+    page.select_option("select[name=language]", "en")
+    page.wait_for_selector("text=Find partner shops near you")
+    assert page.locator("html").get_attribute("lang") == "en"
 
 
 def test_admin_signs_in_to_the_back_office(live_server, page):

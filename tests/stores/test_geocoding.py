@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 from geopy.distance import geodesic
 
 from chefu.errors import NotFound, ValidationFailed
@@ -128,7 +129,7 @@ def test_an_unknown_address_is_not_found(nominatim):
 
     assert excinfo.value.code == "not_found"
     assert excinfo.value.status == 404
-    assert excinfo.value.message == "No place matches that address."
+    assert excinfo.value.message == str(_("No place matches that address."))
 
 
 def test_not_found_is_cached_for_a_shorter_time(nominatim):
