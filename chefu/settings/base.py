@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chefu.errors.ApiErrorEnvelopeMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "cms.middleware.SiteRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "chefu.urls"
