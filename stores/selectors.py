@@ -83,17 +83,23 @@ class _Coordinate(Func):
     output_field = FloatField()
 
 
-def _nearby_queryset(
+def store_nearby(
     *,
     lat: float,
     lng: float,
     radius_m: float,
-    category: str | None,
-    open_now: bool,
-    min_rating: Decimal | float | None,
-    at: dt.datetime | None,
+    category: str | None = None,
+    open_now: bool = False,
+    min_rating: Decimal | float | None = None,
+    at: dt.datetime | None = None,
     sort: str = "distance",
 ) -> QuerySet[Store]:
+    """Visible stores within ``radius_m`` metres of a WGS-84 point, nearest first (or best rated).
+
+    Filtering is ``ST_DWithin`` on geography (the GiST index), ordering is the KNN operator ``<->``
+    on the same index; ``distance`` is the exact spheroidal distance. ``<->`` on geography measures on
+    the sphere, so two stores whose distances differ by less than ~0.3% may come in either order.
+    """
     point = _GeographyPoint(lat=lat, lng=lng)
     queryset = Store.objects.filter(
         Func(
@@ -119,35 +125,6 @@ def _nearby_queryset(
     return queryset.order_by(GeometryDistance("location", point), "id")
 
 
-def store_nearby(
-    *,
-    lat: float,
-    lng: float,
-    radius_m: float,
-    category: str | None = None,
-    open_now: bool = False,
-    min_rating: float | None = None,
-    at: dt.datetime | None = None,
-    sort: str = "distance",
-) -> QuerySet[Store]:
-    """Visible stores within ``radius_m`` metres of a WGS-84 point, nearest first (or best rated).
-
-    Filtering is ``ST_DWithin`` on geography (the GiST index), ordering is the KNN operator ``<->``
-    on the same index; ``distance`` is the exact spheroidal distance. ``<->`` on geography measures on
-    the sphere, so two stores whose distances differ by less than ~0.3% may come in either order.
-    """
-    return _nearby_queryset(
-        lat=lat,
-        lng=lng,
-        radius_m=radius_m,
-        category=category,
-        open_now=open_now,
-        min_rating=min_rating,
-        at=at,
-        sort=sort,
-    )
-
-
 @dataclass(frozen=True)
 class NearbyPage:
     items: list[dict]
@@ -168,7 +145,7 @@ NEARBY_FIELDS = ("id", "name", "address", "city", "status", "rating", "review_co
 
 def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, min_rating, at) -> QuerySet:
     has_category, open_now, has_min_rating, sort = shape
-    queryset = _nearby_queryset(
+    queryset = store_nearby(
         lat=lat,
         lng=lng,
         radius_m=radius_m,

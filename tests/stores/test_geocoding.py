@@ -34,13 +34,6 @@ def _configure(settings, **changes) -> None:
     settings.GEOCODER = {**settings.GEOCODER, **changes}
 
 
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def nominatim(settings):
     with FakeNominatim(NOMINATIM_PLACES) as fake:
