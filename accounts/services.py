@@ -4,7 +4,6 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -101,21 +100,31 @@ class IssuedToken:
     record: AuthToken
 
 
-def token_issue(*, phone: str, password: str, ip: str, user_agent: str = "") -> IssuedToken:
-    """Check the credentials (throttled per phone and per IP) and issue a bearer token."""
+def credentials_check(*, phone: str, password: str, ip: str) -> User:
+    """The active user with this phone and password. Throttled per phone and per address (429)
+    before the password is even hashed; wrong or unknown: :class:`InvalidCredentials`."""
     try:
         phone = normalize_phone(phone)
     except ValueError:
         phone = (phone or "").strip()[:20]
-    throttling.login_check_allowed(phone=phone, ip=ip)
-    user = authenticate(phone=phone, password=password)
+    throttling.login_attempt_reserve(phone=phone, ip=ip)
+    user = User.objects.filter(phone=phone).first()
     if user is None:
-        throttling.login_record_failure(phone=phone, ip=ip)
+        # Hash anyway, so an unknown phone takes as long as a wrong password.
+        User().set_password(password)
         raise InvalidCredentials()
-    throttling.login_record_success(phone=phone)
+    if not user.check_password(password) or not user.is_active:
+        raise InvalidCredentials()
+    throttling.login_attempt_succeeded(phone=phone, ip=ip)
+    return user
+
+
+def token_issue(*, phone: str, password: str, ip: str, user_agent: str = "") -> IssuedToken:
+    """Check the credentials (throttled per phone and per IP) and issue a bearer token."""
+    user = credentials_check(phone=phone, password=password, ip=ip)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = timezone.now()
-    record = AuthToken.objects.create(
+    record = AuthToken(
         user=user,
         digest=_digest(token),
         prefix=token[:8],
@@ -123,6 +132,8 @@ def token_issue(*, phone: str, password: str, ip: str, user_agent: str = "") -> 
         expires_at=now + dt.timedelta(days=settings.AUTH_TOKEN_TTL_DAYS),
         user_agent=user_agent[:200],
     )
+    record.full_clean(validate_unique=False)
+    record.save()
     return IssuedToken(token=token, record=record)
 
 

@@ -1,7 +1,9 @@
-"""Counting failed logins in Redis, shared by every web process.
+"""Login attempts counted in Redis, shared by every web process and every login path.
 
-A fixed window per key: the first failure starts it, the window's length is its TTL. Counting uses
-INCR, which is atomic, so simultaneous failures are each counted.
+An attempt is counted *before* the password is checked (``INCR`` is atomic), so a burst of parallel
+guesses cannot all slip past the limit while the first ones are still hashing. A success gives its
+reservation back (and clears the phone's failures); a failure keeps it. The first attempt of a
+window starts it; the window's length is the key's TTL.
 """
 
 from dataclasses import dataclass
@@ -27,26 +29,33 @@ def _keys(*, phone: str, ip: str) -> list[_Key]:
     ]
 
 
-def login_check_allowed(*, phone: str, ip: str) -> None:
-    """Raise :class:`Throttled` when the phone or the address has used up its failures."""
+def login_attempt_reserve(*, phone: str, ip: str) -> None:
+    """Count one attempt for the phone and the address; raise :class:`Throttled` (and give the
+    attempt back) when either has already used up its failures in this window."""
     redis = get_redis_connection("default")
     keys = _keys(phone=phone, ip=ip)
-    counts = redis.mget([k.name for k in keys])
-    for key, count in zip(keys, counts, strict=True):
-        if count is not None and int(count) >= key.limit:
-            ttl = redis.ttl(key.name)
-            raise Throttled(retry_after_s=max(int(ttl), 1))
-
-
-def login_record_failure(*, phone: str, ip: str) -> None:
-    redis = get_redis_connection("default")
-    window = settings.LOGIN_THROTTLE_WINDOW_S
     with redis.pipeline() as pipe:
-        for key in _keys(phone=phone, ip=ip):
+        for key in keys:
             pipe.incr(key.name)
-            pipe.expire(key.name, window, nx=True)
+            pipe.expire(key.name, settings.LOGIN_THROTTLE_WINDOW_S, nx=True)
+        counts = pipe.execute()[::2]
+    over = [key for key, count in zip(keys, counts, strict=True) if count > key.limit]
+    if over:
+        _give_back(redis, keys)
+        raise Throttled(retry_after_s=max(max(int(redis.ttl(key.name)) for key in over), 1))
+
+
+def login_attempt_succeeded(*, phone: str, ip: str) -> None:
+    redis = get_redis_connection("default")
+    phone_key, ip_key = _keys(phone=phone, ip=ip)
+    with redis.pipeline() as pipe:
+        pipe.delete(phone_key.name)
+        pipe.decr(ip_key.name)
         pipe.execute()
 
 
-def login_record_success(*, phone: str) -> None:
-    get_redis_connection("default").delete(f"{_PREFIX}:phone:{phone}")
+def _give_back(redis, keys: list[_Key]) -> None:
+    with redis.pipeline() as pipe:
+        for key in keys:
+            pipe.decr(key.name)
+        pipe.execute()

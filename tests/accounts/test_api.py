@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import AuthToken, User, Vehicle
 from tests.chefu.envelope import assert_error
+from tests.conftest import ApiClient
 from tests.factories import PASSWORD, UserFactory, VehicleFactory
 
 STRONG_PASSWORD = "blue-kettle-sings-7"
@@ -518,3 +519,22 @@ def test_list_vehicles_runs_a_fixed_number_of_queries(owner, owner_client, djang
     with django_assert_max_num_queries(3):
         response = owner_client.get("me/vehicles", {"limit": 100})
     assert response.json()["count"] == 10
+
+
+def test_the_back_office_login_shares_the_throttle(client, settings, owner):
+    # given an account whose phone has used up its failures through the API
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE = 2
+    api = ApiClient()
+    for _ in range(2):
+        assert api.post("/api/v1/auth/token", {"phone": owner.phone, "password": "nope-nope"}).status_code == 401
+    staff = UserFactory(roles=["qa"], is_staff=True, phone=owner.phone[:-1] + "9")
+    # when someone tries the right password for that phone on Wagtail's login page
+    owner.is_staff = True
+    owner.save(update_fields=["is_staff"])
+    response = client.post("/admin/login/", {"username": owner.phone, "password": PASSWORD})
+    # then it is refused like a wrong password, and no session is opened
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    # while another account signs in there normally
+    response = client.post("/admin/login/", {"username": staff.phone, "password": PASSWORD})
+    assert response.status_code == 302

@@ -8,7 +8,7 @@ from django.db import connection
 
 from accounts.exceptions import PhoneTaken, PlateTaken
 from accounts.models import User, Vehicle
-from accounts.services import user_register, vehicle_create
+from accounts.services import token_issue, user_register, vehicle_create
 from tests.factories import UserFactory
 
 THREADS = 8
@@ -72,3 +72,18 @@ def test_simultaneous_adds_of_one_plate_for_one_owner_create_one_vehicle():
     assert len(vehicles) == 1, outcomes
     assert len(refused) == THREADS - 1, outcomes
     assert Vehicle.objects.filter(owner=owner, plate="沪AD12345").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(settings):
+    # given a phone allowed 3 failures; the real hasher, so each check takes a while and guesses overlap
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE = 3
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    user = UserFactory(roles=["owner"])
+
+    # when 8 wrong guesses arrive at once
+    outcomes = _run_at_once(lambda: token_issue(phone=user.phone, password="wrong-guess", ip="10.0.0.1"))
+
+    # then exactly 3 were checked (401) and the rest refused before hashing (429)
+    kinds = sorted(type(o).__name__ for o in outcomes)
+    assert kinds == ["InvalidCredentials"] * 3 + ["Throttled"] * 5
