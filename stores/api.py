@@ -20,6 +20,7 @@ from stores.schemas import (
     GeocodeParams,
     NearbyOut,
     NearbyParams,
+    OpeningHoursIn,
     OpeningHoursOut,
     OpeningRangeIn,
     RejectIn,
@@ -138,9 +139,11 @@ def application_submit(request, payload: ApplicationIn, params: Query[CoordParam
 
 
 @partner_router.put("/stores/{int:store_id}/opening-hours", response=OpeningHoursOut)
-def opening_hours_replace(request, store_id: int, payload: list[OpeningRangeIn]):
+def opening_hours_replace(request, store_id: int, payload: list[OpeningRangeIn] | OpeningHoursIn):
+    # API.md says "same shape as above": the application's ``opening_hours`` list, bare or in its field.
+    ranges = payload.opening_hours if isinstance(payload, OpeningHoursIn) else payload
     store = selectors.store_get_for_manager(user=request.auth, store_id=store_id)
-    rows = services.opening_hours_replace(store=store, rows=[h.dict() for h in payload])
+    rows = services.opening_hours_replace(store=store, rows=[h.dict() for h in ranges])
     return {"store_id": store.id, "opening_hours": _hours_out(rows)}
 
 
@@ -201,10 +204,11 @@ def application_list(request, params: Query[ApplicationListParams], coord: Query
 
 
 @qa_router.post("/applications/{int:application_id}/approve", response=ApplicationDecisionOut)
-def application_approve(request, application_id: int, payload: ApproveIn):
+def application_approve(request, application_id: int, payload: ApproveIn | None = None):
     require_role(request.auth, "qa")
     application = selectors.application_get(application_id=application_id)
-    application = services.application_approve(application=application, by=request.auth, notes=payload.notes)
+    notes = payload.notes if payload else ""
+    application = services.application_approve(application=application, by=request.auth, notes=notes)
     return application
 
 

@@ -168,7 +168,8 @@ def _take_rate_slot(provider: str, *, interval_s: float, wait_s: float) -> None:
 def _lookup(provider_name: str, full_query: str, config: Mapping[str, Any]) -> Location | None:
     provider = _provider(provider_name)
     geocoder = _build_geocoder(config)
-    _take_rate_slot(provider_name, interval_s=config["min_interval_s"], wait_s=config["timeout_s"])
+    wait_s = min(config["timeout_s"], config.get("max_wait_s", config["timeout_s"]))
+    _take_rate_slot(provider_name, interval_s=config["min_interval_s"], wait_s=wait_s)
     try:
         return geocoder.geocode(full_query, exactly_one=True, **provider.geocode_kwargs)
     except (geopy_exc.GeocoderServiceError, OSError) as error:

@@ -55,6 +55,7 @@ class Store(models.Model):
                 condition=Q(rating__isnull=True) | (Q(rating__gte=1) & Q(rating__lte=5)), name="store_rating_range"
             ),
             models.CheckConstraint(condition=Q(phone__regex=PHONE_RE), name="store_phone_format"),
+            models.CheckConstraint(condition=Q(status__in=StoreStatus.values), name="store_status_known"),
         ]
         indexes = [models.Index(fields=["status", "city"])]
 
@@ -78,6 +79,9 @@ class StoreStatusEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(to_status__in=StoreStatus.values), name="store_event_status_known"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.store_id}: {self.from_status or '-'} → {self.to_status}"
@@ -163,7 +167,10 @@ class StoreMembership(models.Model):
 
     class Meta:
         ordering = ["store_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["store", "user"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "user"], name="membership_unique"),
+            models.CheckConstraint(condition=Q(role__in=StaffRole.values), name="membership_role_known"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.store_id} ({self.role})"
@@ -210,6 +217,7 @@ class PartnerApplication(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="rejected") | ~Q(reject_reason=""), name="application_rejection_has_reason"
             ),
+            models.CheckConstraint(condition=Q(status__in=ApplicationStatus.values), name="application_status_known"),
         ]
         indexes = [models.Index(fields=["status", "submitted_at"])]
 

@@ -58,6 +58,10 @@ class OpeningRangeIn(Schema):
     closes: str = Field(..., pattern=HHMM_OR_24, examples=["19:00"], description="<= opens: past midnight")
 
 
+class OpeningHoursIn(Schema):
+    opening_hours: list[OpeningRangeIn] = Field(..., max_length=50)
+
+
 class OpeningRangeOut(Schema):
     weekday: int
     opens: str

@@ -142,7 +142,7 @@ def application_approve(*, application: PartnerApplication, by: User, notes: str
     application = _lock_application(application.pk)
     if application.status != ApplicationStatus.SUBMITTED:
         raise InvalidTransition(details={"status": application.status})
-    store = Store.objects.create(
+    store = Store(
         name=application.name,
         address=application.address,
         city=application.city,
@@ -151,6 +151,8 @@ def application_approve(*, application: PartnerApplication, by: User, notes: str
         timezone=application.timezone,
         status=StoreStatus.ACTIVE,
     )
+    store.full_clean()
+    store.save()
     store.categories.set(application.categories)
     for bay in application.bays:
         created = Bay.objects.create(store=store, name=bay["name"])

@@ -179,7 +179,9 @@ GEOCODER = {
     "domain": env("GEOCODER_DOMAIN", default=""),
     "scheme": env("GEOCODER_SCHEME", default="https"),
     "user_agent": env("GEOCODER_USER_AGENT", default="chefu-geocoder/0.1 (+https://github.com/chefu)"),
-    "timeout_s": env.float("GEOCODER_TIMEOUT_S", default=5.0),
+    "timeout_s": env.float("GEOCODER_TIMEOUT_S", default=3.0),
+    # How long a request may queue for the rate limit before answering 503: it holds a web worker.
+    "max_wait_s": env.float("GEOCODER_MAX_WAIT_S", default=1.5),
     # Nominatim's usage policy: at most one request per second across all our processes.
     "min_interval_s": env.float("GEOCODER_MIN_INTERVAL_S", default=1.0),
     "cache_ttl_s": env.int("GEOCODER_CACHE_TTL_S", default=30 * 24 * 3600),

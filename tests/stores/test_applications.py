@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from stores.coords import wgs84_to_bd09, wgs84_to_gcj02
 from stores.exceptions import InvalidTransition
@@ -430,3 +431,18 @@ def test_concurrent_approvals_create_one_store(applicant, qa_user, application_p
     assert StoreStatusEvent.objects.filter(store=store).count() == 1
     application.refresh_from_db()
     assert (application.status, application.store_id) == ("approved", store.id)
+
+
+def test_approve_with_no_body_at_all(qa_user, make_client, submitted_application):
+    token = make_client(qa_user).token
+    client = Client()
+
+    response = client.post(
+        _approve_url(submitted_application.id),
+        data=b"",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "approved"

@@ -66,6 +66,16 @@ def test_closing_at_midnight_with_24_00(store, manager_client):
     assert (row.weekday, row.opens, row.closes) == (4, dt.time(10, 0), dt.time(0, 0))
 
 
+def test_the_week_may_also_come_in_the_application_s_field(store, manager_client):
+    week = {"opening_hours": [{"weekday": 0, "opens": "09:00", "closes": "17:00"}]}
+
+    response = manager_client.put(_hours_url(store.id), week)
+
+    assert response.status_code == 200
+    assert response.json()["opening_hours"] == [{"weekday": 0, "opens": "09:00", "closes": "17:00"}]
+    assert _stored_hours(store) == [(0, "09:00", "17:00")]
+
+
 def test_an_empty_week_closes_every_day(store, manager_client):
     response = manager_client.put(_hours_url(store.id), [])
 

@@ -114,3 +114,21 @@ def test_suspended_store_disappears_from_search_at_once(api, qa_client, store):
 
     assert _nearby_ids(api) == [store.id]
     assert Store.objects.get(pk=store.id).status == "probation"
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "value"),
+    [
+        ("Store", "status", "closed"),
+        ("StoreMembership", "role", "owner"),
+        ("PartnerApplication", "status", "pending"),
+    ],
+)
+def test_unknown_choices_are_refused_by_the_database(store, manager, submitted_application, model, field, value):
+    from django.apps import apps
+    from django.db import IntegrityError, transaction
+
+    queryset = apps.get_model("stores", model).objects.all()
+    assert queryset.exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        queryset.update(**{field: value})
