@@ -213,8 +213,9 @@ DO \$\$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER') THEN
         CREATE ROLE "$DB_USER" LOGIN SUPERUSER PASSWORD '$DB_PASSWORD';
-    ELSIF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER' AND rolsuper AND rolcanlogin) THEN
-        ALTER ROLE "$DB_USER" LOGIN SUPERUSER;
+    ELSE
+        -- We only get here when logging in with .env's password failed: make the role match it.
+        ALTER ROLE "$DB_USER" LOGIN SUPERUSER PASSWORD '$DB_PASSWORD';
     END IF;
 END
 \$\$;
@@ -257,8 +258,10 @@ if ! redis_up; then
         for _ in $(seq 20); do redis_up && break; sleep 0.25; done
     fi
     if ! redis_up; then
-        redis-server --daemonize yes --bind "$REDIS_HOST" --port "$REDIS_PORT" --save "" --appendonly no \
-            --dir "${TMPDIR:-/tmp}" --logfile "${TMPDIR:-/tmp}/chefu-redis-$(id -u).log" >/dev/null
+        # Append-only file in the project: queued Celery tasks survive a Redis restart.
+        mkdir -p .data/redis
+        redis-server --daemonize yes --bind "$REDIS_HOST" --port "$REDIS_PORT" --save "" --appendonly yes \
+            --dir "$PWD/.data/redis" --logfile "$PWD/.data/redis/redis.log" >/dev/null
     fi
     for _ in $(seq 40); do
         redis_up && break

@@ -18,9 +18,13 @@ def _redis_db(url: str, db: int) -> str:
     return f"{base}/{db}" if base.startswith("redis") and "//" in url else url
 
 
-# Separate Redis databases so a running `make run` never sees test traffic, and vice versa.
-CACHES = {"default": {**CACHES["default"], "LOCATION": _redis_db(REDIS_URL, 14), "KEY_PREFIX": "chefu-test"}}
-CELERY_BROKER_URL = _redis_db(REDIS_URL, 15)
+# Separate Redis databases so a running `make run` never sees test traffic, and vice versa. Two suites run
+# side by side pick different TEST_REDIS_DB values (tests flush their cache database).
+_TEST_REDIS_DB = env.int("TEST_REDIS_DB", default=14)
+CACHES = {
+    "default": {**CACHES["default"], "LOCATION": _redis_db(REDIS_URL, _TEST_REDIS_DB), "KEY_PREFIX": "chefu-test"}
+}
+CELERY_BROKER_URL = _redis_db(REDIS_URL, _TEST_REDIS_DB + 1)
 
 GEOCODER = {**GEOCODER, "provider": "nominatim", "min_interval_s": 0.0, "timeout_s": 2.0}
 
