@@ -1,14 +1,17 @@
 """The one NinjaAPI at /api/v1: routers per app, and the handlers that render the error envelope."""
 
+import datetime as dt
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from accounts.api import auth_router, me_router
 from catalog.api import router as catalog_router
@@ -17,7 +20,18 @@ from chefu.health import router as health_router
 from stores.api import geo_router, partner_router, qa_router, stores_router
 
 
+class ChefuJSONEncoder(NinjaJSONEncoder):
+    """Aware datetimes leave in the platform's zone with their offset (``2026-11-23T09:30:00+08:00``),
+    as API.md shows them; the instant is the same as the UTC one the database holds."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime) and timezone.is_aware(o):
+            return timezone.localtime(o).isoformat()
+        return super().default(o)
+
+
 class ChefuRenderer(JSONRenderer):
+    encoder_class = ChefuJSONEncoder
     json_dumps_params = {"ensure_ascii": False}
 
 

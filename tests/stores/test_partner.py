@@ -332,3 +332,14 @@ def test_closures_are_for_staff_only(store, owner_client, make_staff, make_clien
     assert owner_client.get(_closures_url(store.id)).status_code == 403
     other_staff = make_staff(StoreFactory(), "advisor")
     assert make_client(other_staff).get(_closures_url(store.id)).status_code == 403
+
+
+def test_times_come_back_with_the_platform_offset(store, manager_client):
+    response = manager_client.post(
+        f"/api/v1/partner/stores/{store.id}/closures",
+        {"starts_at": "2030-01-01T01:30:00Z", "ends_at": "2030-01-01T04:00:00+00:00", "reason": "盘点"},
+    )
+
+    assert response.status_code == 201
+    assert response.json()["starts_at"] == "2030-01-01T09:30:00+08:00"
+    assert response.json()["ends_at"] == "2030-01-01T12:00:00+08:00"
