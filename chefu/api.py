@@ -16,6 +16,7 @@ from ninja.responses import NinjaJSONEncoder
 from accounts.api import auth_router, me_router
 from catalog.api import router as catalog_router
 from catalog.api_prices import partner_offerings_router, store_prices_router
+from catalog.api_quotes import quotes_router
 from chefu.errors import ApplicationError, ValidationFailed, application_error_response, error_response
 from chefu.health import router as health_router
 from stores.api import geo_router, partner_router, qa_router, stores_router
@@ -114,6 +115,7 @@ api.add_router("/me", me_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/stores", stores_router)
 api.add_router("/stores", store_prices_router)
+api.add_router("/stores", quotes_router)
 api.add_router("/geo", geo_router)
 api.add_router("/partner", partner_router)
 api.add_router("/partner", partner_offerings_router)
