@@ -1,6 +1,6 @@
 """Benchmark of the store search on a realistic national data set, in its own database.
 
-    .venv/bin/python bench/nearby.py [--case nearby] [--stores 100000] [--queries 1000] [--radius-km 5]
+    .venv/bin/python bench/nearby.py [--case nearby|nearby_price] [--stores 100000] [--queries 1000] [--radius-km 5]
                                      [--seed 1] [--geopy-queries 20] [--keep]
 
 The dev database is never touched: the script drops and recreates ``chefu_bench`` (its name derived
@@ -381,7 +381,8 @@ def uses_index(plan: list[str], indexes: list[str], table: str = "stores_store")
     text = "\n".join(plan)
     if f"Seq Scan on {table}" in text:
         return False
-    return any(f"Index Scan using {name}" in text or f"Bitmap Index Scan on {name}" in text for name in indexes)
+    scans = ("Index Scan using {}", "Index Only Scan using {}", "Bitmap Index Scan on {}")
+    return any(scan.format(name) in text for scan in scans for name in indexes)
 
 
 @dataclass
@@ -400,12 +401,13 @@ def case_nearby(ctx: Context) -> list[str]:
 
     from chefu.prepared import _bind
     from stores.models import VISIBLE_STATUSES
-    from stores.selectors import _nearby_page, store_nearby, store_nearby_page
+    from stores.selectors import _nearby_page, nearby_shape, store_nearby, store_nearby_page
 
     radius_m = ctx.radius_m
     cursor = connection.cursor()
-    shape = (False, False, False, "distance")
-    template = _nearby_page.template(shape)
+    template = _nearby_page.template(
+        nearby_shape(category=None, open_now=False, min_rating=None, service=None, sort="distance")
+    )
 
     def selector(lat: float, lng: float):
         return store_nearby_page(lat=lat, lng=lng, radius_m=radius_m, limit=PAGE)
@@ -516,11 +518,227 @@ def case_nearby(ctx: Context) -> list[str]:
     ]
 
 
+# --- nearby_price: service= and sort=price ----------------------------------------------------------
+
+OFFERINGS_PER_STORE = 5
+# The priced services and a Shanghai-ish typical total (CNY); each store's price scatters around it.
+PRICED_SERVICES = {
+    "minor_service": 380,
+    "major_service": 850,
+    "brake_fluid_change": 260,
+    "ac_service": 300,
+    "standard_wash": 45,
+    "interior_cleaning": 300,
+    "waxing": 220,
+    "tyre_fitting": 45,
+    "battery_replacement": 650,
+    "wiper_blades": 140,
+    "brake_pads": 650,
+}
+OFFERING_INDEXES = ["offering_active_idx", "offering_unique_per_store_service"]
+
+
+def _offering_count() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM catalog_offering WHERE is_active")
+        return cur.fetchone()[0]
+
+
+def load_offerings() -> None:
+    """Five active offerings a store, one version each, straight in SQL (deterministic: hashes, no random).
+
+    A store prices the services of its own categories first, then others to make up five. Offering and
+    version ids are allotted together so each offering points at its version on insert: the foreign
+    keys are deferred to the commit, and the CHECK (an active offering has a current version and a
+    total) holds row by row. Prices: the service's typical total x 0.6-1.6; ~5% of stores charge 2.2x that.
+    """
+    from django.db import connection, transaction
+
+    services = ", ".join(f"('{code}', {total})" for code, total in PRICED_SERVICES.items())
+    label = f"catalog_offering + catalog_offeringversion ({OFFERINGS_PER_STORE} a store)"
+    with step(label), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE catalog_offeringpartline, catalog_offeringversion, catalog_offering RESTART IDENTITY CASCADE"
+        )
+        cur.execute(
+            f"""
+            CREATE TEMP TABLE bench_offer ON COMMIT DROP AS
+            SELECT row_number() OVER (ORDER BY store_id, service_id) AS id, store_id, service_id, total
+            FROM (
+                SELECT s.id AS store_id, svc.code AS service_id,
+                       round(svc.typical
+                             * (0.6 + (abs(hashtext(s.id::text || svc.code || 'p')) % 1000) / 1000.0)
+                             * CASE WHEN abs(hashtext(s.id::text || 'dear')) % 100 < 5 THEN 2.2 ELSE 1 END,
+                             0)::numeric(12, 2) AS total,
+                       row_number() OVER (
+                           PARTITION BY s.id
+                           ORDER BY EXISTS (SELECT 1 FROM stores_store_categories sc
+                                            WHERE sc.store_id = s.id AND sc.category_id = svc.category_id) DESC,
+                                    hashtext(s.id::text || svc.code)
+                       ) AS k
+                FROM stores_store s
+                CROSS JOIN (SELECT v.code, v.typical, c.category_id
+                            FROM (VALUES {services}) AS v(code, typical)
+                            JOIN catalog_service c ON c.code = v.code) AS svc
+            ) ranked
+            WHERE k <= {OFFERINGS_PER_STORE}
+            """
+        )
+        cur.execute(
+            "INSERT INTO catalog_offering (id, store_id, service_id, current_id, is_active, total, updated_at) "
+            "SELECT id, store_id, service_id, id, true, total, now() FROM bench_offer"
+        )
+        cur.execute(
+            "INSERT INTO catalog_offeringversion (id, offering_id, number, labour, total, duration_min, created_at)"
+            " SELECT id, id, 1, total, total, 60, now() FROM bench_offer"
+        )
+        for table in ("catalog_offering", "catalog_offeringversion"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    with step("VACUUM ANALYZE offerings"), connection.cursor() as cur:
+        for table in ("catalog_offering", "catalog_offeringversion"):
+            cur.execute(f"VACUUM (ANALYZE) {table}")
+
+
+def case_nearby_price(ctx: Context) -> list[str]:
+    """``store_nearby_page`` with ``service=`` and ``sort=price`` (the API's path for "cheapest wash near me":
+    first page and count), against the same SQL run raw and the plain ORM queryset. Each query asks for
+    the next of the priced services in turn."""
+    from django.db import connection
+
+    from chefu.prepared import _bind
+    from stores.selectors import _nearby_page, nearby_shape, store_nearby, store_nearby_page
+
+    expected = _count_stores() * OFFERINGS_PER_STORE
+    if _offering_count() != expected:
+        load_offerings()
+    else:
+        print(f"reusing {expected} offerings")
+
+    radius_m = ctx.radius_m
+    codes = list(PRICED_SERVICES)
+    cursor = connection.cursor()
+    template = _nearby_page.template(
+        nearby_shape(category=None, open_now=False, min_rating=None, service=codes[0], sort="price")
+    )
+    page_sql = f"{template.sql} LIMIT %s OFFSET %s"
+
+    def selector(lat: float, lng: float, service: str):
+        return store_nearby_page(lat=lat, lng=lng, radius_m=radius_m, service=service, sort="price", limit=PAGE)
+
+    def orm(lat: float, lng: float, service: str) -> tuple[list, int]:
+        queryset = store_nearby(lat=lat, lng=lng, radius_m=radius_m, service=service, sort="price")
+        return list(queryset[:PAGE]), queryset.count()
+
+    def raw_params(lat: float, lng: float, service: str) -> tuple[list, list]:
+        values = {"lat": lat, "lng": lng, "radius_m": float(radius_m), "service": service}
+        page = [*_bind(template.slots, template.constants, values), PAGE, 0]
+        return page, _bind(template.count_slots, template.count_constants, values)
+
+    def raw(page_params: list, count_params: list) -> tuple[list, int]:
+        cursor.execute(template.count_sql, count_params)
+        count = cursor.fetchone()[0]
+        cursor.execute(page_sql, page_params)
+        return cursor.fetchall(), count
+
+    for i, (lat, lng) in enumerate(ctx.warmup):
+        service = codes[i % len(codes)]
+        selector(lat, lng, service)
+        orm(lat, lng, service)
+        raw(*raw_params(lat, lng, service))
+
+    times: dict[str, list[float]] = {"selector": [], "raw": [], "orm": []}
+    counts, same, sorted_ok = [], 0, 0
+    for i, (lat, lng) in enumerate(ctx.queries):
+        service = codes[i % len(codes)]
+        calls = {
+            "selector": (selector, lat, lng, service),
+            "raw": (raw, *raw_params(lat, lng, service)),
+            "orm": (orm, lat, lng, service),
+        }
+        order = list(calls)
+        results = {}
+        for name in order[i % 3 :] + order[: i % 3]:
+            fn, *args = calls[name]
+            elapsed, results[name] = timed(fn, *args)
+            times[name].append(elapsed)
+        page = results["selector"]
+        counts.append(page.count)
+        ids = [row["id"] for row in page.items]
+        same += ids == [row[0] for row in results["raw"][0]] == [s.id for s in results["orm"][0]]
+        totals = [row["price_total"] for row in page.items]
+        sorted_ok += totals == sorted(totals) and page.count == results["raw"][1] == results["orm"][1]
+    cursor.close()
+
+    t_page, t_raw = times["selector"], times["raw"]
+    print(
+        f"\n[nearby_price] {len(ctx.queries)} queries, radius {radius_m / 1000:g} km, service= (rotating over"
+        f" {len(codes)}) + sort=price, first page of {PAGE} + count"
+    )
+    print(f"  selector (store_nearby_page) : {describe(t_page)}")
+    print(f"  same SQL run raw             : {describe(t_raw)}")
+    print(f"  plain ORM queryset + count() : {describe(times['orm'])}")
+    print(
+        f"  stores pricing the service within radius: p50={rank(counts, 50)} p90={rank(counts, 90)}"
+        f" max={max(counts)}; empty {sum(1 for c in counts if c == 0)} of {len(counts)}"
+    )
+    print(f"  selector, raw SQL and ORM gave the same ids in the same order: {same}/{len(ctx.queries)}")
+    print(f"  pages sorted by price with equal counts: {sorted_ok}/{len(ctx.queries)}")
+
+    # The plans of a typical query (selector time nearest the median) and of the busiest one.
+    median = statistics.median(t_page)
+    typical = min(range(len(t_page)), key=lambda i: abs(t_page[i] - median))
+    busiest = max(range(len(counts)), key=lambda i: counts[i])
+    gist = location_gist_indexes()
+    index_used = True
+    for label, i in (("typical", typical), ("busiest", busiest)):
+        lat, lng = ctx.queries[i]
+        service = codes[i % len(codes)]
+        page_params, count_params = raw_params(lat, lng, service)
+        for what, sql, params in (("page query", page_sql, page_params), ("count", template.count_sql, count_params)):
+            plan = explain(sql, params)
+            print(
+                f"\n[nearby_price] EXPLAIN (ANALYZE, BUFFERS) of the {label} {what}"
+                f" ({lat:.5f}, {lng:.5f}, {service}, {counts[i]} stores):"
+            )
+            if label == "typical" and what == "page query":
+                print(f"  SQL: {sql}")
+            print("\n".join("  " + line for line in plan))
+            index_used &= uses_index(plan, gist) and uses_index(plan, OFFERING_INDEXES, table="catalog_offering")
+    print(
+        f"index used: {'yes' if index_used else 'no'} (GiST on stores_store.location: {', '.join(gist)};"
+        f" catalog_offering: {' or '.join(OFFERING_INDEXES)})"
+    )
+
+    p50_page, p50_raw = pct(t_page, 50), pct(t_raw, 50)
+    overhead = p50_page / p50_raw
+    return [
+        f"offerings={expected} ({OFFERINGS_PER_STORE} a store) | stores pricing the service within radius:"
+        f" p50={rank(counts, 50)} p90={rank(counts, 90)} max={max(counts)}",
+        f"selector p50={p50_page:.2f} p90={pct(t_page, 90):.2f} p99={pct(t_page, 99):.2f}"
+        f" mean={statistics.fmean(t_page) * 1000:.2f} ms (page + count) | plain ORM p50={pct(times['orm'], 50):.2f} ms",
+        f"raw SQL p50={p50_raw:.2f} p90={pct(t_raw, 90):.2f} p99={pct(t_raw, 99):.2f} ms"
+        f" | selector/raw = {overhead:.2f}x (goal <= 1.5x): {verdict(overhead <= 1.5)}",
+        f"same ids as raw SQL and ORM: {same}/{len(ctx.queries)}; price order: {sorted_ok}/{len(ctx.queries)}",
+        f"index used: {'yes' if index_used else 'no'}",
+        f"goal p50 <= 10 ms: {verdict(p50_page <= 10)}",
+    ]
+
+
+def _count_stores() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM stores_store")
+        return cur.fetchone()[0]
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-CASES: dict[str, Callable[[Context], list[str]]] = {"nearby": case_nearby}
+CASES: dict[str, Callable[[Context], list[str]]] = {"nearby": case_nearby, "nearby_price": case_nearby_price}
 
 
 def _load() -> str:

@@ -1,20 +1,42 @@
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.errors import AuthenticationError
 
-from catalog.selectors import category_list
+from accounts.auth import token_auth
+from accounts.selectors import vehicle_get_for_owner
+from catalog import selectors
+from catalog.fitment import parts_fitting
+from catalog.schemas import CategoryOut, PartListParams, PartOut, ServiceListParams, ServiceOut
+from chefu.errors import ValidationFailed
 
 router = Router(tags=["catalog"])
 
 
-class CategoryOut(Schema):
-    code: str
-    name: str
-    parent: str | None
-
-    @staticmethod
-    def resolve_parent(obj) -> str | None:
-        return obj.parent_id
+def _category_checked(code: str | None) -> str | None:
+    if code and not selectors.category_exists(code=code):
+        raise ValidationFailed({"category": _("Unknown category.")})
+    return code
 
 
 @router.get("/categories", response=list[CategoryOut])
 def categories(request):
-    return list(category_list())
+    return list(selectors.category_list())
+
+
+@router.get("/services", response=list[ServiceOut])
+def services(request, params: Query[ServiceListParams]):
+    return list(selectors.service_list(category=_category_checked(params.category)))
+
+
+@router.get("/parts", response=list[PartOut])
+def parts(request, params: Query[PartListParams]):
+    """Active catalogue parts. With ``vehicle_id`` (one of the caller's vehicles, bearer token required):
+    only the parts that fit it."""
+    category = _category_checked(params.category)
+    if params.vehicle_id is None:
+        return list(selectors.part_list(category=category))
+    user = token_auth(request)
+    if user is None:
+        raise AuthenticationError()
+    vehicle = vehicle_get_for_owner(owner=user, vehicle_id=params.vehicle_id)
+    return list(parts_fitting(vehicle=vehicle, category=category))

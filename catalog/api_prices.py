@@ -1,8 +1,152 @@
-"""Store price lists, quotes and the partner's offering editor (API.md, "Catalog and transparent prices")."""
+"""Store price lists, their version history and the partner's offering editor (API.md, "Catalog and
+transparent prices")."""
 
-from ninja import Router
+from decimal import Decimal
+from typing import NamedTuple
+
+from ninja import Query, Router
 
 from accounts.auth import token_auth
+from catalog import price_selectors, pricing
+from catalog.models import Offering, OfferingVersion, ReferencePrice, Service
+from catalog.price_schemas import OfferingDeactivatedOut, OfferingIn, PriceOut, VersionListOut, VersionOut
+from catalog.reference_selectors import deviation, reference_band
+from chefu.money import format_money
+from chefu.pagination import PageParams, paginate
+from stores.selectors import store_get_for_manager, store_get_public
 
 store_prices_router = Router(tags=["prices"])
 partner_offerings_router = Router(tags=["partner"], auth=token_auth)
+
+
+def _quantity(value: Decimal) -> str:
+    """``4.50`` → ``"4.5"``, ``2.00`` → ``"2"``: a count or a volume, written as quotes write it."""
+    return format(value.normalize(), "f")
+
+
+def _service_out(service: Service) -> dict:
+    return {"code": service.code, "name": service.name, "category": service.category_id}
+
+
+def _price_fields(version: OfferingVersion) -> dict:
+    """Labour, lines, total and duration of ``version``; its lines must be prefetched with their parts."""
+    return {
+        "version": version.number,
+        "labour": format_money(version.labour),
+        "parts": [
+            {
+                "sku": line.part.sku,
+                "name": line.part.name,
+                "qty": _quantity(line.qty),
+                "unit_price": format_money(line.unit_price),
+                "amount": format_money(line.amount),
+            }
+            for line in version.lines.all()
+        ],
+        "total": format_money(version.total),
+        "duration_min": version.duration_min,
+    }
+
+
+class _Band(NamedTuple):
+    p25: Decimal
+    median: Decimal
+    p75: Decimal
+
+
+def _reference_out(total: Decimal, band: _Band | ReferencePrice | None) -> dict | None:
+    if band is None:
+        return None
+    dev = deviation(total, band.median)
+    return {
+        "p25": format_money(band.p25),
+        "median": format_money(band.median),
+        "p75": format_money(band.p75),
+        "deviation": None if dev is None else f"{dev:.4f}",
+    }
+
+
+def _price_out(offering: Offering, version: OfferingVersion, band: _Band | ReferencePrice | None) -> dict:
+    """One price in force; ``version``'s lines must be prefetched with their parts."""
+    return {
+        "offering_id": offering.id,
+        "service": _service_out(offering.service),
+        **_price_fields(version),
+        "updated_at": offering.updated_at,
+        "reference": _reference_out(version.total, band),
+    }
+
+
+def _listed_price_out(offering: Offering) -> dict:
+    """One row of ``price_selectors.offering_price_list`` (band annotated, version and lines loaded)."""
+    band = None if offering.ref_median is None else _Band(offering.ref_p25, offering.ref_median, offering.ref_p75)
+    return _price_out(offering, offering.current, band)
+
+
+def _version_out(offering: Offering, version: OfferingVersion) -> dict:
+    return {
+        "offering_id": offering.id,
+        "service": _service_out(offering.service),
+        **_price_fields(version),
+        "created_at": version.created_at,
+        "created_by": version.created_by.name if version.created_by else None,
+        "is_current": offering.current_id == version.id,
+    }
+
+
+# --- Public -------------------------------------------------------------------------------------------------
+
+
+@store_prices_router.get("/{int:store_id}/prices", response=list[PriceOut])
+def store_prices(request, store_id: int):
+    """The store's prices in force (a bare list, as API.md shows it), each next to its reference band."""
+    store = store_get_public(store_id=store_id)
+    return [_listed_price_out(offering) for offering in price_selectors.offering_price_list(store=store)]
+
+
+@store_prices_router.get("/{int:store_id}/prices/{int:offering_id}/versions", response=VersionListOut)
+def offering_versions(request, store_id: int, offering_id: int, page: Query[PageParams]):
+    """Every price the store has set for this offering, oldest first (deactivated offerings included)."""
+    store = store_get_public(store_id=store_id)
+    offering = price_selectors.offering_get_for_store(store=store, offering_id=offering_id)
+    result = paginate(price_selectors.offering_version_list(offering=offering), page)
+    return {"items": [_version_out(offering, v) for v in result["items"]], "count": result["count"]}
+
+
+@store_prices_router.get("/{int:store_id}/prices/{int:offering_id}/versions/{int:number}", response=VersionOut)
+def offering_version(request, store_id: int, offering_id: int, number: int):
+    store = store_get_public(store_id=store_id)
+    offering = price_selectors.offering_get_for_store(store=store, offering_id=offering_id)
+    return _version_out(offering, price_selectors.offering_version_get(offering=offering, number=number))
+
+
+# --- Partner (the store's managers) -------------------------------------------------------------------------
+
+
+@partner_offerings_router.put("/stores/{int:store_id}/offerings/{service_code}", response=PriceOut)
+def offering_put(request, store_id: int, service_code: str, payload: OfferingIn):
+    """Set the store's price of a service: a new immutable version, in force at once. An unchanged price
+    answers the version in force and writes nothing."""
+    store = store_get_for_manager(user=request.auth, store_id=store_id)
+    service = price_selectors.service_get(code=service_code)
+    version = pricing.offering_set_price(
+        store=store,
+        service=service,
+        by=request.auth,
+        labour=payload.labour,
+        parts=[line.model_dump() for line in payload.parts],
+        duration_min=payload.duration_min,
+    )
+    # The version the service answered (not a re-read of the offering, which a later PUT may have moved on).
+    offering = version.offering
+    version = price_selectors.offering_version_get(offering=offering, number=version.number)
+    return _price_out(offering, version, reference_band(service_code=service.code, city=store.city))
+
+
+@partner_offerings_router.delete("/stores/{int:store_id}/offerings/{service_code}", response=OfferingDeactivatedOut)
+def offering_delete(request, store_id: int, service_code: str):
+    """Withdraw the store's price of a service. Its versions stay readable; a new PUT re-activates it."""
+    store = store_get_for_manager(user=request.auth, store_id=store_id)
+    service = price_selectors.service_get(code=service_code)
+    offering = pricing.offering_deactivate(store=store, service=service, by=request.auth)
+    return {"offering_id": offering.id, "service": _service_out(service), "is_active": offering.is_active}

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import TYRE_SIZE_RE
+from catalog.kinds import validate_kind
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -48,7 +49,7 @@ class Service(models.Model):
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     duration_min = models.PositiveSmallIntegerField(_("standard duration (minutes)"))
-    kind = models.CharField(_("kind"), max_length=40, default="standard")
+    kind = models.CharField(_("kind"), max_length=40, default="standard", validators=[validate_kind])
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
@@ -176,7 +177,7 @@ class Offering(models.Model):
     store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="offerings")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="offerings")
     current = models.OneToOneField(
-        "OfferingVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="current_of"
+        "OfferingVersion", null=True, blank=True, on_delete=models.RESTRICT, related_name="current_of"
     )
     is_active = models.BooleanField(default=True)
     # Denormalized from ``current`` for index-driven search and sorting by price.

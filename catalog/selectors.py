@@ -1,6 +1,8 @@
 from django.db.models import QuerySet
 
-from catalog.models import Category
+from catalog.models import Category, Offering, OfferingVersion, Part, Service
+from chefu.errors import NotFound
+from stores.models import Store
 
 
 def category_list() -> QuerySet[Category]:
@@ -9,3 +11,36 @@ def category_list() -> QuerySet[Category]:
 
 def category_codes() -> set[str]:
     return set(Category.objects.values_list("code", flat=True))
+
+
+def category_exists(*, code: str) -> bool:
+    return Category.objects.filter(code=code).exists()
+
+
+def service_list(*, category: str | None = None) -> QuerySet[Service]:
+    """Active standard services in catalogue order (category, then the service's own order)."""
+    queryset = Service.objects.filter(is_active=True)
+    return queryset.filter(category_id=category) if category else queryset
+
+
+def service_get_active(*, code: str) -> Service | None:
+    return Service.objects.filter(code=code, is_active=True).first()
+
+
+def part_list(*, category: str | None = None) -> QuerySet[Part]:
+    """Active catalogue parts in catalogue order (type, brand, SKU)."""
+    queryset = Part.objects.filter(is_active=True)
+    return queryset.filter(category_id=category) if category else queryset
+
+
+def offering_version_current(*, store: Store, service: Service) -> OfferingVersion:
+    """The version in force of the store's active offering of ``service``; NotFound when the store does
+    not offer it (never priced, or deactivated)."""
+    offering = (
+        Offering.objects.filter(store=store, service=service, is_active=True, current__isnull=False)
+        .select_related("current")
+        .first()
+    )
+    if offering is None:
+        raise NotFound()
+    return offering.current

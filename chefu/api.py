@@ -1,7 +1,9 @@
 """The one NinjaAPI at /api/v1: routers per app, and the handlers that render the error envelope."""
 
 import datetime as dt
+import json
 import logging
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -10,10 +12,12 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from accounts.api import auth_router, me_router
+from catalog import kinds
 from catalog.api import router as catalog_router
 from catalog.api_prices import partner_offerings_router, store_prices_router
 from catalog.api_quotes import quotes_router
@@ -37,12 +41,20 @@ class ChefuRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+class ChefuParser(Parser):
+    """JSON numbers with a fraction become Decimal, never float: money must not lose a cent on the way in."""
+
+    def parse_body(self, request):
+        return json.loads(request.body, parse_float=Decimal)
+
+
 api = NinjaAPI(
     title="Chefu API",
     version="1",
     description="车服 Chefu: partner car-service shops, transparent prices, bookings. See API.md.",
     urls_namespace="api",
     renderer=ChefuRenderer(),
+    parser=ChefuParser(),
 )
 logger = logging.getLogger("chefu.api")
 
@@ -120,3 +132,7 @@ api.add_router("/geo", geo_router)
 api.add_router("/partner", partner_router)
 api.add_router("/partner", partner_offerings_router)
 api.add_router("/qa", qa_router)
+
+# Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.
+for _prefix, _router in kinds.api_routers():
+    api.add_router(f"/{_prefix}", _router)

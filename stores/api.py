@@ -1,7 +1,9 @@
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from accounts.auth import require_role, token_auth
 from chefu.errors import ValidationFailed
+from chefu.money import format_money
 from chefu.pagination import PageParams, paginate
 from stores import geocoding, selectors, services
 from stores.coords import CoordSystem, from_wgs84, to_wgs84
@@ -48,12 +50,15 @@ def _hours_out(rows) -> list[dict]:
     return [{"weekday": h.weekday, "opens": f"{h.opens:%H:%M}", "closes": f"{h.closes:%H:%M}"} for h in rows]
 
 
+def _price_out(service: str | None, total) -> dict | None:
+    return {"service": service, "total": format_money(total)} if service else None
+
+
 @stores_router.get("/nearby", response=NearbyOut)
 def stores_nearby(request, params: Query[NearbyParams]):
-    if params.service or params.sort in ("price", "soonest"):
-        # Prices and slots arrive with the catalog and booking engines; until then say so plainly.
-        field = "service" if params.service else "sort"
-        raise ValidationFailed({field: "Searching by service, price or soonest slot is not available yet."})
+    if params.sort == "soonest":
+        # Free slots arrive with the booking engine; until then say so plainly.
+        raise ValidationFailed({"sort": _("Sorting by the soonest free slot is not available yet.")})
     lat, lng = to_wgs84(params.lat, params.lng, params.coord)
     page = selectors.store_nearby_page(
         lat=lat,
@@ -62,6 +67,7 @@ def stores_nearby(request, params: Query[NearbyParams]):
         category=params.category,
         open_now=params.open_now,
         min_rating=params.min_rating,
+        service=params.service,
         sort=params.sort,
         limit=params.limit,
         offset=params.offset,
@@ -77,6 +83,7 @@ def stores_nearby(request, params: Query[NearbyParams]):
                 "distance_m": round(row["distance_m"]),
                 "rating": float(row["rating"]) if row["rating"] is not None else None,
                 "categories": row["category_codes"],
+                "price": _price_out(params.service, row["price_total"]),
             }
         )
     return {"items": items, "count": page.count}

@@ -4,6 +4,9 @@ Everything a store is made of (name, address, point, phone, status, categories, 
 closures) is drawn from one ``random.Random(seed)``, so the same count and seed give the same stores
 on every machine. Closures are placed a few days after "today" in Asia/Shanghai; only their dates move.
 
+Price lists are drawn after the stores, from ``random.Random(f"prices-{seed}")`` (see
+:func:`demo_price_plans`), so adding them changed none of the stores a seed gives.
+
 Points are drawn inside small hand-made polygons (WGS-84) around the built-up parts of the districts,
 each kept well inside its district and clear of the Huangpu (Puxi areas west of it, Pudong areas east),
 the Yangtze estuary and the coast, so no shop ends up in the water. Roads are real roads of the
@@ -14,20 +17,29 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import statistics
 import zoneinfo
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role, User, Vehicle
 from accounts.services import user_create, vehicle_create
+from catalog.fitment import VehicleFacts, oil_litres_charged, parts_fitting_facts, vehicle_spec_for
+from catalog.models import Offering, OfferingPartLine, OfferingVersion
+from catalog.reference import reference_prices_recompute_all
+from catalog.selectors import part_list, service_list
+from chefu.money import money
 from stores.hours import parse_ranges
 from stores.models import (
     DEFAULT_TIMEZONE,
+    VISIBLE_STATUSES,
     Bay,
     Closure,
     OpeningHours,
@@ -699,6 +711,365 @@ def demo_store_plans(*, count: int, seed: int, today: dt.date) -> list[StorePlan
     return plans
 
 
+# --- Price lists ----------------------------------------------------------------------------------------
+
+# A shop's posted price is for the country's best-selling car, a 2020 大众朗逸 (EA211 engine, 4 L of oil,
+# 205/55R16): its part lines are the catalogue parts that fit it. Quotes for other cars swap parts and
+# quantities (catalog.quotes); search and the reference bands compare these posted totals.
+REFERENCE_CAR = {"make": "大众", "model": "朗逸", "year": 2020, "tyre_size": "205/55R16"}
+ENGINE_OIL = "engine_oil"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What a normal shop in Shanghai charges for a service: labour (CNY, cheapest to dearest shop) and
+    the part lines, as (part type, text the part's name must contain, quantity). Engine oil's quantity
+    is the reference car's capacity in whole litres."""
+
+    labour: tuple[int, int]
+    parts: tuple[tuple[str, str, int], ...] = ()
+
+
+# Totals then land where a Shanghai owner expects them: wash 35-60, interior 200-400, wax 150-300,
+# minor service 300-650, major 500-1200, brake fluid 200-350, A/C 200-400, a tyre 30-60 plus the tyre,
+# battery 400-900, wipers 80-200, front pads 400-900.
+RECIPES: dict[str, Recipe] = {
+    "minor_service": Recipe((80, 150), ((ENGINE_OIL, "", 0), ("oil_filter", "", 1))),
+    "major_service": Recipe(
+        (150, 300), ((ENGINE_OIL, "", 0), ("oil_filter", "", 1), ("air_filter", "", 1), ("cabin_filter", "", 1))
+    ),
+    "brake_fluid_change": Recipe((140, 260), (("brake_fluid", "", 1),)),
+    "ac_service": Recipe((150, 330), (("refrigerant", "", 1),)),
+    "standard_wash": Recipe((35, 60)),
+    "interior_cleaning": Recipe((160, 330), (("care", "内饰", 1),)),
+    "waxing": Recipe((60, 110), (("care", "车蜡", 1),)),
+    "tyre_fitting": Recipe((30, 60), (("tyre", "", 1),)),
+    "battery_replacement": Recipe((0, 60), (("battery", "", 1),)),
+    "wiper_blades": Recipe((0, 20), (("wiper", "", 1),)),
+    "brake_pads": Recipe((180, 300), (("brake_pad", "", 1),)),
+    "consignment_inspection": Recipe((200, 380)),
+}
+# Shops price a part within this factor of its list price; the expensive ones well above it.
+_MARKUP = (0.92, 1.15)
+_DEAR_MARKUP = (1.3, 1.6)
+# The expensive shops: this share of the visible stores, priced at this multiple of the city median.
+EXPENSIVE_SHARE = 0.05
+EXPENSIVE_FACTOR = (1.9, 2.8)
+# An ordinary shop's posted price stays within this multiple of the city median (QA flags above 1.5x):
+# one whose parts would put it higher posts the economy part instead, and trims labour if need be.
+# Without it, front pads (Bosch 228 or Brembo 468 list) would flag every Brembo shop.
+ORDINARY_CEILING = Decimal("1.4")
+# Where a tier of shop picks among the fitting parts of a type, cheapest (0) to dearest (1).
+_TIERS = {"budget": (0.0, 0.4), "mid": (0.3, 0.8), "premium": (0.65, 1.0)}
+_TIER_WEIGHTS = {"budget": 3, "mid": 5, "premium": 2}
+# Share of offerings with an older price still on record (version 1 below the current version 2).
+_REPRICED_SHARE = 0.15
+
+
+@dataclass(frozen=True)
+class PartChoice:
+    """A catalogue part that fits the reference car, as the price plans see it."""
+
+    sku: str
+    category: str
+    part_type: str
+    name: str
+    list_price: Decimal
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    sku: str
+    qty: Decimal
+    unit_price: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return money(self.qty * self.unit_price)
+
+
+@dataclass(frozen=True)
+class VersionPlan:
+    labour: Decimal
+    lines: tuple[LinePlan, ...]
+    duration_min: int
+    days_ago: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.labour + sum((line.amount for line in self.lines), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class OfferingPlan:
+    store: int  # index into the store plans
+    service: str
+    versions: tuple[VersionPlan, ...]  # oldest first; the last one is in force
+
+
+@dataclass(frozen=True)
+class PricePlans:
+    offerings: tuple[OfferingPlan, ...]
+    expensive: frozenset[int]  # store indices priced at 1.9-2.8x the city median
+
+
+@dataclass(frozen=True)
+class _Shop:
+    tier: str
+    level: float  # where its labour sits in the recipe's range, 0-1
+    markup: float
+
+
+def _shop_price(value: float) -> Decimal:
+    """Whole yuan as shops post them: multiples of 5 below 100, then ...8 (128, 198, 268); under 2.5: free."""
+    if value < 2.5:
+        return Decimal("0.00")
+    if value < 100:
+        return money(max(5, round(value / 5) * 5))
+    return money(round(value / 10) * 10 - 2)
+
+
+def _pick(rng: random.Random, candidates: Sequence[PartChoice], tier: str) -> PartChoice:
+    lo, hi = _TIERS[tier]
+    return candidates[min(len(candidates) - 1, int(rng.uniform(lo, hi) * len(candidates)))]
+
+
+def _version(
+    rng: random.Random,
+    recipe: Recipe,
+    shop: _Shop,
+    candidates: Mapping[tuple[str, str, str], Sequence[PartChoice]],
+    *,
+    category: str,
+    oil_litres: Decimal,
+    duration_min: int,
+    markup: tuple[float, float],
+    total_at_least: Decimal | None = None,
+    total_at_most: Decimal | None = None,
+) -> VersionPlan:
+    lines = []
+    for part_type, name_has, qty in recipe.parts:
+        options = candidates.get((category, part_type, name_has))
+        if not options:
+            continue  # nothing in the catalogue fits: the shop lists labour only
+        part = _pick(rng, options, shop.tier)
+        unit_price = money(round(float(part.list_price) * shop.markup * rng.uniform(*markup)))
+        lines.append(LinePlan(part.sku, oil_litres if part_type == ENGINE_OIL else Decimal(qty), unit_price))
+    lo, hi = recipe.labour
+    position = min(1.0, max(0.0, shop.level + rng.uniform(-0.15, 0.15)))
+    labour = _shop_price(lo + (hi - lo) * position)
+    parts = sum((line.amount for line in lines), Decimal("0.00"))
+    if total_at_least is not None:
+        labour = max(labour, _shop_price(float(total_at_least - parts)))
+    if total_at_most is not None:
+        labour = max(Decimal("0.00"), min(labour, _shop_price(float(total_at_most - parts))))
+    return VersionPlan(labour, tuple(lines), duration_min, days_ago=rng.randint(1, 30))
+
+
+def _repriced(rng: random.Random, current: VersionPlan) -> tuple[VersionPlan, ...]:
+    """The offering's history: usually just the current price, sometimes an older, lower labour before it."""
+    if rng.random() >= _REPRICED_SHARE or current.labour < 20:
+        return (current,)
+    older = _shop_price(float(current.labour) * rng.uniform(0.85, 0.95))
+    if older >= current.labour:
+        return (current,)
+    first = VersionPlan(older, current.lines, current.duration_min, days_ago=rng.randint(60, 400))
+    return (first, current)
+
+
+def demo_price_plans(
+    *,
+    plans: Sequence[StorePlan],
+    seed: int,
+    parts: Sequence[PartChoice],
+    services: Mapping[str, tuple[str, int]],
+    oil_litres: Decimal,
+) -> PricePlans:
+    """Price lists for the stores of :func:`demo_store_plans`; pure, like it.
+
+    ``parts`` are the catalogue parts that fit the reference car, ``services`` maps each active service
+    code with a recipe to (category, standard duration), in catalogue order. A store prices the services
+    of its categories: the first of each category always, the others mostly. ~5% of the visible stores
+    (never the demo manager's) are expensive: their totals are 1.9-2.8x the city median, so QA has
+    something to find.
+    """
+    rng = random.Random(f"prices-{seed}")
+    candidates: dict[tuple[str, str, str], list[PartChoice]] = {}
+    for recipe_parts in (r.parts for r in RECIPES.values()):
+        for part_type, name_has, _qty in recipe_parts:
+            for category in {c for c, _ in services.values()}:
+                candidates[(category, part_type, name_has)] = sorted(
+                    (p for p in parts if p.category == category and p.part_type == part_type and name_has in p.name),
+                    key=lambda p: (p.list_price, p.sku),
+                )
+    by_category: dict[str, list[str]] = {}
+    for code, (category, _duration) in services.items():
+        if code in RECIPES:
+            by_category.setdefault(category, []).append(code)
+
+    shops: list[_Shop] = []
+    offered: list[tuple[int, str]] = []
+    normal: dict[tuple[int, str], VersionPlan] = {}
+    for i, plan in enumerate(plans):
+        tier = rng.choices(list(_TIER_WEIGHTS), list(_TIER_WEIGHTS.values()))[0]
+        shop = _Shop(tier, rng.triangular(0, 1, 0.45), rng.uniform(0.97, 1.05))
+        shops.append(shop)
+        for category in plan.categories:
+            for k, code in enumerate(by_category.get(category, ())):
+                if i == 0 or k == 0 or rng.random() < 0.85:
+                    offered.append((i, code))
+                    normal[(i, code)] = _version(
+                        rng,
+                        RECIPES[code],
+                        shop,
+                        candidates,
+                        category=category,
+                        oil_litres=oil_litres,
+                        duration_min=services[code][1],
+                        markup=_MARKUP,
+                    )
+
+    visible = [i for i, p in enumerate(plans) if p.status in VISIBLE_STATUSES]
+    # Every visible store's normal price, the dear shops' included: the median as it would be without them.
+    samples: dict[str, list[Decimal]] = {}
+    for i, code in offered:
+        if plans[i].status in VISIBLE_STATUSES:
+            samples.setdefault(code, []).append(normal[(i, code)].total)
+    medians = {code: statistics.median(totals) for code, totals in samples.items()}
+    dear_rng = random.Random(f"prices-{seed}-expensive")
+    pool = [i for i in visible if i != 0]
+    expensive = set(dear_rng.sample(pool, min(len(pool), max(1, round(len(visible) * EXPENSIVE_SHARE)))))
+
+    offerings = []
+    for i, code in offered:
+        current = normal[(i, code)]
+        ceiling = medians[code] * ORDINARY_CEILING if code in medians else None
+        if i not in expensive and ceiling is not None and current.total > ceiling:
+            economy = _Shop("budget", shops[i].level, shops[i].markup)
+            current = _version(
+                rng,
+                RECIPES[code],
+                economy,
+                candidates,
+                category=services[code][0],
+                oil_litres=oil_litres,
+                duration_min=services[code][1],
+                markup=_MARKUP,
+                total_at_most=money(ceiling),
+            )
+        if i in expensive and code in medians:
+            shop = _Shop("premium", 1.0, dear_rng.uniform(0.97, 1.05))
+            current = _version(
+                dear_rng,
+                RECIPES[code],
+                shop,
+                candidates,
+                category=services[code][0],
+                oil_litres=oil_litres,
+                duration_min=services[code][1],
+                markup=_DEAR_MARKUP,
+                total_at_least=money(medians[code] * Decimal(str(round(dear_rng.uniform(*EXPENSIVE_FACTOR), 2)))),
+            )
+        offerings.append(OfferingPlan(i, code, _repriced(rng, current)))
+    return PricePlans(offerings=tuple(offerings), expensive=frozenset(expensive))
+
+
+def _reference_car_parts() -> tuple[list[PartChoice], Decimal]:
+    """The active catalogue parts that fit the reference car, and its engine oil in whole litres."""
+    car = Vehicle(**REFERENCE_CAR)
+    facts = VehicleFacts(vehicle=car, spec=vehicle_spec_for(car))
+    rows = parts_fitting_facts(facts=facts).values_list("sku", "category_id", "part_type", "name", "list_price")
+    litres = oil_litres_charged(facts.oil_litres) if facts.oil_litres else Decimal(4)
+    return [PartChoice(*row) for row in rows.order_by("sku")], litres
+
+
+def _demo_services() -> dict[str, tuple[str, int]]:
+    services = service_list().filter(code__in=list(RECIPES)).order_by("category__sort_order", "sort_order", "code")
+    return {s.code: (s.category_id, s.duration_min) for s in services}
+
+
+@dataclass(frozen=True)
+class PriceResult:
+    offerings: int
+    versions: int
+    lines: int
+    expensive_stores: int
+
+
+def _bulk_create_offerings(stores: Sequence[Store], prices: PricePlans, today: dt.date) -> PriceResult:
+    """Offerings, then their versions, then the part lines, then each offering's current version and total:
+    five statements per batch, whatever the number of stores. Versions are immutable (a trigger refuses
+    UPDATE), so an offering is written inactive and pointed at its last version at the end."""
+    tz = zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
+    noon = dt.datetime.combine(today, dt.time(12, 0), tzinfo=tz)
+    offerings = Offering.objects.bulk_create(
+        [
+            Offering(
+                store_id=stores[o.store].pk,
+                service_id=o.service,
+                is_active=False,
+                updated_at=noon - dt.timedelta(days=o.versions[-1].days_ago),
+            )
+            for o in prices.offerings
+        ],
+        batch_size=BATCH,
+    )
+    version_plans = [
+        (offering, n, v)
+        for offering, o in zip(offerings, prices.offerings, strict=True)
+        for n, v in enumerate(o.versions, 1)
+    ]
+    versions = OfferingVersion.objects.bulk_create(
+        [
+            OfferingVersion(
+                offering_id=offering.pk,
+                number=n,
+                labour=v.labour,
+                total=v.total,
+                duration_min=v.duration_min,
+                created_at=noon - dt.timedelta(days=v.days_ago),
+            )
+            for offering, n, v in version_plans
+        ],
+        batch_size=BATCH,
+    )
+    part_ids = dict(
+        part_list().filter(sku__in={line.sku for _, _, v in version_plans for line in v.lines}).values_list("sku", "id")
+    )
+    lines = OfferingPartLine.objects.bulk_create(
+        [
+            OfferingPartLine(
+                version_id=version.pk,
+                position=position,
+                part_id=part_ids[line.sku],
+                qty=line.qty,
+                unit_price=line.unit_price,
+                amount=line.amount,
+            )
+            for version, (_, _, v) in zip(versions, version_plans, strict=True)
+            for position, line in enumerate(v.lines, 1)
+        ],
+        batch_size=BATCH,
+    )
+    latest = OfferingVersion.objects.filter(offering=OuterRef("pk")).order_by("-number")
+    Offering.objects.filter(pk__in=[o.pk for o in offerings]).update(
+        current=Subquery(latest.values("pk")[:1]), total=Subquery(latest.values("total")[:1]), is_active=True
+    )
+    return PriceResult(
+        offerings=len(offerings), versions=len(versions), lines=len(lines), expensive_stores=len(prices.expensive)
+    )
+
+
+def demo_load_prices(*, stores: Sequence[Store], plans: Sequence[StorePlan], seed: int, today: dt.date) -> PriceResult:
+    """Write the price lists of :func:`demo_price_plans` for the stores just created, then compute every
+    reference band once."""
+    parts, litres = _reference_car_parts()
+    prices = demo_price_plans(plans=plans, seed=seed, parts=parts, services=_demo_services(), oil_litres=litres)
+    result = _bulk_create_offerings(stores, prices, today)
+    reference_prices_recompute_all()
+    return result
+
+
 # --- Loading ------------------------------------------------------------------------------------------
 
 
@@ -709,6 +1080,7 @@ class DemoResult:
     closures: int
     manager_store: Store
     application: PartnerApplication
+    prices: PriceResult
 
 
 def demo_present() -> bool:
@@ -722,6 +1094,9 @@ def demo_reset() -> None:
     Raises ``ProtectedError`` when other data (bookings, say) still points at them.
     """
     PartnerApplication.objects.all().delete()
+    # An offering points at its current version (PROTECT) and the version at its offering: unhook the
+    # current versions first, or the cascade from the stores refuses to delete them.
+    Offering.objects.filter(current__isnull=False).update(current=None, is_active=False)
     Store.objects.all().delete()
     User.objects.filter(phone__in=DEMO_PHONES).delete()
 
@@ -811,6 +1186,7 @@ def demo_load(*, count: int, seed: int, reset: bool = False, today: dt.date | No
     today = today or timezone.localdate(timezone=zoneinfo.ZoneInfo(DEFAULT_TIMEZONE))
     plans = demo_store_plans(count=count, seed=seed, today=today)
     stores = _bulk_create_stores(plans)
+    prices = demo_load_prices(stores=stores, plans=plans, seed=seed, today=today)
     application = _create_accounts(stores[0])
     by_status = Counter(p.status for p in plans)
     return DemoResult(
@@ -819,4 +1195,5 @@ def demo_load(*, count: int, seed: int, reset: bool = False, today: dt.date | No
         closures=sum(len(p.closures) for p in plans),
         manager_store=stores[0],
         application=application,
+        prices=prices,
     )

@@ -18,8 +18,13 @@ class NearbyParams(CoordParams):
     lng: float = Field(..., ge=-180, le=180)
     radius_km: float = Field(5, gt=0, le=50)
     category: str | None = Field(None, max_length=40)
-    service: str | None = Field(None, max_length=60)
-    sort: Literal["distance", "price", "rating", "soonest"] = "distance"
+    service: str | None = Field(
+        None, max_length=60, description="A service code: only stores with an active price for it, `price` filled."
+    )
+    sort: Literal["distance", "price", "rating", "soonest"] = Field(
+        "distance",
+        description="`price` needs `service` (cheapest first, then nearest); `soonest` is not available yet.",
+    )
     min_rating: float | None = Field(None, ge=1, le=5)
     open_now: bool = False
     limit: int = Field(20, ge=1, le=100)

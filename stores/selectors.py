@@ -7,6 +7,7 @@ from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     BooleanField,
+    DecimalField,
     Exists,
     F,
     FloatField,
@@ -21,9 +22,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from chefu.errors import NotFound, PermissionDenied
+from catalog.selectors import service_get_active
+from chefu.errors import NotFound, PermissionDenied, ValidationFailed
 from chefu.prepared import PreparedQuery
 from stores.models import (
     VISIBLE_STATUSES,
@@ -92,14 +95,23 @@ def store_nearby(
     open_now: bool = False,
     min_rating: Decimal | float | None = None,
     at: dt.datetime | None = None,
+    service: str | None = None,
     sort: str = "distance",
 ) -> QuerySet[Store]:
-    """Visible stores within ``radius_m`` metres of a WGS-84 point, nearest first (or best rated).
+    """Visible stores within ``radius_m`` metres of a WGS-84 point, nearest first (or best rated, or
+    cheapest for ``service``).
 
     Filtering is ``ST_DWithin`` on geography (the GiST index), ordering is the KNN operator ``<->``
     on the same index; ``distance`` is the exact spheroidal distance. ``<->`` on geography measures on
     the sphere, so two stores whose distances differ by less than ~0.3% may come in either order.
+
+    With ``service`` (a service code) only stores with an active offering of it remain: one index probe
+    per store found, on (service, store) (``offering_active_idx``, or the unique (store, service) index,
+    as the planner prefers). ``price_total`` is that offering's current total (Decimal CNY).
+    ``sort="price"`` needs ``service``: cheapest first, then nearest, then id.
     """
+    if sort == "price" and not service:
+        raise ValueError("sort='price' needs a service")
     point = _GeographyPoint(lat=lat, lng=lng)
     queryset = Store.objects.filter(
         Func(
@@ -119,9 +131,16 @@ def store_nearby(
         queryset = queryset.filter(rating__gte=min_rating)
     if open_now:
         queryset = queryset.filter(_open_at_q(at or timezone.now()))
+    if service:
+        # One join, not Exists plus a subquery: (store, service) is unique, so a store appears at most once,
+        # and the annotation below reuses this join for the price.
+        queryset = queryset.filter(offerings__service_id=service, offerings__is_active=True)
+        queryset = queryset.annotate(price_total=F("offerings__total"))
     queryset = queryset.annotate(distance=Distance("location", point))
     if sort == "rating":
         return queryset.order_by(F("rating").desc(nulls_last=True), F("review_count").desc(), "distance", "id")
+    if sort == "price":
+        return queryset.order_by("price_total", GeometryDistance("location", point), "id")
     return queryset.order_by(GeometryDistance("location", point), "id")
 
 
@@ -137,14 +156,22 @@ _NEARBY_MARKERS = {
     "lng": -1002.25,
     "radius_m": -1003.25,
     "category": "chefu:marker:category",
+    "service": "chefu:marker:service",
     "min_rating": Decimal("9.87"),
     "at": dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC),
 }
 NEARBY_FIELDS = ("id", "name", "address", "city", "status", "rating", "review_count")
 
 
-def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, min_rating, at) -> QuerySet:
-    has_category, open_now, has_min_rating, sort = shape
+def nearby_shape(
+    *, category: str | None, open_now: bool, min_rating: float | None, service: str | None, sort: str
+) -> tuple:
+    """The page query's shape for these inputs: which optional filters are on, and the sort."""
+    return (bool(category), bool(open_now), min_rating is not None, bool(service), sort)
+
+
+def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, service, min_rating, at) -> QuerySet:
+    has_category, open_now, has_min_rating, has_service, sort = shape
     queryset = store_nearby(
         lat=lat,
         lng=lng,
@@ -153,8 +180,11 @@ def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, min_rat
         open_now=open_now,
         min_rating=min_rating if has_min_rating else None,
         at=at,
+        service=service if has_service else None,
         sort=sort,
     )
+    if not has_service:
+        queryset = queryset.annotate(price_total=Value(None, output_field=DecimalField()))
     categories = Store.categories.through.objects.filter(store_id=OuterRef("pk")).order_by("category_id")
     return queryset.annotate(
         distance_m=Func(
@@ -163,7 +193,7 @@ def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, min_rat
         lat=_Coordinate(F("location"), function="ST_Y"),
         lng=_Coordinate(F("location"), function="ST_X"),
         category_codes=ArraySubquery(categories.values("category_id")),
-    ).values(*NEARBY_FIELDS, "lat", "lng", "distance_m", "category_codes")
+    ).values(*NEARBY_FIELDS, "lat", "lng", "distance_m", "category_codes", "price_total")
 
 
 _nearby_page = PreparedQuery(_nearby_page_queryset, _NEARBY_MARKERS)
@@ -177,24 +207,35 @@ def store_nearby_page(
     category: str | None = None,
     open_now: bool = False,
     min_rating: float | None = None,
+    service: str | None = None,
     sort: str = "distance",
     at: dt.datetime | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> NearbyPage:
     """One page of :func:`store_nearby` as dicts (``NEARBY_FIELDS`` plus ``lat``, ``lng`` in WGS-84,
-    ``distance_m`` float metres, ``category_codes``) and the total count: two queries, each compiled
-    once per filter shape and bound to these values."""
-    shape = (bool(category), open_now, min_rating is not None, sort)
+    ``distance_m`` float metres, ``category_codes``, ``price_total`` Decimal or None without ``service``)
+    and the total count: two queries, each compiled once per filter shape and bound to these values.
+
+    Raises ``ValidationFailed`` on ``sort`` for ``"price"`` without a service, and on ``service`` when it
+    is not the code of an active catalogue service. An unknown code matches no store, so the code is looked
+    up only when the count is 0, which skips the page query: two queries either way.
+    """
+    if sort == "price" and not service:
+        raise ValidationFailed({"sort": _("Sorting by price needs a service.")})
+    shape = nearby_shape(category=category, open_now=open_now, min_rating=min_rating, service=service, sort=sort)
     values = {
         "lat": float(lat),
         "lng": float(lng),
         "radius_m": float(radius_m),
         "category": category,
+        "service": service,
         "min_rating": Decimal(str(min_rating)) if min_rating is not None else None,
         "at": at or timezone.now(),
     }
     count = _nearby_page.count(shape, values)
+    if count == 0 and service and service_get_active(code=service) is None:
+        raise ValidationFailed({"service": _("Unknown service: %(code)s.") % {"code": service}})
     items = _nearby_page.rows(shape, values, limit=limit, offset=offset) if offset < count else []
     return NearbyPage(items=items, count=count)
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.services import user_add_role
 from accounts.validators import normalize_business_phone
+from catalog.reference import reference_prices_schedule_for_store
 from catalog.selectors import category_codes
 from chefu.errors import ValidationFailed
 from stores.exceptions import InvalidTransition
@@ -28,6 +29,14 @@ from stores.models import (
 )
 
 MAX_BAYS = 50
+
+
+def normalize_city(name: str) -> str:
+    """``上海市`` and ``上海`` are one city (reference prices are per city): drop the trailing 市."""
+    name = (name or "").strip()
+    return name[:-1] if len(name) > 2 and name.endswith("市") else name
+
+
 MAX_CLOSURE_DAYS = 366
 
 
@@ -114,7 +123,7 @@ def application_submit(
         applicant=applicant,
         name=name.strip(),
         address=address.strip(),
-        city=city.strip(),
+        city=normalize_city(city),
         location=Point(lng, lat, srid=4326),
         phone=phone,
         timezone=timezone_name,
@@ -266,4 +275,6 @@ def store_status_transition(*, store: Store, to_status: str, by: User | None, re
     StoreStatusEvent.objects.create(store=store, from_status=store.status, to_status=to_status, by=by, reason=reason)
     store.status = to_status
     store.save(update_fields=["status", "updated_at"])
+    # Whether the store counts in its city's reference prices may have changed.
+    reference_prices_schedule_for_store(store=store)
     return store

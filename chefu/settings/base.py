@@ -7,6 +7,7 @@ development machine; real environment variables win over it.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -151,6 +152,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Synced into django-celery-beat's tables when beat starts (DatabaseScheduler.setup_schedule); times are in
+# CELERY_TIMEZONE. A changed entry here overwrites its row at the next start; disabling it in the admin sticks.
+CELERY_BEAT_SCHEDULE = {
+    "catalog.reference-prices-nightly": {
+        "task": "catalog.tasks.reference_prices_nightly_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 # --- Wagtail -----------------------------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
 """Test settings: real PostGIS and Redis, kept apart from the demo's data and queues."""
 
 from chefu.settings.base import *  # noqa: F403
-from chefu.settings.base import CACHES, DATABASES, GEOCODER, MIDDLEWARE, REDIS_URL, env
+from chefu.settings.base import CACHES, DATABASES, GEOCODER, INSTALLED_APPS, MIDDLEWARE, REDIS_URL, env
 
 DEBUG = False
+# A test-only app that registers a service kind from its AppConfig.ready(): the proof that kinds are plug-ins.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.kinds_app"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Static files are not served in tests (the browser tests use live_server, which serves them itself).
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise")]

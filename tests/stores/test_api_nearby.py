@@ -193,13 +193,14 @@ def test_limit_100_and_radius_50_are_allowed(api):
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"service": "oil_change"}, "service"),
-        ({"sort": "price"}, "sort"),
-        ({"sort": "soonest"}, "sort"),
+        ({"service": "oil_change"}, "service"),  # not a catalogue service
+        ({"sort": "price"}, "sort"),  # needs a service
+        ({"sort": "soonest"}, "sort"),  # arrives with bookings
+        ({"service": "standard_wash", "sort": "soonest"}, "sort"),
         ({"service": "oil_change", "sort": "price"}, "service"),
     ],
 )
-def test_service_price_and_soonest_are_refused_until_prices_exist(api, params, field):
+def test_unknown_service_price_without_service_and_soonest_are_refused(api, params, field):
     _store_at(SHANGHAI, 100)
 
     response = api.get(URL, {"lat": SHANGHAI[0], "lng": SHANGHAI[1], **params})

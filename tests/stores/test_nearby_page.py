@@ -10,16 +10,23 @@ import pytest
 from geopy.distance import geodesic
 
 from stores.models import Closure, Store
-from stores.selectors import _nearby_page, store_nearby, store_nearby_page
+from stores.selectors import _nearby_page, nearby_shape, store_nearby, store_nearby_page
 from tests.factories import StoreFactory
+from tests.stores.test_api_nearby_price import price
 
 pytestmark = pytest.mark.django_db
 
 ORIGIN = (31.2304, 121.4737)
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-SHAPES = list(
-    itertools.product([None, "washing"], [False, True], [None, 3.5], ["distance", "rating"]),
-)
+# (service, sort): a price sort needs a service.
+SERVICE_SORTS = [(None, "distance"), (None, "rating"), ("standard_wash", "distance"), ("standard_wash", "rating")]
+SERVICE_SORTS += [("standard_wash", "price")]
+SHAPES = [
+    (category, open_now, min_rating, service, sort)
+    for category, open_now, min_rating, (service, sort) in itertools.product(
+        [None, "washing"], [False, True], [None, 3.5], SERVICE_SORTS
+    )
+]
 
 
 @pytest.fixture
@@ -40,6 +47,13 @@ def neighbourhood():
             categories=rng.choice([["washing"], ["maintenance"], ["maintenance", "washing"]]),
             hours=lunch if i % 2 else None,
         )
+    # Washes at a few price points, so the price sort has ties to break by distance; some stores
+    # price only the waxing, some had their wash price deactivated.
+    for i, store in enumerate(Store.objects.order_by("id")):
+        if i % 5 != 4:
+            price(store, "standard_wash", rng.choice(["35", "45", "45", "58.50"]), active=i % 7 != 6)
+        if i % 3 == 0:
+            price(store, "waxing", "180")
     closed = Store.objects.order_by("id")[3]
     Closure.objects.create(
         store=closed,
@@ -49,12 +63,12 @@ def neighbourhood():
     )
 
 
-@pytest.mark.parametrize(("category", "open_now", "min_rating", "sort"), SHAPES)
-def test_page_matches_the_queryset_for_every_shape(neighbourhood, category, open_now, min_rating, sort):
+@pytest.mark.parametrize(("category", "open_now", "min_rating", "service", "sort"), SHAPES)
+def test_page_matches_the_queryset_for_every_shape(neighbourhood, category, open_now, min_rating, service, sort):
     at = dt.datetime(2026, 11, 23, 12, 30, tzinfo=SHANGHAI) if open_now else None
     for at_ in [at, dt.datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)] if open_now else [None]:
         kwargs = dict(lat=ORIGIN[0], lng=ORIGIN[1], radius_m=5000, category=category, open_now=open_now)
-        kwargs.update(min_rating=min_rating, at=at_, sort=sort)
+        kwargs.update(min_rating=min_rating, at=at_, service=service, sort=sort)
 
         expected = list(store_nearby(**kwargs))
         page = store_nearby_page(**kwargs, limit=100)
@@ -65,6 +79,9 @@ def test_page_matches_the_queryset_for_every_shape(neighbourhood, category, open
             assert row["distance_m"] == pytest.approx(store.distance.m, abs=1e-6)
             assert (row["lat"], row["lng"]) == pytest.approx((store.location.y, store.location.x), abs=1e-9)
             assert row["category_codes"] == sorted(c.code for c in store.categories.all())
+            assert row["price_total"] == (store.price_total if service else None)
+        if service:
+            assert page.count > 0
 
 
 def test_pages_slice_the_same_order(neighbourhood):
@@ -83,6 +100,23 @@ def test_values_are_bound_not_baked_in(neighbourhood):
     # then each call answered for its own values
     assert near.count < wide.count
     assert far_away.count == 0
-    template = _nearby_page.template((False, False, False, "distance"))
+    template = _nearby_page.template(
+        nearby_shape(category=None, open_now=False, min_rating=None, service=None, sort="distance")
+    )
     assert "-1001.25" not in template.sql and "5000" not in template.sql
     assert {"lat", "lng", "radius_m"} <= set(template.slots)
+
+
+def test_the_service_is_bound_not_baked_in(neighbourhood):
+    # given the price-sorted template, compiled for the wash
+    wash = store_nearby_page(lat=ORIGIN[0], lng=ORIGIN[1], radius_m=6000, service="standard_wash", sort="price")
+    # when the same shape is asked for another service
+    wax = store_nearby_page(lat=ORIGIN[0], lng=ORIGIN[1], radius_m=6000, service="waxing", sort="price")
+    # then each answered for its own service
+    assert wash.count > wax.count > 0
+    assert {row["price_total"] for row in wax.items} == {Decimal("180.00")}
+    template = _nearby_page.template(
+        nearby_shape(category=None, open_now=False, min_rating=None, service="waxing", sort="price")
+    )
+    assert "standard_wash" not in template.sql and "marker" not in template.sql
+    assert template.slots.count("service") == 1 and template.count_slots.count("service") == 1

@@ -132,3 +132,29 @@ def test_unknown_choices_are_refused_by_the_database(store, manager, submitted_a
     assert queryset.exists()
     with pytest.raises(IntegrityError), transaction.atomic():
         queryset.update(**{field: value})
+
+
+def test_a_status_change_schedules_the_city_s_reference_prices(store, qa_user, django_capture_on_commit_callbacks):
+    from decimal import Decimal
+
+    from catalog.models import Offering, OfferingVersion
+    from stores.services import store_status_transition
+
+    offering = Offering.objects.create(store=store, service_id="standard_wash", is_active=False)
+    version = OfferingVersion.objects.create(
+        offering=offering, number=1, labour=Decimal("45.00"), total=Decimal("45.00"), duration_min=30
+    )
+    Offering.objects.filter(pk=offering.pk).update(current=version, total=version.total, is_active=True)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        store_status_transition(store=store, to_status="suspended", by=qa_user, reason="投诉")
+
+    assert len(callbacks) == 1
+
+
+def test_city_names_are_normalized_so_bands_group_one_city():
+    from stores.services import normalize_city
+
+    assert normalize_city(" 上海市 ") == "上海"
+    assert normalize_city("上海") == "上海"
+    assert normalize_city("沙市") == "沙市"

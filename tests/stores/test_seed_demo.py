@@ -3,6 +3,7 @@
 import datetime as dt
 import random
 import zoneinfo
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -13,9 +14,21 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import token_issue
-from stores.demo import AREAS, DEMO_ACCOUNTS, DEMO_PASSWORD, demo_store_plans
+from catalog.models import Offering, OfferingPartLine, OfferingVersion, ReferencePrice, Service
+from catalog.reference_selectors import offerings_flagged_for_qa
+from chefu.money import money
+from stores.demo import (
+    AREAS,
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    RECIPES,
+    PartChoice,
+    demo_price_plans,
+    demo_store_plans,
+)
 from stores.hours import parse_ranges
 from stores.models import (
+    VISIBLE_STATUSES,
     ApplicationStatus,
     Closure,
     PartnerApplication,
@@ -24,7 +37,7 @@ from stores.models import (
     StoreMembership,
     StoreStatus,
 )
-from stores.selectors import store_nearby
+from stores.selectors import store_nearby, store_nearby_page
 
 pytestmark = pytest.mark.django_db
 
@@ -303,3 +316,151 @@ def test_demo_admin_opens_the_back_office(client):
     assert client.login(phone="13800000000", password=DEMO_PASSWORD)
     assert client.get("/admin/").status_code == 200
     assert client.get("/django-admin/").status_code == 200
+
+
+# --- Price lists ------------------------------------------------------------------------------------------
+
+
+def price_snapshot() -> list[tuple]:
+    """Every price the seed decides: per store and service, each version's labour, lines and total."""
+    offerings = Offering.objects.select_related("store").prefetch_related("versions__lines__part")
+    return sorted(
+        (
+            o.store.name,
+            o.service_id,
+            o.is_active,
+            o.total,
+            [
+                (
+                    v.number,
+                    v.labour,
+                    v.total,
+                    v.duration_min,
+                    [(x.part.sku, x.qty, x.unit_price) for x in v.lines.all()],
+                )
+                for v in o.versions.all()
+            ],
+        )
+        for o in offerings
+    )
+
+
+def test_same_seed_gives_the_same_price_lists_and_another_seed_others():
+    seed(stores=40, seed=7)
+    first = price_snapshot()
+
+    seed(stores=40, seed=7, reset=True)
+    again = price_snapshot()
+    seed(stores=40, seed=8, reset=True)
+    other = price_snapshot()
+
+    assert len(first) > 40
+    assert again == first
+    assert other != first
+
+
+def test_price_plans_do_not_depend_on_the_global_random_state():
+    plans = demo_store_plans(count=25, seed=3, today=dt.date(2026, 3, 2))
+    parts = [PartChoice("OIL-X", "maintenance", "engine_oil", "机油", Decimal("100.00"))]
+    services = {"minor_service": ("maintenance", 60), "standard_wash": ("washing", 30)}
+    random.seed(1)
+    a = demo_price_plans(plans=plans, seed=3, parts=parts, services=services, oil_litres=Decimal(4))
+    random.seed(2)
+    b = demo_price_plans(plans=plans, seed=3, parts=parts, services=services, oil_litres=Decimal(4))
+    assert a == b
+
+
+def test_every_store_prices_services_of_each_of_its_categories_and_no_others():
+    seed(stores=60)
+
+    manager_store = Store.objects.order_by("id").first()
+    for store in Store.objects.prefetch_related("categories", "offerings__service"):
+        categories = {c.code for c in store.categories.all()}
+        active = [o for o in store.offerings.all() if o.is_active]
+        assert {o.service.category_id for o in active} == categories, store.name
+    every = set(
+        Service.objects.filter(
+            category__in=manager_store.categories.all(), is_active=True, code__in=list(RECIPES)
+        ).values_list("code", flat=True)
+    )
+    assert set(manager_store.offerings.values_list("service_id", flat=True)) == every
+
+
+def test_totals_are_labour_plus_the_exact_line_amounts_and_lines_are_catalogue_parts():
+    seed(stores=60)
+
+    versions = OfferingVersion.objects.select_related("offering__service").prefetch_related("lines__part")
+    assert versions.count() > Offering.objects.count()  # some offerings were repriced
+    skus = set()
+    for version in versions:
+        lines = list(version.lines.all())
+        for line in lines:
+            assert line.amount == money(line.qty * line.unit_price)
+            assert line.part.is_active and line.part.category_id == version.offering.service.category_id
+            skus.add(line.part.sku)
+        assert version.total == version.labour + sum((x.amount for x in lines), Decimal("0.00")), version
+        assert version.duration_min % 5 == 0
+    for offering in Offering.objects.select_related("current"):
+        assert offering.is_active
+        assert offering.current.number == offering.versions.count()
+        assert offering.total == offering.current.total
+    # engine oil by the litre for the reference car's 4 L, its filters, a 205/55R16 tyre, its battery
+    assert OfferingPartLine.objects.filter(part__part_type="engine_oil", qty=4).exists()
+    assert {"OFL-BOSC-EA211", "OFL-MANN-EA211"} & skus
+    assert any(sku.startswith("TYR-") and sku.endswith("2055516") for sku in skus)
+    assert OfferingPartLine.objects.filter(part__sku__startswith="BAT-").exists()
+
+
+# Where a Shanghai owner expects the median of each service (CNY).
+SHANGHAI_MEDIANS = {
+    "standard_wash": (35, 60),
+    "interior_cleaning": (200, 400),
+    "waxing": (150, 300),
+    "minor_service": (300, 700),
+    "major_service": (500, 1200),
+    "brake_fluid_change": (200, 350),
+    "ac_service": (200, 400),
+    "tyre_fitting": (300, 800),
+    "battery_replacement": (400, 900),
+    "wiper_blades": (80, 200),
+    "brake_pads": (400, 900),
+}
+
+
+def test_reference_bands_sit_at_shanghai_price_levels():
+    seed(stores=300)
+
+    bands = {band.service_id: band for band in ReferencePrice.objects.filter(city="上海")}
+    assert set(SHANGHAI_MEDIANS) <= set(bands)
+    for code, (low, high) in SHANGHAI_MEDIANS.items():
+        assert low <= bands[code].median <= high, (code, bands[code].median)
+        assert bands[code].sample_size >= 20, code
+
+
+def test_some_stores_are_deliberately_expensive_and_qa_finds_exactly_those():
+    seed(stores=300)
+
+    flagged = list(offerings_flagged_for_qa())
+    stores = {o.store_id for o in flagged}
+    visible = Store.objects.filter(status__in=VISIBLE_STATUSES).count()
+    # ~5% of the visible stores, each priced 1.8-3x the median for everything it offers
+    assert 0.03 * visible <= len(stores) <= 0.07 * visible
+    assert all(o.total > Decimal("1.5") * o.median for o in flagged)
+    assert all(Decimal("0.8") <= o.deviation <= Decimal("2.0") for o in flagged), [o.deviation for o in flagged]
+    offered = Offering.objects.filter(store_id__in=stores, is_active=True).count()
+    assert len(flagged) == offered
+    assert Store.objects.order_by("id").first().id not in stores  # not the demo manager's shop
+
+
+def test_demo_prices_are_searchable_cheapest_first():
+    seed(stores=300)
+    store = Store.objects.order_by("id").first()
+
+    page = store_nearby_page(
+        lat=store.location.y, lng=store.location.x, radius_m=5000, service="standard_wash", sort="price", limit=100
+    )
+
+    assert page.count >= 3
+    totals = [row["price_total"] for row in page.items]
+    assert totals == sorted(totals)
+    assert all(Decimal(35) <= total <= Decimal(150) for total in totals)

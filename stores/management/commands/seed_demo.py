@@ -50,6 +50,11 @@ class Command(BaseCommand):
         )
         self.stdout.write("Stores by district: " + ", ".join(f"{d} {n}" for d, n in result.stores_by_district.items()))
         self.stdout.write(f"Closures in the coming weeks: {result.closures}")
+        prices = result.prices
+        self.stdout.write(
+            f"Price lists: {prices.offerings} offerings ({prices.versions} versions, {prices.lines} part lines);"
+            f" {prices.expensive_stores} stores priced far above the city median for QA to find"
+        )
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         users = {u.phone: u for u in User.objects.filter(phone__in=DEMO_PHONES)}
         for account in DEMO_ACCOUNTS:

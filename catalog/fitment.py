@@ -1,0 +1,115 @@
+"""Which catalogue parts fit a vehicle.
+
+The rules, in SQL (one query for the parts, one for the vehicle's spec):
+
+- Tyres fit by size: the vehicle's own ``tyre_size``, else the OE size of its :class:`VehicleSpec`. A
+  vehicle with neither gets no tyre. ``225/45ZR17`` and ``225/45R17`` are the same size (Z is a speed mark).
+- A part with fitment rows fits when one row matches: same make, same model or a blank model (every model
+  of the make), model year inside ``year_from..year_to`` (both inclusive).
+- A part without fitment rows (oils, brake fluid, care products) fits every vehicle, except engine oil for
+  a vehicle whose spec says it has no engine (a pure EV: spec found, ``engine_oil_l`` null). Without a spec
+  nothing is known, so oil stays in. Oil filters, air filters and batteries carry fitment rows for
+  engine models only, so an EV gets none of them either; refrigerant rows are per make (R134a or R1234yf).
+- Make and model compare exactly, as stored on the vehicle and in the catalogue.
+"""
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Vehicle
+from catalog.models import Part, PartFitment, PartType, VehicleSpec
+
+
+def vehicle_spec_for(vehicle: Vehicle) -> VehicleSpec | None:
+    """The factory data of the vehicle's make, model and year; None when the catalogue has none.
+    Overlapping rows (an admin's addition) resolve to the one starting latest."""
+    return (
+        VehicleSpec.objects.filter(
+            make=vehicle.make, model=vehicle.model, year_from__lte=vehicle.year, year_to__gte=vehicle.year
+        )
+        .order_by("-year_from", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class VehicleFacts:
+    """A vehicle with its spec (None: not in the catalogue), looked up once and passed around."""
+
+    vehicle: Vehicle
+    spec: VehicleSpec | None
+
+    @property
+    def tyre_size(self) -> str:
+        """The vehicle's own tyre size, else the spec's OE size, else ``""`` (unknown)."""
+        return self.vehicle.tyre_size or (self.spec.tyre_size if self.spec else "")
+
+    @property
+    def oil_litres(self) -> Decimal | None:
+        """Engine-oil capacity with the filter, in litres; None for an EV or without a spec."""
+        return self.spec.engine_oil_l if self.spec else None
+
+    @property
+    def is_electric(self) -> bool:
+        """Known to have no engine: the spec exists and gives no oil capacity."""
+        return self.spec is not None and self.spec.engine_oil_l is None
+
+
+def vehicle_facts(vehicle: Vehicle) -> VehicleFacts:
+    return VehicleFacts(vehicle=vehicle, spec=vehicle_spec_for(vehicle))
+
+
+def vehicle_tyre_size(vehicle: Vehicle) -> str:
+    """The vehicle's own tyre size, else its spec's OE size, else ``""``."""
+    return vehicle.tyre_size or vehicle_facts(vehicle).tyre_size
+
+
+def vehicle_oil_litres(vehicle: Vehicle) -> Decimal | None:
+    """Engine-oil capacity in litres (with the filter); None for an EV or a vehicle without a spec."""
+    return vehicle_facts(vehicle).oil_litres
+
+
+def oil_litres_charged(litres: Decimal) -> Decimal:
+    """Shops open bottles and charge whole litres: a 5.7 L engine is charged 6 L."""
+    return Decimal(math.ceil(litres))
+
+
+def _same_tyre_sizes(size: str) -> list[str]:
+    plain = size.replace("ZR", "R")
+    return [plain, plain.replace("R", "ZR")]
+
+
+def fits_q(facts: VehicleFacts) -> Q:
+    """A filter on :class:`Part`: the parts that fit the vehicle, active or not. Works inside a subquery
+    (``Part.objects.filter(pk=OuterRef("part_id")).filter(fits_q(facts))``)."""
+    vehicle = facts.vehicle
+    matching_row = PartFitment.objects.filter(
+        Q(model="") | Q(model=vehicle.model),
+        part=OuterRef("pk"),
+        make=vehicle.make,
+        year_from__lte=vehicle.year,
+        year_to__gte=vehicle.year,
+    )
+    any_row = PartFitment.objects.filter(part=OuterRef("pk"))
+    q = Q(Exists(matching_row)) | ~Q(Exists(any_row))
+    if facts.tyre_size:
+        q &= ~Q(part_type=PartType.TYRE) | Q(tyre_size__in=_same_tyre_sizes(facts.tyre_size))
+    else:
+        q &= ~Q(part_type=PartType.TYRE)
+    if facts.is_electric:
+        q &= ~Q(part_type=PartType.ENGINE_OIL)
+    return q
+
+
+def parts_fitting(*, vehicle: Vehicle, category: str | None = None) -> QuerySet[Part]:
+    """Active catalogue parts that fit ``vehicle``, optionally of one service category, in catalogue
+    order: one query for the spec now, one for the parts when evaluated."""
+    return parts_fitting_facts(facts=vehicle_facts(vehicle), category=category)
+
+
+def parts_fitting_facts(*, facts: VehicleFacts, category: str | None = None) -> QuerySet[Part]:
+    queryset = Part.objects.filter(fits_q(facts), is_active=True)
+    return queryset.filter(category_id=category) if category else queryset

@@ -1,0 +1,198 @@
+"""Quotes: a store's current price of a service, itemized for one vehicle.
+
+The quote starts from the current version of the store's offering: its labour, then its part lines,
+fitted to the vehicle by part type:
+
+- Stores list variants side by side in one offering (several tyre sizes, filters for several engines).
+  Of the lines of one part type, the quote keeps the first that fits the vehicle, at the store's price.
+  Care products are used together (shampoo and wax), so every one of them is kept. A store line counts
+  even when an admin has since retired the catalogue part: the store priced what it stocks.
+- When none of a type fits, the quote offers a fitting catalogue part of that type at its list price,
+  same brand as the store's line if there is one, else the cheapest; the description says so.
+- When nothing in the catalogue fits either (an EV has no engine oil, the tyre size is unknown), the line
+  is dropped and ``notes`` says why.
+- Engine oil is charged by the vehicle's capacity, rounded up to whole litres (shops open bottles and
+  charge whole litres); without a known capacity the store's listed quantity stands. Other quantities
+  stay as listed (tyre fitting is priced per tyre).
+
+``total`` is the sum of the line amounts, each rounded half-up to the cent, exactly.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+
+from accounts.models import Vehicle
+from catalog.fitment import VehicleFacts, fits_q, oil_litres_charged, parts_fitting_facts, vehicle_facts
+from catalog.models import OfferingPartLine, OfferingVersion, Part, PartType, Service
+from catalog.selectors import offering_version_current
+from chefu.money import format_money, money
+from stores.models import Store
+
+LABOUR = "labour"
+PART = "part"
+STORE_PRICE = "store"
+CATALOGUE_PRICE = "catalogue"
+
+# Part types used together rather than as alternatives: every fitting line is kept.
+_COMPLEMENTARY = {PartType.CARE}
+# What an electric vehicle does not have, for the note explaining a dropped line.
+_ENGINE_PARTS = {PartType.ENGINE_OIL, PartType.OIL_FILTER, PartType.AIR_FILTER}
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    kind: str  # LABOUR or PART
+    description: str
+    sku: str | None
+    qty: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    price_source: str = STORE_PRICE  # STORE_PRICE, or CATALOGUE_PRICE for a list-price substitute
+
+
+@dataclass(frozen=True)
+class Quote:
+    service: Service
+    version: OfferingVersion
+    lines: list[QuoteLine]
+    total: Decimal
+    notes: list[str] = field(default_factory=list)
+    tyre_size: str = ""  # the size tyres were chosen by ("" when unknown)
+    oil_litres: Decimal | None = None  # the engine's capacity, when known
+
+    def as_dict(self) -> dict:
+        """The API's shape: money and quantities as decimal strings."""
+        return {
+            "service": self.service.code,
+            "version": self.version.number,
+            "lines": [
+                {
+                    "kind": line.kind,
+                    "description": line.description,
+                    "sku": line.sku,
+                    "qty": _quantity(line.qty),
+                    "unit_price": format_money(line.unit_price),
+                    "amount": format_money(line.amount),
+                    "price_source": line.price_source,
+                }
+                for line in self.lines
+            ],
+            "total": format_money(self.total),
+            "notes": self.notes,
+            "tyre_size": self.tyre_size or None,
+            "engine_oil_l": _quantity(self.oil_litres) if self.oil_litres is not None else None,
+        }
+
+
+def _quantity(value: Decimal) -> str:
+    """``4.00`` → ``"4"``, ``1.50`` → ``"1.5"``: a count or a volume, not money."""
+    return format(value.normalize(), "f")
+
+
+def quote_build(*, store: Store, service: Service, vehicle: Vehicle) -> Quote:
+    """Itemize the store's current price of ``service`` for ``vehicle``. NotFound when the store does not
+    offer the service. Three queries, four when a part type needs a catalogue substitute; never one per line.
+    """
+    version = offering_version_current(store=store, service=service)
+    facts = vehicle_facts(vehicle)
+    fitting_part = Part.objects.filter(pk=OuterRef("part_id")).filter(fits_q(facts))
+    store_lines = (
+        OfferingPartLine.objects.filter(version=version)
+        .select_related("part")
+        .annotate(fits=Exists(fitting_part))
+        .order_by("position")
+    )
+    groups: dict[str, list[OfferingPartLine]] = {}
+    for line in store_lines:
+        groups.setdefault(line.part.part_type, []).append(line)
+    unfitted = {part_type: group[0].part for part_type, group in groups.items() if not any(x.fits for x in group)}
+    substitutes = _catalogue_substitutes(facts=facts, category=service.category_id, unfitted=unfitted)
+
+    lines = [
+        QuoteLine(
+            kind=LABOUR,
+            description=_("Labour: %(service)s") % {"service": service.name},
+            sku=None,
+            qty=Decimal(1),
+            unit_price=version.labour,
+            amount=money(version.labour),
+        )
+    ]
+    notes: list[str] = []
+    for part_type, group in groups.items():
+        fitting = [line for line in group if line.fits]
+        if fitting:
+            for line in fitting if part_type in _COMPLEMENTARY else fitting[:1]:
+                lines.append(_part_line(line.part, line.qty, line.unit_price, STORE_PRICE, facts, notes))
+        elif substitute := substitutes.get(part_type):
+            lines.append(_part_line(substitute, group[0].qty, substitute.list_price, CATALOGUE_PRICE, facts, notes))
+        else:
+            notes.append(_dropped_note(part_type, facts))
+    return Quote(
+        service=service,
+        version=version,
+        lines=lines,
+        total=sum((line.amount for line in lines), Decimal("0.00")),
+        notes=notes,
+        tyre_size=facts.tyre_size,
+        oil_litres=facts.oil_litres,
+    )
+
+
+def _catalogue_substitutes(*, facts: VehicleFacts, category: str, unfitted: dict[str, Part]) -> dict[str, Part]:
+    """For each part type whose store lines all miss the vehicle, the fitting active catalogue part of the
+    service's category to quote instead: the store line's brand if one fits, else the cheapest."""
+    if not unfitted:
+        return {}
+    candidates = (
+        parts_fitting_facts(facts=facts, category=category)
+        .filter(part_type__in=list(unfitted))
+        .order_by("list_price", "sku")
+    )
+    options: dict[str, list[Part]] = {}
+    for part in candidates:
+        options.setdefault(part.part_type, []).append(part)
+    chosen = {}
+    for part_type, original in unfitted.items():
+        parts = options.get(part_type, [])
+        same_brand = [p for p in parts if p.brand == original.brand]
+        if same_brand or parts:
+            chosen[part_type] = (same_brand or parts)[0]
+    return chosen
+
+
+def _part_line(
+    part: Part, qty: Decimal, unit_price: Decimal, source: str, facts: VehicleFacts, notes: list[str]
+) -> QuoteLine:
+    if part.part_type == PartType.ENGINE_OIL and facts.oil_litres is not None:
+        charged = oil_litres_charged(facts.oil_litres)
+        if charged != qty:
+            notes.append(
+                _("Engine oil: %(capacity)s L for this vehicle, charged as %(charged)s L (whole litres).")
+                % {"capacity": _quantity(facts.oil_litres), "charged": _quantity(charged)}
+            )
+        qty = charged
+    description = part.name
+    if source == CATALOGUE_PRICE:
+        description = _("%(part)s (catalogue list price: the shop's own part does not fit)") % {"part": part.name}
+    return QuoteLine(
+        kind=PART,
+        description=description,
+        sku=part.sku,
+        qty=qty,
+        unit_price=unit_price,
+        amount=money(qty * unit_price),
+        price_source=source,
+    )
+
+
+def _dropped_note(part_type: str, facts: VehicleFacts) -> str:
+    label = PartType(part_type).label
+    if facts.is_electric and part_type in _ENGINE_PARTS:
+        return _("%(part_type)s: not needed for an electric vehicle.") % {"part_type": label}
+    if part_type == PartType.TYRE and not facts.tyre_size:
+        return _("Tyre: add your vehicle's tyre size to be quoted one.")
+    return _("%(part_type)s: nothing in the catalogue fits this vehicle; the shop will advise.") % {"part_type": label}

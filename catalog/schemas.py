@@ -1,0 +1,83 @@
+from ninja import Field, Schema
+
+from chefu.money import format_money
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    parent: str | None
+
+    @staticmethod
+    def resolve_parent(obj) -> str | None:
+        return obj.parent_id
+
+
+class ServiceListParams(Schema):
+    category: str | None = Field(None, max_length=40, description="A category code: only its services.")
+
+
+class ServiceOut(Schema):
+    code: str
+    name: str
+    category: str
+    duration_min: int = Field(..., description="Standard duration in minutes.")
+    kind: str = Field(..., description="The workflow plug-in (standard, consignment, ...).")
+    description: str
+
+    @staticmethod
+    def resolve_category(obj) -> str:
+        return obj.category_id
+
+
+class PartListParams(Schema):
+    vehicle_id: int | None = Field(
+        None, ge=1, description="One of your vehicles (needs the bearer token): only the parts that fit it."
+    )
+    category: str | None = Field(None, max_length=40, description="A category code: parts its services use.")
+
+
+class PartOut(Schema):
+    sku: str
+    name: str
+    brand: str
+    spec: str
+    list_price: str = Field(..., examples=["699.00"])
+    unit: str
+    part_type: str
+    tyre_size: str | None = Field(None, description="Tyres only, e.g. 205/55R16.")
+
+    @staticmethod
+    def resolve_list_price(obj) -> str:
+        return format_money(obj.list_price)
+
+    @staticmethod
+    def resolve_tyre_size(obj) -> str | None:
+        return obj.tyre_size or None
+
+
+class QuoteParams(Schema):
+    service: str = Field(..., min_length=1, max_length=60, description="A standard service code.")
+    vehicle_id: int = Field(..., ge=1, description="One of your vehicles.")
+
+
+class QuoteLineOut(Schema):
+    kind: str = Field(..., description="labour or part")
+    description: str
+    sku: str | None = None
+    qty: str = Field(..., examples=["6"])
+    unit_price: str = Field(..., examples=["128.00"])
+    amount: str = Field(..., examples=["768.00"])
+    price_source: str = Field(
+        ..., description="store: the store's own price; catalogue: the list price of a fitting substitute."
+    )
+
+
+class QuoteOut(Schema):
+    service: str
+    version: int = Field(..., description="The number of the offering version the quote was priced at.")
+    lines: list[QuoteLineOut]
+    total: str = Field(..., examples=["1057.00"])
+    notes: list[str]
+    tyre_size: str | None = Field(None, description="The tyre size the tyres were chosen by.")
+    engine_oil_l: str | None = Field(None, description="The engine's oil capacity in litres, when known.")
