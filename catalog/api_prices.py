@@ -13,7 +13,7 @@ from catalog.price_schemas import OfferingDeactivatedOut, OfferingIn, PriceOut, 
 from catalog.reference_selectors import deviation, reference_band
 from chefu.money import format_money
 from chefu.pagination import PageParams, paginate
-from stores.selectors import store_get_for_manager, store_get_public
+from stores.selectors import store_get_for_manager, store_get_visible
 
 store_prices_router = Router(tags=["prices"])
 partner_offerings_router = Router(tags=["partner"], auth=token_auth)
@@ -100,14 +100,14 @@ def _version_out(offering: Offering, version: OfferingVersion) -> dict:
 @store_prices_router.get("/{int:store_id}/prices", response=list[PriceOut])
 def store_prices(request, store_id: int):
     """The store's prices in force (a bare list, as API.md shows it), each next to its reference band."""
-    store = store_get_public(store_id=store_id)
+    store = store_get_visible(store_id=store_id)
     return [_listed_price_out(offering) for offering in price_selectors.offering_price_list(store=store)]
 
 
 @store_prices_router.get("/{int:store_id}/prices/{int:offering_id}/versions", response=VersionListOut)
 def offering_versions(request, store_id: int, offering_id: int, page: Query[PageParams]):
     """Every price the store has set for this offering, oldest first (deactivated offerings included)."""
-    store = store_get_public(store_id=store_id)
+    store = store_get_visible(store_id=store_id)
     offering = price_selectors.offering_get_for_store(store=store, offering_id=offering_id)
     result = paginate(price_selectors.offering_version_list(offering=offering), page)
     return {"items": [_version_out(offering, v) for v in result["items"]], "count": result["count"]}
@@ -115,7 +115,7 @@ def offering_versions(request, store_id: int, offering_id: int, page: Query[Page
 
 @store_prices_router.get("/{int:store_id}/prices/{int:offering_id}/versions/{int:number}", response=VersionOut)
 def offering_version(request, store_id: int, offering_id: int, number: int):
-    store = store_get_public(store_id=store_id)
+    store = store_get_visible(store_id=store_id)
     offering = price_selectors.offering_get_for_store(store=store, offering_id=offering_id)
     return _version_out(offering, price_selectors.offering_version_get(offering=offering, number=number))
 

@@ -8,7 +8,7 @@ from accounts.selectors import vehicle_get_for_owner
 from catalog import quotes, selectors
 from catalog.schemas import QuoteOut, QuoteParams
 from chefu.errors import ValidationFailed
-from stores.selectors import store_get_public
+from stores.selectors import store_get_visible
 
 quotes_router = Router(tags=["prices"])
 
@@ -19,5 +19,5 @@ def store_quote(request, store_id: int, params: Query[QuoteParams]):
     if service is None:
         raise ValidationFailed({"service": _("Unknown service.")})
     vehicle = vehicle_get_for_owner(owner=request.auth, vehicle_id=params.vehicle_id)
-    store = store_get_public(store_id=store_id)
+    store = store_get_visible(store_id=store_id)
     return quotes.quote_build(store=store, service=service, vehicle=vehicle).as_dict()

@@ -259,6 +259,14 @@ def store_get(*, store_id: int) -> Store:
     return store
 
 
+def store_get_visible(*, store_id: int) -> Store:
+    """A store owners may see (active or on probation), without its detail: NotFound otherwise."""
+    store = Store.objects.filter(pk=store_id, status__in=VISIBLE_STATUSES).first()
+    if store is None:
+        raise NotFound()
+    return store
+
+
 def store_get_public(*, store_id: int) -> Store:
     """A store owners may see (active or on probation) with its bays and hours; NotFound otherwise."""
     store = _with_detail(Store.objects.filter(pk=store_id, status__in=VISIBLE_STATUSES)).first()

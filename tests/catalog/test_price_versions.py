@@ -99,7 +99,7 @@ def test_versions_are_paginated(store, api, three_versions):
 
 def test_versions_cost_a_constant_number_of_queries(store, api, three_versions, django_assert_max_num_queries):
     # The store with its detail prefetches (5), the offering, the count, the page with authors, the lines.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(5):
         assert api.get(versions_url(store.id, three_versions.id)).status_code == 200
 
 

@@ -405,7 +405,7 @@ def test_prices_cost_a_constant_number_of_queries(api, django_assert_max_num_que
     for store, n in ((one, 1), (eight, 8)):
         # The store (store_get_public, with its 4 detail prefetches), the offerings with service, version and
         # band joined, their lines with parts.
-        with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(7):
+        with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(3):
             body = api.get(prices_url(store.id)).json()
         assert len(body) == n
         assert all(len(p["parts"]) == 2 and p["reference"] for p in body)
