@@ -4,8 +4,9 @@ import itertools
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
-from catalog.models import Category, Part, PartFitment
+from catalog.models import Category, Offering, OfferingVersion, Part, PartFitment
 
 _skus = itertools.count(1)
 
@@ -34,3 +35,25 @@ class PartFitmentFactory(factory.django.DjangoModelFactory):
     model = ""
     year_from = 2010
     year_to = 2030
+
+
+def set_price(store, service_code: str, total: str) -> Offering:
+    """The store's price for the service becomes ``total``: a new immutable version, all labour.
+
+    Written through the ORM for tests about what reads prices (bands, search), not about editing
+    them; those go through ``catalog.pricing.offering_set_price``.
+    """
+    offering, _ = Offering.objects.get_or_create(store=store, service_id=service_code, defaults={"is_active": False})
+    version = OfferingVersion.objects.create(
+        offering=offering,
+        number=offering.versions.count() + 1,
+        labour=Decimal(total),
+        total=Decimal(total),
+        duration_min=60,
+    )
+    offering.current = version
+    offering.total = version.total
+    offering.is_active = True
+    offering.updated_at = timezone.now()
+    offering.save()
+    return offering

@@ -11,10 +11,9 @@ import redis
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from catalog import reference
-from catalog.models import Offering, OfferingVersion, ReferencePrice
+from catalog.models import Offering, ReferencePrice
 from catalog.reference import (
     reference_prices_recompute,
     reference_prices_recompute_all,
@@ -24,6 +23,7 @@ from catalog.reference import (
 from catalog.reference_selectors import deviation, offerings_flagged_for_qa, reference_band
 from catalog.tasks import reference_prices_nightly_task, reference_prices_recompute_task
 from chefu.celery import app as celery_app
+from tests.catalog.factories import set_price
 from tests.factories import StoreFactory
 
 SH = "上海"
@@ -33,27 +33,6 @@ WASH = "standard_wash"
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-def set_price(store, service_code: str, total: str) -> Offering:
-    """The store's price for the service becomes ``total`` (a new immutable version, all labour).
-
-    Written through the ORM: these tests are about bands, not about how a price list is edited.
-    """
-    offering, _ = Offering.objects.get_or_create(store=store, service_id=service_code, defaults={"is_active": False})
-    version = OfferingVersion.objects.create(
-        offering=offering,
-        number=offering.versions.count() + 1,
-        labour=Decimal(total),
-        total=Decimal(total),
-        duration_min=60,
-    )
-    offering.current = version
-    offering.total = version.total
-    offering.is_active = True
-    offering.updated_at = timezone.now()
-    offering.save()
-    return offering
 
 
 def deactivate(offering: Offering) -> None:

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
 from catalog.models import Offering, OfferingVersion, ReferencePrice
 from catalog.reference import COALESCE_S, reference_prices_schedule
 from catalog.tasks import reference_prices_nightly_task
+from tests.catalog.factories import set_price as set_catalog_price
 from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,21 +23,9 @@ NIGHTLY = "catalog.tasks.reference_prices_nightly_task"
 
 
 def set_price(store, service_code: str, total: str) -> Offering:
-    """A new current version for the store's offering, then the band's recompute queued on commit, as a price
-    change does. Call it inside ``transaction.atomic()``."""
-    offering, _ = Offering.objects.get_or_create(store=store, service_id=service_code, defaults={"is_active": False})
-    version = OfferingVersion.objects.create(
-        offering=offering,
-        number=offering.versions.count() + 1,
-        labour=Decimal(total),
-        total=Decimal(total),
-        duration_min=60,
-    )
-    offering.current = version
-    offering.total = version.total
-    offering.is_active = True
-    offering.updated_at = timezone.now()
-    offering.save()
+    """A new price, then the band's recompute queued on commit, as a price change does. Call it inside
+    ``transaction.atomic()``."""
+    offering = set_catalog_price(store, service_code, total)
     reference_prices_schedule(service_code=service_code, city=store.city)
     return offering
 
