@@ -11,17 +11,13 @@ from catalog import price_selectors, pricing
 from catalog.models import Offering, OfferingVersion, ReferencePrice, Service
 from catalog.price_schemas import OfferingDeactivatedOut, OfferingIn, PriceOut, VersionListOut, VersionOut
 from catalog.reference_selectors import deviation, reference_band
-from chefu.money import format_money
+from catalog.selectors import service_get
+from chefu.money import format_money, format_quantity
 from chefu.pagination import PageParams, paginate
 from stores.selectors import store_get_for_manager, store_get_visible
 
 store_prices_router = Router(tags=["prices"])
 partner_offerings_router = Router(tags=["partner"], auth=token_auth)
-
-
-def _quantity(value: Decimal) -> str:
-    """``4.50`` → ``"4.5"``, ``2.00`` → ``"2"``: a count or a volume, written as quotes write it."""
-    return format(value.normalize(), "f")
 
 
 def _service_out(service: Service) -> dict:
@@ -37,7 +33,7 @@ def _price_fields(version: OfferingVersion) -> dict:
             {
                 "sku": line.part.sku,
                 "name": line.part.name,
-                "qty": _quantity(line.qty),
+                "qty": format_quantity(line.qty),
                 "unit_price": format_money(line.unit_price),
                 "amount": format_money(line.amount),
             }
@@ -128,7 +124,7 @@ def offering_put(request, store_id: int, service_code: str, payload: OfferingIn)
     """Set the store's price of a service: a new immutable version, in force at once. An unchanged price
     answers the version in force and writes nothing."""
     store = store_get_for_manager(user=request.auth, store_id=store_id)
-    service = price_selectors.service_get(code=service_code)
+    service = service_get(code=service_code)
     version = pricing.offering_set_price(
         store=store,
         service=service,
@@ -147,6 +143,6 @@ def offering_put(request, store_id: int, service_code: str, payload: OfferingIn)
 def offering_delete(request, store_id: int, service_code: str):
     """Withdraw the store's price of a service. Its versions stay readable; a new PUT re-activates it."""
     store = store_get_for_manager(user=request.auth, store_id=store_id)
-    service = price_selectors.service_get(code=service_code)
+    service = service_get(code=service_code)
     offering = pricing.offering_deactivate(store=store, service=service, by=request.auth)
     return {"offering_id": offering.id, "service": _service_out(service), "is_active": offering.is_active}

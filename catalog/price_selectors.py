@@ -11,15 +11,6 @@ def _lines(lookup: str = "lines") -> Prefetch:
     return Prefetch(lookup, queryset=OfferingPartLine.objects.select_related("part").order_by("position"))
 
 
-def service_get(*, code: str) -> Service:
-    """The standard service with ``code``, retired or not (pricing refuses retired ones with a reason);
-    NotFound when no service has that code."""
-    service = Service.objects.filter(code=code).select_related("category").first()
-    if service is None:
-        raise NotFound()
-    return service
-
-
 def offering_price_list(*, store: Store) -> QuerySet[Offering]:
     """The store's active offerings in catalogue order, each with its service, its version in force (lines
     and their parts prefetched, in position order) and its reference band in the store's city as

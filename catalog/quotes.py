@@ -28,7 +28,7 @@ from accounts.models import Vehicle
 from catalog.fitment import VehicleFacts, fits_q, oil_litres_charged, parts_fitting_facts, vehicle_facts
 from catalog.models import OfferingPartLine, OfferingVersion, Part, PartType, Service
 from catalog.selectors import offering_version_current
-from chefu.money import format_money, money
+from chefu.money import format_money, format_quantity, money
 from stores.models import Store
 
 LABOUR = "labour"
@@ -73,7 +73,7 @@ class Quote:
                     "kind": line.kind,
                     "description": line.description,
                     "sku": line.sku,
-                    "qty": _quantity(line.qty),
+                    "qty": format_quantity(line.qty),
                     "unit_price": format_money(line.unit_price),
                     "amount": format_money(line.amount),
                     "price_source": line.price_source,
@@ -83,13 +83,8 @@ class Quote:
             "total": format_money(self.total),
             "notes": self.notes,
             "tyre_size": self.tyre_size or None,
-            "engine_oil_l": _quantity(self.oil_litres) if self.oil_litres is not None else None,
+            "engine_oil_l": format_quantity(self.oil_litres) if self.oil_litres is not None else None,
         }
-
-
-def _quantity(value: Decimal) -> str:
-    """``4.00`` → ``"4"``, ``1.50`` → ``"1.5"``: a count or a volume, not money."""
-    return format(value.normalize(), "f")
 
 
 def quote_build(*, store: Store, service: Service, vehicle: Vehicle) -> Quote:
@@ -172,7 +167,7 @@ def _part_line(
         if charged != qty:
             notes.append(
                 _("Engine oil: %(capacity)s L for this vehicle, charged as %(charged)s L (whole litres).")
-                % {"capacity": _quantity(facts.oil_litres), "charged": _quantity(charged)}
+                % {"capacity": format_quantity(facts.oil_litres), "charged": format_quantity(charged)}
             )
         qty = charged
     description = part.name

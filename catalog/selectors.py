@@ -23,6 +23,15 @@ def service_list(*, category: str | None = None) -> QuerySet[Service]:
     return queryset.filter(category_id=category) if category else queryset
 
 
+def service_get(*, code: str) -> Service:
+    """The standard service with ``code``, retired or not (pricing refuses retired ones with a reason);
+    NotFound when no service has that code."""
+    service = Service.objects.filter(code=code).select_related("category").first()
+    if service is None:
+        raise NotFound()
+    return service
+
+
 def service_get_active(*, code: str) -> Service | None:
     return Service.objects.filter(code=code, is_active=True).first()
 

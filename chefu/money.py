@@ -24,3 +24,8 @@ def is_cents(value: Decimal) -> bool:
 def format_money(value: Decimal) -> str:
     """The API's money string: ``"199.00"``."""
     return f"{money(value):.2f}"
+
+
+def format_quantity(value: Decimal) -> str:
+    """A count or a volume for the API, in its shortest form: ``4.00`` → ``"4"``, ``1.50`` → ``"1.5"``."""
+    return format(value.normalize(), "f")
