@@ -124,17 +124,43 @@ def bay_can_take(
     with every serving bay busy gets ``[]``. ``day`` defaults to ``start``'s local date; a different ``day``
     gets ``[]``, because that day's list never shows this start.
     """
+    offered, free = start_check(
+        tz=tz, hours=hours, bays=bays, category=category, duration=duration, busy=busy, now=now, start=start,
+        step=step, min_notice=min_notice, horizon=horizon, buffer=buffer, day=day,
+    )  # fmt: skip
+    return free if offered else []
+
+
+def start_check(
+    *,
+    tz: ZoneInfo,
+    hours: Sequence[Range],
+    bays: Sequence[BayInput],
+    category: str,
+    duration: dt.timedelta,
+    busy: Sequence[Busy],
+    now: dt.datetime,
+    start: dt.datetime,
+    step: dt.timedelta = DEFAULT_STEP,
+    min_notice: dt.timedelta = DEFAULT_MIN_NOTICE,
+    horizon: dt.timedelta = DEFAULT_HORIZON,
+    buffer: dt.timedelta = dt.timedelta(0),
+    day: dt.date | None = None,
+) -> tuple[bool, list[int]]:
+    """``(offered, free bay ids)``. ``offered`` says whether ``start`` is a start the store offers at all (on the
+    grid, in the hours, within notice and horizon) whether or not a bay is free; booking answers 422 when it is
+    not and 409 when it is but no bay is free. The free bays are those :func:`bay_can_take` returns."""
     start_utc = _utc(start, "start")
     local_day = start_utc.astimezone(tz).date()
     if day is not None and day != local_day:
-        return []
+        return False, []
     plan = _Plan.build(
         day=local_day, tz=tz, hours=hours, bays=bays, category=category, duration=duration, busy=busy,
         now=now, step=step, min_notice=min_notice, horizon=horizon, buffer=buffer,
     )  # fmt: skip
     if start_utc not in set(plan.starts()):
-        return []
-    return plan.free_bays(start_utc)
+        return False, []
+    return True, plan.free_bays(start_utc)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,35 @@ class Service(models.Model):
         return _localized(self, "description")
 
 
+class ServiceChecklistItem(models.Model):
+    """One item staff answer when doing the service (a note, photos). Bookings copy the list when they are made
+    (``catalog.checklists.checklist_snapshot``), so editing it here changes future bookings only."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="checklist_items")
+    code = models.SlugField(_("code"), max_length=60)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=120)
+    label_en = models.CharField(_("label (English)"), max_length=120)
+    required = models.BooleanField(
+        _("required"), default=True, help_text=_("A booking is completed only once every required item is answered.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["service_id", "position", "code"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "code"], name="checklist_item_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}/{self.code}"
+
+    @property
+    def label(self) -> str:
+        return _localized(self, "label")
+
+
 class PartType(models.TextChoices):
     TYRE = "tyre", _("Tyre")
     ENGINE_OIL = "engine_oil", _("Engine oil")

@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from catalog.models import Category, Offering, OfferingVersion, Part, Service
+from catalog.models import Category, Offering, OfferingVersion, Part, Service, ServiceChecklistItem
 from chefu.errors import NotFound
 from stores.models import Store
 
@@ -34,6 +34,11 @@ def service_get(*, code: str) -> Service:
 
 def service_get_active(*, code: str) -> Service | None:
     return Service.objects.filter(code=code, is_active=True).first()
+
+
+def service_checklist_item_list(*, service: Service) -> QuerySet[ServiceChecklistItem]:
+    """The service's own checklist items in position order (a ``prefetch_related("checklist_items")`` is used)."""
+    return service.checklist_items.all()
 
 
 def part_list(*, category: str | None = None) -> QuerySet[Part]:

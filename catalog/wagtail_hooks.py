@@ -1,5 +1,5 @@
-"""The catalog in the Wagtail back office (/admin/catalog/…): platform admins edit standard services, parts,
-fitments and vehicle specs; reference prices are computed, so they are listed read-only.
+"""The catalog in the Wagtail back office (/admin/catalog/…): platform admins edit standard services and their
+checklist items, parts, fitments and vehicle specs; reference prices are computed, so they are listed read-only.
 
 Access follows Django model permissions through Wagtail's permission policy: superusers (platform admins) have
 them all; anyone else needs ``wagtailadmin.access_admin`` and the model's permissions, granted to a group.
@@ -19,7 +19,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from catalog.admin import ServiceFormMixin, TyreSizeFormMixin
-from catalog.models import Part, PartFitment, ReferencePrice, Service, VehicleSpec
+from catalog.models import Part, PartFitment, ReferencePrice, Service, ServiceChecklistItem, VehicleSpec
 
 
 class ServiceForm(ServiceFormMixin, WagtailAdminModelForm):
@@ -80,6 +80,32 @@ class ServiceViewSet(CatalogViewSet):
             FieldPanel("description_en"),
         ],
         base_form_class=ServiceForm,
+    )
+
+
+class ChecklistItemIndexView(generic.IndexView):
+    queryset = ServiceChecklistItem.objects.select_related("service")
+
+
+class ChecklistItemViewSet(CatalogViewSet):
+    """Checklist items get their own screen, like fitments: an inline under the service would need Service to be
+    a ClusterableModel. The Django admin edits them inline on the service."""
+
+    model = ServiceChecklistItem
+    name = "catalog_checklist_items"
+    url_prefix = "catalog/checklist-items"
+    icon = "tasks"
+    menu_label = _("Service checklists")
+    index_view_class = ChecklistItemIndexView
+    list_display = ["service", "position", "code", "label_zh", "required"]
+    list_filter = {"service": ["exact"], "required": ["exact"]}
+    search_fields = ["code", "label_zh", "label_en", "service__code"]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("service"), FieldPanel("code")]),
+            FieldRowPanel([FieldPanel("label_zh"), FieldPanel("label_en")]),
+            FieldRowPanel([FieldPanel("required"), FieldPanel("position")]),
+        ]
     )
 
 
@@ -190,7 +216,14 @@ class CatalogViewSetGroup(ModelViewSetGroup):
     menu_label = _("Catalog")
     menu_icon = "list-ul"
     menu_order = 300
-    items = (ServiceViewSet, PartViewSet, PartFitmentViewSet, VehicleSpecViewSet, ReferencePriceViewSet)
+    items = (
+        ServiceViewSet,
+        ChecklistItemViewSet,
+        PartViewSet,
+        PartFitmentViewSet,
+        VehicleSpecViewSet,
+        ReferencePriceViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -17,12 +17,15 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from accounts.api import auth_router, me_router
+from bookings.api import availability_router, bookings_router
+from bookings.api_partner import owner_supplements_router, partner_bookings_router
 from catalog import kinds
 from catalog.api import router as catalog_router
 from catalog.api_prices import partner_offerings_router, store_prices_router
 from catalog.api_quotes import quotes_router
 from chefu.errors import ApplicationError, ValidationFailed, application_error_response, error_response
 from chefu.health import router as health_router
+from notifications.api import router as notifications_router
 from stores.api import geo_router, partner_router, qa_router, stores_router
 
 
@@ -124,13 +127,18 @@ def _unhandled(request, exc):
 api.add_router("", health_router)
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
+api.add_router("/me/notifications", notifications_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/stores", stores_router)
 api.add_router("/stores", store_prices_router)
 api.add_router("/stores", quotes_router)
+api.add_router("/stores", availability_router)
+api.add_router("/bookings", bookings_router)
+api.add_router("/bookings", owner_supplements_router)
 api.add_router("/geo", geo_router)
 api.add_router("/partner", partner_router)
 api.add_router("/partner", partner_offerings_router)
+api.add_router("/partner", partner_bookings_router)
 api.add_router("/qa", qa_router)
 
 # Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.

@@ -1,8 +1,7 @@
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from accounts.auth import require_role, token_auth
-from chefu.errors import ValidationFailed
+from bookings import soonest
 from chefu.money import format_money
 from chefu.pagination import PageParams, paginate
 from stores import geocoding, selectors, services
@@ -56,11 +55,8 @@ def _price_out(service: str | None, total) -> dict | None:
 
 @stores_router.get("/nearby", response=NearbyOut)
 def stores_nearby(request, params: Query[NearbyParams]):
-    if params.sort == "soonest":
-        # Free slots arrive with the booking engine; until then say so plainly.
-        raise ValidationFailed({"sort": _("Sorting by the soonest free slot is not available yet.")})
     lat, lng = to_wgs84(params.lat, params.lng, params.coord)
-    page = selectors.store_nearby_page(
+    page = soonest.store_nearby_with_slots(
         lat=lat,
         lng=lng,
         radius_m=params.radius_km * 1000,
@@ -84,6 +80,7 @@ def stores_nearby(request, params: Query[NearbyParams]):
                 "rating": float(row["rating"]) if row["rating"] is not None else None,
                 "categories": row["category_codes"],
                 "price": _price_out(params.service, row["price_total"]),
+                "next_slot": row["next_slot"],
             }
         )
     return {"items": items, "count": page.count}

@@ -23,7 +23,11 @@ class NearbyParams(CoordParams):
     )
     sort: Literal["distance", "price", "rating", "soonest"] = Field(
         "distance",
-        description="`price` needs `service` (cheapest first, then nearest); `soonest` is not available yet.",
+        description=(
+            "`price` needs `service` (cheapest first, then nearest). `soonest` needs `service`: the earliest"
+            " `next_slot` first (none last), then nearest; it ranks the 500 nearest matching stores, and any"
+            " farther ones follow them by distance."
+        ),
     )
     min_rating: float | None = Field(None, ge=1, le=5)
     open_now: bool = False
@@ -49,7 +53,11 @@ class NearbyStoreOut(Schema):
     status: str
     categories: list[str]
     price: PriceOut | None = None
-    next_slot: dt.datetime | None = None
+    next_slot: dt.datetime | None = Field(
+        None,
+        description="With `service`: the soonest start `POST /bookings` accepts (in the store's zone), null when"
+        " the store has none within its booking horizon. Null without `service`.",
+    )
 
 
 class NearbyOut(Schema):

@@ -193,7 +193,7 @@ def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, service
         lat=_Coordinate(F("location"), function="ST_Y"),
         lng=_Coordinate(F("location"), function="ST_X"),
         category_codes=ArraySubquery(categories.values("category_id")),
-    ).values(*NEARBY_FIELDS, "lat", "lng", "distance_m", "category_codes", "price_total")
+    ).values(*NEARBY_FIELDS, "lat", "lng", "distance_m", "category_codes", "price_total", "timezone")
 
 
 _nearby_page = PreparedQuery(_nearby_page_queryset, _NEARBY_MARKERS)
@@ -238,6 +238,87 @@ def store_nearby_page(
         raise ValidationFailed({"service": _("Unknown service: %(code)s.") % {"code": service}})
     items = _nearby_page.rows(shape, values, limit=limit, offset=offset) if offset < count else []
     return NearbyPage(items=items, count=count)
+
+
+def _nearby_values(*, lat, lng, radius_m, category, service, min_rating, at) -> dict:
+    return {
+        "lat": float(lat),
+        "lng": float(lng),
+        "radius_m": float(radius_m),
+        "category": category,
+        "service": service,
+        "min_rating": Decimal(str(min_rating)) if min_rating is not None else None,
+        "at": at or timezone.now(),
+    }
+
+
+def store_nearby_count(
+    *,
+    lat: float,
+    lng: float,
+    radius_m: float,
+    category: str | None = None,
+    open_now: bool = False,
+    min_rating: float | None = None,
+    service: str | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """How many stores :func:`store_nearby` finds for these filters (the page query's count, one query)."""
+    shape = nearby_shape(category=category, open_now=open_now, min_rating=min_rating, service=service, sort="distance")
+    values = _nearby_values(
+        lat=lat, lng=lng, radius_m=radius_m, category=category, service=service, min_rating=min_rating, at=at
+    )
+    return _nearby_page.count(shape, values)
+
+
+def store_nearby_candidates(
+    *,
+    lat: float,
+    lng: float,
+    radius_m: float,
+    limit: int,
+    category: str | None = None,
+    open_now: bool = False,
+    min_rating: float | None = None,
+    service: str | None = None,
+    at: dt.datetime | None = None,
+) -> list[Store]:
+    """The ``limit`` nearest stores :func:`store_nearby` finds (nearest first, then id), for rankings SQL cannot
+    compute (the soonest free slot). One query. Only ``id`` and ``timezone`` are loaded (the rest is deferred);
+    ``distance_m`` is set (float metres, the same ``ST_Distance`` as the page's)."""
+    queryset = store_nearby(
+        lat=lat,
+        lng=lng,
+        radius_m=radius_m,
+        category=category,
+        open_now=open_now,
+        min_rating=min_rating,
+        at=at,
+        service=service,
+    )
+    distance = Func(F("location"), _GeographyPoint(lat=lat, lng=lng), function="ST_Distance", output_field=FloatField())
+    rows = queryset.annotate(distance_m=distance).values_list("id", "timezone", "distance_m")[:limit]
+    stores = []
+    for pk, tz, distance_m in rows:
+        # Model instances without the unused columns or the measure conversions (the ``distance`` annotation)
+        # that .only() would still select: this list can be hundreds of stores long.
+        store = Store.from_db(queryset.db, ("id", "timezone"), (pk, tz))
+        store.distance_m = distance_m
+        stores.append(store)
+    return stores
+
+
+def store_nearby_rows(*, ids: list[int], lat: float, lng: float, radius_m: float, service: str | None) -> list[dict]:
+    """The rows of :func:`store_nearby_page` (same keys) for the stores ``ids``, in the order of ``ids``; ids the
+    search would not return (out of the radius, hidden, no price for ``service``) are left out. One query."""
+    if not ids:
+        return []
+    shape = nearby_shape(category=None, open_now=False, min_rating=None, service=service, sort="distance")
+    queryset = _nearby_page_queryset(
+        shape, lat=lat, lng=lng, radius_m=radius_m, category=None, service=service, min_rating=None, at=None
+    )
+    by_id = {row["id"]: row for row in queryset.filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def store_is_open(*, store_id: int, at: dt.datetime | None = None) -> bool:

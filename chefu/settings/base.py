@@ -26,7 +26,10 @@ INSTALLED_APPS = [
     "accounts",
     "stores",
     "catalog",
+    "bookings",
+    "notifications",
     "cms",
+    "chefu",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -159,6 +162,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.reference_prices_nightly_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Safety nets behind the tasks queued on commit: unpaid bookings past pay_before, and outbox messages
+    # that are due but undelivered (broker down at commit time, a failed attempt, reminders coming due).
+    "bookings.expire-unpaid": {
+        "task": "bookings.tasks.bookings_expire_due_task",
+        "schedule": 60.0,
+    },
+    "notifications.deliver-due": {
+        "task": "notifications.tasks.messages_deliver_due_task",
+        "schedule": 30.0,
+    },
 }
 
 # --- Wagtail -----------------------------------------------------------------------------------------
@@ -207,3 +220,29 @@ LOGGING = {
 # Debian 12 ships GDAL 3.6. The warning is about opening untrusted spatial-reference files, which we never do:
 # coordinates reach GDAL/GEOS only as numbers we have validated.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Uploaded photos ---
+# Limits chefu.images.image_clean() applies to every photo people upload (checklist answers, extra-work
+# proposals, reviews). Pixels guard memory: a small file can declare a huge canvas (decompression bomb).
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# Longer side, in pixels, of the re-encoded photo.
+PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2048)
+
+# --- Notifications ---------------------------------------------------------------------------------
+# The outbox (notifications/services.py). Sender class per channel, as dotted paths; NOTIFICATION_SENDER_SMS,
+# NOTIFICATION_SENDER_EMAIL and NOTIFICATION_SENDER_IN_APP override one each. A real SMS gateway plugs in as
+# NOTIFICATION_SENDER_SMS=notifications.senders.SmsSender with NOTIFICATION_SMS_PROVIDER=<an SmsProvider class>.
+NOTIFICATION_SENDERS = {
+    "sms": env("NOTIFICATION_SENDER_SMS", default="notifications.senders.LogSender"),
+    "email": env("NOTIFICATION_SENDER_EMAIL", default="notifications.senders.LogSender"),
+    "in_app": env("NOTIFICATION_SENDER_IN_APP", default="notifications.senders.InAppSender"),
+}
+NOTIFICATION_SMS_PROVIDER = env("NOTIFICATION_SMS_PROVIDER", default="")
+# Attempts per message before it gives up (stays failed with gave_up set; the admin's "retry now" revives it).
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# How long a worker holds a message it is sending; a claim older than this (the worker died) is taken again.
+NOTIFICATION_CLAIM_LEASE_S = env.int("NOTIFICATION_CLAIM_LEASE_S", default=300)
+# Retry n waits NOTIFICATION_RETRY_BACKOFF_S * 2**(n-1), at most NOTIFICATION_RETRY_BACKOFF_MAX_S.
+NOTIFICATION_RETRY_BACKOFF_S = env.int("NOTIFICATION_RETRY_BACKOFF_S", default=60)
+NOTIFICATION_RETRY_BACKOFF_MAX_S = env.int("NOTIFICATION_RETRY_BACKOFF_MAX_S", default=3600)

@@ -37,7 +37,7 @@ class PartFitmentFactory(factory.django.DjangoModelFactory):
     year_to = 2030
 
 
-def set_price(store, service_code: str, total: str) -> Offering:
+def set_price(store, service_code: str, total: str, *, duration_min: int = 60) -> Offering:
     """The store's price for the service becomes ``total``: a new immutable version, all labour.
 
     Written through the ORM for tests about what reads prices (bands, search), not about editing
@@ -49,7 +49,7 @@ def set_price(store, service_code: str, total: str) -> Offering:
         number=offering.versions.count() + 1,
         labour=Decimal(total),
         total=Decimal(total),
-        duration_min=60,
+        duration_min=duration_min,
     )
     offering.current = version
     offering.total = version.total

@@ -1,0 +1,62 @@
+"""Django admin for bookings (/django-admin/): bookings are read-only history (every change goes through the
+services and leaves a timeline row); a store's booking policy is editable."""
+
+from django.contrib import admin
+
+from bookings.models import Booking, BookingEvent, BookingPolicy, Supplement
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class BookingEventInline(ReadOnlyInline):
+    model = BookingEvent
+    fields = ["at", "action", "from_status", "to_status", "by", "by_role", "reason"]
+
+
+class SupplementInline(ReadOnlyInline):
+    model = Supplement
+    fields = ["status", "reason", "total", "proposed_at", "decided_at"]
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ["id", "store", "bay", "service", "start", "status", "owner", "quote_total", "amount_paid"]
+    list_filter = ["status", "service"]
+    search_fields = ["owner__phone", "vehicle__plate", "store__name"]
+    date_hierarchy = "start"
+    list_select_related = ["store", "bay", "service", "owner"]
+    inlines = [BookingEventInline, SupplementInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BookingPolicy)
+class BookingPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "store",
+        "slot_step_min",
+        "min_notice_min",
+        "horizon_days",
+        "buffer_min",
+        "pay_window_min",
+        "free_cancel_hours",
+        "cancel_fee_pct",
+    ]
+    raw_id_fields = ["store"]
+    search_fields = ["store__name"]

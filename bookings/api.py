@@ -1,0 +1,106 @@
+"""Owners' booking endpoints and the public availability list (API.md, Bookings and schedules)."""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from accounts.auth import token_auth
+from accounts.selectors import vehicle_get_for_owner
+from bookings import selectors, services
+from bookings.engine import Job, calendar_for_day
+from bookings.schemas import (
+    AvailabilityOut,
+    AvailabilityParams,
+    BookingIn,
+    BookingListOut,
+    BookingListParams,
+    BookingOut,
+    CancelIn,
+    RescheduleIn,
+    booking_dict,
+)
+from catalog import selectors as catalog_selectors
+from chefu.errors import NotFound, PermissionDenied, ValidationFailed
+from chefu.idempotency import idempotent
+from chefu.pagination import PageParams, paginate
+from stores.selectors import store_get_visible
+
+availability_router = Router(tags=["bookings"])
+bookings_router = Router(tags=["bookings"], auth=token_auth)
+
+
+def _service_offered(store, code: str, field: str):
+    service = catalog_selectors.service_get_active(code=code)
+    if service is None:
+        raise ValidationFailed({field: _("Unknown service.")})
+    try:
+        version = catalog_selectors.offering_version_current(store=store, service=service)
+    except NotFound:
+        raise ValidationFailed({field: _("This store does not offer this service.")}) from None
+    return service, version
+
+
+@availability_router.get("/{int:store_id}/availability", response=AvailabilityOut)
+def store_availability(request, store_id: int, params: Query[AvailabilityParams]):
+    store = store_get_visible(store_id=store_id)
+    service, version = _service_offered(store, params.service, "service")
+    calendar = calendar_for_day(store=store, day=params.date)
+    job = Job(category=service.category_id, duration=dt.timedelta(minutes=version.duration_min))
+    slots = calendar.slots(day=params.date, job=job, now=timezone.now())
+    return {
+        "date": params.date,
+        "timezone": store.timezone,
+        "duration_min": version.duration_min,
+        "slots": [{"start": s.start, "end": s.end, "free_bays": len(s.free_bay_ids)} for s in slots],
+    }
+
+
+def _require_owner(user) -> None:
+    if "owner" not in user.roles:
+        raise PermissionDenied(_("Only car owners can book."))
+
+
+@bookings_router.post("", response={201: BookingOut})
+def booking_create(request, payload: BookingIn):
+    user = request.auth
+    _require_owner(user)
+
+    def work():
+        store = store_get_visible(store_id=payload.store_id)
+        service, _version = _service_offered(store, payload.service_code, "service_code")
+        vehicle = vehicle_get_for_owner(owner=user, vehicle_id=payload.vehicle_id)
+        booking = services.booking_create(
+            owner=user, store=store, service=service, vehicle=vehicle, start=payload.start
+        )
+        return 201, booking_dict(selectors.booking_get_for_owner(user=user, booking_id=booking.pk))
+
+    return idempotent(request, scope="POST /bookings", work=work)
+
+
+@bookings_router.get("", response=BookingListOut)
+def booking_list(request, params: Query[BookingListParams], page: Query[PageParams]):
+    result = paginate(selectors.booking_list_for_owner(user=request.auth, status=params.status), page)
+    return {"items": [booking_dict(b) for b in result["items"]], "count": result["count"]}
+
+
+@bookings_router.get("/{int:booking_id}", response=BookingOut)
+def booking_detail(request, booking_id: int):
+    return booking_dict(selectors.booking_get_for_owner(user=request.auth, booking_id=booking_id))
+
+
+@bookings_router.post("/{int:booking_id}/cancel", response=BookingOut)
+def booking_cancel(request, booking_id: int, payload: CancelIn | None = None):
+    user = request.auth
+    selectors.booking_get_for_owner(user=user, booking_id=booking_id)
+    services.booking_cancel(booking_id=booking_id, by=user, reason=payload.reason if payload else "")
+    return booking_dict(selectors.booking_get_for_owner(user=user, booking_id=booking_id))
+
+
+@bookings_router.post("/{int:booking_id}/reschedule", response=BookingOut)
+def booking_reschedule(request, booking_id: int, payload: RescheduleIn):
+    user = request.auth
+    selectors.booking_get_for_owner(user=user, booking_id=booking_id)
+    services.booking_reschedule(booking_id=booking_id, by=user, start=payload.start)
+    return booking_dict(selectors.booking_get_for_owner(user=user, booking_id=booking_id))

@@ -1,0 +1,136 @@
+"""Shop-floor endpoints (staff of the booking's store) and the owner's decision on extra work.
+
+Staff endpoints answer 404 for a booking or store that does not exist and 403 for one of another store (API.md:
+"authenticated but not allowed"); the owner's endpoints answer 404 for someone else's booking.
+"""
+
+from collections.abc import Callable
+
+from ninja import File, Query, Router, Status, UploadedFile
+
+from accounts.auth import token_auth
+from bookings import selectors, services
+from bookings.checklists import checklist_answer
+from bookings.partner_schemas import (
+    ChecklistIn,
+    ChecklistOut,
+    PartnerBookingOut,
+    ScheduleOut,
+    ScheduleParams,
+    StoreCancelIn,
+    SupplementDecisionIn,
+    SupplementDetailOut,
+    SupplementIn,
+    checklist_dict,
+    partner_booking_dict,
+    schedule_dict,
+    supplement_detail_dict,
+)
+from bookings.photos import photo_add
+from bookings.schedule import store_schedule, store_today
+from bookings.schemas import PhotoOut, photo_dict
+from bookings.supplements import supplement_approve, supplement_propose, supplement_reject
+from stores.selectors import store_get_for_staff
+
+partner_bookings_router = Router(tags=["shop floor"], auth=token_auth)
+owner_supplements_router = Router(tags=["bookings"], auth=token_auth)
+
+
+@partner_bookings_router.get("/stores/{int:store_id}/schedule", response=ScheduleOut)
+def schedule(request, store_id: int, params: Query[ScheduleParams]):
+    store = store_get_for_staff(user=request.auth, store_id=store_id)
+    day = params.date or store_today(store)
+    return schedule_dict(store=store, day=day, bays=store_schedule(store=store, day=day))
+
+
+@partner_bookings_router.get("/bookings/{int:booking_id}", response=PartnerBookingOut)
+def booking_detail(request, booking_id: int):
+    return partner_booking_dict(selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id))
+
+
+def _act(request, booking_id: int, action: Callable, **kwargs) -> dict:
+    """Check access, run the shop-floor ``action`` on the booking, answer the booking as it now is."""
+    selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id)
+    action(booking_id=booking_id, by=request.auth, **kwargs)
+    return partner_booking_dict(selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id))
+
+
+@partner_bookings_router.post("/bookings/{int:booking_id}/check-in", response=PartnerBookingOut)
+def booking_check_in(request, booking_id: int):
+    return _act(request, booking_id, services.booking_check_in)
+
+
+@partner_bookings_router.post("/bookings/{int:booking_id}/start", response=PartnerBookingOut)
+def booking_start(request, booking_id: int):
+    return _act(request, booking_id, services.booking_start)
+
+
+@partner_bookings_router.post("/bookings/{int:booking_id}/complete", response=PartnerBookingOut)
+def booking_complete(request, booking_id: int):
+    return _act(request, booking_id, services.booking_complete)
+
+
+@partner_bookings_router.post("/bookings/{int:booking_id}/no-show", response=PartnerBookingOut)
+def booking_no_show(request, booking_id: int):
+    return _act(request, booking_id, services.booking_no_show)
+
+
+@partner_bookings_router.post("/bookings/{int:booking_id}/cancel", response=PartnerBookingOut)
+def booking_cancel(request, booking_id: int, payload: StoreCancelIn):
+    """The store calls the booking off: the owner is refunded in full and told why."""
+    return _act(request, booking_id, services.booking_cancel, reason=payload.reason, by_store=True)
+
+
+@partner_bookings_router.get("/bookings/{int:booking_id}/checklist", response=ChecklistOut)
+def checklist_get(request, booking_id: int):
+    return checklist_dict(selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id))
+
+
+@partner_bookings_router.put("/bookings/{int:booking_id}/checklist", response=ChecklistOut)
+def checklist_put(request, booking_id: int, payload: ChecklistIn):
+    selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id)
+    checklist_answer(booking_id=booking_id, by=request.auth, items=[item.dict() for item in payload.items])
+    return checklist_dict(selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id))
+
+
+@partner_bookings_router.post("/bookings/{int:booking_id}/photos", response={201: PhotoOut})
+def photo_upload(request, booking_id: int, photo: File[UploadedFile]):
+    selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id)
+    return Status(201, photo_dict(photo_add(booking_id=booking_id, by=request.auth, upload=photo)))
+
+
+@partner_bookings_router.post("/bookings/{int:booking_id}/supplements", response={201: SupplementDetailOut})
+def supplement_create(request, booking_id: int, payload: SupplementIn):
+    selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id)
+    supplement = supplement_propose(
+        booking_id=booking_id,
+        by=request.auth,
+        reason=payload.reason,
+        lines=[line.dict() for line in payload.lines],
+        photo_ids=payload.photos,
+    )
+    booking = selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id)
+    return Status(201, supplement_detail_dict(booking, supplement.pk))
+
+
+def _decide(request, booking_id: int, supplement_id: int, decide: Callable, **kwargs) -> dict:
+    selectors.booking_get_for_owner(user=request.auth, booking_id=booking_id)
+    decide(booking_id=booking_id, supplement_id=supplement_id, by=request.auth, **kwargs)
+    booking = selectors.booking_get_for_owner(user=request.auth, booking_id=booking_id)
+    return supplement_detail_dict(booking, supplement_id)
+
+
+@owner_supplements_router.post(
+    "/{int:booking_id}/supplements/{int:supplement_id}/approve", response=SupplementDetailOut
+)
+def supplement_approve_endpoint(request, booking_id: int, supplement_id: int):
+    """Accept the extra work: from now on it is part of the booking's ``amount_due``."""
+    return _decide(request, booking_id, supplement_id, supplement_approve)
+
+
+@owner_supplements_router.post("/{int:booking_id}/supplements/{int:supplement_id}/reject", response=SupplementDetailOut)
+def supplement_reject_endpoint(
+    request, booking_id: int, supplement_id: int, payload: SupplementDecisionIn | None = None
+):
+    """Decline the extra work; it is never charged."""
+    return _decide(request, booking_id, supplement_id, supplement_reject, note=payload.note if payload else "")

@@ -1,0 +1,42 @@
+from django.utils.translation import gettext_lazy as _
+
+from chefu.errors import Conflict
+
+
+class SlotUnavailable(Conflict):
+    code = "slot_unavailable"
+    default_message = _("No bay is free at that time. Pick another slot.")
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    default_message = _("The booking cannot make this change in its current state.")
+
+    def __init__(self, *, from_status: str, to_status: str, message=None, **details):
+        super().__init__(message, details={"from": from_status, "to": to_status, **details})
+
+
+class ChecklistIncomplete(Conflict):
+    code = "checklist_incomplete"
+    default_message = _("Every required checklist item must be answered before the job is completed.")
+
+    def __init__(self, *, missing: list[str]):
+        super().__init__(details={"missing": missing})
+
+
+class BookingNotAtShop(Conflict):
+    """Shop-floor work (checklist answers, photos, extra work) needs the car at the shop."""
+
+    code = "booking_not_at_shop"
+    default_message = _("This can be done only while the car is at the shop (checked in or in service).")
+
+    def __init__(self, *, status: str, message=None):
+        super().__init__(message, details={"status": status, "allowed": ["checked_in", "in_service"]})
+
+
+class SupplementDecided(Conflict):
+    code = "supplement_decided"
+    default_message = _("The owner has already decided on this extra work.")
+
+    def __init__(self, *, status: str):
+        super().__init__(details={"status": status})

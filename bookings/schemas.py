@@ -1,0 +1,250 @@
+import datetime as dt
+import re
+from typing import Any
+
+from django.utils.translation import get_language
+from ninja import Field, Schema
+
+from bookings.models import Booking, BookingStatus
+from bookings.selectors import amount_due
+from chefu.money import format_money, format_quantity
+
+
+class AvailabilityParams(Schema):
+    service: str = Field(..., min_length=1, max_length=60, description="A standard service code.")
+    date: dt.date = Field(..., description="A day in the store's own time zone, YYYY-MM-DD.")
+
+
+class SlotOut(Schema):
+    start: dt.datetime
+    end: dt.datetime
+    free_bays: int
+
+
+class AvailabilityOut(Schema):
+    date: dt.date
+    timezone: str
+    duration_min: int
+    slots: list[SlotOut]
+
+
+class BookingIn(Schema):
+    store_id: int = Field(..., ge=1)
+    service_code: str = Field(..., min_length=1, max_length=60)
+    vehicle_id: int = Field(..., ge=1)
+    start: dt.datetime = Field(..., description="ISO-8601 with offset, one of the availability list's starts.")
+
+
+class BookingListParams(Schema):
+    status: BookingStatus | None = None
+
+
+class CancelIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+class RescheduleIn(Schema):
+    start: dt.datetime
+
+
+class QuoteLineOut(Schema):
+    kind: str
+    description: str
+    sku: str | None
+    qty: str
+    unit_price: str
+    amount: str
+
+
+class QuoteOut(Schema):
+    lines: list[QuoteLineOut]
+    total: str
+    notes: list[str] = []
+
+
+class PhotoOut(Schema):
+    id: int
+    url: str
+    width: int
+    height: int
+
+
+class SupplementLineOut(Schema):
+    description: str
+    sku: str | None
+    qty: str
+    unit_price: str
+    amount: str
+
+
+class SupplementOut(Schema):
+    id: int
+    status: str
+    reason: str
+    lines: list[SupplementLineOut]
+    total: str
+    photos: list[PhotoOut]
+    proposed_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class ChecklistItemOut(Schema):
+    code: str
+    label: str
+    required: bool
+    result: str | None
+    note: str
+    photo: PhotoOut | None
+
+
+class TimelineOut(Schema):
+    at: dt.datetime
+    status: str
+    from_status: str
+    action: str
+    by: str = Field(..., description="owner, store, platform or system")
+    reason: str
+
+
+class CancellationOut(Schema):
+    by: str
+    reason: str
+    fee: str
+    refund_due: str
+
+
+class BookingOut(Schema):
+    id: int
+    status: BookingStatus
+    store_id: int
+    store_name: str
+    service_code: str
+    service_name: str
+    vehicle_id: int
+    plate: str
+    bay_id: int
+    bay_name: str
+    start: dt.datetime
+    end: dt.datetime
+    pay_before: dt.datetime | None
+    quote: QuoteOut
+    supplements: list[SupplementOut]
+    amount_due: str
+    amount_paid: str
+    refunds: list[dict] = Field(..., description="Refunds executed by the payments app (see amount_paid).")
+    cancellation: CancellationOut | None
+    checklist: list[ChecklistItemOut]
+    timeline: list[TimelineOut]
+    created_at: dt.datetime
+
+
+class BookingListOut(Schema):
+    items: list[BookingOut]
+    count: int
+
+
+def photo_dict(photo) -> dict[str, Any]:
+    return {"id": photo.pk, "url": photo.image.url, "width": photo.width, "height": photo.height}
+
+
+def _label(item: dict) -> str:
+    english = (get_language() or "").startswith("en")
+    return item.get("label_en") if english and item.get("label_en") else item.get("label_zh", item["code"])
+
+
+def supplement_dict(supplement) -> dict[str, Any]:
+    return {
+        "id": supplement.pk,
+        "status": supplement.status,
+        "reason": supplement.reason,
+        "lines": [
+            {
+                "description": line.description,
+                "sku": line.sku or None,
+                "qty": format_quantity(line.qty),
+                "unit_price": format_money(line.unit_price),
+                "amount": format_money(line.amount),
+            }
+            for line in supplement.lines.all()
+        ],
+        "total": format_money(supplement.total),
+        "photos": [photo_dict(p) for p in supplement.photos.all()],
+        "proposed_at": supplement.proposed_at,
+        "decided_at": supplement.decided_at,
+    }
+
+
+def checklist_items(booking: Booking) -> list[dict[str, Any]]:
+    """The booking's checklist (as snapshotted at booking time) with the answers given so far."""
+    answers = {a.code: a for a in booking.checklist_answers.all()}
+    out = []
+    for item in booking.checklist:
+        answer = answers.get(item["code"])
+        out.append(
+            {
+                "code": item["code"],
+                "label": _label(item),
+                "required": bool(item.get("required")),
+                "result": answer.result if answer else None,
+                "note": answer.note if answer else "",
+                "photo": photo_dict(answer.photo) if answer and answer.photo else None,
+            }
+        )
+    return out
+
+
+def booking_dict(booking: Booking) -> dict[str, Any]:
+    """A booking as the owner (and the store) see it; expects :func:`bookings.selectors._detailed`'s prefetches."""
+    cancellation = None
+    if booking.status == BookingStatus.CANCELLED:
+        cancellation = {
+            "by": "store" if booking.cancelled_by_store else "owner",
+            "reason": booking.cancel_reason,
+            "fee": format_money(booking.cancellation_fee or 0),
+            "refund_due": format_money(booking.refund_due or 0),
+        }
+    return {
+        "id": booking.pk,
+        "status": booking.status,
+        "store_id": booking.store_id,
+        "store_name": booking.store.name,
+        "service_code": booking.service_id,
+        "service_name": booking.service.name,
+        "vehicle_id": booking.vehicle_id,
+        "plate": booking.vehicle.plate,
+        "bay_id": booking.bay_id,
+        "bay_name": booking.bay.name,
+        "start": booking.start,
+        "end": booking.end,
+        "pay_before": booking.pay_before if booking.status == BookingStatus.PENDING_PAYMENT else None,
+        "quote": booking.quote,
+        "supplements": [supplement_dict(s) for s in booking.supplements.all()],
+        "amount_due": format_money(amount_due(booking)),
+        "amount_paid": format_money(booking.amount_paid),
+        "refunds": [],
+        "cancellation": cancellation,
+        "checklist": checklist_items(booking),
+        "timeline": [
+            {
+                "at": e.at,
+                "status": e.to_status,
+                "from_status": e.from_status,
+                "action": e.action,
+                "by": e.by_role,
+                "reason": e.reason,
+            }
+            for e in booking.events.all()
+        ],
+        "created_at": booking.created_at,
+    }
+
+
+_MOBILE = re.compile(r"^(\+86)?(1\d{2})\d{4}(\d{4})$")
+
+
+def mask_phone(phone: str) -> str:
+    """``13812341234`` → ``138****1234``; anything else keeps only its last four digits."""
+    digits = phone.replace(" ", "")
+    if match := _MOBILE.match(digits):
+        return f"{match.group(2)}****{match.group(3)}"
+    return f"****{digits[-4:]}" if len(digits) >= 4 else "****"

@@ -1,0 +1,94 @@
+"""Reads of bookings, with their permission-scoped getters, and what a booking costs."""
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from bookings.engine import local_day_bounds
+from bookings.models import Booking, BookingStatus, ChecklistAnswer, Supplement, SupplementStatus
+from chefu.errors import NotFound, PermissionDenied
+from stores.models import StoreMembership
+
+
+def _approved_total() -> Coalesce:
+    approved = (
+        Supplement.objects.filter(booking=OuterRef("pk"), status=SupplementStatus.APPROVED)
+        .order_by()
+        .values("booking")
+        .annotate(total=Sum("total"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return Coalesce(Subquery(approved, output_field=money), Value(Decimal("0.00")), output_field=money)
+
+
+def with_amounts(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
+    """Annotate ``approved_supplements``: the total of the approved supplements (what may be added to the quote)."""
+    return queryset.annotate(approved_supplements=_approved_total())
+
+
+def amount_due(booking: Booking) -> Decimal:
+    """What the booking costs: the quote plus the approved supplements, and nothing else."""
+    approved = getattr(booking, "approved_supplements", None)
+    if approved is None:
+        approved = (
+            Supplement.objects.filter(booking=booking, status=SupplementStatus.APPROVED).aggregate(t=Sum("total"))["t"]
+            or 0
+        )
+    return booking.quote_total + approved
+
+
+def _detailed(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
+    return with_amounts(
+        queryset.select_related("store", "service", "vehicle", "bay").prefetch_related(
+            "events",
+            Prefetch("supplements", queryset=Supplement.objects.prefetch_related("lines", "photos")),
+            Prefetch("checklist_answers", queryset=ChecklistAnswer.objects.select_related("photo")),
+        )
+    )
+
+
+def booking_list_for_owner(*, user: User, status: str | None = None) -> QuerySet[Booking]:
+    """The owner's bookings, the latest start first."""
+    queryset = _detailed(Booking.objects.filter(owner=user)).order_by("-start", "-id")
+    return queryset.filter(status=status) if status else queryset
+
+
+def booking_get_for_owner(*, user: User, booking_id: int) -> Booking:
+    """The owner's booking with everything the detail shows; NotFound when missing or someone else's."""
+    booking = _detailed(Booking.objects.filter(pk=booking_id, owner=user)).first()
+    if booking is None:
+        raise NotFound()
+    return booking
+
+
+def staff_can_manage(*, user: User, store_id: int) -> bool:
+    return "admin" in user.roles or StoreMembership.objects.filter(user=user, store_id=store_id).exists()
+
+
+def booking_get_for_staff(*, user: User, booking_id: int) -> Booking:
+    """A booking of a store ``user`` works at: 404 when it does not exist, 403 when it is another store's."""
+    booking = _detailed(Booking.objects.filter(pk=booking_id)).first()
+    if booking is None:
+        raise NotFound()
+    if not staff_can_manage(user=user, store_id=booking.store_id):
+        raise PermissionDenied()
+    return booking
+
+
+# The schedule shows what occupies (or occupied) a bay that day; expired and cancelled bookings never came.
+SCHEDULE_STATUSES = tuple(s for s in BookingStatus.values if s not in (BookingStatus.EXPIRED, BookingStatus.CANCELLED))
+
+
+def schedule_bookings(*, store_id: int, day: dt.date, tz: ZoneInfo) -> QuerySet[Booking]:
+    """The store's bookings starting on local ``day``, by start, with the owner and vehicle for the shop floor."""
+    lo, hi = local_day_bounds(day, tz)
+    return with_amounts(
+        Booking.objects.filter(store_id=store_id, start__gte=lo, start__lt=hi, status__in=SCHEDULE_STATUSES)
+        .select_related("owner", "vehicle", "service")
+        .order_by("start", "id")
+    )

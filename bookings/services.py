@@ -1,0 +1,349 @@
+"""Every write to a booking: create, the state machine, cancel, reschedule, expiry.
+
+Locks: a function that changes a booking takes its row with ``select_for_update(of=("self",))`` first
+(:func:`_lock`), and no function locks two bookings. Overlap on a bay is refused by PostgreSQL's exclusion
+constraint, never by a check-then-insert here: two requests for the last bay both pass the availability check,
+and the database lets exactly one of them in.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User, Vehicle
+from bookings import notices
+from bookings.engine import Job, StoreCalendar, calendar_for_day, policy_for
+from bookings.exceptions import ChecklistIncomplete, InvalidTransition, SlotUnavailable
+from bookings.models import (
+    ALLOWED_TRANSITIONS,
+    ActorRole,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    ChecklistAnswer,
+    EventAction,
+)
+from catalog import kinds
+from catalog.models import Service
+from catalog.quotes import quote_build
+from chefu.errors import NotFound, ValidationFailed
+from chefu.money import money
+from stores.models import Store
+
+S = BookingStatus
+# PostgreSQL's SQLSTATE for an exclusion-constraint violation.
+EXCLUSION_VIOLATION = "23P01"
+DEADLOCK_DETECTED = "40P01"
+
+
+def _is_overlap(error: IntegrityError) -> bool:
+    return getattr(error.__cause__, "pgcode", None) == EXCLUSION_VIOLATION
+
+
+def _lock(booking_id: int) -> Booking:
+    booking = Booking.objects.select_for_update(of=("self",)).filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound()
+    return booking
+
+
+def _record(
+    booking: Booking,
+    *,
+    from_status: str,
+    to_status: str,
+    by: User | None,
+    by_role: str,
+    reason: str = "",
+    action: str = EventAction.STATUS,
+    details: dict | None = None,
+    at: dt.datetime | None = None,
+) -> BookingEvent:
+    return BookingEvent.objects.create(
+        booking=booking,
+        at=at or timezone.now(),
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        by=by,
+        by_role=by_role,
+        reason=reason,
+        details=details or {},
+    )
+
+
+def _checklist_snapshot(service: Service) -> list[dict]:
+    from catalog import checklists
+
+    return checklists.checklist_snapshot(service=service)
+
+
+def _job(service: Service, duration_min: int) -> Job:
+    return Job(category=service.category_id, duration=dt.timedelta(minutes=duration_min))
+
+
+def _pick_bay_and_hold(
+    booking: Booking, *, calendar: StoreCalendar, job: Job, start: dt.datetime, now: dt.datetime, prefer: int | None
+) -> Booking:
+    """Put ``booking`` (new or rescheduled) on a free bay at ``start``; 422 when the store does not offer that start,
+    409 ``slot_unavailable`` when every bay that could take it is taken, here or by a concurrent request."""
+    offered, free = calendar.check(start=start, job=job, now=now)
+    if not offered:
+        raise ValidationFailed({"start": _("The store does not offer this start time for this service.")})
+    if prefer in free:
+        free = [prefer, *(b for b in free if b != prefer)]
+    tz = calendar.tz
+    booking.start = start.astimezone(tz)
+    booking.end = booking.start + job.duration
+    booking.blocks_until = booking.end + calendar.rules.buffer
+    for bay_id in free:
+        booking.bay_id = bay_id
+        if _hold(booking):
+            return booking
+    raise SlotUnavailable()
+
+
+def _hold(booking: Booking, attempts: int = 3) -> bool:
+    """Save ``booking`` on its bay in a savepoint: True if the database took it, False if a live booking there
+    overlaps it. Two transactions inserting overlapping rows at the same moment each wait for the other's
+    exclusion check, and PostgreSQL breaks the tie by failing one with a deadlock error; that one tries again
+    and then sees the other's row (or takes the bay if the other rolled back)."""
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                booking.save()
+            return True
+        except IntegrityError as error:
+            if _is_overlap(error):
+                return False
+            raise
+        except OperationalError as error:
+            if getattr(error.__cause__, "pgcode", None) != DEADLOCK_DETECTED or attempt == attempts - 1:
+                raise
+    return False
+
+
+@transaction.atomic
+def booking_create(
+    *, owner: User, store: Store, service: Service, vehicle: Vehicle, start: dt.datetime, now: dt.datetime | None = None
+) -> Booking:
+    """Hold a free bay for ``service`` on ``vehicle`` at ``start`` until ``pay_before``, with the itemized quote and
+    the price version it came from. ``store`` must be visible and ``vehicle`` the owner's (the API's getters)."""
+    now = now or timezone.now()
+    if vehicle.owner_id != owner.pk:
+        raise NotFound()
+    kinds.for_service(service).validate_booking(service=service, store=store, vehicle=vehicle)
+    try:
+        quote = quote_build(store=store, service=service, vehicle=vehicle)
+    except NotFound:
+        raise ValidationFailed({"service_code": _("This store does not offer this service.")}) from None
+    if start.tzinfo is None:
+        raise ValidationFailed({"start": _("Give the time with its UTC offset.")})
+    job = _job(service, quote.version.duration_min)
+    calendar = calendar_for_day(store=store, day=start.astimezone(ZoneInfo(store.timezone)).date())
+    rules = calendar.rules
+    booking = Booking(
+        owner=owner,
+        store=store,
+        service=service,
+        vehicle=vehicle,
+        offering_version=quote.version,
+        status=S.PENDING_PAYMENT,
+        quote={k: v for k, v in quote.as_dict().items() if k not in ("service", "version")},
+        quote_total=quote.total,
+        checklist=_checklist_snapshot(service),
+        pay_before=min(now + rules.pay_window, start),
+        created_at=now,
+    )
+    _pick_bay_and_hold(booking, calendar=calendar, job=job, start=start, now=now, prefer=None)
+    _record(booking, from_status="", to_status=S.PENDING_PAYMENT, by=owner, by_role=ActorRole.OWNER, at=now)
+    notices.expiry_schedule(booking)
+    return booking
+
+
+def booking_transition(
+    *,
+    booking: Booking,
+    to: str,
+    by: User | None,
+    by_role: str,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Move a booking ``booking`` (already locked by the caller, see :func:`_lock`) to ``to`` and append the
+    timeline row; 409 ``invalid_transition`` for a move ``ALLOWED_TRANSITIONS`` does not list."""
+    if to not in ALLOWED_TRANSITIONS[booking.status]:
+        raise InvalidTransition(from_status=booking.status, to_status=to)
+    before = booking.status
+    booking.status = to
+    booking.save(update_fields=["status", "updated_at"])
+    _record(booking, from_status=before, to_status=to, by=by, by_role=by_role, reason=reason, at=now)
+    return booking
+
+
+@transaction.atomic
+def booking_confirm(*, booking_id: int, by: User | None = None, reason: str = "") -> Booking:
+    """Paid: the bay is the owner's. Called by the payments app when a payment succeeds."""
+    booking = booking_transition(
+        booking=_lock(booking_id), to=S.CONFIRMED, by=by, by_role=ActorRole.SYSTEM, reason=reason
+    )
+    notices.confirmed(booking)
+    kind = kinds.for_service(booking.service)
+    transaction.on_commit(lambda: kind.on_confirmed(booking=booking))
+    return booking
+
+
+@transaction.atomic
+def booking_expire(*, booking_id: int, now: dt.datetime | None = None) -> Booking | None:
+    """Expire an unpaid booking whose ``pay_before`` has passed, freeing its bay. Harmless to call again or too
+    early (returns None and changes nothing): the expiry task and the beat sweep may both run it."""
+    now = now or timezone.now()
+    booking = _lock(booking_id)
+    if booking.status != S.PENDING_PAYMENT or booking.pay_before > now:
+        return None
+    booking_transition(
+        booking=booking, to=S.EXPIRED, by=None, by_role=ActorRole.SYSTEM, reason=_("Not paid in time."), now=now
+    )
+    notices.expired(booking)
+    return booking
+
+
+def bookings_expire_due(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """The beat's safety net behind the per-booking expiry task. One transaction per booking."""
+    now = now or timezone.now()
+    ids = list(
+        Booking.objects.filter(status=S.PENDING_PAYMENT, pay_before__lte=now)
+        .order_by("pay_before")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(booking_expire(booking_id=pk, now=now) is not None for pk in ids)
+
+
+def cancellation_terms(*, booking: Booking, by_store: bool, now: dt.datetime) -> tuple[Decimal, Decimal]:
+    """``(fee, refund)`` for cancelling now: a store's cancellation is always refunded in full; an owner's is free
+    until the policy's ``free_cancel_hours`` before the start, then the policy's percentage of what was paid."""
+    paid = booking.amount_paid
+    if by_store:
+        return Decimal("0.00"), money(paid)
+    policy = policy_for(booking.store)
+    late = now >= booking.start - dt.timedelta(hours=policy.free_cancel_hours)
+    fee = money(paid * policy.cancel_fee_pct / 100) if late else Decimal("0.00")
+    return fee, money(paid - fee)
+
+
+@transaction.atomic
+def booking_cancel(
+    *, booking_id: int, by: User, reason: str, by_store: bool = False, now: dt.datetime | None = None
+) -> Booking:
+    """Cancel and record the fee and the refund due (the payments app executes the refund).
+
+    Owners may cancel until the car is checked in; the store may cancel until the job starts."""
+    now = now or timezone.now()
+    booking = _lock(booking_id)
+    if not by_store and booking.status == S.CHECKED_IN:
+        raise InvalidTransition(
+            from_status=booking.status,
+            to_status=S.CANCELLED,
+            message=_("The car is already at the store: ask the store to cancel."),
+        )
+    fee, refund = cancellation_terms(booking=booking, by_store=by_store, now=now)
+    role = ActorRole.STORE if by_store else ActorRole.OWNER
+    booking_transition(booking=booking, to=S.CANCELLED, by=by, by_role=role, reason=reason, now=now)
+    booking.cancelled_by_store = by_store
+    booking.cancel_reason = reason
+    booking.cancellation_fee = fee
+    booking.refund_due = refund
+    booking.save(update_fields=["cancelled_by_store", "cancel_reason", "cancellation_fee", "refund_due", "updated_at"])
+    notices.cancelled(booking)
+    return booking
+
+
+@transaction.atomic
+def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt.datetime | None = None) -> Booking:
+    """Move a booking that has not started to ``start``. The new slot is taken before the old one is released, in
+    one UPDATE: if no bay is free at ``start`` the booking keeps its old slot (409 ``slot_unavailable``). The new
+    slot may overlap the old one (the booking itself is left out of the calendar). The same bay is preferred."""
+    now = now or timezone.now()
+    booking = _lock(booking_id)
+    if booking.status not in (S.PENDING_PAYMENT, S.CONFIRMED):
+        raise InvalidTransition(
+            from_status=booking.status,
+            to_status=booking.status,
+            message=_("Only a booking that is awaiting payment or confirmed can be rescheduled."),
+        )
+    if start.tzinfo is None:
+        raise ValidationFailed({"start": _("Give the time with its UTC offset.")})
+    store = booking.store
+    job = _job(booking.service, booking.offering_version.duration_min)
+    calendar = calendar_for_day(
+        store=store, day=start.astimezone(ZoneInfo(store.timezone)).date(), exclude_booking_id=booking.pk
+    )
+    old_start, old_bay = booking.start, booking.bay_id
+    _pick_bay_and_hold(booking, calendar=calendar, job=job, start=start, now=now, prefer=old_bay)
+    _record(
+        booking,
+        from_status=booking.status,
+        to_status=booking.status,
+        by=by,
+        by_role=ActorRole.OWNER,
+        action=EventAction.RESCHEDULE,
+        details={
+            "from_start": old_start.astimezone(calendar.tz).isoformat(),
+            "to_start": booking.start.astimezone(calendar.tz).isoformat(),
+            "from_bay": old_bay,
+            "to_bay": booking.bay_id,
+        },
+        at=now,
+    )
+    notices.rescheduled(booking)
+    return booking
+
+
+# --- Shop floor -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def booking_check_in(*, booking_id: int, by: User) -> Booking:
+    return booking_transition(booking=_lock(booking_id), to=S.CHECKED_IN, by=by, by_role=ActorRole.STORE)
+
+
+@transaction.atomic
+def booking_start(*, booking_id: int, by: User) -> Booking:
+    return booking_transition(booking=_lock(booking_id), to=S.IN_SERVICE, by=by, by_role=ActorRole.STORE)
+
+
+def checklist_missing(*, booking: Booking) -> list[str]:
+    """Codes of the booking's required checklist items that have no answer yet, in checklist order."""
+    answered = set(ChecklistAnswer.objects.filter(booking=booking).values_list("code", flat=True))
+    return [item["code"] for item in booking.checklist if item.get("required") and item["code"] not in answered]
+
+
+@transaction.atomic
+def booking_complete(*, booking_id: int, by: User) -> Booking:
+    """Finish the job: every required checklist item must be answered (409 ``checklist_incomplete``)."""
+    booking = _lock(booking_id)
+    if booking.status == S.IN_SERVICE and (missing := checklist_missing(booking=booking)):
+        raise ChecklistIncomplete(missing=missing)
+    booking_transition(booking=booking, to=S.COMPLETED, by=by, by_role=ActorRole.STORE)
+    kind = kinds.for_service(booking.service)
+    transaction.on_commit(lambda: kind.on_completed(booking=booking))
+    return booking
+
+
+@transaction.atomic
+def booking_no_show(*, booking_id: int, by: User, now: dt.datetime | None = None) -> Booking:
+    """The owner did not come. Only once the start time has passed."""
+    now = now or timezone.now()
+    booking = _lock(booking_id)
+    if booking.status == S.CONFIRMED and now < booking.start:
+        raise InvalidTransition(
+            from_status=booking.status,
+            to_status=S.NO_SHOW,
+            message=_("A booking can be marked as a no-show only after its start time."),
+            starts_at=booking.start.isoformat(),
+        )
+    return booking_transition(booking=booking, to=S.NO_SHOW, by=by, by_role=ActorRole.STORE, now=now)

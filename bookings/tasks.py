@@ -1,0 +1,27 @@
+"""Booking background work: thin tasks that take ids and call one service. The services re-check state under a
+row lock, so a task delivered twice (acks_late) or racing the beat sweep changes nothing the second time."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from bookings import services
+
+_DB_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**_DB_RETRY)
+def booking_expire_task(booking_id: int) -> None:
+    """Queued at creation with ``eta=pay_before``."""
+    services.booking_expire(booking_id=booking_id)
+
+
+@shared_task(**_DB_RETRY)
+def bookings_expire_due_task() -> int:
+    """CELERY_BEAT_SCHEDULE, every minute: expires what the per-booking task missed (broker down, worker lost)."""
+    return services.bookings_expire_due()

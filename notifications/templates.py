@@ -1,0 +1,128 @@
+"""The message kinds: code → default channels, subject and body, and the parameters they need.
+
+Texts are English msgids translated in ``notifications/locale`` (zh-Hans, what users read). They are rendered in
+``settings.LANGUAGE_CODE`` when a message is written: users have no language preference yet. Parameters are
+strings the caller has already formatted (times in the store's zone, money with its sign).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import Channel
+
+SMS_AND_IN_APP = (Channel.SMS.value, Channel.IN_APP.value)
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    code: str
+    channels: tuple[str, ...]
+    subject: Promise
+    body: Promise
+    params: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+_BOOKING = ("store_name", "service_name", "start", "booking_id", "address")
+
+TEMPLATES: dict[str, MessageTemplate] = {
+    t.code: t
+    for t in [
+        MessageTemplate(
+            code="booking_confirmed",
+            channels=SMS_AND_IN_APP,
+            subject=_("Booking confirmed"),
+            body=_(
+                "Your booking %(booking_id)s is confirmed: %(service_name)s at %(store_name)s, %(start)s. "
+                "Address: %(address)s."
+            ),
+            params=_BOOKING,
+        ),
+        MessageTemplate(
+            code="booking_reminder_24h",
+            channels=SMS_AND_IN_APP,
+            subject=_("Your booking is tomorrow"),
+            body=_(
+                "Reminder: your booking %(booking_id)s, %(service_name)s at %(store_name)s, is tomorrow, %(start)s. "
+                "Address: %(address)s."
+            ),
+            params=_BOOKING,
+        ),
+        MessageTemplate(
+            code="booking_reminder_2h",
+            channels=SMS_AND_IN_APP,
+            subject=_("Your booking starts in 2 hours"),
+            body=_(
+                "Reminder: your booking %(booking_id)s, %(service_name)s at %(store_name)s, starts in 2 hours, "
+                "%(start)s. Address: %(address)s."
+            ),
+            params=_BOOKING,
+        ),
+        MessageTemplate(
+            code="supplement_proposed",
+            channels=SMS_AND_IN_APP,
+            subject=_("The store proposes extra work"),
+            body=_(
+                "%(store_name)s proposes extra work on booking %(booking_id)s: %(reason)s. Total: %(total)s. "
+                "Open the app to accept or decline."
+            ),
+            params=("store_name", "booking_id", "reason", "total"),
+        ),
+        MessageTemplate(
+            code="booking_cancelled_by_store",
+            channels=SMS_AND_IN_APP,
+            subject=_("The store cancelled your booking"),
+            body=_(
+                "%(store_name)s cancelled your booking %(booking_id)s (%(service_name)s, %(start)s): %(reason)s. "
+                "%(refund)s will be refunded to your original payment method."
+            ),
+            params=("store_name", "service_name", "start", "booking_id", "reason", "refund"),
+        ),
+        MessageTemplate(
+            code="booking_expired",
+            # The owner is in the app when they let a booking lapse; no SMS for it.
+            channels=(Channel.IN_APP.value,),
+            subject=_("Booking expired"),
+            body=_(
+                "Your booking %(booking_id)s (%(service_name)s at %(store_name)s, %(start)s) was not paid in time "
+                "and has expired."
+            ),
+            params=("store_name", "service_name", "start", "booking_id"),
+        ),
+    ]
+}
+
+
+def template_get(code: str) -> MessageTemplate:
+    """The template named ``code``; ValueError for an unknown one (a programming error, not a user's)."""
+    try:
+        return TEMPLATES[code]
+    except KeyError:
+        raise ValueError(f"Unknown message template: {code!r}") from None
+
+
+def render(code: str, params: Mapping[str, str], *, language: str | None = None) -> Rendered:
+    """Subject and body of ``code`` in ``language`` (default ``settings.LANGUAGE_CODE``).
+
+    ValueError for an unknown template, a missing parameter or one that is not a string. Extra parameters are
+    ignored (they are still kept on the message)."""
+    template = template_get(code)
+    missing = [name for name in template.params if name not in params]
+    if missing:
+        raise ValueError(f"Message template {code!r} needs parameters: {', '.join(missing)}")
+    not_str = sorted(name for name, value in params.items() if not isinstance(value, str))
+    if not_str:
+        raise ValueError(f"Message parameters must be formatted strings: {', '.join(not_str)}")
+    values = {name: params[name] for name in template.params}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return Rendered(subject=str(template.subject) % values, body=str(template.body) % values)

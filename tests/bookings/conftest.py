@@ -1,0 +1,69 @@
+"""Booking fixtures: a bookable shop (two bays, a lunch break), a priced service, an owner's car, and ``book``."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from bookings import services
+from bookings.models import Booking
+from catalog.models import Service
+from stores.models import Bay, Store
+from tests.catalog.factories import set_price
+from tests.factories import StoreFactory, UserFactory, VehicleFactory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HOURS = [(d, dt.time(9, 0), dt.time(12, 0)) for d in range(7)] + [(d, dt.time(13, 0), dt.time(18, 0)) for d in range(7)]
+
+
+def local(day: dt.date, hh: int, mm: int = 0, tz: ZoneInfo = SHANGHAI) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hh, mm), tzinfo=tz)
+
+
+def tomorrow() -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=1)
+
+
+def make_shop(*, bays: int = 2, price: str = "299.00", duration_min: int = 60, **kwargs) -> Store:
+    """A maintenance and washing shop, 09:00-12:00 and 13:00-18:00 every day, with ``bays`` bays."""
+    store = StoreFactory(hours=kwargs.pop("hours", HOURS), **kwargs)
+    for n in range(2, bays + 1):
+        bay = Bay.objects.create(store=store, name=f"{n}号工位")
+        bay.categories.set(["maintenance", "washing"])
+    set_price(store, "minor_service", price, duration_min=duration_min)
+    return store
+
+
+@pytest.fixture
+def shop(db) -> Store:
+    return make_shop()
+
+
+@pytest.fixture
+def car(owner):
+    return VehicleFactory(owner=owner)
+
+
+@pytest.fixture
+def minor(db) -> Service:
+    return Service.objects.get(code="minor_service")
+
+
+def book(owner, store: Store, start: dt.datetime, *, vehicle=None, service: str = "minor_service", now=None) -> Booking:
+    return services.booking_create(
+        owner=owner,
+        store=store,
+        service=Service.objects.get(code=service),
+        vehicle=vehicle or VehicleFactory(owner=owner),
+        start=start,
+        now=now,
+    )
+
+
+def another_owner():
+    return UserFactory(roles=["owner"])
+
+
+def confirmed(booking: Booking) -> Booking:
+    return services.booking_confirm(booking_id=booking.pk)
