@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from bookings.lock_objects import booking_lock
 from bookings.models import Booking, ChecklistAnswer, ChecklistResult, Photo
 from bookings.photos import require_at_shop
-from bookings.services import _lock
 from chefu.errors import ValidationFailed
 
 NOTE_MAX_CHARS = 1000
@@ -54,8 +54,8 @@ def checklist_answer(*, booking_id: int, by: User | None, items: Sequence[Mappin
     ``photo`` is the id of a photo of this booking. 422 naming the item (``items.<n>.code``, ``.result``, ``.note``,
     ``.photo``) for a code not on the checklist or given twice, an unknown result, or another booking's photo;
     409 ``booking_not_at_shop`` unless the car is checked in or in service. Locks the booking row first
-    (:func:`bookings.services._lock`), so an answer cannot slip in beside a completion."""
-    booking = _lock(booking_id)
+    (:func:`bookings.lock_objects.booking_lock`), so an answer cannot slip in beside a completion."""
+    booking = booking_lock(booking_id)
     require_at_shop(booking)
     items = list(items)
     if not items:

@@ -5,17 +5,14 @@ caused them, and Celery is only asked after commit.
 """
 
 import datetime as dt
-import logging
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus, Supplement
 from chefu.money import format_money
+from chefu.queue import send_on_commit
 from notifications.services import messages_cancel, notify
-
-logger = logging.getLogger(__name__)
 
 REMINDERS = (("booking_reminder_24h", dt.timedelta(hours=24)), ("booking_reminder_2h", dt.timedelta(hours=2)))
 
@@ -44,15 +41,9 @@ def expiry_schedule(booking: Booking) -> None:
     it: the beat sweep (``bookings_expire_due_task``) expires whatever the task missed."""
     from bookings.tasks import booking_expire_task
 
-    booking_id, eta = booking.pk, booking.pay_before
-
-    def send():
-        try:
-            booking_expire_task.apply_async(args=[booking_id], eta=eta, retry=False)
-        except Exception:  # the broker is down: the sweep is the safety net
-            logger.warning("Could not queue the expiry of booking %s; the sweep will expire it", booking_id)
-
-    transaction.on_commit(send)
+    send_on_commit(
+        booking_expire_task, [((booking.pk,), {"eta": booking.pay_before})], what=f"expiry of booking {booking.pk}"
+    )
 
 
 def _reminders(booking: Booking, now: dt.datetime) -> None:

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.exceptions import BookingNotAtShop
+from bookings.lock_objects import booking_lock
 from bookings.models import Booking, BookingStatus, Photo
-from bookings.services import _lock
 from chefu.errors import ValidationFailed
 from chefu.images import FIELD, image_clean
 
@@ -32,11 +32,12 @@ def photo_add(*, booking_id: int, by: User | None, upload: File) -> Photo:
     image or is over the limits, 409 ``booking_not_at_shop`` unless the car is at the shop.
 
     The image is decoded and re-encoded before the transaction opens (it is the slow part, and needs no lock); then the
-    booking row is locked (:func:`bookings.services._lock`) while its status and photo count are checked. The file is
-    written to storage before the row: if the transaction then fails the file stays behind, unreferenced."""
+    booking row is locked (:func:`bookings.lock_objects.booking_lock`) while its status and photo count are
+    checked. The file is written to storage before the row: if the transaction then fails the file stays behind,
+    unreferenced."""
     clean = image_clean(upload)
     with transaction.atomic():
-        booking = _lock(booking_id)
+        booking = booking_lock(booking_id)
         require_at_shop(booking)
         if Photo.objects.filter(booking=booking).count() >= MAX_PHOTOS_PER_BOOKING:
             raise ValidationFailed(

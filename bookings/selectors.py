@@ -44,7 +44,7 @@ def amount_due(booking: Booking) -> Decimal:
 
 def _detailed(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
     return with_amounts(
-        queryset.select_related("store", "service", "vehicle", "bay").prefetch_related(
+        queryset.select_related("store", "service", "vehicle", "bay", "owner").prefetch_related(
             "events",
             Prefetch("supplements", queryset=Supplement.objects.prefetch_related("lines", "photos")),
             Prefetch("checklist_answers", queryset=ChecklistAnswer.objects.select_related("photo")),

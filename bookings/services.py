@@ -1,9 +1,9 @@
 """Every write to a booking: create, the state machine, cancel, reschedule, expiry.
 
-Locks: a function that changes a booking takes its row with ``select_for_update(of=("self",))`` first
-(:func:`_lock`), and no function locks two bookings. Overlap on a bay is refused by PostgreSQL's exclusion
-constraint, never by a check-then-insert here: two requests for the last bay both pass the availability check,
-and the database lets exactly one of them in.
+Locks: a function that changes a booking takes its row first (:func:`bookings.lock_objects.booking_lock`), and no
+function locks two bookings. Overlap on a bay is refused by PostgreSQL's exclusion constraint, never by a
+check-then-insert here: two requests for the last bay both pass the availability check, and the database lets
+exactly one of them in.
 """
 
 import datetime as dt
@@ -16,16 +16,19 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User, Vehicle
 from bookings import notices
+from bookings.checklists import checklist_missing_codes
 from bookings.engine import Job, StoreCalendar, calendar_for_day, policy_for
 from bookings.exceptions import ChecklistIncomplete, InvalidTransition, SlotUnavailable
+from bookings.lock_objects import booking_lock
 from bookings.models import (
     ALLOWED_TRANSITIONS,
     ActorRole,
     Booking,
     BookingEvent,
     BookingStatus,
-    ChecklistAnswer,
     EventAction,
+    Supplement,
+    SupplementStatus,
 )
 from catalog import kinds
 from catalog.models import Service
@@ -42,13 +45,6 @@ DEADLOCK_DETECTED = "40P01"
 
 def _is_overlap(error: IntegrityError) -> bool:
     return getattr(error.__cause__, "pgcode", None) == EXCLUSION_VIOLATION
-
-
-def _lock(booking_id: int) -> Booking:
-    booking = Booking.objects.select_for_update(of=("self",)).filter(pk=booking_id).first()
-    if booking is None:
-        raise NotFound()
-    return booking
 
 
 def _record(
@@ -174,7 +170,7 @@ def booking_transition(
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> Booking:
-    """Move a booking ``booking`` (already locked by the caller, see :func:`_lock`) to ``to`` and append the
+    """Move a booking ``booking`` (already locked by the caller: ``booking_lock``) to ``to`` and append the
     timeline row; 409 ``invalid_transition`` for a move ``ALLOWED_TRANSITIONS`` does not list."""
     if to not in ALLOWED_TRANSITIONS[booking.status]:
         raise InvalidTransition(from_status=booking.status, to_status=to)
@@ -189,7 +185,7 @@ def booking_transition(
 def booking_confirm(*, booking_id: int, by: User | None = None, reason: str = "") -> Booking:
     """Paid: the bay is the owner's. Called by the payments app when a payment succeeds."""
     booking = booking_transition(
-        booking=_lock(booking_id), to=S.CONFIRMED, by=by, by_role=ActorRole.SYSTEM, reason=reason
+        booking=booking_lock(booking_id), to=S.CONFIRMED, by=by, by_role=ActorRole.SYSTEM, reason=reason
     )
     notices.confirmed(booking)
     kind = kinds.for_service(booking.service)
@@ -202,7 +198,7 @@ def booking_expire(*, booking_id: int, now: dt.datetime | None = None) -> Bookin
     """Expire an unpaid booking whose ``pay_before`` has passed, freeing its bay. Harmless to call again or too
     early (returns None and changes nothing): the expiry task and the beat sweep may both run it."""
     now = now or timezone.now()
-    booking = _lock(booking_id)
+    booking = booking_lock(booking_id)
     if booking.status != S.PENDING_PAYMENT or booking.pay_before > now:
         return None
     booking_transition(
@@ -243,7 +239,7 @@ def booking_cancel(
 
     Owners may cancel until the car is checked in; the store may cancel until the job starts."""
     now = now or timezone.now()
-    booking = _lock(booking_id)
+    booking = booking_lock(booking_id)
     if not by_store and booking.status == S.CHECKED_IN:
         raise InvalidTransition(
             from_status=booking.status,
@@ -258,6 +254,7 @@ def booking_cancel(
     booking.cancellation_fee = fee
     booking.refund_due = refund
     booking.save(update_fields=["cancelled_by_store", "cancel_reason", "cancellation_fee", "refund_due", "updated_at"])
+    _lapse_proposed_supplements(booking, _("The booking was cancelled."))
     notices.cancelled(booking)
     return booking
 
@@ -268,7 +265,7 @@ def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt
     one UPDATE: if no bay is free at ``start`` the booking keeps its old slot (409 ``slot_unavailable``). The new
     slot may overlap the old one (the booking itself is left out of the calendar). The same bay is preferred."""
     now = now or timezone.now()
-    booking = _lock(booking_id)
+    booking = booking_lock(booking_id)
     if booking.status not in (S.PENDING_PAYMENT, S.CONFIRMED):
         raise InvalidTransition(
             from_status=booking.status,
@@ -303,32 +300,34 @@ def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt
     return booking
 
 
+def _lapse_proposed_supplements(booking: Booking, note: str) -> None:
+    """Extra work still awaiting the owner when the booking ends is declined: it can never be charged."""
+    Supplement.objects.filter(booking=booking, status=SupplementStatus.PROPOSED).update(
+        status=SupplementStatus.REJECTED, decided_at=timezone.now(), decision_note=note
+    )
+
+
 # --- Shop floor -------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def booking_check_in(*, booking_id: int, by: User) -> Booking:
-    return booking_transition(booking=_lock(booking_id), to=S.CHECKED_IN, by=by, by_role=ActorRole.STORE)
+    return booking_transition(booking=booking_lock(booking_id), to=S.CHECKED_IN, by=by, by_role=ActorRole.STORE)
 
 
 @transaction.atomic
 def booking_start(*, booking_id: int, by: User) -> Booking:
-    return booking_transition(booking=_lock(booking_id), to=S.IN_SERVICE, by=by, by_role=ActorRole.STORE)
-
-
-def checklist_missing(*, booking: Booking) -> list[str]:
-    """Codes of the booking's required checklist items that have no answer yet, in checklist order."""
-    answered = set(ChecklistAnswer.objects.filter(booking=booking).values_list("code", flat=True))
-    return [item["code"] for item in booking.checklist if item.get("required") and item["code"] not in answered]
+    return booking_transition(booking=booking_lock(booking_id), to=S.IN_SERVICE, by=by, by_role=ActorRole.STORE)
 
 
 @transaction.atomic
 def booking_complete(*, booking_id: int, by: User) -> Booking:
     """Finish the job: every required checklist item must be answered (409 ``checklist_incomplete``)."""
-    booking = _lock(booking_id)
-    if booking.status == S.IN_SERVICE and (missing := checklist_missing(booking=booking)):
+    booking = booking_lock(booking_id)
+    if booking.status == S.IN_SERVICE and (missing := checklist_missing_codes(booking)):
         raise ChecklistIncomplete(missing=missing)
     booking_transition(booking=booking, to=S.COMPLETED, by=by, by_role=ActorRole.STORE)
+    _lapse_proposed_supplements(booking, _("The job was completed before this extra work was approved."))
     kind = kinds.for_service(booking.service)
     transaction.on_commit(lambda: kind.on_completed(booking=booking))
     return booking
@@ -338,7 +337,7 @@ def booking_complete(*, booking_id: int, by: User) -> Booking:
 def booking_no_show(*, booking_id: int, by: User, now: dt.datetime | None = None) -> Booking:
     """The owner did not come. Only once the start time has passed."""
     now = now or timezone.now()
-    booking = _lock(booking_id)
+    booking = booking_lock(booking_id)
     if booking.status == S.CONFIRMED and now < booking.start:
         raise InvalidTransition(
             from_status=booking.status,

@@ -4,8 +4,9 @@ A supplement costs the owner nothing until the owner approves it: ``amount_due``
 supplements (:func:`bookings.selectors.amount_due`). PostgreSQL keeps the rest (migration ``0002_price_is_fixed``):
 a supplement's total never changes and is the sum of its lines, lines never change, and a decided supplement is final.
 
-Locks: every function here takes the booking row first (:func:`bookings.services._lock`), then the supplement's, the
-same order as every other write to a booking, so a decision cannot cross a completion or a cancellation.
+Locks: every function here takes the booking row first (:func:`bookings.lock_objects.booking_lock`), then the
+supplement's, the same order as every other write to a booking, so a decision cannot cross a completion or a
+cancellation.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,9 +20,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from bookings import notices
 from bookings.exceptions import SupplementDecided
+from bookings.lock_objects import booking_lock
 from bookings.models import Photo, Supplement, SupplementLine, SupplementStatus
 from bookings.photos import require_at_shop
-from bookings.services import _lock
 from catalog.models import Part
 from chefu.errors import NotFound, ValidationFailed
 from chefu.money import is_cents, money
@@ -117,7 +118,7 @@ def supplement_propose(
     422 naming the field (``reason``, ``lines.<n>.<field>``, ``photos``): no reason, no lines, a quantity that is not
     above zero, a negative price, more than two decimal places, an unknown SKU, lines adding up to zero, a photo of
     another booking. 409 ``booking_not_at_shop`` unless the car is checked in or in service."""
-    booking = _lock(booking_id)
+    booking = booking_lock(booking_id)
     require_at_shop(booking)
     reason = (reason or "").strip()
     if not reason:
@@ -144,7 +145,7 @@ def supplement_propose(
 
 
 def _decide(*, booking_id: int, supplement_id: int, by: User, status: str, note: str) -> Supplement:
-    booking = _lock(booking_id)
+    booking = booking_lock(booking_id)
     if booking.owner_id != by.pk:
         raise NotFound()
     supplement = (

@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import normalize_tyre_size
@@ -106,21 +105,8 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "parent", "sort_order"]
 
 
-class ChecklistItemFormSet(BaseInlineFormSet):
-    """A post that carries no checklist formset at all (a script or an older form editing only the service's own
-    fields) leaves the items as they are, instead of failing on the missing management form."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        total = f"{self.prefix}-TOTAL_FORMS"
-        if self.is_bound and total not in self.data and f"{self.prefix}-INITIAL_FORMS" not in self.data:
-            self.data = self.data.copy()
-            self.data.update({total: "0", f"{self.prefix}-INITIAL_FORMS": "0"})
-
-
 class ServiceChecklistItemInline(admin.TabularInline):
     model = ServiceChecklistItem
-    formset = ChecklistItemFormSet
     fields = ["position", "code", "label_zh", "label_en", "required"]
     extra = 0
 

@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from chefu.queue import send_now
 from notifications import selectors, templates
 from notifications.models import UNDELIVERED_STATUSES, Channel, Message, MessageStatus
 from notifications.senders import SendFailed, sender_for
@@ -62,25 +63,12 @@ def _address(recipient: User, channel: str) -> tuple[str, str]:
 
 
 def _dispatch(message_ids: Sequence[int]) -> None:
-    """Queue a delivery task per message. Runs after commit: a broker that is down is logged, never raised (the
-    rows are committed and the sweep delivers them), and it must fail fast rather than hold up the request."""
+    """Queue a delivery task per message, failing fast when the broker is down (the sweep delivers them)."""
     from notifications.tasks import message_deliver_task
 
-    if not message_ids:
-        return
-    try:
-        with message_deliver_task.app.producer_or_acquire() as producer:
-            # apply_async(retry=False) on its own still waits for the broker: kombu retries the first connect
-            # for broker_connection_timeout (about 6 s on a refused port). Connect once, without retries, first.
-            producer.connection.ensure_connection(max_retries=0)
-            for message_id in message_ids:
-                message_deliver_task.apply_async((message_id,), producer=producer, retry=False)
-    except Exception as exc:
-        logger.warning(
-            "Could not queue delivery of message(s) %s, the sweep will deliver them: %s",
-            ", ".join(map(str, message_ids)),
-            exc,
-        )
+    send_now(
+        message_deliver_task, [((pk,), {}) for pk in message_ids], what=f"delivery of messages {list(message_ids)}"
+    )
 
 
 def _dispatch_on_commit(message_ids: list[int]) -> None:
@@ -226,7 +214,7 @@ def message_deliver(*, message_id: int, now: dt.datetime | None = None) -> str:
         return _record_failure(message, attempt, f"{type(exc).__name__}: {exc}", give_up=False, now=now)
 
     # Whoever holds the claim now, the message went out: record it unless it is already recorded.
-    Message.objects.filter(
+    recorded = Message.objects.filter(
         pk=message_id, status__in=[MessageStatus.SENDING, MessageStatus.PENDING, MessageStatus.FAILED]
     ).update(
         status=MessageStatus.SENT,
@@ -235,7 +223,7 @@ def message_deliver(*, message_id: int, now: dt.datetime | None = None) -> str:
         claimed_until=None,
         gave_up=False,
     )
-    return _status(message_id)
+    return MessageStatus.SENT.value if recorded else _status(message_id)
 
 
 def _record_failure(message: Message, attempt: int, error: str, *, give_up: bool, now: dt.datetime | None) -> str:
@@ -250,10 +238,12 @@ def _record_failure(message: Message, attempt: int, error: str, *, give_up: bool
     if not give_up:
         changes["send_after"] = failed_at + _backoff(attempt)
     # Fenced by the attempt number: if our claim expired and another worker took the message, its outcome stands.
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=attempt).update(**changes)
+    recorded = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=attempt).update(**changes)
+    if not recorded:
+        return _status(message.pk)
     if give_up:
         logger.warning("Message %s: giving up after %s attempt(s): %s", message.pk, attempt, error)
-    return _status(message.pk)
+    return MessageStatus.FAILED.value
 
 
 def _status(message_id: int) -> str:

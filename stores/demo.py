@@ -1081,6 +1081,7 @@ class DemoResult:
     manager_store: Store
     application: PartnerApplication
     prices: PriceResult
+    bookings: object = None  # bookings.demo.DemoBookings
 
 
 def demo_present() -> bool:
@@ -1093,6 +1094,9 @@ def demo_reset() -> None:
 
     Raises ``ProtectedError`` when other data (bookings, say) still points at them.
     """
+    from bookings.demo import demo_bookings_reset
+
+    demo_bookings_reset()
     PartnerApplication.objects.all().delete()
     # An offering points at its current version (PROTECT) and the version at its offering: unhook the
     # current versions first, or the cascade from the stores refuses to delete them.
@@ -1188,6 +1192,7 @@ def demo_load(*, count: int, seed: int, reset: bool = False, today: dt.date | No
     stores = _bulk_create_stores(plans)
     prices = demo_load_prices(stores=stores, plans=plans, seed=seed, today=today)
     application = _create_accounts(stores[0])
+    bookings = _load_bookings(stores, seed)
     by_status = Counter(p.status for p in plans)
     return DemoResult(
         stores_by_status={s: by_status[s] for s in StoreStatus.values},
@@ -1196,4 +1201,19 @@ def demo_load(*, count: int, seed: int, reset: bool = False, today: dt.date | No
         manager_store=stores[0],
         application=application,
         prices=prices,
+        bookings=bookings,
+    )
+
+
+def _load_bookings(stores: Sequence[Store], seed: int):
+    from bookings.demo import demo_bookings_load
+
+    users = {u.phone: u for u in User.objects.filter(phone__in=(OWNER.phone, MANAGER.phone))}
+    visible = [s for s in stores[1:] if s.status in VISIBLE_STATUSES]
+    return demo_bookings_load(
+        store=stores[0],
+        staff=users[MANAGER.phone],
+        owner=users[OWNER.phone],
+        other_store=visible[0] if visible else None,
+        seed=seed,
     )

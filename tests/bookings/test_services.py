@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.exceptions import ChecklistIncomplete, InvalidTransition, SlotUnavailable
+from bookings.lock_objects import booking_lock
 from bookings.models import ALLOWED_TRANSITIONS, Booking, BookingEvent, BookingPolicy, BookingStatus
 from catalog.quotes import quote_build
 from chefu.errors import ValidationFailed
@@ -140,7 +141,7 @@ def test_every_illegal_transition_is_refused(owner, shop, from_status, to_status
     events = BookingEvent.objects.count()
     with pytest.raises(InvalidTransition) as exc, transaction.atomic():
         services.booking_transition(
-            booking=services._lock(booking.pk), to=to_status, by=owner, by_role="owner", reason="test"
+            booking=booking_lock(booking.pk), to=to_status, by=owner, by_role="owner", reason="test"
         )
     assert exc.value.code == "invalid_transition" and exc.value.status == 409
     booking.refresh_from_db()
@@ -275,3 +276,30 @@ def test_someone_elses_vehicle_is_not_found(owner, shop, minor):
         services.booking_create(
             owner=owner, store=shop, service=minor, vehicle=stranger_car, start=local(tomorrow(), 10)
         )
+
+
+@pytest.mark.parametrize("ending", ["complete", "store_cancel"])
+def test_extra_work_still_awaiting_the_owner_lapses_when_the_booking_ends(owner, shop, manager, ending):
+    from bookings.models import ChecklistAnswer, Supplement
+    from bookings.selectors import amount_due
+    from bookings.supplements import supplement_propose
+
+    booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
+    services.booking_check_in(booking_id=booking.pk, by=manager)
+    if ending == "complete":
+        services.booking_start(booking_id=booking.pk, by=manager)
+    lines = [{"description": "更换空调滤芯", "qty": "1", "unit_price": "80.00"}]
+    supplement = supplement_propose(booking_id=booking.pk, by=manager, reason="滤芯发黑", lines=lines)
+    if ending == "complete":
+        ChecklistAnswer.objects.bulk_create(
+            ChecklistAnswer(booking=booking, code=i["code"], result="pass") for i in booking.checklist
+        )
+        services.booking_complete(booking_id=booking.pk, by=manager)
+    else:
+        services.booking_cancel(booking_id=booking.pk, by=manager, reason="设备故障", by_store=True)
+    supplement.refresh_from_db()
+    assert supplement.status == "rejected" and supplement.decided_by_id is None and supplement.decision_note
+    booking.refresh_from_db()
+    assert amount_due(booking) == booking.quote_total
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Supplement.objects.filter(pk=supplement.pk).update(status="approved")

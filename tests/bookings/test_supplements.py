@@ -273,7 +273,10 @@ def test_nothing_is_left_to_approve_once_the_job_is_done(job, owner_client):
     checklist_answer(booking_id=job.pk, by=None, items=[{"code": c, "result": "pass"} for c in REQUIRED])
     services.booking_complete(booking_id=job.pk, by=None)
 
-    assert_error(_decision(owner_client, job, supplement.pk, "approve"), 409, "booking_not_at_shop")
+    # it lapsed with the completion: declined, for good
+    assert_error(_decision(owner_client, job, supplement.pk, "approve"), 409, "supplement_decided")
+    supplement.refresh_from_db()
+    assert supplement.status == "rejected" and supplement.decided_by_id is None
 
     assert _due(job) == QUOTE
 

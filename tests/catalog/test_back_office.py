@@ -369,6 +369,8 @@ def test_the_django_admin_refuses_an_unregistered_kind(admin_client):
     url = f"/django-admin/catalog/service/{service.pk}/change/"
     data = service_form_data(service, kind="nope")
     data.pop("code")
+    # The checklist items inline, left as it is.
+    data.update({"checklist_items-TOTAL_FORMS": "0", "checklist_items-INITIAL_FORMS": "0"})
 
     refused = admin_client.post(url, data)
     accepted = admin_client.post(url, {**data, "kind": "inspection_demo"})

@@ -1,6 +1,7 @@
 """Unpaid bookings expire at pay_before through the task queued at creation, with a real worker."""
 
 import datetime as dt
+import time
 
 import pytest
 from django.utils import timezone
@@ -33,3 +34,24 @@ def test_the_beat_sweep_expires_what_the_task_missed(celery_worker):
     Booking.objects.filter(pk=booking.pk).update(pay_before=timezone.now() - dt.timedelta(minutes=1))
     bookings_expire_due_task.delay()
     celery_worker.wait_for(lambda: Booking.objects.get(pk=booking.pk).status == BookingStatus.EXPIRED)
+
+
+def test_a_dead_broker_neither_holds_up_booking_nor_loses_the_expiry(celery_worker, owner_client, owner):
+    from tests.factories import VehicleFactory
+    from tests.notifications.support import broker_down
+
+    store = make_shop(bays=1)
+    car = VehicleFactory(owner=owner)
+    body = {"store_id": store.pk, "service_code": "minor_service", "vehicle_id": car.pk}
+    body["start"] = local(tomorrow(), 10).isoformat()
+    with broker_down():
+        started = time.monotonic()
+        response = owner_client.post("bookings", body)
+        elapsed = time.monotonic() - started
+    assert response.status_code == 201 and elapsed < 2
+    booking_id = response.json()["id"]
+    # the task was never queued; when payment time is up, the sweep expires the booking
+    Booking.objects.filter(pk=booking_id).update(pay_before=timezone.now())
+    bookings_expire_due_task.delay()
+    celery_worker.wait_for(lambda: Booking.objects.get(pk=booking_id).status == BookingStatus.EXPIRED)
+    assert celery_worker.ran("bookings.tasks.booking_expire_task") == []

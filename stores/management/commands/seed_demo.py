@@ -55,6 +55,11 @@ class Command(BaseCommand):
             f"Price lists: {prices.offerings} offerings ({prices.versions} versions, {prices.lines} part lines);"
             f" {prices.expensive_stores} stores priced far above the city median for QA to find"
         )
+        if result.bookings:
+            self.stdout.write(
+                f"Bookings: {result.bookings.store_bookings} at the demo manager's store today and tomorrow,"
+                f" {result.bookings.owner_bookings} of the demo owner's own"
+            )
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         users = {u.phone: u for u in User.objects.filter(phone__in=DEMO_PHONES)}
         for account in DEMO_ACCOUNTS:

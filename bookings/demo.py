@@ -1,0 +1,143 @@
+"""Demo bookings: a believable day at the demo manager's store, and the demo owner's own bookings.
+
+Everything goes through the booking services (the same holds, timeline rows and outbox messages as real use).
+Bookings earlier today are made as if booked yesterday evening, then moved along the shop floor.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import user_create, vehicle_create
+from bookings import services
+from bookings.checklists import checklist_answer
+from bookings.engine import Job, calendar_for_day
+from bookings.models import Booking, BookingStatus
+from catalog.models import Offering
+from notifications.models import Message
+from stores.models import Store
+
+S = BookingStatus
+
+# Customers of the demo store: removed (with their bookings) when the demo is reset.
+CUSTOMERS = (
+    ("13900000011", "陈女士", ("沪B6M218", "丰田", "凯美瑞", 2020, 52300)),
+    ("13900000012", "刘先生", ("沪AF08871", "特斯拉", "Model 3", 2023, 21000)),
+    ("13900000013", "周先生", ("沪C3Q907", "本田", "雅阁", 2017, 98400)),
+    ("13900000014", "吴女士", ("沪D72K55", "大众", "朗逸", 2019, 67100)),
+    ("13900000015", "郑先生", ("沪A9T612", "别克", "英朗", 2016, 121500)),
+)
+CUSTOMER_PHONES = tuple(phone for phone, _, _ in CUSTOMERS)
+
+
+@dataclass(frozen=True)
+class DemoBookings:
+    store_bookings: int
+    owner_bookings: int
+
+
+def demo_bookings_reset() -> None:
+    """Delete every booking (with its timeline, answers and photos), and the demo customers."""
+    Booking.objects.all().delete()
+    Message.objects.filter(ref__startswith="booking:").delete()
+    User.objects.filter(phone__in=CUSTOMER_PHONES).delete()
+
+
+def _offered(store: Store) -> list[Offering]:
+    return list(
+        Offering.objects.filter(store=store, is_active=True, service__is_active=True, service__kind="standard")
+        .select_related("service", "current")
+        .order_by("service__sort_order")
+    )
+
+
+def _slots(store: Store, offering: Offering, day: dt.date, now: dt.datetime):
+    job = Job(category=offering.service.category_id, duration=dt.timedelta(minutes=offering.current.duration_min))
+    return calendar_for_day(store=store, day=day).slots(day=day, job=job, now=now)
+
+
+def _advance(booking: Booking, *, to: str, staff: User, now: dt.datetime) -> None:
+    """Move a confirmed booking along the shop floor to ``to``."""
+    if to == S.NO_SHOW:
+        services.booking_no_show(booking_id=booking.pk, by=staff, now=now)
+        return
+    services.booking_check_in(booking_id=booking.pk, by=staff)
+    if to == S.CHECKED_IN:
+        return
+    services.booking_start(booking_id=booking.pk, by=staff)
+    if to == S.IN_SERVICE:
+        return
+    items = [{"code": item["code"], "result": "pass", "note": ""} for item in booking.checklist]
+    if items:
+        checklist_answer(booking_id=booking.pk, by=staff, items=items)
+    services.booking_complete(booking_id=booking.pk, by=staff)
+
+
+@transaction.atomic
+def demo_bookings_load(
+    *, store: Store, staff: User, owner: User, other_store: Store | None, seed: int, now: dt.datetime | None = None
+) -> DemoBookings:
+    """Fill today's and tomorrow's schedule of ``store`` and give ``owner`` a few bookings of their own."""
+    rng = random.Random(seed)
+    now = now or timezone.now()
+    tz = ZoneInfo(store.timezone)
+    today = now.astimezone(tz).date()
+    offered = _offered(store)
+    if not offered:
+        return DemoBookings(0, 0)
+    customers = []
+    for phone, name, vehicle in CUSTOMERS:
+        user = user_create(phone=phone, password=f"demo-{phone}", name=name, roles=["owner"])
+        plate, make, model, year, mileage = vehicle
+        car = vehicle_create(owner=user, plate=plate, make=make, model=model, year=year, mileage_km=mileage)
+        customers.append((user, car))
+
+    # As if booked yesterday evening, so that this morning's slots were still bookable then.
+    booked_at = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(20, 0), tzinfo=tz)
+    made = 0
+    for day in (today, today + dt.timedelta(days=1)):
+        for user, vehicle in customers:
+            offering = rng.choice(offered)
+            slots = _slots(store, offering, day, booked_at)
+            if not slots:
+                continue
+            slot = rng.choice(slots)
+            booking = services.booking_create(
+                owner=user, store=store, service=offering.service, vehicle=vehicle, start=slot.start, now=booked_at
+            )
+            services.booking_confirm(booking_id=booking.pk, reason="demo")
+            made += 1
+            if booking.end <= now:
+                _advance(
+                    booking, to=rng.choice([S.COMPLETED, S.COMPLETED, S.COMPLETED, S.NO_SHOW]), staff=staff, now=now
+                )
+            elif booking.start <= now:
+                _advance(booking, to=S.IN_SERVICE, staff=staff, now=now)
+
+    owners = 0
+    vehicles = list(owner.vehicles.order_by("id"))
+    tomorrow = today + dt.timedelta(days=1)
+    for target, day, confirm in ((store, tomorrow + dt.timedelta(days=1), True), (other_store, tomorrow, False)):
+        if target is None or not vehicles:
+            continue
+        for offering in _offered(target):
+            slots = _slots(target, offering, day, now)
+            if slots:
+                booking = services.booking_create(
+                    owner=owner,
+                    store=target,
+                    service=offering.service,
+                    vehicle=vehicles[owners % len(vehicles)],
+                    start=slots[len(slots) // 2].start,
+                    now=now,
+                )
+                if confirm:
+                    services.booking_confirm(booking_id=booking.pk, reason="demo")
+                owners += 1
+                break
+    return DemoBookings(made, owners)
