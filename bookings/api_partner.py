@@ -11,7 +11,10 @@ from ninja import File, Query, Router, Status, UploadedFile
 from accounts.auth import token_auth
 from bookings import selectors, services
 from bookings.checklists import checklist_answer
+from bookings.engine import policy_for
 from bookings.partner_schemas import (
+    BookingPolicyIn,
+    BookingPolicyOut,
     ChecklistIn,
     ChecklistOut,
     PartnerBookingOut,
@@ -30,7 +33,7 @@ from bookings.photos import photo_add
 from bookings.schedule import store_schedule, store_today
 from bookings.schemas import PhotoOut, photo_dict
 from bookings.supplements import supplement_approve, supplement_propose, supplement_reject
-from stores.selectors import store_get_for_staff
+from stores.selectors import store_get_for_manager, store_get_for_staff
 
 partner_bookings_router = Router(tags=["shop floor"], auth=token_auth)
 owner_supplements_router = Router(tags=["bookings"], auth=token_auth)
@@ -41,6 +44,17 @@ def schedule(request, store_id: int, params: Query[ScheduleParams]):
     store = store_get_for_staff(user=request.auth, store_id=store_id)
     day = params.date or store_today(store)
     return schedule_dict(store=store, day=day, bays=store_schedule(store=store, day=day))
+
+
+@partner_bookings_router.get("/stores/{int:store_id}/booking-policy", response=BookingPolicyOut)
+def booking_policy(request, store_id: int):
+    return policy_for(store_get_for_staff(user=request.auth, store_id=store_id))
+
+
+@partner_bookings_router.put("/stores/{int:store_id}/booking-policy", response=BookingPolicyOut)
+def booking_policy_set(request, store_id: int, payload: BookingPolicyIn):
+    store = store_get_for_manager(user=request.auth, store_id=store_id)
+    return services.booking_policy_set(store=store, **payload.dict(exclude_unset=True))
 
 
 @partner_bookings_router.get("/bookings/{int:booking_id}", response=PartnerBookingOut)

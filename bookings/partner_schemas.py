@@ -186,3 +186,29 @@ def supplement_detail_dict(booking: Booking, supplement_id: int) -> dict[str, An
         "decision_note": supplement.decision_note,
         "amount_due": format_money(amount_due(booking)),
     }
+
+
+class BookingPolicyIn(Schema):
+    """Any subset of the store's booking rules; what is left out stays as it is."""
+
+    slot_step_min: int | None = Field(None, ge=5, le=240, description="Minutes between two starts.")
+    min_notice_min: int | None = Field(None, ge=0, le=14 * 24 * 60, description="How soon a slot may be booked.")
+    horizon_days: int | None = Field(None, ge=1, le=180, description="How far ahead slots are offered.")
+    buffer_min: int | None = Field(None, ge=0, le=240, description="Cleaning time held after every job.")
+    pay_window_min: int | None = Field(None, ge=5, le=24 * 60, description="Time to pay before the hold lapses.")
+    free_cancel_hours: int | None = Field(None, ge=0, le=7 * 24, description="Free cancellation until this long before.")
+    cancel_fee_pct: Decimal | None = Field(None, ge=0, le=100, decimal_places=2, description="Fee after that, in %.")
+
+
+class BookingPolicyOut(Schema):
+    slot_step_min: int
+    min_notice_min: int
+    horizon_days: int
+    buffer_min: int
+    pay_window_min: int
+    free_cancel_hours: int
+    cancel_fee_pct: str
+
+    @staticmethod
+    def resolve_cancel_fee_pct(obj) -> str:
+        return format_money(obj.cancel_fee_pct)

@@ -25,6 +25,7 @@ from bookings.models import (
     ActorRole,
     Booking,
     BookingEvent,
+    BookingPolicy,
     BookingStatus,
     EventAction,
     Supplement,
@@ -305,6 +306,34 @@ def _lapse_proposed_supplements(booking: Booking, note: str) -> None:
     Supplement.objects.filter(booking=booking, status=SupplementStatus.PROPOSED).update(
         status=SupplementStatus.REJECTED, decided_at=timezone.now(), decision_note=note
     )
+
+
+# --- Store policy ---------------------------------------------------------------------------------------
+
+POLICY_FIELDS = (
+    "slot_step_min",
+    "min_notice_min",
+    "horizon_days",
+    "buffer_min",
+    "pay_window_min",
+    "free_cancel_hours",
+    "cancel_fee_pct",
+)
+
+
+@transaction.atomic
+def booking_policy_set(*, store: Store, **values) -> BookingPolicy:
+    """Change the store's booking rules (the fields in ``POLICY_FIELDS``; others are a programming error). Bookings
+    already made keep their slot and their hold; a new cleaning buffer applies to new bookings."""
+    unknown = set(values) - set(POLICY_FIELDS)
+    if unknown:
+        raise TypeError(f"Not booking-policy fields: {sorted(unknown)}")
+    policy = BookingPolicy.objects.select_for_update().filter(store=store).first() or BookingPolicy(store=store)
+    for name, value in values.items():
+        setattr(policy, name, value)
+    policy.full_clean(exclude=["store"])
+    policy.save()
+    return policy
 
 
 # --- Shop floor -------------------------------------------------------------------------------------

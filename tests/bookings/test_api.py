@@ -197,3 +197,36 @@ def test_cancel_and_reschedule_through_the_api(owner_client, owner, shop):
     assert again.status_code == 409 and error_code(again) == "invalid_transition"
     response = owner_client.post(f"bookings/{booking.pk}/reschedule", {"start": new_start.isoformat()})
     assert response.status_code == 409 and error_code(response) == "invalid_transition"
+
+
+def test_managers_set_their_store_booking_rules(api, shop, make_client):
+    from stores.services import membership_add
+
+    manager, technician, stranger = (UserFactory() for _ in range(3))
+    membership_add(store=shop, user=manager, role="manager")
+    membership_add(store=shop, user=technician, role="technician")
+    other = make_shop()
+    membership_add(store=other, user=stranger, role="manager")
+    url = f"partner/stores/{shop.pk}/booking-policy"
+    # defaults until the store sets its own
+    defaults = make_client(technician).get(url).json()
+    assert defaults == {
+        "slot_step_min": 15,
+        "min_notice_min": 60,
+        "horizon_days": 30,
+        "buffer_min": 0,
+        "pay_window_min": 15,
+        "free_cancel_hours": 2,
+        "cancel_fee_pct": "20.00",
+    }
+    assert make_client(technician).put(url, {"slot_step_min": 30}).status_code == 403
+    assert make_client(stranger).put(url, {"slot_step_min": 30}).status_code == 403
+    response = make_client(manager).put(url, {"slot_step_min": 3})
+    assert response.status_code == 422 and "slot_step_min" in response.json()["error"]["details"]["fields"]
+    assert not BookingPolicy.objects.exists()
+    response = make_client(manager).put(url, {"slot_step_min": 30, "cancel_fee_pct": "10.5"})
+    assert response.status_code == 200
+    assert response.json()["slot_step_min"] == 30 and response.json()["cancel_fee_pct"] == "10.50"
+    assert response.json()["horizon_days"] == 30
+    slots = api.get(f"stores/{shop.pk}/availability", {"service": "minor_service", "date": tomorrow().isoformat()})
+    assert len(slots.json()["slots"]) == 5 + 9  # 09:00-11:00 and 13:00-17:00 every 30 minutes
