@@ -4,17 +4,11 @@ services and leaves a timeline row); a store's booking policy is editable."""
 from django.contrib import admin
 
 from bookings.models import Booking, BookingEvent, BookingPolicy, Supplement
+from chefu.admin import ReadOnlyAdminMixin
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class BookingEventInline(ReadOnlyInline):
@@ -28,22 +22,13 @@ class SupplementInline(ReadOnlyInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "store", "bay", "service", "start", "status", "owner", "quote_total", "amount_paid"]
     list_filter = ["status", "service"]
     search_fields = ["owner__phone", "vehicle__plate", "store__name"]
     date_hierarchy = "start"
     list_select_related = ["store", "bay", "service", "owner"]
     inlines = [BookingEventInline, SupplementInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BookingPolicy)

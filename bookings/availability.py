@@ -102,32 +102,14 @@ def available_slots(
     return slots
 
 
-def bay_can_take(
-    *,
-    tz: ZoneInfo,
-    hours: Sequence[Range],
-    bays: Sequence[BayInput],
-    category: str,
-    duration: dt.timedelta,
-    busy: Sequence[Busy],
-    now: dt.datetime,
-    start: dt.datetime,
-    step: dt.timedelta = DEFAULT_STEP,
-    min_notice: dt.timedelta = DEFAULT_MIN_NOTICE,
-    horizon: dt.timedelta = DEFAULT_HORIZON,
-    buffer: dt.timedelta = dt.timedelta(0),
-    day: dt.date | None = None,
-) -> list[int]:
+def bay_can_take(**check) -> list[int]:
     """Ids (ascending) of the bays that can take a job at ``start``; empty when the start is not offered at all.
 
-    This is the check booking makes: a start off the grid, outside the hours, too soon, beyond the horizon or
-    with every serving bay busy gets ``[]``. ``day`` defaults to ``start``'s local date; a different ``day``
-    gets ``[]``, because that day's list never shows this start.
+    Takes :func:`start_check`'s arguments. This is the check booking makes: a start off the grid, outside the hours,
+    too soon, beyond the horizon or with every serving bay busy gets ``[]``. ``day`` defaults to ``start``'s local
+    date; a different ``day`` gets ``[]``, because that day's list never shows this start.
     """
-    offered, free = start_check(
-        tz=tz, hours=hours, bays=bays, category=category, duration=duration, busy=busy, now=now, start=start,
-        step=step, min_notice=min_notice, horizon=horizon, buffer=buffer, day=day,
-    )  # fmt: skip
+    offered, free = start_check(**check)
     return free if offered else []
 
 

@@ -196,7 +196,9 @@ class BookingPolicyIn(Schema):
     horizon_days: int | None = Field(None, ge=1, le=180, description="How far ahead slots are offered.")
     buffer_min: int | None = Field(None, ge=0, le=240, description="Cleaning time held after every job.")
     pay_window_min: int | None = Field(None, ge=5, le=24 * 60, description="Time to pay before the hold lapses.")
-    free_cancel_hours: int | None = Field(None, ge=0, le=7 * 24, description="Free cancellation until this long before.")
+    free_cancel_hours: int | None = Field(
+        None, ge=0, le=7 * 24, description="Free cancellation until this long before."
+    )
     cancel_fee_pct: Decimal | None = Field(None, ge=0, le=100, decimal_places=2, description="Fee after that, in %.")
 
 

@@ -17,6 +17,7 @@ from catalog.models import (
     ServiceChecklistItem,
     VehicleSpec,
 )
+from chefu.admin import ReadOnlyAdminMixin
 
 # --- Form rules shared with catalog/wagtail_hooks.py ---------------------------------------------------------
 
@@ -148,19 +149,10 @@ class VehicleSpecAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReferencePrice)
-class ReferencePriceAdmin(admin.ModelAdmin):
+class ReferencePriceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Computed by catalog.reference (a Celery task after price changes, and nightly): never edited by hand."""
 
     list_display = ["service", "city", "p25", "median", "p75", "sample_size", "computed_at"]
     list_filter = ["city", "service"]
     list_select_related = ["service"]
     search_fields = ["service__code", "service__name_zh", "city"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,12 +2,13 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from chefu.admin import ReadOnlyAdminMixin
 from notifications import services
 from notifications.models import Message
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: messages are written by the services that cause them, and what was sent is history."""
 
     list_display = ["id", "template", "channel", "recipient", "status", "gave_up", "attempts", "send_after", "sent_at"]
@@ -20,15 +21,6 @@ class MessageAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("notifications.change_message")

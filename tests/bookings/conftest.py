@@ -67,3 +67,21 @@ def another_owner():
 
 def confirmed(booking: Booking) -> Booking:
     return services.booking_confirm(booking_id=booking.pk)
+
+
+@pytest.fixture
+def floor(db) -> Store:
+    """The shop whose floor the shop-floor tests work on: two bays."""
+    return make_shop()
+
+
+@pytest.fixture
+def tech(floor):
+    from tests.bookings.floor_fixtures import staff_of
+
+    return staff_of(floor)
+
+
+@pytest.fixture
+def tech_client(tech, make_client):
+    return make_client(tech)

@@ -5,27 +5,11 @@ import pytest
 from bookings.checklists import checklist_answer
 from bookings.models import BookingStatus, ChecklistAnswer, Photo
 from chefu.errors import ValidationFailed
-from tests.bookings.conftest import make_shop
-from tests.bookings.floor_fixtures import CHECKLIST, image_bytes, make_booking, post_photo, staff_of
+from tests.bookings.floor_fixtures import CHECKLIST, image_bytes, make_booking, post_photo
 from tests.chefu.envelope import assert_error
 
 pytestmark = pytest.mark.django_db
 S = BookingStatus
-
-
-@pytest.fixture
-def floor(db):
-    return make_shop()
-
-
-@pytest.fixture
-def tech(floor):
-    return staff_of(floor)
-
-
-@pytest.fixture
-def tech_client(tech, make_client):
-    return make_client(tech)
 
 
 @pytest.fixture

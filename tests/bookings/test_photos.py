@@ -17,21 +17,6 @@ S = BookingStatus
 
 
 @pytest.fixture
-def floor(db):
-    return make_shop()
-
-
-@pytest.fixture
-def tech(floor):
-    return staff_of(floor)
-
-
-@pytest.fixture
-def tech_client(tech, make_client):
-    return make_client(tech)
-
-
-@pytest.fixture
 def job(floor):
     return make_booking(store=floor, status=S.CHECKED_IN)
 

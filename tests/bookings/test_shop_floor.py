@@ -19,21 +19,6 @@ pytestmark = pytest.mark.django_db
 S = BookingStatus
 
 
-@pytest.fixture
-def floor(db):
-    return make_shop(bays=2)
-
-
-@pytest.fixture
-def tech(floor):
-    return staff_of(floor)
-
-
-@pytest.fixture
-def tech_client(tech, make_client):
-    return make_client(tech)
-
-
 def _schedule(client, store, day=None):
     return client.get(f"partner/stores/{store.pk}/schedule", {"date": day.isoformat()} if day else None)
 

@@ -19,7 +19,7 @@ from bookings.supplements import supplement_approve, supplement_propose, supplem
 from chefu.errors import NotFound, ValidationFailed
 from notifications.models import Message
 from tests.bookings.conftest import another_owner, make_shop, tomorrow
-from tests.bookings.floor_fixtures import REQUIRED, image_bytes, make_booking, post_photo, staff_of
+from tests.bookings.floor_fixtures import REQUIRED, image_bytes, make_booking, post_photo
 from tests.catalog.factories import PartFactory
 from tests.chefu.envelope import assert_error
 from tests.conftest import ApiClient, issue_token
@@ -35,21 +35,6 @@ BRAKES = {
         {"description": "工时", "qty": "1.5", "unit_price": "100.00"},
     ],
 }  # 380.00 + 150.00
-
-
-@pytest.fixture
-def floor(db):
-    return make_shop()
-
-
-@pytest.fixture
-def tech(floor):
-    return staff_of(floor)
-
-
-@pytest.fixture
-def tech_client(tech, make_client):
-    return make_client(tech)
 
 
 @pytest.fixture
