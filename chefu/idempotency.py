@@ -7,6 +7,8 @@ answer; if the first rolled back, the second does the work itself. Error answers
 in a transaction of their own after the work rolled back, so a retry sees the same refusal.
 """
 
+import contextlib
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
@@ -14,12 +16,15 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chefu.errors import ApplicationError, ValidationFailed, envelope
 from chefu.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+# How long an answer is kept for replay.
+RETENTION = dt.timedelta(days=7)
 MAX_KEY_LENGTH = 255
 
 
@@ -33,6 +38,20 @@ def _jsonable(body: Any) -> Any:
     from chefu.api import ChefuJSONEncoder
 
     return json.loads(json.dumps(body, cls=ChefuJSONEncoder, ensure_ascii=False))
+
+
+def _fingerprint(body: bytes) -> str:
+    """The request's identity: its JSON with sorted keys, so a retry that serializes the same fields in another
+    order is still the same request; raw bytes when the body is not JSON."""
+    with contextlib.suppress(ValueError):
+        body = json.dumps(json.loads(body), sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(body).hexdigest()
+
+
+def records_purge(*, older_than: dt.timedelta = RETENTION) -> int:
+    """Forget answers older than ``older_than`` (a client retries within minutes, not weeks)."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> JsonResponse:
@@ -57,7 +76,7 @@ def idempotent(request: HttpRequest, *, scope: str, work: Callable[[], tuple[int
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise ValidationFailed({HEADER: _("Give a key of 1 to 255 characters.")})
     user = request.auth
-    request_hash = hashlib.sha256(request.body or b"").hexdigest()
+    request_hash = _fingerprint(request.body or b"")
     lookup = {"user": user, "scope": scope, "key": key}
     if record := IdempotencyRecord.objects.filter(**lookup).first():
         return _replay(record, request_hash)

@@ -168,6 +168,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.tasks.bookings_expire_due_task",
         "schedule": 60.0,
     },
+    "chefu.idempotency-purge": {
+        "task": "chefu.tasks.idempotency_records_purge_task",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "notifications.deliver-due": {
         "task": "notifications.tasks.messages_deliver_due_task",
         "schedule": 30.0,

@@ -230,3 +230,21 @@ def test_managers_set_their_store_booking_rules(api, shop, make_client):
     assert response.json()["horizon_days"] == 30
     slots = api.get(f"stores/{shop.pk}/availability", {"service": "minor_service", "date": tomorrow().isoformat()})
     assert len(slots.json()["slots"]) == 5 + 9  # 09:00-11:00 and 13:00-17:00 every 30 minutes
+
+
+def test_a_retry_with_its_fields_in_another_order_is_the_same_request(owner_client, owner, car, shop):
+    body = _body(shop, car, local(tomorrow(), 10))
+    headers = {"Idempotency-Key": "reordered"}
+    first = owner_client.post("bookings", body, headers=headers)
+    again = owner_client.post("bookings", dict(reversed(list(body.items()))), headers=headers)
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+
+
+def test_old_idempotency_answers_are_purged(owner_client, owner, car, shop):
+    from chefu.tasks import idempotency_records_purge_task
+
+    owner_client.post("bookings", _body(shop, car, local(tomorrow(), 10)), headers={"Idempotency-Key": "old"})
+    owner_client.post("bookings", _body(shop, car, local(tomorrow(), 14)), headers={"Idempotency-Key": "new"})
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - dt.timedelta(days=8))
+    assert idempotency_records_purge_task() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
