@@ -216,6 +216,7 @@ def case_availability(ctx: Context) -> list[str]:
     from django.test import Client
     from django.utils import timezone
 
+    from bookings import engine as engine_module
     from bookings.api import store_availability
     from bookings.engine import Job, calendar_for_day
     from bookings.exceptions import SlotUnavailable
@@ -272,10 +273,11 @@ def case_availability(ctx: Context) -> list[str]:
     cursor = connection.cursor()
     midnight = datetime.combine(day, clock(0), tzinfo=offered[0].tzinfo)  # the window calendar_for_day reads
     window = {"lo": midnight - timedelta(days=2), "hi": midnight + timedelta(days=3)}
-    floor_params = {"store": store.pk, **window, "live": list(LIVE_STATUSES)}
+    floor_params = {"ids": [store.pk], **window, "live": list(LIVE_STATUSES), "exclude": 0}
+    calendar_sql = engine_module.calendar_sql()
 
     def floor():
-        cursor.execute(CALENDAR_SQL, floor_params)
+        cursor.execute(calendar_sql, floor_params)
         return cursor.fetchone()
 
     calls = {"engine": engine, "pure": pure, "handler": handler, "http": http, "floor": floor}
@@ -299,7 +301,7 @@ def case_availability(ctx: Context) -> list[str]:
     print(f"  pure available_slots (inputs loaded)      : {describe(times['pure'])}")
     print(f"  handler body (lookups + calendar + slots) : {describe(times['handler'])}")
     print(f"  HTTP GET through Django + ninja           : {describe(times['http'])}")
-    print(f"  floor: the calendar rows in one raw SQL   : {describe(times['floor'])}")
+    print(f"  floor: the engine's SQL alone, raw   : {describe(times['floor'])}")
     p50 = pct(times["engine"], 50)
     return [
         f"calendar_for_day + slots p50={p50:.2f} p90={pct(times['engine'], 90):.2f}"
@@ -314,21 +316,6 @@ def case_availability(ctx: Context) -> list[str]:
 
 # What calendars_load reads for one store, in one statement (policy, hours, bays and their categories, closures,
 # live bookings): the database's share of the availability list, without the ORM.
-CALENDAR_SQL = """
-SELECT
-  (SELECT row_to_json(p) FROM bookings_bookingpolicy p WHERE p.store_id = %(store)s),
-  (SELECT json_agg(json_build_array(weekday, opens, closes) ORDER BY weekday, opens)
-     FROM stores_openinghours WHERE store_id = %(store)s),
-  (SELECT json_agg(json_build_array(b.id, (SELECT array_agg(category_id) FROM stores_bay_categories bc
-                                            WHERE bc.bay_id = b.id)) ORDER BY b.id)
-     FROM stores_bay b WHERE b.store_id = %(store)s AND b.is_active),
-  (SELECT json_agg(json_build_array(bay_id, starts_at, ends_at))
-     FROM stores_closure WHERE store_id = %(store)s AND ends_at > %(lo)s AND starts_at < %(hi)s),
-  (SELECT json_agg(json_build_array(bay_id, start, blocks_until)) FROM bookings_booking
-    WHERE store_id = %(store)s AND status = ANY(%(live)s) AND blocks_until > %(lo)s AND start < %(hi)s)
-"""
-
-
 # --- create: concurrent booking of a small shop -----------------------------------------------------
 
 

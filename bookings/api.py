@@ -44,15 +44,17 @@ def _service_offered(store, code: str, field: str):
 
 @availability_router.get("/{int:store_id}/availability", response=AvailabilityOut)
 def store_availability(request, store_id: int, params: Query[AvailabilityParams]):
-    store = store_get_visible(store_id=store_id)
-    service, version = _service_offered(store, params.service, "service")
-    calendar = calendar_for_day(store=store, day=params.date)
-    job = Job(category=service.category_id, duration=dt.timedelta(minutes=version.duration_min))
+    bookable = selectors.bookable_get(store_id=store_id, service_code=params.service)
+    if bookable is None:  # say why: 404 for the store, 422 for the service
+        _service_offered(store_get_visible(store_id=store_id), params.service, "service")
+        raise NotFound()
+    calendar = calendar_for_day(store=bookable.store, day=params.date)
+    job = Job(category=bookable.category, duration=dt.timedelta(minutes=bookable.duration_min))
     slots = calendar.slots(day=params.date, job=job, now=timezone.now())
     return {
         "date": params.date,
-        "timezone": store.timezone,
-        "duration_min": version.duration_min,
+        "timezone": bookable.store.timezone,
+        "duration_min": bookable.duration_min,
         "slots": [{"start": s.start, "end": s.end, "free_bays": len(s.free_bay_ids)} for s in slots],
     }
 

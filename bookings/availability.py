@@ -94,12 +94,13 @@ def available_slots(
         day=day, tz=tz, hours=hours, bays=bays, category=category, duration=duration, busy=busy,
         now=now, step=step, min_notice=min_notice, horizon=horizon, buffer=buffer,
     )  # fmt: skip
-    slots = []
-    for start in plan.starts():
-        free = plan.free_bays(start)
-        if free:
-            slots.append(Slot(start.astimezone(tz), (start + duration).astimezone(tz), tuple(free)))
-    return slots
+    return list(plan.slots())
+
+
+def first_slot(**arguments) -> Slot | None:
+    """The first of :func:`available_slots` (same arguments), without working out the rest of the day."""
+    plan = _Plan.build(**arguments)
+    return next(plan.slots(), None)
 
 
 def bay_can_take(**check) -> list[int]:
@@ -231,6 +232,11 @@ class _Plan:
             if any(lo <= start and end <= hi for lo, hi in self.open_intervals):
                 out.add(start)
         return sorted(out)
+
+    def slots(self) -> Iterator[Slot]:
+        for start in self.starts():
+            if free := self.free_bays(start):
+                yield Slot(start.astimezone(self.tz), (start + self.duration).astimezone(self.tz), tuple(free))
 
     def free_bays(self, start: dt.datetime) -> list[int]:
         end = start + self.duration + self.buffer

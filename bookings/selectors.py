@@ -1,6 +1,7 @@
 """Reads of bookings, with their permission-scoped getters, and what a booking costs."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,8 +11,39 @@ from django.db.models.functions import Coalesce
 from accounts.models import User
 from bookings.engine import local_day_bounds
 from bookings.models import Booking, BookingStatus, ChecklistAnswer, Supplement, SupplementStatus
+from catalog.models import Offering
 from chefu.errors import NotFound, PermissionDenied
-from stores.models import StoreMembership
+from stores.models import VISIBLE_STATUSES, Store, StoreMembership
+
+
+@dataclass(frozen=True)
+class Bookable:
+    """What the availability list needs to know about a store's service, from one query."""
+
+    store: Store  # only ``id`` and ``timezone`` loaded
+    category: str
+    duration_min: int
+
+
+def bookable_get(*, store_id: int, service_code: str) -> Bookable | None:
+    """The service at the store if an owner can book it there (visible store, active service, active price); None
+    otherwise, and the caller finds out why (:func:`stores.selectors.store_get_visible` and the catalog's getters)."""
+    row = (
+        Offering.objects.filter(
+            store_id=store_id,
+            store__status__in=VISIBLE_STATUSES,
+            service_id=service_code,
+            service__is_active=True,
+            is_active=True,
+            current__isnull=False,
+        )
+        .values_list("store__timezone", "service__category_id", "current__duration_min")
+        .first()
+    )
+    if row is None:
+        return None
+    store = Store.from_db(None, ("id", "timezone"), (store_id, row[0]))
+    return Bookable(store=store, category=row[1], duration_min=row[2])
 
 
 def _approved_total() -> Coalesce:

@@ -24,10 +24,14 @@ from stores.models import Store
 from stores.selectors import NearbyPage
 
 # sort=soonest ranks the nearest this many matching stores by their next slot; any farther ones follow them by
-# distance. Each candidate costs a calendar (a few hundred microseconds of Python), and past a few hundred stores
-# a farther shop is no answer to "who can take my car soonest" anyway.
+# distance. Each candidate costs its calendar and a day-by-day search (1-2 ms of Python a store on the 2-core
+# reference machine, see bench/bookings.py). 500 still ranks every store of a default 5 km search in a dense city
+# (at most ~350 in the benchmark's), and past that a farther shop is no answer to "who can take my car soonest".
 SOONEST_CANDIDATES = 500
 
+# Days searched with the first, short calendar.
+NEAR_DAYS = 2
+ONE_DAY = dt.timedelta(days=1)
 _DEFAULT_HORIZON_DAYS = BookingPolicy._meta.get_field("horizon_days").default
 
 
@@ -35,8 +39,9 @@ def next_slots(*, stores: Sequence[Store], service: Service, now: dt.datetime) -
     """Each store's soonest bookable start for ``service`` (aware, in the store's zone), or None when the store
     does not price the service or has no free start within its horizon. Keys: every store's id.
 
-    Seven queries whatever the number of stores: the current versions' durations with the stores' horizons (one),
-    then one :func:`bookings.engine.calendars_load` over [now, now + the longest horizon]. ``stores`` need only
+    Two or three queries whatever the number of stores: the current versions' durations with the stores' horizons,
+    one :func:`bookings.engine.calendars_load` over the next days, and one over the whole horizon for the stores with
+    no free start in those days. ``stores`` need only
     ``id`` and ``timezone``. Each store is then searched day by day and stops at its first day with a slot.
     """
     out: dict[int, dt.datetime | None] = {s.pk: None for s in stores}
@@ -55,10 +60,24 @@ def next_slots(*, stores: Sequence[Store], service: Service, now: dt.datetime) -
     priced = [s for s in stores if s.pk in durations]
     if not priced:
         return out
-    calendars = calendars_load(stores=priced, start=now, end=now + dt.timedelta(days=longest))
-    for store in priced:
-        slot = calendars[store.pk].next_slot(job=Job(service.category_id, durations[store.pk]), now=now)
-        out[store.pk] = slot.start if slot else None
+    # Most stores have a free start within a day or two: search those days with a short calendar first, and load
+    # the whole horizon only for the stores that have none there.
+    near = dt.timedelta(days=NEAR_DAYS)
+    remaining = priced
+    for end, near_only in ((now + near + ONE_DAY, True), (now + dt.timedelta(days=longest), False)):
+        calendars = calendars_load(stores=remaining, start=now, end=end)
+        missed = []
+        for store in remaining:
+            calendar = calendars[store.pk]
+            last_day = (now + near).astimezone(calendar.tz).date() if near_only else None
+            slot = calendar.next_slot(job=Job(service.category_id, durations[store.pk]), now=now, last_day=last_day)
+            if slot:
+                out[store.pk] = slot.start
+            else:
+                missed.append(store)
+        remaining = missed
+        if not remaining or longest <= NEAR_DAYS:
+            break
     return out
 
 

@@ -195,8 +195,8 @@ def test_limit_100_and_radius_50_are_allowed(api):
     [
         ({"service": "oil_change"}, "service"),  # not a catalogue service
         ({"sort": "price"}, "sort"),  # needs a service
-        ({"sort": "soonest"}, "sort"),  # arrives with bookings
-        ({"service": "standard_wash", "sort": "soonest"}, "sort"),
+        ({"sort": "soonest"}, "sort"),  # needs a service
+        ({"service": "oil_change", "sort": "soonest"}, "service"),
         ({"service": "oil_change", "sort": "price"}, "service"),
     ],
 )
