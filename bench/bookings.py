@@ -210,7 +210,7 @@ def case_availability(ctx: Context) -> list[str]:
     """``GET /stores/{id}/availability`` for one busy day. Judged: the selector path the API runs,
     ``calendar_for_day`` + ``slots``. Beside it: the pure function alone (inputs loaded), the handler's body (plus
     the store, service and price lookups), the whole HTTP request through Django's test client, and the floor: the
-    same calendar rows fetched by one raw SQL statement, unconverted."""
+    engine's own statement run raw, its rows unconverted."""
     from django.conf import settings
     from django.db import connection
     from django.test import Client
