@@ -25,7 +25,10 @@
       const li = document.createElement("li");
       li.className = "store";
       const name = document.createElement("strong");
-      name.textContent = s.name;
+      const link = document.createElement("a");
+      link.href = "/stores/" + s.id + "/";
+      link.textContent = s.name;
+      name.append(link);
       const meta = document.createElement("span");
       meta.className = "meta";
       const rating = s.rating === null ? t.noRating : t.rating + " " + s.rating.toFixed(1);

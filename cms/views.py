@@ -1,0 +1,143 @@
+"""Site pages outside the Wagtail tree: a store with its booking panel, the owner's bookings and the shop-floor day.
+
+The pages are plain templates; their scripts (``static/js/``) do the work through the JSON API with the token of
+whoever signed in on the page, so these views hold no session state and make no writes. The texts the scripts show
+are rendered into each page as one JSON block (``chefu-i18n``) in the request's language.
+"""
+
+import itertools
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bookings.models import BookingStatus, ChecklistResult
+from chefu.errors import NotFound
+from stores.selectors import store_get_public
+
+# Texts the pages' scripts show. ``%(name)s`` placeholders are filled in by ``Chefu.fmt``.
+SCRIPT_TEXTS = {
+    # signing in
+    "signedInAs": gettext_lazy("Signed in as %(name)s"),
+    "signingIn": gettext_lazy("Signing in…"),
+    "signInFirst": gettext_lazy("Sign in first."),
+    "sessionEnded": gettext_lazy("Your session has ended. Sign in again."),
+    "network": gettext_lazy("The network is not answering. Try again."),
+    "loading": gettext_lazy("Loading…"),
+    # prices and slots
+    "labour": gettext_lazy("Labour"),
+    "total": gettext_lazy("Total"),
+    "minutes": gettext_lazy("about %(count)s min"),
+    "reference": gettext_lazy("City reference %(p25)s–%(p75)s"),
+    "noPrices": gettext_lazy("This store has no published prices yet."),
+    "today": gettext_lazy("Today"),
+    "tomorrow": gettext_lazy("Tomorrow"),
+    "free": gettext_lazy("%(count)s free"),
+    "noSlots": gettext_lazy("No free time on this day. Try another day."),
+    "slotsShown": gettext_lazy("%(count)s start times"),
+    # vehicles and booking
+    "noVehicles": gettext_lazy("Add your car to book."),
+    "vehicleAdded": gettext_lazy("Car added."),
+    "booking": gettext_lazy("Booking…"),
+    "booked": gettext_lazy("Booked. Pay before %(time)s to keep the slot."),
+    "slotTaken": gettext_lazy("The free times are updated."),
+    "bay": gettext_lazy("Bay"),
+    "service": gettext_lazy("Service"),
+    "time": gettext_lazy("Time"),
+    "date": gettext_lazy("Date"),
+    "car": gettext_lazy("Car"),
+    "payBefore": gettext_lazy("Pay before %(time)s"),
+    "amountDue": gettext_lazy("Amount due"),
+    "myBookings": gettext_lazy("My bookings"),
+    "bookingNo": gettext_lazy("Booking no. %(id)s"),
+    # my bookings
+    "noBookings": gettext_lazy("You have no bookings yet."),
+    "cancel": gettext_lazy("Cancel booking"),
+    "cancelReason": gettext_lazy("Reason (optional)"),
+    "confirmCancel": gettext_lazy("Confirm cancellation"),
+    "back": gettext_lazy("Back"),
+    "cancelled": gettext_lazy("Booking cancelled."),
+    "refund": gettext_lazy("Refund %(amount)s, fee %(fee)s"),
+    "reschedule": gettext_lazy("Reschedule"),
+    "confirmReschedule": gettext_lazy("Move to %(time)s"),
+    "rescheduled": gettext_lazy("Moved to %(time)s."),
+    # shop floor
+    "noStores": gettext_lazy("You are not staff of any store."),
+    "emptyBay": gettext_lazy("No bookings."),
+    "checkIn": gettext_lazy("Check in"),
+    "start": gettext_lazy("Start"),
+    "complete": gettext_lazy("Complete"),
+    "noShow": gettext_lazy("No-show"),
+    "storeCancel": gettext_lazy("Call off"),
+    "storeCancelReason": gettext_lazy("Reason, sent to the owner"),
+    "checklist": gettext_lazy("Checklist"),
+    "checklistFor": gettext_lazy("Checklist: %(plate)s %(service)s"),
+    "checklistNeeded": gettext_lazy("Answer the checklist to complete the job."),
+    "required": gettext_lazy("required"),
+    "note": gettext_lazy("Note"),
+    "allPass": gettext_lazy("All pass"),
+    "save": gettext_lazy("Save"),
+    "saveAndComplete": gettext_lazy("Save and complete"),
+    "close": gettext_lazy("Close"),
+    "saved": gettext_lazy("Checklist saved."),
+    "answerSomething": gettext_lazy("Answer at least one item."),
+    "missing": gettext_lazy("Still to answer: %(items)s"),
+    "done": gettext_lazy("%(plate)s: %(status)s"),
+    "bookingsOnDay": gettext_lazy("%(count)s bookings"),
+}
+
+
+def _script_texts() -> dict[str, object]:
+    return {
+        **{key: str(text) for key, text in SCRIPT_TEXTS.items()},
+        "status": {value: str(label) for value, label in BookingStatus.choices},
+        "result": {value: str(label) for value, label in ChecklistResult.choices},
+    }
+
+
+def _page(request: HttpRequest, template: str, **context) -> HttpResponse:
+    return render(request, template, {"texts": _script_texts(), "platform_timezone": settings.TIME_ZONE, **context})
+
+
+def _opening_hours(store) -> list[tuple[str, str]]:
+    """``[(days, hours)]``: the week's opening ranges, runs of weekdays with the same hours in one line
+    (``("星期一 – 星期五", "09:00–12:00, 13:00–18:00")``); a day with no range is closed."""
+    ranges: dict[int, list[str]] = {day: [] for day in range(7)}
+    for row in store.opening_hours.all():
+        if row.opens == row.closes:
+            ranges[row.weekday].append(_("Open all day"))
+        else:
+            ranges[row.weekday].append(f"{row.opens:%H:%M}–{row.closes:%H:%M}")
+    lines = []
+    for hours, run in itertools.groupby(range(7), key=lambda day: tuple(ranges[day])):
+        days = list(run)
+        if len(days) == 7:
+            label = _("Every day")
+        elif len(days) == 1:
+            label = str(WEEKDAYS[days[0]])
+        else:
+            label = f"{WEEKDAYS[days[0]]} – {WEEKDAYS[days[-1]]}"
+        lines.append((label, ", ".join(hours) if hours else _("Closed")))
+    return lines
+
+
+def store_page(request: HttpRequest, store_id: int) -> HttpResponse:
+    """A store owners may see: what it is, its itemized prices and the booking panel."""
+    try:
+        store = store_get_public(store_id=store_id)
+    except NotFound:
+        raise Http404 from None
+    return _page(request, "cms/store_page.html", store=store, hours=_opening_hours(store))
+
+
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    """The signed-in owner's bookings, with cancel and reschedule."""
+    return _page(request, "cms/my_bookings.html")
+
+
+def partner_schedule(request: HttpRequest) -> HttpResponse:
+    """The shop floor's day for a store's staff: each bay with its bookings and the next step for each."""
+    return _page(request, "cms/partner_schedule.html")

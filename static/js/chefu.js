@@ -1,0 +1,320 @@
+// Shared by the store, my-bookings and shop-floor pages: the API client with the signed-in user's token, the
+// sign-in box, the slot picker, and times (in the store's zone) and money as people read them.
+(function () {
+  "use strict";
+
+  const t = JSON.parse(document.getElementById("chefu-i18n").textContent);
+  const lang = document.documentElement.lang || "zh-Hans";
+  const TOKEN = "chefu.token";
+  const USER = "chefu.user";
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return name in values ? String(values[name]) : whole;
+    });
+  }
+
+  // --- the API ---------------------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, code, message, details) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.details = details || {};
+    }
+
+    // Worth sending again as it was (same Idempotency-Key): no answer came, or the server failed.
+    get retryable() {
+      return this.status === 0 || this.status >= 500;
+    }
+  }
+
+  function token() {
+    return localStorage.getItem(TOKEN);
+  }
+
+  function forget() {
+    localStorage.removeItem(TOKEN);
+    localStorage.removeItem(USER);
+  }
+
+  async function api(method, path, options) {
+    const opts = options || {};
+    const headers = { Accept: "application/json" };
+    const sentToken = token();
+    if (sentToken) headers.Authorization = "Bearer " + sentToken;
+    if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+    if (opts.key) headers["Idempotency-Key"] = opts.key;
+    let response;
+    try {
+      response = await fetch("/api/v1" + path, {
+        method: method,
+        headers: headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      });
+    } catch (error) {
+      throw new ApiError(0, "network_error", t.network);
+    }
+    let data = null;
+    if (response.status !== 204) {
+      try {
+        data = await response.json();
+      } catch (error) {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      const envelope = data && data.error ? data.error : { code: "http_" + response.status, message: t.network };
+      if (response.status === 401 && sentToken) {
+        forget();
+        document.dispatchEvent(new CustomEvent("chefu:signed-out", { detail: { expired: true } }));
+      }
+      throw new ApiError(response.status, envelope.code, envelope.message, envelope.details);
+    }
+    return data;
+  }
+
+  // The envelope's message; a validation error adds what it says about each field.
+  function explain(error) {
+    if (!(error instanceof ApiError)) return String(error.message || error);
+    const fields = error.details && error.details.fields;
+    if (error.code === "validation_error" && fields) {
+      const messages = [].concat.apply([], Object.values(fields));
+      if (messages.length) return error.message + " " + messages.join("；");
+    }
+    return error.message;
+  }
+
+  // A fresh Idempotency-Key (works outside secure contexts too, unlike crypto.randomUUID).
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) {
+      return b.toString(16).padStart(2, "0");
+    }).join("");
+  }
+
+  // --- times and money -------------------------------------------------------------------------------------
+
+  const clocks = {};
+
+  function clock(tz) {
+    if (!clocks[tz]) {
+      clocks[tz] = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    }
+    return clocks[tz];
+  }
+
+  // "09:30" on the store's clock.
+  function time(iso, tz) {
+    return clock(tz).format(new Date(iso));
+  }
+
+  // "11月24日周二" / "Tue, Nov 24" for an instant, on the store's calendar.
+  function day(iso, tz) {
+    return new Intl.DateTimeFormat(lang, { timeZone: tz, month: "short", day: "numeric", weekday: "short" }).format(
+      new Date(iso)
+    );
+  }
+
+  // The calendar date (YYYY-MM-DD) of an instant on the store's calendar.
+  function isoDate(instant, tz) {
+    const parts = {};
+    new Intl.DateTimeFormat("en-US", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" })
+      .formatToParts(instant)
+      .forEach(function (p) {
+        parts[p.type] = p.value;
+      });
+    return parts.year + "-" + parts.month + "-" + parts.day;
+  }
+
+  function span(booking, tz) {
+    return day(booking.start, tz) + " " + time(booking.start, tz) + "–" + time(booking.end, tz);
+  }
+
+  function money(amount) {
+    return "¥" + amount;
+  }
+
+  // Fill a <select> with today and the next `count - 1` days on the store's calendar.
+  function dateOptions(select, tz, count) {
+    const today = isoDate(new Date(), tz);
+    const first = new Date(today + "T12:00:00Z");
+    const label = new Intl.DateTimeFormat(lang, { timeZone: "UTC", month: "short", day: "numeric", weekday: "short" });
+    select.replaceChildren();
+    for (let n = 0; n < (count || 15); n++) {
+      const date = new Date(first.getTime() + n * 86400000);
+      const option = document.createElement("option");
+      option.value = date.toISOString().slice(0, 10);
+      const prefix = n === 0 ? t.today + " · " : n === 1 ? t.tomorrow + " · " : "";
+      option.textContent = prefix + label.format(date);
+      select.append(option);
+    }
+  }
+
+  // --- small DOM helpers -----------------------------------------------------------------------------------
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "text") node.textContent = value;
+      else if (name === "class") node.className = value;
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else if (name in node && typeof value !== "string") node[name] = value;
+      else node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of [].concat(children || [])) {
+      if (child !== null && child !== undefined && child !== false) node.append(child);
+    }
+    return node;
+  }
+
+  function badge(status) {
+    return el("span", { class: "badge status-" + status, text: t.status[status] || status });
+  }
+
+  function say(node, text, kind) {
+    node.textContent = text || "";
+    node.classList.toggle("error", kind === "error");
+    node.classList.toggle("ok", kind === "ok");
+  }
+
+  // --- the sign-in box -------------------------------------------------------------------------------------
+
+  // Mounts the sign-in box in `root` and calls `onChange(me)` with GET /me (or null) whenever who is signed in
+  // changes, starting with the page's load.
+  function mountAuth(root, onChange) {
+    const form = root.querySelector("form.signin");
+    const who = root.querySelector(".who");
+    const name = root.querySelector(".who-name");
+    const message = root.querySelector(".auth-message");
+
+    function show(me) {
+      form.hidden = !!me;
+      who.hidden = !me;
+      if (me) {
+        name.textContent = fmt(t.signedInAs, { name: me.name }) + " (" + me.phone.slice(0, 3) + "****" + me.phone.slice(-4) + ")";
+        say(message, "");
+      }
+      onChange(me);
+    }
+
+    async function loadMe() {
+      try {
+        const me = await api("GET", "/me");
+        localStorage.setItem(USER, JSON.stringify(me));
+        show(me);
+      } catch (error) {
+        if (error.status === 401) return; // chefu:signed-out has shown the form already
+        say(message, explain(error), "error");
+        const cached = localStorage.getItem(USER);
+        show(cached ? JSON.parse(cached) : null);
+      }
+    }
+
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      say(message, t.signingIn);
+      try {
+        const issued = await api("POST", "/auth/token", {
+          body: { phone: form.phone.value.trim(), password: form.password.value },
+        });
+        localStorage.setItem(TOKEN, issued.token);
+        form.password.value = "";
+        await loadMe();
+      } catch (error) {
+        say(message, explain(error), "error");
+      }
+    });
+
+    root.querySelector(".signout").addEventListener("click", async function () {
+      try {
+        await api("POST", "/auth/logout");
+      } catch (error) {
+        // The token is forgotten here either way.
+      }
+      forget();
+      show(null);
+    });
+
+    document.addEventListener("chefu:signed-out", function () {
+      say(message, t.sessionEnded, "error");
+      show(null);
+    });
+
+    if (token()) loadMe();
+    else show(null);
+  }
+
+  // --- the slot picker -------------------------------------------------------------------------------------
+
+  // Free start times of a service at a store on a day, as buttons; `onPick(start)` when one is chosen.
+  function slotPicker(options) {
+    const list = options.list;
+    const status = options.status;
+    let picked = null;
+    let request = 0;
+
+    async function load(service, date) {
+      const mine = ++request;
+      picked = null;
+      options.onPick(null);
+      list.replaceChildren();
+      if (!service || !date) return;
+      say(status, t.loading);
+      let answer;
+      try {
+        answer = await api("GET", "/stores/" + options.storeId + "/availability?" + new URLSearchParams({ service: service, date: date }));
+      } catch (error) {
+        if (mine === request) say(status, explain(error), "error");
+        return;
+      }
+      if (mine !== request) return; // a later choice is loading
+      const tz = answer.timezone;
+      for (const slot of answer.slots) {
+        const button = el(
+          "button",
+          { type: "button", class: "slot", "data-start": slot.start, "data-free": String(slot.free_bays), "aria-pressed": "false" },
+          [el("span", { class: "slot-time", text: time(slot.start, tz) }), el("span", { class: "slot-free", text: fmt(t.free, { count: slot.free_bays }) })]
+        );
+        button.addEventListener("click", function () {
+          for (const other of list.querySelectorAll(".slot")) other.setAttribute("aria-pressed", "false");
+          button.setAttribute("aria-pressed", "true");
+          picked = slot.start;
+          options.onPick(slot.start);
+        });
+        list.append(button);
+      }
+      say(status, answer.slots.length ? fmt(t.slotsShown, { count: answer.slots.length }) : t.noSlots);
+    }
+
+    return {
+      load: load,
+      picked: function () {
+        return picked;
+      },
+    };
+  }
+
+  window.Chefu = {
+    t: t,
+    fmt: fmt,
+    api: api,
+    ApiError: ApiError,
+    explain: explain,
+    newKey: newKey,
+    time: time,
+    day: day,
+    span: span,
+    isoDate: isoDate,
+    money: money,
+    dateOptions: dateOptions,
+    el: el,
+    badge: badge,
+    say: say,
+    mountAuth: mountAuth,
+    slotPicker: slotPicker,
+  };
+})();
