@@ -20,8 +20,9 @@ Decisions, so that the list and the booking check cannot disagree:
   may run past closing time and into a closure (like cleaning after close); only the job itself must end
   before a closure starts. Closures are never extended by the buffer.
 - A start is offered when it is on the grid, ``now + min_notice <= start < now + horizon``, the job fits the
-  hours, and at least one bay serving ``category`` is free. :func:`bay_can_take` applies exactly these rules
-  through the same code, so booking accepts exactly what the list offers.
+  hours and misses every whole-store closure (those are part of the store's hours, not of a bay's time), and at
+  least one bay serving ``category`` is free. :func:`bay_can_take` applies exactly these rules through the same
+  code, so booking accepts exactly what the list offers. :func:`start_check` tells the two refusals apart.
 """
 
 import datetime as dt
@@ -159,6 +160,7 @@ class _Plan:
     earliest: dt.datetime
     latest: dt.datetime  # exclusive
     open_intervals: tuple[_Interval, ...]
+    closed: tuple[_Interval, ...]  # whole-store closures, compared with the job itself
     bay_ids: tuple[int, ...]
     # Per serving bay, intervals compared with the candidate's [start, start + duration + buffer).
     blocks: dict[int, tuple[_Interval, ...]]
@@ -195,9 +197,15 @@ class _Plan:
         window_hi = _instant(day + 2 * ONE_DAY, dt.time(0), tz) + duration + buffer
         bay_ids = tuple(sorted({b.id for b in bays if category in b.categories}))
         per_bay: dict[int, list[_Interval]] = {b: [] for b in bay_ids}
+        closed: list[_Interval] = []
         for item in busy:
             lo, hi = _utc(item.start, "busy.start"), _utc(item.end, "busy.end")
-            if item.bay_id is None or item.closure:
+            if item.bay_id is None:
+                # The whole store is closed: not a start the store offers at all (like the hours), for any bay.
+                if lo < window_hi and window_lo < hi:
+                    closed.append((lo, hi))
+                continue
+            if item.closure:
                 # Blocks the job but not its cleaning: [lo, hi) meets [s, s + d) iff [lo + buffer, hi)
                 # meets [s, s + d + buffer).
                 lo = lo + buffer
@@ -205,9 +213,8 @@ class _Plan:
                 hi = hi + buffer
             if not (lo < window_hi and window_lo < hi):
                 continue
-            targets = bay_ids if item.bay_id is None else ((item.bay_id,) if item.bay_id in per_bay else ())
-            for bay_id in targets:
-                per_bay[bay_id].append((lo, hi))
+            if item.bay_id in per_bay:
+                per_bay[item.bay_id].append((lo, hi))
         return cls(
             day=day,
             tz=tz,
@@ -218,18 +225,22 @@ class _Plan:
             earliest=now_utc + min_notice,
             latest=now_utc + horizon,
             open_intervals=open_intervals,
+            closed=tuple(closed),
             bay_ids=bay_ids,
             blocks={b: tuple(sorted(v)) for b, v in per_bay.items()},
         )
 
     def starts(self) -> list[dt.datetime]:
-        """Grid starts on ``day`` (UTC) within notice and horizon whose whole job fits the opening hours."""
+        """Grid starts on ``day`` (UTC) within notice and horizon whose whole job fits the opening hours and misses
+        every whole-store closure."""
         out = set()
         for start in _grid(self.day, self.tz, self.hours, self.step):
             if not self.earliest <= start < self.latest:
                 continue
             end = start + self.duration
-            if any(lo <= start and end <= hi for lo, hi in self.open_intervals):
+            if not any(lo <= start and end <= hi for lo, hi in self.open_intervals):
+                continue
+            if not any(lo < end and start < hi for lo, hi in self.closed):
                 out.add(start)
         return sorted(out)
 

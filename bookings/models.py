@@ -109,6 +109,10 @@ class Booking(models.Model):
     pay_before = models.DateTimeField(_("pay before"), null=True, blank=True)
     # Kept by the payments app: the sum of succeeded payments (refunds are recorded apart).
     amount_paid = models.DecimalField(_("amount paid"), **MONEY, default=0)
+    # The store's cancellation terms as they were when the booking was made: free until ``cancel_free_until``,
+    # then ``cancel_fee_pct`` of what was paid. A reschedule moves the deadline only while it has not passed.
+    cancel_free_until = models.DateTimeField()
+    cancel_fee_pct = models.DecimalField(max_digits=5, decimal_places=2)
     cancelled_by_store = models.BooleanField(default=False)
     cancel_reason = models.TextField(blank=True)
     # Set when cancelled: the fee the cancellation policy kept and what is owed back to the owner.
@@ -134,6 +138,10 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(blocks_until__gte=F("end")), name="booking_blocks_cover_job"),
             models.CheckConstraint(condition=Q(quote_total__gte=0), name="booking_quote_total_not_negative"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="booking_amount_paid_not_negative"),
+            models.CheckConstraint(
+                condition=Q(cancel_fee_pct__gte=0) & Q(cancel_fee_pct__lte=100), name="booking_fee_pct_range"
+            ),
+            models.CheckConstraint(condition=Q(cancel_free_until__lte=F("start")), name="booking_free_cancel_by_start"),
             models.CheckConstraint(
                 condition=~Q(status=S.PENDING_PAYMENT) | Q(pay_before__isnull=False),
                 name="booking_pending_has_deadline",

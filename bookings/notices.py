@@ -46,7 +46,10 @@ def expiry_schedule(booking: Booking) -> None:
     )
 
 
-def _reminders(booking: Booking, now: dt.datetime) -> None:
+def _reminders(booking: Booking, now: dt.datetime, generation: int = 0) -> None:
+    """Queue the reminders still ahead. ``generation`` (how many times the booking was rescheduled) keeps a reminder
+    for a start the booking had before, and was cancelled, from blocking the one for the same start now."""
+    start = booking.start.astimezone(dt.UTC).isoformat()
     for template, before in REMINDERS:
         at = booking.start - before
         if at <= now:
@@ -57,7 +60,7 @@ def _reminders(booking: Booking, now: dt.datetime) -> None:
             params=_params(booking),
             ref=ref(booking),
             send_after=at,
-            dedupe_key=f"{ref(booking)}:{template}:{booking.start.isoformat()}",
+            dedupe_key=f"{ref(booking)}:{template}:{start}:{generation}",
         )
 
 
@@ -72,11 +75,16 @@ def confirmed(booking: Booking) -> None:
     _reminders(booking, timezone.now())
 
 
-def rescheduled(booking: Booking) -> None:
+def rescheduled(booking: Booking, *, generation: int) -> None:
     """Reminders follow the new time."""
     messages_cancel(ref=ref(booking), templates=[t for t, _ in REMINDERS])
     if booking.status == BookingStatus.CONFIRMED:
-        _reminders(booking, timezone.now())
+        _reminders(booking, timezone.now(), generation)
+
+
+def arrived(booking: Booking) -> None:
+    """Checked in (or marked a no-show): reminders of a start that has come are withdrawn."""
+    messages_cancel(ref=ref(booking), templates=[t for t, _ in REMINDERS])
 
 
 def cancelled(booking: Booking) -> None:

@@ -11,6 +11,7 @@ from bookings.schedule import BaySchedule
 from bookings.schemas import (
     BookingOut,
     ChecklistItemOut,
+    NearDate,
     SupplementOut,
     booking_dict,
     checklist_items,
@@ -25,7 +26,7 @@ from chefu.money import format_money
 
 
 class ScheduleParams(Schema):
-    date: dt.date | None = Field(
+    date: NearDate | None = Field(
         None, description="A day in the store's own time zone, YYYY-MM-DD. Today there when left out."
     )
 

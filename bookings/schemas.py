@@ -1,18 +1,41 @@
 import datetime as dt
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from django.utils.translation import get_language
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import amount_due
 from chefu.money import format_money, format_quantity
 
+# No store books or keeps a schedule further than this from today; beyond it a date is a mistake (and near the
+# calendar's ends, arithmetic on it would overflow).
+CALENDAR_REACH = dt.timedelta(days=366)
+
+
+def _near_date(value: dt.date) -> dt.date:
+    today = timezone.localdate()
+    if not today - CALENDAR_REACH <= value <= today + CALENDAR_REACH:
+        raise ValueError(gettext("Give a date within a year of today."))
+    return value
+
+
+def _near_instant(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        _near_date(value.astimezone(dt.UTC).date())
+    return value
+
+
+NearDate = Annotated[dt.date, AfterValidator(_near_date)]
+NearDateTime = Annotated[dt.datetime, AfterValidator(_near_instant)]
+
 
 class AvailabilityParams(Schema):
     service: str = Field(..., min_length=1, max_length=60, description="A standard service code.")
-    date: dt.date = Field(..., description="A day in the store's own time zone, YYYY-MM-DD.")
+    date: NearDate = Field(..., description="A day in the store's own time zone, YYYY-MM-DD.")
 
 
 class SlotOut(Schema):
@@ -32,7 +55,7 @@ class BookingIn(Schema):
     store_id: int = Field(..., ge=1)
     service_code: str = Field(..., min_length=1, max_length=60)
     vehicle_id: int = Field(..., ge=1)
-    start: dt.datetime = Field(..., description="ISO-8601 with offset, one of the availability list's starts.")
+    start: NearDateTime = Field(..., description="ISO-8601 with offset, one of the availability list's starts.")
 
 
 class BookingListParams(Schema):
@@ -44,7 +67,7 @@ class CancelIn(Schema):
 
 
 class RescheduleIn(Schema):
-    start: dt.datetime
+    start: NearDateTime
 
 
 class QuoteLineOut(Schema):

@@ -7,6 +7,8 @@ exactly one of them in.
 """
 
 import datetime as dt
+import random
+import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -36,7 +38,7 @@ from catalog.models import Service
 from catalog.quotes import quote_build
 from chefu.errors import NotFound, ValidationFailed
 from chefu.money import money
-from stores.models import Store
+from stores.models import Store, StoreMembership
 
 S = BookingStatus
 # PostgreSQL's SQLSTATE for an exclusion-constraint violation.
@@ -119,9 +121,10 @@ def _hold(booking: Booking, attempts: int = 3) -> bool:
                 return False
             raise
         except OperationalError as error:
-            if getattr(error.__cause__, "pgcode", None) != DEADLOCK_DETECTED or attempt == attempts - 1:
+            if getattr(error.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
                 raise
-    return False
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+    return False  # still contended after every attempt: the caller tries the next bay
 
 
 @transaction.atomic
@@ -143,6 +146,7 @@ def booking_create(
     job = _job(service, quote.version.duration_min)
     calendar = calendar_for_day(store=store, day=start.astimezone(ZoneInfo(store.timezone)).date())
     rules = calendar.rules
+    policy = policy_for(store)
     booking = Booking(
         owner=owner,
         store=store,
@@ -154,6 +158,8 @@ def booking_create(
         quote_total=quote.total,
         checklist=_checklist_snapshot(service),
         pay_before=min(now + rules.pay_window, start),
+        cancel_free_until=start - dt.timedelta(hours=policy.free_cancel_hours),
+        cancel_fee_pct=policy.cancel_fee_pct,
         created_at=now,
     )
     _pick_bay_and_hold(booking, calendar=calendar, job=job, start=start, now=now, prefer=None)
@@ -222,13 +228,13 @@ def bookings_expire_due(*, now: dt.datetime | None = None, limit: int = 1000) ->
 
 def cancellation_terms(*, booking: Booking, by_store: bool, now: dt.datetime) -> tuple[Decimal, Decimal]:
     """``(fee, refund)`` for cancelling now: a store's cancellation is always refunded in full; an owner's is free
-    until the policy's ``free_cancel_hours`` before the start, then the policy's percentage of what was paid."""
+    until the booking's ``cancel_free_until``, then ``cancel_fee_pct`` of what was paid (the store's terms when the
+    booking was made: a later change of policy does not reach bookings already made)."""
     paid = booking.amount_paid
     if by_store:
         return Decimal("0.00"), money(paid)
-    policy = policy_for(booking.store)
-    late = now >= booking.start - dt.timedelta(hours=policy.free_cancel_hours)
-    fee = money(paid * policy.cancel_fee_pct / 100) if late else Decimal("0.00")
+    late = now >= booking.cancel_free_until
+    fee = money(paid * booking.cancel_fee_pct / 100) if late else Decimal("0.00")
     return fee, money(paid - fee)
 
 
@@ -247,8 +253,16 @@ def booking_cancel(
             to_status=S.CANCELLED,
             message=_("The car is already at the store: ask the store to cancel."),
         )
+    if not by_store and booking.status == S.CONFIRMED and now >= booking.start:
+        # From the start on, a booking the owner did not come to is the store's to mark as a no-show.
+        raise InvalidTransition(
+            from_status=booking.status,
+            to_status=S.CANCELLED,
+            message=_("The booking has started: it can no longer be cancelled."),
+            starts_at=booking.start.isoformat(),
+        )
     fee, refund = cancellation_terms(booking=booking, by_store=by_store, now=now)
-    role = ActorRole.STORE if by_store else ActorRole.OWNER
+    role = store_side_role(user=by, store_id=booking.store_id) if by_store else ActorRole.OWNER
     booking_transition(booking=booking, to=S.CANCELLED, by=by, by_role=role, reason=reason, now=now)
     booking.cancelled_by_store = by_store
     booking.cancel_reason = reason
@@ -281,6 +295,11 @@ def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt
         store=store, day=start.astimezone(ZoneInfo(store.timezone)).date(), exclude_booking_id=booking.pk
     )
     old_start, old_bay = booking.start, booking.bay_id
+    if now < booking.cancel_free_until:
+        # The free-cancellation window moves with the booking until it has closed: a reschedule never reopens it.
+        booking.cancel_free_until = start - (old_start - booking.cancel_free_until)
+    if booking.status == S.PENDING_PAYMENT:
+        booking.pay_before = min(booking.pay_before, start)
     _pick_bay_and_hold(booking, calendar=calendar, job=job, start=start, now=now, prefer=old_bay)
     _record(
         booking,
@@ -297,7 +316,9 @@ def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt
         },
         at=now,
     )
-    notices.rescheduled(booking)
+    notices.rescheduled(
+        booking, generation=BookingEvent.objects.filter(booking=booking, action=EventAction.RESCHEDULE).count()
+    )
     return booking
 
 
@@ -328,7 +349,8 @@ def booking_policy_set(*, store: Store, **values) -> BookingPolicy:
     unknown = set(values) - set(POLICY_FIELDS)
     if unknown:
         raise TypeError(f"Not booking-policy fields: {sorted(unknown)}")
-    policy = BookingPolicy.objects.select_for_update().filter(store=store).first() or BookingPolicy(store=store)
+    BookingPolicy.objects.get_or_create(store=store)
+    policy = BookingPolicy.objects.select_for_update().get(store=store)
     for name, value in values.items():
         setattr(policy, name, value)
     policy.full_clean(exclude=["store"])
@@ -339,14 +361,32 @@ def booking_policy_set(*, store: Store, **values) -> BookingPolicy:
 # --- Shop floor -------------------------------------------------------------------------------------
 
 
+def store_side_role(*, user: User | None, store_id: int) -> str:
+    """How a change made from the store's side is recorded: by the store's own staff, or by the platform (an admin
+    acting on the store's behalf)."""
+    if user is None:
+        return ActorRole.SYSTEM
+    if StoreMembership.objects.filter(user=user, store_id=store_id).exists():
+        return ActorRole.STORE
+    return ActorRole.PLATFORM
+
+
+def _store_transition(booking_id: int, to: str, by: User | None, **kwargs) -> Booking:
+    booking = booking_lock(booking_id)
+    role = store_side_role(user=by, store_id=booking.store_id)
+    return booking_transition(booking=booking, to=to, by=by, by_role=role, **kwargs)
+
+
 @transaction.atomic
 def booking_check_in(*, booking_id: int, by: User) -> Booking:
-    return booking_transition(booking=booking_lock(booking_id), to=S.CHECKED_IN, by=by, by_role=ActorRole.STORE)
+    booking = _store_transition(booking_id, S.CHECKED_IN, by)
+    notices.arrived(booking)
+    return booking
 
 
 @transaction.atomic
 def booking_start(*, booking_id: int, by: User) -> Booking:
-    return booking_transition(booking=booking_lock(booking_id), to=S.IN_SERVICE, by=by, by_role=ActorRole.STORE)
+    return _store_transition(booking_id, S.IN_SERVICE, by)
 
 
 @transaction.atomic
@@ -355,7 +395,9 @@ def booking_complete(*, booking_id: int, by: User) -> Booking:
     booking = booking_lock(booking_id)
     if booking.status == S.IN_SERVICE and (missing := checklist_missing_codes(booking)):
         raise ChecklistIncomplete(missing=missing)
-    booking_transition(booking=booking, to=S.COMPLETED, by=by, by_role=ActorRole.STORE)
+    booking_transition(
+        booking=booking, to=S.COMPLETED, by=by, by_role=store_side_role(user=by, store_id=booking.store_id)
+    )
     _lapse_proposed_supplements(booking, _("The job was completed before this extra work was approved."))
     kind = kinds.for_service(booking.service)
     transaction.on_commit(lambda: kind.on_completed(booking=booking))
@@ -374,4 +416,7 @@ def booking_no_show(*, booking_id: int, by: User, now: dt.datetime | None = None
             message=_("A booking can be marked as a no-show only after its start time."),
             starts_at=booking.start.isoformat(),
         )
-    return booking_transition(booking=booking, to=S.NO_SHOW, by=by, by_role=ActorRole.STORE, now=now)
+    role = store_side_role(user=by, store_id=booking.store_id)
+    booking_transition(booking=booking, to=S.NO_SHOW, by=by, by_role=role, now=now)
+    notices.arrived(booking)
+    return booking

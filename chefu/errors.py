@@ -16,6 +16,7 @@ from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ class ValidationFailed(ApplicationError):
 
     def __init__(self, fields: Mapping[str, str | Sequence[str]], message: str | None = None):
         normalized = {
-            name: [msgs] if isinstance(msgs, str) else [str(m) for m in msgs] for name, msgs in fields.items()
+            name: [str(msgs)] if isinstance(msgs, str | Promise) else [str(m) for m in msgs]
+            for name, msgs in fields.items()
         }
         super().__init__(message, details={"fields": normalized})
 

@@ -29,9 +29,12 @@ BEGIN
         RAISE EXCEPTION 'a supplement''s amount never changes: propose a new one'
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
+    -- Once decided, nothing changes, except that a person who leaves (user deleted: SET_NULL) leaves no name.
     IF OLD.status <> 'proposed'
-       AND (to_jsonb(NEW) - 'proposed_by_id' - 'decided_by_id') IS DISTINCT FROM
-           (to_jsonb(OLD) - 'proposed_by_id' - 'decided_by_id') THEN
+       AND ((to_jsonb(NEW) - 'proposed_by_id' - 'decided_by_id') IS DISTINCT FROM
+            (to_jsonb(OLD) - 'proposed_by_id' - 'decided_by_id')
+            OR NEW.proposed_by_id IS DISTINCT FROM OLD.proposed_by_id AND NEW.proposed_by_id IS NOT NULL
+            OR NEW.decided_by_id IS DISTINCT FROM OLD.decided_by_id AND NEW.decided_by_id IS NOT NULL) THEN
         RAISE EXCEPTION 'a decided supplement is final'
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
@@ -46,18 +49,18 @@ CREATE TRIGGER supplementline_immutable BEFORE UPDATE ON bookings_supplementline
     FOR EACH ROW EXECUTE FUNCTION chefu_refuse_update();
 
 CREATE OR REPLACE FUNCTION chefu_supplement_lines_open() RETURNS trigger AS $$
-DECLARE
-    line_supplement bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.supplement_id ELSE NEW.supplement_id END;
 BEGIN
-    IF EXISTS (SELECT 1 FROM bookings_supplement WHERE id = line_supplement AND status <> 'proposed') THEN
+    IF EXISTS (SELECT 1 FROM bookings_supplement WHERE id = NEW.supplement_id AND status <> 'proposed') THEN
         RAISE EXCEPTION 'the lines of a decided supplement are final'
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
-    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER supplementline_open BEFORE INSERT OR DELETE ON bookings_supplementline
+-- Deleting lines is left to the deferred total check below: removing lines of a supplement that stays fails at
+-- commit, while deleting a whole booking (its supplements and their lines) goes through.
+CREATE TRIGGER supplementline_open BEFORE INSERT ON bookings_supplementline
     FOR EACH ROW EXECUTE FUNCTION chefu_supplement_lines_open();
 
 CREATE OR REPLACE FUNCTION chefu_supplement_total_matches() RETURNS trigger AS $$

@@ -85,3 +85,12 @@ def tech(floor):
 @pytest.fixture
 def tech_client(tech, make_client):
     return make_client(tech)
+
+
+@pytest.fixture
+def shop_manager(shop):
+    from stores.services import membership_add
+
+    user = UserFactory(roles=["owner"])
+    membership_add(store=shop, user=user, role="manager")
+    return user

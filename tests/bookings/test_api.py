@@ -248,3 +248,27 @@ def test_old_idempotency_answers_are_purged(owner_client, owner, car, shop):
     IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - dt.timedelta(days=8))
     assert idempotency_records_purge_task() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_an_overlong_idempotency_key_is_refused_in_one_message(owner_client, owner, car, shop):
+    response = owner_client.post(
+        "bookings", _body(shop, car, local(tomorrow(), 10)), headers={"Idempotency-Key": "k" * 256}
+    )
+    assert response.status_code == 422
+    assert len(response.json()["error"]["details"]["fields"]["Idempotency-Key"]) == 1
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01", "2000-01-01"])
+def test_dates_far_from_today_are_refused_not_crashed_on(api, owner_client, owner, car, shop, manager_client, date):
+    response = api.get(f"stores/{shop.pk}/availability", {"service": "minor_service", "date": date})
+    assert response.status_code == 422 and "date" in response.json()["error"]["details"]["fields"]
+    start = f"{date}T10:00:00+08:00"
+    response = owner_client.post("bookings", {**_body(shop, car, local(tomorrow(), 10)), "start": start})
+    assert response.status_code == 422 and "start" in response.json()["error"]["details"]["fields"]
+
+
+def test_a_whole_store_closure_is_outside_availability(owner_client, owner, car, shop):
+    Closure.objects.create(store=shop, starts_at=local(tomorrow(), 9), ends_at=local(tomorrow(), 12), reason="盘点")
+    response = owner_client.post("bookings", _body(shop, car, local(tomorrow(), 10)))
+    assert response.status_code == 422 and "start" in response.json()["error"]["details"]["fields"]

@@ -10,6 +10,7 @@ from bookings import services
 from bookings.exceptions import ChecklistIncomplete, InvalidTransition, SlotUnavailable
 from bookings.lock_objects import booking_lock
 from bookings.models import ALLOWED_TRANSITIONS, Booking, BookingEvent, BookingPolicy, BookingStatus
+from catalog.models import Service
 from catalog.quotes import quote_build
 from chefu.errors import ValidationFailed
 from notifications.models import Message
@@ -148,19 +149,19 @@ def test_every_illegal_transition_is_refused(owner, shop, from_status, to_status
     assert booking.status == from_status and BookingEvent.objects.count() == events
 
 
-def test_the_happy_path_leaves_a_timeline(owner, shop, manager):
+def test_the_happy_path_leaves_a_timeline(owner, shop, shop_manager):
     booking = book(owner, shop, local(tomorrow(), 10))
     confirmed(booking)
-    services.booking_check_in(booking_id=booking.pk, by=manager)
-    services.booking_start(booking_id=booking.pk, by=manager)
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
+    services.booking_start(booking_id=booking.pk, by=shop_manager)
     with pytest.raises(ChecklistIncomplete) as exc:
-        services.booking_complete(booking_id=booking.pk, by=manager)
+        services.booking_complete(booking_id=booking.pk, by=shop_manager)
     required = [i["code"] for i in booking.checklist if i["required"]]
     assert exc.value.details["missing"] == required
     from bookings.models import ChecklistAnswer
 
     ChecklistAnswer.objects.bulk_create(ChecklistAnswer(booking=booking, code=c, result="pass") for c in required)
-    services.booking_complete(booking_id=booking.pk, by=manager)
+    services.booking_complete(booking_id=booking.pk, by=shop_manager)
     rows = list(BookingEvent.objects.filter(booking=booking).values_list("from_status", "to_status", "by_role"))
     assert rows == [
         ("", S.PENDING_PAYMENT, "owner"),
@@ -204,11 +205,11 @@ def test_confirmation_writes_the_message_and_both_reminders(owner, shop):
     ("hours_before", "by_store", "fee", "refund"),
     [(30, False, "0.00", "299.00"), (1, False, "59.80", "239.20"), (1, True, "0.00", "299.00")],
 )
-def test_cancellation_follows_the_store_policy(owner, shop, manager, hours_before, by_store, fee, refund):
+def test_cancellation_follows_the_store_policy(owner, shop, shop_manager, hours_before, by_store, fee, refund):
     booking = confirmed(book(owner, shop, local(tomorrow() + dt.timedelta(days=3), 10)))
     Booking.objects.filter(pk=booking.pk).update(amount_paid=Decimal("299.00"))  # as the payments app will
     now = booking.start - dt.timedelta(hours=hours_before)
-    by = manager if by_store else owner
+    by = shop_manager if by_store else owner
     cancelled = services.booking_cancel(booking_id=booking.pk, by=by, reason="有事", by_store=by_store, now=now)
     assert cancelled.status == S.CANCELLED
     assert (cancelled.cancellation_fee, cancelled.refund_due) == (Decimal(fee), Decimal(refund))
@@ -218,12 +219,12 @@ def test_cancellation_follows_the_store_policy(owner, shop, manager, hours_befor
     assert told == by_store
 
 
-def test_an_owner_cannot_cancel_once_checked_in(owner, shop, manager):
+def test_an_owner_cannot_cancel_once_checked_in(owner, shop, shop_manager):
     booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
-    services.booking_check_in(booking_id=booking.pk, by=manager)
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
     with pytest.raises(InvalidTransition):
         services.booking_cancel(booking_id=booking.pk, by=owner, reason="")
-    assert services.booking_cancel(booking_id=booking.pk, by=manager, reason="设备故障", by_store=True).status == (
+    assert services.booking_cancel(booking_id=booking.pk, by=shop_manager, reason="设备故障", by_store=True).status == (
         S.CANCELLED
     )
 
@@ -260,12 +261,12 @@ def test_reminders_follow_the_new_time(owner, shop):
     assert sorted(m.send_after for m in live) == [new_start - dt.timedelta(hours=24), new_start - dt.timedelta(hours=2)]
 
 
-def test_no_show_only_after_the_start(owner, shop, manager):
+def test_no_show_only_after_the_start(owner, shop, shop_manager):
     booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
     with pytest.raises(InvalidTransition):
-        services.booking_no_show(booking_id=booking.pk, by=manager)
+        services.booking_no_show(booking_id=booking.pk, by=shop_manager)
     after = booking.start + dt.timedelta(minutes=1)
-    assert services.booking_no_show(booking_id=booking.pk, by=manager, now=after).status == S.NO_SHOW
+    assert services.booking_no_show(booking_id=booking.pk, by=shop_manager, now=after).status == S.NO_SHOW
 
 
 def test_someone_elses_vehicle_is_not_found(owner, shop, minor):
@@ -279,27 +280,115 @@ def test_someone_elses_vehicle_is_not_found(owner, shop, minor):
 
 
 @pytest.mark.parametrize("ending", ["complete", "store_cancel"])
-def test_extra_work_still_awaiting_the_owner_lapses_when_the_booking_ends(owner, shop, manager, ending):
+def test_extra_work_still_awaiting_the_owner_lapses_when_the_booking_ends(owner, shop, shop_manager, ending):
     from bookings.models import ChecklistAnswer, Supplement
     from bookings.selectors import amount_due
     from bookings.supplements import supplement_propose
 
     booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
-    services.booking_check_in(booking_id=booking.pk, by=manager)
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
     if ending == "complete":
-        services.booking_start(booking_id=booking.pk, by=manager)
+        services.booking_start(booking_id=booking.pk, by=shop_manager)
     lines = [{"description": "更换空调滤芯", "qty": "1", "unit_price": "80.00"}]
-    supplement = supplement_propose(booking_id=booking.pk, by=manager, reason="滤芯发黑", lines=lines)
+    supplement = supplement_propose(booking_id=booking.pk, by=shop_manager, reason="滤芯发黑", lines=lines)
     if ending == "complete":
         ChecklistAnswer.objects.bulk_create(
             ChecklistAnswer(booking=booking, code=i["code"], result="pass") for i in booking.checklist
         )
-        services.booking_complete(booking_id=booking.pk, by=manager)
+        services.booking_complete(booking_id=booking.pk, by=shop_manager)
     else:
-        services.booking_cancel(booking_id=booking.pk, by=manager, reason="设备故障", by_store=True)
+        services.booking_cancel(booking_id=booking.pk, by=shop_manager, reason="设备故障", by_store=True)
     supplement.refresh_from_db()
     assert supplement.status == "rejected" and supplement.decided_by_id is None and supplement.decision_note
     booking.refresh_from_db()
     assert amount_due(booking) == booking.quote_total
     with pytest.raises(IntegrityError), transaction.atomic():
         Supplement.objects.filter(pk=supplement.pk).update(status="approved")
+
+
+def test_rescheduling_does_not_reopen_free_cancellation(owner, shop):
+    # given: a paid booking inside the late window (free until 2 h before)
+    booking = confirmed(book(owner, shop, local(tomorrow() + dt.timedelta(days=1), 10)))
+    Booking.objects.filter(pk=booking.pk).update(amount_paid=Decimal("299.00"))
+    late = booking.start - dt.timedelta(minutes=90)
+    # when: moved a week out, then cancelled at once
+    services.booking_reschedule(
+        booking_id=booking.pk, by=owner, start=local(tomorrow() + dt.timedelta(days=7), 10), now=late
+    )
+    cancelled = services.booking_cancel(booking_id=booking.pk, by=owner, reason="", now=late)
+    # then: still the late fee
+    assert (cancelled.cancellation_fee, cancelled.refund_due) == (Decimal("59.80"), Decimal("239.20"))
+
+
+def test_an_early_reschedule_moves_the_free_window_with_the_booking(owner, shop):
+    booking = book(owner, shop, local(tomorrow() + dt.timedelta(days=1), 10))
+    new_start = local(tomorrow() + dt.timedelta(days=5), 15)
+    moved = services.booking_reschedule(booking_id=booking.pk, by=owner, start=new_start)
+    assert moved.cancel_free_until == new_start - dt.timedelta(hours=2)
+
+
+def test_cancellation_terms_are_the_ones_agreed_at_booking(owner, shop):
+    booking = confirmed(book(owner, shop, local(tomorrow() + dt.timedelta(days=3), 10)))
+    Booking.objects.filter(pk=booking.pk).update(amount_paid=Decimal("299.00"))
+    services.booking_policy_set(store=shop, free_cancel_hours=168, cancel_fee_pct=Decimal("100"))
+    cancelled = services.booking_cancel(
+        booking_id=booking.pk, by=owner, reason="", now=booking.start - dt.timedelta(hours=30)
+    )
+    assert cancelled.cancellation_fee == Decimal("0.00")
+
+
+def test_an_owner_cannot_cancel_once_the_start_has_passed(owner, shop, shop_manager):
+    booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
+    with pytest.raises(InvalidTransition):
+        services.booking_cancel(booking_id=booking.pk, by=owner, reason="", now=booking.start + dt.timedelta(hours=3))
+    assert services.booking_no_show(
+        booking_id=booking.pk, by=shop_manager, now=booking.start + dt.timedelta(hours=3)
+    ).status == (S.NO_SHOW)
+
+
+def test_reminders_survive_a_reschedule_back_to_an_earlier_start(owner, shop):
+    first = local(tomorrow() + dt.timedelta(days=3), 14)
+    booking = confirmed(book(owner, shop, first))
+    services.booking_reschedule(booking_id=booking.pk, by=owner, start=local(tomorrow() + dt.timedelta(days=3), 15))
+    services.booking_reschedule(booking_id=booking.pk, by=owner, start=first)
+    live = Message.objects.filter(ref=f"booking:{booking.pk}", template__startswith="booking_reminder", channel="sms")
+    live = live.exclude(status="cancelled")
+    assert sorted(m.send_after for m in live) == [first - dt.timedelta(hours=24), first - dt.timedelta(hours=2)]
+
+
+def test_reminders_are_withdrawn_when_the_car_arrives(owner, shop, shop_manager):
+    booking = confirmed(book(owner, shop, local(tomorrow() + dt.timedelta(days=2), 10)))
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
+    reminders = Message.objects.filter(ref=f"booking:{booking.pk}", template__startswith="booking_reminder")
+    assert reminders.exists() and set(reminders.values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_an_unpaid_reschedule_never_pays_after_its_start(owner, shop):
+    BookingPolicy.objects.create(store=shop, min_notice_min=0)
+    now = local(tomorrow(), 8, 50)
+    booking = services.booking_create(
+        owner=owner, store=shop, service=Service.objects.get(code="minor_service"),
+        vehicle=VehicleFactory(owner=owner), start=local(tomorrow(), 16), now=now,
+    )  # fmt: skip
+    moved = services.booking_reschedule(booking_id=booking.pk, by=owner, start=local(tomorrow(), 9), now=now)
+    assert moved.pay_before == local(tomorrow(), 9)
+
+
+def test_admins_acting_for_a_store_are_recorded_as_the_platform(owner, shop):
+    admin = UserFactory(roles=["admin"])
+    booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
+    services.booking_check_in(booking_id=booking.pk, by=admin)
+    assert BookingEvent.objects.filter(booking=booking).last().by_role == "platform"
+
+
+def test_a_booking_with_decided_extra_work_can_still_be_deleted_whole(owner, shop, shop_manager):
+    from bookings.demo import demo_bookings_reset
+    from bookings.supplements import supplement_approve, supplement_propose
+
+    booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
+    lines = [{"description": "雨刮片", "qty": "1", "unit_price": "60.00"}]
+    supplement = supplement_propose(booking_id=booking.pk, by=shop_manager, reason="老化", lines=lines)
+    supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)
+    demo_bookings_reset()
+    assert not Booking.objects.exists()

@@ -304,7 +304,12 @@ def test_db_lines_never_change_and_a_decided_supplements_lines_are_final(job):
             supplement=supplement, position=2, description="加一行", qty=1, unit_price=1, amount=1
         )
     )
-    _refused(lambda: SupplementLine.objects.filter(pk=line.pk).delete())
+
+    def line_removed():
+        SupplementLine.objects.filter(pk=line.pk).delete()
+        _check_deferred_now()  # refused when the transaction ends: the total no longer adds up
+
+    _refused(line_removed)
     assert supplement.lines.count() == 1
 
 

@@ -188,3 +188,13 @@ def test_messages_are_chinese_by_default_and_english_on_request(api, db):
     assert default.json()["error"]["code"] == english.json()["error"]["code"] == "invalid_credentials"
     assert default.json()["error"]["message"] == "手机号或密码错误。"
     assert english.json()["error"]["message"] == "Wrong phone number or password."
+
+
+def test_a_translatable_message_stays_one_message():
+    from django.utils.translation import gettext_lazy
+
+    from chefu.errors import ValidationFailed
+
+    error = ValidationFailed({"field": gettext_lazy("Not found.")})
+    assert error.details["fields"] == {"field": ["Not found."]}
+
