@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
@@ -7,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import TYRE_SIZE_RE
+from catalog import kinds
 from catalog.kinds import validate_kind
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -98,6 +100,19 @@ class ServiceChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_id}/{self.code}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.service_id:
+            return
+        try:
+            kind = kinds.for_service(self.service)
+        except kinds.UnknownKind:
+            return
+        if self.code in {item.code for item in kind.extra_checklist(service=self.service)}:
+            raise ValidationError(
+                {"code": _("The service's kind already adds an item with this code; pick another code.")}
+            )
 
     @property
     def label(self) -> str:

@@ -361,3 +361,14 @@ def test_wagtail_refuses_a_duplicate_code(admin_client):
     assert response.status_code == 200
     assert response.context["form"].errors
     assert ServiceChecklistItem.objects.filter(service_id="wiper_blades", code="wipe_tested").count() == 1
+
+
+def test_an_item_may_not_take_a_code_its_service_kind_adds():
+    service = Service.objects.get(code="ac_service")
+    service.kind = "inspection_demo"
+    service.save()
+    clash = ServiceChecklistItem(service=service, code="odometer_photo", label_zh="里程", label_en="Odometer")
+    with pytest.raises(ValidationError) as exc:
+        clash.full_clean()
+    assert "code" in exc.value.message_dict
+    ServiceChecklistItem(service=service, code="odometer_checked", label_zh="里程", label_en="Odometer").full_clean()

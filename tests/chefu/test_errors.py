@@ -4,6 +4,7 @@ import logging
 
 import pytest
 from django.test import Client, RequestFactory
+from django.utils import translation
 
 from chefu.errors import ApiErrorEnvelopeMiddleware, NotFound
 from tests.chefu.envelope import assert_error
@@ -195,6 +196,7 @@ def test_a_translatable_message_stays_one_message():
 
     from chefu.errors import ValidationFailed
 
-    error = ValidationFailed({"field": gettext_lazy("Not found.")})
+    with translation.override("en"):
+        error = ValidationFailed({"field": gettext_lazy("Not found.")})
     assert error.details["fields"] == {"field": ["Not found."]}
 
