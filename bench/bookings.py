@@ -589,10 +589,11 @@ def load_city_calendar() -> tuple[int, int]:
                 f"""
                 INSERT INTO bookings_booking (owner_id, store_id, bay_id, service_id, vehicle_id, offering_version_id,
                     status, start, "end", blocks_until, quote, quote_total, checklist, amount_paid, cancelled_by_store,
-                    cancel_reason, created_at, updated_at)
+                    cancel_reason, cancel_free_until, cancel_fee_pct, created_at, updated_at)
                 SELECT %(owner)s, b.store_id, b.id, '{SERVICE}', %(vehicle)s, o.current_id, 'confirmed',
                        t.start, t.start + interval '1 hour', t.start + interval '1 hour',
-                       '{{"lines": [], "total": "0.00"}}'::jsonb, o.total, '[]'::jsonb, o.total, false, '', now(), now()
+                       '{{"lines": [], "total": "0.00"}}'::jsonb, o.total, '[]'::jsonb, o.total, false, '',
+                       t.start - interval '2 hours', 20, now(), now()
                 FROM stores_bay b
                 JOIN catalog_offering o ON o.store_id = b.store_id AND o.service_id = '{SERVICE}'
                 JOIN stores_store s ON s.id = b.store_id AND s.city = %(city)s
