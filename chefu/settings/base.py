@@ -232,6 +232,12 @@ PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 # Longer side, in pixels, of the re-encoded photo.
 PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2048)
+# API uploads are cut off at PHOTO_MAX_BYTES while they stream in (chefu/uploads.py), before Django buffers them.
+FILE_UPLOAD_HANDLERS = [
+    "chefu.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Notifications ---------------------------------------------------------------------------------
 # The outbox (notifications/services.py). Sender class per channel, as dotted paths; NOTIFICATION_SENDER_SMS,

@@ -118,3 +118,21 @@ def test_photos_only_while_the_car_is_at_the_shop(floor, tech_client, status):
 def test_photos_can_be_taken_in_service(floor, tech_client):
     booking = make_booking(store=floor, status=S.IN_SERVICE)
     assert post_photo(tech_client.token, booking.pk, image_bytes()).status_code == 201
+
+
+def test_an_oversized_upload_is_cut_off_while_it_streams_in(job, tech_client, settings, monkeypatch):
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    spooled = []
+    monkeypatch.setattr(
+        TemporaryFileUploadHandler, "receive_data_chunk", lambda self, data, start: spooled.append(data)
+    )
+    settings.PHOTO_MAX_BYTES = 64 * 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # would spool anything bigger to a temporary file
+    big = image_bytes("PNG", (16, 16)) + b"\0" * (2 * 1024 * 1024)
+
+    error = assert_error(post_photo(tech_client.token, job.pk, big), 422, "validation_error")
+
+    assert list(error["details"]["fields"]) == ["photo"]
+    assert sum(map(len, spooled)) <= settings.PHOTO_MAX_BYTES  # the rest never reached the disk
+    assert not Photo.objects.filter(booking=job).exists()
