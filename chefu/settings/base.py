@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "stores",
     "catalog",
     "bookings",
+    "payments",
     "notifications",
     "cms",
     "chefu",

@@ -1,0 +1,93 @@
+"""The platform's books: a double-entry journal. Every money movement is one entry whose lines sum to zero.
+
+Accounts (debits positive, credits negative):
+
+- ``provider_clearing:<provider>`` (asset): money the payment provider holds for us.
+- ``owner_funds_held`` (liability): what owners paid for services not yet delivered (or not yet refunded).
+- ``store_payable:<store id>`` (liability): what the platform owes a store for services delivered.
+- ``platform_commission`` (revenue): the platform's share of delivered services.
+- ``coupon_subsidy`` (expense): the part of a price the platform paid with a coupon.
+- ``settlements_paid`` (asset, negative as money leaves): transfers to stores.
+
+The database refuses an entry that does not balance when its transaction commits, and any change to the journal.
+"""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from chefu.money import money
+from payments.models import AccountKind, JournalEntry, JournalLine, LedgerAccount
+from stores.models import Store
+
+OWNER_FUNDS_HELD = "owner_funds_held"
+PLATFORM_COMMISSION = "platform_commission"
+COUPON_SUBSIDY = "coupon_subsidy"
+SETTLEMENTS_PAID = "settlements_paid"
+
+_FIXED = {
+    OWNER_FUNDS_HELD: (AccountKind.LIABILITY, "Owner funds held"),
+    PLATFORM_COMMISSION: (AccountKind.REVENUE, "Platform commission"),
+    COUPON_SUBSIDY: (AccountKind.EXPENSE, "Coupon subsidies"),
+    SETTLEMENTS_PAID: (AccountKind.ASSET, "Settlements paid to stores"),
+}
+
+
+def account(code: str) -> LedgerAccount:
+    """One of the platform's fixed accounts (created the first time it is used)."""
+    kind, name = _FIXED[code]
+    return LedgerAccount.objects.get_or_create(code=code, defaults={"kind": kind, "name": name})[0]
+
+
+def provider_account(provider: str) -> LedgerAccount:
+    return LedgerAccount.objects.get_or_create(
+        code=f"provider_clearing:{provider}",
+        defaults={"kind": AccountKind.ASSET, "name": f"Held by {provider}"},
+    )[0]
+
+
+def store_account(store: Store) -> LedgerAccount:
+    return LedgerAccount.objects.get_or_create(
+        code=f"store_payable:{store.pk}",
+        defaults={"kind": AccountKind.LIABILITY, "name": f"Payable to {store.name}"[:120], "store": store},
+    )[0]
+
+
+@transaction.atomic
+def entry_post(
+    *,
+    kind: str,
+    lines: Sequence[tuple[LedgerAccount, Decimal]],
+    memo: str = "",
+    booking=None,
+    payment=None,
+    refund=None,
+    at=None,
+) -> JournalEntry:
+    """Write one balanced entry. Zero lines are dropped; ValueError when fewer than two remain or they do not sum to
+    zero (the database would refuse it at commit anyway; this names the mistake where it is made)."""
+    kept = [(acct, money(amount)) for acct, amount in lines if money(amount) != 0]
+    if len(kept) < 2:
+        raise ValueError("A journal entry needs at least two non-zero lines.")
+    total = sum((amount for _, amount in kept), Decimal("0.00"))
+    if total != 0:
+        raise ValueError(f"Journal entry does not balance: the lines sum to {total}.")
+    entry = JournalEntry.objects.create(
+        kind=kind, memo=memo[:200], booking=booking, payment=payment, refund=refund, at=at or timezone.now()
+    )
+    JournalLine.objects.bulk_create(JournalLine(entry=entry, account=acct, amount=amount) for acct, amount in kept)
+    return entry
+
+
+def balance(acct: LedgerAccount, **filters) -> Decimal:
+    """Debits minus credits on the account (``filters`` narrow the entries, e.g. ``entry__booking=booking``)."""
+    total = JournalLine.objects.filter(account=acct, **filters).aggregate(total=Sum("amount"))["total"]
+    return money(total or 0)
+
+
+def trial_balance() -> Decimal:
+    """The sum of every line in the journal: zero, always."""
+    return money(JournalLine.objects.aggregate(total=Sum("amount"))["total"] or 0)

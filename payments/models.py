@@ -1,0 +1,202 @@
+"""Money: payments through a provider, refunds, and the double-entry ledger every movement is written to.
+
+What the database itself guarantees (constraints here, triggers in migration 0002):
+- a provider's trade id is unique, and so is our own ``out_trade_no``;
+- a booking's owed amount is settled once: one succeeded payment per (booking, ``covers_from``);
+- refunds of a payment never add up to more than was charged;
+- every journal entry balances (its lines sum to zero when the transaction commits), and the journal is append-only.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CLOSED = "closed", _("Closed")
+
+
+class Payment(models.Model):
+    """One attempt to collect what a booking still owes, through one provider.
+
+    ``covers_from`` is ``amount_paid`` of the booking when the payment was created: the payment settles the owed
+    amount from there. Two payments for the same slice (the owner tried two providers) cannot both succeed; the
+    second to arrive is refunded.
+    """
+
+    booking = models.ForeignKey("bookings.Booking", on_delete=models.PROTECT, related_name="payments")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    # What the owner is charged through the provider, the platform-funded coupon discount, and their sum: the part
+    # of the booking's amount due this payment settles.
+    amount = models.DecimalField(**MONEY)
+    discount = models.DecimalField(**MONEY, default=0)
+    covers = models.DecimalField(**MONEY)
+    covers_from = models.DecimalField(**MONEY)
+    out_trade_no = models.CharField(max_length=64, unique=True)
+    trade_no = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    pay_url = models.URLField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=now)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=PaymentStatus.values), name="payment_status_known"),
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(discount__gte=0), name="payment_amounts_positive"),
+            models.CheckConstraint(condition=Q(covers=F("amount") + F("discount")), name="payment_covers_sum"),
+            models.CheckConstraint(condition=Q(covers__gt=0), name="payment_covers_something"),
+            models.CheckConstraint(
+                condition=Q(status=PaymentStatus.SUCCEEDED, succeeded_at__isnull=False, trade_no__isnull=False)
+                | ~Q(status=PaymentStatus.SUCCEEDED),
+                name="payment_success_has_trade",
+            ),
+            models.UniqueConstraint(
+                fields=["booking", "covers_from"],
+                condition=Q(status=PaymentStatus.SUCCEEDED),
+                name="payment_one_success_per_slice",
+            ),
+        ]
+        indexes = [models.Index(fields=["booking", "status"], name="payment_booking_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.out_trade_no} {self.amount} ({self.status})"
+
+
+class PaymentEvent(models.Model):
+    """The payment's timeline: one row per status change, with what caused it (a notification, a query, a user)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=now)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, choices=PaymentStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class RefundReason(models.TextChoices):
+    OWNER_CANCELLED = "owner_cancelled", _("Cancelled by the owner")
+    STORE_CANCELLED = "store_cancelled", _("Cancelled by the store")
+    COMPLAINT = "complaint", _("Complaint resolution")
+    LATE_PAYMENT = "late_payment", _("Paid after the booking expired")
+    DUPLICATE = "duplicate", _("Paid twice")
+
+
+class Refund(models.Model):
+    """Money going back to the owner from one payment. ``out_request_no`` makes the provider call idempotent."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    booking = models.ForeignKey("bookings.Booking", on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING)
+    reason = models.CharField(max_length=20, choices=RefundReason.choices)
+    note = models.TextField(blank=True)
+    out_request_no = models.CharField(max_length=64, unique=True)
+    # Who asked for it (a service, for idempotency: one refund per cause): e.g. "cancel:<booking>", "complaint:<id>".
+    cause = models.CharField(max_length=80)
+    created_at = models.DateTimeField(default=now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=RefundStatus.values), name="refund_status_known"),
+            models.CheckConstraint(condition=Q(reason__in=RefundReason.values), name="refund_reason_known"),
+            models.UniqueConstraint(fields=["payment", "cause"], name="refund_one_per_cause"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.out_request_no} {self.amount} ({self.status})"
+
+
+# --- Ledger -----------------------------------------------------------------------------------------------------
+
+
+class AccountKind(models.TextChoices):
+    ASSET = "asset", _("Asset")
+    LIABILITY = "liability", _("Liability")
+    REVENUE = "revenue", _("Revenue")
+    EXPENSE = "expense", _("Expense")
+
+
+class LedgerAccount(models.Model):
+    """An account of the platform's books. Stores each have their own payable account."""
+
+    code = models.CharField(max_length=60, unique=True)
+    kind = models.CharField(max_length=10, choices=AccountKind.choices)
+    name = models.CharField(max_length=120)
+    store = models.ForeignKey("stores.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=AccountKind.values), name="account_kind_known")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class EntryKind(models.TextChoices):
+    PAYMENT = "payment", _("Payment received")
+    REFUND = "refund", _("Refund")
+    EARNED = "earned", _("Service delivered: store payable and commission")
+    SETTLEMENT = "settlement", _("Settlement paid to a store")
+
+
+class JournalEntry(models.Model):
+    """One money movement: lines on several accounts that sum to zero. Never changed, never deleted."""
+
+    at = models.DateTimeField(default=now)
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    memo = models.CharField(max_length=200, blank=True)
+    booking = models.ForeignKey(
+        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="journal_entries"
+    )
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = _("journal entries")
+        constraints = [models.CheckConstraint(condition=Q(kind__in=EntryKind.values), name="entry_kind_known")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class JournalLine(models.Model):
+    """Debits are positive, credits negative."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="lines")
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["entry_id", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="journal_line_not_zero")]
+        indexes = [models.Index(fields=["account", "entry"], name="journal_line_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.account_id} {self.amount}"
