@@ -13,11 +13,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User, Vehicle
-from bookings import notices
+from bookings import hooks, notices
 from bookings.checklists import checklist_missing_codes
 from bookings.engine import Job, StoreCalendar, calendar_for_day, policy_for
 from bookings.exceptions import ChecklistIncomplete, InvalidTransition, SlotUnavailable
@@ -188,6 +189,19 @@ def booking_transition(
     return booking
 
 
+def booking_payment_applied(*, booking: Booking, amount: Decimal, reason: str = "") -> Booking:
+    """Record money that settles part of what the booking costs (the payments app calls this in its transaction,
+    with the booking already locked by ``booking_lock``). A booking awaiting payment is confirmed by it."""
+    Booking.objects.filter(pk=booking.pk).update(amount_paid=F("amount_paid") + amount, updated_at=timezone.now())
+    booking.refresh_from_db(fields=["amount_paid", "updated_at"])
+    if booking.status == S.PENDING_PAYMENT:
+        booking_transition(booking=booking, to=S.CONFIRMED, by=None, by_role=ActorRole.SYSTEM, reason=reason)
+        notices.confirmed(booking)
+        kind = kinds.for_service(booking.service)
+        transaction.on_commit(lambda: kind.on_confirmed(booking=booking))
+    return booking
+
+
 @transaction.atomic
 def booking_confirm(*, booking_id: int, by: User | None = None, reason: str = "") -> Booking:
     """Paid: the bay is the owner's. Called by the payments app when a payment succeeds."""
@@ -271,6 +285,7 @@ def booking_cancel(
     booking.save(update_fields=["cancelled_by_store", "cancel_reason", "cancellation_fee", "refund_due", "updated_at"])
     _lapse_proposed_supplements(booking, _("The booking was cancelled."))
     notices.cancelled(booking)
+    hooks.cancelled(booking)
     return booking
 
 

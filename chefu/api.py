@@ -26,6 +26,7 @@ from catalog.api_quotes import quotes_router
 from chefu.errors import ApplicationError, ValidationFailed, application_error_response, error_response
 from chefu.health import router as health_router
 from notifications.api import router as notifications_router
+from payments.api import booking_pay_router, payments_router
 from stores.api import geo_router, partner_router, qa_router, stores_router
 
 
@@ -135,6 +136,8 @@ api.add_router("/stores", quotes_router)
 api.add_router("/stores", availability_router)
 api.add_router("/bookings", bookings_router)
 api.add_router("/bookings", owner_supplements_router)
+api.add_router("/bookings", booking_pay_router)
+api.add_router("/payments", payments_router)
 api.add_router("/geo", geo_router)
 api.add_router("/partner", partner_router)
 api.add_router("/partner", partner_offerings_router)

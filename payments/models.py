@@ -2,7 +2,7 @@
 
 What the database itself guarantees (constraints here, triggers in migration 0002):
 - a provider's trade id is unique, and so is our own ``out_trade_no``;
-- a booking's owed amount is settled once: one succeeded payment per (booking, ``covers_from``);
+- a booking's owed amount is settled once: one applied payment per (booking, ``covers_from``);
 - refunds of a payment never add up to more than was charged;
 - every journal entry balances (its lines sum to zero when the transaction commits), and the journal is append-only.
 """
@@ -41,6 +41,9 @@ class Payment(models.Model):
     discount = models.DecimalField(**MONEY, default=0)
     covers = models.DecimalField(**MONEY)
     covers_from = models.DecimalField(**MONEY)
+    # False for money that arrived but settles nothing: a second payment of a slice already paid, or a payment that
+    # came after its booking expired or was cancelled. Such payments are refunded in full.
+    applied = models.BooleanField(default=False)
     out_trade_no = models.CharField(max_length=64, unique=True)
     trade_no = models.CharField(max_length=64, null=True, blank=True, unique=True)
     pay_url = models.URLField(max_length=2000, blank=True)
@@ -60,9 +63,10 @@ class Payment(models.Model):
                 name="payment_success_has_trade",
             ),
             models.UniqueConstraint(
-                fields=["booking", "covers_from"],
-                condition=Q(status=PaymentStatus.SUCCEEDED),
-                name="payment_one_success_per_slice",
+                fields=["booking", "covers_from"], condition=Q(applied=True), name="payment_one_applied_per_slice"
+            ),
+            models.CheckConstraint(
+                condition=Q(applied=False) | Q(status=PaymentStatus.SUCCEEDED), name="payment_applied_only_if_paid"
             ),
         ]
         indexes = [models.Index(fields=["booking", "status"], name="payment_booking_status_idx")]
@@ -156,6 +160,23 @@ class LedgerAccount(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class PaymentAlert(models.Model):
+    """Something about money that a person must look at (an amount that does not match, a refund that keeps
+    failing). The quality app's alerts will pick these up."""
+
+    at = models.DateTimeField(default=now)
+    code = models.CharField(max_length=40)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    details = models.JSONField(default=dict)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.payment_id})"
 
 
 class EntryKind(models.TextChoices):

@@ -327,6 +327,9 @@ fi
 log "applying migrations"
 "$VENV/bin/python" manage.py migrate --noinput
 
+log "ensuring the payment sandbox's key pairs (PAYMENT_KEYS_DIR, default var/keys)"
+"$VENV/bin/python" manage.py payment_keys --if-missing
+
 # --- h. demo data (for `make run`) --------------------------------------------
 
 if [ "$DEV" -eq 0 ]; then

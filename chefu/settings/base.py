@@ -257,3 +257,40 @@ NOTIFICATION_CLAIM_LEASE_S = env.int("NOTIFICATION_CLAIM_LEASE_S", default=300)
 # Retry n waits NOTIFICATION_RETRY_BACKOFF_S * 2**(n-1), at most NOTIFICATION_RETRY_BACKOFF_MAX_S.
 NOTIFICATION_RETRY_BACKOFF_S = env.int("NOTIFICATION_RETRY_BACKOFF_S", default=60)
 NOTIFICATION_RETRY_BACKOFF_MAX_S = env.int("NOTIFICATION_RETRY_BACKOFF_MAX_S", default=3600)
+
+# --- Payments ---
+# Provider classes by code (payments/providers). A listed provider is usable only while it is switched on:
+# the sandbox by PAYMENT_SANDBOX_ENABLED, Alipay by ALIPAY_APP_ID being set.
+PAYMENT_PROVIDERS = {
+    "sandbox": "payments.providers.sandbox.SandboxProvider",
+    "alipay": "payments.providers.alipay.AlipayProvider",
+}
+# The sandbox behaves like Alipay against key pairs of its own: on for development, demos and tests, off in
+# production settings.
+PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=True)
+# Where `manage.py payment_keys` writes the sandbox's key pairs (mode 600, the directory 700).
+PAYMENT_KEYS_DIR = Path(env.path("PAYMENT_KEYS_DIR", default=BASE_DIR / "var" / "keys"))
+PAYMENT_SANDBOX = {
+    "app_id": env("PAYMENT_SANDBOX_APP_ID", default="2021000000000000"),
+    # Ours: signs what we send, as our app key does with Alipay.
+    "merchant_private_key_path": PAYMENT_KEYS_DIR / "sandbox-merchant-private.pem",
+    "merchant_public_key_path": PAYMENT_KEYS_DIR / "sandbox-merchant-public.pem",
+    # Stands for Alipay's: signs the notifications the sandbox delivers.
+    "platform_private_key_path": PAYMENT_KEYS_DIR / "sandbox-platform-private.pem",
+    "platform_public_key_path": PAYMENT_KEYS_DIR / "sandbox-platform-public.pem",
+}
+# Alipay through python-alipay-sdk. Keys are PEM (or the bare base64 Alipay's console shows), given inline
+# (ALIPAY_APP_PRIVATE_KEY, ALIPAY_PUBLIC_KEY) or as files (..._PATH). ALIPAY_DEBUG uses Alipay's sandbox gateway;
+# ALIPAY_GATEWAY replaces the gateway URL altogether (a proxy; a local fake in tests).
+ALIPAY = {
+    "app_id": env("ALIPAY_APP_ID", default=""),
+    "app_private_key": env("ALIPAY_APP_PRIVATE_KEY", default=""),
+    "app_private_key_path": env("ALIPAY_APP_PRIVATE_KEY_PATH", default=""),
+    "public_key": env("ALIPAY_PUBLIC_KEY", default=""),
+    "public_key_path": env("ALIPAY_PUBLIC_KEY_PATH", default=""),
+    "debug": env.bool("ALIPAY_DEBUG", default=False),
+    "gateway": env("ALIPAY_GATEWAY", default=""),
+    "timeout_s": env.float("ALIPAY_TIMEOUT_S", default=10.0),
+}
+# Public base URL of this site, for the notify URL providers post to and the sandbox's pay page.
+PAYMENT_NOTIFY_BASE_URL = env("PAYMENT_NOTIFY_BASE_URL", default=WAGTAILADMIN_BASE_URL)

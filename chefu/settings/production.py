@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from chefu.settings.base import *  # noqa: F403
-from chefu.settings.base import SECRET_KEY, env
+from chefu.settings.base import ALIPAY, SECRET_KEY, env
 
 DEBUG = False
 if len(SECRET_KEY) < 40:
@@ -19,3 +19,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Payments ---
+# The sandbox would let anyone mark a payment paid: off unless explicitly switched on.
+PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=False)
+if ALIPAY["app_id"]:
+    for _key in ("app_private_key", "public_key"):
+        if not (ALIPAY[_key] or ALIPAY[f"{_key}_path"]):
+            raise ImproperlyConfigured(
+                f"ALIPAY_APP_ID is set: ALIPAY_{_key.upper()} or ALIPAY_{_key.upper()}_PATH is required too."
+            )
+    # Alipay posts notifications here: no localhost default in production.
+    PAYMENT_NOTIFY_BASE_URL = env("PAYMENT_NOTIFY_BASE_URL")

@@ -1,7 +1,7 @@
 """Test settings: real PostGIS and Redis, kept apart from the demo's data and queues."""
 
 from chefu.settings.base import *  # noqa: F403
-from chefu.settings.base import CACHES, DATABASES, GEOCODER, INSTALLED_APPS, MIDDLEWARE, REDIS_URL, env
+from chefu.settings.base import ALIPAY, CACHES, DATABASES, GEOCODER, INSTALLED_APPS, MIDDLEWARE, REDIS_URL, env
 
 DEBUG = False
 # A test-only app that registers a service kind from its AppConfig.ready(): the proof that kinds are plug-ins.
@@ -35,3 +35,18 @@ DATABASES = {
     **DATABASES,
     "default": {**DATABASES["default"], "TEST": {"NAME": env("TEST_DATABASE_NAME", default=None)}},
 }
+
+# --- Payments ---
+# The sandbox is always on in tests and Alipay off unless a test configures it (a developer's .env must not
+# reach the real gateway). The sandbox's keys come from tests/payments/conftest.py, never from var/keys.
+PAYMENT_SANDBOX_ENABLED = True
+ALIPAY = {
+    **ALIPAY,
+    "app_id": "",
+    "app_private_key": "",
+    "app_private_key_path": "",
+    "public_key": "",
+    "public_key_path": "",
+    "gateway": "",
+}
+PAYMENT_NOTIFY_BASE_URL = "http://testserver"

@@ -102,17 +102,19 @@ def test_refunds_never_exceed_what_was_charged():
     _refund(payment, "99.00", "d")
 
 
-def test_one_succeeded_payment_per_owed_slice():
+def test_one_applied_payment_per_owed_slice():
     payment = _payment()
-    Payment.objects.filter(pk=payment.pk).update(status="succeeded", trade_no="2026A", succeeded_at=payment.created_at)
-    twin = Payment.objects.get(pk=payment.pk)
-    twin.pk, twin.out_trade_no, twin.trade_no, twin.status = None, "T-twin", None, "pending"
-    twin.save()
-    _refused(
-        lambda: Payment.objects.filter(pk=twin.pk).update(
-            status="succeeded", trade_no="2026B", succeeded_at=twin.created_at
-        )
+    Payment.objects.filter(pk=payment.pk).update(
+        status="succeeded", applied=True, trade_no="2026A", succeeded_at=payment.created_at
     )
+    twin = Payment.objects.get(pk=payment.pk)
+    twin.pk, twin.out_trade_no, twin.trade_no, twin.status, twin.applied = None, "T-twin", None, "pending", False
+    twin.save()
+    paid = {"status": "succeeded", "trade_no": "2026B", "succeeded_at": twin.created_at}
+    _refused(lambda: Payment.objects.filter(pk=twin.pk).update(**paid, applied=True))
+    # it may succeed as money that settles nothing (to be refunded); and only money that arrived can settle
+    Payment.objects.filter(pk=twin.pk).update(**paid)
+    _refused(lambda: Payment.objects.filter(pk=twin.pk).update(status="pending", trade_no=None, applied=True))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,42 @@
+"""Payments endpoints (API.md, Payments): pay for a booking, the providers' notifications, the sandbox's simulator."""
+
+from django.http import HttpResponse
+from ninja import Router
+
+from accounts.auth import token_auth
+from chefu.idempotency import idempotent
+from payments import selectors, services
+from payments.schemas import PayIn, PaymentCreatedOut, PaymentOut, SimulateIn, payment_created_dict
+
+booking_pay_router = Router(tags=["payments"], auth=token_auth)
+payments_router = Router(tags=["payments"])
+
+
+@booking_pay_router.post("/{int:booking_id}/pay", response={201: PaymentCreatedOut})
+def booking_pay(request, booking_id: int, payload: PayIn):
+    def work():
+        payment = services.payment_create(booking_id=booking_id, owner=request.auth, provider=payload.provider)
+        return 201, payment_created_dict(payment)
+
+    return idempotent(request, scope=f"POST /bookings/{booking_id}/pay", work=work)
+
+
+@payments_router.post("/notify/{provider}", auth=None)
+def provider_notify(request, provider: str):
+    """Form-encoded and signed by the provider. ``success`` (plain text) tells it to stop sending."""
+    services.notification_receive(provider=provider, params=request.POST.dict())
+    return HttpResponse("success", content_type="text/plain")
+
+
+@payments_router.get("/{int:payment_id}", response=PaymentOut, auth=token_auth)
+def payment_detail(request, payment_id: int):
+    return selectors.payment_get_for_owner(user=request.auth, payment_id=payment_id)
+
+
+@payments_router.post("/sandbox/{int:payment_id}/simulate", auth=token_auth)
+def sandbox_simulate(request, payment_id: int, payload: SimulateIn):
+    """Only when the sandbox provider is enabled: the sandbox signs and delivers a notification the way a real
+    provider would, after this request, with retries."""
+    payment = selectors.payment_get_for_owner(user=request.auth, payment_id=payment_id)
+    services.sandbox_simulate(payment=payment, result=payload.result)
+    return {"payment_id": payment.pk, "result": payload.result, "delivery": "queued"}

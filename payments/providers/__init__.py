@@ -1,0 +1,31 @@
+"""Payment providers behind one interface (base.Provider): ``sandbox`` (Alipay-alike, local) and ``alipay``."""
+
+from payments.providers.base import (
+    CreatedPayment,
+    InvalidSignature,
+    Notification,
+    Provider,
+    ProviderError,
+    ProviderNotEnabled,
+    ProviderUnavailable,
+    QueryResult,
+    RefundResult,
+    notify_url_for,
+    provider_get,
+    providers_enabled,
+)
+
+__all__ = [
+    "CreatedPayment",
+    "InvalidSignature",
+    "Notification",
+    "Provider",
+    "ProviderError",
+    "ProviderNotEnabled",
+    "ProviderUnavailable",
+    "QueryResult",
+    "RefundResult",
+    "notify_url_for",
+    "provider_get",
+    "providers_enabled",
+]

@@ -1,0 +1,168 @@
+"""The one interface every payment provider implements, its results and its errors.
+
+Amounts are ``Decimal`` with two places, in CNY, both ways. Providers are called outside transactions and row
+locks (STYLE.md §8): every method may block on the network for up to the provider's timeout.
+
+``settings.PAYMENT_PROVIDERS`` maps a code to a provider class (dotted path); a listed provider is usable only
+while its ``is_enabled()`` says so (the sandbox: ``PAYMENT_SANDBOX_ENABLED``; Alipay: ``ALIPAY["app_id"]`` set).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from chefu.money import money
+
+# What a trade is, in our words. Alipay's trade_status maps onto it (payments.providers.alipay.TRADE_STATUSES).
+TradeStatus = Literal["success", "closed", "pending"]
+# A query may also learn that the provider has never seen the trade (the payer never opened the pay page).
+QueryStatus = Literal["success", "closed", "pending", "not_found"]
+RefundStatus = Literal["succeeded", "failed"]
+
+
+class ProviderError(Exception):
+    """The provider refused or could not be understood. ``code`` is the provider's own code, if it gave one."""
+
+    def __init__(self, message: str = "", *, code: str = ""):
+        self.code = code
+        super().__init__(message or type(self).__name__)
+
+
+class InvalidSignature(ProviderError):
+    """A notification (or an answer) whose signature, sign type or app id is not what the provider's would be."""
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached, timed out or said it is busy: the outcome is unknown, retry later
+    with the same ``out_trade_no`` / ``out_request_no`` (providers treat a repeat as the same request)."""
+
+
+class ProviderNotEnabled(ProviderError, KeyError):
+    """No provider has this code, or it is switched off by settings. Also a KeyError: a lookup that found nothing."""
+
+    __str__ = ProviderError.__str__  # not KeyError's, which quotes the message
+
+
+@dataclass(frozen=True)
+class CreatedPayment:
+    """Where to send the payer: ``pay_url`` (a page), and ``qr_code`` (a string to render) when the provider
+    gives one."""
+
+    pay_url: str
+    qr_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A verified asynchronous notification. ``amount`` is the trade's total; ``raw`` every parameter received
+    (signature included), for the record."""
+
+    out_trade_no: str
+    trade_no: str
+    amount: Decimal
+    status: TradeStatus
+    notify_id: str
+    raw: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    """The provider's answer to one refund request.
+
+    ``failed`` is final for this ``out_request_no`` (``message`` says why, ``code`` is the provider's sub-code).
+    ``refunded_total`` is what the provider says has been refunded on the trade so far, this refund included;
+    None when it did not say (failed answers).
+    """
+
+    out_request_no: str
+    status: RefundStatus
+    refund_amount: Decimal
+    refunded_total: Decimal | None
+    message: str = ""
+    code: str = ""
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """A trade as the provider sees it. ``trade_no`` and ``amount`` are None when ``status`` is ``not_found``."""
+
+    out_trade_no: str
+    status: QueryStatus
+    trade_no: str | None
+    amount: Decimal | None
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+class Provider(ABC):
+    code: ClassVar[str]
+
+    @classmethod
+    def is_enabled(cls) -> bool:
+        """Whether settings switch this provider on (checked by :func:`provider_get`)."""
+        return True
+
+    @abstractmethod
+    def create(
+        self, *, out_trade_no: str, amount: Decimal, subject: str, notify_url: str, return_url: str | None = None
+    ) -> CreatedPayment:
+        """Open a trade of ``amount`` for ``out_trade_no`` (our id, unique per payment) and say where to pay it.
+        The provider will POST its notification to ``notify_url``."""
+
+    @abstractmethod
+    def verify_notification(self, params: Mapping[str, str]) -> Notification:
+        """Check a notification's signature and app id, then read it.
+
+        Raises InvalidSignature when the signature, sign type or app id is wrong (nothing in it can be trusted),
+        ProviderError when it is signed but makes no sense (unknown ``trade_status``, a missing amount).
+        """
+
+    @abstractmethod
+    def refund(
+        self, *, out_trade_no: str, refund_amount: Decimal, out_request_no: str, reason: str = ""
+    ) -> RefundResult:
+        """Refund ``refund_amount`` of the trade. ``out_request_no`` identifies this refund: asking again with the
+        same one never refunds twice. Raises ProviderUnavailable when the outcome is unknown (retry with the
+        same ``out_request_no``), ProviderError when the provider rejects the call itself."""
+
+    @abstractmethod
+    def query(self, *, out_trade_no: str) -> QueryResult:
+        """The trade's current state at the provider. Raises ProviderUnavailable / ProviderError like ``refund``."""
+
+
+def amount_clean(amount: Decimal) -> Decimal:
+    """``amount`` checked for a provider call: a Decimal (or int/str), positive, at most two places."""
+    value = money(amount)
+    if value != Decimal(amount):
+        raise ValueError(f"Amount has more than two decimal places: {amount!r}")
+    if value <= 0:
+        raise ValueError(f"Amount must be positive: {amount!r}")
+    return value
+
+
+def providers_enabled() -> list[str]:
+    """Codes of the providers that can be used now, in settings order."""
+    return [code for code, path in settings.PAYMENT_PROVIDERS.items() if import_string(path).is_enabled()]
+
+
+def provider_get(code: str) -> Provider:
+    """A ready provider for ``code``. Raises ProviderNotEnabled for an unknown code or a provider switched off."""
+    path = settings.PAYMENT_PROVIDERS.get(code)
+    if path is None:
+        raise ProviderNotEnabled(f"No payment provider {code!r}.", code=code)
+    cls = import_string(path)
+    if not cls.is_enabled():
+        raise ProviderNotEnabled(f"Payment provider {code!r} is not enabled.", code=code)
+    return cls()
+
+
+def notify_url_for(code: str) -> str:
+    """The public URL the provider ``code`` posts its notifications to (``POST /api/v1/payments/notify/{code}``)."""
+    return f"{settings.PAYMENT_NOTIFY_BASE_URL.rstrip('/')}/api/v1/payments/notify/{code}"

@@ -1,0 +1,11 @@
+from accounts.models import User
+from chefu.errors import NotFound
+from payments.models import Payment
+
+
+def payment_get_for_owner(*, user: User, payment_id: int) -> Payment:
+    """The owner's payment with its refunds; NotFound when missing or someone else's."""
+    payment = Payment.objects.filter(pk=payment_id, owner=user).prefetch_related("refunds").first()
+    if payment is None:
+        raise NotFound()
+    return payment

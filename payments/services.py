@@ -1,0 +1,319 @@
+"""Collecting what a booking owes, provider notifications, and refunds.
+
+Locks, always in this order: the booking (``bookings.lock_objects.booking_lock``), then the payment, then a refund.
+A provider is never called while a row is locked: the payment row is written and committed first, the provider is
+asked after; a refund row is written in the transaction that decides it, and executed after commit.
+"""
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from bookings.lock_objects import booking_lock
+from bookings.models import Booking, BookingStatus
+from bookings.selectors import amount_due
+from bookings.services import booking_payment_applied
+from chefu.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from chefu.queue import send_on_commit
+from payments import ledger
+from payments.models import (
+    EntryKind,
+    Payment,
+    PaymentAlert,
+    PaymentEvent,
+    PaymentStatus,
+    Refund,
+    RefundReason,
+    RefundStatus,
+)
+from payments.providers.base import (
+    InvalidSignature,
+    Notification,
+    ProviderError,
+    ProviderNotEnabled,
+    provider_get,
+)
+
+logger = logging.getLogger(__name__)
+S = BookingStatus
+
+# Bookings that can still owe money: awaiting payment (the quote), or at the shop with approved extra work.
+PAYABLE_STATUSES = (S.PENDING_PAYMENT, S.CONFIRMED, S.CHECKED_IN, S.IN_SERVICE)
+
+
+class NothingDue(Conflict):
+    code = "nothing_due"
+    default_message = gettext_lazy("Nothing is owed on this booking.")
+
+
+class NotPayable(Conflict):
+    code = "booking_not_payable"
+    default_message = gettext_lazy("This booking can no longer be paid.")
+
+
+class BadNotification(ApplicationError):
+    """The provider's notification is refused: 400, and the provider will send it again."""
+
+    status = 400
+    code = "bad_notification"
+
+
+def _provider(code: str):
+    try:
+        return provider_get(code)
+    except ProviderNotEnabled:
+        raise ValidationFailed({"provider": _("Unknown or disabled payment provider.")}) from None
+
+
+def _out_trade_no(booking: Booking) -> str:
+    return f"CF{booking.pk:010d}{secrets.token_hex(5).upper()}"
+
+
+def _record(payment: Payment, *, to: str, reason: str = "", by: User | None = None, details=None) -> None:
+    before = payment.status
+    payment.status = to
+    PaymentEvent.objects.create(
+        payment=payment, from_status=before, to_status=to, by=by, reason=reason, details=details or {}
+    )
+
+
+@transaction.atomic
+def _payment_open(*, booking_id: int, owner: User, provider: str) -> Payment:
+    booking = booking_lock(booking_id)
+    if booking.owner_id != owner.pk:
+        raise NotFound()
+    if booking.status not in PAYABLE_STATUSES:
+        raise NotPayable(details={"status": booking.status})
+    due = amount_due(booking) - booking.amount_paid
+    if due <= 0:
+        raise NothingDue()
+    payment = Payment(
+        booking=booking,
+        owner=owner,
+        provider=provider,
+        amount=due,
+        covers=due,
+        covers_from=booking.amount_paid,
+        out_trade_no=_out_trade_no(booking),
+    )
+    payment.save()
+    PaymentEvent.objects.create(payment=payment, from_status="", to_status=PaymentStatus.PENDING, by=owner)
+    return payment
+
+
+def payment_create(*, booking_id: int, owner: User, provider: str) -> Payment:
+    """Open a payment for what the booking still owes (``amount_due - amount_paid``: the quote first, approved extra
+    work later) and get the provider's pay URL. 409 ``nothing_due`` when nothing is owed."""
+    client = _provider(provider)
+    payment = _payment_open(booking_id=booking_id, owner=owner, provider=provider)
+    created = client.create(
+        out_trade_no=payment.out_trade_no,
+        amount=payment.amount,
+        subject=_("Chefu booking %(id)s") % {"id": booking_id},
+        notify_url=f"{settings.PAYMENT_NOTIFY_BASE_URL.rstrip('/')}/api/v1/payments/notify/{provider}",
+    )
+    Payment.objects.filter(pk=payment.pk).update(pay_url=created.pay_url)
+    payment.pay_url = created.pay_url
+    return payment
+
+
+def notification_receive(*, provider: str, params: Mapping[str, str]) -> None:
+    """A provider's asynchronous notification. The signature is checked first; then, under row locks, the payment it
+    names is moved on. Raises ``BadNotification`` (400) for a bad signature, an unknown trade or an amount that does
+    not match (that one also raises an alert). A repeated notification changes nothing."""
+    try:
+        client = provider_get(provider)
+    except ProviderNotEnabled:
+        raise NotFound() from None
+    try:
+        note = client.verify_notification(params)
+    except InvalidSignature:
+        logger.warning("Refused a %s notification with a bad signature", provider)
+        raise BadNotification(_("The signature does not verify.")) from None
+    except ProviderError as error:  # signed, but not a notification we can read
+        logger.warning("Refused a %s notification: %s", provider, error)
+        raise BadNotification(str(error)) from None
+    outcome = _notification_apply(provider=provider, note=note)
+    if outcome != "ok":
+        raise BadNotification(outcome)
+
+
+@transaction.atomic
+def _notification_apply(*, provider: str, note: Notification) -> str:
+    found = Payment.objects.filter(provider=provider, out_trade_no=note.out_trade_no).values_list("booking_id").first()
+    if found is None:
+        return _("Unknown trade.")
+    booking = booking_lock(found[0])
+    payment = Payment.objects.select_for_update(of=("self",)).get(provider=provider, out_trade_no=note.out_trade_no)
+    if note.amount != payment.amount:
+        PaymentAlert.objects.create(
+            code="amount_mismatch",
+            payment=payment,
+            details={"notified": str(note.amount), "expected": str(payment.amount), "trade_no": note.trade_no},
+        )
+        logger.error("Payment %s: notified amount %s, expected %s", payment.pk, note.amount, payment.amount)
+        return _("The amount does not match the payment.")
+    if payment.status == PaymentStatus.SUCCEEDED or note.status == "pending":
+        return "ok"  # a repeat, or news of nothing yet
+    if note.status == "closed":
+        if payment.status == PaymentStatus.PENDING:
+            _record(payment, to=PaymentStatus.CLOSED, reason="provider closed the trade", details=note.raw)
+            payment.save(update_fields=["status"])
+        return "ok"
+    _payment_succeeded(booking=booking, payment=payment, note=note)
+    return "ok"
+
+
+def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification) -> None:
+    """The money arrived. It settles the booking's slice, unless the slice is already paid or the booking is gone:
+    then it is refunded in full and the owner told."""
+    payment.trade_no = note.trade_no
+    payment.succeeded_at = timezone.now()
+    _record(payment, to=PaymentStatus.SUCCEEDED, reason="provider notification", details=note.raw)
+    reason = ""
+    if booking.status not in PAYABLE_STATUSES:
+        reason = RefundReason.LATE_PAYMENT
+    elif booking.amount_paid != payment.covers_from:
+        reason = RefundReason.DUPLICATE
+    payment.applied = not reason
+    try:
+        with transaction.atomic():
+            payment.save(update_fields=["status", "trade_no", "succeeded_at", "applied"])
+    except IntegrityError:  # the slice was settled by another payment at the same moment
+        payment.applied, reason = False, RefundReason.DUPLICATE
+        payment.save(update_fields=["status", "trade_no", "succeeded_at", "applied"])
+    ledger.entry_post(
+        kind=EntryKind.PAYMENT,
+        lines=[
+            (ledger.provider_account(payment.provider), payment.amount),
+            (ledger.account(ledger.COUPON_SUBSIDY), payment.discount),
+            (ledger.account(ledger.OWNER_FUNDS_HELD), -payment.covers),
+        ],
+        memo=f"payment {payment.out_trade_no}",
+        booking=booking,
+        payment=payment,
+    )
+    if payment.applied:
+        booking_payment_applied(booking=booking, amount=payment.covers, reason=_("Paid."))
+    else:
+        refund_request(payment=payment, amount=payment.amount, reason=reason, cause=f"unapplied:{payment.pk}")
+
+
+def refund_request(*, payment: Payment, amount: Decimal, reason: str, cause: str, note: str = "") -> Refund:
+    """Decide a refund of ``amount`` from ``payment`` (in the caller's transaction; executed after commit).
+    Idempotent per ``cause``: asking again for the same cause returns the refund already decided. The database
+    refuses refunds adding up to more than the payment charged."""
+    existing = Refund.objects.filter(payment=payment, cause=cause).first()
+    if existing is not None:
+        return existing
+    refund = Refund.objects.create(
+        payment=payment,
+        booking_id=payment.booking_id,
+        amount=amount,
+        reason=reason,
+        note=note,
+        cause=cause,
+        out_request_no=f"R{payment.out_trade_no}{secrets.token_hex(3).upper()}",
+    )
+    from payments.tasks import refund_execute_task
+
+    send_on_commit(refund_execute_task, [((refund.pk,), {})], what=f"refund {refund.pk}")
+    return refund
+
+
+def refund_execute(*, refund_id: int) -> str:
+    """Ask the provider to pay a pending refund back (outside any lock; the provider dedupes on ``out_request_no``),
+    then record the outcome and its ledger entry. Running it again after success changes nothing."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status != RefundStatus.PENDING:
+        return refund.status
+    try:
+        result = provider_get(refund.payment.provider).refund(
+            out_trade_no=refund.payment.out_trade_no,
+            refund_amount=refund.amount,
+            out_request_no=refund.out_request_no,
+            reason=refund.get_reason_display(),
+        )
+    except ProviderError as error:
+        Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).update(last_error=str(error)[:500])
+        raise
+    return _refund_record(refund_id=refund.pk, succeeded=result.status == "succeeded")
+
+
+@transaction.atomic
+def _refund_record(*, refund_id: int, succeeded: bool) -> str:
+    refund = Refund.objects.select_for_update(of=("self",)).select_related("payment", "booking").get(pk=refund_id)
+    if refund.status != RefundStatus.PENDING:
+        return refund.status
+    refund.status = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
+    refund.completed_at = timezone.now()
+    refund.save(update_fields=["status", "completed_at"])
+    if succeeded:
+        ledger.entry_post(
+            kind=EntryKind.REFUND,
+            lines=[
+                (ledger.account(ledger.OWNER_FUNDS_HELD), refund.amount),
+                (ledger.provider_account(refund.payment.provider), -refund.amount),
+            ],
+            memo=f"refund {refund.out_request_no}",
+            booking=refund.booking,
+            payment=refund.payment,
+            refund=refund,
+        )
+    else:
+        PaymentAlert.objects.create(code="refund_failed", payment=refund.payment, details={"refund": refund.pk})
+    return refund.status
+
+
+def refunds_pending_requeue(*, older_than_s: int = 300) -> int:
+    """Queue again the refunds still pending ``older_than_s`` after they were decided."""
+    from payments.tasks import refund_execute_task
+
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_s)
+    ids = list(Refund.objects.filter(status=RefundStatus.PENDING, created_at__lt=cutoff).values_list("pk", flat=True))
+    send_on_commit(refund_execute_task, [((pk,), {}) for pk in ids], what=f"pending refunds {ids}")
+    return len(ids)
+
+
+def sandbox_simulate(*, payment: Payment, result: str) -> dict[str, str]:
+    """The sandbox plays the provider: it signs the notification Alipay would send for ``result`` and delivers it to
+    our notify URL after commit, retrying like Alipay does. Only when the sandbox is enabled (404 otherwise)."""
+    if not settings.PAYMENT_SANDBOX_ENABLED or payment.provider != "sandbox":
+        raise NotFound()
+    client = provider_get("sandbox")
+    params = client.build_notification(
+        out_trade_no=payment.out_trade_no,
+        trade_no=payment.trade_no or f"SANDBOX{payment.pk:012d}{secrets.token_hex(3).upper()}",
+        amount=payment.amount,
+        trade_status="TRADE_SUCCESS" if result == "success" else "TRADE_CLOSED",
+    )
+    from payments.tasks import sandbox_notify_deliver_task
+
+    send_on_commit(sandbox_notify_deliver_task, [((params,), {})], what=f"sandbox notification of {payment.pk}")
+    return params
+
+
+def refunds_for_cancelled_booking(*, booking: Booking) -> list[Refund]:
+    """Decide the refund of a cancelled booking: its ``refund_due`` (the whole of what was paid when the store
+    cancelled, what the policy leaves after the fee when the owner did), taken from its applied payments, the latest
+    first. Runs inside the cancellation's transaction (``bookings.hooks``)."""
+    remaining = booking.refund_due or Decimal("0.00")
+    reason = RefundReason.STORE_CANCELLED if booking.cancelled_by_store else RefundReason.OWNER_CANCELLED
+    refunds = []
+    for payment in Payment.objects.filter(booking=booking, applied=True).order_by("-covers_from"):
+        if remaining <= 0:
+            break
+        part = min(remaining, payment.amount)
+        if part > 0:
+            refunds.append(refund_request(payment=payment, amount=part, reason=reason, cause=f"cancel:{booking.pk}"))
+            remaining -= part
+    return refunds

@@ -1,0 +1,56 @@
+"""Payment background work: thin tasks over the services, which re-check state so a repeat changes nothing."""
+
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from payments import services
+from payments.providers.base import ProviderUnavailable
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError, ProviderUnavailable),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=12,
+)
+def refund_execute_task(refund_id: int) -> str:
+    """Queued after commit by ``refund_request``; the refunds sweep picks up what this missed."""
+    return services.refund_execute(refund_id=refund_id)
+
+
+@shared_task
+def refunds_pending_sweep_task() -> int:
+    """CELERY_BEAT_SCHEDULE: queue every refund still pending after a few minutes (broker down, worker lost)."""
+    return services.refunds_pending_requeue()
+
+
+class NotificationNotAccepted(Exception):
+    """Our notify endpoint did not answer ``success``: the provider sends again later."""
+
+
+@shared_task(
+    autoretry_for=(OSError, NotificationNotAccepted),
+    retry_backoff=4,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def sandbox_notify_deliver_task(params: dict) -> str:
+    """The sandbox's notification, POSTed form-encoded to our own notify URL over HTTP like Alipay's servers do;
+    retried (4 s, 8 s, … up to an hour) until the answer is the literal ``success``."""
+    url = f"{settings.PAYMENT_NOTIFY_BASE_URL.rstrip('/')}/api/v1/payments/notify/sandbox"
+    body = urllib.parse.urlencode(params).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer = response.read().decode()
+    except urllib.error.HTTPError as error:
+        raise NotificationNotAccepted(f"{error.code}") from error
+    if answer.strip() != "success":
+        raise NotificationNotAccepted(answer[:100])
+    return answer
