@@ -173,6 +173,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "chefu.tasks.idempotency_records_purge_task",
         "schedule": crontab(hour=4, minute=0),
     },
+    "payments.refunds-pending": {
+        "task": "payments.tasks.refunds_pending_sweep_task",
+        "schedule": 300.0,
+    },
     "notifications.deliver-due": {
         "task": "notifications.tasks.messages_deliver_due_task",
         "schedule": 30.0,
