@@ -414,6 +414,7 @@ def booking_complete(*, booking_id: int, by: User) -> Booking:
         booking=booking, to=S.COMPLETED, by=by, by_role=store_side_role(user=by, store_id=booking.store_id)
     )
     _lapse_proposed_supplements(booking, _("The job was completed before this extra work was approved."))
+    hooks.completed(booking)
     kind = kinds.for_service(booking.service)
     transaction.on_commit(lambda: kind.on_completed(booking=booking))
     return booking

@@ -199,4 +199,3 @@ def test_a_translatable_message_stays_one_message():
     with translation.override("en"):
         error = ValidationFailed({"field": gettext_lazy("Not found.")})
     assert error.details["fields"] == {"field": ["Not found."]}
-
