@@ -154,7 +154,9 @@ class BookingOut(Schema):
     supplements: list[SupplementOut]
     amount_due: str
     amount_paid: str
-    refunds: list[dict] = Field(..., description="Refunds executed by the payments app (see amount_paid).")
+    refunds: list[dict] = Field(
+        ..., description="Refunds of this booking [{id, amount, status, reason}]; never subtracted from amount_paid."
+    )
     cancellation: CancellationOut | None
     checklist: list[ChecklistItemOut]
     timeline: list[TimelineOut]
@@ -244,7 +246,10 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
         "supplements": [supplement_dict(s) for s in booking.supplements.all()],
         "amount_due": format_money(amount_due(booking)),
         "amount_paid": format_money(booking.amount_paid),
-        "refunds": [],
+        "refunds": [
+            {"id": r.pk, "amount": format_money(r.amount), "status": r.status, "reason": r.reason}
+            for r in booking.refunds.all()
+        ],
         "cancellation": cancellation,
         "checklist": checklist_items(booking),
         "timeline": [

@@ -78,6 +78,7 @@ def _detailed(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
     return with_amounts(
         queryset.select_related("store", "service", "vehicle", "bay", "owner").prefetch_related(
             "events",
+            "refunds",  # payments.Refund's reverse relation: the refunds decided for this booking
             Prefetch("supplements", queryset=Supplement.objects.prefetch_related("lines", "photos")),
             Prefetch("checklist_answers", queryset=ChecklistAnswer.objects.select_related("photo")),
         )

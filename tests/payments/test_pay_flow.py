@@ -190,3 +190,14 @@ def test_approved_extra_work_is_paid_as_a_second_payment(api, owner_client, owne
     booking.refresh_from_db()
     assert booking.amount_paid == Decimal("379.00") and booking.status == S.CHECKED_IN
     assert Booking.objects.get(pk=booking.pk).payments.filter(applied=True).count() == 2
+
+
+def test_the_booking_lists_its_refunds_apart_from_what_was_paid(api, owner_client, booking):
+    _notify(api, Payment.objects.get(pk=_pay(owner_client, booking)["payment_id"]))
+    owner_client.post(f"bookings/{booking.pk}/cancel", {"reason": ""})
+    services.refund_execute(refund_id=Refund.objects.get(booking=booking).pk)
+    body = owner_client.get(f"bookings/{booking.pk}").json()
+    assert body["amount_paid"] == "299.00"
+    assert [(r["amount"], r["status"], r["reason"]) for r in body["refunds"]] == [
+        ("299.00", "succeeded", "owner_cancelled")
+    ]
