@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import benchdb  # noqa: E402
 from bench.nearby import STATUSES, describe, pct, rank, step, timed, verdict  # noqa: E402
 
 BENCH_DB = "chefu_bench_bookings"
@@ -53,30 +53,7 @@ ZONE = "Asia/Shanghai"
 
 
 def _bench_database_url() -> str:
-    """DATABASE_URL (environment first, then .env, as the settings read it) pointing at ``chefu_bench_bookings``."""
-    import environ
-
-    environ.Env.read_env(ROOT / ".env", overwrite=False)
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        sys.exit("DATABASE_URL is not set (environment or .env)")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_DB}"))
-
-
-def _admin_connect(url: str, dbname: str):
-    import environ
-    import psycopg2
-
-    cfg = environ.Env.db_url_config(url)
-    conn = psycopg2.connect(
-        dbname=dbname,
-        user=cfg.get("USER") or None,
-        password=cfg.get("PASSWORD") or None,
-        host=cfg.get("HOST") or None,
-        port=cfg.get("PORT") or None,
-    )
-    conn.autocommit = True
-    return conn
+    return benchdb.bench_database_url(BENCH_DB)
 
 
 def _dataset_label(args: argparse.Namespace) -> str:
@@ -84,28 +61,12 @@ def _dataset_label(args: argparse.Namespace) -> str:
 
 
 def prepare_database(url: str, args: argparse.Namespace) -> bool:
-    """Create (or with ``--keep`` reuse) the bench database; True when its stores can be reused."""
-    conn = _admin_connect(url, "postgres")
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [BENCH_DB])
-            row = cur.fetchone()
-            if args.keep and row and row[0] == _dataset_label(args):
-                return True
-            cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-            cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    finally:
-        conn.close()
-    return False
+    """Create (or with ``--keep`` reuse) the bench database; True when its data can be reused."""
+    return benchdb.prepare_database(url, name=BENCH_DB, label=_dataset_label(args), keep=args.keep)
 
 
 def mark_dataset(url: str, args: argparse.Namespace) -> None:
-    conn = _admin_connect(url, "postgres")
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"COMMENT ON DATABASE \"{BENCH_DB}\" IS '{_dataset_label(args)}'")
-    finally:
-        conn.close()
+    benchdb.mark_dataset(url, name=BENCH_DB, label=_dataset_label(args))
 
 
 def setup_django(url: str) -> None:

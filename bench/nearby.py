@@ -25,11 +25,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench import benchdb  # noqa: E402
 
 BENCH_DB = "chefu_bench"
 WARMUP_QUERIES = 50
@@ -181,33 +182,7 @@ def query_points(n: int, seed: int) -> list[tuple[float, float]]:
 
 
 def _bench_database_url() -> str:
-    """DATABASE_URL (environment first, then .env, as the settings read it) pointing at ``chefu_bench``."""
-    import environ
-
-    environ.Env.read_env(ROOT / ".env", overwrite=False)
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        sys.exit("DATABASE_URL is not set (environment or .env)")
-    parts = urlsplit(url)
-    if parts.path.lstrip("/") == BENCH_DB:
-        return url
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-
-def _admin_connect(url: str, dbname: str):
-    import environ
-    import psycopg2
-
-    cfg = environ.Env.db_url_config(url)
-    conn = psycopg2.connect(
-        dbname=dbname,
-        user=cfg.get("USER") or None,
-        password=cfg.get("PASSWORD") or None,
-        host=cfg.get("HOST") or None,
-        port=cfg.get("PORT") or None,
-    )
-    conn.autocommit = True
-    return conn
+    return benchdb.bench_database_url(BENCH_DB)
 
 
 def _dataset_label(args: argparse.Namespace) -> str:
@@ -216,18 +191,7 @@ def _dataset_label(args: argparse.Namespace) -> str:
 
 def prepare_database(url: str, args: argparse.Namespace) -> bool:
     """Create (or with ``--keep`` reuse) the bench database; True when its data can be reused."""
-    conn = _admin_connect(url, "postgres")
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [BENCH_DB])
-            row = cur.fetchone()
-            if args.keep and row and row[0] == _dataset_label(args):
-                return True
-            cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-            cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    finally:
-        conn.close()
-    return False
+    return benchdb.prepare_database(url, name=BENCH_DB, label=_dataset_label(args), keep=args.keep)
 
 
 def setup_django(url: str) -> None:
@@ -323,12 +287,7 @@ def load_stores(args: argparse.Namespace) -> None:
 
 
 def mark_dataset(url: str, args: argparse.Namespace) -> None:
-    conn = _admin_connect(url, "postgres")
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"COMMENT ON DATABASE \"{BENCH_DB}\" IS '{_dataset_label(args)}'")
-    finally:
-        conn.close()
+    benchdb.mark_dataset(url, name=BENCH_DB, label=_dataset_label(args))
 
 
 # --- Measuring --------------------------------------------------------------------------------------
