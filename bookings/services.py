@@ -285,7 +285,7 @@ def booking_cancel(
     booking.save(update_fields=["cancelled_by_store", "cancel_reason", "cancellation_fee", "refund_due", "updated_at"])
     _lapse_proposed_supplements(booking, _("The booking was cancelled."))
     notices.cancelled(booking)
-    hooks.cancelled(booking)
+    hooks.called_off(booking)
     return booking
 
 
@@ -422,7 +422,8 @@ def booking_complete(*, booking_id: int, by: User) -> Booking:
 
 @transaction.atomic
 def booking_no_show(*, booking_id: int, by: User, now: dt.datetime | None = None) -> Booking:
-    """The owner did not come. Only once the start time has passed."""
+    """The owner did not come. Only once the start time has passed. What was paid is settled as a late
+    cancellation: the store's fee is kept and earned, the rest refunded."""
     now = now or timezone.now()
     booking = booking_lock(booking_id)
     if booking.status == S.CONFIRMED and now < booking.start:
@@ -434,5 +435,9 @@ def booking_no_show(*, booking_id: int, by: User, now: dt.datetime | None = None
         )
     role = store_side_role(user=by, store_id=booking.store_id)
     booking_transition(booking=booking, to=S.NO_SHOW, by=by, by_role=role, now=now)
+    # Like a cancellation after the free window: the store keeps the late fee, the rest goes back to the owner.
+    booking.cancellation_fee, booking.refund_due = cancellation_terms(booking=booking, by_store=False, now=now)
+    booking.save(update_fields=["cancellation_fee", "refund_due", "updated_at"])
     notices.arrived(booking)
+    hooks.called_off(booking)
     return booking

@@ -27,6 +27,7 @@ from chefu.errors import ApplicationError, ValidationFailed, application_error_r
 from chefu.health import router as health_router
 from notifications.api import router as notifications_router
 from payments.api import booking_pay_router, payments_router
+from payments.api_partner import partner_settlements_router
 from stores.api import geo_router, partner_router, qa_router, stores_router
 
 
@@ -142,6 +143,7 @@ api.add_router("/geo", geo_router)
 api.add_router("/partner", partner_router)
 api.add_router("/partner", partner_offerings_router)
 api.add_router("/partner", partner_bookings_router)
+api.add_router("/partner", partner_settlements_router)
 api.add_router("/qa", qa_router)
 
 # Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.

@@ -9,5 +9,9 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from bookings import hooks
         from payments.services import refunds_for_cancelled_booking
+        from payments.settlements import earn_cancellation_fee, earn_on_completed
 
-        hooks.on_cancelled(refunds_for_cancelled_booking)
+        hooks.on_called_off(refunds_for_cancelled_booking)
+        # After the refund: the fee is what the refund leaves held.
+        hooks.on_called_off(earn_cancellation_fee)
+        hooks.on_completed(earn_on_completed)

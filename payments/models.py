@@ -105,6 +105,7 @@ class RefundReason(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint resolution")
     LATE_PAYMENT = "late_payment", _("Paid after the booking expired")
     DUPLICATE = "duplicate", _("Paid twice")
+    NO_SHOW = "no_show", _("The owner did not come")
 
 
 class Refund(models.Model):
@@ -221,3 +222,64 @@ class JournalLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} {self.account_id} {self.amount}"
+
+
+# --- Commission and settlements ---------------------------------------------------------------------------------
+
+
+class CommissionRate(models.Model):
+    """The platform's share of what a store earns, when it is not the platform default (PAYMENT_COMMISSION_RATE)."""
+
+    store = models.OneToOneField("stores.Store", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    rate = models.DecimalField(max_digits=5, decimal_places=4)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lte=1), name="commission_rate_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}: {self.rate}"
+
+
+class StatementStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+
+
+class Statement(models.Model):
+    """What a store earned over a period and what it is paid for it: ``net = gross - commission - refunds``.
+
+    Written once (``payments.settlements.statements_issue``) with the SETTLEMENT entry that pays ``net``; the
+    database refuses any later change or deletion (migration 0004)."""
+
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="statements")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    gross = models.DecimalField(**MONEY)
+    commission = models.DecimalField(**MONEY)
+    refunds = models.DecimalField(**MONEY)
+    net = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=10, choices=StatementStatus.choices, default=StatementStatus.ISSUED)
+    issued_at = models.DateTimeField(default=now)
+    # The SETTLEMENT entry that paid ``net`` (None when there was nothing to move).
+    entry = models.OneToOneField(
+        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="statement"
+    )
+
+    class Meta:
+        ordering = ["-period_start", "store_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "period_start", "period_end"], name="statement_one_per_period"),
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="statement_period_order"),
+            models.CheckConstraint(
+                condition=Q(gross__gte=0) & Q(commission__gte=0) & Q(refunds__gte=0), name="statement_amounts_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(net=F("gross") - F("commission") - F("refunds")), name="statement_net_sum"
+            ),
+            models.CheckConstraint(condition=Q(status__in=StatementStatus.values), name="statement_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.period_start}..{self.period_end} net {self.net}"

@@ -303,17 +303,21 @@ def sandbox_simulate(*, payment: Payment, result: str) -> dict[str, str]:
 
 
 def refunds_for_cancelled_booking(*, booking: Booking) -> list[Refund]:
-    """Decide the refund of a cancelled booking: its ``refund_due`` (the whole of what was paid when the store
-    cancelled, what the policy leaves after the fee when the owner did), taken from its applied payments, the latest
-    first. Runs inside the cancellation's transaction (``bookings.hooks``)."""
+    """Decide the refund of a booking called off (cancelled, or a no-show): its ``refund_due`` (the whole of what was
+    paid when the store cancelled, what the policy leaves after the fee otherwise), taken from its applied payments,
+    the latest first. Runs inside the transaction that called it off (``bookings.hooks``)."""
     remaining = booking.refund_due or Decimal("0.00")
-    reason = RefundReason.STORE_CANCELLED if booking.cancelled_by_store else RefundReason.OWNER_CANCELLED
+    if booking.status == BookingStatus.NO_SHOW:
+        reason = RefundReason.NO_SHOW
+    else:
+        reason = RefundReason.STORE_CANCELLED if booking.cancelled_by_store else RefundReason.OWNER_CANCELLED
     refunds = []
     for payment in Payment.objects.filter(booking=booking, applied=True).order_by("-covers_from"):
         if remaining <= 0:
             break
         part = min(remaining, payment.amount)
         if part > 0:
-            refunds.append(refund_request(payment=payment, amount=part, reason=reason, cause=f"cancel:{booking.pk}"))
+            cause = f"called_off:{booking.pk}"
+            refunds.append(refund_request(payment=payment, amount=part, reason=reason, cause=cause))
             remaining -= part
     return refunds

@@ -4,6 +4,7 @@ A ``.env`` file at the repository root (written by ``scripts/setup.sh``) supplie
 development machine; real environment variables win over it.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -181,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.messages_deliver_due_task",
         "schedule": 30.0,
     },
+    # Yesterday's statement for every store that earned (SETTLEMENT_TIME_ZONE days); a re-run issues nothing new.
+    "payments.statements-daily": {
+        "task": "payments.settlements.statements_daily_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Wagtail -----------------------------------------------------------------------------------------
@@ -298,3 +304,10 @@ ALIPAY = {
 }
 # Public base URL of this site, for the notify URL providers post to and the sandbox's pay page.
 PAYMENT_NOTIFY_BASE_URL = env("PAYMENT_NOTIFY_BASE_URL", default=WAGTAILADMIN_BASE_URL)
+
+# --- Settlements ---------------------------------------------------------------------------------------
+
+# The platform's share of what a store earns, unless the store has its own rate (payments.CommissionRate).
+PAYMENT_COMMISSION_RATE = Decimal(env("PAYMENT_COMMISSION_RATE", default="0.08"))
+# Statements cover calendar days in this zone (the daily beat job issues yesterday's at 02:30, CELERY_TIMEZONE).
+SETTLEMENT_TIME_ZONE = env("SETTLEMENT_TIME_ZONE", default="Asia/Shanghai")

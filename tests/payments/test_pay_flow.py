@@ -201,3 +201,24 @@ def test_the_booking_lists_its_refunds_apart_from_what_was_paid(api, owner_clien
     assert [(r["amount"], r["status"], r["reason"]) for r in body["refunds"]] == [
         ("299.00", "succeeded", "owner_cancelled")
     ]
+
+
+def test_a_no_show_keeps_the_late_fee_and_refunds_the_rest(api, owner_client, booking):
+    from tests.bookings.floor_fixtures import staff_of
+
+    _notify(api, Payment.objects.get(pk=_pay(owner_client, booking)["payment_id"]))
+    booking.refresh_from_db()
+    staff = staff_of(booking.store)
+    after_start = booking.start + dt.timedelta(minutes=30)
+    booking_services.booking_no_show(booking_id=booking.pk, by=staff, now=after_start)
+    booking.refresh_from_db()
+    assert (booking.cancellation_fee, booking.refund_due) == (Decimal("59.80"), Decimal("239.20"))
+    refund = Refund.objects.get(booking=booking)
+    assert (refund.amount, refund.reason) == (Decimal("239.20"), "no_show")
+    services.refund_execute(refund_id=refund.pk)
+    # what stays held is the fee, and the store and the platform have earned it
+    assert ledger.balance(ledger.account(ledger.OWNER_FUNDS_HELD)) == 0
+    assert -ledger.balance(ledger.store_account(booking.store)) - ledger.balance(
+        ledger.account(ledger.PLATFORM_COMMISSION)
+    ) == Decimal("59.80")
+    assert ledger.trial_balance() == 0

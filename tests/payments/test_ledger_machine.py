@@ -1,0 +1,174 @@
+"""A hypothesis state machine over pay / duplicate notification / cancel / complete / complaint refund / refund
+execution / statement sequences on two bookings in two stores: after every step the journal balances, the provider's
+clearing account equals the payments succeeded less the refunds succeeded, and ``reconcile`` finds nothing.
+
+Each example runs in a savepoint of the test's transaction and is rolled back at its end, so every example starts
+from the same two stores."""
+
+import contextlib
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from bookings import services as booking_services
+from bookings.models import Booking
+from chefu.errors import ApplicationError
+from payments import ledger, services
+from payments.commission import commission_rate_set
+from payments.management.commands.reconcile import mismatches
+from payments.models import EntryKind, JournalEntry, LedgerAccount, Payment, Refund, RefundReason
+from payments.settlements import statements_issue
+from tests.bookings.conftest import make_shop
+from tests.factories import UserFactory
+from tests.payments.test_settlements import execute_refunds, new_booking, notify, open_payment
+
+BOOKING = st.integers(min_value=0, max_value=1)
+
+
+def _check_deferred_constraints() -> None:
+    """Run the journal's deferred balance triggers now (they would run at commit, which a test never reaches)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _machine(stores, owner) -> type[RuleBasedStateMachine]:
+    class LedgerMachine(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            self.savepoint = transaction.savepoint()
+            self.bookings = [new_booking(store, owner=owner) for store in stores]
+            self.payments: list[Payment] = []
+            self.complaints = 0
+
+        def teardown(self):
+            transaction.savepoint_rollback(self.savepoint)
+
+        def _booking(self, i: int) -> Booking:
+            return Booking.objects.get(pk=self.bookings[i].pk)
+
+        @initialize(paid=st.lists(st.booleans(), min_size=2, max_size=2))
+        def start(self, paid):
+            for i, yes in enumerate(paid):
+                if yes:
+                    self.pay(i)
+
+        def _open(self, i) -> Payment | None:
+            try:
+                payment = open_payment(self._booking(i))
+            except ApplicationError:  # nothing due, or no longer payable
+                return None
+            self.payments.append(payment)
+            return payment
+
+        @rule(i=BOOKING)
+        def pay(self, i):
+            """The usual path: a payment, and the provider's notice of it."""
+            if payment := self._open(i):
+                notify(payment)
+
+        @rule(i=BOOKING)
+        def open_unpaid(self, i):
+            """A payment the owner opens and pays later, or twice, or after the booking is gone."""
+            self._open(i)
+
+        @rule(j=st.integers(min_value=0, max_value=9))
+        def notify(self, j):
+            """A payment's success notice; picking one already notified is the provider's duplicate."""
+            if self.payments:
+                notify(self.payments[j % len(self.payments)])
+
+        @rule(i=BOOKING, by_store=st.booleans(), late=st.booleans())
+        def cancel(self, i, by_store, late):
+            booking = self._booking(i)
+            now = booking.cancel_free_until + dt.timedelta(minutes=1) if late else None
+            with contextlib.suppress(ApplicationError):
+                booking_services.booking_cancel(
+                    booking_id=booking.pk, by=owner, reason="machine", by_store=by_store, now=now
+                )
+
+        @rule(i=BOOKING)
+        def complete(self, i):
+            for step in (
+                booking_services.booking_check_in,
+                booking_services.booking_start,
+                booking_services.booking_complete,
+            ):
+                with contextlib.suppress(ApplicationError):
+                    step(booking_id=self.bookings[i].pk, by=None)
+
+        @rule(i=BOOKING, amount=st.integers(min_value=1, max_value=400))
+        def complaint_refund(self, i, amount):
+            payment = Payment.objects.filter(booking=self.bookings[i], applied=True).last()
+            if payment is None or self._booking(i).status != "completed":
+                return
+            self.complaints += 1
+            try:
+                with transaction.atomic():
+                    services.refund_request(
+                        payment=payment,
+                        amount=Decimal(amount),
+                        reason=RefundReason.COMPLAINT,
+                        cause=f"complaint:{self.complaints}",
+                    )
+            except DatabaseError:  # more than was paid: refused by the database
+                pass
+
+        @rule()
+        def execute_refunds(self):
+            for booking in self.bookings:
+                execute_refunds(booking)
+
+        @rule()
+        def issue_statements(self):
+            statements_issue(day=timezone.localdate())
+
+        @invariant()
+        def books_balance(self):
+            _check_deferred_constraints()
+            assert ledger.trial_balance() == 0
+
+        @invariant()
+        def clearing_is_payments_less_refunds(self):
+            paid = Payment.objects.filter(status="succeeded").aggregate(t=Sum("amount"))["t"] or 0
+            refunded = Refund.objects.filter(status="succeeded").aggregate(t=Sum("amount"))["t"] or 0
+            assert ledger.balance(ledger.provider_account("sandbox")) == paid - refunded
+
+        @invariant()
+        def reconciles_and_earns_once(self):
+            assert mismatches() == []
+            for booking in self.bookings:
+                assert JournalEntry.objects.filter(booking=booking, kind=EntryKind.EARNED).count() <= 1
+            for account in LedgerAccount.objects.filter(code__startswith="store_payable:"):
+                assert ledger.balance(account) <= 0  # the platform never pays a store more than it earned
+
+    return LedgerMachine
+
+
+@pytest.mark.django_db
+def test_the_ledger_stays_balanced_and_equal_to_payments_less_refunds():
+    stores = [make_shop(), make_shop(price="123.45")]
+    commission_rate_set(store=stores[1], rate=Decimal("0.0575"))
+    owner = UserFactory(roles=["owner"])
+    run_state_machine_as_test(
+        _machine(stores, owner),
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )

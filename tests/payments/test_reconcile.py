@@ -1,0 +1,96 @@
+"""``manage.py reconcile`` passes clean books and names every row that disagrees."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.models import Booking
+from bookings.services import booking_cancel
+from payments import ledger, services
+from payments.models import EntryKind, Payment, Refund
+from tests.payments.test_settlements import complete, execute_refunds, new_booking, notify, open_payment, pay
+
+pytestmark = pytest.mark.django_db
+
+
+def _reconcile() -> str:
+    out = io.StringIO()
+    call_command("reconcile", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def books():
+    """Some of everything: a completed booking, a cancelled and refunded one, a duplicate payment, a pending one."""
+    done = new_booking()
+    pay(done)
+    complete(done)
+    cancelled = new_booking()
+    pay(cancelled)
+    booking_cancel(booking_id=cancelled.pk, by=cancelled.owner, reason="x", by_store=True)
+    execute_refunds(cancelled)
+    twice = new_booking()
+    first, second = open_payment(twice), open_payment(twice)
+    notify(first)
+    notify(second)
+    execute_refunds(twice)
+    open_payment(new_booking())
+    return {"done": done, "cancelled": cancelled, "twice": twice}
+
+
+def test_clean_books_reconcile(books):
+    assert "The books reconcile." in _reconcile()
+
+
+def test_an_empty_database_reconciles():
+    assert "The books reconcile." in _reconcile()
+
+
+def test_a_payment_marked_succeeded_without_its_entry_is_named(books):
+    payment = Payment.objects.filter(status="pending").get()
+    Payment.objects.filter(pk=payment.pk).update(status="succeeded", trade_no="FAKE1", succeeded_at=timezone.now())
+    with pytest.raises(CommandError) as raised:
+        _reconcile()
+    message = str(raised.value)
+    assert f"payment {payment.pk} ({payment.out_trade_no}) succeeded with 0 PAYMENT entries" in message
+    # and the provider's clearing account no longer matches what the payments say
+    assert "provider_clearing:sandbox balance" in message
+
+
+def test_a_drift_in_amount_paid_is_named(books):
+    booking = books["done"]
+    Booking.objects.filter(pk=booking.pk).update(amount_paid=1)
+    with pytest.raises(CommandError) as raised:
+        _reconcile()
+    message = str(raised.value)
+    assert f"booking {booking.pk}: amount_paid 1.00 != applied payments 299.00" in message
+    assert "Σ amount_paid" in message
+
+
+def test_a_refund_marked_succeeded_without_its_entry_and_a_stray_entry_are_named(books):
+    refund = Refund.objects.filter(booking=books["cancelled"]).get()
+    pending = new_booking()
+    pay(pending)
+    with transaction.atomic():
+        stray = services.refund_request(
+            payment=Payment.objects.get(booking=pending), amount=refund.amount, reason="complaint", cause="c:1"
+        )
+    Refund.objects.filter(pk=stray.pk).update(status="succeeded", completed_at=timezone.now())
+    # a payment entry written around the services, for a payment still pending
+    waiting = Payment.objects.filter(status="pending").get()
+    ledger.entry_post(
+        kind=EntryKind.PAYMENT,
+        lines=[
+            (ledger.provider_account("sandbox"), waiting.amount),
+            (ledger.account(ledger.OWNER_FUNDS_HELD), -waiting.amount),
+        ],
+        payment=waiting,
+    )
+    with pytest.raises(CommandError) as raised:
+        _reconcile()
+    message = str(raised.value)
+    assert f"refund {stray.pk} ({stray.out_request_no}) succeeded with 0 REFUND entries" in message
+    assert f"payment {waiting.pk} ({waiting.out_trade_no}) is pending but has 1 PAYMENT entries" in message
