@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PORT=${PORT:-8000}
+# Where this site answers: payment providers (the sandbox's notifications) and the back office build URLs on it.
+export PAYMENT_NOTIFY_BASE_URL=${PAYMENT_NOTIFY_BASE_URL:-http://127.0.0.1:$PORT}
+export WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$PORT}
 BIN=.venv/bin
 # The same settings manage.py (and so setup.sh's migrate) uses unless overridden.
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-chefu.settings.dev}
