@@ -99,6 +99,16 @@ TEMPLATES: dict[str, MessageTemplate] = {
             ),
             params=("store_name", "service_name", "start", "booking_id"),
         ),
+        MessageTemplate(
+            code="payment_refunded",
+            channels=(Channel.SMS.value, Channel.IN_APP.value),
+            subject=_("Payment refunded"),
+            body=_(
+                "Your payment of %(amount)s for booking %(booking_id)s at %(store_name)s could not be used (%(why)s) "
+                "and is being refunded in full to where it came from."
+            ),
+            params=("amount", "booking_id", "store_name", "why"),
+        ),
     ]
 }
 

@@ -23,7 +23,9 @@ from bookings.models import Booking, BookingStatus
 from bookings.selectors import amount_due
 from bookings.services import booking_payment_applied
 from chefu.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from chefu.money import format_money
 from chefu.queue import send_on_commit
+from notifications.services import notify
 from payments import ledger
 from payments.models import (
     EntryKind,
@@ -205,7 +207,19 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
     if payment.applied:
         booking_payment_applied(booking=booking, amount=payment.covers, reason=_("Paid."))
     else:
-        refund_request(payment=payment, amount=payment.amount, reason=reason, cause=f"unapplied:{payment.pk}")
+        refund = refund_request(payment=payment, amount=payment.amount, reason=reason, cause=f"unapplied:{payment.pk}")
+        notify(
+            recipient=booking.owner,
+            template="payment_refunded",
+            params={
+                "amount": f"¥{format_money(payment.amount)}",
+                "booking_id": str(booking.pk),
+                "store_name": booking.store.name,
+                "why": str(refund.get_reason_display()),
+            },
+            ref=f"booking:{booking.pk}",
+            dedupe_key=f"payment:{payment.pk}:refunded",
+        )
 
 
 def refund_request(*, payment: Payment, amount: Decimal, reason: str, cause: str, note: str = "") -> Refund:

@@ -11,8 +11,9 @@ ALL_PARAMS = {**BOOKING_PARAMS, "reason": "刹车片磨损，需更换", "total"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-def test_the_booking_app_finds_every_kind_it_sends():
+def test_the_booking_and_payment_apps_find_every_kind_they_send():
     assert set(TEMPLATES) == {
+        "payment_refunded",
         "booking_confirmed",
         "booking_reminder_24h",
         "booking_reminder_2h",

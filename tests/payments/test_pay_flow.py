@@ -9,6 +9,7 @@ from django.db import connections
 
 from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus
+from notifications.models import Message
 from payments import ledger, services
 from payments.models import JournalEntry, Payment, PaymentAlert, Refund
 from payments.providers.base import provider_get
@@ -111,6 +112,8 @@ def test_a_payment_after_expiry_is_refunded_in_full(api, owner_client, booking, 
     assert booking.status == S.EXPIRED and booking.amount_paid == 0
     refund = Refund.objects.get(payment=payment)
     assert (refund.amount, refund.reason, refund.status) == (Decimal("299.00"), "late_payment", "pending")
+    told = Message.objects.get(recipient=booking.owner, template="payment_refunded", channel="sms")
+    assert "¥299.00" in told.body and str(booking.pk) in told.body
     assert services.refund_execute(refund_id=refund.pk) == "succeeded"
     assert ledger.balance(ledger.provider_account("sandbox")) == 0 and ledger.trial_balance() == 0
 
