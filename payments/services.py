@@ -42,6 +42,7 @@ from payments.providers.base import (
     Notification,
     ProviderError,
     ProviderNotEnabled,
+    notify_url_for,
     provider_get,
 )
 
@@ -121,7 +122,7 @@ def payment_create(*, booking_id: int, owner: User, provider: str) -> Payment:
         out_trade_no=payment.out_trade_no,
         amount=payment.amount,
         subject=_("Chefu booking %(id)s") % {"id": booking_id},
-        notify_url=f"{settings.PAYMENT_NOTIFY_BASE_URL.rstrip('/')}/api/v1/payments/notify/{provider}",
+        notify_url=notify_url_for(provider),
     )
     Payment.objects.filter(pk=payment.pk).update(pay_url=created.pay_url)
     payment.pay_url = created.pay_url

@@ -5,11 +5,10 @@ import urllib.parse
 import urllib.request
 
 from celery import shared_task
-from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from payments import services
-from payments.providers.base import ProviderUnavailable
+from payments.providers.base import ProviderUnavailable, notify_url_for
 
 
 @shared_task(
@@ -43,7 +42,7 @@ class NotificationNotAccepted(Exception):
 def sandbox_notify_deliver_task(params: dict) -> str:
     """The sandbox's notification, POSTed form-encoded to our own notify URL over HTTP like Alipay's servers do;
     retried (4 s, 8 s, … up to an hour) until the answer is the literal ``success``."""
-    url = f"{settings.PAYMENT_NOTIFY_BASE_URL.rstrip('/')}/api/v1/payments/notify/sandbox"
+    url = notify_url_for("sandbox")
     body = urllib.parse.urlencode(params).encode()
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
     try:

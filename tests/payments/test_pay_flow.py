@@ -225,3 +225,16 @@ def test_a_no_show_keeps_the_late_fee_and_refunds_the_rest(api, owner_client, bo
         ledger.account(ledger.PLATFORM_COMMISSION)
     ) == Decimal("59.80")
     assert ledger.trial_balance() == 0
+
+
+def test_an_expired_booking_can_no_longer_be_paid(owner_client, booking):
+    booking_services.booking_expire(booking_id=booking.pk, now=booking.pay_before)
+    response = owner_client.post(f"bookings/{booking.pk}/pay", {"provider": "sandbox"})
+    assert response.status_code == 409 and error_code(response) == "booking_not_payable"
+    assert not Payment.objects.exists()
+
+
+def test_paying_twice_with_one_key_opens_one_payment(owner_client, booking):
+    first = _pay(owner_client, booking, **{"Idempotency-Key": "pay-1"})
+    again = _pay(owner_client, booking, **{"Idempotency-Key": "pay-1"})
+    assert first == again and Payment.objects.count() == 1
