@@ -158,7 +158,8 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
 
 class ApiErrorEnvelopeMiddleware:
     """Wraps every error answer under /api/ that did not come from our handlers (unknown paths,
-    405 from the router, Django's own 400/500) in the envelope, so clients see one shape."""
+    405 from the router, Django's own 400/500) in the envelope, so clients see one shape. A page served under
+    /api/ for people (the payment sandbox's pay page) opts out with ``response.is_html_page = True``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -166,6 +167,8 @@ class ApiErrorEnvelopeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not _is_api(request) or response.status_code < 400 or getattr(response, "streaming", False):
+            return response
+        if getattr(response, "is_html_page", False):
             return response
         if _is_envelope(response):
             return response

@@ -9,6 +9,8 @@ from chefu.api import api
 from chefu.errors import api_not_found
 
 urlpatterns = [
+    # The sandbox provider's pay page lives where its pay URL points, beside the payments API.
+    path("api/v1/payments/", include("payments.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("django-admin/", admin.site.urls),

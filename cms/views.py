@@ -64,6 +64,13 @@ SCRIPT_TEXTS = {
     "reschedule": gettext_lazy("Reschedule"),
     "confirmReschedule": gettext_lazy("Move to %(time)s"),
     "rescheduled": gettext_lazy("Moved to %(time)s."),
+    # paying
+    "pay": gettext_lazy("Pay now"),
+    "paying": gettext_lazy("Opening the payment page…"),
+    "checkingPayment": gettext_lazy("Waiting for the payment to be confirmed…"),
+    "paid": gettext_lazy("Paid."),
+    "notPaid": gettext_lazy("The payment was not completed."),
+    "paymentLater": gettext_lazy("The payment is not confirmed yet. Refresh this page in a moment."),
     # shop floor
     "noStores": gettext_lazy("You are not staff of any store."),
     "emptyBay": gettext_lazy("No bookings."),
@@ -134,7 +141,7 @@ def store_page(request: HttpRequest, store_id: int) -> HttpResponse:
 
 
 def my_bookings(request: HttpRequest) -> HttpResponse:
-    """The signed-in owner's bookings, with cancel and reschedule."""
+    """The signed-in owner's bookings, with pay, cancel and reschedule."""
     return _page(request, "cms/my_bookings.html")
 
 

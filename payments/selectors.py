@@ -9,3 +9,11 @@ def payment_get_for_owner(*, user: User, payment_id: int) -> Payment:
     if payment is None:
         raise NotFound()
     return payment
+
+
+def payment_get_by_trade(*, provider: str, out_trade_no: str) -> Payment:
+    """The payment a provider knows as ``out_trade_no``; NotFound when there is none."""
+    payment = Payment.objects.filter(provider=provider, out_trade_no=out_trade_no).first()
+    if payment is None:
+        raise NotFound()
+    return payment

@@ -44,6 +44,7 @@ from payments.providers.base import (
     ProviderNotEnabled,
     notify_url_for,
     provider_get,
+    return_url_for,
 )
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ def payment_create(*, booking_id: int, owner: User, provider: str) -> Payment:
         amount=payment.amount,
         subject=_("Chefu booking %(id)s") % {"id": booking_id},
         notify_url=notify_url_for(provider),
+        return_url=return_url_for(payment.pk),
     )
     Payment.objects.filter(pk=payment.pk).update(pay_url=created.pay_url)
     payment.pay_url = created.pay_url
@@ -300,9 +302,20 @@ def refunds_pending_requeue(*, older_than_s: int = 300) -> int:
 
 
 def sandbox_simulate(*, payment: Payment, result: str) -> dict[str, str]:
-    """The sandbox plays the provider: it signs the notification Alipay would send for ``result`` and delivers it to
-    our notify URL after commit, retrying like Alipay does. Only when the sandbox is enabled (404 otherwise)."""
-    if not settings.PAYMENT_SANDBOX_ENABLED or payment.provider != "sandbox":
+    """:func:`sandbox_notification_send` for one of the owner's payments (404 unless it is a sandbox payment)."""
+    if payment.provider != "sandbox":
+        raise NotFound()
+    return sandbox_notification_send(out_trade_no=payment.out_trade_no, result=result)
+
+
+def sandbox_notification_send(*, out_trade_no: str, result: str) -> dict[str, str]:
+    """The sandbox plays the provider: it signs the notification Alipay would send for ``result`` ("success" or
+    "fail") on the sandbox trade ``out_trade_no`` and delivers it to our notify URL after commit, retrying like
+    Alipay does. Only when the sandbox is enabled and knows the trade (404 otherwise)."""
+    payment = None
+    if settings.PAYMENT_SANDBOX_ENABLED:
+        payment = Payment.objects.filter(provider="sandbox", out_trade_no=out_trade_no).first()
+    if payment is None:
         raise NotFound()
     client = provider_get("sandbox")
     params = client.build_notification(

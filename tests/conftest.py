@@ -15,6 +15,9 @@ from payments.providers import signing
 from payments.providers.sandbox import KEY_ROLES
 from tests.factories import PASSWORD, StoreFactory, UserFactory
 
+# ``celery_worker``: a real worker in a thread, for tests that need tasks to run (integration, browser).
+pytest_plugins = ["tests.celery_worker"]
+
 
 class ApiClient:
     """A thin JSON client for /api/v1 that keeps an optional bearer token."""

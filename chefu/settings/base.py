@@ -304,6 +304,8 @@ ALIPAY = {
 }
 # Public base URL of this site, for the notify URL providers post to and the sandbox's pay page.
 PAYMENT_NOTIFY_BASE_URL = env("PAYMENT_NOTIFY_BASE_URL", default=WAGTAILADMIN_BASE_URL)
+# Where a provider's pay page sends the payer back to (on PAYMENT_NOTIFY_BASE_URL): the owner's bookings.
+PAYMENT_RETURN_PATH = "/me/bookings/"
 
 # --- Settlements ---------------------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from payments.providers.base import (
     notify_url_for,
     provider_get,
     providers_enabled,
+    public_url,
+    return_url_for,
 )
 
 __all__ = [
@@ -28,4 +30,6 @@ __all__ = [
     "notify_url_for",
     "provider_get",
     "providers_enabled",
+    "public_url",
+    "return_url_for",
 ]

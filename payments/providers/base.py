@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, Literal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -163,6 +164,17 @@ def provider_get(code: str) -> Provider:
     return cls()
 
 
+def public_url(path: str) -> str:
+    """``path`` (from the site's root) as providers and payers reach it: on ``PAYMENT_NOTIFY_BASE_URL``."""
+    return f"{settings.PAYMENT_NOTIFY_BASE_URL.rstrip('/')}/{path.lstrip('/')}"
+
+
 def notify_url_for(code: str) -> str:
     """The public URL the provider ``code`` posts its notifications to (``POST /api/v1/payments/notify/{code}``)."""
-    return f"{settings.PAYMENT_NOTIFY_BASE_URL.rstrip('/')}/api/v1/payments/notify/{code}"
+    return public_url(f"/api/v1/payments/notify/{code}")
+
+
+def return_url_for(payment_id: int) -> str:
+    """Where the provider's pay page sends the payer back: their bookings (``PAYMENT_RETURN_PATH``), naming the
+    payment so the page can watch it until the provider's notification has arrived."""
+    return public_url(f"{settings.PAYMENT_RETURN_PATH}?{urlencode({'payment': payment_id})}")

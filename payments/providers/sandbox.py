@@ -4,7 +4,8 @@ Two key pairs made at set-up (``manage.py payment_keys``; paths in ``settings.PA
 sides: the *merchant* pair signs what we send (the pay URL), as our app key does with Alipay; the *platform* pair
 stands for Alipay's and signs the notifications :meth:`SandboxProvider.build_notification` writes, which
 :meth:`SandboxProvider.verify_notification` checks exactly as the Alipay provider checks Alipay's. Parameters,
-``trade_status`` values and the RSA2 scheme (:mod:`payments.providers.signing`) are Alipay's.
+``trade_status`` values and the RSA2 scheme (:mod:`payments.providers.signing`) are Alipay's. The pay URL opens the
+sandbox's own pay page (``payments.views.sandbox_cashier``), which reads it with :meth:`SandboxProvider.read_request`.
 
 Refunds and queries make no calls and touch no database:
 
@@ -42,11 +43,13 @@ from payments.providers.base import (
     InvalidSignature,
     Notification,
     Provider,
+    ProviderError,
     ProviderUnavailable,
     QueryResult,
     RefundResult,
     TradeStatus,
     amount_clean,
+    public_url,
 )
 
 KEY_ROLES = ("merchant", "platform")
@@ -70,6 +73,16 @@ def sandbox_trade_no(out_trade_no: str) -> str:
     """The trade number the sandbox gives ``out_trade_no``: 28 digits like Alipay's, the same every time."""
     digits = int(hashlib.sha256(out_trade_no.encode("utf-8")).hexdigest(), 16) % 10**20
     return f"20000000{digits:020d}"
+
+
+@dataclass(frozen=True)
+class PayRequest:
+    """The order a pay URL carries (:meth:`SandboxProvider.read_request`); ``return_url`` is "" when none was given."""
+
+    out_trade_no: str
+    subject: str
+    amount: Decimal
+    return_url: str
 
 
 @dataclass
@@ -142,8 +155,7 @@ class SandboxProvider(Provider):
         params["sign"] = signing.sign(params, self._merchant_private_key, keep_sign_type=True)
         with _trades_lock:
             _trades[out_trade_no] = _Trade(amount=total, status="pending")
-        base = settings.PAYMENT_NOTIFY_BASE_URL.rstrip("/")
-        return CreatedPayment(pay_url=f"{base}{PAY_PATH}{quote(out_trade_no, safe='')}?{urlencode(params)}")
+        return CreatedPayment(pay_url=public_url(f"{PAY_PATH}{quote(out_trade_no, safe='')}?{urlencode(params)}"))
 
     def verify_notification(self, params: Mapping[str, str]) -> Notification:
         if not params.get("sign"):
@@ -256,6 +268,24 @@ class SandboxProvider(Provider):
         return params.get("app_id") == self.app_id and signing.verify(
             params, self._merchant_public_key, keep_sign_type=True
         )
+
+    def read_request(self, params: Mapping[str, str]) -> PayRequest:
+        """The order in a pay URL's query, as the platform's pay page reads it. Raises InvalidSignature when
+        :meth:`verify_request` refuses it, ProviderError when it is signed but is not a page-pay order."""
+        if not params.get("sign") or not self.verify_request(params):
+            raise InvalidSignature("The pay request is not signed with the merchant key.")
+        if params.get("method") != "alipay.trade.page.pay":
+            raise ProviderError(f"Unexpected method {params.get('method')!r}.")
+        try:
+            biz = json.loads(params.get("biz_content", ""))
+            return PayRequest(
+                out_trade_no=str(biz["out_trade_no"]),
+                subject=str(biz.get("subject", "")),
+                amount=amount_clean(Decimal(str(biz["total_amount"]))),
+                return_url=params.get("return_url", ""),
+            )
+        except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
+            raise ProviderError(f"The signed biz_content is not an order: {exc!r}") from None
 
 
 def _biz_content(*, out_trade_no: str, total: Decimal, subject: str) -> str:

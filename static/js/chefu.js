@@ -1,5 +1,5 @@
 // Shared by the store, my-bookings and shop-floor pages: the API client with the signed-in user's token, the
-// sign-in box, the slot picker, and times (in the store's zone) and money as people read them.
+// sign-in box, the slot picker, the pay button, and times (in the store's zone) and money as people read them.
 (function () {
   "use strict";
 
@@ -298,6 +298,47 @@
     };
   }
 
+  // --- paying -------------------------------------------------------------------------------------------------
+
+  // Statuses a booking may still be paid in (payments.services.PAYABLE_STATUSES).
+  const PAYABLE = ["pending_payment", "confirmed", "checked_in", "in_service"];
+
+  function owes(booking) {
+    return PAYABLE.includes(booking.status) && Number(booking.amount_due) > Number(booking.amount_paid);
+  }
+
+  // The body of POST /bookings/{id}/pay; `choices` is what the payer picked on the page, if anything.
+  function payBody(booking, choices) {
+    return Object.assign({ provider: "sandbox" }, choices || {});
+  }
+
+  // A 去支付 button for `booking`: opens a payment for what it still owes and goes to the provider's page.
+  // options.message: where refusals are shown; options.refresh(): reloads the booking after a 409 (nothing left
+  // to pay, or no longer payable); options.choices(): extra fields for payBody.
+  function payButton(booking, options) {
+    const button = el("button", { type: "button", class: "pay", text: t.pay });
+    // The attempt last sent without an answer: the same body is sent again with its Idempotency-Key.
+    let attempt = null;
+    button.addEventListener("click", async function () {
+      const body = payBody(booking, options.choices ? options.choices() : null);
+      const signature = JSON.stringify(body);
+      if (!attempt || attempt.signature !== signature) attempt = { signature: signature, key: newKey() };
+      button.disabled = true;
+      say(options.message, t.paying);
+      try {
+        const payment = await api("POST", "/bookings/" + booking.id + "/pay", { body: body, key: attempt.key });
+        attempt = null;
+        location.assign(payment.pay_url);
+      } catch (error) {
+        if (!error.retryable) attempt = null;
+        say(options.message, error.status === 401 ? t.signInFirst : explain(error), "error");
+        button.disabled = false;
+        if (error.code === "nothing_due" || error.code === "booking_not_payable") await options.refresh();
+      }
+    });
+    return button;
+  }
+
   window.Chefu = {
     t: t,
     fmt: fmt,
@@ -316,5 +357,8 @@
     say: say,
     mountAuth: mountAuth,
     slotPicker: slotPicker,
+    owes: owes,
+    payBody: payBody,
+    payButton: payButton,
   };
 })();

@@ -1,4 +1,4 @@
-// The owner's bookings: status, time, store and amount, with cancel and reschedule while they are allowed.
+// The owner's bookings: status, time, store and amount, with pay, cancel and reschedule while they are allowed.
 (function () {
   "use strict";
   const C = window.Chefu;
@@ -107,6 +107,7 @@
       );
     }
     const actions = el("div", { class: "actions" });
+    if (C.owes(booking)) actions.append(C.payButton(booking, { message: message, refresh: load }));
     if (CHANGEABLE.includes(booking.status)) {
       actions.append(
         el("button", {
@@ -150,9 +151,43 @@
     if (!page.items.length) C.say(message, t.noBookings);
   }
 
+  // Back from the provider's page (?payment=<id>, payments.providers.base.return_url_for): its notification
+  // usually arrives a moment later, so follow the payment until it is settled, then show the bookings again.
+  const returnedPayment = new URLSearchParams(location.search).get("payment");
+  let watching = false;
+
+  async function watchPayment(paymentId) {
+    if (watching) return;
+    watching = true;
+    C.say(message, t.checkingPayment);
+    for (let tries = 0; tries < 40; tries++) {
+      let payment;
+      try {
+        payment = await C.api("GET", "/payments/" + paymentId);
+      } catch (error) {
+        if (error.status === 401) break;
+        if (!error.retryable) {
+          C.say(message, C.explain(error), "error");
+          break;
+        }
+      }
+      if (payment && payment.status !== "pending") {
+        C.say(message, payment.status === "succeeded" ? t.paid : t.notPaid, payment.status === "succeeded" ? "ok" : "error");
+        history.replaceState(null, "", location.pathname);
+        await load();
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+    if (message.textContent === t.checkingPayment) C.say(message, t.paymentLater);
+    watching = false;
+  }
+
   C.mountAuth(document.getElementById("auth"), function (user) {
     list.replaceChildren();
-    if (user) load();
-    else C.say(message, "");
+    if (user) {
+      load();
+      if (returnedPayment) watchPayment(returnedPayment);
+    } else C.say(message, "");
   });
 })();

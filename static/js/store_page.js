@@ -135,7 +135,7 @@
 
   // --- booking -------------------------------------------------------------------------------------------
 
-  function showBooking(booking) {
+  function renderBooking(booking) {
     const quote = el("table", { class: "lines" });
     for (const line of booking.quote.lines) {
       const what = line.kind === "part" ? line.description + " × " + line.qty : line.description;
@@ -162,11 +162,27 @@
       ]),
       quote,
       payBefore ? el("p", { class: "pay-before", text: C.fmt(t.payBefore, { time: payBefore }) }) : null,
+      C.owes(booking)
+        ? el("div", { class: "actions" }, C.payButton(booking, { message: message, refresh: () => reloadBooking(booking.id) }))
+        : null,
       el("p", {}, el("a", { href: "/me/bookings/", text: t.myBookings }))
     );
     result.hidden = false;
+    return payBefore;
+  }
+
+  function showBooking(booking) {
+    const payBefore = renderBooking(booking);
     C.say(message, payBefore ? C.fmt(t.booked, { time: payBefore }) : "", "ok");
     result.scrollIntoView({ block: "nearest" });
+  }
+
+  async function reloadBooking(id) {
+    try {
+      renderBooking(await C.api("GET", "/bookings/" + id));
+    } catch (error) {
+      C.say(message, C.explain(error), "error");
+    }
   }
 
   bookButton.addEventListener("click", async function () {

@@ -43,6 +43,7 @@ def test_owner_books_a_free_slot_on_the_store_page(live_server, page):
     expect(result.locator(".badge")).to_have_text("待支付")
     expect(result.locator(".total")).to_have_text("¥299.00")
     expect(result.locator(".booking-time")).to_contain_text("10:00–11:00")
+    expect(result.locator("button.pay")).to_have_text("去支付")
     booking = Booking.objects.get(owner=owner)
     assert (booking.start, booking.status, booking.vehicle_id) == (start, BookingStatus.PENDING_PAYMENT, car.pk)
     expect(result.locator(".booking-bay")).to_have_text(booking.bay.name)

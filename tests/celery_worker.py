@@ -1,7 +1,6 @@
-"""A real Celery worker for integration tests: a thread of the test process, consuming the test broker (Redis
-DB TEST_REDIS_DB + 1) and running tasks against the test database.
-
-Use it from any test under ``tests/integration``::
+"""A real Celery worker for integration and browser tests: a thread of the test process, consuming the test broker
+(Redis DB TEST_REDIS_DB + 1) and running tasks against the test database. A plugin of the root conftest
+(``pytest_plugins``), so any test may ask for it::
 
     @pytest.mark.django_db(transaction=True)
     def test_reminder_is_sent(celery_worker):
