@@ -24,6 +24,18 @@ class ChecklistIncomplete(Conflict):
         super().__init__(details={"missing": missing})
 
 
+class PaymentDue(Conflict):
+    """Approved extra work is not paid yet: the owner pays it (a second payment) before the job is completed."""
+
+    code = "payment_due"
+    default_message = _("The owner has not paid everything owed yet (approved extra work).")
+
+    def __init__(self, *, owed):
+        from chefu.money import format_money
+
+        super().__init__(details={"owed": format_money(owed)})
+
+
 class BookingNotAtShop(Conflict):
     """Shop-floor work (checklist answers, photos, extra work) needs the car at the shop."""
 

@@ -14,8 +14,8 @@ _on_completed: list[Callable[..., Any]] = []
 
 def on_called_off(hook: Callable[..., Any]) -> Callable[..., Any]:
     """Register ``hook(booking=...)`` to run in the transaction that ends a booking without the service: cancelled
-    (by the owner or the store) or a no-show. The booking carries ``cancellation_fee`` (kept) and ``refund_due``
-    (owed back). Registering twice is a no-op."""
+    (by the owner or the store), a no-show, or expired unpaid. The booking carries ``cancellation_fee`` (kept) and
+    ``refund_due`` (owed back; None when it expired). Registering twice is a no-op."""
     if hook not in _on_called_off:
         _on_called_off.append(hook)
     return hook

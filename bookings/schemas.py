@@ -157,6 +157,9 @@ class BookingOut(Schema):
     refunds: list[dict] = Field(
         ..., description="Refunds of this booking [{id, amount, status, reason}]; never subtracted from amount_paid."
     )
+    coupon: dict | None = Field(
+        ..., description="The coupon reserved or used for this booking {code, name, discount, status}, if any."
+    )
     cancellation: CancellationOut | None
     checklist: list[ChecklistItemOut]
     timeline: list[TimelineOut]
@@ -218,6 +221,18 @@ def checklist_items(booking: Booking) -> list[dict[str, Any]]:
     return out
 
 
+def _coupon(booking) -> dict | None:
+    for r in booking.coupon_redemptions.all():
+        if r.status != "released":
+            return {
+                "code": r.coupon.code,
+                "name": r.coupon.name,
+                "discount": format_money(r.discount),
+                "status": r.status,
+            }
+    return None
+
+
 def booking_dict(booking: Booking) -> dict[str, Any]:
     """A booking as the owner (and the store) see it; expects :func:`bookings.selectors._detailed`'s prefetches."""
     cancellation = None
@@ -250,6 +265,7 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
             {"id": r.pk, "amount": format_money(r.amount), "status": r.status, "reason": r.reason}
             for r in booking.refunds.all()
         ],
+        "coupon": _coupon(booking),
         "cancellation": cancellation,
         "checklist": checklist_items(booking),
         "timeline": [

@@ -79,6 +79,7 @@ def _detailed(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
         queryset.select_related("store", "service", "vehicle", "bay", "owner").prefetch_related(
             "events",
             "refunds",  # payments.Refund's reverse relation: the refunds decided for this booking
+            "coupon_redemptions__coupon",  # payments.CouponRedemption's: the coupon the booking holds, if any
             Prefetch("supplements", queryset=Supplement.objects.prefetch_related("lines", "photos")),
             Prefetch("checklist_answers", queryset=ChecklistAnswer.objects.select_related("photo")),
         )

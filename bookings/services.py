@@ -21,7 +21,7 @@ from accounts.models import User, Vehicle
 from bookings import hooks, notices
 from bookings.checklists import checklist_missing_codes
 from bookings.engine import Job, StoreCalendar, calendar_for_day, policy_for
-from bookings.exceptions import ChecklistIncomplete, InvalidTransition, SlotUnavailable
+from bookings.exceptions import ChecklistIncomplete, InvalidTransition, PaymentDue, SlotUnavailable
 from bookings.lock_objects import booking_lock
 from bookings.models import (
     ALLOWED_TRANSITIONS,
@@ -34,6 +34,7 @@ from bookings.models import (
     Supplement,
     SupplementStatus,
 )
+from bookings.selectors import amount_due
 from catalog import kinds
 from catalog.models import Service
 from catalog.quotes import quote_build
@@ -226,6 +227,7 @@ def booking_expire(*, booking_id: int, now: dt.datetime | None = None) -> Bookin
         booking=booking, to=S.EXPIRED, by=None, by_role=ActorRole.SYSTEM, reason=_("Not paid in time."), now=now
     )
     notices.expired(booking)
+    hooks.called_off(booking)
     return booking
 
 
@@ -404,12 +406,22 @@ def booking_start(*, booking_id: int, by: User) -> Booking:
     return _store_transition(booking_id, S.IN_SERVICE, by)
 
 
+def _extra_work_owed(booking: Booking) -> Decimal:
+    """What approved extra work still owes: what was paid beyond the quote (which confirming the booking settled)
+    counts against it."""
+    extra = amount_due(booking) - booking.quote_total
+    return max(Decimal("0.00"), extra - max(Decimal("0.00"), booking.amount_paid - booking.quote_total))
+
+
 @transaction.atomic
 def booking_complete(*, booking_id: int, by: User) -> Booking:
-    """Finish the job: every required checklist item must be answered (409 ``checklist_incomplete``)."""
+    """Finish the job: every required checklist item must be answered (409 ``checklist_incomplete``) and approved
+    extra work paid (409 ``payment_due``: the owner pays it as a second payment on the booking)."""
     booking = booking_lock(booking_id)
     if booking.status == S.IN_SERVICE and (missing := checklist_missing_codes(booking)):
         raise ChecklistIncomplete(missing=missing)
+    if booking.status in (S.CHECKED_IN, S.IN_SERVICE) and (owed := _extra_work_owed(booking)) > 0:
+        raise PaymentDue(owed=owed)
     booking_transition(
         booking=booking, to=S.COMPLETED, by=by, by_role=store_side_role(user=by, store_id=booking.store_id)
     )

@@ -6,7 +6,15 @@ from ninja import Router
 from accounts.auth import token_auth
 from chefu.idempotency import idempotent
 from payments import selectors, services
-from payments.schemas import PayIn, PaymentCreatedOut, PaymentOut, SimulateIn, payment_created_dict
+from payments.schemas import (
+    CouponOffersOut,
+    PayIn,
+    PaymentCreatedOut,
+    PaymentOut,
+    SimulateIn,
+    coupon_offers_dict,
+    payment_created_dict,
+)
 
 booking_pay_router = Router(tags=["payments"], auth=token_auth)
 payments_router = Router(tags=["payments"])
@@ -15,10 +23,18 @@ payments_router = Router(tags=["payments"])
 @booking_pay_router.post("/{int:booking_id}/pay", response={201: PaymentCreatedOut})
 def booking_pay(request, booking_id: int, payload: PayIn):
     def work():
-        payment = services.payment_create(booking_id=booking_id, owner=request.auth, provider=payload.provider)
+        payment = services.payment_create(
+            booking_id=booking_id, owner=request.auth, provider=payload.provider, coupon=payload.coupon
+        )
         return 201, payment_created_dict(payment)
 
     return idempotent(request, scope=f"POST /bookings/{booking_id}/pay", work=work)
+
+
+@booking_pay_router.get("/{int:booking_id}/coupons", response=CouponOffersOut)
+def booking_coupons(request, booking_id: int):
+    """The coupons the owner could use on what the booking still owes, the best first."""
+    return coupon_offers_dict(**selectors.coupon_offers(user=request.auth, booking_id=booking_id))
 
 
 @payments_router.post("/notify/{provider}", auth=None)

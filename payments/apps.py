@@ -8,6 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from bookings import hooks
+        from payments.coupons import release_unused as release_unused_coupons
         from payments.services import refunds_for_cancelled_booking
         from payments.settlements import earn_cancellation_fee, earn_on_completed
 
@@ -15,3 +16,4 @@ class PaymentsConfig(AppConfig):
         # After the refund: the fee is what the refund leaves held.
         hooks.on_called_off(earn_cancellation_fee)
         hooks.on_completed(earn_on_completed)
+        hooks.on_completed(release_unused_coupons)

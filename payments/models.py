@@ -44,6 +44,10 @@ class Payment(models.Model):
     # False for money that arrived but settles nothing: a second payment of a slice already paid, or a payment that
     # came after its booking expired or was cancelled. Such payments are refunded in full.
     applied = models.BooleanField(default=False)
+    # The coupon this payment used (its ``discount`` is the redemption's, taken off the owner's charge).
+    redemption = models.ForeignKey(
+        "payments.CouponRedemption", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
     out_trade_no = models.CharField(max_length=64, unique=True)
     trade_no = models.CharField(max_length=64, null=True, blank=True, unique=True)
     pay_url = models.URLField(max_length=2000, blank=True)
@@ -67,6 +71,9 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(applied=False) | Q(status=PaymentStatus.SUCCEEDED), name="payment_applied_only_if_paid"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount=0) | Q(redemption__isnull=False), name="payment_discount_has_coupon"
             ),
         ]
         indexes = [models.Index(fields=["booking", "status"], name="payment_booking_status_idx")]
@@ -106,6 +113,7 @@ class RefundReason(models.TextChoices):
     LATE_PAYMENT = "late_payment", _("Paid after the booking expired")
     DUPLICATE = "duplicate", _("Paid twice")
     NO_SHOW = "no_show", _("The owner did not come")
+    SUPERSEDED = "superseded", _("Paid with a coupon given up for a newer payment")
 
 
 class Refund(models.Model):
@@ -185,13 +193,14 @@ class EntryKind(models.TextChoices):
     REFUND = "refund", _("Refund")
     EARNED = "earned", _("Service delivered: store payable and commission")
     SETTLEMENT = "settlement", _("Settlement paid to a store")
+    COUPON_RETURN = "coupon_return", _("Coupon subsidy returned")
 
 
 class JournalEntry(models.Model):
     """One money movement: lines on several accounts that sum to zero. Never changed, never deleted."""
 
     at = models.DateTimeField(default=now)
-    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    kind = models.CharField(max_length=16, choices=EntryKind.choices)
     memo = models.CharField(max_length=200, blank=True)
     booking = models.ForeignKey(
         "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="journal_entries"
@@ -283,3 +292,127 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.period_start}..{self.period_end} net {self.net}"
+
+
+# --- Coupons ------------------------------------------------------------------------------------------------------
+
+
+class CouponKind(models.TextChoices):
+    AMOUNT = "amount", _("Amount off (满减)")
+    PERCENT = "percent", _("Percentage off")
+
+
+class Coupon(models.Model):
+    """A platform-funded offer owners apply when they pay: ``value`` yuan off, or ``value`` % off (at most
+    ``max_discount``), on a payment of at least ``min_spend``, between ``valid_from`` and ``valid_until``, at most
+    ``per_user_limit`` bookings per owner, until ``budget`` is spent.
+
+    ``spent`` is what the coupon has committed: the discounts of its live redemptions less what cancellations
+    returned. The database refuses ``spent > budget`` (constraint) and more than ``per_user_limit`` live redemptions
+    per owner (trigger in migration 0007, under a lock on this row)."""
+
+    code = models.CharField(
+        _("code"), max_length=32, unique=True, help_text=_("What owners type at checkout, e.g. NEWCAR30.")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=10, choices=CouponKind.choices)
+    value = models.DecimalField(
+        _("value"), **MONEY, help_text=_("Yuan off for an amount coupon; percent off (e.g. 15 for 15 %) otherwise.")
+    )
+    max_discount = models.DecimalField(
+        _("maximum discount"), **MONEY, null=True, blank=True, help_text=_("Caps a percentage coupon's discount.")
+    )
+    min_spend = models.DecimalField(_("minimum spend"), **MONEY, default=0)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    per_user_limit = models.PositiveSmallIntegerField(_("uses per owner"), default=1)
+    budget = models.DecimalField(_("budget"), **MONEY, help_text=_("The most the platform pays for this coupon."))
+    spent = models.DecimalField(_("committed"), **MONEY, default=0, editable=False)
+    listed = models.BooleanField(
+        _("offered at checkout"), default=True, help_text=_("Unlisted coupons work only for owners who know the code.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-valid_from", "code"]
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CouponKind.values), name="coupon_kind_known"),
+            models.CheckConstraint(condition=Q(value__gt=0), name="coupon_value_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind=CouponKind.PERCENT) | Q(value__lt=100), name="coupon_percent_below_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_discount__isnull=True) | Q(max_discount__gt=0), name="coupon_max_discount_positive"
+            ),
+            models.CheckConstraint(condition=Q(min_spend__gte=0), name="coupon_min_spend_positive"),
+            models.CheckConstraint(condition=Q(valid_until__gt=F("valid_from")), name="coupon_window_order"),
+            models.CheckConstraint(condition=Q(per_user_limit__gte=1), name="coupon_per_user_limit_positive"),
+            models.CheckConstraint(condition=Q(spent__gte=0) & Q(spent__lte=F("budget")), name="coupon_within_budget"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        self.code = (self.code or "").strip().upper()
+        errors = {}
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            errors["valid_until"] = _("The end must come after the start.")
+        if self.kind == CouponKind.PERCENT and self.value is not None and not 0 < self.value < 100:
+            errors["value"] = _("A percentage must be between 0 and 100.")
+        if self.kind == CouponKind.AMOUNT and self.max_discount is not None:
+            errors["max_discount"] = _("Only a percentage coupon has a maximum discount.")
+        if self.budget is not None and self.budget < self.spent:
+            errors["budget"] = _("The budget cannot be less than what is already committed (¥%(spent)s).") % {
+                "spent": self.spent
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class RedemptionStatus(models.TextChoices):
+    RESERVED = "reserved", _("Reserved by a payment not yet made")
+    USED = "used", _("Used")
+    RELEASED = "released", _("Released")
+
+
+class CouponRedemption(models.Model):
+    """One coupon on one booking, from the first payment that asked for it. ``reserved`` counts against the budget
+    and the owner's limit while the booking is unpaid; ``used`` once a payment with it is applied; ``released``
+    (budget and the owner's use given back) when the booking ends without using it, or is called off with a full
+    refund. ``returned`` is the part of ``discount`` a cancellation gave back to the budget."""
+
+    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="redemptions")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booking = models.ForeignKey("bookings.Booking", on_delete=models.PROTECT, related_name="coupon_redemptions")
+    discount = models.DecimalField(**MONEY)
+    returned = models.DecimalField(**MONEY, default=0)
+    status = models.CharField(max_length=10, choices=RedemptionStatus.choices, default=RedemptionStatus.RESERVED)
+    created_at = models.DateTimeField(default=now)
+    used_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RedemptionStatus.values), name="redemption_status_known"),
+            models.CheckConstraint(condition=Q(discount__gt=0), name="redemption_discount_positive"),
+            models.CheckConstraint(
+                condition=Q(returned__gte=0) & Q(returned__lte=F("discount")), name="redemption_returned_range"
+            ),
+            # One coupon per booking: a second offer cannot be stacked on the first.
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=~Q(status=RedemptionStatus.RELEASED),
+                name="redemption_one_coupon_per_booking",
+            ),
+        ]
+        indexes = [models.Index(fields=["coupon", "owner", "status"], name="redemption_owner_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.coupon_id} on {self.booking_id}: {self.discount} ({self.status})"

@@ -8,6 +8,9 @@ from chefu.money import format_money
 
 class PayIn(Schema):
     provider: Literal["sandbox", "alipay"] = Field(..., description="sandbox (demo and tests) or alipay.")
+    coupon: str | None = Field(
+        None, max_length=32, description="A coupon code; a coupon reserved by an earlier attempt applies anyway."
+    )
 
 
 class PaymentCreatedOut(Schema):
@@ -16,6 +19,9 @@ class PaymentCreatedOut(Schema):
     amount: str
     status: str
     pay_url: str
+    discount: str
+    covers: str
+    coupon: str | None
 
 
 class RefundOut(Schema):
@@ -33,6 +39,8 @@ class PaymentOut(Schema):
     id: int
     booking_id: int
     amount: str
+    discount: str
+    coupon: str | None
     status: str
     provider: str
     created_at: dt.datetime
@@ -44,12 +52,43 @@ class PaymentOut(Schema):
         return format_money(obj.amount)
 
     @staticmethod
+    def resolve_discount(obj) -> str:
+        return format_money(obj.discount)
+
+    @staticmethod
+    def resolve_coupon(obj) -> str | None:
+        return _coupon_code(obj)
+
+    @staticmethod
     def resolve_refunds(obj) -> list:
         return list(obj.refunds.all())
 
 
+class CouponOfferOut(Schema):
+    code: str
+    name: str
+    kind: str
+    value: str
+    max_discount: str | None
+    min_spend: str
+    valid_until: dt.datetime
+    discount: str = Field(..., description="What it takes off what is owed now; 0.00 when it cannot be used.")
+    usable: bool
+    reason: str = Field(..., description="Why it cannot be used ('' when it can).")
+
+
+class CouponOffersOut(Schema):
+    owed: str
+    held: str | None = Field(..., description="The coupon already reserved or used for this booking, if any.")
+    coupons: list[CouponOfferOut]
+
+
 class SimulateIn(Schema):
     result: Literal["success", "fail"]
+
+
+def _coupon_code(payment) -> str | None:
+    return payment.redemption.coupon.code if payment.redemption_id else None
 
 
 def payment_created_dict(payment) -> dict:
@@ -59,4 +98,29 @@ def payment_created_dict(payment) -> dict:
         "amount": format_money(payment.amount),
         "status": payment.status,
         "pay_url": payment.pay_url,
+        "discount": format_money(payment.discount),
+        "covers": format_money(payment.covers),
+        "coupon": _coupon_code(payment),
+    }
+
+
+def coupon_offers_dict(*, owed, held, offers: list[dict]) -> dict:
+    return {
+        "owed": format_money(owed),
+        "held": held,
+        "coupons": [
+            {
+                "code": o["coupon"].code,
+                "name": o["coupon"].name,
+                "kind": o["coupon"].kind,
+                "value": format_money(o["coupon"].value),
+                "max_discount": format_money(o["coupon"].max_discount) if o["coupon"].max_discount else None,
+                "min_spend": format_money(o["coupon"].min_spend),
+                "valid_until": o["coupon"].valid_until,
+                "discount": format_money(o["discount"]),
+                "usable": not o["reason"],
+                "reason": str(o["reason"]),
+            }
+            for o in offers
+        ],
     }

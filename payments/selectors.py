@@ -1,11 +1,21 @@
+from decimal import Decimal
+
 from accounts.models import User
+from bookings.models import Booking
+from bookings.selectors import amount_due
 from chefu.errors import NotFound
-from payments.models import Payment
+from payments import coupons
+from payments.models import CouponRedemption, Payment, RedemptionStatus
 
 
 def payment_get_for_owner(*, user: User, payment_id: int) -> Payment:
     """The owner's payment with its refunds; NotFound when missing or someone else's."""
-    payment = Payment.objects.filter(pk=payment_id, owner=user).prefetch_related("refunds").first()
+    payment = (
+        Payment.objects.filter(pk=payment_id, owner=user)
+        .select_related("redemption__coupon")
+        .prefetch_related("refunds")
+        .first()
+    )
     if payment is None:
         raise NotFound()
     return payment
@@ -17,3 +27,20 @@ def payment_get_by_trade(*, provider: str, out_trade_no: str) -> Payment:
     if payment is None:
         raise NotFound()
     return payment
+
+
+def coupon_offers(*, user: User, booking_id: int) -> dict:
+    """What the owner could take off what ``booking`` still owes: the listed coupons valid now (``offers``), what is
+    owed, and the coupon the booking already holds. NotFound when the booking is not theirs."""
+    booking = Booking.objects.filter(pk=booking_id, owner=user).first()
+    if booking is None:
+        raise NotFound()
+    owed = max(Decimal("0.00"), amount_due(booking) - booking.amount_paid)
+    held = (
+        CouponRedemption.objects.filter(booking=booking)
+        .exclude(status=RedemptionStatus.RELEASED)
+        .values_list("coupon__code", flat=True)
+        .first()
+    )
+    offers = coupons.offers_for(booking=booking, owner=user, due=owed) if owed > 0 else []
+    return {"owed": owed, "held": held, "offers": offers}

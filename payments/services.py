@@ -26,7 +26,7 @@ from chefu.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from chefu.money import format_money
 from chefu.queue import send_on_commit
 from notifications.services import notify
-from payments import ledger
+from payments import coupons, ledger
 from payments.models import (
     EntryKind,
     Payment,
@@ -91,7 +91,7 @@ def _record(payment: Payment, *, to: str, reason: str = "", by: User | None = No
 
 
 @transaction.atomic
-def _payment_open(*, booking_id: int, owner: User, provider: str) -> Payment:
+def _payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | None = None) -> Payment:
     booking = booking_lock(booking_id)
     if booking.owner_id != owner.pk:
         raise NotFound()
@@ -100,12 +100,16 @@ def _payment_open(*, booking_id: int, owner: User, provider: str) -> Payment:
     due = amount_due(booking) - booking.amount_paid
     if due <= 0:
         raise NothingDue()
+    redemption = coupons.redemption_for_payment(booking=booking, owner=owner, code=coupon, due=due)
+    discount = redemption.discount if redemption else Decimal("0.00")
     payment = Payment(
         booking=booking,
         owner=owner,
         provider=provider,
-        amount=due,
+        amount=due - discount,
+        discount=discount,
         covers=due,
+        redemption=redemption,
         covers_from=booking.amount_paid,
         out_trade_no=_out_trade_no(booking),
     )
@@ -114,11 +118,13 @@ def _payment_open(*, booking_id: int, owner: User, provider: str) -> Payment:
     return payment
 
 
-def payment_create(*, booking_id: int, owner: User, provider: str) -> Payment:
+def payment_create(*, booking_id: int, owner: User, provider: str, coupon: str | None = None) -> Payment:
     """Open a payment for what the booking still owes (``amount_due - amount_paid``: the quote first, approved extra
-    work later) and get the provider's pay URL. 409 ``nothing_due`` when nothing is owed."""
+    work later) and get the provider's pay URL. 409 ``nothing_due`` when nothing is owed. ``coupon`` (a code) takes
+    its discount off what the owner is charged (``payments.coupons``); a coupon reserved by an earlier attempt is
+    used again."""
     client = _provider(provider)
-    payment = _payment_open(booking_id=booking_id, owner=owner, provider=provider)
+    payment = _payment_open(booking_id=booking_id, owner=owner, provider=provider, coupon=coupon)
     created = client.create(
         out_trade_no=payment.out_trade_no,
         amount=payment.amount,
@@ -189,6 +195,8 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
         reason = RefundReason.LATE_PAYMENT
     elif booking.amount_paid != payment.covers_from:
         reason = RefundReason.DUPLICATE
+    elif coupons.redemption_is_void(payment):
+        reason = RefundReason.SUPERSEDED
     payment.applied = not reason
     try:
         with transaction.atomic():
@@ -207,6 +215,7 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
         booking=booking,
         payment=payment,
     )
+    coupons.on_payment_settled(payment=payment)
     if payment.applied:
         booking_payment_applied(booking=booking, amount=payment.covers, reason=_("Paid."))
     else:
@@ -333,19 +342,66 @@ def sandbox_notification_send(*, out_trade_no: str, result: str) -> dict[str, st
 def refunds_for_cancelled_booking(*, booking: Booking) -> list[Refund]:
     """Decide the refund of a booking called off (cancelled, or a no-show): its ``refund_due`` (the whole of what was
     paid when the store cancelled, what the policy leaves after the fee otherwise), taken from its applied payments,
-    the latest first. Runs inside the transaction that called it off (``bookings.hooks``)."""
+    the latest first. A payment made partly with a coupon gives back its cash and its discount in the same
+    proportion (``coupons.refund_split``): the owner gets the cash, the platform's budget the discount. Runs inside
+    the transaction that called it off (``bookings.hooks``); an expired booking (nothing paid) only gives back the
+    coupons it reserved."""
     remaining = booking.refund_due or Decimal("0.00")
+    full = remaining >= booking.amount_paid
     if booking.status == BookingStatus.NO_SHOW:
         reason = RefundReason.NO_SHOW
     else:
         reason = RefundReason.STORE_CANCELLED if booking.cancelled_by_store else RefundReason.OWNER_CANCELLED
     refunds = []
     for payment in Payment.objects.filter(booking=booking, applied=True).order_by("-covers_from"):
-        if remaining <= 0:
-            break
-        part = min(remaining, payment.amount)
-        if part > 0:
+        part = min(remaining, payment.covers)
+        remaining -= part
+        split = coupons.refund_split(payment, part) if part > 0 else coupons.Split(Decimal("0.00"), Decimal("0.00"))
+        if split.cash > 0:
             cause = f"called_off:{booking.pk}"
-            refunds.append(refund_request(payment=payment, amount=part, reason=reason, cause=cause))
+            refunds.append(refund_request(payment=payment, amount=split.cash, reason=reason, cause=cause))
+        coupons.on_called_off_payment(payment=payment, subsidy=split.subsidy, full=full)
+    coupons.release_unused(booking=booking)
+    return refunds
+
+
+def _left_to_refund(payment: Payment) -> Decimal:
+    taken = sum((r.amount for r in payment.refunds.all() if r.status != RefundStatus.FAILED), Decimal("0.00"))
+    return payment.amount - taken
+
+
+def refundable(booking: Booking) -> Decimal:
+    """What the owner could still get back: the cash of the booking's applied payments less their refunds (failed
+    ones aside). A coupon's discount was never the owner's money, so it is never refunded to them."""
+    return sum((_left_to_refund(p) for p in Payment.objects.filter(booking=booking, applied=True)), Decimal("0.00"))
+
+
+@transaction.atomic
+def refund_for_complaint(*, booking_id: int, amount: Decimal, complaint: str, note: str = "") -> list[Refund]:
+    """Refund ``amount`` of a booking to its owner after a complaint (``complaint``: the resolving app's reference,
+    e.g. the complaint's id). Full or partial, from the booking's applied payments the latest first, never more than
+    :func:`refundable` (422 on ``refund_amount``). Idempotent: asking again for the same complaint returns the
+    refunds already decided and decides nothing new. Executed after commit, like every refund; when the store had
+    already earned the booking, its next statement gives the refund back (``payments.settlements``)."""
+    booking = booking_lock(booking_id)
+    cause = f"complaint:{complaint}"
+    decided = list(Refund.objects.filter(booking=booking, cause=cause).order_by("pk"))
+    if decided:
+        return decided
+    amount = Decimal(amount)
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed({"refund_amount": _("Give a positive amount in yuan and fen.")})
+    available = refundable(booking)
+    if amount > available:
+        raise ValidationFailed(
+            {"refund_amount": _("At most ¥%(max)s can be refunded on this booking.") % {"max": format_money(available)}}
+        )
+    refunds, remaining = [], amount
+    for payment in Payment.objects.filter(booking=booking, applied=True).order_by("-covers_from"):
+        part = min(remaining, _left_to_refund(payment))
+        if part > 0:
+            refunds.append(
+                refund_request(payment=payment, amount=part, reason=RefundReason.COMPLAINT, cause=cause, note=note)
+            )
             remaining -= part
     return refunds

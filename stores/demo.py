@@ -1193,6 +1193,7 @@ def demo_load(*, count: int, seed: int, reset: bool = False, today: dt.date | No
     prices = demo_load_prices(stores=stores, plans=plans, seed=seed, today=today)
     application = _create_accounts(stores[0])
     bookings = _load_bookings(stores, seed)
+    _load_coupons()
     by_status = Counter(p.status for p in plans)
     return DemoResult(
         stores_by_status={s: by_status[s] for s in StoreStatus.values},
@@ -1203,6 +1204,12 @@ def demo_load(*, count: int, seed: int, reset: bool = False, today: dt.date | No
         prices=prices,
         bookings=bookings,
     )
+
+
+def _load_coupons() -> None:
+    from payments.demo import demo_coupons_load
+
+    demo_coupons_load()
 
 
 def _load_bookings(stores: Sequence[Store], seed: int):

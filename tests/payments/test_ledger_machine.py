@@ -1,6 +1,7 @@
-"""A hypothesis state machine over pay / duplicate notification / cancel / complete / complaint refund / refund
-execution / statement sequences on two bookings in two stores: after every step the journal balances, the provider's
-clearing account equals the payments succeeded less the refunds succeeded, and ``reconcile`` finds nothing.
+"""A hypothesis state machine over pay (with or without a coupon) / duplicate notification / cancel / expire /
+complete / complaint refund / refund execution / statement sequences on two bookings in two stores: after every step
+the journal balances, the provider's clearing account equals the payments succeeded less the refunds succeeded, the
+coupon's committed budget and subsidy agree, and ``reconcile`` finds nothing.
 
 Each example runs in a savepoint of the test's transaction and is rolled back at its end, so every example starts
 from the same two stores."""
@@ -29,13 +30,23 @@ from chefu.errors import ApplicationError
 from payments import ledger, services
 from payments.commission import commission_rate_set
 from payments.management.commands.reconcile import mismatches
-from payments.models import EntryKind, JournalEntry, LedgerAccount, Payment, Refund, RefundReason
+from payments.models import (
+    Coupon,
+    CouponKind,
+    EntryKind,
+    JournalEntry,
+    LedgerAccount,
+    Payment,
+    Refund,
+    RefundReason,
+)
 from payments.settlements import statements_issue
 from tests.bookings.conftest import make_shop
 from tests.factories import UserFactory
 from tests.payments.test_settlements import execute_refunds, new_booking, notify, open_payment
 
 BOOKING = st.integers(min_value=0, max_value=1)
+COUPON = "MACHINE15"
 
 
 def _check_deferred_constraints() -> None:
@@ -64,26 +75,32 @@ def _machine(stores, owner) -> type[RuleBasedStateMachine]:
         def start(self, paid):
             for i, yes in enumerate(paid):
                 if yes:
-                    self.pay(i)
+                    self.pay(i, coupon=i == 1)
 
-        def _open(self, i) -> Payment | None:
+        def _open(self, i, coupon=False) -> Payment | None:
             try:
-                payment = open_payment(self._booking(i))
-            except ApplicationError:  # nothing due, or no longer payable
+                with transaction.atomic():
+                    payment = open_payment(self._booking(i), coupon=COUPON if coupon else None)
+            except ApplicationError:  # nothing due, no longer payable, or the coupon cannot be had
                 return None
             self.payments.append(payment)
             return payment
 
-        @rule(i=BOOKING)
-        def pay(self, i):
+        @rule(i=BOOKING, coupon=st.booleans())
+        def pay(self, i, coupon):
             """The usual path: a payment, and the provider's notice of it."""
-            if payment := self._open(i):
+            if payment := self._open(i, coupon):
                 notify(payment)
 
-        @rule(i=BOOKING)
-        def open_unpaid(self, i):
+        @rule(i=BOOKING, coupon=st.booleans())
+        def open_unpaid(self, i, coupon):
             """A payment the owner opens and pays later, or twice, or after the booking is gone."""
-            self._open(i)
+            self._open(i, coupon)
+
+        @rule(i=BOOKING)
+        def expire(self, i):
+            booking = self._booking(i)
+            booking_services.booking_expire(booking_id=booking.pk, now=booking.pay_before + dt.timedelta(seconds=1))
 
         @rule(j=st.integers(min_value=0, max_value=9))
         def notify(self, j):
@@ -137,6 +154,12 @@ def _machine(stores, owner) -> type[RuleBasedStateMachine]:
             statements_issue(day=timezone.localdate())
 
         @invariant()
+        def coupon_within_budget(self):
+            coupon = Coupon.objects.get(code=COUPON)
+            assert 0 <= coupon.spent <= coupon.budget
+            assert ledger.balance(ledger.account(ledger.COUPON_SUBSIDY)) >= 0
+
+        @invariant()
         def books_balance(self):
             _check_deferred_constraints()
             assert ledger.trial_balance() == 0
@@ -163,6 +186,18 @@ def test_the_ledger_stays_balanced_and_equal_to_payments_less_refunds():
     stores = [make_shop(), make_shop(price="123.45")]
     commission_rate_set(store=stores[1], rate=Decimal("0.0575"))
     owner = UserFactory(roles=["owner"])
+    now = timezone.now()
+    Coupon.objects.create(
+        code=COUPON,
+        name="九折",
+        kind=CouponKind.PERCENT,
+        value=Decimal("15"),
+        max_discount=Decimal("40.00"),
+        valid_from=now - dt.timedelta(days=1),
+        valid_until=now + dt.timedelta(days=30),
+        per_user_limit=2,
+        budget=Decimal("1000.00"),
+    )
     run_state_machine_as_test(
         _machine(stores, owner),
         settings=settings(

@@ -14,7 +14,7 @@ from payments import ledger, services
 from payments.models import JournalEntry, Payment, PaymentAlert, Refund
 from payments.providers.base import provider_get
 from tests.bookings.conftest import book, local, make_shop, tomorrow
-from tests.conftest import ApiClient, error_code
+from tests.conftest import ApiClient, error_code, issue_token
 
 pytestmark = pytest.mark.django_db
 S = BookingStatus
@@ -177,6 +177,7 @@ def test_three_duplicate_notifications_at_once_make_one_transition(owner):
 
 
 def test_approved_extra_work_is_paid_as_a_second_payment(api, owner_client, owner, booking):
+    from bookings.checklists import checklist_answer
     from bookings.supplements import supplement_approve, supplement_propose
     from tests.bookings.floor_fixtures import staff_of
 
@@ -187,12 +188,21 @@ def test_approved_extra_work_is_paid_as_a_second_payment(api, owner_client, owne
     supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="滤芯脏", lines=lines)
     assert owner_client.post(f"bookings/{booking.pk}/pay", {"provider": "sandbox"}).status_code == 409  # not yet
     supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)
+    booking_services.booking_start(booking_id=booking.pk, by=staff)
+    required = [i["code"] for i in Booking.objects.get(pk=booking.pk).checklist if i.get("required")]
+    checklist_answer(booking_id=booking.pk, by=staff, items=[{"code": c, "result": "pass"} for c in required])
+    # the job cannot be completed before the extra work is paid
+    staff_client = ApiClient(issue_token(staff))
+    refused = staff_client.post(f"partner/bookings/{booking.pk}/complete")
+    assert refused.status_code == 409 and error_code(refused) == "payment_due"
+    assert refused.json()["error"]["details"]["owed"] == "80.00"
     second = Payment.objects.get(pk=_pay(owner_client, booking)["payment_id"])
     assert (second.amount, second.covers_from) == (Decimal("80.00"), Decimal("299.00"))
     _notify(api, second)
     booking.refresh_from_db()
-    assert booking.amount_paid == Decimal("379.00") and booking.status == S.CHECKED_IN
+    assert booking.amount_paid == Decimal("379.00") and booking.status == S.IN_SERVICE
     assert Booking.objects.get(pk=booking.pk).payments.filter(applied=True).count() == 2
+    assert staff_client.post(f"partner/bookings/{booking.pk}/complete").status_code == 200
 
 
 def test_the_booking_lists_its_refunds_apart_from_what_was_paid(api, owner_client, booking):

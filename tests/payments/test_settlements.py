@@ -36,8 +36,8 @@ def new_booking(store=None, *, owner=None, hour: int = 10, days: int = 2) -> Boo
     return booking
 
 
-def open_payment(booking: Booking) -> Payment:
-    return services.payment_create(booking_id=booking.pk, owner=booking.owner, provider="sandbox")
+def open_payment(booking: Booking, coupon: str | None = None) -> Payment:
+    return services.payment_create(booking_id=booking.pk, owner=booking.owner, provider="sandbox", coupon=coupon)
 
 
 def notify(payment: Payment) -> None:

@@ -14,12 +14,15 @@ from bookings.models import Booking
 from chefu.money import money
 from payments import ledger
 from payments.models import (
+    Coupon,
+    CouponRedemption,
     EntryKind,
     JournalEntry,
     JournalLine,
     LedgerAccount,
     Payment,
     PaymentStatus,
+    RedemptionStatus,
     Refund,
     RefundStatus,
 )
@@ -138,12 +141,34 @@ def _bookings() -> list[str]:
     return problems
 
 
+def _coupons() -> list[str]:
+    """Each coupon's ``spent`` is what its live redemptions still commit; the ledger's subsidy is what used ones
+    cost (every other discount — of a payment that settled nothing, of a booking refunded — was returned)."""
+    problems = []
+    live_sum = Coalesce(
+        Sum(F("redemptions__discount") - F("redemptions__returned"), filter=~Q(redemptions__status="released")),
+        ZERO,
+    )
+    for pk, code, spent, live in Coupon.objects.annotate(live=live_sum).values_list("pk", "code", "spent", "live"):
+        if spent != live:
+            problems.append(f"coupon {pk} ({code}): spent {spent} != live redemptions {money(live)}")
+    used = CouponRedemption.objects.filter(status=RedemptionStatus.USED).aggregate(
+        t=Coalesce(Sum(F("discount") - F("returned")), ZERO)
+    )["t"]
+    subsidy = LedgerAccount.objects.filter(code=ledger.COUPON_SUBSIDY).first()
+    booked = ledger.balance(subsidy) if subsidy else Decimal("0.00")
+    if booked != money(used):
+        problems.append(f"coupon_subsidy balance {booked} != used coupons' discounts less returns {money(used)}")
+    return problems
+
+
 CHECKS = (
     ("journal entries balance, trial balance is zero", _journal),
     ("payments have their PAYMENT entry", _payments),
     ("refunds have their REFUND entry", _refunds),
     ("provider clearing = payments − refunds", _providers),
     ("bookings' amount paid = applied payments", _bookings),
+    ("coupons: budget committed and subsidy booked", _coupons),
 )
 
 

@@ -1,0 +1,253 @@
+"""Platform-funded coupons: which apply to what a booking owes, reserving one at pay time, using, returning and
+releasing it.
+
+Every change to a booking's redemptions happens under that booking's row lock (``bookings.lock_objects``), and every
+change to a coupon's ``spent`` under the coupon's row lock, taken after the booking's. The database has the last
+word on the two limits: ``spent <= budget`` is a check constraint and the per-owner limit a trigger (migration
+0007), so concurrent payments cannot overshoot either even if this module had a bug.
+
+What the books see (``payments.ledger``): a payment with a discount debits ``coupon_subsidy`` for it; a
+COUPON_RETURN entry credits it back when the discount is not spent after all (a payment that settled nothing, or a
+booking called off and refunded).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from bookings.models import Booking
+from chefu.errors import Conflict, ValidationFailed
+from chefu.money import CENT, format_money, money
+from payments import ledger
+from payments.models import (
+    Coupon,
+    CouponKind,
+    CouponRedemption,
+    EntryKind,
+    Payment,
+    RedemptionStatus,
+)
+
+ZERO = Decimal("0.00")
+R = RedemptionStatus
+
+
+class CouponUnavailable(Conflict):
+    """The coupon is valid but cannot be had now: the owner's uses or the budget are used up, or the booking already
+    holds another coupon."""
+
+    code = "coupon_unavailable"
+    default_message = gettext_lazy("This coupon cannot be used now.")
+
+    def __init__(self, message: str, *, reason: str, **details):
+        super().__init__(message, details={"reason": reason, **details})
+
+
+def code_clean(code: str) -> str:
+    return code.strip().upper()
+
+
+def discount_for(coupon: Coupon, due: Decimal) -> Decimal:
+    """What ``coupon`` takes off a payment of ``due``: its amount, or its percentage (half-up, capped by
+    ``max_discount``), never so much that less than ¥0.01 is left to charge."""
+    if coupon.kind == CouponKind.PERCENT:
+        off = money(due * coupon.value / 100)
+        if coupon.max_discount is not None:
+            off = min(off, coupon.max_discount)
+    else:
+        off = coupon.value
+    return max(ZERO, min(money(off), money(due) - CENT))
+
+
+def unusable_reason(coupon: Coupon, *, due: Decimal, now=None) -> str:
+    """Why ``coupon`` does not apply to a payment of ``due`` now ('' when it does), leaving out the limits that
+    depend on other payments (uses and budget)."""
+    now = now or timezone.now()
+    if not coupon.is_active or now < coupon.valid_from or now >= coupon.valid_until:
+        return _("This coupon is not valid now.")
+    if due < coupon.min_spend:
+        return _("This coupon needs a payment of at least ¥%(min)s.") % {"min": format_money(coupon.min_spend)}
+    if discount_for(coupon, due) <= 0:
+        return _("This coupon takes nothing off this payment.")
+    return ""
+
+
+def _uses_by(coupon: Coupon, owner: User, *, excluding: Booking) -> int:
+    return (
+        CouponRedemption.objects.filter(coupon=coupon, owner=owner)
+        .exclude(status=R.RELEASED)
+        .exclude(booking=excluding)
+        .count()
+    )
+
+
+def _spent_change(coupon_id: int, delta: Decimal) -> None:
+    if delta:
+        Coupon.objects.filter(pk=coupon_id).update(spent=F("spent") + delta)
+
+
+def release(redemption: CouponRedemption, *, now=None) -> None:
+    """Give a live redemption's remaining discount back to the budget and the owner's use back to the owner."""
+    if redemption.status == R.RELEASED:
+        return
+    Coupon.objects.select_for_update().get(pk=redemption.coupon_id)
+    _spent_change(redemption.coupon_id, -(redemption.discount - redemption.returned))
+    redemption.status = R.RELEASED
+    redemption.released_at = now or timezone.now()
+    redemption.save(update_fields=["status", "released_at"])
+
+
+def _reserve(*, coupon_id: int, booking: Booking, owner: User, due: Decimal) -> CouponRedemption:
+    coupon = Coupon.objects.select_for_update().get(pk=coupon_id)
+    if reason := unusable_reason(coupon, due=due):
+        raise ValidationFailed({"coupon": reason})
+    discount = discount_for(coupon, due)
+    if _uses_by(coupon, owner, excluding=booking) >= coupon.per_user_limit:
+        raise CouponUnavailable(_("You have used this coupon as many times as it allows."), reason="limit_reached")
+    if coupon.spent + discount > coupon.budget:
+        raise CouponUnavailable(_("This coupon has run out."), reason="budget_exhausted")
+    redemption = CouponRedemption.objects.create(coupon=coupon, owner=owner, booking=booking, discount=discount)
+    _spent_change(coupon.pk, discount)
+    return redemption
+
+
+def redemption_for_payment(*, booking: Booking, owner: User, code: str | None, due: Decimal) -> CouponRedemption | None:
+    """The redemption a new payment of ``due`` on ``booking`` uses (the caller holds the booking's lock).
+
+    One coupon per booking. A coupon reserved by an earlier attempt to pay the same amount is used again, whether
+    or not its code is repeated; asking for another code while it is reserved is refused (the reservation ends when
+    the booking is paid, called off or expires). With nothing reserved, ``code`` (if any) is checked and reserved:
+    422 on the ``coupon`` field when it is unknown or does not apply, 409 ``coupon_unavailable`` when the owner's
+    uses or its budget are exhausted."""
+    code = code_clean(code) if code else ""
+    live = CouponRedemption.objects.filter(booking=booking).exclude(status=R.RELEASED).select_related("coupon").first()
+    if live is not None and live.status == R.USED:
+        if code:
+            raise CouponUnavailable(_("This booking has already used a coupon."), reason="booking_has_coupon")
+        return None
+    if live is not None:
+        if code and code != live.coupon.code:
+            raise CouponUnavailable(
+                _("Coupon %(code)s is held for this booking's payment.") % {"code": live.coupon.code},
+                reason="booking_has_coupon",
+                held=live.coupon.code,
+            )
+        if discount_for(live.coupon, due) == live.discount:
+            return live
+        # What is owed changed (more extra work approved): the reservation is made again for the new amount.
+        release(live)
+        return _reserve(coupon_id=live.coupon_id, booking=booking, owner=owner, due=due)
+    if not code:
+        return None
+    coupon_id = Coupon.objects.filter(code=code).values_list("pk", flat=True).first()
+    if coupon_id is None:
+        raise ValidationFailed({"coupon": _("There is no coupon with this code.")})
+    return _reserve(coupon_id=coupon_id, booking=booking, owner=owner, due=due)
+
+
+def _return(*, payment: Payment, amount: Decimal, memo: str) -> None:
+    ledger.entry_post(
+        kind=EntryKind.COUPON_RETURN,
+        lines=[
+            (ledger.account(ledger.OWNER_FUNDS_HELD), amount),
+            (ledger.account(ledger.COUPON_SUBSIDY), -amount),
+        ],
+        memo=memo,
+        booking=payment.booking,
+        payment=payment,
+    )
+
+
+def on_payment_settled(*, payment: Payment) -> None:
+    """A payment's money arrived (the caller holds the booking's lock). Applied: its coupon is used, and any other
+    coupon still reserved for the booking is released (the owner paid without it). Not applied (a duplicate, or too
+    late): its whole discount goes back to the platform, as its money goes back to the owner."""
+    if not payment.applied:
+        if payment.discount > 0:
+            _return(payment=payment, amount=payment.discount, memo=f"coupon returned: payment {payment.out_trade_no}")
+        return
+    for live in CouponRedemption.objects.filter(booking_id=payment.booking_id).exclude(status=R.RELEASED):
+        if live.pk == payment.redemption_id:
+            live.status, live.used_at = R.USED, timezone.now()
+            live.save(update_fields=["status", "used_at"])
+        else:
+            release(live)
+
+
+def redemption_is_void(payment: Payment) -> bool:
+    """True when the payment's coupon reservation ended before its money arrived: it can no longer be applied."""
+    return payment.redemption_id is not None and payment.redemption.status == R.RELEASED
+
+
+@dataclass(frozen=True)
+class Split:
+    """How a slice of a payment's ``covers`` goes back: ``cash`` to the owner, ``subsidy`` to the platform."""
+
+    cash: Decimal
+    subsidy: Decimal
+
+
+def refund_split(payment: Payment, part: Decimal) -> Split:
+    """``part`` of what ``payment`` covers, split in the payment's own proportion of cash to discount, so a fee kept
+    on cancellation is borne by both alike (a coupon never makes a late cancellation free)."""
+    if payment.discount <= 0:
+        return Split(cash=money(part), subsidy=ZERO)
+    cash = min(payment.amount, money(part * payment.amount / payment.covers))
+    subsidy = min(payment.discount, money(part) - cash)
+    return Split(cash=cash, subsidy=max(ZERO, subsidy))
+
+
+def on_called_off_payment(*, payment: Payment, subsidy: Decimal, full: bool) -> None:
+    """Part of the booking's cancellation (under its lock): ``subsidy`` of the applied ``payment``'s discount goes
+    back to the platform and the coupon's budget; ``full`` (everything was refunded) gives the owner the use back."""
+    if subsidy > 0:
+        _return(payment=payment, amount=subsidy, memo=f"coupon returned on cancellation: {payment.out_trade_no}")
+    if payment.redemption_id is None:
+        return
+    redemption = CouponRedemption.objects.get(pk=payment.redemption_id)
+    if redemption.status == R.RELEASED:
+        return
+    if subsidy > 0:
+        Coupon.objects.select_for_update().get(pk=redemption.coupon_id)
+        _spent_change(redemption.coupon_id, -subsidy)
+        CouponRedemption.objects.filter(pk=redemption.pk).update(returned=F("returned") + subsidy)
+        redemption.refresh_from_db()
+    if full:
+        release(redemption)
+
+
+def release_unused(*, booking: Booking) -> None:
+    """The booking ended (expired, called off, completed): coupons still only reserved for it are given back."""
+    for live in CouponRedemption.objects.filter(booking=booking, status=R.RESERVED):
+        release(live)
+
+
+def offers_for(*, booking: Booking, owner: User, due: Decimal, now=None) -> list[dict]:
+    """The listed coupons valid now, each with what it would take off ``due`` and why it cannot be used, if so."""
+    now = now or timezone.now()
+    coupons = Coupon.objects.filter(is_active=True, listed=True, valid_from__lte=now, valid_until__gt=now)
+    coupons = coupons.filter(Q(spent__lt=F("budget"))).order_by("valid_until", "code")
+    used = dict(
+        CouponRedemption.objects.filter(owner=owner, coupon__in=coupons)
+        .exclude(status=R.RELEASED)
+        .exclude(booking=booking)
+        .values("coupon")
+        .annotate(n=Count("pk"))
+        .values_list("coupon", "n")
+    )
+    offers = []
+    for coupon in coupons:
+        reason = unusable_reason(coupon, due=due, now=now)
+        discount = discount_for(coupon, due) if not reason else ZERO
+        if not reason and used.get(coupon.pk, 0) >= coupon.per_user_limit:
+            reason = _("You have used this coupon as many times as it allows.")
+        elif not reason and coupon.spent + discount > coupon.budget:
+            reason = _("This coupon has run out.")
+        offers.append({"coupon": coupon, "discount": discount if not reason else ZERO, "reason": reason})
+    offers.sort(key=lambda o: (bool(o["reason"]), -o["discount"]))
+    return offers

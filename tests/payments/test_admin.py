@@ -1,0 +1,84 @@
+"""Money in the Django admin: coupons are created and edited there; the rest is read-only history."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from payments.models import Coupon, PaymentAlert
+from tests.factories import UserFactory
+from tests.payments.test_settlements import complete, new_booking, pay
+
+pytestmark = pytest.mark.django_db
+URL = "/django-admin/payments/"
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(roles=["owner", "admin"], is_staff=True, is_superuser=True))
+    return client
+
+
+def _coupon_form(**overrides) -> dict:
+    now = timezone.localtime()
+    form = {
+        "code": " spring50 ",
+        "name": "春季保养满300减50",
+        "kind": "amount",
+        "value": "50.00",
+        "min_spend": "300.00",
+        "valid_from_0": now.strftime("%Y-%m-%d"),
+        "valid_from_1": "00:00:00",
+        "valid_until_0": (now + dt.timedelta(days=30)).strftime("%Y-%m-%d"),
+        "valid_until_1": "00:00:00",
+        "per_user_limit": "1",
+        "budget": "5000.00",
+        "listed": "on",
+        "is_active": "on",
+        "redemptions-TOTAL_FORMS": "0",
+        "redemptions-INITIAL_FORMS": "0",
+    }
+    return form | overrides
+
+
+def test_the_platform_creates_a_coupon_in_the_admin(admin_client):
+    response = admin_client.post(f"{URL}coupon/add/", _coupon_form())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    coupon = Coupon.objects.get()
+    assert (coupon.code, coupon.value, coupon.spent) == ("SPRING50", Decimal("50.00"), Decimal("0.00"))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"kind": "percent", "value": "120"}, "value"),
+        ({"max_discount": "10.00"}, "max_discount"),
+        ({"valid_until_0": "2020-01-01"}, "valid_until"),
+    ],
+)
+def test_a_coupon_that_makes_no_sense_is_refused(admin_client, overrides, field):
+    response = admin_client.post(f"{URL}coupon/add/", _coupon_form(**overrides))
+    assert response.status_code == 200 and field in response.context["adminform"].form.errors
+    assert not Coupon.objects.exists()
+
+
+def test_money_history_is_listed_and_read_only(admin_client):
+    booking = new_booking()
+    payment = pay(booking)
+    complete(booking)
+    for model in ("payment", "refund", "journalentry", "statement", "paymentalert", "coupon"):
+        assert admin_client.get(f"{URL}{model}/").status_code == 200, model
+    assert admin_client.get(f"{URL}payment/{payment.pk}/change/").status_code == 200
+    assert admin_client.get(f"{URL}payment/add/").status_code == 403
+    assert admin_client.get(f"{URL}journalentry/add/").status_code == 403
+
+
+def test_an_alert_is_marked_resolved(admin_client):
+    alert = PaymentAlert.objects.create(code="refund_failed", details={})
+    response = admin_client.post(
+        f"{URL}paymentalert/", {"action": "mark_resolved", "_selected_action": [alert.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
