@@ -2,7 +2,8 @@
 
 The pages are plain templates; their scripts (``static/js/``) do the work through the JSON API with the token of
 whoever signed in on the page, so these views hold no session state and make no writes. The texts the scripts show
-are rendered into each page as one JSON block (``chefu-i18n``) in the request's language.
+are rendered into each page as one JSON block (``chefu-i18n``) in the request's language, and what the server
+decides for them (the payment provider) as another (``chefu-config``).
 """
 
 import itertools
@@ -71,6 +72,13 @@ SCRIPT_TEXTS = {
     "paid": gettext_lazy("Paid."),
     "notPaid": gettext_lazy("The payment was not completed."),
     "paymentLater": gettext_lazy("The payment is not confirmed yet. Refresh this page in a moment."),
+    "coupon": gettext_lazy("Coupon"),
+    "noCoupon": gettext_lazy("No coupon"),
+    "enterCouponCode": gettext_lazy("Enter a coupon code…"),
+    "couponCode": gettext_lazy("Coupon code"),
+    "couponOffer": gettext_lazy("%(name)s (−%(amount)s)"),
+    "couponUnusable": gettext_lazy("%(name)s: %(reason)s"),
+    "couponHeld": gettext_lazy("Coupon %(code)s −%(amount)s"),
     # shop floor
     "noStores": gettext_lazy("You are not staff of any store."),
     "emptyBay": gettext_lazy("No bookings."),
@@ -105,8 +113,22 @@ def _script_texts() -> dict[str, object]:
     }
 
 
+def _script_config() -> dict[str, object]:
+    # The provider payments are opened with: the sandbox where it is switched on (development, demos, tests).
+    return {"payProvider": "sandbox" if settings.PAYMENT_SANDBOX_ENABLED else "alipay"}
+
+
 def _page(request: HttpRequest, template: str, **context) -> HttpResponse:
-    return render(request, template, {"texts": _script_texts(), "platform_timezone": settings.TIME_ZONE, **context})
+    return render(
+        request,
+        template,
+        {
+            "texts": _script_texts(),
+            "config": _script_config(),
+            "platform_timezone": settings.TIME_ZONE,
+            **context,
+        },
+    )
 
 
 def _opening_hours(store) -> list[tuple[str, str]]:

@@ -1,9 +1,12 @@
 // Shared by the store, my-bookings and shop-floor pages: the API client with the signed-in user's token, the
-// sign-in box, the slot picker, the pay button, and times (in the store's zone) and money as people read them.
+// sign-in box, the slot picker, the pay button with its coupon choice, and times (in the store's zone) and money as
+// people read them.
 (function () {
   "use strict";
 
   const t = JSON.parse(document.getElementById("chefu-i18n").textContent);
+  // What the server decides for the page (cms.views._page): payProvider, the provider payments are opened with.
+  const config = JSON.parse(document.getElementById("chefu-config").textContent);
   const lang = document.documentElement.lang || "zh-Hans";
   const TOKEN = "chefu.token";
   const USER = "chefu.user";
@@ -309,12 +312,77 @@
 
   // The body of POST /bookings/{id}/pay; `choices` is what the payer picked on the page, if anything.
   function payBody(booking, choices) {
-    return Object.assign({ provider: "sandbox" }, choices || {});
+    return Object.assign({ provider: config.payProvider }, choices || {});
+  }
+
+  // "优惠券 XINKE30 −¥30.00": the coupon a booking holds (booking.coupon, reserved or used).
+  function couponLine(coupon) {
+    return el("span", {
+      class: "coupon-held",
+      "data-coupon-status": coupon.status,
+      text: fmt(t.couponHeld, { code: coupon.code, amount: money(coupon.discount) }),
+    });
+  }
+
+  // The coupon choice beside a booking's 去支付. A booking holding a coupon shows it, and choices() is {}: the
+  // reservation applies by itself (payments.coupons.redemption_for_payment), and a used one allows no other.
+  // Otherwise a <select> of the coupons GET /bookings/{id}/coupons lists (usable ones, best first; the others
+  // disabled with why), or a code typed in; choices() is {coupon: CODE} or {}.
+  function couponPicker(booking) {
+    if (booking.coupon) {
+      return {
+        element: couponLine(booking.coupon),
+        choices: function () {
+          return {};
+        },
+      };
+    }
+    const typedOption = el("option", { value: "", text: t.enterCouponCode });
+    const select = el("select", { class: "coupon-choice", name: "coupon", "aria-label": t.coupon }, [
+      el("option", { value: "", text: t.noCoupon }),
+      typedOption,
+    ]);
+    const typed = el("input", {
+      class: "coupon-code",
+      name: "coupon_code",
+      maxlength: "32",
+      autocomplete: "off",
+      placeholder: t.couponCode,
+      "aria-label": t.couponCode,
+      hidden: true,
+    });
+    select.addEventListener("change", function () {
+      typed.hidden = !typedOption.selected;
+      if (!typed.hidden) typed.focus();
+    });
+
+    (async function () {
+      let answer;
+      try {
+        answer = await api("GET", "/bookings/" + booking.id + "/coupons");
+      } catch (error) {
+        return; // a code can still be typed in
+      }
+      for (const coupon of answer.coupons) {
+        const option = coupon.usable
+          ? el("option", { value: coupon.code, text: fmt(t.couponOffer, { name: coupon.name, amount: money(coupon.discount) }) })
+          : el("option", { value: coupon.code, disabled: true, text: fmt(t.couponUnusable, { name: coupon.name, reason: coupon.reason }) });
+        select.insertBefore(option, typedOption);
+      }
+    })();
+
+    return {
+      element: el("span", { class: "coupon-picker" }, [select, typed]),
+      choices: function () {
+        const code = typedOption.selected ? typed.value.trim() : select.value;
+        return code ? { coupon: code } : {};
+      },
+    };
   }
 
   // A 去支付 button for `booking`: opens a payment for what it still owes and goes to the provider's page.
   // options.message: where refusals are shown; options.refresh(): reloads the booking after a 409 (nothing left
-  // to pay, or no longer payable); options.choices(): extra fields for payBody.
+  // to pay, or no longer payable, or the coupon chosen is gone); options.choices(): extra fields for payBody.
   function payButton(booking, options) {
     const button = el("button", { type: "button", class: "pay", text: t.pay });
     // The attempt last sent without an answer: the same body is sent again with its Idempotency-Key.
@@ -333,7 +401,7 @@
         if (!error.retryable) attempt = null;
         say(options.message, error.status === 401 ? t.signInFirst : explain(error), "error");
         button.disabled = false;
-        if (error.code === "nothing_due" || error.code === "booking_not_payable") await options.refresh();
+        if (["nothing_due", "booking_not_payable", "coupon_unavailable"].includes(error.code)) await options.refresh();
       }
     });
     return button;
@@ -359,6 +427,8 @@
     slotPicker: slotPicker,
     owes: owes,
     payBody: payBody,
+    couponLine: couponLine,
+    couponPicker: couponPicker,
     payButton: payButton,
   };
 })();

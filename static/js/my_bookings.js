@@ -107,7 +107,12 @@
       );
     }
     const actions = el("div", { class: "actions" });
-    if (C.owes(booking)) actions.append(C.payButton(booking, { message: message, refresh: load }));
+    if (C.owes(booking)) {
+      const coupon = C.couponPicker(booking);
+      actions.append(coupon.element, C.payButton(booking, { message: message, refresh: load, choices: coupon.choices }));
+    } else if (booking.coupon) {
+      facts.push(el("p", {}, C.couponLine(booking.coupon)));
+    }
     if (CHANGEABLE.includes(booking.status)) {
       actions.append(
         el("button", {

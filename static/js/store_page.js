@@ -135,6 +135,12 @@
 
   // --- booking -------------------------------------------------------------------------------------------
 
+  function payActions(booking) {
+    const coupon = C.couponPicker(booking);
+    const pay = C.payButton(booking, { message: message, refresh: () => reloadBooking(booking.id), choices: coupon.choices });
+    return el("div", { class: "actions" }, [coupon.element, pay]);
+  }
+
   function renderBooking(booking) {
     const quote = el("table", { class: "lines" });
     for (const line of booking.quote.lines) {
@@ -162,9 +168,7 @@
       ]),
       quote,
       payBefore ? el("p", { class: "pay-before", text: C.fmt(t.payBefore, { time: payBefore }) }) : null,
-      C.owes(booking)
-        ? el("div", { class: "actions" }, C.payButton(booking, { message: message, refresh: () => reloadBooking(booking.id) }))
-        : null,
+      C.owes(booking) ? payActions(booking) : null,
       el("p", {}, el("a", { href: "/me/bookings/", text: t.myBookings }))
     );
     result.hidden = false;

@@ -1,12 +1,15 @@
 """Paying from 我的预约 through the sandbox's pay page, with a real worker delivering the provider's notification."""
 
+import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import BookingStatus
-from payments.models import Payment, PaymentStatus
+from payments.models import Coupon, CouponKind, Payment, PaymentStatus
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.e2e.booking_fixtures import owner_with_car, sign_in
 
@@ -48,3 +51,62 @@ def test_owner_pays_a_booking_from_my_bookings(celery_worker, live_server, page,
     assert (booking.status, booking.amount_paid) == (BookingStatus.CONFIRMED, payment.amount)
     assert payment.status == PaymentStatus.SUCCEEDED
     assert [run.state for run in celery_worker.ran("payments.tasks.sandbox_notify_deliver_task")] == ["SUCCESS"]
+
+
+def test_owner_pays_with_a_listed_coupon(celery_worker, live_server, page, settings):
+    # given a ¥299.00 booking awaiting payment and a listed ¥30-off coupon for payments of ¥199 or more
+    settings.PAYMENT_NOTIFY_BASE_URL = live_server.url
+    owner, car = owner_with_car()
+    booking = book(owner, make_shop(price="299.00"), local(tomorrow(), 14), vehicle=car)
+    now = timezone.now()
+    Coupon.objects.create(
+        code="XINKE30",
+        name="新客立减",
+        kind=CouponKind.AMOUNT,
+        value=Decimal("30"),
+        min_spend=Decimal("199"),
+        valid_from=now - dt.timedelta(hours=1),
+        valid_until=now + dt.timedelta(days=7),
+        per_user_limit=1,
+        budget=Decimal("1000"),
+    )
+
+    # when the owner picks it beside 去支付 and pays
+    page.goto(f"{live_server.url}/me/bookings/")
+    sign_in(page, owner)
+    item = page.locator(f'li.booking-item[data-booking-id="{booking.pk}"]')
+    expect(item.locator('select.coupon-choice option[value="XINKE30"]')).to_have_text("新客立减（−¥30.00）")
+    item.locator("select.coupon-choice").select_option("XINKE30")
+    item.locator("button.pay").click()
+
+    # then the sandbox charges ¥269.00, and the booking is paid in full once the notification arrives
+    expect(page.locator(".cashier .amount")).to_have_text("¥269.00")
+    page.get_by_role("button", name="付款").click()
+    item = page.locator(f'li.booking-item[data-booking-id="{booking.pk}"]')
+    expect(item.locator(".badge")).to_have_text("已确认", timeout=30_000)
+    expect(item.locator(".coupon-held")).to_have_text("优惠券 XINKE30 −¥30.00")
+    expect(item.locator("select.coupon-choice")).to_have_count(0)
+    payment = Payment.objects.get(booking=booking)
+    booking.refresh_from_db()
+    assert (payment.status, payment.amount, payment.discount) == (PaymentStatus.SUCCEEDED, Decimal("269.00"), 30)
+    assert booking.amount_paid == Decimal("299.00")
+
+
+def test_an_unknown_coupon_code_is_refused_and_opens_no_payment(live_server, page):
+    # given a booking awaiting payment
+    owner, car = owner_with_car()
+    booking = book(owner, make_shop(price="299.00"), local(tomorrow(), 14), vehicle=car)
+
+    # when the owner types a code no coupon has and presses 去支付
+    page.goto(f"{live_server.url}/me/bookings/")
+    sign_in(page, owner)
+    item = page.locator(f'li.booking-item[data-booking-id="{booking.pk}"]')
+    item.locator("select.coupon-choice").select_option(label="输入优惠码…")
+    item.locator("input.coupon-code").fill("NOSUCH99")
+    item.locator("button.pay").click()
+
+    # then the refusal names the field's problem, the page stays, and no payment was opened
+    expect(page.locator("#list-message")).to_have_text("部分字段填写有误。 没有这个优惠码。")
+    expect(page.locator("#list-message")).to_have_class(re.compile(r"\berror\b"))
+    expect(item.locator("button.pay")).to_be_enabled()
+    assert not Payment.objects.filter(booking=booking).exists()
