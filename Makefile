@@ -14,7 +14,7 @@ help:
 	@echo "make setup-dev  set up for development and tests (no demo data)"
 	@echo "make test       setup-dev, ruff check, pytest"
 	@echo "make lint       ruff check"
-	@echo "make bench      run bench/nearby.py and bench/bookings.py"
+	@echo "make bench      run bench/nearby.py, bench/bookings.py and bench/payments.py"
 	@echo "make clean      remove caches (keeps .venv and .env)"
 
 run: setup
@@ -39,6 +39,7 @@ lint: setup-dev
 bench: setup-dev
 	$(PYTHON) bench/nearby.py
 	$(PYTHON) bench/bookings.py
+	$(PYTHON) bench/payments.py
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
