@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "catalog",
     "bookings",
     "payments",
+    "reviews",
     "notifications",
     "cms",
     "chefu",
@@ -239,6 +240,12 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # --- Uploaded photos ---
 # Limits chefu.images.image_clean() applies to every photo people upload (checklist answers, extra-work
 # proposals, reviews). Pixels guard memory: a small file can declare a huge canvas (decompression bomb).
+# Reviews (reviews/): the Bayesian prior's weight in reviews, and the owner's windows.
+REVIEW_PRIOR_WEIGHT = env.int("REVIEW_PRIOR_WEIGHT", default=10)
+REVIEW_WINDOW_DAYS = 30  # after completion, to write the review
+REVIEW_EDIT_HOURS = 24  # after writing it, to edit it (and add photos)
+REVIEW_FOLLOW_UP_DAYS = 90  # after writing it, for the one follow-up
+
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 # Longer side, in pixels, of the re-encoded photo.

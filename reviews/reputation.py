@@ -1,0 +1,99 @@
+"""A store's reputation: its published reviews in numbers (:class:`reviews.models.StoreReputation`) and the
+Bayesian average that is ``Store.rating`` in search and on the store page.
+
+``rating = (C × m + Σ overall) / (C + n)``: ``n`` published reviews, ``m`` the platform's mean overall (every store's
+published reviews), ``C`` = ``REVIEW_PRIOR_WEIGHT`` (10). A store with few reviews stays near the platform mean
+until its own reviews outweigh the prior; a store with none has no rating (null), rather than the platform's.
+
+:func:`store_refresh` recounts one store from its reviews, in the caller's transaction, under a lock on the store's
+reputation row: every review change calls it, so the reviewed store's numbers and rating are always current.
+``m`` moves a little with every review anywhere; :func:`ratings_refresh_all` (an hourly beat job) brings every other
+store's rating onto the current prior in one statement.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Avg, Count, Q, Sum
+
+from reviews.models import DIMENSIONS, Review, ReviewStatus, StoreReputation
+from stores.models import Store
+
+CENT = Decimal("0.01")
+
+
+def prior_weight() -> Decimal:
+    return Decimal(str(settings.REVIEW_PRIOR_WEIGHT))
+
+
+def platform_mean() -> Decimal | None:
+    """The mean overall of every published review on the platform (None before the first)."""
+    totals = StoreReputation.objects.aggregate(n=Sum("count"), total=Sum("overall_sum"))
+    if not totals["n"]:
+        return None
+    return Decimal(totals["total"]) / Decimal(totals["n"])
+
+
+def bayesian(*, total: Decimal, count: int, mean: Decimal | None, weight: Decimal | None = None) -> Decimal | None:
+    """The rating of ``count`` reviews summing to ``total`` against the prior ``mean`` (2 places, half-up)."""
+    if count <= 0 or mean is None:
+        return None
+    weight = prior_weight() if weight is None else weight
+    value = (weight * mean + Decimal(total)) / (weight + count)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _star(overall: Decimal) -> str:
+    return str(int(Decimal(overall).quantize(Decimal("1"), rounding=ROUND_HALF_UP)))
+
+
+@transaction.atomic
+def store_refresh(*, store_id: int) -> StoreReputation:
+    """Recount ``store_id``'s reviews and set its ``rating`` and ``review_count`` (published reviews only)."""
+    StoreReputation.objects.get_or_create(store_id=store_id)
+    reputation = StoreReputation.objects.select_for_update().get(store_id=store_id)
+    reviews = Review.objects.filter(store_id=store_id)
+    published = reviews.filter(status=ReviewStatus.PUBLISHED)
+    numbers = published.aggregate(n=Count("pk"), total=Sum("overall"), **{d: Avg(d) for d in DIMENSIONS})
+    by_status = reviews.aggregate(
+        hidden=Count("pk", filter=Q(status=ReviewStatus.HIDDEN)), held=Count("pk", filter=Q(status=ReviewStatus.HELD))
+    )
+    distribution = {str(star): 0 for star in range(1, 6)}
+    for overall in published.values_list("overall", flat=True):
+        distribution[_star(overall)] += 1
+    reputation.count = numbers["n"]
+    reputation.overall_sum = numbers["total"] or Decimal("0.00")
+    reputation.means = {
+        d: float(Decimal(numbers[d]).quantize(CENT, rounding=ROUND_HALF_UP)) for d in DIMENSIONS if numbers[d]
+    }
+    reputation.distribution = distribution
+    reputation.hidden = by_status["hidden"]
+    reputation.held = by_status["held"]
+    reputation.save()
+    rating = bayesian(total=reputation.overall_sum, count=reputation.count, mean=platform_mean())
+    Store.objects.filter(pk=store_id).update(rating=rating, review_count=reputation.count)
+    return reputation
+
+
+def ratings_refresh_all() -> int:
+    """Every store's rating against the current platform mean, in one UPDATE. Returns the stores changed."""
+    mean = platform_mean()
+    if mean is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE stores_store AS s
+               SET rating = CASE WHEN r.count > 0
+                                 THEN ROUND((%(c)s * %(m)s + r.overall_sum) / (%(c)s + r.count), 2) END,
+                   review_count = r.count
+              FROM reviews_storereputation AS r
+             WHERE r.store_id = s.id
+               AND (s.rating IS DISTINCT FROM CASE WHEN r.count > 0
+                        THEN ROUND((%(c)s * %(m)s + r.overall_sum) / (%(c)s + r.count), 2) END
+                    OR s.review_count <> r.count)
+            """,
+            {"c": prior_weight(), "m": mean},
+        )
+        return cursor.rowcount

@@ -1,0 +1,407 @@
+"""Writing reviews, their follow-ups, photos and replies; reports; QA moderation.
+
+Locks, in this order: the booking (``bookings.lock_objects.booking_lock``) when a review is written, the review's
+row for every later change to it, then the store's reputation row (``reputation.store_refresh``). Every change that
+can move a store's numbers recounts them in the same transaction.
+"""
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.auth import require_role
+from accounts.models import User
+from bookings.lock_objects import booking_lock
+from bookings.models import BookingEvent, BookingStatus
+from bookings.selectors import staff_can_manage
+from chefu.errors import NotFound, PermissionDenied, ValidationFailed
+from chefu.images import image_clean
+from reviews import moderation, reputation
+from reviews.exceptions import (
+    AlreadyFollowedUp,
+    AlreadyReplied,
+    AlreadyReported,
+    AlreadyReviewed,
+    EditWindowClosed,
+    FollowUpWindowClosed,
+    ModerationConflict,
+    NotReviewable,
+)
+from reviews.models import (
+    DIMENSIONS,
+    FOLLOW_UP_MAX,
+    MAX_PHOTOS,
+    REPLY_MAX,
+    TAGS,
+    TEXT_MAX,
+    FollowUp,
+    ModerationAction,
+    ModerationKind,
+    QaFollowUp,
+    Reply,
+    ReportStatus,
+    Review,
+    ReviewPhoto,
+    ReviewReport,
+    ReviewRevision,
+    ReviewStatus,
+)
+
+LOW_RATING = Decimal("2.00")  # an overall at or below this raises a QA follow-up
+R = ReviewStatus
+
+
+# --- input -------------------------------------------------------------------------------------------------------
+
+
+def _clean_ratings(ratings: Mapping[str, int] | None) -> dict[str, int]:
+    errors = {}
+    ratings = ratings or {}
+    for name in DIMENSIONS:
+        value = ratings.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            errors[f"ratings.{name}"] = _("Give a whole number of stars from 1 to 5.")
+    unknown = sorted(set(ratings) - set(DIMENSIONS))
+    if unknown:
+        errors["ratings"] = _("Unknown rating: %(names)s.") % {"names": ", ".join(unknown)}
+    if errors:
+        raise ValidationFailed(errors)
+    return {name: ratings[name] for name in DIMENSIONS}
+
+
+def _clean_text(text: str | None, *, field: str, limit: int, required: bool = False) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise ValidationFailed({field: _("Write something.")})
+    if len(text) > limit:
+        raise ValidationFailed({field: _("At most %(n)d characters.") % {"n": limit}})
+    return text
+
+
+def _clean_tags(tags: Sequence[str] | None) -> list[str]:
+    tags = list(dict.fromkeys(tags or []))  # keep the owner's order, drop repeats
+    unknown = [t for t in tags if t not in TAGS]
+    if unknown:
+        raise ValidationFailed({"tags": _("Unknown tag: %(tags)s.") % {"tags": ", ".join(unknown)}})
+    return tags
+
+
+def overall_of(ratings: Mapping[str, int]) -> Decimal:
+    """The mean of the five ratings, to the cent, half-up."""
+    return (Decimal(sum(ratings.values())) / len(DIMENSIONS)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def completed_at(booking) -> dt.datetime | None:
+    return (
+        BookingEvent.objects.filter(booking=booking, to_status=BookingStatus.COMPLETED)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+# --- moderation helpers ---------------------------------------------------------------------------------------------
+
+
+def _record(review: Review, kind: str, *, by: User | None = None, reason: str = "", follow_up: bool = False, **details):
+    ModerationAction.objects.create(
+        review=review, kind=kind, by=by, reason=reason, follow_up=follow_up, details=details
+    )
+
+
+def _raise_qa_follow_up(review: Review) -> None:
+    if review.overall <= LOW_RATING:
+        QaFollowUp.objects.get_or_create(review=review, defaults={"store_id": review.store_id})
+
+
+def _review_lock(review_id: int) -> Review:
+    review = Review.objects.select_for_update(of=("self",)).filter(pk=review_id).first()
+    if review is None:
+        raise NotFound()
+    return review
+
+
+def _own_review(review_id: int, owner: User) -> Review:
+    review = _review_lock(review_id)
+    if review.owner_id != owner.pk:
+        raise NotFound()
+    return review
+
+
+# --- the owner's words --------------------------------------------------------------------------------------------
+
+
+def review_create(
+    *,
+    booking_id: int,
+    owner: User,
+    ratings: Mapping[str, int],
+    text: str = "",
+    tags: Sequence[str] = (),
+    now: dt.datetime | None = None,
+) -> Review:
+    """The owner's review of a completed, paid booking, within ``REVIEW_WINDOW_DAYS`` of completion: 404 for someone
+    else's booking, 403 ``not_reviewable`` otherwise, 409 ``already_reviewed`` for a second one (also when two
+    arrive at once: the database's unique booking decides). Held for QA when the text has contact details or blocked
+    words; a low overall raises a QA follow-up."""
+    now = now or timezone.now()
+    clean = _clean_ratings(ratings)
+    text = _clean_text(text, field="text", limit=TEXT_MAX)
+    tags = _clean_tags(tags)
+    try:
+        with transaction.atomic():
+            booking = booking_lock(booking_id)
+            if booking.owner_id != owner.pk:
+                raise NotFound()
+            if Review.objects.filter(booking=booking).exists():
+                raise AlreadyReviewed()
+            _require_reviewable(booking, now)
+            review = Review(
+                booking=booking,
+                store_id=booking.store_id,
+                owner=owner,
+                overall=overall_of(clean),
+                text=text,
+                tags=tags,
+                created_at=now,
+                **clean,
+            )
+            review.held_for = moderation.findings(text)
+            if review.held_for:
+                review.status = R.HELD
+            review.save()
+            if review.held_for:
+                _record(review, ModerationKind.HELD, **review.held_for)
+            _raise_qa_follow_up(review)
+            reputation.store_refresh(store_id=review.store_id)
+            return review
+    except IntegrityError as error:
+        if "booking_id" in str(error) or "reviews_review_booking_id_key" in str(error):
+            raise AlreadyReviewed() from None
+        raise
+
+
+def _require_reviewable(booking, now: dt.datetime) -> None:
+    if booking.status != BookingStatus.COMPLETED:
+        raise NotReviewable(details={"reason": "not_completed", "status": booking.status})
+    if booking.amount_paid < booking.quote_total:
+        raise NotReviewable(_("Only a paid booking can be reviewed."), details={"reason": "not_paid"})
+    done = completed_at(booking)
+    if done is None or now > done + dt.timedelta(days=settings.REVIEW_WINDOW_DAYS):
+        raise NotReviewable(
+            _("A booking can be reviewed within %(days)d days of completion.") % {"days": settings.REVIEW_WINDOW_DAYS},
+            details={"reason": "too_late"},
+        )
+
+
+@transaction.atomic
+def review_edit(
+    *,
+    review_id: int,
+    owner: User,
+    ratings: Mapping[str, int] | None = None,
+    text: str | None = None,
+    tags: Sequence[str] | None = None,
+    now: dt.datetime | None = None,
+) -> Review:
+    """The owner changes their review within ``REVIEW_EDIT_HOURS`` (409 ``edit_window_closed`` after); what it said
+    before is kept as a revision. The new text is checked again: held if it needs to be, published again if it was
+    held only by the check and now passes. A review QA hid stays hidden."""
+    now = now or timezone.now()
+    review = _own_review(review_id, owner)
+    if now > review.created_at + dt.timedelta(hours=settings.REVIEW_EDIT_HOURS):
+        raise EditWindowClosed()
+    clean = _clean_ratings(ratings) if ratings is not None else review.ratings
+    new_text = _clean_text(text, field="text", limit=TEXT_MAX) if text is not None else review.text
+    new_tags = _clean_tags(tags) if tags is not None else list(review.tags)
+    ReviewRevision.objects.create(
+        review=review,
+        ratings=review.ratings,
+        text=review.text,
+        tags=list(review.tags),
+        written_at=review.edited_at or review.created_at,
+        replaced_at=now,
+    )
+    for name, value in clean.items():
+        setattr(review, name, value)
+    review.overall = overall_of(clean)
+    review.text, review.tags, review.edited_at = new_text, new_tags, now
+    found = moderation.findings(new_text)
+    if review.status == R.HELD and not found:  # only the automatic check holds reviews
+        review.status = R.PUBLISHED
+        _record(review, ModerationKind.PUBLISHED, reason="edited: passes the automatic check")
+    review.held_for = found
+    if found and review.status == R.PUBLISHED:
+        review.status = R.HELD
+        _record(review, ModerationKind.HELD, **found)
+    review.save()
+    _raise_qa_follow_up(review)
+    reputation.store_refresh(store_id=review.store_id)
+    return review
+
+
+@transaction.atomic
+def follow_up_add(*, review_id: int, owner: User, text: str, now: dt.datetime | None = None) -> FollowUp:
+    """The owner's one follow-up (追评), within ``REVIEW_FOLLOW_UP_DAYS`` of the review; checked like the review."""
+    now = now or timezone.now()
+    text = _clean_text(text, field="text", limit=FOLLOW_UP_MAX, required=True)
+    review = _own_review(review_id, owner)
+    if FollowUp.objects.filter(review=review).exists():
+        raise AlreadyFollowedUp()
+    if now > review.created_at + dt.timedelta(days=settings.REVIEW_FOLLOW_UP_DAYS):
+        raise FollowUpWindowClosed()
+    follow_up = FollowUp(review=review, text=text, created_at=now)
+    follow_up.held_for = moderation.findings(text)
+    if follow_up.held_for:
+        follow_up.status = R.HELD
+    follow_up.save()
+    if follow_up.held_for:
+        _record(review, ModerationKind.HELD, follow_up=True, **follow_up.held_for)
+    return follow_up
+
+
+def photo_add(*, review_id: int, owner: User, upload: File, now: dt.datetime | None = None) -> ReviewPhoto:
+    """A photo on the owner's review, within the edit window, at most ``MAX_PHOTOS`` (422 on ``photo``); re-encoded
+    without its metadata first (``chefu.images``), outside the transaction."""
+    now = now or timezone.now()
+    clean = image_clean(upload)
+    with transaction.atomic():
+        review = _own_review(review_id, owner)
+        if now > review.created_at + dt.timedelta(hours=settings.REVIEW_EDIT_HOURS):
+            raise EditWindowClosed()
+        if ReviewPhoto.objects.filter(review=review).count() >= MAX_PHOTOS:
+            raise ValidationFailed({"photo": _("A review has at most %(n)d photos.") % {"n": MAX_PHOTOS}})
+        photo = ReviewPhoto(review=review, width=clean.width, height=clean.height, size=clean.size)
+        photo.image.save(clean.content.name, clean.content, save=False)
+        photo.save()
+    return photo
+
+
+# --- the store's side -----------------------------------------------------------------------------------------------
+
+
+def _store_staff_review(review_id: int, user: User) -> Review:
+    review = _review_lock(review_id)
+    if not staff_can_manage(user=user, store_id=review.store_id):
+        raise PermissionDenied()
+    return review
+
+
+@transaction.atomic
+def reply_add(*, review_id: int, by: User, text: str) -> Reply:
+    """The store's one reply (staff of the review's store; 409 ``already_replied`` for a second)."""
+    text = _clean_text(text, field="text", limit=REPLY_MAX, required=True)
+    review = _store_staff_review(review_id, by)
+    if Reply.objects.filter(review=review).exists():
+        raise AlreadyReplied()
+    return Reply.objects.create(review=review, author=by, text=text)
+
+
+@transaction.atomic
+def report_add(*, review_id: int, by: User, reason: str) -> ReviewReport:
+    """The store asks QA to look at a review (it cannot hide it). One open report per review (409)."""
+    reason = _clean_text(reason, field="reason", limit=500, required=True)
+    review = _store_staff_review(review_id, by)
+    if ReviewReport.objects.filter(review=review, status=ReportStatus.OPEN).exists():
+        raise AlreadyReported()
+    report = ReviewReport.objects.create(review=review, by=by, reason=reason)
+    _record(review, ModerationKind.REPORTED, by=by, reason=reason, report=report.pk)
+    return report
+
+
+# --- QA -------------------------------------------------------------------------------------------------------------
+
+
+def _qa_review(review_id: int, by: User) -> Review:
+    require_role(by, "qa")
+    return _review_lock(review_id)
+
+
+def _close_reports(review: Review, by: User, reason: str) -> None:
+    now = timezone.now()
+    for report in ReviewReport.objects.filter(review=review, status=ReportStatus.OPEN):
+        report.status, report.closed_at = ReportStatus.CLOSED, now
+        report.save(update_fields=["status", "closed_at"])
+        _record(review, ModerationKind.REPORT_CLOSED, by=by, reason=reason, report=report.pk)
+
+
+def _moderate(*, review_id: int, by: User, reason: str, allowed: tuple[str, ...], to: str, kind: str) -> Review:
+    reason = _clean_text(reason, field="reason", limit=500, required=True)
+    review = _qa_review(review_id, by)
+    if review.status not in allowed:
+        raise ModerationConflict(details={"status": review.status})
+    review.status = to
+    review.save(update_fields=["status"])
+    _record(review, kind, by=by, reason=reason)
+    _close_reports(review, by, reason)
+    reputation.store_refresh(store_id=review.store_id)
+    return review
+
+
+@transaction.atomic
+def review_hide(*, review_id: int, by: User, reason: str) -> Review:
+    """QA hides a published or held review, with a reason (recorded; the store page counts hidden reviews)."""
+    return _moderate(
+        review_id=review_id,
+        by=by,
+        reason=reason,
+        allowed=(R.PUBLISHED, R.HELD),
+        to=R.HIDDEN,
+        kind=ModerationKind.HIDDEN,
+    )
+
+
+@transaction.atomic
+def review_restore(*, review_id: int, by: User, reason: str) -> Review:
+    """QA shows a hidden review again, with a reason."""
+    return _moderate(
+        review_id=review_id, by=by, reason=reason, allowed=(R.HIDDEN,), to=R.PUBLISHED, kind=ModerationKind.RESTORED
+    )
+
+
+@transaction.atomic
+def review_publish(*, review_id: int, by: User, reason: str) -> Review:
+    """QA publishes a review the automatic check held, with a reason (e.g. "the number is the store's hotline")."""
+    return _moderate(
+        review_id=review_id, by=by, reason=reason, allowed=(R.HELD,), to=R.PUBLISHED, kind=ModerationKind.PUBLISHED
+    )
+
+
+@transaction.atomic
+def follow_up_moderate(*, review_id: int, by: User, reason: str, publish: bool) -> FollowUp:
+    """QA publishes (``publish``) or hides a review's follow-up, with a reason."""
+    reason = _clean_text(reason, field="reason", limit=500, required=True)
+    review = _qa_review(review_id, by)
+    follow_up = FollowUp.objects.select_for_update().filter(review=review).first()
+    if follow_up is None:
+        raise NotFound()
+    to = R.PUBLISHED if publish else R.HIDDEN
+    allowed = (R.HELD, R.HIDDEN) if publish else (R.PUBLISHED, R.HELD)
+    if follow_up.status not in allowed:
+        raise ModerationConflict(details={"status": follow_up.status})
+    kind = (
+        ModerationKind.HIDDEN
+        if not publish
+        else (ModerationKind.RESTORED if follow_up.status == R.HIDDEN else ModerationKind.PUBLISHED)
+    )
+    follow_up.status = to
+    follow_up.save(update_fields=["status"])
+    _record(review, kind, by=by, reason=reason, follow_up=True)
+    return follow_up
+
+
+@transaction.atomic
+def qa_follow_up_close(*, follow_up_id: int, by: User, note: str) -> QaFollowUp:
+    require_role(by, "qa")
+    item = QaFollowUp.objects.select_for_update().filter(pk=follow_up_id).first()
+    if item is None:
+        raise NotFound()
+    item.status, item.closed_at, item.closed_by, item.note = "closed", timezone.now(), by, note.strip()
+    item.save(update_fields=["status", "closed_at", "closed_by", "note"])
+    return item
