@@ -28,6 +28,13 @@ from chefu.health import router as health_router
 from notifications.api import router as notifications_router
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
+from reviews.api import (
+    booking_review_router,
+    partner_reviews_router,
+    qa_reviews_router,
+    reviews_router,
+    store_reviews_router,
+)
 from stores.api import geo_router, partner_router, qa_router, stores_router
 
 
@@ -145,6 +152,11 @@ api.add_router("/partner", partner_offerings_router)
 api.add_router("/partner", partner_bookings_router)
 api.add_router("/partner", partner_settlements_router)
 api.add_router("/qa", qa_router)
+api.add_router("/bookings", booking_review_router)
+api.add_router("/reviews", reviews_router)
+api.add_router("/stores", store_reviews_router)
+api.add_router("/partner", partner_reviews_router)
+api.add_router("/qa", qa_reviews_router)
 
 # Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.
 for _prefix, _router in kinds.api_routers():

@@ -1,3 +1,4 @@
+from django.core.exceptions import ObjectDoesNotExist
 from ninja import Query, Router, Status
 
 from accounts.auth import require_role, token_auth
@@ -43,6 +44,26 @@ def _point_out(location, coord: CoordSystem) -> tuple[float, float]:
 
 def _rating(store) -> float | None:
     return float(store.rating) if store.rating is not None else None
+
+
+def _reputation_out(store) -> dict:
+    """The reviews app's numbers for the store (``reviews.models.StoreReputation``, read through its reverse
+    relation so this app does not import reviews)."""
+    try:
+        reputation = store.reputation
+    except ObjectDoesNotExist:
+        reputation = None
+    if reputation is None or not reputation.count:
+        return {
+            "rating_breakdown": None,
+            "rating_distribution": None,
+            "hidden_review_count": reputation.hidden if reputation else 0,
+        }
+    return {
+        "rating_breakdown": reputation.means,
+        "rating_distribution": reputation.distribution,
+        "hidden_review_count": reputation.hidden,
+    }
 
 
 def _hours_out(rows) -> list[dict]:
@@ -102,7 +123,7 @@ def store_detail(request, store_id: int, params: Query[CoordParams]):
         "timezone": store.timezone,
         "rating": _rating(store),
         "review_count": store.review_count,
-        "rating_breakdown": None,
+        **_reputation_out(store),
         "categories": [{"code": c.code, "name": c.name} for c in store.categories.all()],
         "bays": [
             {"id": b.id, "name": b.name, "categories": [c.code for c in b.categories.all()]} for b in store.bays.all()

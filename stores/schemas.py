@@ -114,7 +114,13 @@ class StoreOut(Schema):
     timezone: str
     rating: float | None
     review_count: int
-    rating_breakdown: dict[str, float] | None = None
+    rating_breakdown: dict[str, float] | None = Field(
+        None, description="Mean stars per dimension over published reviews; null before the first review."
+    )
+    rating_distribution: dict[str, int] | None = Field(
+        None, description='Published reviews by overall stars, rounded: {"1": n, ..., "5": n}.'
+    )
+    hidden_review_count: int = Field(0, description="Reviews QA hid: not shown, but never silently.")
     categories: list[CategoryRef]
     bays: list[BayOut]
     opening_hours: list[OpeningRangeOut]

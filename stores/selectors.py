@@ -326,7 +326,7 @@ def store_is_open(*, store_id: int, at: dt.datetime | None = None) -> bool:
 
 
 def _with_detail(queryset: QuerySet[Store]) -> QuerySet[Store]:
-    return queryset.prefetch_related(
+    return queryset.select_related("reputation").prefetch_related(
         "categories",
         Prefetch("bays", queryset=Bay.objects.filter(is_active=True).prefetch_related("categories")),
         "opening_hours",

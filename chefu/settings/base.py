@@ -188,6 +188,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.settlements.statements_daily_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Every store's Bayesian rating against the current platform mean (the reviewed store's is kept current by the
+    # review itself; the prior every store shares moves a little with each review anywhere).
+    "reviews.ratings-refresh": {
+        "task": "reviews.tasks.ratings_refresh_task",
+        "schedule": crontab(minute=20),
+    },
 }
 
 # --- Wagtail -----------------------------------------------------------------------------------------

@@ -1,0 +1,162 @@
+import datetime as dt
+from typing import Any, Literal
+
+from django.conf import settings
+from ninja import Field, Schema
+
+from reviews.models import FOLLOW_UP_MAX, REPLY_MAX, TAGS, TEXT_MAX, Review, ReviewStatus
+
+
+class RatingsIn(Schema):
+    quality: int = Field(..., ge=1, le=5)
+    attitude: int = Field(..., ge=1, le=5)
+    timeliness: int = Field(..., ge=1, le=5)
+    price_transparency: int = Field(..., ge=1, le=5)
+    environment: int = Field(..., ge=1, le=5)
+
+
+class ReviewIn(Schema):
+    ratings: RatingsIn
+    text: str = Field("", max_length=TEXT_MAX)
+    tags: list[str] = Field(default_factory=list, description=f"From: {', '.join(TAGS)}.")
+
+
+class ReviewEditIn(Schema):
+    ratings: RatingsIn | None = None
+    text: str | None = Field(None, max_length=TEXT_MAX)
+    tags: list[str] | None = None
+
+
+class FollowUpIn(Schema):
+    text: str = Field(..., min_length=1, max_length=FOLLOW_UP_MAX)
+
+
+class ReplyIn(Schema):
+    text: str = Field(..., min_length=1, max_length=REPLY_MAX)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=1000)
+
+
+class StoreReviewsParams(Schema):
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+    sort: Literal["newest", "lowest", "highest"] = "newest"
+    min_rating: float | None = Field(None, ge=1, le=5)
+    max_rating: float | None = Field(None, ge=1, le=5)
+    tag: str | None = Field(None, description=f"One of: {', '.join(TAGS)}.")
+    with_photos: bool = False
+    with_text: bool = False
+
+
+class QaReviewsParams(Schema):
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+    status: Literal["published", "held", "hidden"] | None = None
+    reported: bool | None = None
+    store_id: int | None = None
+
+
+def masked_name(name: str) -> str:
+    """What the public sees of a reviewer: the first character of their name (张*)."""
+    name = (name or "").strip()
+    return f"{name[0]}*" if name else "车主"
+
+
+def _photo(photo) -> dict:
+    return {"id": photo.pk, "url": photo.image.url, "width": photo.width, "height": photo.height}
+
+
+def _reply(review: Review) -> dict | None:
+    reply = getattr(review, "reply", None)
+    return {"text": reply.text, "created_at": reply.created_at} if reply else None
+
+
+def _follow_up(review: Review, *, any_status: bool = False) -> dict | None:
+    follow_up = getattr(review, "follow_up", None)
+    if follow_up is None or (not any_status and follow_up.status != ReviewStatus.PUBLISHED):
+        return None
+    out: dict[str, Any] = {"text": follow_up.text, "created_at": follow_up.created_at}
+    if any_status:
+        out["status"] = follow_up.status
+    return out
+
+
+def review_public_dict(review: Review) -> dict[str, Any]:
+    booking = review.booking
+    return {
+        "id": review.pk,
+        "ratings": review.ratings,
+        "overall": float(review.overall),
+        "text": review.text,
+        "tags": list(review.tags),
+        "photos": [_photo(p) for p in review.photos.all()],
+        "author": masked_name(review.owner.name),
+        "vehicle": f"{booking.vehicle.make} {booking.vehicle.model}".strip(),
+        "service": booking.service.name,
+        "created_at": review.created_at,
+        "edited": review.edited_at is not None,
+        "follow_up": _follow_up(review),
+        "reply": _reply(review),
+    }
+
+
+def review_owner_dict(review: Review) -> dict[str, Any]:
+    return {
+        **review_public_dict(review),
+        "booking_id": review.booking_id,
+        "store_id": review.store_id,
+        "status": review.status,
+        "follow_up": _follow_up(review, any_status=True),
+        "editable_until": review.created_at + dt.timedelta(hours=settings.REVIEW_EDIT_HOURS),
+        "follow_up_until": review.created_at + dt.timedelta(days=settings.REVIEW_FOLLOW_UP_DAYS),
+    }
+
+
+def review_qa_dict(review: Review) -> dict[str, Any]:
+    return {
+        **review_owner_dict(review),
+        "store_name": review.store.name,
+        "owner_id": review.owner_id,
+        "held_for": review.held_for,
+        "moderation": [
+            {
+                "kind": m.kind,
+                "by": m.by_id,
+                "reason": m.reason,
+                "at": m.at,
+                "follow_up": m.follow_up,
+                "details": m.details,
+            }
+            for m in review.moderation.all()
+        ],
+        "revisions": [
+            {
+                "ratings": r.ratings,
+                "text": r.text,
+                "tags": list(r.tags),
+                "written_at": r.written_at,
+                "replaced_at": r.replaced_at,
+            }
+            for r in review.revisions.all()
+        ],
+        "reports": [
+            {"id": r.pk, "reason": r.reason, "status": r.status, "created_at": r.created_at}
+            for r in review.reports.all()
+        ],
+    }
+
+
+def reputation_dict(reputation) -> dict[str, Any]:
+    return {
+        "review_count": reputation.count,
+        "means": reputation.means or {},
+        "distribution": reputation.distribution or {str(n): 0 for n in range(1, 6)},
+        "hidden_count": reputation.hidden,
+        "held_count": reputation.held,
+    }

@@ -1,0 +1,180 @@
+"""Held text, QA's hide / restore / publish with reasons, the trail, store replies and reports."""
+
+import pytest
+
+from reviews import moderation, services
+from reviews.models import BlockedWord, ModerationAction, Review, ReviewReport
+from tests.bookings.conftest import make_shop
+from tests.bookings.floor_fixtures import staff_of
+from tests.conftest import error_code
+from tests.reviews.conftest import RATINGS
+
+pytestmark = pytest.mark.django_db
+
+
+def _write(client, booking, text="", **body):
+    response = client.post(f"bookings/{booking.pk}/review", {"ratings": RATINGS, "text": text} | body)
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("有问题打我电话13812345678", "phone"),
+        ("电话 138 1234 5678 找王师傅", "phone"),
+        ("微信同号１３８１２３４５６７８", "phone"),
+        ("门店座机021-6432 1234", "phone"),
+        ("详情见 www.example.com", "url"),
+        ("去 https://t.cn/abc 领券", "url"),
+        ("搜索 cheapcar.cn 更便宜", "url"),
+    ],
+)
+def test_contact_details_are_found(text, kind):
+    assert kind in moderation.findings(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "保养花了299元，里程35000公里，下次10000公里后再来",
+        "车牌沪A12345，2019年的车",
+        "等了20分钟，师傅工号1024",
+        "",
+    ],
+)
+def test_ordinary_numbers_are_not_contact_details(text):
+    assert moderation.findings(text) == {}
+
+
+def test_blocked_words_are_configurable(db):
+    assert moderation.findings("好评 返现五元") == {
+        "blocked_words": ["好评返现", "返现"]
+    }  # the defaults; spaces do not hide it
+    assert moderation.findings("洗车卡低价转让") == {}
+    BlockedWord.objects.create(word="低价转让")
+    assert moderation.findings("洗车卡低价转让") == {"blocked_words": ["低价转让"]}
+    assert moderation.findings("加 ＶＸ 聊") == {"blocked_words": ["vx"]}  # full-width, upper case
+    BlockedWord.objects.filter(word="低价转让").update(is_active=False)
+    assert moderation.findings("洗车卡低价转让") == {}
+
+
+def test_held_text_waits_for_qa_and_is_counted_apart(reviewer, done, qa_api, api):
+    body = _write(reviewer, done, text="加我微信13812345678，下次直接找我打折")
+    assert body["status"] == "held"
+    review = Review.objects.get()
+    assert review.held_for == {"phone": ["138****5678"]}
+    # nobody sees it, and the store's rating does not count it
+    public = api.get(f"stores/{done.store_id}/reviews").json()
+    assert (public["count"], public["held_count"]) == (0, 1)
+    done.store.refresh_from_db()
+    assert (done.store.review_count, done.store.rating) == (0, None)
+    # QA sees it in the queue, and publishes it with a reason
+    queue = qa_api.get("qa/reviews", {"status": "held"}).json()
+    assert [r["id"] for r in queue["items"]] == [review.pk]
+    published = qa_api.post(f"qa/reviews/{review.pk}/publish", {"reason": "号码是门店公开的服务电话"})
+    assert published.status_code == 200 and published.json()["status"] == "published"
+    assert [m["kind"] for m in published.json()["moderation"]] == ["held", "published"]
+    assert api.get(f"stores/{done.store_id}/reviews").json()["count"] == 1
+
+
+def test_qa_hides_and_restores_with_reasons_and_the_page_says_how_many_are_hidden(reviewer, done, qa_api, qa, api):
+    review_id = _write(reviewer, done, text="服务一般")["id"]
+    # when QA hides it
+    hidden = qa_api.post(f"qa/reviews/{review_id}/hide", {"reason": "与订单无关的内容"})
+    assert hidden.status_code == 200 and hidden.json()["status"] == "hidden"
+    # then it leaves the public list and the rating, and the public sees that one was hidden
+    public = api.get(f"stores/{done.store_id}/reviews").json()
+    assert (public["count"], public["hidden_count"]) == (0, 1)
+    assert api.get(f"stores/{done.store_id}").json()["hidden_review_count"] == 1
+    done.store.refresh_from_db()
+    assert done.store.review_count == 0
+    # but QA's statistics still count it
+    stats = qa_api.get(f"qa/stores/{done.store_id}/review-stats").json()
+    assert (stats["total"], stats["hidden"], stats["mean_all"]) == (1, 1, 4.4)
+    # hiding again is refused; restoring brings it back
+    again = qa_api.post(f"qa/reviews/{review_id}/hide", {"reason": "再隐藏"})
+    assert again.status_code == 409 and error_code(again) == "invalid_moderation"
+    assert qa_api.post(f"qa/reviews/{review_id}/restore", {"reason": "复核后恢复"}).status_code == 200
+    assert api.get(f"stores/{done.store_id}/reviews").json()["count"] == 1
+    # and every step is on the trail, with who and why
+    trail = list(ModerationAction.objects.filter(review_id=review_id).values_list("kind", "by", "reason"))
+    assert trail == [("hidden", qa.pk, "与订单无关的内容"), ("restored", qa.pk, "复核后恢复")]
+
+
+def test_only_qa_moderates_and_a_reason_is_required(reviewer, done, staff_client, qa_api):
+    review_id = _write(reviewer, done)["id"]
+    assert staff_client.post(f"qa/reviews/{review_id}/hide", {"reason": "差评"}).status_code == 403
+    assert reviewer.post(f"qa/reviews/{review_id}/hide", {"reason": "x"}).status_code == 403
+    missing = qa_api.post(f"qa/reviews/{review_id}/hide", {"reason": ""})
+    assert missing.status_code == 422
+    assert Review.objects.get().status == "published" and not ModerationAction.objects.exists()
+
+
+def test_an_edit_that_removes_the_number_publishes_again(reviewer, done):
+    review_id = _write(reviewer, done, text="电话13812345678")["id"]
+    edited = reviewer.put(f"reviews/{review_id}", {"text": "师傅不错"})
+    assert edited.json()["status"] == "published"
+    # and an edit that adds one holds it
+    assert reviewer.put(f"reviews/{review_id}", {"text": "找我 www.x.com"}).json()["status"] == "held"
+
+
+def test_a_held_follow_up(reviewer, done, qa_api, api):
+    review_id = _write(reviewer, done)["id"]
+    assert reviewer.post(f"reviews/{review_id}/follow-up", {"text": "后续看 www.x.com"}).json()["status"] == "held"
+    assert api.get(f"stores/{done.store_id}/reviews").json()["items"][0]["follow_up"] is None
+    assert qa_api.post(f"qa/reviews/{review_id}/follow-up/publish", {"reason": "链接无害"}).status_code == 200
+    assert api.get(f"stores/{done.store_id}/reviews").json()["items"][0]["follow_up"]["text"] == "后续看 www.x.com"
+
+
+# --- the store's side ---------------------------------------------------------------------------------------------
+
+
+def test_the_store_replies_once(reviewer, done, staff_client, api, make_client):
+    review_id = _write(reviewer, done, text="等太久")["id"]
+    first = staff_client.post(f"partner/reviews/{review_id}/reply", {"text": "抱歉让您久等，已调整排班。"})
+    assert first.status_code == 201
+    second = staff_client.post(f"partner/reviews/{review_id}/reply", {"text": "再说一句"})
+    assert second.status_code == 409 and error_code(second) == "already_replied"
+    # nobody else may answer for the store
+    outsider = make_client(staff_of(make_shop()))
+    assert outsider.post(f"partner/reviews/{review_id}/reply", {"text": "我们更好"}).status_code == 403
+    assert reviewer.post(f"partner/reviews/{review_id}/reply", {"text": "自问自答"}).status_code == 403
+    assert (
+        api.get(f"stores/{done.store_id}/reviews").json()["items"][0]["reply"]["text"] == "抱歉让您久等，已调整排班。"
+    )
+
+
+def test_the_store_reports_a_review_and_qa_closes_the_report(reviewer, done, staff_client, qa_api):
+    review_id = _write(reviewer, done, text="这家店是骗子")["id"]
+    report = staff_client.post(f"partner/reviews/{review_id}/report", {"reason": "车主并未到店消费"})
+    assert report.status_code == 201
+    twice = staff_client.post(f"partner/reviews/{review_id}/report", {"reason": "再举报"})
+    assert twice.status_code == 409 and error_code(twice) == "already_reported"
+    # the store cannot hide it itself; QA looks at the reported ones
+    assert [r["id"] for r in qa_api.get("qa/reviews", {"reported": True}).json()["items"]] == [review_id]
+    qa_api.post(f"qa/reviews/{review_id}/hide", {"reason": "经核实为恶意评价"})
+    assert ReviewReport.objects.get().status == "closed"
+    kinds = list(ModerationAction.objects.filter(review_id=review_id).values_list("kind", flat=True))
+    assert kinds == ["reported", "hidden", "report_closed"]
+
+
+def test_nobody_rewrites_another_persons_words(reviewer, done, staff_client, qa_api):
+    review_id = _write(reviewer, done, text="原话")["id"]
+    assert staff_client.put(f"reviews/{review_id}", {"text": "店家改的"}).status_code == 404
+    assert qa_api.put(f"reviews/{review_id}", {"text": "QA改的"}).status_code == 404
+    assert Review.objects.get().text == "原话"
+
+
+def test_the_trail_is_append_only(reviewer, done, qa_api, qa):
+    from django.db import IntegrityError, InternalError, transaction
+
+    review_id = _write(reviewer, done)["id"]
+    qa_api.post(f"qa/reviews/{review_id}/hide", {"reason": "测试"})
+    action = ModerationAction.objects.get()
+    with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
+        ModerationAction.objects.filter(pk=action.pk).update(reason="改过")
+    with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
+        ModerationAction.objects.filter(pk=action.pk).delete()
+    services.review_restore(review_id=review_id, by=qa, reason="恢复")
+    assert ModerationAction.objects.count() == 2
