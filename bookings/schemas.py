@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from django.utils import timezone
@@ -133,7 +134,12 @@ class CancellationOut(Schema):
     by: str
     reason: str
     fee: str
-    refund_due: str
+    refund_due: str = Field(..., description="What the cancellation gives back, coupon part included.")
+    refund_to_owner: str = Field(..., description="The cash refunded to the owner for it (refund_due less any coupon).")
+
+
+# payments.RefundReason values of the refunds a cancellation decides (read through the reverse relation).
+CANCELLATION_REFUNDS = ("owner_cancelled", "store_cancelled")
 
 
 class BookingOut(Schema):
@@ -242,6 +248,10 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
             "reason": booking.cancel_reason,
             "fee": format_money(booking.cancellation_fee or 0),
             "refund_due": format_money(booking.refund_due or 0),
+            # What goes back to the owner's account: refund_due less the part a platform coupon had paid.
+            "refund_to_owner": format_money(
+                sum((r.amount for r in booking.refunds.all() if r.reason in CANCELLATION_REFUNDS), Decimal("0.00"))
+            ),
         }
     return {
         "id": booking.pk,

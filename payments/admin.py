@@ -2,7 +2,7 @@
 journal and statements are read-only history (only the services write them); alerts can be marked resolved."""
 
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +36,19 @@ class CouponAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     readonly_fields = ["spent", "created_at"]
     inlines = [RedemptionInline]
+
+    def save_model(self, request, obj, form, change):
+        """Write only what the form changed, under the coupon's row lock: ``spent`` belongs to the payments taking
+        the coupon meanwhile (the database still refuses a budget below it)."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            obj.spent = Coupon.objects.select_for_update().get(pk=obj.pk).spent
+            fields = [name for name in form.changed_data if name != "spent"]
+            if "code" in fields:
+                obj.code = obj.code.strip().upper()
+            if fields:
+                obj.save(update_fields=fields)
 
 
 class PaymentEventInline(ReadOnlyInline):
@@ -86,6 +99,7 @@ class StatementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(PaymentAlert)
 class PaymentAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "code", "payment", "resolved_at"]
+    readonly_fields = ["at", "code", "payment", "details", "resolved_at"]
     list_filter = ["code", ("resolved_at", admin.EmptyFieldListFilter)]
     actions = ["mark_resolved"]
 

@@ -14,6 +14,7 @@ booking called off and refunded).
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -119,32 +120,36 @@ def _reserve(*, coupon_id: int, booking: Booking, owner: User, due: Decimal) -> 
 def redemption_for_payment(*, booking: Booking, owner: User, code: str | None, due: Decimal) -> CouponRedemption | None:
     """The redemption a new payment of ``due`` on ``booking`` uses (the caller holds the booking's lock).
 
-    One coupon per booking. A coupon reserved by an earlier attempt to pay the same amount is used again, whether
-    or not its code is repeated; asking for another code while it is reserved is refused (the reservation ends when
-    the booking is paid, called off or expires). With nothing reserved, ``code`` (if any) is checked and reserved:
-    422 on the ``coupon`` field when it is unknown or does not apply, 409 ``coupon_unavailable`` when the owner's
-    uses or its budget are exhausted."""
-    code = code_clean(code) if code else ""
+    One coupon per booking. ``code`` None: a coupon reserved by an earlier attempt applies again (made again for the
+    new amount when what is owed changed; dropped when it no longer applies to it). ``code`` "": no coupon, and a
+    reserved one is given back. Another code than the reserved one: the reservation is given back and the new code
+    reserved (a payment still open with the old one is refunded if it is paid: ``redemption_is_void``). A coupon
+    already used on the booking (on the quote) leaves none for extra work: 409 ``coupon_unavailable``. A code is
+    checked and reserved: 422 on the ``coupon`` field when it is unknown or does not apply, 409 ``coupon_unavailable``
+    when the owner's uses or its budget are exhausted."""
+    wanted = code_clean(code) if code else code  # None, "" or a normalised code
     live = CouponRedemption.objects.filter(booking=booking).exclude(status=R.RELEASED).select_related("coupon").first()
     if live is not None and live.status == R.USED:
-        if code:
+        if wanted:
             raise CouponUnavailable(_("This booking has already used a coupon."), reason="booking_has_coupon")
         return None
     if live is not None:
-        if code and code != live.coupon.code:
-            raise CouponUnavailable(
-                _("Coupon %(code)s is held for this booking's payment.") % {"code": live.coupon.code},
-                reason="booking_has_coupon",
-                held=live.coupon.code,
-            )
-        if discount_for(live.coupon, due) == live.discount:
-            return live
-        # What is owed changed (more extra work approved): the reservation is made again for the new amount.
+        if wanted is None or wanted == live.coupon.code:
+            if discount_for(live.coupon, due) == live.discount:
+                return live  # the same amount: the reservation holds, even past the coupon's end
+            # What is owed changed (more extra work approved): the reservation is made again for the new amount.
+            release(live)
+            if wanted is None:
+                try:
+                    with transaction.atomic():
+                        return _reserve(coupon_id=live.coupon_id, booking=booking, owner=owner, due=due)
+                except (ValidationFailed, CouponUnavailable):
+                    return None  # it no longer applies: the payment goes ahead without it (the answer shows that)
+            return _reserve(coupon_id=live.coupon_id, booking=booking, owner=owner, due=due)
         release(live)
-        return _reserve(coupon_id=live.coupon_id, booking=booking, owner=owner, due=due)
-    if not code:
+    if not wanted:
         return None
-    coupon_id = Coupon.objects.filter(code=code).values_list("pk", flat=True).first()
+    coupon_id = Coupon.objects.filter(code=wanted).values_list("pk", flat=True).first()
     if coupon_id is None:
         raise ValidationFailed({"coupon": _("There is no coupon with this code.")})
     return _reserve(coupon_id=coupon_id, booking=booking, owner=owner, due=due)
@@ -171,12 +176,12 @@ def on_payment_settled(*, payment: Payment) -> None:
         if payment.discount > 0:
             _return(payment=payment, amount=payment.discount, memo=f"coupon returned: payment {payment.out_trade_no}")
         return
-    for live in CouponRedemption.objects.filter(booking_id=payment.booking_id).exclude(status=R.RELEASED):
-        if live.pk == payment.redemption_id:
-            live.status, live.used_at = R.USED, timezone.now()
-            live.save(update_fields=["status", "used_at"])
+    for reserved in CouponRedemption.objects.filter(booking_id=payment.booking_id, status=R.RESERVED):
+        if reserved.pk == payment.redemption_id:
+            reserved.status, reserved.used_at = R.USED, timezone.now()
+            reserved.save(update_fields=["status", "used_at"])
         else:
-            release(live)
+            release(reserved)
 
 
 def redemption_is_void(payment: Payment) -> bool:
@@ -240,9 +245,13 @@ def offers_for(*, booking: Booking, owner: User, due: Decimal, now=None) -> list
         .annotate(n=Count("pk"))
         .values_list("coupon", "n")
     )
+    used_here = CouponRedemption.objects.filter(booking=booking, status=R.USED).exists()
     offers = []
     for coupon in coupons:
-        reason = unusable_reason(coupon, due=due, now=now)
+        if used_here:
+            reason = _("This booking has already used a coupon.")
+        else:
+            reason = unusable_reason(coupon, due=due, now=now)
         discount = discount_for(coupon, due) if not reason else ZERO
         if not reason and used.get(coupon.pk, 0) >= coupon.per_user_limit:
             reason = _("You have used this coupon as many times as it allows.")

@@ -64,6 +64,15 @@ class NotPayable(Conflict):
     default_message = gettext_lazy("This booking can no longer be paid.")
 
 
+class BookingNotEnded(Conflict):
+    code = "booking_not_ended"
+    default_message = gettext_lazy("A complaint refund is made once the booking has ended.")
+
+
+# Bookings a complaint can be refunded on: the service was delivered, or the booking was called off (the fee kept).
+ENDED_STATUSES = (S.COMPLETED, S.CANCELLED, S.NO_SHOW)
+
+
 class BadNotification(ApplicationError):
     """The provider's notification is refused: 400, and the provider will send it again."""
 
@@ -357,6 +366,7 @@ def refunds_for_cancelled_booking(*, booking: Booking) -> list[Refund]:
         part = min(remaining, payment.covers)
         remaining -= part
         split = coupons.refund_split(payment, part) if part > 0 else coupons.Split(Decimal("0.00"), Decimal("0.00"))
+        split = coupons.Split(min(split.cash, _left_to_refund(payment)), split.subsidy)  # never beyond what is left
         if split.cash > 0:
             cause = f"called_off:{booking.pk}"
             refunds.append(refund_request(payment=payment, amount=split.cash, reason=reason, cause=cause))
@@ -380,10 +390,14 @@ def refundable(booking: Booking) -> Decimal:
 def refund_for_complaint(*, booking_id: int, amount: Decimal, complaint: str, note: str = "") -> list[Refund]:
     """Refund ``amount`` of a booking to its owner after a complaint (``complaint``: the resolving app's reference,
     e.g. the complaint's id). Full or partial, from the booking's applied payments the latest first, never more than
-    :func:`refundable` (422 on ``refund_amount``). Idempotent: asking again for the same complaint returns the
-    refunds already decided and decides nothing new. Executed after commit, like every refund; when the store had
-    already earned the booking, its next statement gives the refund back (``payments.settlements``)."""
+    :func:`refundable` (422 on ``refund_amount``), and only once the booking has ended (409 ``booking_not_ended``:
+    a live booking is cancelled instead, which refunds by the store's policy). Idempotent: asking again for the same
+    complaint returns the refunds already decided and decides nothing new. Executed after commit, like every
+    refund; when the store had already earned the booking, its next statement gives the refund back
+    (``payments.settlements``)."""
     booking = booking_lock(booking_id)
+    if booking.status not in ENDED_STATUSES:
+        raise BookingNotEnded(details={"status": booking.status})
     cause = f"complaint:{complaint}"
     decided = list(Refund.objects.filter(booking=booking, cause=cause).order_by("pk"))
     if decided:

@@ -31,8 +31,8 @@
       try {
         const done = await C.api("POST", "/bookings/" + booking.id + "/cancel", { body: { reason: reason.value.trim() } });
         let text = t.cancelled;
-        if (done.cancellation && Number(done.cancellation.refund_due) > 0) {
-          text += " " + C.fmt(t.refund, { amount: C.money(done.cancellation.refund_due), fee: C.money(done.cancellation.fee) });
+        if (done.cancellation && Number(done.cancellation.refund_to_owner) > 0) {
+          text += " " + C.fmt(t.refund, { amount: C.money(done.cancellation.refund_to_owner), fee: C.money(done.cancellation.fee) });
         }
         C.say(message, text, "ok");
         await load();
@@ -101,9 +101,9 @@
     if (booking.pay_before) {
       facts.push(el("p", { class: "muted", text: C.fmt(t.payBefore, { time: C.day(booking.pay_before, tz) + " " + C.time(booking.pay_before, tz) }) }));
     }
-    if (booking.cancellation && Number(booking.cancellation.refund_due) > 0) {
+    if (booking.cancellation && Number(booking.cancellation.refund_to_owner) > 0) {
       facts.push(
-        el("p", { class: "muted", text: C.fmt(t.refund, { amount: C.money(booking.cancellation.refund_due), fee: C.money(booking.cancellation.fee) }) })
+        el("p", { class: "muted", text: C.fmt(t.refund, { amount: C.money(booking.cancellation.refund_to_owner), fee: C.money(booking.cancellation.fee) }) })
       );
     }
     const actions = el("div", { class: "actions" });

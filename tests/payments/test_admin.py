@@ -82,3 +82,18 @@ def test_an_alert_is_marked_resolved(admin_client):
     assert response.status_code == 200
     alert.refresh_from_db()
     assert alert.resolved_at is not None
+
+
+def test_editing_a_coupon_never_overwrites_what_payments_committed_meanwhile(admin_client):
+    from payments.models import Coupon
+    from tests.payments.test_coupons import make_coupon
+
+    coupon = make_coupon()
+    form = admin_client.get(f"{URL}coupon/{coupon.pk}/change/")
+    assert form.status_code == 200
+    Coupon.objects.filter(pk=coupon.pk).update(spent=Decimal("30.00"))  # a payment took it meanwhile
+    posted = _coupon_form(code="NEW30", name="新名字", value="30.00", min_spend="100.00", budget="10000.00")
+    response = admin_client.post(f"{URL}coupon/{coupon.pk}/change/", posted)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    coupon.refresh_from_db()
+    assert (coupon.name, coupon.spent) == ("新名字", Decimal("30.00"))

@@ -111,3 +111,11 @@ def test_two_complaints_at_once_cannot_refund_more_than_was_paid():
         t.join(30)
     assert sorted(outcomes) == ["refunded", "refused"]
     assert Refund.objects.count() == 1
+
+
+def test_not_while_the_booking_is_live():
+    booking = new_booking()
+    pay(booking)
+    with pytest.raises(Exception) as refused:
+        services.refund_for_complaint(booking_id=booking.pk, amount=D("100.00"), complaint="1")
+    assert refused.value.code == "booking_not_ended" and not Refund.objects.exists()

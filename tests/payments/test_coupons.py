@@ -168,17 +168,84 @@ def test_the_budget(owner_client, booking):
     assert not Payment.objects.exists()
 
 
-def test_trying_again_keeps_the_reserved_coupon_and_another_code_is_refused(owner_client, booking):
+def test_trying_again_keeps_the_reserved_coupon_or_switches_or_drops_it(owner_client, booking):
     coupon = make_coupon()
-    make_coupon("OTHER", value="50.00")
+    other = make_coupon("OTHER", value="50.00")
     first = _pay(owner_client, booking, "NEW30").json()
     # paying again without the code: the reservation applies, nothing more is committed
     again = _pay(owner_client, booking).json()
     assert (again["amount"], again["coupon"]) == ("269.00", "NEW30") and again["payment_id"] != first["payment_id"]
-    assert _spent(coupon) == D("30.00") and CouponRedemption.objects.count() == 1
-    # another coupon while this one is held: refused
-    response = _pay(owner_client, booking, "OTHER")
-    assert response.status_code == 409 and response.json()["error"]["details"]["held"] == "NEW30"
+    assert _spent(coupon) == D("30.00") and CouponRedemption.objects.exclude(status="released").count() == 1
+    # another code: the first is given back, the other reserved
+    switched = _pay(owner_client, booking, "OTHER").json()
+    assert (switched["amount"], switched["coupon"]) == ("249.00", "OTHER")
+    assert (_spent(coupon), _spent(other)) == (D("0.00"), D("50.00"))
+    # "" drops it
+    plain = _pay(owner_client, booking, "").json()
+    assert (plain["amount"], plain["coupon"]) == ("299.00", None) and _spent(other) == 0
+    # and the old coupon payment, paid after all, is refunded: its coupon was given up
+    old = Payment.objects.get(pk=first["payment_id"])
+    assert _notify(old).content == b"success"
+    old.refresh_from_db()
+    assert not old.applied and Refund.objects.get(payment=old).reason == "superseded"
+    assert mismatches() == []
+
+
+def test_extra_work_paid_after_a_coupon_keeps_the_coupon_used(owner, owner_client, booking):
+    from bookings.supplements import supplement_approve, supplement_propose
+    from tests.bookings.floor_fixtures import staff_of
+
+    coupon = make_coupon(per_user_limit=1)
+    _paid_with(owner_client, booking, "NEW30")
+    staff = staff_of(booking.store)
+    booking_services.booking_check_in(booking_id=booking.pk, by=staff)
+    lines = [{"description": "空调滤芯", "qty": "1", "unit_price": "80.00"}]
+    supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="滤芯脏", lines=lines)
+    supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)
+    offers = owner_client.get(f"bookings/{booking.pk}/coupons").json()["coupons"]
+    assert offers and not any(c["usable"] for c in offers)  # one coupon per booking, and it is used
+    extra = Payment.objects.get(pk=_pay(owner_client, booking).json()["payment_id"])
+    assert _notify(extra).content == b"success"
+    assert CouponRedemption.objects.get().status == "used" and _spent(coupon) == D("30.00")
+    assert mismatches() == []
+    # the owner's one use is spent
+    second = book(owner, make_shop(), local(tomorrow() + dt.timedelta(days=3), 10))
+    assert _pay(owner_client, second, "NEW30").status_code == 409
+
+
+def test_a_reservation_that_no_longer_applies_does_not_block_paying(owner, owner_client, booking):
+    from bookings.supplements import supplement_approve, supplement_propose
+    from tests.bookings.floor_fixtures import staff_of
+
+    coupon = make_coupon("TEN", kind=CouponKind.PERCENT, value="10", min_spend=D("0.00"))
+    _notify(Payment.objects.get(pk=_pay(owner_client, booking).json()["payment_id"]))
+    staff = staff_of(booking.store)
+    booking_services.booking_check_in(booking_id=booking.pk, by=staff)
+
+    def approve(price):
+        lines = [{"description": "附加项目", "qty": "1", "unit_price": price}]
+        supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="检查发现", lines=lines)
+        supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)
+
+    approve("80.00")
+    assert _pay(owner_client, booking, "TEN").json()["amount"] == "72.00"
+    Coupon.objects.filter(pk=coupon.pk).update(is_active=False)
+    approve("50.00")
+    # what is owed changed and the coupon no longer applies: the payment goes ahead without it
+    body = _pay(owner_client, booking).json()
+    assert (body["amount"], body["coupon"]) == ("130.00", None)
+    assert _spent(coupon) == 0
+    assert mismatches() == []
+
+
+def test_lowering_the_limit_never_stops_a_payment_landing(owner, owner_client, booking):
+    coupon = make_coupon(per_user_limit=2)
+    second = book(owner, make_shop(), local(tomorrow() + dt.timedelta(days=3), 10))
+    payments = [Payment.objects.get(pk=_pay(owner_client, b, "NEW30").json()["payment_id"]) for b in (booking, second)]
+    Coupon.objects.filter(pk=coupon.pk).update(per_user_limit=1)
+    for payment in payments:
+        assert _notify(payment).content == b"success"
+    assert CouponRedemption.objects.filter(status="used").count() == 2
 
 
 def test_one_coupon_per_booking_even_for_extra_work(owner, owner_client, booking):
@@ -230,6 +297,8 @@ def test_a_late_cancellation_fee_is_borne_by_the_cash_and_the_coupon_alike(owner
     assert (booking.cancellation_fee, booking.refund_due) == (D("59.80"), D("239.20"))
     refund = Refund.objects.get(booking=booking)
     assert refund.amount == D("215.20")
+    cancellation = owner_client.get(f"bookings/{booking.pk}").json()["cancellation"]
+    assert (cancellation["refund_due"], cancellation["refund_to_owner"]) == ("239.20", "215.20")
     services.refund_execute(refund_id=refund.pk)
     redemption = CouponRedemption.objects.get()
     assert (redemption.status, redemption.returned) == ("used", D("24.00"))
