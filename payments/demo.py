@@ -3,9 +3,21 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
-from payments.models import Coupon, CouponKind
+from payments.models import (
+    Coupon,
+    CouponKind,
+    CouponRedemption,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    Payment,
+    PaymentAlert,
+    Refund,
+    Statement,
+)
 
 DEMO_COUPONS = (
     # code, name, kind, value, max discount, min spend, uses per owner, budget, listed
@@ -37,3 +49,35 @@ def demo_coupons_load(*, now: dt.datetime | None = None) -> int:
         )
         created += made
     return created
+
+
+def purging() -> None:
+    """Let this transaction delete append-only history (the journal, statements, review trails): demo resets only."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL chefu.purging = 'on'")
+
+
+def demo_money_reset() -> None:
+    """Delete every money record (the demo reset deletes every booking). Coupons themselves stay."""
+    purging()
+    JournalLine.objects.all().delete()
+    Statement.objects.all().delete()
+    JournalEntry.objects.all().delete()
+    PaymentAlert.objects.all().delete()
+    Refund.objects.all().delete()
+    Payment.objects.all().delete()
+    CouponRedemption.objects.all().delete()
+    LedgerAccount.objects.filter(store__isnull=False).delete()  # the stores' payable accounts go with the stores
+    Coupon.objects.update(spent=Decimal("0.00"))
+
+
+def demo_pay(booking) -> None:
+    """Pay ``booking`` through the sandbox in this process: the payment, the signed notification, its processing."""
+    from payments.providers.base import provider_get
+    from payments.services import notification_receive, payment_create
+
+    payment = payment_create(booking_id=booking.pk, owner=booking.owner, provider="sandbox")
+    params = provider_get("sandbox").build_notification(
+        out_trade_no=payment.out_trade_no, amount=payment.amount, trade_status="TRADE_SUCCESS"
+    )
+    notification_receive(provider="sandbox", params=params)

@@ -1082,6 +1082,7 @@ class DemoResult:
     application: PartnerApplication
     prices: PriceResult
     bookings: object = None  # bookings.demo.DemoBookings
+    reviews: object = None  # reviews.demo.DemoReviews
 
 
 def demo_present() -> bool:
@@ -1095,7 +1096,11 @@ def demo_reset() -> None:
     Raises ``ProtectedError`` when other data (bookings, say) still points at them.
     """
     from bookings.demo import demo_bookings_reset
+    from payments.demo import demo_money_reset
+    from reviews.demo import demo_reviews_reset
 
+    demo_reviews_reset()
+    demo_money_reset()
     demo_bookings_reset()
     PartnerApplication.objects.all().delete()
     # An offering points at its current version (PROTECT) and the version at its offering: unhook the
@@ -1194,6 +1199,7 @@ def demo_load(*, count: int, seed: int, reset: bool = False, today: dt.date | No
     application = _create_accounts(stores[0])
     bookings = _load_bookings(stores, seed)
     _load_coupons()
+    reviews = _load_reviews(stores, seed)
     by_status = Counter(p.status for p in plans)
     return DemoResult(
         stores_by_status={s: by_status[s] for s in StoreStatus.values},
@@ -1203,6 +1209,32 @@ def demo_load(*, count: int, seed: int, reset: bool = False, today: dt.date | No
         application=application,
         prices=prices,
         bookings=bookings,
+        reviews=reviews,
+    )
+
+
+# Stores besides the manager's that get a few reviews each (each review is a booking paid and completed through the
+# services, ~0.1 s): enough for the map's ratings to mean something.
+REVIEWED_STORES = 12
+
+
+def _load_reviews(stores: Sequence[Store], seed: int):
+    from bookings.demo import CUSTOMER_PHONES
+    from reviews.demo import demo_reviews_load
+
+    users = {u.phone: u for u in User.objects.filter(phone__in=(MANAGER.phone, QA.phone))}
+    customers = [
+        (user, user.vehicles.order_by("id").first())
+        for user in User.objects.filter(phone__in=CUSTOMER_PHONES).order_by("phone")
+    ]
+    visible = [s for s in stores[1:] if s.status in VISIBLE_STATUSES]
+    return demo_reviews_load(
+        store=stores[0],
+        staff=users[MANAGER.phone],
+        qa=users.get(QA.phone),
+        customers=[c for c in customers if c[1] is not None],
+        others=visible[:REVIEWED_STORES],
+        seed=seed,
     )
 
 

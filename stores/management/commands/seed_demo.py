@@ -60,6 +60,11 @@ class Command(BaseCommand):
                 f"Bookings: {result.bookings.store_bookings} at the demo manager's store today and tomorrow,"
                 f" {result.bookings.owner_bookings} of the demo owner's own"
             )
+        if result.reviews:
+            self.stdout.write(
+                f"Reviews: {result.reviews.reviews} verified reviews (each a paid, completed booking)"
+                f" across {result.reviews.stores} stores"
+            )
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         users = {u.phone: u for u in User.objects.filter(phone__in=DEMO_PHONES)}
         for account in DEMO_ACCOUNTS:
