@@ -109,6 +109,23 @@ TEMPLATES: dict[str, MessageTemplate] = {
             ),
             params=("amount", "booking_id", "store_name", "why"),
         ),
+        MessageTemplate(
+            code="review_hidden",
+            channels=(Channel.IN_APP.value,),
+            subject=_("Your review was hidden"),
+            body=_(
+                "Platform QA hid your review of %(store_name)s: %(reason)s. It is kept, and the store's page shows "
+                "that a review was hidden."
+            ),
+            params=("store_name", "reason"),
+        ),
+        MessageTemplate(
+            code="review_restored",
+            channels=(Channel.IN_APP.value,),
+            subject=_("Your review is shown again"),
+            body=_("Platform QA restored your review of %(store_name)s: %(reason)s."),
+            params=("store_name", "reason"),
+        ),
     ]
 }
 

@@ -22,6 +22,7 @@ from bookings.models import BookingEvent, BookingStatus
 from bookings.selectors import staff_can_manage
 from chefu.errors import NotFound, PermissionDenied, ValidationFailed
 from chefu.images import image_clean
+from notifications.services import notify
 from reviews import moderation, reputation
 from reviews.exceptions import (
     AlreadyFollowedUp,
@@ -110,7 +111,7 @@ def completed_at(booking) -> dt.datetime | None:
 
 
 def _record(review: Review, kind: str, *, by: User | None = None, reason: str = "", follow_up: bool = False, **details):
-    ModerationAction.objects.create(
+    return ModerationAction.objects.create(
         review=review, kind=kind, by=by, reason=reason, follow_up=follow_up, details=details
     )
 
@@ -338,9 +339,18 @@ def _moderate(*, review_id: int, by: User, reason: str, allowed: tuple[str, ...]
         raise ModerationConflict(details={"status": review.status})
     review.status = to
     review.save(update_fields=["status"])
-    _record(review, kind, by=by, reason=reason)
+    action = _record(review, kind, by=by, reason=reason)
     _close_reports(review, by, reason)
     reputation.store_refresh(store_id=review.store_id)
+    if kind in (ModerationKind.HIDDEN, ModerationKind.RESTORED):
+        # The author is told, with QA's reason: a review is never hidden behind its author's back.
+        notify(
+            recipient=review.owner,
+            template="review_hidden" if kind == ModerationKind.HIDDEN else "review_restored",
+            params={"store_name": review.store.name, "reason": reason},
+            ref=f"review:{review.pk}",
+            dedupe_key=f"moderation:{action.pk}",
+        )
     return review
 
 

@@ -11,9 +11,11 @@ ALL_PARAMS = {**BOOKING_PARAMS, "reason": "刹车片磨损，需更换", "total"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-def test_the_booking_and_payment_apps_find_every_kind_they_send():
+def test_the_booking_payment_and_review_apps_find_every_kind_they_send():
     assert set(TEMPLATES) == {
         "payment_refunded",
+        "review_hidden",
+        "review_restored",
         "booking_confirmed",
         "booking_reminder_24h",
         "booking_reminder_2h",

@@ -97,6 +97,12 @@ def test_qa_hides_and_restores_with_reasons_and_the_page_says_how_many_are_hidde
     assert again.status_code == 409 and error_code(again) == "invalid_moderation"
     assert qa_api.post(f"qa/reviews/{review_id}/restore", {"reason": "复核后恢复"}).status_code == 200
     assert api.get(f"stores/{done.store_id}/reviews").json()["count"] == 1
+    # the author was told both times, with QA's reason
+    from notifications.models import Message
+
+    told = Message.objects.filter(recipient=done.owner, ref=f"review:{review_id}").order_by("id")
+    assert [m.template for m in told] == ["review_hidden", "review_restored"]
+    assert "与订单无关的内容" in told[0].body and "已被隐藏" in told[0].subject
     # and every step is on the trail, with who and why
     trail = list(ModerationAction.objects.filter(review_id=review_id).values_list("kind", "by", "reason"))
     assert trail == [("hidden", qa.pk, "与订单无关的内容"), ("restored", qa.pk, "复核后恢复")]
