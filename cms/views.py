@@ -3,7 +3,7 @@
 The pages are plain templates; their scripts (``static/js/``) do the work through the JSON API with the token of
 whoever signed in on the page, so these views hold no session state and make no writes. The texts the scripts show
 are rendered into each page as one JSON block (``chefu-i18n``) in the request's language, and what the server
-decides for them (the payment provider) as another (``chefu-config``).
+decides for them (the payment provider, the review limits) as another (``chefu-config``).
 """
 
 import itertools
@@ -12,11 +12,13 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.dates import WEEKDAYS
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bookings.models import BookingStatus, ChecklistResult
 from chefu.errors import NotFound
+from reviews.models import DIMENSIONS, FOLLOW_UP_MAX, MAX_PHOTOS, TEXT_MAX, Review, Tag
 from stores.selectors import store_get_public
 
 # Texts the pages' scripts show. ``%(name)s`` placeholders are filled in by ``Chefu.fmt``.
@@ -102,6 +104,44 @@ SCRIPT_TEXTS = {
     "missing": gettext_lazy("Still to answer: %(items)s"),
     "done": gettext_lazy("%(plate)s: %(status)s"),
     "bookingsOnDay": gettext_lazy("%(count)s bookings"),
+    # reviews on the store page
+    "ratingScore": gettext_lazy("%(rating)s points"),
+    "reviewCount": gettext_lazy("Reviews: %(count)s"),
+    "noReviewsYet": gettext_lazy("No reviews yet."),
+    "hiddenReviews": gettext_lazy("%(count)s more reviews have been hidden by the platform."),
+    "heldReviews": gettext_lazy("%(count)s more reviews are waiting to be checked."),
+    "stars": gettext_lazy("%(count)s stars"),
+    "outOfFive": gettext_lazy("%(rating)s out of 5"),
+    "noMatchingReviews": gettext_lazy("No reviews match these filters."),
+    "reviewsShown": gettext_lazy("Showing %(shown)s of %(count)s"),
+    "followUp": gettext_lazy("Follow-up"),
+    "storeReply": gettext_lazy("Store's reply"),
+    "edited": gettext_lazy("Edited"),
+    "photoAlt": gettext_lazy("Photo %(n)s"),
+    # reviews on my bookings
+    "writeReview": gettext_lazy("Review"),
+    "myReview": gettext_lazy("My review"),
+    "reviewTags": gettext_lazy("What stood out (optional)"),
+    "reviewText": gettext_lazy("Your words (optional)"),
+    "reviewPhotos": gettext_lazy("Photos (optional, up to %(count)s)"),
+    "charsLeft": gettext_lazy("%(count)s characters left"),
+    "tooManyPhotos": gettext_lazy("At most %(count)s photos."),
+    "rateAll": gettext_lazy("Give stars for all five."),
+    "submitReview": gettext_lazy("Submit review"),
+    "sending": gettext_lazy("Sending…"),
+    "reviewSent": gettext_lazy("Thank you for your review."),
+    "reviewSaved": gettext_lazy("Review changed."),
+    "reviewHeld": gettext_lazy("Pending moderation"),
+    "reviewHeldNote": gettext_lazy("It is shown on the store page once it has been checked."),
+    "reviewHidden": gettext_lazy("Hidden by the platform"),
+    "uploadingPhoto": gettext_lazy("Uploading photo %(n)s of %(count)s…"),
+    "photoFailed": gettext_lazy("Photo %(name)s was not added: %(error)s"),
+    "edit": gettext_lazy("Edit"),
+    "editableUntil": gettext_lazy("Can be changed until %(time)s"),
+    "saveChanges": gettext_lazy("Save changes"),
+    "followUpText": gettext_lazy("How has the work held up?"),
+    "submitFollowUp": gettext_lazy("Post follow-up"),
+    "followUpSent": gettext_lazy("Follow-up posted."),
 }
 
 
@@ -110,12 +150,23 @@ def _script_texts() -> dict[str, object]:
         **{key: str(text) for key, text in SCRIPT_TEXTS.items()},
         "status": {value: str(label) for value, label in BookingStatus.choices},
         "result": {value: str(label) for value, label in ChecklistResult.choices},
+        "tags": {value: str(label) for value, label in Tag.choices},
+        "dimensions": {name: str(capfirst(Review._meta.get_field(name).verbose_name)) for name in DIMENSIONS},
     }
 
 
 def _script_config() -> dict[str, object]:
-    # The provider payments are opened with: the sandbox where it is switched on (development, demos, tests).
-    return {"payProvider": "sandbox" if settings.PAYMENT_SANDBOX_ENABLED else "alipay"}
+    return {
+        # The provider payments are opened with: the sandbox where it is switched on (development, demos, tests).
+        "payProvider": "sandbox" if settings.PAYMENT_SANDBOX_ENABLED else "alipay",
+        # What reviews.services enforces, so the pages offer only what it would accept.
+        "review": {
+            "windowDays": settings.REVIEW_WINDOW_DAYS,
+            "maxPhotos": MAX_PHOTOS,
+            "textMax": TEXT_MAX,
+            "followUpMax": FOLLOW_UP_MAX,
+        },
+    }
 
 
 def _page(request: HttpRequest, template: str, **context) -> HttpResponse:
@@ -154,7 +205,7 @@ def _opening_hours(store) -> list[tuple[str, str]]:
 
 
 def store_page(request: HttpRequest, store_id: int) -> HttpResponse:
-    """A store owners may see: what it is, its itemized prices and the booking panel."""
+    """A store owners may see: what it is, its itemized prices, the booking panel and its reviews."""
     try:
         store = store_get_public(store_id=store_id)
     except NotFound:
@@ -163,7 +214,7 @@ def store_page(request: HttpRequest, store_id: int) -> HttpResponse:
 
 
 def my_bookings(request: HttpRequest) -> HttpResponse:
-    """The signed-in owner's bookings, with pay, cancel and reschedule."""
+    """The signed-in owner's bookings, with pay, cancel and reschedule, and the review of a completed one."""
     return _page(request, "cms/my_bookings.html")
 
 

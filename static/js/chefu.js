@@ -1,6 +1,6 @@
 // Shared by the store, my-bookings and shop-floor pages: the API client with the signed-in user's token, the
 // sign-in box, the slot picker, the pay button with its coupon choice, and times (in the store's zone) and money as
-// people read them.
+// people read them. Reviews have their own shared part (reviews.js).
 (function () {
   "use strict";
 
@@ -42,6 +42,7 @@
     localStorage.removeItem(USER);
   }
 
+  // options: body (sent as JSON), or form (a FormData, sent as multipart: photos); key (Idempotency-Key).
   async function api(method, path, options) {
     const opts = options || {};
     const headers = { Accept: "application/json" };
@@ -54,7 +55,7 @@
       response = await fetch("/api/v1" + path, {
         method: method,
         headers: headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.form !== undefined ? opts.form : opts.body === undefined ? undefined : JSON.stringify(opts.body),
       });
     } catch (error) {
       throw new ApiError(0, "network_error", t.network);
@@ -409,6 +410,7 @@
 
   window.Chefu = {
     t: t,
+    config: config,
     fmt: fmt,
     api: api,
     ApiError: ApiError,

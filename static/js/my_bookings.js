@@ -1,4 +1,5 @@
-// The owner's bookings: status, time, store and amount, with pay, cancel and reschedule while they are allowed.
+// The owner's bookings: status, time, store and amount, with pay, cancel and reschedule while they are allowed, and
+// a completed booking's review (review_form.js).
 (function () {
   "use strict";
   const C = window.Chefu;
@@ -140,6 +141,8 @@
       ...facts,
       actions,
       panel,
+      // Only a completed booking can have a review: the others cost no request.
+      booking.status === "completed" ? C.reviewBox(booking, tz) : null,
     ]);
   }
 
