@@ -3,6 +3,8 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from ninja import Field, Schema
@@ -163,6 +165,10 @@ class BookingOut(Schema):
     refunds: list[dict] = Field(
         ..., description="Refunds of this booking [{id, amount, status, reason}]; never subtracted from amount_paid."
     )
+    review: dict | None = Field(..., description="The booking's review {id, status}, once written.")
+    reviewable_until: dt.datetime | None = Field(
+        ..., description="Until when the owner may review it (completed, paid, not yet reviewed); null otherwise."
+    )
     coupon: dict | None = Field(
         ..., description="The coupon reserved or used for this booking {code, name, discount, status}, if any."
     )
@@ -227,6 +233,24 @@ def checklist_items(booking: Booking) -> list[dict[str, Any]]:
     return out
 
 
+def _review(booking) -> dict | None:
+    """The booking's review {id, status} (reviews.Review, read through its reverse relation), if written."""
+    try:
+        review = booking.review
+    except ObjectDoesNotExist:
+        return None
+    return {"id": review.pk, "status": review.status}
+
+
+def _reviewable_until(booking) -> dt.datetime | None:
+    """Until when the owner may review it: a completed, paid booking without a review, REVIEW_WINDOW_DAYS after the
+    job was completed; None otherwise."""
+    if booking.status != BookingStatus.COMPLETED or booking.amount_paid < booking.quote_total or _review(booking):
+        return None
+    done = [e.at for e in booking.events.all() if e.to_status == BookingStatus.COMPLETED]
+    return max(done) + dt.timedelta(days=settings.REVIEW_WINDOW_DAYS) if done else None
+
+
 def _coupon(booking) -> dict | None:
     for r in booking.coupon_redemptions.all():
         if r.status != "released":
@@ -276,6 +300,8 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
             for r in booking.refunds.all()
         ],
         "coupon": _coupon(booking),
+        "review": _review(booking),
+        "reviewable_until": _reviewable_until(booking),
         "cancellation": cancellation,
         "checklist": checklist_items(booking),
         "timeline": [

@@ -76,7 +76,7 @@ def amount_due(booking: Booking) -> Decimal:
 
 def _detailed(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
     return with_amounts(
-        queryset.select_related("store", "service", "vehicle", "bay", "owner").prefetch_related(
+        queryset.select_related("store", "service", "vehicle", "bay", "owner", "review").prefetch_related(
             "events",
             "refunds",  # payments.Refund's reverse relation: the refunds decided for this booking
             "coupon_redemptions__coupon",  # payments.CouponRedemption's: the coupon the booking holds, if any

@@ -21,6 +21,7 @@ from reviews.schemas import (
     review_public_dict,
     review_qa_dict,
 )
+from stores.selectors import store_get_public
 
 booking_review_router = Router(tags=["reviews"], auth=token_auth)
 reviews_router = Router(tags=["reviews"], auth=token_auth)
@@ -96,9 +97,11 @@ def store_reviews(request, store_id: int, params: Query[StoreReviewsParams]):
     )
     count = queryset.count()
     page = list(queryset[params.offset : params.offset + params.limit]) if params.offset < count else []
+    store = store_get_public(store_id=store_id)
     return {
         "items": [review_public_dict(r) for r in page],
         "count": count,
+        "rating": float(store.rating) if store.rating is not None else None,
         **reputation_dict(selectors.store_reputation(store_id=store_id)),
     }
 

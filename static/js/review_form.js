@@ -7,7 +7,6 @@
   const t = C.t;
   const el = C.el;
   const limits = C.config.review; // cms.views._script_config: what reviews.services accepts
-  const DAY = 86400000;
   let groups = 0; // radio groups on the page, for unique names
 
   function future(iso) {
@@ -15,10 +14,9 @@
   }
 
   // Still within the days a completed booking may be reviewed in (counted from its last move to completed).
+  // The server says until when (completed, paid, not yet reviewed); null means it cannot be reviewed.
   function reviewable(booking) {
-    if (booking.status !== "completed") return false;
-    const done = (booking.timeline || []).filter((event) => event.status === "completed").pop();
-    return !done || Date.now() < new Date(done.at).getTime() + limits.windowDays * DAY;
+    return Boolean(booking.reviewable_until) && Date.now() < new Date(booking.reviewable_until).getTime();
   }
 
   // One dimension's 1-5 stars: a radio group named by its legend, each radio "N 星".
@@ -244,7 +242,9 @@
       C.say(note, text || "", kind);
     }
 
-    refresh();
+    // Only a booking with a review costs a request; the others know from the booking whether they may write one.
+    if (booking.review) refresh();
+    else show();
     return box;
   }
 

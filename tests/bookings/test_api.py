@@ -192,6 +192,7 @@ def test_cancel_and_reschedule_through_the_api(owner_client, owner, shop):
         "reason": "临时出差",
         "fee": "0.00",
         "refund_due": "0.00",
+        "refund_to_owner": "0.00",
     }
     again = owner_client.post(f"bookings/{booking.pk}/cancel", {"reason": ""})
     assert again.status_code == 409 and error_code(again) == "invalid_transition"
