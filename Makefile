@@ -14,7 +14,7 @@ help:
 	@echo "make setup-dev  set up for development and tests (no demo data)"
 	@echo "make test       setup-dev, ruff check, pytest"
 	@echo "make lint       ruff check"
-	@echo "make bench      run bench/nearby.py, bench/bookings.py and bench/payments.py"
+	@echo "make bench      run bench/nearby.py, bench/bookings.py, bench/payments.py and bench/reviews.py"
 	@echo "make clean      remove caches (keeps .venv and .env)"
 
 run: setup
@@ -40,6 +40,7 @@ bench: setup-dev
 	$(PYTHON) bench/nearby.py
 	$(PYTHON) bench/bookings.py
 	$(PYTHON) bench/payments.py
+	$(PYTHON) bench/reviews.py
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
