@@ -21,7 +21,7 @@ from reviews.schemas import (
     review_public_dict,
     review_qa_dict,
 )
-from stores.selectors import store_get_public
+from stores.selectors import store_get_visible
 
 booking_review_router = Router(tags=["reviews"], auth=token_auth)
 reviews_router = Router(tags=["reviews"], auth=token_auth)
@@ -86,6 +86,7 @@ def photo_upload(request, review_id: int, photo: File[UploadedFile]):
 @store_reviews_router.get("/{int:store_id}/reviews", response=Json)
 def store_reviews(request, store_id: int, params: Query[StoreReviewsParams]):
     """A store's published reviews; ``hidden_count`` says how many QA hid (they are not shown, never silently)."""
+    store = store_get_visible(store_id=store_id)
     queryset = selectors.store_reviews(
         store_id=store_id,
         sort=params.sort,
@@ -97,7 +98,6 @@ def store_reviews(request, store_id: int, params: Query[StoreReviewsParams]):
     )
     count = queryset.count()
     page = list(queryset[params.offset : params.offset + params.limit]) if params.offset < count else []
-    store = store_get_public(store_id=store_id)
     return {
         "items": [review_public_dict(r) for r in page],
         "count": count,

@@ -21,6 +21,7 @@ from reviews.models import DIMENSIONS, Review, ReviewStatus, StoreReputation
 from stores.models import Store
 
 CENT = Decimal("0.01")
+HALF = Decimal("0.5")
 
 
 def prior_weight() -> Decimal:
@@ -44,10 +45,6 @@ def bayesian(*, total: Decimal, count: int, mean: Decimal | None, weight: Decima
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _star(overall: Decimal) -> str:
-    return str(int(Decimal(overall).quantize(Decimal("1"), rounding=ROUND_HALF_UP)))
-
-
 @transaction.atomic
 def store_refresh(*, store_id: int) -> StoreReputation:
     """Recount ``store_id``'s reviews and set its ``rating`` and ``review_count`` (published reviews only)."""
@@ -55,13 +52,16 @@ def store_refresh(*, store_id: int) -> StoreReputation:
     reputation = StoreReputation.objects.select_for_update().get(store_id=store_id)
     reviews = Review.objects.filter(store_id=store_id)
     published = reviews.filter(status=ReviewStatus.PUBLISHED)
-    numbers = published.aggregate(n=Count("pk"), total=Sum("overall"), **{d: Avg(d) for d in DIMENSIONS})
+    # Stars by the overall rounded half-up: 4.5 counts as 5, 4.49 as 4 (all in the one aggregate).
+    stars = {
+        str(n): Count("pk", filter=Q(overall__gte=Decimal(n) - HALF, overall__lt=Decimal(n) + HALF))
+        for n in range(1, 6)
+    }
+    numbers = published.aggregate(n=Count("pk"), total=Sum("overall"), **{d: Avg(d) for d in DIMENSIONS}, **stars)
     by_status = reviews.aggregate(
         hidden=Count("pk", filter=Q(status=ReviewStatus.HIDDEN)), held=Count("pk", filter=Q(status=ReviewStatus.HELD))
     )
-    distribution = {str(star): 0 for star in range(1, 6)}
-    for overall in published.values_list("overall", flat=True):
-        distribution[_star(overall)] += 1
+    distribution = {str(n): numbers[str(n)] for n in range(1, 6)}
     reputation.count = numbers["n"]
     reputation.overall_sum = numbers["total"] or Decimal("0.00")
     reputation.means = {

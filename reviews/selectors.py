@@ -14,7 +14,6 @@ from reviews.models import (
     ReviewStatus,
     StoreReputation,
 )
-from stores.selectors import store_get_public
 
 SORTS = {
     "newest": ("-created_at", "-id"),
@@ -39,9 +38,8 @@ def store_reviews(
     with_photos: bool = False,
     with_text: bool = False,
 ) -> QuerySet[Review]:
-    """A visible store's published reviews (held and hidden ones never), sorted and filtered. 404 for a store the
-    public cannot see."""
-    store_get_public(store_id=store_id)
+    """A store's published reviews (held and hidden ones never), sorted and filtered. The caller checks that the
+    public may see the store (``stores.selectors.store_get_visible``)."""
     queryset = Review.objects.filter(store_id=store_id, status=ReviewStatus.PUBLISHED)
     if min_rating is not None:
         queryset = queryset.filter(overall__gte=min_rating)

@@ -103,3 +103,11 @@ def test_the_public_list_sorts_filters_and_never_shows_hidden_or_held(qa):
     assert held.pk not in ids() and hidden.pk not in ids()
     # the author is shown by the first character of their name only
     assert body["items"][0]["author"].endswith("*")
+
+
+def test_a_store_the_public_cannot_see_has_no_public_reviews():
+    store = make_shop()
+    _review(store, _stars(), hour=9)
+    store.status = "suspended"
+    store.save(update_fields=["status"])
+    assert ApiClient().get(f"stores/{store.pk}/reviews").status_code == 404
