@@ -111,3 +111,13 @@ def test_a_store_the_public_cannot_see_has_no_public_reviews():
     store.status = "suspended"
     store.save(update_fields=["status"])
     assert ApiClient().get(f"stores/{store.pk}/reviews").status_code == 404
+
+
+def test_the_public_list_costs_the_same_few_queries_whatever_the_page(django_assert_max_num_queries):
+    store = make_shop(bays=3)
+    for hour in (9, 11, 13):
+        _review(store, _stars(), hour=hour)
+    client = ApiClient()
+    for limit in (1, 3):
+        with django_assert_max_num_queries(5):
+            assert len(client.get(f"stores/{store.pk}/reviews", {"limit": limit}).json()["items"]) == limit
