@@ -3,6 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 
@@ -51,10 +53,13 @@ def demo_coupons_load(*, now: dt.datetime | None = None) -> int:
     return created
 
 
-def purging() -> None:
-    """Let this transaction delete append-only history (the journal, statements, review trails): demo resets only."""
+def purging(on: bool = True) -> None:
+    """Let this transaction delete append-only history (the journal, statements, review trails), or stop letting it
+    (``on=False``): demo resets only, and only where ``DEMO_RESET_ALLOWED`` (never under the production settings)."""
+    if on and not settings.DEMO_RESET_ALLOWED:
+        raise ImproperlyConfigured("Demo resets are disabled here (DEMO_RESET_ALLOWED is off): history is kept.")
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL chefu.purging = 'on'")
+        cursor.execute("SET LOCAL chefu.purging = %s", ["on" if on else "off"])
 
 
 def demo_money_reset() -> None:

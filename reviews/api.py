@@ -1,11 +1,12 @@
 """Review endpoints (API.md, Reviews): owners write, stores reply and report, QA moderates, everyone reads."""
 
-from typing import Any
+from typing import Any, Literal
 
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from accounts.auth import token_auth
+from chefu.pagination import PageParams, paginate
 from reviews import selectors, services
 from reviews.schemas import (
     FollowUpIn,
@@ -71,7 +72,7 @@ def review_change(request, review_id: int, payload: ReviewEditIn):
 @reviews_router.post("/{int:review_id}/follow-up", response={201: Json})
 def follow_up_write(request, review_id: int, payload: FollowUpIn):
     follow_up = services.follow_up_add(review_id=review_id, owner=request.auth, text=payload.text)
-    return Status(201, {"review_id": review_id, "text": follow_up.text, "status": follow_up.status})
+    return Status(201, {"id": follow_up.pk, "review_id": review_id, "text": follow_up.text, "status": follow_up.status})
 
 
 @reviews_router.post("/{int:review_id}/photos", response={201: Json})
@@ -112,7 +113,16 @@ def store_reviews(request, store_id: int, params: Query[StoreReviewsParams]):
 @partner_reviews_router.post("/reviews/{int:review_id}/reply", response={201: Json})
 def reply_write(request, review_id: int, payload: ReplyIn):
     reply = services.reply_add(review_id=review_id, by=request.auth, text=payload.text)
-    return Status(201, {"review_id": review_id, "text": reply.text, "created_at": reply.created_at})
+    return Status(
+        201,
+        {
+            "id": reply.pk,
+            "review_id": review_id,
+            "text": reply.text,
+            "status": reply.status,
+            "created_at": reply.created_at,
+        },
+    )
 
 
 @partner_reviews_router.post("/reviews/{int:review_id}/report", response={201: Json})
@@ -158,21 +168,28 @@ def qa_publish(request, review_id: int, payload: ReasonIn):
     return _qa_done(request, services.review_publish(review_id=review_id, by=request.auth, reason=payload.reason))
 
 
-@qa_reviews_router.post("/reviews/{int:review_id}/follow-up/publish", response=Json)
-def qa_follow_up_publish(request, review_id: int, payload: ReasonIn):
-    services.follow_up_moderate(review_id=review_id, by=request.auth, reason=payload.reason, publish=True)
+@qa_reviews_router.post("/reviews/{int:review_id}/{part}/publish", response=Json)
+def qa_part_publish(request, review_id: int, part: Literal["follow-up", "reply"], payload: ReasonIn):
+    """Publish a held (or show again a hidden) follow-up or store reply."""
+    services.part_moderate(
+        review_id=review_id, part=part.replace("-", "_"), by=request.auth, reason=payload.reason, publish=True
+    )
     return review_qa_dict(selectors.qa_review(user=request.auth, review_id=review_id))
 
 
-@qa_reviews_router.post("/reviews/{int:review_id}/follow-up/hide", response=Json)
-def qa_follow_up_hide(request, review_id: int, payload: ReasonIn):
-    services.follow_up_moderate(review_id=review_id, by=request.auth, reason=payload.reason, publish=False)
+@qa_reviews_router.post("/reviews/{int:review_id}/{part}/hide", response=Json)
+def qa_part_hide(request, review_id: int, part: Literal["follow-up", "reply"], payload: ReasonIn):
+    """Hide a follow-up or a store reply; the public list says it was hidden."""
+    services.part_moderate(
+        review_id=review_id, part=part.replace("-", "_"), by=request.auth, reason=payload.reason, publish=False
+    )
     return review_qa_dict(selectors.qa_review(user=request.auth, review_id=review_id))
 
 
 @qa_reviews_router.get("/review-follow-ups", response=Json)
-def qa_follow_up_list(request, status: str | None = "open"):
-    items = selectors.qa_follow_ups(user=request.auth, status=status or None)
+def qa_follow_up_list(request, page: Query[PageParams], status: str | None = "open"):
+    queryset = selectors.qa_follow_ups(user=request.auth, status=status or None)
+    result = paginate(queryset, page)
     return {
         "items": [
             {
@@ -185,9 +202,9 @@ def qa_follow_up_list(request, status: str | None = "open"):
                 "status": f.status,
                 "created_at": f.created_at,
             }
-            for f in items[:200]
+            for f in result["items"]
         ],
-        "count": items.count(),
+        "count": result["count"],
     }
 
 

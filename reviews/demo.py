@@ -60,7 +60,7 @@ class DemoReviews:
 
 def _past_booking(store: Store, owner: User, vehicle, *, day: dt.date, rng: random.Random):
     tz = ZoneInfo(store.timezone)
-    offered = _offered(store)
+    offered = [o for o in _offered(store) if o.current.total > 0]  # a free check is not a paid booking to review
     if not offered:
         return None
     offering = rng.choice(offered)
@@ -88,10 +88,10 @@ def _review(store, customers, *, day, rng, staff, pick, text=None, tags=None):
     booking = _past_booking(store, owner, vehicle, day=day, rng=rng)
     if booking is None:
         return None
-    if booking.quote_total > 0:
-        demo_pay(booking)
-    else:  # a free check: nothing to pay, confirmed at once
-        booking_services.booking_confirm(booking_id=booking.pk, reason="demo")
+    if booking.quote_total <= 0:  # nothing to pay for this car: not a booking a review can come from
+        booking_services.booking_cancel(booking_id=booking.pk, by=owner, reason="demo", now=booking.created_at)
+        return None
+    demo_pay(booking)
     _complete(booking, staff)
     ratings, default_text, default_tags = pick
     names = ("quality", "attitude", "timeliness", "price_transparency", "environment")

@@ -4,9 +4,9 @@ the open.
 What the database itself guarantees:
 - one review per booking (``booking`` is unique), one reply per review, one follow-up per review;
 - ratings are 1-5 and ``overall`` is their mean; tags come from :data:`TAGS`;
-- nobody's words are rewritten in place without a trace: an owner's edit keeps the previous version as a
-  :class:`ReviewRevision`, and every moderation step is a :class:`ModerationAction` row (both append-only, migration
-  0002);
+- nobody's words are rewritten in place without a trace: a review's words change only together with a
+  :class:`ReviewRevision` keeping the previous ones, replies and follow-ups never change, none of them is deleted, and
+  every moderation step is a :class:`ModerationAction` row (append-only; migrations 0002 and 0005);
 - a review has at most :data:`MAX_PHOTOS` photos (trigger, under a lock on the review's row).
 """
 
@@ -169,10 +169,14 @@ class Reply(models.Model):
     review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="reply")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(max_length=REPLY_MAX)
+    # Checked like the owners' words: a store's contact details wait for QA too.
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PUBLISHED)
+    held_for = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now)
 
     class Meta:
         verbose_name_plural = _("replies")
+        constraints = [models.CheckConstraint(condition=Q(status__in=ReviewStatus.values), name="reply_status_known")]
 
     def __str__(self) -> str:
         return f"reply to review {self.review_id}"
@@ -210,6 +214,7 @@ class ModerationKind(models.TextChoices):
     RESTORED = "restored", _("Restored by QA")
     REPORTED = "reported", _("Reported by the store")
     REPORT_CLOSED = "report_closed", _("Report closed by QA")
+    CLEARED = "cleared", _("Passed the automatic check after an edit")
 
 
 class ModerationAction(models.Model):

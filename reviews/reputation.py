@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, DecimalField, Q, Sum
 
 from reviews.models import DIMENSIONS, Review, ReviewStatus, StoreReputation
 from stores.models import Store
@@ -57,7 +57,8 @@ def store_refresh(*, store_id: int) -> StoreReputation:
         str(n): Count("pk", filter=Q(overall__gte=Decimal(n) - HALF, overall__lt=Decimal(n) + HALF))
         for n in range(1, 6)
     }
-    numbers = published.aggregate(n=Count("pk"), total=Sum("overall"), **{d: Avg(d) for d in DIMENSIONS}, **stars)
+    means = {d: Avg(d, output_field=DecimalField()) for d in DIMENSIONS}
+    numbers = published.aggregate(n=Count("pk"), total=Sum("overall"), **means, **stars)
     by_status = reviews.aggregate(
         hidden=Count("pk", filter=Q(status=ReviewStatus.HIDDEN)), held=Count("pk", filter=Q(status=ReviewStatus.HELD))
     )
@@ -77,7 +78,11 @@ def store_refresh(*, store_id: int) -> StoreReputation:
 
 
 def ratings_refresh_all() -> int:
-    """Every store's rating against the current platform mean, in one UPDATE. Returns the stores changed."""
+    """Every store's rating against the current platform mean, in one UPDATE. Returns the stores changed.
+
+    Only the rating is written, and only where the store's count agrees with its reputation row: a store whose review
+    commits meanwhile was just set by its own transaction (``store_refresh``) and is left alone, so a stale row
+    version read here never overwrites it."""
     mean = platform_mean()
     if mean is None:
         return 0
@@ -86,13 +91,12 @@ def ratings_refresh_all() -> int:
             """
             UPDATE stores_store AS s
                SET rating = CASE WHEN r.count > 0
-                                 THEN ROUND((%(c)s * %(m)s + r.overall_sum) / (%(c)s + r.count), 2) END,
-                   review_count = r.count
+                                 THEN ROUND((%(c)s * %(m)s + r.overall_sum) / (%(c)s + r.count), 2) END
               FROM reviews_storereputation AS r
              WHERE r.store_id = s.id
-               AND (s.rating IS DISTINCT FROM CASE WHEN r.count > 0
+               AND s.review_count = r.count
+               AND s.rating IS DISTINCT FROM CASE WHEN r.count > 0
                         THEN ROUND((%(c)s * %(m)s + r.overall_sum) / (%(c)s + r.count), 2) END
-                    OR s.review_count <> r.count)
             """,
             {"c": prior_weight(), "m": mean},
         )

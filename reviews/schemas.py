@@ -72,9 +72,19 @@ def _photo(photo) -> dict:
     return {"id": photo.pk, "url": photo.image.url, "width": photo.width, "height": photo.height}
 
 
-def _reply(review: Review) -> dict | None:
+def _reply(review: Review, *, any_status: bool = False) -> dict | None:
     reply = getattr(review, "reply", None)
-    return {"text": reply.text, "created_at": reply.created_at} if reply else None
+    if reply is None or (not any_status and reply.status != ReviewStatus.PUBLISHED):
+        return None
+    out: dict[str, Any] = {"text": reply.text, "created_at": reply.created_at}
+    if any_status:
+        out["status"] = reply.status
+    return out
+
+
+def _part_hidden(review: Review, name: str) -> bool:
+    part = getattr(review, name, None)
+    return part is not None and part.status == ReviewStatus.HIDDEN
 
 
 def _follow_up(review: Review, *, any_status: bool = False) -> dict | None:
@@ -103,6 +113,9 @@ def review_public_dict(review: Review) -> dict[str, Any]:
         "edited": review.edited_at is not None,
         "follow_up": _follow_up(review),
         "reply": _reply(review),
+        # Said, never silently dropped: QA hid the follow-up or the store's reply.
+        "follow_up_hidden": _part_hidden(review, "follow_up"),
+        "reply_hidden": _part_hidden(review, "reply"),
     }
 
 
@@ -123,6 +136,7 @@ def review_qa_dict(review: Review) -> dict[str, Any]:
         **review_owner_dict(review),
         "store_name": review.store.name,
         "owner_id": review.owner_id,
+        "reply": _reply(review, any_status=True),
         "held_for": review.held_for,
         "moderation": [
             {

@@ -92,7 +92,7 @@ def qa_review(*, user: User, review_id: int) -> Review:
 
 def qa_follow_ups(*, user: User, status: str | None = "open") -> QuerySet[QaFollowUp]:
     require_role(user, "qa")
-    queryset = QaFollowUp.objects.select_related("review", "store")
+    queryset = QaFollowUp.objects.select_related("review", "store").order_by("-created_at", "-id")
     return queryset.filter(status=status) if status else queryset
 
 
@@ -108,7 +108,8 @@ def qa_store_stats(*, user: User, store_id: int) -> dict:
         low=Count("pk", filter=Q(overall__lte=2)),
         mean_all=Avg("overall"),
         mean_published=Avg("overall", filter=Q(status=ReviewStatus.PUBLISHED)),
-        open_reports=Count("reports", filter=Q(reports__status="open"), distinct=True),
     )
+    # Apart: joining the reports into the aggregate above would count a review once per report.
+    numbers["open_reports"] = ReviewReport.objects.filter(review__store_id=store_id, status="open").count()
     numbers["follow_ups"] = FollowUp.objects.filter(review__store_id=store_id).count()
     return numbers

@@ -53,6 +53,7 @@ from reviews.models import (
     ReviewRevision,
     ReviewStatus,
 )
+from stores.models import StoreMembership
 
 LOW_RATING = Decimal("2.00")  # an overall at or below this raises a QA follow-up
 R = ReviewStatus
@@ -191,8 +192,10 @@ def review_create(
 def _require_reviewable(booking, now: dt.datetime) -> None:
     if booking.status != BookingStatus.COMPLETED:
         raise NotReviewable(details={"reason": "not_completed", "status": booking.status})
-    if booking.amount_paid < booking.quote_total:
+    if booking.amount_paid <= 0 or booking.amount_paid < booking.quote_total:
         raise NotReviewable(_("Only a paid booking can be reviewed."), details={"reason": "not_paid"})
+    if StoreMembership.objects.filter(store_id=booking.store_id, user_id=booking.owner_id).exists():
+        raise NotReviewable(_("Staff cannot review their own store."), details={"reason": "own_store"})
     done = completed_at(booking)
     if done is None or now > done + dt.timedelta(days=settings.REVIEW_WINDOW_DAYS):
         raise NotReviewable(
@@ -236,11 +239,13 @@ def review_edit(
     found = moderation.findings(new_text)
     if review.status == R.HELD and not found:  # only the automatic check holds reviews
         review.status = R.PUBLISHED
-        _record(review, ModerationKind.PUBLISHED, reason="edited: passes the automatic check")
+        _record(review, ModerationKind.CLEARED, reason="edited: passes the automatic check")
+    if found and found != review.held_for:
+        # Recorded whatever the status: a hidden review that QA later restores goes to the held queue, not public.
+        _record(review, ModerationKind.HELD, **found)
     review.held_for = found
     if found and review.status == R.PUBLISHED:
         review.status = R.HELD
-        _record(review, ModerationKind.HELD, **found)
     review.save()
     _raise_qa_follow_up(review)
     reputation.store_refresh(store_id=review.store_id)
@@ -296,12 +301,19 @@ def _store_staff_review(review_id: int, user: User) -> Review:
 
 @transaction.atomic
 def reply_add(*, review_id: int, by: User, text: str) -> Reply:
-    """The store's one reply (staff of the review's store; 409 ``already_replied`` for a second)."""
+    """The store's one reply (staff of the review's store; 409 ``already_replied`` for a second). Held for QA like a
+    review when it carries contact details or blocked words."""
     text = _clean_text(text, field="text", limit=REPLY_MAX, required=True)
     review = _store_staff_review(review_id, by)
     if Reply.objects.filter(review=review).exists():
         raise AlreadyReplied()
-    return Reply.objects.create(review=review, author=by, text=text)
+    found = moderation.findings(text)
+    reply = Reply.objects.create(
+        review=review, author=by, text=text, held_for=found, status=R.HELD if found else R.PUBLISHED
+    )
+    if found:
+        _record(review, ModerationKind.HELD, part="reply", **found)
+    return reply
 
 
 @transaction.atomic
@@ -337,6 +349,8 @@ def _moderate(*, review_id: int, by: User, reason: str, allowed: tuple[str, ...]
     review = _qa_review(review_id, by)
     if review.status not in allowed:
         raise ModerationConflict(details={"status": review.status})
+    if kind == ModerationKind.RESTORED and review.held_for:
+        to = R.HELD  # the words still carry what the check holds: back to the queue, not to the public
     review.status = to
     review.save(update_fields=["status"])
     action = _record(review, kind, by=by, reason=reason)
@@ -384,26 +398,34 @@ def review_publish(*, review_id: int, by: User, reason: str) -> Review:
 
 
 @transaction.atomic
-def follow_up_moderate(*, review_id: int, by: User, reason: str, publish: bool) -> FollowUp:
-    """QA publishes (``publish``) or hides a review's follow-up, with a reason."""
+def part_moderate(*, review_id: int, part: str, by: User, reason: str, publish: bool):
+    """QA publishes (``publish``) or hides a review's follow-up (``part`` "follow_up") or the store's reply
+    ("reply"), with a reason; recorded, and the follow-up's author is told, as for reviews."""
     reason = _clean_text(reason, field="reason", limit=500, required=True)
     review = _qa_review(review_id, by)
-    follow_up = FollowUp.objects.select_for_update().filter(review=review).first()
-    if follow_up is None:
+    model = FollowUp if part == "follow_up" else Reply
+    obj = model.objects.select_for_update().filter(review=review).first()
+    if obj is None:
         raise NotFound()
-    to = R.PUBLISHED if publish else R.HIDDEN
     allowed = (R.HELD, R.HIDDEN) if publish else (R.PUBLISHED, R.HELD)
-    if follow_up.status not in allowed:
-        raise ModerationConflict(details={"status": follow_up.status})
-    kind = (
-        ModerationKind.HIDDEN
-        if not publish
-        else (ModerationKind.RESTORED if follow_up.status == R.HIDDEN else ModerationKind.PUBLISHED)
-    )
-    follow_up.status = to
-    follow_up.save(update_fields=["status"])
-    _record(review, kind, by=by, reason=reason, follow_up=True)
-    return follow_up
+    if obj.status not in allowed:
+        raise ModerationConflict(details={"status": obj.status})
+    if publish:
+        kind = ModerationKind.RESTORED if obj.status == R.HIDDEN else ModerationKind.PUBLISHED
+    else:
+        kind = ModerationKind.HIDDEN
+    obj.status = R.PUBLISHED if publish else R.HIDDEN
+    obj.save(update_fields=["status"])
+    action = _record(review, kind, by=by, reason=reason, follow_up=part == "follow_up", part=part)
+    if part == "follow_up" and kind in (ModerationKind.HIDDEN, ModerationKind.RESTORED):
+        notify(
+            recipient=review.owner,
+            template="review_hidden" if kind == ModerationKind.HIDDEN else "review_restored",
+            params={"store_name": review.store.name, "reason": reason},
+            ref=f"review:{review.pk}",
+            dedupe_key=f"moderation:{action.pk}",
+        )
+    return obj
 
 
 @transaction.atomic

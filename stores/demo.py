@@ -1096,11 +1096,12 @@ def demo_reset() -> None:
     Raises ``ProtectedError`` when other data (bookings, say) still points at them.
     """
     from bookings.demo import demo_bookings_reset
-    from payments.demo import demo_money_reset
+    from payments.demo import demo_money_reset, purging
     from reviews.demo import demo_reviews_reset
 
     demo_reviews_reset()
     demo_money_reset()
+    purging(on=False)  # the rest of the load writes history that stays append-only
     demo_bookings_reset()
     PartnerApplication.objects.all().delete()
     # An offering points at its current version (PROTECT) and the version at its offering: unhook the

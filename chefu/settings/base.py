@@ -246,6 +246,10 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # --- Uploaded photos ---
 # Limits chefu.images.image_clean() applies to every photo people upload (checklist answers, extra-work
 # proposals, reviews). Pixels guard memory: a small file can declare a huge canvas (decompression bomb).
+# `seed_demo --reset` deletes every store, booking, payment and review, append-only history included. Never in
+# production (production.py turns it off).
+DEMO_RESET_ALLOWED = env.bool("DEMO_RESET_ALLOWED", default=True)
+
 # Reviews (reviews/): the Bayesian prior's weight in reviews, and the owner's windows.
 REVIEW_PRIOR_WEIGHT = env.int("REVIEW_PRIOR_WEIGHT", default=10)
 REVIEW_WINDOW_DAYS = 30  # after completion, to write the review

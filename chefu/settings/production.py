@@ -23,6 +23,8 @@ STORAGES = {
 # --- Payments ---
 # The sandbox would let anyone mark a payment paid: off unless explicitly switched on.
 PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=False)
+# A production database keeps its history: seed_demo --reset refuses (payments.demo.purging).
+DEMO_RESET_ALLOWED = False
 if ALIPAY["app_id"]:
     for _key in ("app_private_key", "public_key"):
         if not (ALIPAY[_key] or ALIPAY[f"{_key}_path"]):

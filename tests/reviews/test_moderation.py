@@ -28,6 +28,16 @@ def _write(client, booking, text="", **body):
         ("详情见 www.example.com", "url"),
         ("去 https://t.cn/abc 领券", "url"),
         ("搜索 cheapcar.cn 更便宜", "url"),
+        ("去taobao.com买", "url"),
+        ("短链 bit.ly/abc", "url"),
+        ("taobao。com", "url"),
+        ("电话13812345678，9点后打", "phone"),
+        ("价格299，13812345678", "phone"),
+        ("0086 138 1234 5678", "phone"),
+        ("138—1234—5678", "phone"),
+        ("138*1234*5678", "phone"),
+        ("(138)12345678", "phone"),
+        ("幺三八一二三四五六七八", "phone"),
     ],
 )
 def test_contact_details_are_found(text, kind):
@@ -40,6 +50,9 @@ def test_contact_details_are_found(text, kind):
         "保养花了299元，里程35000公里，下次10000公里后再来",
         "车牌沪A12345，2019年的车",
         "等了20分钟，师傅工号1024",
+        "01.05.2024 10.30 到店，2024-05-01 10:30 取车",
+        "225/45 R17 轮胎，价格1,380.00元，里程13,800",
+        "一二三四五个师傅都很好",
         "",
     ],
 )
@@ -184,3 +197,64 @@ def test_the_trail_is_append_only(reviewer, done, qa_api, qa):
         ModerationAction.objects.filter(pk=action.pk).delete()
     services.review_restore(review_id=review_id, by=qa, reason="恢复")
     assert ModerationAction.objects.count() == 2
+
+
+def test_a_store_reply_with_contact_details_waits_for_qa(reviewer, done, staff_client, qa_api, api):
+    review_id = _write(reviewer, done, text="不错")["id"]
+    reply = staff_client.post(f"partner/reviews/{review_id}/reply", {"text": "下次直接加微信13912345678预约"})
+    assert reply.status_code == 201 and reply.json()["id"] and reply.json()["status"] == "held"
+    item = api.get(f"stores/{done.store_id}/reviews").json()["items"][0]
+    assert item["reply"] is None and item["reply_hidden"] is False
+    assert qa_api.post(f"qa/reviews/{review_id}/reply/hide", {"reason": "含联系方式"}).status_code == 200
+    assert api.get(f"stores/{done.store_id}/reviews").json()["items"][0]["reply_hidden"] is True
+
+
+def test_a_hidden_follow_up_is_said_and_its_author_told(reviewer, done, qa_api, api):
+    from notifications.models import Message
+
+    review_id = _write(reviewer, done)["id"]
+    reviewer.post(f"reviews/{review_id}/follow-up", {"text": "一个月后追评"})
+    assert qa_api.post(f"qa/reviews/{review_id}/follow-up/hide", {"reason": "与服务无关"}).status_code == 200
+    item = api.get(f"stores/{done.store_id}/reviews").json()["items"][0]
+    assert item["follow_up"] is None and item["follow_up_hidden"] is True
+    assert Message.objects.filter(recipient=done.owner, template="review_hidden").exists()
+
+
+def test_restoring_a_review_edited_to_carry_a_number_sends_it_to_the_queue(reviewer, done, qa_api, api):
+    review_id = _write(reviewer, done, text="还行")["id"]
+    qa_api.post(f"qa/reviews/{review_id}/hide", {"reason": "核实中"})
+    reviewer.put(f"reviews/{review_id}", {"text": "加我微信13912345678"})
+    restored = qa_api.post(f"qa/reviews/{review_id}/restore", {"reason": "核实完毕"})
+    assert restored.json()["status"] == "held"
+    assert api.get(f"stores/{done.store_id}/reviews").json()["count"] == 0
+
+
+def test_qa_stats_count_each_review_once_however_often_reported(reviewer, done, staff_client, qa_api):
+    review_id = _write(reviewer, done)["id"]
+    staff_client.post(f"partner/reviews/{review_id}/report", {"reason": "一"})
+    qa_api.post(f"qa/reviews/{review_id}/hide", {"reason": "看看"})
+    qa_api.post(f"qa/reviews/{review_id}/restore", {"reason": "没问题"})
+    staff_client.post(f"partner/reviews/{review_id}/report", {"reason": "二"})
+    stats = qa_api.get(f"qa/stores/{done.store_id}/review-stats").json()
+    assert (stats["total"], stats["published"], stats["open_reports"]) == (1, 1, 1)
+
+
+def test_the_database_keeps_every_word(reviewer, done, staff_client):
+    from django.db import IntegrityError, InternalError, transaction
+
+    from reviews.models import FollowUp, Reply
+
+    review_id = _write(reviewer, done, text="原话")["id"]
+    reviewer.post(f"reviews/{review_id}/follow-up", {"text": "追评原话"})
+    staff_client.post(f"partner/reviews/{review_id}/reply", {"text": "回复原话"})
+    for change in (
+        lambda: Review.objects.filter(pk=review_id).update(text="被改了"),
+        lambda: Review.objects.filter(pk=review_id).delete(),
+        lambda: FollowUp.objects.filter(review_id=review_id).update(text="被改了"),
+        lambda: Reply.objects.filter(review_id=review_id).update(text="被改了"),
+        lambda: Reply.objects.filter(review_id=review_id).delete(),
+    ):
+        with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
+            change()
+    # the owner's own edit, which keeps the old words, goes through
+    assert reviewer.put(f"reviews/{review_id}", {"text": "改后"}).status_code == 200

@@ -33,6 +33,9 @@ def test_the_bayesian_average_on_a_known_set(settings):
     _review(b, _stars(quality=1, attitude=1, timeliness=2, price_transparency=3, environment=3))  # 2.00
     # the platform mean: (5 + 5 + 4.4 + 2) / 4 = 4.10
     assert reputation.platform_mean() == D("4.1")
+    # B's rating was set in its review's own transaction, against the prior as it then stood: (41 + 2) / 11
+    b.refresh_from_db()
+    assert b.rating == D("3.91")
     reputation.ratings_refresh_all()
     a.refresh_from_db()
     b.refresh_from_db()
@@ -62,8 +65,11 @@ def test_the_store_page_shows_the_breakdown_and_distribution():
 
 
 def test_search_sorts_and_filters_by_the_rating():
-    good, fair = make_shop(name="好店"), make_shop(name="一般店")
-    make_shop(name="新店")  # no review yet
+    # the better the shop, the farther: distance order is the reverse of rating order
+    lat, lng = SHANGHAI
+    good = make_shop(name="好店", lat=lat + 0.02, lng=lng)
+    fair = make_shop(name="一般店", lat=lat + 0.01, lng=lng)
+    make_shop(name="新店", lat=lat + 0.03, lng=lng)  # no review yet
     _review(good, _stars(), hour=9)
     _review(fair, _stars(quality=3, attitude=3, timeliness=3, price_transparency=3, environment=3), hour=9)
     reputation.ratings_refresh_all()
@@ -121,3 +127,24 @@ def test_the_public_list_costs_the_same_few_queries_whatever_the_page(django_ass
     for limit in (1, 3):
         with django_assert_max_num_queries(5):
             assert len(client.get(f"stores/{store.pk}/reviews", {"limit": limit}).json()["items"]) == limit
+
+
+def test_the_hourly_refresh_leaves_a_store_that_just_changed_alone():
+    store = make_shop()
+    _review(store, _stars(), hour=9)
+    from stores.models import Store
+
+    Store.objects.filter(pk=store.pk).update(rating=D("1.00"), review_count=7)  # as if mid-change elsewhere
+    reputation.ratings_refresh_all()
+    store.refresh_from_db()
+    assert (store.rating, store.review_count) == (D("1.00"), 7)  # counts disagree: not this job's to overwrite
+
+
+def test_a_demo_reset_is_refused_where_history_must_be_kept(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEMO_RESET_ALLOWED = False
+    _review(make_shop(), _stars(), hour=9)
+    with pytest.raises(CommandError, match="DEMO_RESET_ALLOWED"):
+        call_command("seed_demo", stores=2, reset=True)
+    assert reputation.Review.objects.count() == 1

@@ -39,14 +39,32 @@ def test_the_owner_reviews_a_completed_booking(reviewer, done):
     assert reviewer.get(f"bookings/{done.pk}/review").json()["id"] == review.pk
 
 
-@pytest.mark.parametrize("status", ["confirmed", "cancelled", "no_show", "in_service"])
+@pytest.mark.parametrize("status", ["confirmed", "checked_in", "in_service", "cancelled"])
 def test_only_a_completed_booking_can_be_reviewed(make_client, status):
-    from tests.bookings.floor_fixtures import make_booking
+    from bookings import services as booking_services
+    from tests.payments.test_settlements import new_booking, pay
 
-    booking = make_booking(status=status)
+    booking = new_booking()
+    pay(booking)  # paid, so only the status can refuse it
+    if status in ("checked_in", "in_service"):
+        booking_services.booking_check_in(booking_id=booking.pk, by=None)
+    if status == "in_service":
+        booking_services.booking_start(booking_id=booking.pk, by=None)
+    if status == "cancelled":
+        booking_services.booking_cancel(booking_id=booking.pk, by=booking.owner, reason="")
     response = _write(make_client(booking.owner), booking)
     assert response.status_code == 403 and error_code(response) == "not_reviewable"
+    assert response.json()["error"]["details"]["reason"] == "not_completed"
     assert not Review.objects.exists()
+
+
+def test_staff_cannot_review_their_own_store(make_client):
+    from stores.services import membership_add
+
+    booking = done_booking()
+    membership_add(store=booking.store, user=booking.owner, role="technician")
+    response = _write(make_client(booking.owner), booking)
+    assert response.status_code == 403 and response.json()["error"]["details"]["reason"] == "own_store"
 
 
 def test_not_yours(done, make_client):

@@ -1,5 +1,6 @@
 import time
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import ProtectedError
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             result = demo_load(count=stores, seed=seed, reset=reset)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         except ProtectedError as exc:
             raise CommandError(f"Cannot reset: other data still refers to the stores or demo users ({exc}).") from exc
         except ApplicationError as exc:
