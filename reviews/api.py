@@ -97,11 +97,10 @@ def store_reviews(request, store_id: int, params: Query[StoreReviewsParams]):
         with_photos=params.with_photos,
         with_text=params.with_text,
     )
-    count = queryset.count()
-    page = list(queryset[params.offset : params.offset + params.limit]) if params.offset < count else []
+    page = paginate(queryset, PageParams(limit=params.limit, offset=params.offset))
     return {
-        "items": [review_public_dict(r) for r in page],
-        "count": count,
+        "items": [review_public_dict(r) for r in page["items"]],
+        "count": page["count"],
         "rating": float(store.rating) if store.rating is not None else None,
         **reputation_dict(selectors.store_reputation(store_id=store_id)),
     }
@@ -139,9 +138,8 @@ def qa_review_list(request, params: Query[QaReviewsParams]):
     queryset = selectors.qa_reviews(
         user=request.auth, status=params.status, reported=params.reported, store_id=params.store_id
     )
-    count = queryset.count()
-    page = list(queryset[params.offset : params.offset + params.limit]) if params.offset < count else []
-    return {"items": [review_qa_dict(r) for r in page], "count": count}
+    page = paginate(queryset, PageParams(limit=params.limit, offset=params.offset))
+    return {"items": [review_qa_dict(r) for r in page["items"]], "count": page["count"]}
 
 
 @qa_reviews_router.get("/reviews/{int:review_id}", response=Json)

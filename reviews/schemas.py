@@ -72,29 +72,20 @@ def _photo(photo) -> dict:
     return {"id": photo.pk, "url": photo.image.url, "width": photo.width, "height": photo.height}
 
 
-def _reply(review: Review, *, any_status: bool = False) -> dict | None:
-    reply = getattr(review, "reply", None)
-    if reply is None or (not any_status and reply.status != ReviewStatus.PUBLISHED):
+def _part(review: Review, name: str, *, any_status: bool = False) -> dict | None:
+    """The review's follow-up or reply (``name``): only once published, unless ``any_status`` (with its status)."""
+    part = getattr(review, name, None)
+    if part is None or (not any_status and part.status != ReviewStatus.PUBLISHED):
         return None
-    out: dict[str, Any] = {"text": reply.text, "created_at": reply.created_at}
+    out: dict[str, Any] = {"text": part.text, "created_at": part.created_at}
     if any_status:
-        out["status"] = reply.status
+        out["status"] = part.status
     return out
 
 
 def _part_hidden(review: Review, name: str) -> bool:
     part = getattr(review, name, None)
     return part is not None and part.status == ReviewStatus.HIDDEN
-
-
-def _follow_up(review: Review, *, any_status: bool = False) -> dict | None:
-    follow_up = getattr(review, "follow_up", None)
-    if follow_up is None or (not any_status and follow_up.status != ReviewStatus.PUBLISHED):
-        return None
-    out: dict[str, Any] = {"text": follow_up.text, "created_at": follow_up.created_at}
-    if any_status:
-        out["status"] = follow_up.status
-    return out
 
 
 def review_public_dict(review: Review) -> dict[str, Any]:
@@ -111,8 +102,8 @@ def review_public_dict(review: Review) -> dict[str, Any]:
         "service": booking.service.name,
         "created_at": review.created_at,
         "edited": review.edited_at is not None,
-        "follow_up": _follow_up(review),
-        "reply": _reply(review),
+        "follow_up": _part(review, "follow_up"),
+        "reply": _part(review, "reply"),
         # Said, never silently dropped: QA hid the follow-up or the store's reply.
         "follow_up_hidden": _part_hidden(review, "follow_up"),
         "reply_hidden": _part_hidden(review, "reply"),
@@ -125,7 +116,7 @@ def review_owner_dict(review: Review) -> dict[str, Any]:
         "booking_id": review.booking_id,
         "store_id": review.store_id,
         "status": review.status,
-        "follow_up": _follow_up(review, any_status=True),
+        "follow_up": _part(review, "follow_up", any_status=True),
         "editable_until": review.created_at + dt.timedelta(hours=settings.REVIEW_EDIT_HOURS),
         "follow_up_until": review.created_at + dt.timedelta(days=settings.REVIEW_FOLLOW_UP_DAYS),
     }
@@ -136,7 +127,7 @@ def review_qa_dict(review: Review) -> dict[str, Any]:
         **review_owner_dict(review),
         "store_name": review.store.name,
         "owner_id": review.owner_id,
-        "reply": _reply(review, any_status=True),
+        "reply": _part(review, "reply", any_status=True),
         "held_for": review.held_for,
         "moderation": [
             {

@@ -344,6 +344,19 @@ def _close_reports(review: Review, by: User, reason: str) -> None:
         _record(review, ModerationKind.REPORT_CLOSED, by=by, reason=reason, report=report.pk)
 
 
+def _tell_author(review: Review, action: ModerationAction) -> None:
+    """QA hid or restored the author's words: they are told, with QA's reason (never behind their back)."""
+    if action.kind not in (ModerationKind.HIDDEN, ModerationKind.RESTORED):
+        return
+    notify(
+        recipient=review.owner,
+        template="review_hidden" if action.kind == ModerationKind.HIDDEN else "review_restored",
+        params={"store_name": review.store.name, "reason": action.reason},
+        ref=f"review:{review.pk}",
+        dedupe_key=f"moderation:{action.pk}",
+    )
+
+
 def _moderate(*, review_id: int, by: User, reason: str, allowed: tuple[str, ...], to: str, kind: str) -> Review:
     reason = _clean_text(reason, field="reason", limit=500, required=True)
     review = _qa_review(review_id, by)
@@ -356,15 +369,7 @@ def _moderate(*, review_id: int, by: User, reason: str, allowed: tuple[str, ...]
     action = _record(review, kind, by=by, reason=reason)
     _close_reports(review, by, reason)
     reputation.store_refresh(store_id=review.store_id)
-    if kind in (ModerationKind.HIDDEN, ModerationKind.RESTORED):
-        # The author is told, with QA's reason: a review is never hidden behind its author's back.
-        notify(
-            recipient=review.owner,
-            template="review_hidden" if kind == ModerationKind.HIDDEN else "review_restored",
-            params={"store_name": review.store.name, "reason": reason},
-            ref=f"review:{review.pk}",
-            dedupe_key=f"moderation:{action.pk}",
-        )
+    _tell_author(review, action)
     return review
 
 
@@ -417,14 +422,8 @@ def part_moderate(*, review_id: int, part: str, by: User, reason: str, publish: 
     obj.status = R.PUBLISHED if publish else R.HIDDEN
     obj.save(update_fields=["status"])
     action = _record(review, kind, by=by, reason=reason, follow_up=part == "follow_up", part=part)
-    if part == "follow_up" and kind in (ModerationKind.HIDDEN, ModerationKind.RESTORED):
-        notify(
-            recipient=review.owner,
-            template="review_hidden" if kind == ModerationKind.HIDDEN else "review_restored",
-            params={"store_name": review.store.name, "reason": reason},
-            ref=f"review:{review.pk}",
-            dedupe_key=f"moderation:{action.pk}",
-        )
+    if part == "follow_up":
+        _tell_author(review, action)
     return obj
 
 
