@@ -1,8 +1,9 @@
 """What other apps do when a booking changes, called inside the booking service's transaction.
 
 ``payments`` registers here from its ``AppConfig.ready()`` (bookings never imports payments): the refund of a
-booking called off (cancelled, or a no-show) is decided in the same transaction (and executed after commit); a
-completed booking's money is earned by the store and the platform in the same transaction as the completion.
+booking called off (cancelled, a no-show, or expired unpaid) is decided in the same transaction (and executed after
+commit); a completed booking's money is earned by the store and the platform in the same transaction as the
+completion.
 """
 
 from collections.abc import Callable
