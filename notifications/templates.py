@@ -110,6 +110,23 @@ TEMPLATES: dict[str, MessageTemplate] = {
             params=("amount", "booking_id", "store_name", "why"),
         ),
         MessageTemplate(
+            code="review_received",
+            channels=(Channel.IN_APP.value,),
+            subject=_("A new review of your store"),
+            body=_("An owner rated %(store_name)s %(overall)s of 5: %(excerpt)s You may reply once."),
+            params=("store_name", "overall", "excerpt"),
+        ),
+        MessageTemplate(
+            code="review_held",
+            channels=(Channel.IN_APP.value,),
+            subject=_("Your review is waiting for a check"),
+            body=_(
+                "Your review of %(store_name)s contains contact details or words the platform checks first. QA will "
+                "look at it soon; you may also edit it within 24 hours."
+            ),
+            params=("store_name",),
+        ),
+        MessageTemplate(
             code="review_hidden",
             channels=(Channel.IN_APP.value,),
             subject=_("Your review was hidden"),

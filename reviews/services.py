@@ -53,7 +53,7 @@ from reviews.models import (
     ReviewRevision,
     ReviewStatus,
 )
-from stores.models import StoreMembership
+from stores.models import StaffRole, StoreMembership
 
 LOW_RATING = Decimal("2.00")  # an overall at or below this raises a QA follow-up
 R = ReviewStatus
@@ -182,6 +182,7 @@ def review_create(
                 _record(review, ModerationKind.HELD, **review.held_for)
             _raise_qa_follow_up(review)
             reputation.store_refresh(store_id=review.store_id)
+            _tell_of_new(review)
             return review
     except IntegrityError as error:
         if "booking_id" in str(error) or "reviews_review_booking_id_key" in str(error):
@@ -342,6 +343,30 @@ def _close_reports(review: Review, by: User, reason: str) -> None:
         report.status, report.closed_at = ReportStatus.CLOSED, now
         report.save(update_fields=["status", "closed_at"])
         _record(review, ModerationKind.REPORT_CLOSED, by=by, reason=reason, report=report.pk)
+
+
+def _tell_of_new(review: Review) -> None:
+    """A new review: the store's managers are told when it shows (so they can reply), its author when it waits."""
+    store = review.store
+    if review.status == R.HELD:
+        notify(
+            recipient=review.owner,
+            template="review_held",
+            params={"store_name": store.name},
+            ref=f"review:{review.pk}",
+            dedupe_key=f"review:{review.pk}:held",
+        )
+        return
+    excerpt = (review.text[:60] + "…") if len(review.text) > 60 else review.text
+    managers = User.objects.filter(store_memberships__store=store, store_memberships__role=StaffRole.MANAGER)
+    for manager in managers:
+        notify(
+            recipient=manager,
+            template="review_received",
+            params={"store_name": store.name, "overall": f"{review.overall:.1f}", "excerpt": excerpt or "—"},
+            ref=f"review:{review.pk}",
+            dedupe_key=f"review:{review.pk}:to:{manager.pk}",
+        )
 
 
 def _tell_author(review: Review, action: ModerationAction) -> None:

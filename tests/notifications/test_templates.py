@@ -7,13 +7,22 @@ from notifications.models import Channel
 from notifications.templates import TEMPLATES, render, template_get
 from tests.notifications.support import BOOKING_PARAMS
 
-ALL_PARAMS = {**BOOKING_PARAMS, "reason": "刹车片磨损，需更换", "total": "¥120.00", "refund": "¥199.00"}
+ALL_PARAMS = {
+    **BOOKING_PARAMS,
+    "overall": "4.4",
+    "excerpt": "师傅很专业",
+    "reason": "刹车片磨损，需更换",
+    "total": "¥120.00",
+    "refund": "¥199.00",
+}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def test_the_booking_payment_and_review_apps_find_every_kind_they_send():
     assert set(TEMPLATES) == {
         "payment_refunded",
+        "review_received",
+        "review_held",
         "review_hidden",
         "review_restored",
         "booking_confirmed",

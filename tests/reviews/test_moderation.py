@@ -258,3 +258,24 @@ def test_the_database_keeps_every_word(reviewer, done, staff_client):
             change()
     # the owner's own edit, which keeps the old words, goes through
     assert reviewer.put(f"reviews/{review_id}", {"text": "改后"}).status_code == 200
+
+
+def test_managers_hear_of_a_new_review_and_an_author_of_a_held_one(reviewer, done, make_client):
+    from notifications.models import Message
+    from stores.services import membership_add
+    from tests.factories import UserFactory
+
+    manager = UserFactory(roles=["owner"])
+    membership_add(store=done.store, user=manager, role="manager")
+    review_id = _write(reviewer, done, text="师傅很专业")["id"]
+    told = Message.objects.get(recipient=manager, template="review_received")
+    assert "4.4" in told.body and "师傅很专业" in told.body and told.ref == f"review:{review_id}"
+    assert not Message.objects.filter(template="review_held").exists()
+
+
+def test_the_author_of_a_held_review_is_told_it_waits(reviewer, done):
+    from notifications.models import Message
+
+    _write(reviewer, done, text="电话13812345678")
+    assert Message.objects.filter(recipient=done.owner, template="review_held").count() == 1
+    assert not Message.objects.filter(template="review_received").exists()
