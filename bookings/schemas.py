@@ -245,7 +245,8 @@ def _review(booking) -> dict | None:
 def _reviewable_until(booking) -> dt.datetime | None:
     """Until when the owner may review it: a completed, paid booking without a review, REVIEW_WINDOW_DAYS after the
     job was completed; None otherwise."""
-    if booking.status != BookingStatus.COMPLETED or booking.amount_paid < booking.quote_total or _review(booking):
+    paid = booking.amount_paid > 0 and booking.amount_paid >= booking.quote_total  # as reviews.services requires
+    if booking.status != BookingStatus.COMPLETED or not paid or _review(booking):
         return None
     done = [e.at for e in booking.events.all() if e.to_status == BookingStatus.COMPLETED]
     return max(done) + dt.timedelta(days=settings.REVIEW_WINDOW_DAYS) if done else None

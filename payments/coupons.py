@@ -87,6 +87,15 @@ def _uses_by(coupon: Coupon, owner: User, *, excluding: Booking) -> int:
     )
 
 
+def _limit_reached(coupon: Coupon, *, uses: int, discount: Decimal) -> tuple[str, str] | None:
+    """``(code, message)`` when the owner's ``uses`` or the budget leave no room for ``discount``; None otherwise."""
+    if uses >= coupon.per_user_limit:
+        return "limit_reached", _("You have used this coupon as many times as it allows.")
+    if coupon.spent + discount > coupon.budget:
+        return "budget_exhausted", _("This coupon has run out.")
+    return None
+
+
 def _spent_change(coupon_id: int, delta: Decimal) -> None:
     if delta:
         Coupon.objects.filter(pk=coupon_id).update(spent=F("spent") + delta)
@@ -108,10 +117,9 @@ def _reserve(*, coupon_id: int, booking: Booking, owner: User, due: Decimal) -> 
     if reason := unusable_reason(coupon, due=due):
         raise ValidationFailed({"coupon": reason})
     discount = discount_for(coupon, due)
-    if _uses_by(coupon, owner, excluding=booking) >= coupon.per_user_limit:
-        raise CouponUnavailable(_("You have used this coupon as many times as it allows."), reason="limit_reached")
-    if coupon.spent + discount > coupon.budget:
-        raise CouponUnavailable(_("This coupon has run out."), reason="budget_exhausted")
+    if limit := _limit_reached(coupon, uses=_uses_by(coupon, owner, excluding=booking), discount=discount):
+        code, message = limit
+        raise CouponUnavailable(message, reason=code)
     redemption = CouponRedemption.objects.create(coupon=coupon, owner=owner, booking=booking, discount=discount)
     _spent_change(coupon.pk, discount)
     return redemption
@@ -253,10 +261,8 @@ def offers_for(*, booking: Booking, owner: User, due: Decimal, now=None) -> list
         else:
             reason = unusable_reason(coupon, due=due, now=now)
         discount = discount_for(coupon, due) if not reason else ZERO
-        if not reason and used.get(coupon.pk, 0) >= coupon.per_user_limit:
-            reason = _("You have used this coupon as many times as it allows.")
-        elif not reason and coupon.spent + discount > coupon.budget:
-            reason = _("This coupon has run out.")
+        if not reason and (limit := _limit_reached(coupon, uses=used.get(coupon.pk, 0), discount=discount)):
+            reason = limit[1]
         offers.append({"coupon": coupon, "discount": discount if not reason else ZERO, "reason": reason})
     offers.sort(key=lambda o: (bool(o["reason"]), -o["discount"]))
     return offers

@@ -349,9 +349,9 @@ def sandbox_notification_send(*, out_trade_no: str, result: str) -> dict[str, st
 
 
 def refunds_for_cancelled_booking(*, booking: Booking) -> list[Refund]:
-    """Decide the refund of a booking called off (cancelled, or a no-show): its ``refund_due`` (the whole of what was
-    paid when the store cancelled, what the policy leaves after the fee otherwise), taken from its applied payments,
-    the latest first. A payment made partly with a coupon gives back its cash and its discount in the same
+    """Decide the refund of a booking called off (cancelled, a no-show, expired): its ``refund_due`` (the whole of
+    what was paid when the store cancelled, what the policy leaves after the fee otherwise), taken from its applied
+    payments, the latest first. A payment made partly with a coupon gives back its cash and its discount in the same
     proportion (``coupons.refund_split``): the owner gets the cash, the platform's budget the discount. Runs inside
     the transaction that called it off (``bookings.hooks``); an expired booking (nothing paid) only gives back the
     coupons it reserved."""
@@ -365,11 +365,11 @@ def refunds_for_cancelled_booking(*, booking: Booking) -> list[Refund]:
     for payment in Payment.objects.filter(booking=booking, applied=True).order_by("-covers_from"):
         part = min(remaining, payment.covers)
         remaining -= part
-        split = coupons.refund_split(payment, part) if part > 0 else coupons.Split(Decimal("0.00"), Decimal("0.00"))
-        split = coupons.Split(min(split.cash, _left_to_refund(payment)), split.subsidy)  # never beyond what is left
-        if split.cash > 0:
+        split = coupons.refund_split(payment, part)
+        cash = min(split.cash, _left_to_refund(payment))  # never beyond what earlier refunds left
+        if cash > 0:
             cause = f"called_off:{booking.pk}"
-            refunds.append(refund_request(payment=payment, amount=split.cash, reason=reason, cause=cause))
+            refunds.append(refund_request(payment=payment, amount=cash, reason=reason, cause=cause))
         coupons.on_called_off_payment(payment=payment, subsidy=split.subsidy, full=full)
     coupons.release_unused(booking=booking)
     return refunds

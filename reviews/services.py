@@ -117,6 +117,17 @@ def _record(review: Review, kind: str, *, by: User | None = None, reason: str = 
     )
 
 
+def _save_checked(obj, text: str, *, review: Review, part: str = "review") -> None:
+    """Save a new review, follow-up or reply after the automatic check: held (and the hold recorded) when it finds
+    anything, published otherwise."""
+    obj.held_for = moderation.findings(text)
+    obj.status = R.HELD if obj.held_for else R.PUBLISHED
+    obj.save()
+    if obj.held_for:
+        details = {"part": part} if part == "reply" else {}
+        _record(review, ModerationKind.HELD, follow_up=part == "follow_up", **details, **obj.held_for)
+
+
 def _raise_qa_follow_up(review: Review) -> None:
     if review.overall <= LOW_RATING:
         QaFollowUp.objects.get_or_create(review=review, defaults={"store_id": review.store_id})
@@ -174,12 +185,7 @@ def review_create(
                 created_at=now,
                 **clean,
             )
-            review.held_for = moderation.findings(text)
-            if review.held_for:
-                review.status = R.HELD
-            review.save()
-            if review.held_for:
-                _record(review, ModerationKind.HELD, **review.held_for)
+            _save_checked(review, text, review=review)
             _raise_qa_follow_up(review)
             reputation.store_refresh(store_id=review.store_id)
             _tell_of_new(review)
@@ -264,12 +270,7 @@ def follow_up_add(*, review_id: int, owner: User, text: str, now: dt.datetime | 
     if now > review.created_at + dt.timedelta(days=settings.REVIEW_FOLLOW_UP_DAYS):
         raise FollowUpWindowClosed()
     follow_up = FollowUp(review=review, text=text, created_at=now)
-    follow_up.held_for = moderation.findings(text)
-    if follow_up.held_for:
-        follow_up.status = R.HELD
-    follow_up.save()
-    if follow_up.held_for:
-        _record(review, ModerationKind.HELD, follow_up=True, **follow_up.held_for)
+    _save_checked(follow_up, text, review=review, part="follow_up")
     return follow_up
 
 
@@ -308,12 +309,8 @@ def reply_add(*, review_id: int, by: User, text: str) -> Reply:
     review = _store_staff_review(review_id, by)
     if Reply.objects.filter(review=review).exists():
         raise AlreadyReplied()
-    found = moderation.findings(text)
-    reply = Reply.objects.create(
-        review=review, author=by, text=text, held_for=found, status=R.HELD if found else R.PUBLISHED
-    )
-    if found:
-        _record(review, ModerationKind.HELD, part="reply", **found)
+    reply = Reply(review=review, author=by, text=text)
+    _save_checked(reply, text, review=review, part="reply")
     return reply
 
 
