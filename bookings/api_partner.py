@@ -1,7 +1,8 @@
 """Shop-floor endpoints (staff of the booking's store) and the owner's decision on extra work.
 
-Staff endpoints answer 404 for a booking or store that does not exist and 403 for one of another store (API.md:
-"authenticated but not allowed"); the owner's endpoints answer 404 for someone else's booking.
+Staff endpoints answer 404 alike for a booking or store that does not exist and for one of a store the user has no
+tie to, and 403 only to the store's own staff whose role is not enough (API.md); the owner's endpoints answer 404 for
+someone else's booking.
 """
 
 from collections.abc import Callable

@@ -12,8 +12,9 @@ from accounts.models import User
 from bookings.engine import local_day_bounds
 from bookings.models import Booking, BookingStatus, ChecklistAnswer, Supplement, SupplementStatus
 from catalog.models import Offering
-from chefu.errors import NotFound, PermissionDenied
-from stores.models import VISIBLE_STATUSES, Store, StoreMembership
+from chefu.errors import NotFound
+from stores.models import VISIBLE_STATUSES, Store
+from stores.selectors import STAFF_ROLES, store_access_check
 
 
 @dataclass(frozen=True)
@@ -100,17 +101,16 @@ def booking_get_for_owner(*, user: User, booking_id: int) -> Booking:
     return booking
 
 
-def staff_can_manage(*, user: User, store_id: int) -> bool:
-    return "admin" in user.roles or StoreMembership.objects.filter(user=user, store_id=store_id).exists()
+def booking_get_for_staff(*, user: User, booking_id: int, roles: tuple[str, ...] = STAFF_ROLES) -> Booking:
+    """A booking of a store ``user`` works at (with one of ``roles``), with everything the detail shows.
 
-
-def booking_get_for_staff(*, user: User, booking_id: int) -> Booking:
-    """A booking of a store ``user`` works at: 404 when it does not exist, 403 when it is another store's."""
+    ``NotFound`` both when it does not exist and when it is another store's; ``PermissionDenied`` only for the
+    store's own staff whose role is not in ``roles`` (:func:`stores.selectors.store_access_check`).
+    """
     booking = _detailed(Booking.objects.filter(pk=booking_id)).first()
     if booking is None:
         raise NotFound()
-    if not staff_can_manage(user=user, store_id=booking.store_id):
-        raise PermissionDenied()
+    store_access_check(user=user, store_id=booking.store_id, roles=roles)
     return booking
 
 

@@ -46,6 +46,7 @@ class StatementListOut(Schema):
 
 @partner_settlements_router.get("/stores/{int:store_id}/settlements", response=StatementListOut)
 def settlement_list(request, store_id: int, page: Query[PageParams]):
-    """The store's daily statements, the latest first: 404 for an unknown store, 403 unless a manager of it."""
+    """The store's daily statements, the latest first: 404 for an unknown store or one the user is not staff of,
+    403 for its staff who are not managers."""
     store = store_get_for_manager(user=request.auth, store_id=store_id)
     return paginate(statement_list(store=store), page)

@@ -19,8 +19,7 @@ from accounts.auth import require_role
 from accounts.models import User
 from bookings.lock_objects import booking_lock
 from bookings.models import BookingEvent, BookingStatus
-from bookings.selectors import staff_can_manage
-from chefu.errors import NotFound, PermissionDenied, ValidationFailed
+from chefu.errors import NotFound, ValidationFailed
 from chefu.images import image_clean
 from notifications.services import notify
 from reviews import moderation, reputation
@@ -54,6 +53,7 @@ from reviews.models import (
     ReviewStatus,
 )
 from stores.models import StaffRole, StoreMembership
+from stores.selectors import store_access_check
 
 LOW_RATING = Decimal("2.00")  # an overall at or below this raises a QA follow-up
 R = ReviewStatus
@@ -295,9 +295,9 @@ def photo_add(*, review_id: int, owner: User, upload: File, now: dt.datetime | N
 
 
 def _store_staff_review(review_id: int, user: User) -> Review:
+    """The review, locked, for the staff of its store: ``NotFound`` when missing or another store's."""
     review = _review_lock(review_id)
-    if not staff_can_manage(user=user, store_id=review.store_id):
-        raise PermissionDenied()
+    store_access_check(user=user, store_id=review.store_id)
     return review
 
 

@@ -356,18 +356,44 @@ def store_get_public(*, store_id: int) -> Store:
     return store
 
 
-def store_get_for_staff(*, user: User, store_id: int, roles: tuple[str, ...] = tuple(StaffRole.values)) -> Store:
-    """The store if ``user`` is its staff with one of ``roles``: 404 if it does not exist, 403 if not theirs."""
-    store = store_get(store_id=store_id)
+# --- Access getters -----------------------------------------------------------------------------------
+#
+# One pattern for every store-scoped object (the store itself, its bookings, closures, prices, reviews,
+# statements): the same ``NotFound`` when the object does not exist and when the user has no tie to its store,
+# so an id never tells an outsider that something is there; ``PermissionDenied`` only for the store's own staff
+# whose role is not enough (a technician on the settlements).
+
+STAFF_ROLES: tuple[str, ...] = tuple(StaffRole.values)
+MANAGER_ROLES: tuple[str, ...] = (StaffRole.MANAGER,)
+
+
+def store_access_check(*, user: User, store_id: int, roles: tuple[str, ...] = STAFF_ROLES) -> None:
+    """Let ``user`` act on store ``store_id``'s objects with one of the staff ``roles`` (admins always may).
+
+    Raises ``NotFound`` when the user is not staff of that store at all (nor an admin), exactly as for an object
+    that does not exist, and ``PermissionDenied`` when they are its staff with a role outside ``roles``. One query
+    (none for an admin). The caller has already found the object; this only decides who may see it.
+    """
     if "admin" in user.roles:
-        return store
-    if not StoreMembership.objects.filter(store=store, user=user, role__in=roles).exists():
+        return
+    role = StoreMembership.objects.filter(store_id=store_id, user=user).values_list("role", flat=True).first()
+    if role is None:
+        raise NotFound()
+    if role not in roles:
         raise PermissionDenied()
+
+
+def store_get_for_staff(*, user: User, store_id: int, roles: tuple[str, ...] = STAFF_ROLES) -> Store:
+    """The store if ``user`` is its staff with one of ``roles``: ``NotFound`` when it does not exist or the user
+    has no tie to it, ``PermissionDenied`` when their role there is not enough (:func:`store_access_check`)."""
+    store = store_get(store_id=store_id)
+    store_access_check(user=user, store_id=store.pk, roles=roles)
     return store
 
 
 def store_get_for_manager(*, user: User, store_id: int) -> Store:
-    return store_get_for_staff(user=user, store_id=store_id, roles=(StaffRole.MANAGER,))
+    """:func:`store_get_for_staff` for the store's managers only."""
+    return store_get_for_staff(user=user, store_id=store_id, roles=MANAGER_ROLES)
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[StoreMembership]:

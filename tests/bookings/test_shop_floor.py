@@ -110,8 +110,8 @@ def test_the_schedule_costs_the_same_queries_however_busy_the_day(floor, tech_cl
 def test_the_schedule_is_for_that_stores_staff(floor, tech_client, make_client, api):
     other_store_staff = make_client(staff_of(make_shop()))
     day = tomorrow()
-    assert_error(_schedule(other_store_staff, floor, day), 403, "permission_denied")
-    assert_error(_schedule(make_client(another_owner()), floor, day), 403, "permission_denied")
+    assert_error(_schedule(other_store_staff, floor, day), 404, "not_found")
+    assert_error(_schedule(make_client(another_owner()), floor, day), 404, "not_found")
     assert_error(tech_client.get("partner/stores/999999/schedule"), 404, "not_found")
     assert_error(_schedule(api, floor, day), 401, "not_authenticated")
     assert_error(tech_client.get(f"partner/stores/{floor.pk}/schedule", {"date": "tomorrow"}), 422, "validation_error")
@@ -250,9 +250,9 @@ def test_only_that_stores_staff_may_work_on_a_booking(floor, make_client, method
     path = f"partner/bookings/{booking.pk}{action}"
     call = {"get": lambda c, p: c.get(p), "post": lambda c, p: c.post(p, data), "put": lambda c, p: c.put(p, data)}
 
-    assert_error(call[method](make_client(staff_of(make_shop())), path), 403, "permission_denied")
+    assert_error(call[method](make_client(staff_of(make_shop())), path), 404, "not_found")
     # The booking's own owner is not the store's staff either.
-    assert_error(call[method](make_client(owner), path), 403, "permission_denied")
+    assert_error(call[method](make_client(owner), path), 404, "not_found")
     assert_error(call[method](make_client(staff_of(floor)), f"partner/bookings/999999{action}"), 404, "not_found")
     assert Booking.objects.get(pk=booking.pk).status == S.CHECKED_IN
     assert not booking.checklist_answers.exists() and not booking.supplements.exists()
