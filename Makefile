@@ -6,16 +6,20 @@ PYTHON := $(VENV)/bin/python
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k stores -x"
 PYTEST_ARGS ?=
 
-.PHONY: help run serve setup setup-dev test lint bench clean
+.PHONY: help run serve setup setup-dev test lint lock lock-check smoke bench clean
 
 help:
-	@echo "make run        set up (packages, PostGIS, Redis, venv, migrations, demo data) and serve on PORT=$(PORT)"
-	@echo "make setup      set up for running only"
-	@echo "make setup-dev  set up for development and tests (no demo data)"
-	@echo "make test       setup-dev, ruff check, pytest"
-	@echo "make lint       ruff check"
-	@echo "make bench      run bench/nearby.py, bench/bookings.py, bench/payments.py and bench/reviews.py"
-	@echo "make clean      remove caches (keeps .venv and .env)"
+	@echo "make run         set up (packages, PostGIS, Redis, venv, migrations, demo data) and serve on PORT=$(PORT)"
+	@echo "make setup       set up for running only"
+	@echo "make setup-dev   set up for development and tests (no demo data)"
+	@echo "make test        setup-dev, lock-check, ruff check, pytest"
+	@echo "make smoke       a fresh clone of HEAD, runtime packages only, served as make run does: health, worker,"
+	@echo "                 a booking paid through the sandbox, a clean stop (CI runs it before the tests)"
+	@echo "make lock        recompile requirements.txt / requirements-dev.txt from the .in files (uv, with hashes)"
+	@echo "make lock-check  fail when an .in file and its lock disagree"
+	@echo "make lint        ruff check"
+	@echo "make bench       run bench/nearby.py, bench/bookings.py, bench/payments.py and bench/reviews.py"
+	@echo "make clean       remove caches (keeps .venv and .env)"
 
 run: setup
 	PORT=$(PORT) bash scripts/serve.sh
@@ -29,12 +33,21 @@ setup:
 setup-dev:
 	bash scripts/setup.sh --dev
 
-test: setup-dev
+test: setup-dev lock-check
 	$(VENV)/bin/ruff check .
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .
+
+lock:
+	bash scripts/lock.sh
+
+lock-check:
+	bash scripts/lock.sh --check
+
+smoke:
+	bash scripts/smoke.sh
 
 bench: setup-dev
 	$(PYTHON) bench/nearby.py

@@ -1,10 +1,11 @@
 #!/usr/bin/env python
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chefu.settings.dev")
+    from chefu.environment import settings_module_configure
+
+    settings_module_configure()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -1,10 +1,10 @@
 """The Celery app, configured from Django settings (the ``CELERY_`` names)."""
 
-import os
-
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chefu.settings.dev")
+from chefu.environment import settings_module_configure
+
+settings_module_configure()
 
 app = Celery("chefu")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,6 +1,6 @@
-import os
-
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chefu.settings.dev")
+from chefu.environment import settings_module_configure
+
+settings_module_configure()
 application = get_wsgi_application()

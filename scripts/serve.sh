@@ -13,8 +13,8 @@ PORT=${PORT:-8000}
 export PAYMENT_NOTIFY_BASE_URL=${PAYMENT_NOTIFY_BASE_URL:-http://127.0.0.1:$PORT}
 export WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://127.0.0.1:$PORT}
 BIN=.venv/bin
-# The same settings manage.py (and so setup.sh's migrate) uses unless overridden.
-export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-chefu.settings.dev}
+# gunicorn and celery read DJANGO_SETTINGS_MODULE from .env, as manage.py does (chefu/environment.py).
+[ -f .env ] || { echo "ERROR: .env not found; run scripts/setup.sh first" >&2; exit 1; }
 
 for exe in celery gunicorn; do
     [ -x "$BIN/$exe" ] || { echo "ERROR: $BIN/$exe not found; run scripts/setup.sh first" >&2; exit 1; }

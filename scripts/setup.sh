@@ -27,7 +27,9 @@ PG_HOST=127.0.0.1
 PG_PORT=5432
 REDIS_HOST=127.0.0.1
 REDIS_PORT=6379
-DB_NAME=chefu
+# A second copy on the same machine (make smoke) sets its own database and Redis database; only a new .env uses them.
+DB_NAME=${CHEFU_DB_NAME:-chefu}
+REDIS_DB=${CHEFU_REDIS_DB:-0}
 DB_USER=chefu
 DB_PASSWORD=chefu
 PYTHON=${PYTHON:-python3}
@@ -284,18 +286,17 @@ fi
 is_py311 "$VENV/bin/python" \
     || die "$VENV uses $("$VENV/bin/python" -V 2>&1), not Python 3.11; remove $VENV and run again"
 
-if [ "$DEV" -eq 1 ]; then kind=dev; req=requirements-dev.txt; req_files=(requirements.txt requirements-dev.txt)
-else kind=run; req=requirements.txt; req_files=(requirements.txt); fi
-for f in "${req_files[@]}"; do
-    [ -f "$f" ] || die "$f not found"
-done
-req_hash=$(cat "${req_files[@]}" | sha256sum | cut -c1-16)
+# The lock files pin every package, transitive ones included, with their hashes (make lock); the runtime set
+# installs from requirements.txt alone, without any development tool.
+if [ "$DEV" -eq 1 ]; then kind=dev; req=requirements-dev.txt; else kind=run; req=requirements.txt; fi
+[ -f "$req" ] || die "$req not found"
+req_hash=$(sha256sum "$req" | cut -c1-16)
 stamp="$VENV/.req-$kind-$req_hash"
 if [ ! -e "$stamp" ]; then
-    log "installing Python packages from $req"
+    log "installing Python packages from $req (hash-checked)"
     # Playwright must use Debian's Chromium, never download a browser.
     PIP_DISABLE_PIP_VERSION_CHECK=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
-        "$VENV/bin/python" -m pip install -q -r "$req"
+        "$VENV/bin/python" -m pip install -q --require-hashes -r "$req"
     rm -f "$VENV/.req-$kind-"*
     touch "$stamp"
 fi
@@ -313,12 +314,18 @@ print("".join(secrets.choice(alphabet) for _ in range(50)))')
         cat >.env.tmp <<EOF
 SECRET_KEY=$secret
 DATABASE_URL=postgis://$DB_USER:$DB_PASSWORD@$PG_HOST:$PG_PORT/$DB_NAME
-REDIS_URL=redis://$REDIS_HOST:$REDIS_PORT/0
+REDIS_URL=redis://$REDIS_HOST:$REDIS_PORT/$REDIS_DB
 ALLOWED_HOSTS=127.0.0.1,localhost
 EOF
     )
     mv -n .env.tmp .env
     rm -f .env.tmp
+fi
+# manage.py, gunicorn and celery take their settings module from here and never guess one (chefu/environment.py).
+# The demo's: production-like with DEBUG off; chefu.settings.dev turns on Django's debug pages.
+if ! grep -q '^DJANGO_SETTINGS_MODULE=' .env; then
+    log "naming the settings module in .env (chefu.settings.demo)"
+    printf 'DJANGO_SETTINGS_MODULE=chefu.settings.demo\n' >>.env
 fi
 
 # --- g. migrations ------------------------------------------------------------
@@ -329,6 +336,10 @@ log "applying migrations"
 
 log "ensuring the payment sandbox's key pairs (PAYMENT_KEYS_DIR, default var/keys)"
 "$VENV/bin/python" manage.py payment_keys --if-missing
+
+# WhiteNoise serves what is collected here, under hashed names (the demo and production settings).
+log "collecting static files"
+"$VENV/bin/python" manage.py collectstatic --noinput -v 0
 
 # --- h. demo data (for `make run`) --------------------------------------------
 

@@ -138,6 +138,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Whether the site itself answers for MEDIA_URL (DEBUG always does). Production leaves it to the web server in front.
+MEDIA_SERVED_BY_DJANGO = env.bool("MEDIA_SERVED_BY_DJANGO", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -292,9 +294,9 @@ PAYMENT_PROVIDERS = {
     "sandbox": "payments.providers.sandbox.SandboxProvider",
     "alipay": "payments.providers.alipay.AlipayProvider",
 }
-# The sandbox behaves like Alipay against key pairs of its own: on for development, demos and tests, off in
-# production settings.
-PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=True)
+# The sandbox behaves like Alipay against key pairs of its own, and would let anyone mark a payment paid: off unless
+# switched on (the dev, demo and test settings do).
+PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=False)
 # Where `manage.py payment_keys` writes the sandbox's key pairs (mode 600, the directory 700).
 PAYMENT_KEYS_DIR = Path(env.path("PAYMENT_KEYS_DIR", default=BASE_DIR / "var" / "keys"))
 PAYMENT_SANDBOX = {

@@ -1,4 +1,8 @@
-"""Development and demo settings: what `make run` serves."""
+"""Development: DEBUG on, static files from the apps' folders, the payment sandbox on.
+
+Not what `make run` serves (that is ``chefu.settings.demo``): set ``DJANGO_SETTINGS_MODULE=chefu.settings.dev`` in
+``.env`` to debug with Django's error pages.
+"""
 
 from chefu.settings.base import *  # noqa: F403
 from chefu.settings.base import env
@@ -6,3 +10,4 @@ from chefu.settings.base import env
 DEBUG = env.bool("DEBUG", default=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=True)

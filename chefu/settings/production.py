@@ -1,4 +1,7 @@
-"""Production: no default secrets; anything missing raises ImproperlyConfigured at start-up."""
+"""Production: no default secrets and no localhost addresses; anything missing raises ImproperlyConfigured at start-up.
+
+`manage.py check --deploy` is clean with these settings (tests/chefu/test_settings.py).
+"""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -6,23 +9,38 @@ from chefu.settings.base import *  # noqa: F403
 from chefu.settings.base import ALIPAY, SECRET_KEY, env
 
 DEBUG = False
-if len(SECRET_KEY) < 40:
-    raise ImproperlyConfigured("SECRET_KEY must be at least 40 characters in production.")
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters (and not one repeated) in production.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Public addresses: where Wagtail's back office links and payment providers' notifications point. No default.
+WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL")
+PAYMENT_NOTIFY_BASE_URL = env("PAYMENT_NOTIFY_BASE_URL", default=WAGTAILADMIN_BASE_URL)
+for _name, _url in (("WAGTAILADMIN_BASE_URL", WAGTAILADMIN_BASE_URL), ("PAYMENT_NOTIFY_BASE_URL", PAYMENT_NOTIFY_BASE_URL)):
+    if not _url.startswith("https://") or any(h in _url for h in ("//localhost", "//127.", "//[::1]")):
+        raise ImproperlyConfigured(f"{_name} must be this site's public https:// address in production, not {_url!r}.")
+
+# How many proxies stand in front: it decides both whose X-Forwarded-For entry is the client (throttles, logs)
+# and whether X-Forwarded-Proto is believed. Required: 0 means the app is reached directly (TLS ends in gunicorn).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
+
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
-SECURE_CONTENT_TYPE_NOSNIFF = True
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[WAGTAILADMIN_BASE_URL])
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # --- Payments ---
-# The sandbox would let anyone mark a payment paid: off unless explicitly switched on.
-PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=False)
 # A production database keeps its history: seed_demo --reset refuses (payments.demo.purging).
 DEMO_RESET_ALLOWED = False
 if ALIPAY["app_id"]:
@@ -31,5 +49,3 @@ if ALIPAY["app_id"]:
             raise ImproperlyConfigured(
                 f"ALIPAY_APP_ID is set: ALIPAY_{_key.upper()} or ALIPAY_{_key.upper()}_PATH is required too."
             )
-    # Alipay posts notifications here: no localhost default in production.
-    PAYMENT_NOTIFY_BASE_URL = env("PAYMENT_NOTIFY_BASE_URL")
