@@ -3,6 +3,7 @@ from ninja import Query, Router, Status
 from accounts import selectors, services
 from accounts.auth import token_auth
 from accounts.schemas import MeOut, RegisterIn, TokenIn, TokenOut, UserOut, VehicleIn, VehicleListOut, VehicleOut
+from accounts.sessions import session_sign_out
 from chefu.http import client_ip
 from chefu.pagination import PageParams, paginate
 from stores.selectors import membership_list_for_user
@@ -30,7 +31,11 @@ def token(request, payload: TokenIn):
 
 @auth_router.post("/logout", auth=token_auth, response={204: None})
 def logout(request):
-    services.token_revoke(token=request.api_token)
+    if request.api_token is None:
+        # A page's session (accounts.auth), already past its CSRF check: ended as DELETE /auth/session ends it.
+        session_sign_out(request=request)
+    else:
+        services.token_revoke(token=request.api_token)
     return Status(204, None)
 
 

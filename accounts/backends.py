@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.exceptions import InvalidCredentials
 from accounts.services import credentials_check
+from accounts.sessions import THROTTLED_ATTR
 from chefu.errors import Throttled
 from chefu.http import client_ip
 
@@ -20,5 +21,8 @@ class ThrottledPhoneBackend(ModelBackend):
         except InvalidCredentials:
             return None
         except Throttled as exc:
-            # Django's login forms show their usual "wrong credentials" error and stop trying.
+            # Django's login forms show their usual "wrong credentials" error and stop trying; the pages' session
+            # sign-in (accounts.sessions) finds the real answer on the request and says "try later".
+            if request is not None:
+                setattr(request, THROTTLED_ATTR, exc)
             raise PermissionDenied("throttled") from exc

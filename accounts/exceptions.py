@@ -17,3 +17,11 @@ class InvalidCredentials(ApplicationError):
     status = 401
     code = "invalid_credentials"
     default_message = _("Wrong phone number or password.")
+
+
+class CsrfFailed(ApplicationError):
+    """A session-authenticated unsafe request without a valid CSRF token (bearer requests never need one)."""
+
+    status = 403
+    code = "csrf_failed"
+    default_message = _("The page's security token is missing or out of date. Reload the page and try again.")

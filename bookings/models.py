@@ -14,6 +14,8 @@ from django.db.models.functions import Round
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
+from chefu.private_media import private_storage
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -207,7 +209,14 @@ class Photo(models.Model):
     """A photo taken at the shop for a booking (checklist evidence, extra work), already re-encoded."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="bookings/%Y/%m/", width_field="width", height_field="height")
+    # Private (chefu.private_media): shown only through bookings.views.booking_photo, found by its name.
+    image = models.ImageField(
+        upload_to="bookings/%Y/%m/",
+        storage=private_storage,
+        width_field="width",
+        height_field="height",
+        db_index=True,
+    )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     size = models.PositiveIntegerField()

@@ -1,22 +1,27 @@
 """Photos staff take at the shop for a booking: evidence for checklist answers and for proposed extra work.
 
 Every photo goes through :func:`chefu.images.image_clean` (format, size and pixel limits, re-encoded to a metadata-free
-JPEG) before anything is stored, so what the owner sees never carries the phone's GPS position.
+JPEG) before anything is stored, so what the owner sees never carries the phone's GPS position. The files are private
+(:mod:`chefu.private_media`): only the booking's owner, its store's staff and QA are shown them
+(:func:`photo_get_for_viewer`, :func:`bookings.views.booking_photo`).
 """
 
 from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Role, User
 from bookings.exceptions import BookingNotAtShop
 from bookings.lock_objects import booking_lock
 from bookings.models import Booking, BookingStatus, Photo
-from chefu.errors import ValidationFailed
+from chefu.errors import NotFound, ValidationFailed
 from chefu.images import FIELD, image_clean
+from stores.models import StoreMembership
 
 # Shop-floor work (photos, checklist answers, extra work) happens while the car is at the shop.
 AT_SHOP = (BookingStatus.CHECKED_IN, BookingStatus.IN_SERVICE)
+# Where photo files are stored in the private storage (Photo.image's upload_to), and so their URLs' prefix.
+PHOTO_PREFIX = "bookings/"
 # Far more than any job needs; a cap keeps a runaway client from filling the storage through one booking.
 MAX_PHOTOS_PER_BOOKING = 60
 
@@ -48,3 +53,17 @@ def photo_add(*, booking_id: int, by: User | None, upload: File) -> Photo:
         photo.full_clean(exclude=["booking", "uploaded_by"])
         photo.save()
     return photo
+
+
+def photo_get_for_viewer(*, user: User | None, name: str) -> Photo:
+    """The booking photo stored as ``name``, if ``user`` may see it: the booking's owner, staff of the booking's
+    store (any staff role), QA and admins. NotFound alike for a missing photo and for anyone else (nobody
+    signed in included), so a photo's existence is not given away."""
+    photo = Photo.objects.select_related("booking").filter(image=name).first()
+    if photo is None or user is None or not user.is_active:
+        raise NotFound()
+    if photo.booking.owner_id == user.pk or Role.QA in user.roles or Role.ADMIN in user.roles:
+        return photo
+    if StoreMembership.objects.filter(user=user, store_id=photo.booking.store_id).exists():
+        return photo
+    raise NotFound()

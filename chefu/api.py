@@ -17,6 +17,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from accounts.api import auth_router, me_router
+from accounts.api_session import session_router
 from bookings.api import availability_router, bookings_router
 from bookings.api_partner import owner_supplements_router, partner_bookings_router
 from catalog import kinds
@@ -135,6 +136,7 @@ def _unhandled(request, exc):
 
 api.add_router("", health_router)
 api.add_router("/auth", auth_router)
+api.add_router("/auth", session_router)
 api.add_router("/me", me_router)
 api.add_router("/me/notifications", notifications_router)
 api.add_router("/catalog", catalog_router)

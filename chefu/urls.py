@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from bookings.views import booking_photo
 from chefu.api import api
 from chefu.errors import api_not_found
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Booking photos are private (chefu.private_media): served by a view that checks who asks, never from MEDIA_URL.
+    path(f"{settings.PRIVATE_MEDIA_URL.strip('/')}/bookings/<path:path>", booking_photo, name="booking_photo"),
     path("", include("cms.urls")),
 ]
 

@@ -32,7 +32,7 @@ fail() {
 leftovers() {
     local f
     for f in /proc/[0-9]*/cmdline; do
-        tr '\0' ' ' <"$f" 2>/dev/null | grep -qF -- "$CLONE/" && { f=${f#/proc/}; echo "${f%/cmdline}"; }
+        tr '\0' ' ' 2>/dev/null <"$f" | grep -qF -- "$CLONE/" && { f=${f#/proc/}; echo "${f%/cmdline}"; }
     done
     return 0
 }

@@ -332,3 +332,24 @@ PAYMENT_RETURN_PATH = "/me/bookings/"
 PAYMENT_COMMISSION_RATE = Decimal(env("PAYMENT_COMMISSION_RATE", default="0.08"))
 # Statements cover calendar days in this zone (the daily beat job issues yesterday's at 02:30, CELERY_TIMEZONE).
 SETTLEMENT_TIME_ZONE = env("SETTLEMENT_TIME_ZONE", default="Asia/Shanghai")
+
+# --- Web pages: session sign-in, CSRF, Content-Security-Policy, private photos -----------------------------
+# The pages sign in with Django's session (POST/DELETE /api/v1/auth/session); the API takes that session or a bearer
+# token (accounts/auth.py), and a session's unsafe API requests need X-CSRFToken. production.py makes both cookies
+# Secure.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+CSRF_COOKIE_SAMESITE = "Lax"
+# The pages' script reads it to send X-CSRFToken (it is no secret from the page itself; its job is against other
+# sites, which cannot read it).
+CSRF_COOKIE_HTTPONLY = False
+
+# Booking photos (chefu/private_media.py): outside MEDIA_ROOT, shown only to the booking's owner, its store's staff
+# and QA by bookings.views.booking_photo under PRIVATE_MEDIA_URL. Reviews' photos stay public under MEDIA_URL.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private-media")
+PRIVATE_MEDIA_URL = "/private-media/"
+PRIVATE_MEDIA_STORAGE = env("PRIVATE_MEDIA_STORAGE", default="chefu.private_media.PrivateFileSystemStorage")
+# nginx's internal location for PRIVATE_MEDIA_ROOT (e.g. "/_private-media/", with `internal; alias
+# <PRIVATE_MEDIA_ROOT>/;`): the view then answers with X-Accel-Redirect and nginx sends the file. Empty: Django does.
+PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")

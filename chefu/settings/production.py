@@ -16,7 +16,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # Public addresses: where Wagtail's back office links and payment providers' notifications point. No default.
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL")
 PAYMENT_NOTIFY_BASE_URL = env("PAYMENT_NOTIFY_BASE_URL", default=WAGTAILADMIN_BASE_URL)
-for _name, _url in (("WAGTAILADMIN_BASE_URL", WAGTAILADMIN_BASE_URL), ("PAYMENT_NOTIFY_BASE_URL", PAYMENT_NOTIFY_BASE_URL)):
+_PUBLIC_URLS = {"WAGTAILADMIN_BASE_URL": WAGTAILADMIN_BASE_URL, "PAYMENT_NOTIFY_BASE_URL": PAYMENT_NOTIFY_BASE_URL}
+for _name, _url in _PUBLIC_URLS.items():
     if not _url.startswith("https://") or any(h in _url for h in ("//localhost", "//127.", "//[::1]")):
         raise ImproperlyConfigured(f"{_name} must be this site's public https:// address in production, not {_url!r}.")
 

@@ -687,8 +687,10 @@ def _settings_env(module: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIPAY_", "PAYMENT_"))}
     return env | {
         "DJANGO_SETTINGS_MODULE": module,
-        "SECRET_KEY": "x" * 50,
+        "SECRET_KEY": "k3Jx-9vQ_2mWz8RtYp4LbN6cHs1FgDa7EoUiZq5XwVy0TrMn-pL8s",
         "ALLOWED_HOSTS": "chefu.example",
+        "WAGTAILADMIN_BASE_URL": "https://chefu.example",
+        "TRUSTED_PROXY_COUNT": "1",
         **extra,
     }
 
