@@ -1,4 +1,5 @@
-"""Development: DEBUG on, static files from the apps' folders, the payment sandbox on.
+"""Development: DEBUG on, static files from the apps' folders. The payment sandbox stays off unless
+``PAYMENT_SANDBOX_ENABLED=true`` (it is on in the demo and test settings only).
 
 Not what `make run` serves (that is ``chefu.settings.demo``): set ``DJANGO_SETTINGS_MODULE=chefu.settings.dev`` in
 ``.env`` to debug with Django's error pages.
@@ -10,4 +11,3 @@ from chefu.settings.base import env
 DEBUG = env.bool("DEBUG", default=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=True)

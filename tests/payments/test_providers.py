@@ -706,8 +706,8 @@ def _run_settings(module: str, **extra: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_settings_sandbox_is_on_by_default_and_off_in_production():
-    base = _run_settings("chefu.settings.dev")
+def test_settings_sandbox_is_on_in_the_demo_and_off_in_production():
+    base = _run_settings("chefu.settings.demo")
     production = _run_settings("chefu.settings.production")
     switched_on = _run_settings("chefu.settings.production", PAYMENT_SANDBOX_ENABLED="true")
 
