@@ -74,7 +74,12 @@ def booking_create(request, payload: BookingIn):
         service, _version = _service_offered(store, payload.service_code, "service_code")
         vehicle = vehicle_get_for_owner(owner=user, vehicle_id=payload.vehicle_id)
         booking = services.booking_create(
-            owner=user, store=store, service=service, vehicle=vehicle, start=payload.start
+            owner=user,
+            store=store,
+            service=service,
+            vehicle=vehicle,
+            start=payload.start,
+            expected_total=payload.expected_total,
         )
         return 201, booking_dict(selectors.booking_get_for_owner(user=user, booking_id=booking.pk))
 

@@ -19,6 +19,7 @@ from bookings.checklists import checklist_answer
 from bookings.engine import Job, calendar_for_day
 from bookings.models import Booking, BookingStatus
 from catalog.models import Offering
+from catalog.quotes import service_applies
 from notifications.models import Message
 from stores.models import Store
 
@@ -102,7 +103,10 @@ def demo_bookings_load(
     made = 0
     for day in (today, today + dt.timedelta(days=1)):
         for user, vehicle in customers:
-            offering = rng.choice(offered)
+            applicable = [o for o in offered if service_applies(service=o.service, vehicle=vehicle)]
+            if not applicable:
+                continue
+            offering = rng.choice(applicable)
             slots = _slots(store, offering, day, booked_at)
             if not slots:
                 continue
@@ -125,14 +129,17 @@ def demo_bookings_load(
     for target, day, confirm in ((store, tomorrow + dt.timedelta(days=1), True), (other_store, tomorrow, False)):
         if target is None or not vehicles:
             continue
+        vehicle = vehicles[owners % len(vehicles)]
         for offering in _offered(target):
+            if not service_applies(service=offering.service, vehicle=vehicle):
+                continue  # the owner's electric car gets no oil change
             slots = _slots(target, offering, day, now)
             if slots:
                 booking = services.booking_create(
                     owner=owner,
                     store=target,
                     service=offering.service,
-                    vehicle=vehicles[owners % len(vehicles)],
+                    vehicle=vehicle,
                     start=slots[len(slots) // 2].start,
                     now=now,
                 )

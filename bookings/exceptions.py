@@ -52,3 +52,16 @@ class SupplementDecided(Conflict):
 
     def __init__(self, *, status: str):
         super().__init__(details={"status": status})
+
+
+class QuoteChanged(Conflict):
+    """The quote for the car is no longer the total the owner was shown (the store changed its price meanwhile):
+    nothing is booked, and the owner is shown the new total."""
+
+    code = "quote_changed"
+    default_message = _("The price for your car has changed. Check the new price and book again.")
+
+    def __init__(self, *, total):
+        from chefu.money import format_money
+
+        super().__init__(details={"total": format_money(total)})

@@ -12,6 +12,7 @@ from pydantic import AfterValidator
 
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import amount_due
+from catalog.quotes import quote_record_for_owner
 from chefu.money import format_money, format_quantity
 
 # No store books or keeps a schedule further than this from today; beyond it a date is a mistake (and near the
@@ -59,6 +60,16 @@ class BookingIn(Schema):
     service_code: str = Field(..., min_length=1, max_length=60)
     vehicle_id: int = Field(..., ge=1)
     start: NearDateTime = Field(..., description="ISO-8601 with offset, one of the availability list's starts.")
+    expected_total: Decimal | None = Field(
+        None,
+        max_digits=12,
+        decimal_places=2,
+        ge=0,
+        allow_inf_nan=False,
+        examples=["811.00"],
+        description="The quote total the owner was shown (GET /stores/{id}/quote). When the quote for the car now "
+        "differs, nothing is booked: 409 quote_changed with details.total, the new total.",
+    )
 
 
 class BookingListParams(Schema):
@@ -292,7 +303,7 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
         "start": booking.start,
         "end": booking.end,
         "pay_before": booking.pay_before if booking.status == BookingStatus.PENDING_PAYMENT else None,
-        "quote": booking.quote,
+        "quote": quote_record_for_owner(booking.quote),
         "supplements": [supplement_dict(s) for s in booking.supplements.all()],
         "amount_due": format_money(amount_due(booking)),
         "amount_paid": format_money(booking.amount_paid),

@@ -21,7 +21,7 @@ from accounts.models import User, Vehicle
 from bookings import hooks, notices
 from bookings.checklists import checklist_missing_codes
 from bookings.engine import Job, StoreCalendar, calendar_for_day, policy_for
-from bookings.exceptions import ChecklistIncomplete, InvalidTransition, PaymentDue, SlotUnavailable
+from bookings.exceptions import ChecklistIncomplete, InvalidTransition, PaymentDue, QuoteChanged, SlotUnavailable
 from bookings.lock_objects import booking_lock
 from bookings.models import (
     ALLOWED_TRANSITIONS,
@@ -131,10 +131,22 @@ def _hold(booking: Booking, attempts: int = 3) -> bool:
 
 @transaction.atomic
 def booking_create(
-    *, owner: User, store: Store, service: Service, vehicle: Vehicle, start: dt.datetime, now: dt.datetime | None = None
+    *,
+    owner: User,
+    store: Store,
+    service: Service,
+    vehicle: Vehicle,
+    start: dt.datetime,
+    now: dt.datetime | None = None,
+    expected_total: Decimal | None = None,
 ) -> Booking:
     """Hold a free bay for ``service`` on ``vehicle`` at ``start`` until ``pay_before``, with the itemized quote and
-    the price version it came from. ``store`` must be visible and ``vehicle`` the owner's (the API's getters)."""
+    the price version it came from. ``store`` must be visible and ``vehicle`` the owner's (the API's getters).
+
+    The quote is ``catalog.quotes.quote_build``'s for this car (what ``GET /stores/{id}/quote`` shows): a service
+    that does not apply to the car raises ServiceNotApplicable. ``expected_total``: the total the owner was shown;
+    when the quote's differs (the store changed its price meanwhile) QuoteChanged is raised and nothing is booked.
+    """
     now = now or timezone.now()
     if vehicle.owner_id != owner.pk:
         raise NotFound()
@@ -143,6 +155,8 @@ def booking_create(
         quote = quote_build(store=store, service=service, vehicle=vehicle)
     except NotFound:
         raise ValidationFailed({"service_code": _("This store does not offer this service.")}) from None
+    if expected_total is not None and expected_total != quote.total:
+        raise QuoteChanged(total=quote.total)
     if start.tzinfo is None:
         raise ValidationFailed({"start": _("Give the time with its UTC offset.")})
     job = _job(service, quote.version.duration_min)
@@ -156,7 +170,7 @@ def booking_create(
         vehicle=vehicle,
         offering_version=quote.version,
         status=S.PENDING_PAYMENT,
-        quote={k: v for k, v in quote.as_dict().items() if k not in ("service", "version")},
+        quote={k: v for k, v in quote.as_record().items() if k not in ("service", "version")},
         quote_total=quote.total,
         checklist=_checklist_snapshot(service),
         pay_before=min(now + rules.pay_window, start),

@@ -70,6 +70,7 @@ class ServiceAdminForm(ServiceFormMixin, forms.ModelForm):
             "description_en",
             "duration_min",
             "kind",
+            "needs_engine",
             "is_active",
             "sort_order",
         ]
@@ -116,7 +117,7 @@ class ServiceChecklistItemInline(admin.TabularInline):
 class ServiceAdmin(admin.ModelAdmin):
     form = ServiceAdminForm
     inlines = [ServiceChecklistItemInline]
-    list_display = ["code", "name_zh", "category", "duration_min", "kind", "is_active"]
+    list_display = ["code", "name_zh", "category", "duration_min", "kind", "needs_engine", "is_active"]
     list_filter = ["category", "kind", "is_active"]
     list_select_related = ["category"]
     search_fields = ["code", "name_zh", "name_en"]

@@ -70,6 +70,19 @@ def _price_out(offering: Offering, version: OfferingVersion, band: _Band | Refer
         **_price_fields(version),
         "updated_at": offering.updated_at,
         "reference": _reference_out(version.total, band),
+        **_price_floor(offering.service, version),
+    }
+
+
+def _price_floor(service: Service, version: OfferingVersion) -> dict:
+    """What a car may be charged at least. A quote (catalog.quotes) is the labour plus the part lines chosen for
+    the car, each ≥ 0: without part lines every car pays the total, with them no car pays less than the labour.
+    ``version``'s lines must be prefetched."""
+    varies = bool(version.lines.all())
+    return {
+        "varies_by_vehicle": varies,
+        "price_from": format_money(version.labour if varies else version.total),
+        "needs_engine": service.needs_engine,
     }
 
 

@@ -106,6 +106,16 @@ STANDARD_SERVICES = [
 ]
 
 
+# Services that work on the engine: an electric vehicle is not offered them (Service.needs_engine).
+ENGINE_SERVICES = ("minor_service", "major_service")
+
+
+def mark_engine_services(Service) -> int:
+    """Mark :data:`ENGINE_SERVICES` as needing an engine. Takes the model class, so a data migration can pass its
+    historical model. Returns how many rows changed."""
+    return Service.objects.filter(code__in=ENGINE_SERVICES, needs_engine=False).update(needs_engine=True)
+
+
 def load_standard_services(Category, Service) -> int:
     """Create the standard services that are missing. Takes the model classes, so a data migration can
     pass its historical models. Returns how many were created."""

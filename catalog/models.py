@@ -52,6 +52,11 @@ class Service(models.Model):
     description_en = models.TextField(_("description (English)"), blank=True)
     duration_min = models.PositiveSmallIntegerField(_("standard duration (minutes)"))
     kind = models.CharField(_("kind"), max_length=40, default="standard", validators=[validate_kind])
+    needs_engine = models.BooleanField(
+        _("needs a combustion engine"),
+        default=False,
+        help_text=_("Work on the engine (oil changes): not offered for a vehicle known to be electric."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 

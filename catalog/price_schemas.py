@@ -66,6 +66,19 @@ class PriceOut(Schema):
     reference: ReferenceOut | None = Field(
         ..., description="The service's reference band in the store's city; null when there is none."
     )
+    varies_by_vehicle: bool = Field(
+        ...,
+        description="True when the price has part lines: parts and quantities are chosen for each car, so what a car "
+        "is charged is GET /stores/{id}/quote (total is for the store's own reference car). False: every car is "
+        "charged total.",
+    )
+    price_from: str = Field(
+        ...,
+        examples=["120.00"],
+        description="What no car is charged less than: total when it does not vary by vehicle, else the labour "
+        "alone (parts are added for the car).",
+    )
+    needs_engine: bool = Field(..., description="The service is not offered for electric cars (an oil change).")
 
 
 class VersionOut(Schema):

@@ -14,19 +14,28 @@ fitted to the vehicle by part type:
 - Engine oil is charged by the vehicle's capacity, rounded up to whole litres (shops open bottles and
   charge whole litres); without a known capacity the store's listed quantity stands. Other quantities
   stay as listed (tyre fitting is priced per tyre).
+- A service that does not apply to the vehicle (``Service.needs_engine`` for a car known to be electric) is
+  not quoted at all: :class:`~catalog.exceptions.ServiceNotApplicable`.
 
 ``total`` is the sum of the line amounts, each rounded half-up to the cent, exactly.
+
+What the owner sees (:meth:`Quote.as_dict`) is the lines, the total and ``notes`` written for the owner. How a
+line was priced (``price_source``) and ``internal_notes`` (a catalogue substitute for the shop's own part) are for
+staff and QA: they are kept in the booking's record (:meth:`Quote.as_record`) and never shown to owners.
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Vehicle
+from catalog.exceptions import ServiceNotApplicable
 from catalog.fitment import VehicleFacts, fits_q, oil_litres_charged, parts_fitting_facts, vehicle_facts
-from catalog.models import OfferingPartLine, OfferingVersion, Part, PartType, Service
+from catalog.models import Offering, OfferingPartLine, OfferingVersion, Part, PartType, Service
 from catalog.selectors import offering_version_current
 from chefu.money import format_money, format_quantity, money
 from stores.models import Store
@@ -35,6 +44,8 @@ LABOUR = "labour"
 PART = "part"
 STORE_PRICE = "store"
 CATALOGUE_PRICE = "catalogue"
+# ServiceNotApplicable reasons.
+NEEDS_ENGINE = "needs_engine"
 
 # Part types used together rather than as alternatives: every fitting line is kept.
 _COMPLEMENTARY = {PartType.CARE}
@@ -59,12 +70,13 @@ class Quote:
     version: OfferingVersion
     lines: list[QuoteLine]
     total: Decimal
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the owner
     tyre_size: str = ""  # the size tyres were chosen by ("" when unknown)
     oil_litres: Decimal | None = None  # the engine's capacity, when known
+    internal_notes: list[str] = field(default_factory=list)  # for staff and QA, never for the owner
 
     def as_dict(self) -> dict:
-        """The API's shape: money and quantities as decimal strings."""
+        """The owner's shape (the quote endpoint): money and quantities as decimal strings, no internal notes."""
         return {
             "service": self.service.code,
             "version": self.version.number,
@@ -76,7 +88,6 @@ class Quote:
                     "qty": format_quantity(line.qty),
                     "unit_price": format_money(line.unit_price),
                     "amount": format_money(line.amount),
-                    "price_source": line.price_source,
                 }
                 for line in self.lines
             ],
@@ -86,13 +97,101 @@ class Quote:
             "engine_oil_l": format_quantity(self.oil_litres) if self.oil_litres is not None else None,
         }
 
+    def as_record(self) -> dict:
+        """:meth:`as_dict` with what staff and QA may need: each line's ``price_source`` and ``internal_notes``.
+        Owner-facing schemas must list their fields (so these two never reach an owner)."""
+        record = self.as_dict()
+        for out, line in zip(record["lines"], self.lines, strict=True):
+            out["price_source"] = line.price_source
+        record["internal_notes"] = self.internal_notes
+        return record
+
+
+def _substitute_note() -> str:
+    """The internal note of a catalogue substitute, a template in the active language."""
+    return _("%(part)s (catalogue list price: the shop's own part does not fit)")
+
+
+def quote_record_for_owner(record: dict) -> dict:
+    """A booking's stored quote (:meth:`Quote.as_record`) as its owner may see it: no ``price_source``, no
+    ``internal_notes``. Bookings made before those were kept apart carry the internal note in a substitute line's
+    description (``"<part> (catalogue list price: ...)"`` in the language of the day): it is cut off here."""
+    suffixes = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            suffixes.append(_substitute_note() % {"part": ""})
+    lines = []
+    for line in record.get("lines", []):
+        out = {k: v for k, v in line.items() if k != "price_source"}
+        if line.get("price_source") == CATALOGUE_PRICE:
+            for suffix in suffixes:
+                out["description"] = out["description"].removesuffix(suffix)
+        lines.append(out)
+    return {**{k: v for k, v in record.items() if k != "internal_notes"}, "lines": lines}
+
+
+@dataclass(frozen=True)
+class QuoteOrRefusal:
+    service: Service
+    quote: Quote | None
+    refusal: ServiceNotApplicable | None
+
 
 def quote_build(*, store: Store, service: Service, vehicle: Vehicle) -> Quote:
     """Itemize the store's current price of ``service`` for ``vehicle``. NotFound when the store does not
-    offer the service. Three queries, four when a part type needs a catalogue substitute; never one per line.
+    offer the service; ServiceNotApplicable when the service is not for this vehicle (an oil change for an
+    electric car). Three queries, four when a part type needs a catalogue substitute; never one per line.
     """
     version = offering_version_current(store=store, service=service)
     facts = vehicle_facts(vehicle)
+    service_applicability_check(service=service, facts=facts)
+    return _quote_for(service=service, version=version, facts=facts)
+
+
+def service_applicability_check(*, service: Service, facts: VehicleFacts) -> None:
+    """Raise ServiceNotApplicable when ``service`` is not for the vehicle: one needing an engine, for a vehicle
+    the catalogue knows to be electric. A vehicle the catalogue does not know gets the benefit of the doubt."""
+    if service.needs_engine and facts.is_electric:
+        raise ServiceNotApplicable(
+            service=service.code,
+            reason=NEEDS_ENGINE,
+            message=_("%(service)s is not offered for this car: it is electric and has no engine oil or filters.")
+            % {"service": service.name},
+        )
+
+
+def service_applies(*, service: Service, vehicle: Vehicle) -> bool:
+    """Whether ``service`` is for ``vehicle`` (what :func:`quote_build` would not refuse). One query."""
+    try:
+        service_applicability_check(service=service, facts=vehicle_facts(vehicle))
+    except ServiceNotApplicable:
+        return False
+    return True
+
+
+def quote_list_for_vehicle(*, store: Store, vehicle: Vehicle) -> list[QuoteOrRefusal]:
+    """For each active offering of the store (catalogue order, as the price list), the quote for ``vehicle`` as
+    :func:`quote_build` gives it, or the refusal of a service that does not apply to it. The vehicle's spec is
+    read once; each offering then costs what :func:`quote_build` does after that (two or three queries)."""
+    facts = vehicle_facts(vehicle)
+    offerings = (
+        Offering.objects.filter(store=store, is_active=True, current__isnull=False, service__is_active=True)
+        .select_related("service", "current")
+        .order_by("service__category__sort_order", "service__sort_order", "service_id")
+    )
+    answers = []
+    for offering in offerings:
+        try:
+            service_applicability_check(service=offering.service, facts=facts)
+        except ServiceNotApplicable as refusal:
+            answers.append(QuoteOrRefusal(service=offering.service, quote=None, refusal=refusal))
+            continue
+        quote = _quote_for(service=offering.service, version=offering.current, facts=facts)
+        answers.append(QuoteOrRefusal(service=offering.service, quote=quote, refusal=None))
+    return answers
+
+
+def _quote_for(*, service: Service, version: OfferingVersion, facts: VehicleFacts) -> Quote:
     fitting_part = Part.objects.filter(pk=OuterRef("part_id")).filter(fits_q(facts))
     store_lines = (
         OfferingPartLine.objects.filter(version=version)
@@ -117,6 +216,7 @@ def quote_build(*, store: Store, service: Service, vehicle: Vehicle) -> Quote:
         )
     ]
     notes: list[str] = []
+    internal_notes: list[str] = []
     for part_type, group in groups.items():
         fitting = [line for line in group if line.fits]
         if fitting:
@@ -124,6 +224,7 @@ def quote_build(*, store: Store, service: Service, vehicle: Vehicle) -> Quote:
                 lines.append(_part_line(line.part, line.qty, line.unit_price, STORE_PRICE, facts, notes))
         elif substitute := substitutes.get(part_type):
             lines.append(_part_line(substitute, group[0].qty, substitute.list_price, CATALOGUE_PRICE, facts, notes))
+            internal_notes.append(_substitute_note() % {"part": substitute.name})
         else:
             notes.append(_dropped_note(part_type, facts))
     return Quote(
@@ -134,6 +235,7 @@ def quote_build(*, store: Store, service: Service, vehicle: Vehicle) -> Quote:
         notes=notes,
         tyre_size=facts.tyre_size,
         oil_litres=facts.oil_litres,
+        internal_notes=internal_notes,
     )
 
 
@@ -170,12 +272,9 @@ def _part_line(
                 % {"capacity": format_quantity(facts.oil_litres), "charged": format_quantity(charged)}
             )
         qty = charged
-    description = part.name
-    if source == CATALOGUE_PRICE:
-        description = _("%(part)s (catalogue list price: the shop's own part does not fit)") % {"part": part.name}
     return QuoteLine(
         kind=PART,
-        description=description,
+        description=part.name,
         sku=part.sku,
         qty=qty,
         unit_price=unit_price,

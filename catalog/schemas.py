@@ -68,9 +68,6 @@ class QuoteLineOut(Schema):
     qty: str = Field(..., examples=["6"])
     unit_price: str = Field(..., examples=["128.00"])
     amount: str = Field(..., examples=["768.00"])
-    price_source: str = Field(
-        ..., description="store: the store's own price; catalogue: the list price of a fitting substitute."
-    )
 
 
 class QuoteOut(Schema):
@@ -78,6 +75,29 @@ class QuoteOut(Schema):
     version: int = Field(..., description="The number of the offering version the quote was priced at.")
     lines: list[QuoteLineOut]
     total: str = Field(..., examples=["1057.00"])
-    notes: list[str]
+    notes: list[str] = Field(..., description="For the owner: what the quote left out or adjusted for this car.")
     tyre_size: str | None = Field(None, description="The tyre size the tyres were chosen by.")
     engine_oil_l: str | None = Field(None, description="The engine's oil capacity in litres, when known.")
+
+
+class VehicleQuotesParams(Schema):
+    vehicle_id: int = Field(..., ge=1, description="One of your vehicles.")
+
+
+class QuoteServiceOut(Schema):
+    code: str
+    name: str
+    category: str
+
+
+class VehicleQuoteOut(Schema):
+    service: QuoteServiceOut
+    applies: bool = Field(..., description="False: the service is not for this car; quote is null, reason says why.")
+    reason: str | None = Field(None, description="Why not (a refusal code: needs_engine); null when it applies.")
+    message: str | None = Field(None, description="Why not, for people; null when it applies.")
+    quote: QuoteOut | None = Field(None, description="Exactly what GET /stores/{id}/quote answers for this car.")
+
+
+class VehicleQuotesOut(Schema):
+    vehicle_id: int
+    items: list[VehicleQuoteOut]

@@ -67,7 +67,7 @@ class ServiceViewSet(CatalogViewSet):
     index_view_class = ServiceIndexView
     # The code is the primary key: a copy would have to change it, which the edit form does not allow.
     copy_view_enabled = False
-    list_display = ["code", "name_zh", "category", "duration_min", "kind", "is_active"]
+    list_display = ["code", "name_zh", "category", "duration_min", "kind", "needs_engine", "is_active"]
     list_filter = {"category": ["exact"], "kind": ["exact"], "is_active": ["exact"]}
     search_fields = ["code", "name_zh", "name_en"]
     edit_handler = ObjectList(
@@ -76,6 +76,7 @@ class ServiceViewSet(CatalogViewSet):
             FieldRowPanel([FieldPanel("name_zh"), FieldPanel("name_en")]),
             FieldRowPanel([FieldPanel("duration_min"), FieldPanel("kind")]),
             FieldRowPanel([FieldPanel("is_active"), FieldPanel("sort_order")]),
+            FieldPanel("needs_engine"),
             FieldPanel("description_zh"),
             FieldPanel("description_en"),
         ],

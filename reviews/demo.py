@@ -16,6 +16,7 @@ from accounts.models import User
 from bookings import services as booking_services
 from bookings.checklists import checklist_answer
 from bookings.demo import _offered, _slots
+from catalog.quotes import service_applies
 from payments.demo import demo_pay, purging
 from reviews import services
 from reviews.models import Review
@@ -60,7 +61,10 @@ class DemoReviews:
 
 def _past_booking(store: Store, owner: User, vehicle, *, day: dt.date, rng: random.Random):
     tz = ZoneInfo(store.timezone)
-    offered = [o for o in _offered(store) if o.current.total > 0]  # a free check is not a paid booking to review
+    # A free check is not a paid booking to review; an oil change is not for an electric car.
+    offered = [
+        o for o in _offered(store) if o.current.total > 0 and service_applies(service=o.service, vehicle=vehicle)
+    ]
     if not offered:
         return None
     offering = rng.choice(offered)

@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Vehicle
+from catalog.exceptions import ServiceNotApplicable
 from catalog.models import Offering, OfferingPartLine, OfferingVersion, Part, Service
-from catalog.quotes import CATALOGUE_PRICE, STORE_PRICE, quote_build
+from catalog.quotes import CATALOGUE_PRICE, STORE_PRICE, quote_build, quote_record_for_owner
 from chefu.errors import NotFound
 from chefu.money import money
 from tests.chefu.envelope import assert_error
@@ -127,15 +128,43 @@ def test_oil_quantity_follows_the_vehicles_capacity_in_whole_litres(shop, passat
     assert quote.notes == []
 
 
-def test_an_electric_vehicle_is_quoted_labour_only_with_notes(shop, han_ev):
+def test_an_oil_change_is_not_for_an_electric_vehicle(shop, han_ev):
+    # (it used to be quoted labour-only, with notes that the oil and the filter were left out)
     _minor_service(shop)
 
-    quote = _quote(shop, "minor_service", han_ev)
+    with pytest.raises(ServiceNotApplicable) as refused:
+        _quote(shop, "minor_service", han_ev)
+
+    assert refused.value.details == {"service": "minor_service", "reason": "needs_engine"}
+    assert (refused.value.status, refused.value.code) == (422, "service_not_applicable")
+
+
+def test_engine_parts_a_service_lists_are_left_out_for_an_electric_vehicle_with_notes(shop, han_ev):
+    # A service that does not need an engine but lists engine parts anyway: the car is quoted without them.
+    assert not Service.objects.get(code="ac_service").needs_engine
+    offer(shop, "ac_service", labour="150.00", lines=[("OIL-MOB1-0W20", "1", "118.00")])
+
+    quote = _quote(shop, "ac_service", han_ev)
 
     assert [line.kind for line in quote.lines] == ["labour"]
-    assert quote.total == Decimal("120.00")
-    assert len(quote.notes) == 2  # no engine oil, no oil filter
+    assert quote.total == Decimal("150.00")
+    assert len(quote.notes) == 1
     assert quote.oil_litres is None
+
+
+def test_an_oil_change_is_for_a_car_the_catalogue_does_not_know_and_for_a_plug_in_hybrid(shop, unknown_car, owner):
+    _minor_service(shop)
+    qin = VehicleFactory(owner=owner, plate="沪AF12345", make="比亚迪", model="秦PLUS DM-i", year=2022)
+
+    assert _quote(shop, "minor_service", unknown_car).total > Decimal("120.00")
+    assert _quote(shop, "minor_service", qin).total > Decimal("120.00")
+
+
+def test_the_engine_services_need_an_engine():
+    assert set(Service.objects.filter(needs_engine=True).values_list("code", flat=True)) == {
+        "minor_service",
+        "major_service",
+    }
 
 
 def test_without_a_spec_the_listed_oil_quantity_stands_and_an_unfitted_filter_is_dropped(shop, unknown_car):
@@ -169,8 +198,10 @@ def test_a_tyre_the_store_does_not_list_comes_from_the_catalogue_same_brand_at_l
     assert _parts(quote) == [
         ("TYR-MICH-PRIM4-2454519", Decimal("1.00"), Decimal("1399.00"), Decimal("1399.00"), CATALOGUE_PRICE)
     ]
-    assert quote.lines[1].description.startswith("米其林 浩悦4 PRIMACY 4 245/45R19")
-    assert quote.lines[1].description != Part.objects.get(sku="TYR-MICH-PRIM4-2454519").name
+    # the owner reads the part's name; that the shop's own part did not fit is a note for staff only
+    assert quote.lines[1].description == Part.objects.get(sku="TYR-MICH-PRIM4-2454519").name
+    assert quote.internal_notes == [f"{quote.lines[1].description}（目录价：门店自有配件不适配本车）"]
+    assert quote.notes == []
     assert quote.tyre_size == "245/45R19"
 
 
@@ -323,7 +354,6 @@ def test_the_quote_endpoint_answers_with_money_strings(owner_client, shop, passa
         "qty": "1",
         "unit_price": "120.00",
         "amount": "120.00",
-        "price_source": "store",
     }
     assert "小保养" in body["lines"][0]["description"]
     assert body["lines"][1] == {
@@ -333,7 +363,6 @@ def test_the_quote_endpoint_answers_with_money_strings(owner_client, shop, passa
         "qty": "6",
         "unit_price": "118.00",
         "amount": "708.00",
-        "price_source": "store",
     }
     assert body["lines"][2]["sku"] == "OFL-MANN-EA888"
     assert sum(Decimal(line["amount"]) for line in body["lines"]) == Decimal(body["total"])
@@ -389,17 +418,83 @@ def test_bad_parameters_are_refused(owner_client, shop, params, field):
     assert field in error["details"]["fields"]
 
 
-def test_a_catalogue_substitute_says_so_in_its_description(owner_client, shop, han_ev):
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_catalogue_substitute_is_shown_to_the_owner_by_its_name_only(owner_client, shop, han_ev, language):
+    # (its description used to add "catalogue list price: the shop's own part does not fit", a note for staff)
     _tyre_fitting(shop)
 
     response = owner_client.get(
-        _url(shop), {"service": "tyre_fitting", "vehicle_id": han_ev.id}, headers={"Accept-Language": "en"}
+        _url(shop), {"service": "tyre_fitting", "vehicle_id": han_ev.id}, headers={"Accept-Language": language}
     )
 
-    line = response.json()["lines"][1]
-    assert line["price_source"] == "catalogue"
-    assert "catalogue list price" in line["description"]
+    body = response.json()
+    line = body["lines"][1]
+    assert line["description"] == Part.objects.get(sku="TYR-MICH-PRIM4-2454519").name
     assert line["unit_price"] == "1399.00"
+    assert "price_source" not in line
+    assert "internal_notes" not in body
+    assert not any("catalogue" in note or "目录价" in note for note in body["notes"])
+
+
+def test_the_quote_endpoint_refuses_an_oil_change_for_an_electric_car(owner_client, shop, han_ev):
+    _minor_service(shop)
+
+    response = owner_client.get(_url(shop), {"service": "minor_service", "vehicle_id": han_ev.id})
+
+    error = assert_error(response, 422, "service_not_applicable")
+    assert error["details"] == {"service": "minor_service", "reason": "needs_engine"}
+    assert "小保养" in error["message"]
+
+
+# --- every service of a store for one car (the store page) ---------------------------------------------------
+
+
+def _quotes_url(store) -> str:
+    return f"/api/v1/stores/{store.id}/quotes"
+
+
+def test_the_store_quotes_are_each_exactly_the_quote_endpoints(owner_client, shop, passat):
+    _minor_service(shop)
+    _tyre_fitting(shop)
+    offer(shop, "standard_wash", labour="45.00")
+
+    response = owner_client.get(_quotes_url(shop), {"vehicle_id": passat.id})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["vehicle_id"] == passat.id
+    assert [item["service"]["code"] for item in body["items"]] == ["minor_service", "standard_wash", "tyre_fitting"]
+    for item in body["items"]:
+        single = owner_client.get(_url(shop), {"service": item["service"]["code"], "vehicle_id": passat.id})
+        assert item["applies"] is True
+        assert item["quote"] == single.json()
+    assert body["items"][0]["quote"]["total"] == "893.00"
+
+
+def test_the_store_quotes_refuse_what_does_not_apply_to_the_car(owner_client, shop, han_ev):
+    _minor_service(shop)
+    offer(shop, "standard_wash", labour="45.00")
+
+    response = owner_client.get(_quotes_url(shop), {"vehicle_id": han_ev.id})
+
+    items = response.json()["items"]
+    assert [(item["service"]["code"], item["applies"], item["reason"]) for item in items] == [
+        ("minor_service", False, "needs_engine"),
+        ("standard_wash", True, None),
+    ]
+    assert items[0]["quote"] is None
+    assert "小保养" in items[0]["message"]
+    assert items[1]["quote"]["total"] == "45.00"
+
+
+def test_the_store_quotes_are_for_the_callers_own_car_on_a_visible_store(owner_client, api, shop, passat):
+    _minor_service(shop)
+    stranger = VehicleFactory(plate="沪E12345")
+
+    assert_error(api.get(_quotes_url(shop), {"vehicle_id": passat.id}), 401, "not_authenticated")
+    assert_error(owner_client.get(_quotes_url(shop), {"vehicle_id": stranger.id}), 404, "not_found")
+    assert_error(owner_client.get("/api/v1/stores/999999/quotes", {"vehicle_id": passat.id}), 404, "not_found")
+    assert_error(owner_client.get(_quotes_url(shop)), 422, "validation_error")
 
 
 def test_the_quote_costs_the_same_queries_however_many_lines(owner_client, passat, django_assert_num_queries):
@@ -440,7 +535,7 @@ def test_the_quote_costs_the_same_queries_however_many_lines(owner_client, passa
     )
     with CaptureQueriesContext(connection) as substituted:
         response = owner_client.get(_url(small), params)
-    assert [line["price_source"] for line in response.json()["lines"][1:]] == [CATALOGUE_PRICE, CATALOGUE_PRICE]
+    assert [line["sku"] for line in response.json()["lines"][1:]] == ["AFL-BOSC-PASSAT", "CFL-BOSC-PASSAT"]
     assert len(substituted) == len(one_line) + 1
 
 
@@ -460,3 +555,51 @@ def test_a_store_line_stays_when_the_catalogue_retires_its_part(shop, passat):
     quote = _quote(shop, "minor_service", passat)
 
     assert [sku for sku, *_ in _parts(quote)] == ["OIL-MOB1-0W20", "OFL-MANN-EA888"]
+
+
+# --- what the price list says before a car is chosen -----------------------------------------------------------
+
+
+def test_the_price_list_says_what_no_car_pays_less_than(api, shop, passat, lavida, unknown_car):
+    _minor_service(shop)
+    offer(shop, "standard_wash", labour="45.00")
+
+    minor, wash = api.get(f"/api/v1/stores/{shop.id}/prices").json()
+
+    assert (minor["varies_by_vehicle"], minor["price_from"], minor["needs_engine"]) == (True, "120.00", True)
+    assert (wash["varies_by_vehicle"], wash["price_from"], wash["needs_engine"]) == (False, "45.00", False)
+    quoted = [_quote(shop, "minor_service", car).total for car in (passat, lavida, unknown_car)]
+    assert min(quoted) >= Decimal(minor["price_from"])
+    assert _quote(shop, "standard_wash", passat).total == Decimal(wash["price_from"]) == Decimal(wash["total"])
+
+
+# --- bookings made before internal notes were kept apart ---------------------------------------------------------
+
+
+def test_an_old_bookings_internal_note_is_cut_from_the_owners_view():
+    record = {
+        "lines": [
+            {"kind": "labour", "description": "工时：轮胎安装", "sku": None, "price_source": "store"},
+            {
+                "kind": "part",
+                "description": "米其林 浩悦4（目录价：门店自有配件不适配本车）",
+                "sku": "TYR-X",
+                "price_source": "catalogue",
+            },
+            {
+                "kind": "part",
+                "description": "Michelin (catalogue list price: the shop's own part does not fit)",
+                "sku": "TYR-Y",
+                "price_source": "catalogue",
+            },
+        ],
+        "total": "1449.00",
+        "notes": [],
+        "internal_notes": ["for staff"],
+    }
+
+    shown = quote_record_for_owner(record)
+
+    assert [line["description"] for line in shown["lines"]] == ["工时：轮胎安装", "米其林 浩悦4", "Michelin"]
+    assert all("price_source" not in line for line in shown["lines"])
+    assert set(shown) == {"lines", "total", "notes"}

@@ -1,0 +1,132 @@
+"""The price shown is the price charged: a booking is made at exactly the quote GET /stores/{id}/quote gives for the
+car, refused for a service that is not for the car, and never shows the owner what is meant for staff."""
+
+from decimal import Decimal
+
+import pytest
+
+from bookings.models import Booking
+from catalog.models import Service
+from catalog.pricing import offering_set_price
+from tests.bookings.conftest import local, make_shop, tomorrow
+from tests.chefu.envelope import assert_error
+from tests.factories import VehicleFactory
+
+pytestmark = pytest.mark.django_db
+
+# Priced for the shop's reference car, a 朗逸: 4 L of oil and the EA211 filter.
+LAVIDA_PARTS = [
+    {"sku": "OIL-MOB1-0W20", "qty": Decimal("4"), "unit_price": Decimal("118.00")},
+    {"sku": "OFL-MANN-EA211", "qty": Decimal("1"), "unit_price": Decimal("55.00")},
+]
+
+
+@pytest.fixture
+def shop(db):
+    store = make_shop()
+    offering_set_price(
+        store=store,
+        service=Service.objects.get(code="minor_service"),
+        by=None,
+        labour=Decimal("120.00"),
+        parts=LAVIDA_PARTS,
+        duration_min=60,
+    )
+    return store
+
+
+@pytest.fixture
+def camry(owner):
+    return VehicleFactory(owner=owner, plate="沪B6M218", make="丰田", model="凯美瑞", year=2020)
+
+
+@pytest.fixture
+def han_ev(owner):
+    return VehicleFactory(owner=owner, plate="沪AD12345", make="比亚迪", model="汉EV", year=2022)
+
+
+def _body(store, car, **extra):
+    start = local(tomorrow(), 10)
+    return {
+        "store_id": store.pk,
+        "service_code": "minor_service",
+        "vehicle_id": car.pk,
+        "start": start.isoformat(),
+    } | extra
+
+
+def _quote(client, store, car):
+    response = client.get(f"/api/v1/stores/{store.pk}/quote", {"service": "minor_service", "vehicle_id": car.pk})
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def test_a_booking_costs_exactly_the_quote_for_the_car_not_the_listed_price(owner_client, shop, camry):
+    # given the price list's total, for a 朗逸, and the quote for the owner's Camry (5 L of oil, another filter)
+    listed = owner_client.get(f"/api/v1/stores/{shop.pk}/prices").json()[0]
+    quote = _quote(owner_client, shop, camry)
+    assert listed["total"] == "647.00"  # 120 + 4 × 118 + 55
+    assert quote["total"] != listed["total"]
+
+    # when the owner books
+    response = owner_client.post("bookings", _body(shop, camry))
+
+    # then the booking's quote and amount due are the quote's, line for line
+    assert response.status_code == 201, response.json()
+    booking = response.json()
+    assert booking["quote"]["lines"] == quote["lines"]
+    assert booking["quote"]["total"] == booking["amount_due"] == quote["total"]
+    assert Booking.objects.get().quote_total == Decimal(quote["total"])
+
+
+def test_the_owner_never_sees_the_internal_note_that_staff_keep(owner_client, shop, camry):
+    # the Camry's oil filter is a catalogue substitute for the shop's EA211 filter
+    booking_id = owner_client.post("bookings", _body(shop, camry)).json()["id"]
+
+    for body in (
+        owner_client.get(f"bookings/{booking_id}").json(),
+        owner_client.get("bookings").json()["items"][0],
+    ):
+        assert set(body["quote"]) == {"lines", "total", "notes"}
+        for line in body["quote"]["lines"]:
+            assert set(line) == {"kind", "description", "sku", "qty", "unit_price", "amount"}
+            assert "目录价" not in line["description"]
+        assert not any("目录价" in note for note in body["quote"]["notes"])
+    record = Booking.objects.get().quote
+    assert [line["price_source"] for line in record["lines"]] == ["store", "store", "catalogue"]
+    assert len(record["internal_notes"]) == 1 and "目录价" in record["internal_notes"][0]
+
+
+def test_an_oil_change_for_an_electric_car_is_refused_and_nothing_is_booked(owner_client, shop, han_ev):
+    response = owner_client.post("bookings", _body(shop, han_ev))
+
+    error = assert_error(response, 422, "service_not_applicable")
+    assert error["details"] == {"service": "minor_service", "reason": "needs_engine"}
+    assert not Booking.objects.exists()
+
+
+def test_a_price_changed_since_it_was_shown_is_not_booked(owner_client, shop, camry):
+    shown = _quote(owner_client, shop, camry)["total"]
+    offering_set_price(
+        store=shop,
+        service=Service.objects.get(code="minor_service"),
+        by=None,
+        labour=Decimal("150.00"),
+        parts=LAVIDA_PARTS,
+        duration_min=60,
+    )
+
+    response = owner_client.post("bookings", _body(shop, camry, expected_total=shown))
+
+    error = assert_error(response, 409, "quote_changed")
+    assert error["details"] == {"total": f"{Decimal(shown) + 30:.2f}"}
+    assert not Booking.objects.exists()
+    again = owner_client.post("bookings", _body(shop, camry, expected_total=error["details"]["total"]))
+    assert again.status_code == 201
+    assert again.json()["amount_due"] == error["details"]["total"]
+
+
+def test_the_expected_total_is_checked_as_money(owner_client, shop, camry):
+    assert_error(owner_client.post("bookings", _body(shop, camry, expected_total="1.234")), 422, "validation_error")
+    assert_error(owner_client.post("bookings", _body(shop, camry, expected_total="-1.00")), 422, "validation_error")
+    assert not Booking.objects.exists()
