@@ -1,8 +1,21 @@
-from ninja import Query, Router, Status
+from django.conf import settings
+from ninja import Body, Query, Router, Status
 
 from accounts import selectors, services
 from accounts.auth import token_auth
-from accounts.schemas import MeOut, RegisterIn, TokenIn, TokenOut, UserOut, VehicleIn, VehicleListOut, VehicleOut
+from accounts.schemas import (
+    LogoutIn,
+    MeOut,
+    RegisterIn,
+    SmsCodeIn,
+    SmsCodeOut,
+    TokenIn,
+    TokenOut,
+    UserOut,
+    VehicleIn,
+    VehicleListOut,
+    VehicleOut,
+)
 from accounts.sessions import session_sign_out
 from chefu.http import client_ip
 from chefu.pagination import PageParams, paginate
@@ -12,9 +25,18 @@ auth_router = Router(tags=["accounts"])
 me_router = Router(tags=["accounts"], auth=token_auth)
 
 
+@auth_router.post("/sms-code", response={202: SmsCodeOut})
+def sms_code(request, payload: SmsCodeIn):
+    """Send a 6-digit code by SMS to prove the phone is yours, for registering or for signing in."""
+    services.sms_code_send(phone=payload.phone, purpose=payload.purpose, ip=client_ip(request))
+    return Status(202, {"expires_in": settings.SMS_CODE_TTL_S})
+
+
 @auth_router.post("/register", response={201: UserOut})
 def register(request, payload: RegisterIn):
-    user = services.user_register(phone=payload.phone, password=payload.password, name=payload.name)
+    user = services.user_register(
+        phone=payload.phone, code=payload.code, password=payload.password, name=payload.name, ip=client_ip(request)
+    )
     return Status(201, user)
 
 
@@ -23,6 +45,7 @@ def token(request, payload: TokenIn):
     issued = services.token_issue(
         phone=payload.phone,
         password=payload.password,
+        code=payload.code,
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
@@ -30,7 +53,9 @@ def token(request, payload: TokenIn):
 
 
 @auth_router.post("/logout", auth=token_auth, response={204: None})
-def logout(request):
+def logout(request, payload: Body[LogoutIn | None] = None):
+    if payload is not None and payload.all:
+        services.token_revoke_all(user=request.auth)
     if request.api_token is None:
         # A page's session (accounts.auth), already past its CSRF check: ended as DELETE /auth/session ends it.
         session_sign_out(request=request)

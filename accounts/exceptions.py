@@ -19,6 +19,14 @@ class InvalidCredentials(ApplicationError):
     default_message = _("Wrong phone number or password.")
 
 
+class InvalidCode(ApplicationError):
+    """The SMS code is wrong, expired, used, out of tries, or was never sent to this phone for this purpose."""
+
+    status = 422
+    code = "invalid_code"
+    default_message = _("The code is wrong or has expired. Request a new one.")
+
+
 class CsrfFailed(ApplicationError):
     """A session-authenticated unsafe request without a valid CSRF token (bearer requests never need one)."""
 

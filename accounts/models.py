@@ -29,8 +29,11 @@ class UserManager(BaseUserManager):
         return user
 
     def create_superuser(self, phone, password=None, **extra):
-        extra.setdefault("roles", [Role.OWNER, Role.ADMIN])
-        return self.create_user(phone, password, is_staff=True, is_superuser=True, **extra)
+        roles = list(extra.pop("roles", None) or [Role.OWNER])
+        if Role.ADMIN not in roles:
+            # Only platform admins may be staff (the user_staff_only_admin constraint).
+            roles.append(Role.ADMIN)
+        return self.create_user(phone, password, is_staff=True, is_superuser=True, roles=roles, **extra)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -40,7 +43,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(_("name"), max_length=60)
     roles = ArrayField(models.CharField(max_length=20, choices=Role.choices), default=list, blank=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text=_("May sign in to the back office."))
+    is_staff = models.BooleanField(
+        default=False,
+        help_text=_("May sign in to /django-admin/. Platform admins only: QA and shop staff use their own consoles."),
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -54,6 +60,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.CheckConstraint(condition=Q(phone__regex=MOBILE_RE), name="user_phone_mainland_mobile"),
             models.CheckConstraint(condition=Q(roles__contained_by=Role.values), name="user_roles_known"),
+            models.CheckConstraint(
+                condition=Q(is_staff=False) | Q(roles__contains=[Role.ADMIN.value]), name="user_staff_only_admin"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,6 +104,47 @@ class AuthToken(models.Model):
     def is_live(self, at: dt.datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.revoked_at is None and self.expires_at > at
+
+
+class SmsCodePurpose(models.TextChoices):
+    REGISTER = "register", _("Registration")
+    LOGIN = "login", _("Sign-in")
+
+
+class SmsCode(models.Model):
+    """A one-time code sent by SMS to prove that a phone is yours, for one purpose.
+
+    Only a keyed hash of the code is kept (``code_hash``: HMAC-SHA256 under SECRET_KEY with this row's ``salt``): a
+    plain hash of one of 10⁶ codes is no secret. Only the newest code of a (phone, purpose) counts; it is good until
+    ``expires_at``, for ``SMS_CODE_MAX_TRIES`` tries (``attempts`` counts them, right or wrong), and once
+    (``used_at``)."""
+
+    phone = models.CharField(_("phone"), max_length=11)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=SmsCodePurpose.choices)
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS code")
+        verbose_name_plural = _("SMS codes")
+        constraints = [
+            models.CheckConstraint(condition=Q(phone__regex=MOBILE_RE), name="smscode_phone_mainland_mobile"),
+            models.CheckConstraint(condition=Q(purpose__in=SmsCodePurpose.values), name="smscode_purpose_known"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="smscode_expires_after_created"
+            ),
+        ]
+        indexes = [models.Index(fields=["phone", "purpose", "-created_at"], name="smscode_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.phone[:3]}****{self.phone[-4:]}"
+
+    def is_live(self, at: dt.datetime, max_tries: int) -> bool:
+        return self.used_at is None and self.expires_at > at and self.attempts < max_tries
 
 
 class Vehicle(models.Model):

@@ -1,11 +1,28 @@
+from typing import Literal
+
 from ninja import Field, Schema
 from pydantic import field_validator
 
 from accounts.validators import normalize_phone
 
 
+class SmsCodeIn(Schema):
+    phone: str = Field(..., max_length=20)
+    purpose: Literal["register", "login"]
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalize_phone(value)
+
+
+class SmsCodeOut(Schema):
+    expires_in: int = Field(..., description="Seconds the code is good for.")
+
+
 class RegisterIn(Schema):
     phone: str = Field(..., max_length=20)
+    code: str = Field(..., max_length=10, description="The code POST /auth/sms-code sent for purpose register.")
     password: str = Field(..., min_length=1, max_length=128)
     name: str = Field(..., min_length=1, max_length=60)
 
@@ -16,8 +33,15 @@ class RegisterIn(Schema):
 
 
 class TokenIn(Schema):
+    """The password or an SMS code (POST /auth/sms-code, purpose login): one of them."""
+
     phone: str = Field(..., max_length=20)
-    password: str = Field(..., max_length=128)
+    password: str | None = Field(None, max_length=128)
+    code: str | None = Field(None, max_length=10)
+
+
+class LogoutIn(Schema):
+    all: bool = Field(False, description="Revoke every token of the user, not only this one.")
 
 
 class UserOut(Schema):

@@ -1,3 +1,5 @@
+"""Accounts: users and their roles, phone ownership by SMS code, sign-in and bearer tokens, vehicles."""
+
 import datetime as dt
 import hashlib
 import secrets
@@ -8,11 +10,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import throttling
-from accounts.exceptions import InvalidCredentials, PhoneTaken, PlateTaken
-from accounts.models import AuthToken, Role, User, Vehicle
+from accounts.exceptions import InvalidCode, InvalidCredentials, PhoneTaken, PlateTaken
+from accounts.models import AuthToken, Role, SmsCode, SmsCodePurpose, User, Vehicle
 from accounts.validators import (
     is_new_energy_plate,
     normalize_phone,
@@ -21,8 +24,12 @@ from accounts.validators import (
     normalize_vin,
 )
 from chefu.errors import ValidationFailed
+from notifications.services import notify_phone
 
 TOKEN_BYTES = 32
+SMS_CODE_DIGITS = 6
+# Old codes of a phone are deleted when it is sent a new one: they are only kept to count and to audit a while.
+SMS_CODE_KEEP = dt.timedelta(days=1)
 
 
 def _normalized_phone(phone: str) -> str:
@@ -33,22 +40,16 @@ def _normalized_phone(phone: str) -> str:
 
 
 def _check_password(password: str, user: User | None = None) -> None:
+    """AUTH_PASSWORD_VALIDATORS against ``user``'s phone and name. Never hashes."""
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
         raise ValidationFailed({"password": exc.messages}) from exc
 
 
-@transaction.atomic
-def user_create(
-    *,
-    phone: str,
-    password: str,
-    name: str,
-    roles: list[str] | None = None,
-    validate_password_strength: bool = True,
-) -> User:
-    """Create a user. ``roles`` defaults to ``["owner"]``; ``admin`` also opens the back office."""
+def _user_build(*, phone: str, name: str, roles: list[str] | None) -> User:
+    """An unsaved user with the phone normalized and name and roles checked; ``is_staff`` only for admins (QA and
+    shop staff use their own consoles), ``is_superuser`` likewise."""
     phone = _normalized_phone(phone)
     name = (name or "").strip()
     if not name:
@@ -58,25 +59,60 @@ def user_create(
     if unknown:
         raise ValidationFailed({"roles": _("Unknown role: %s") % ", ".join(unknown)})
     user = User(phone=phone, name=name, roles=roles)
-    if validate_password_strength:
-        _check_password(password, user)
+    user.is_staff = user.is_superuser = Role.ADMIN in roles
+    user.full_clean(exclude=["password", "phone"], validate_constraints=False)
+    return user
+
+
+def _user_insert(user: User, password: str) -> User:
+    """Hash the password and insert. The caller has checked that the phone is free: hashing is the slow part, and a
+    taken phone must not cost it. Two inserts of one phone at once: the unique index decides (:class:`PhoneTaken`)."""
     user.set_password(password)
-    user.is_staff = bool({Role.ADMIN, Role.QA, Role.STORE_STAFF} & set(roles))
-    user.is_superuser = Role.ADMIN in roles
-    user.full_clean(exclude=["password", "phone"])
-    if User.objects.filter(phone=phone).exists():
-        raise PhoneTaken()
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        # Two registrations of one phone at once: the unique index decides.
         raise PhoneTaken() from exc
     return user
 
 
-def user_register(*, phone: str, password: str, name: str) -> User:
-    return user_create(phone=phone, password=password, name=name, roles=[Role.OWNER])
+def _phone_taken(phone: str) -> bool:
+    return User.objects.filter(phone=phone).exists()
+
+
+def user_create(
+    *,
+    phone: str,
+    password: str,
+    name: str,
+    roles: list[str] | None = None,
+    validate_password_strength: bool = True,
+) -> User:
+    """Create a user without proving the phone (operators' ``create_user``, demo data). ``roles`` defaults to
+    ``["owner"]``; only ``admin`` opens /django-admin/ (``is_staff``). :class:`PhoneTaken` before any hashing."""
+    user = _user_build(phone=phone, name=name, roles=roles)
+    if _phone_taken(user.phone):
+        raise PhoneTaken()
+    if validate_password_strength:
+        _check_password(password, user)
+    return _user_insert(user, password)
+
+
+def user_register(*, phone: str, code: str, password: str, name: str, ip: str) -> User:
+    """An owner signs up with the SMS code sent to ``phone`` for registration.
+
+    In this order, cheapest first: the phone's form (422), the throttle per address and per phone
+    (:class:`~chefu.errors.Throttled`), a taken phone (:class:`PhoneTaken`, before the code and before any hashing),
+    name and password rules (422), the code (:class:`InvalidCode`; a wrong one uses up a try), then the password is
+    hashed and the user inserted. Call it outside a transaction: the code's try must stick when this raises."""
+    phone = _normalized_phone(phone)
+    throttling.register_attempt_reserve(phone=phone, ip=ip)
+    if _phone_taken(phone):
+        raise PhoneTaken()
+    user = _user_build(phone=phone, name=name, roles=[Role.OWNER])
+    _check_password(password, user)
+    sms_code_use(phone=phone, purpose=SmsCodePurpose.REGISTER, code=code)
+    return _user_insert(user, password)
 
 
 @transaction.atomic
@@ -84,10 +120,95 @@ def user_add_role(*, user: User, role: str) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if role not in user.roles:
         user.roles = [*user.roles, role]
-        if role in (Role.QA, Role.STORE_STAFF, Role.ADMIN):
+        if role == Role.ADMIN:
             user.is_staff = True
         user.save(update_fields=["roles", "is_staff"])
     return user
+
+
+# --- SMS codes ------------------------------------------------------------------------------------------------
+
+
+def _code_hash(*, salt: str, phone: str, purpose: str, code: str) -> str:
+    return salted_hmac("accounts.SmsCode", f"{salt}:{phone}:{purpose}:{code}", algorithm="sha256").hexdigest()
+
+
+def sms_code_send(*, phone: str, purpose: str, ip: str) -> SmsCode | None:
+    """Send a new 6-digit code to ``phone`` for ``purpose`` through the notifications outbox (the SMS goes out after
+    commit); it replaces any earlier one, and lives ``SMS_CODE_TTL_S`` seconds. Only its keyed hash is stored.
+
+    The throttle (per address, and per phone: one a minute, a few a day) is counted first:
+    :class:`~chefu.errors.Throttled`. ``register`` for a phone that has an account: :class:`PhoneTaken`. ``login``
+    for a phone without an active account: nothing is sent and None returned, counted and answered like a real
+    send so that the endpoint does not tell which phones have accounts."""
+    phone = _normalized_phone(phone)
+    if purpose not in SmsCodePurpose.values:
+        raise ValidationFailed({"purpose": _("Choose register or login.")})
+    throttling.sms_code_reserve(phone=phone, ip=ip)
+    user = User.objects.filter(phone=phone).first()
+    if purpose == SmsCodePurpose.REGISTER and user is not None:
+        raise PhoneTaken()
+    if purpose == SmsCodePurpose.LOGIN and (user is None or not user.is_active):
+        return None
+    return _sms_code_create(phone=phone, purpose=purpose, recipient=user)
+
+
+@transaction.atomic
+def _sms_code_create(*, phone: str, purpose: str, recipient: User | None) -> SmsCode:
+    now = timezone.now()
+    code = f"{secrets.randbelow(10**SMS_CODE_DIGITS):0{SMS_CODE_DIGITS}d}"
+    salt = secrets.token_hex(16)
+    SmsCode.objects.filter(phone=phone, created_at__lt=now - SMS_CODE_KEEP).delete()
+    record = SmsCode(
+        phone=phone,
+        purpose=purpose,
+        salt=salt,
+        code_hash=_code_hash(salt=salt, phone=phone, purpose=purpose, code=code),
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_S),
+    )
+    record.full_clean()
+    record.save()
+    minutes = max(settings.SMS_CODE_TTL_S // 60, 1)
+    notify_phone(
+        phone=phone,
+        template="sms_code",
+        params={"code": code, "minutes": str(minutes)},
+        recipient=recipient,
+        ref=f"sms_code:{record.pk}",
+    )
+    return record
+
+
+def sms_code_use(*, phone: str, purpose: str, code: str) -> SmsCode:
+    """Use up the newest code sent to ``phone`` (normalized) for ``purpose`` if ``code`` is it.
+
+    :class:`InvalidCode` when none was sent, it has expired, was used, has no tries left or ``code`` is wrong. Each
+    call counts one of the code's ``SMS_CODE_MAX_TRIES`` tries, right or wrong, under the row's lock and committed
+    when this returns or raises: call it outside a transaction, or a rollback gives the try back."""
+    code = (code or "").strip()
+    with transaction.atomic():
+        record = (
+            SmsCode.objects.select_for_update(of=("self",))
+            .filter(phone=phone, purpose=purpose)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        now = timezone.now()
+        if record is None or not record.is_live(now, settings.SMS_CODE_MAX_TRIES):
+            matched = False
+        else:
+            expected = _code_hash(salt=record.salt, phone=phone, purpose=purpose, code=code)
+            matched = len(code) == SMS_CODE_DIGITS and constant_time_compare(record.code_hash, expected)
+            record.attempts += 1
+            record.used_at = now if matched else None
+            record.save(update_fields=["attempts", "used_at"])
+    if not matched:
+        raise InvalidCode()
+    return record
+
+
+# --- Signing in -------------------------------------------------------------------------------------------------
 
 
 def _digest(token: str) -> str:
@@ -100,13 +221,18 @@ class IssuedToken:
     record: AuthToken
 
 
-def credentials_check(*, phone: str, password: str, ip: str) -> User:
-    """The active user with this phone and password. Throttled per phone and per address (429)
-    before the password is even hashed; wrong or unknown: :class:`InvalidCredentials`."""
+def _phone_for_throttle(phone: str) -> str:
     try:
-        phone = normalize_phone(phone)
+        return normalize_phone(phone)
     except ValueError:
-        phone = (phone or "").strip()[:20]
+        return (phone or "").strip()[:20]
+
+
+def credentials_check(*, phone: str, password: str, ip: str) -> User:
+    """The active user with this phone and password. Throttled per (phone, address), per address and per phone
+    (:class:`~chefu.errors.Throttled`) before the password is even hashed; wrong or unknown:
+    :class:`InvalidCredentials`. Every password login (API tokens, the pages' session, the back offices) comes here."""
+    phone = _phone_for_throttle(phone)
     throttling.login_attempt_reserve(phone=phone, ip=ip)
     user = User.objects.filter(phone=phone).first()
     if user is None:
@@ -119,9 +245,36 @@ def credentials_check(*, phone: str, password: str, ip: str) -> User:
     return user
 
 
-def token_issue(*, phone: str, password: str, ip: str, user_agent: str = "") -> IssuedToken:
-    """Check the credentials (throttled per phone and per IP) and issue a bearer token."""
-    user = credentials_check(phone=phone, password=password, ip=ip)
+def sms_code_login(*, phone: str, code: str, ip: str) -> User:
+    """The active user whose phone was sent ``code`` for sign-in; :class:`InvalidCredentials` otherwise. Not held up
+    by the password throttle (the owner's way in while strangers guess their password): the code's own tries and
+    sending limits bound it. A success reopens password sign-in for this (phone, address)."""
+    try:
+        phone = normalize_phone(phone)
+    except ValueError:
+        raise InvalidCredentials(_("Wrong phone number or code.")) from None
+    try:
+        sms_code_use(phone=phone, purpose=SmsCodePurpose.LOGIN, code=code)
+    except InvalidCode:
+        raise InvalidCredentials(_("Wrong phone number or code.")) from None
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if user is None:
+        raise InvalidCredentials(_("Wrong phone number or code."))
+    throttling.login_with_code_succeeded(phone=phone, ip=ip)
+    return user
+
+
+def token_issue(
+    *, phone: str, ip: str, password: str | None = None, code: str | None = None, user_agent: str = ""
+) -> IssuedToken:
+    """Sign in with the password (:func:`credentials_check`) or an SMS code (:func:`sms_code_login`), exactly one of
+    them, and issue a bearer token."""
+    if (password is None) == (code is None):
+        raise ValidationFailed({"password": _("Send the password or an SMS code (one of them).")})
+    if password is not None:
+        user = credentials_check(phone=phone, password=password, ip=ip)
+    else:
+        user = sms_code_login(phone=phone, code=code, ip=ip)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = timezone.now()
     record = AuthToken(
@@ -153,6 +306,11 @@ def token_authenticate(*, token: str) -> AuthToken | None:
 
 def token_revoke(*, token: AuthToken) -> None:
     AuthToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def token_revoke_all(*, user: User) -> int:
+    """Revoke every live token of ``user`` (signing out everywhere); returns how many."""
+    return AuthToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Mainland phone numbers, licence plates, VINs and tyre sizes: normalize, then validate.
+"""Mainland phone numbers, licence plates, VINs and tyre sizes: normalize, then validate; and a password validator.
 
 Each ``normalize_*`` returns the canonical stored form or raises ``ValueError`` with a message fit
 for the API's 422 ``details.fields``.
@@ -6,6 +6,7 @@ for the API's 422 ``details.fields``.
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 PHONE_RE = r"^(1[3-9][0-9]{9}|0[1-9][0-9]{1,3}-?[0-9]{7,8}|400-?[0-9]{3}-?[0-9]{4})$"
@@ -86,3 +87,14 @@ def normalize_tyre_size(raw: str) -> str:
     if not _TYRE.match(size):
         raise ValueError(_("Enter a tyre size such as 205/55R16."))
     return size
+
+
+class NotOnlyWhitespacePasswordValidator:
+    """An AUTH_PASSWORD_VALIDATORS entry: eight spaces are long enough for MinimumLengthValidator, and no password."""
+
+    def validate(self, password: str, user=None) -> None:
+        if not password.strip():
+            raise ValidationError(_("Your password cannot be only spaces."), code="password_only_whitespace")
+
+    def get_help_text(self) -> str:
+        return _("Your password cannot be only spaces.")

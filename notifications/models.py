@@ -30,10 +30,18 @@ UNDELIVERED_STATUSES = (MessageStatus.PENDING, MessageStatus.FAILED, MessageStat
 
 class Message(models.Model):
     """One message to one person over one channel: the outbox row. Subject and body are rendered when the row is
-    written, so later template edits never change what was sent."""
+    written, so later template edits never change what was sent.
+
+    ``recipient`` is None only for an SMS to a number that has no account yet (a registration's code): ``to`` is
+    then the whole address."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages", verbose_name=_("recipient")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("recipient"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     template = models.CharField(_("template"), max_length=50)
@@ -77,6 +85,10 @@ class Message(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(read_at__isnull=True) | Q(channel=Channel.IN_APP), name="notif_message_read_in_app"
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | (Q(channel=Channel.SMS) & ~Q(to="")),
+                name="notif_message_recipient_or_phone",
             ),
         ]
         indexes = [

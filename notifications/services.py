@@ -114,7 +114,7 @@ def notify(
             recipient=recipient,
             channel=channel,
             template=template,
-            params=dict(params),
+            params=templates.stored_params(template, params),
             to=to,
             subject=rendered.subject,
             body=rendered.body,
@@ -149,6 +149,38 @@ def notify(
             due.append(message.pk)
     _dispatch_on_commit(due)
     return messages
+
+
+@transaction.atomic
+def notify_phone(
+    *, phone: str, template: str, params: dict[str, str], recipient: User | None = None, ref: str = ""
+) -> Message:
+    """Write one SMS to ``phone`` in the caller's transaction and dispatch it to Celery on commit: for a number that
+    may have no account yet (a registration's verification code). ``recipient``: the account the number belongs to,
+    if any. ValueError for an unknown template, one not sent by SMS, a missing parameter or an empty number."""
+    spec = templates.template_get(template)
+    if Channel.SMS not in spec.channels:
+        raise ValueError(f"Message template {template!r} is not sent by SMS")
+    if not phone:
+        raise ValueError("notify_phone needs a phone number")
+    rendered = templates.render(template, params)
+    now = timezone.now()
+    message = Message(
+        recipient=recipient,
+        channel=Channel.SMS,
+        template=template,
+        params=templates.stored_params(template, params),
+        to=phone,
+        subject=rendered.subject,
+        body=rendered.body,
+        ref=ref,
+        send_after=now,
+        created_at=now,
+    )
+    message.full_clean(exclude=["recipient"], validate_constraints=False)
+    message.save()
+    _dispatch_on_commit([message.pk])
+    return message
 
 
 @transaction.atomic

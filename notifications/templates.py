@@ -25,6 +25,9 @@ class MessageTemplate:
     subject: Promise
     body: Promise
     params: tuple[str, ...]
+    # Rendered into the body but not kept in the message's ``params`` (a one-time code: the SMS itself must carry
+    # it, the outbox row's parameters need not).
+    secret_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,17 @@ TEMPLATES: dict[str, MessageTemplate] = {
             body=_("Platform QA restored your review of %(store_name)s: %(reason)s."),
             params=("store_name", "reason"),
         ),
+        MessageTemplate(
+            code="sms_code",
+            channels=(Channel.SMS.value,),
+            subject=_("Verification code"),
+            body=_(
+                "Your Chefu verification code is %(code)s, valid for %(minutes)s minutes. Never tell it to anyone: "
+                "Chefu staff will never ask for it."
+            ),
+            params=("code", "minutes"),
+            secret_params=("code",),
+        ),
     ]
 }
 
@@ -153,6 +167,12 @@ def template_get(code: str) -> MessageTemplate:
         return TEMPLATES[code]
     except KeyError:
         raise ValueError(f"Unknown message template: {code!r}") from None
+
+
+def stored_params(code: str, params: Mapping[str, str]) -> dict[str, str]:
+    """``params`` as the outbox row keeps them: the template's secret ones masked."""
+    secret = template_get(code).secret_params
+    return {name: ("******" if name in secret else value) for name, value in params.items()}
 
 
 def render(code: str, params: Mapping[str, str], *, language: str | None = None) -> Rendered:

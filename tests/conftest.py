@@ -107,7 +107,8 @@ def owner_client(owner, make_client):
 
 @pytest.fixture
 def qa_user(db):
-    return UserFactory(roles=["qa"], is_staff=True)
+    # QA work in their own console (the API and /admin/ with Wagtail permissions): is_staff is for admins only.
+    return UserFactory(roles=["qa"])
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import re
 
 import factory
 from django.contrib.gis.geos import Point
@@ -82,3 +83,24 @@ class StoreFactory(factory.django.DjangoModelFactory):
         OpeningHours.objects.bulk_create(
             OpeningHours(store=obj, weekday=d, opens=opens, closes=closes) for d, opens, closes in rows
         )
+
+
+def sms_code_sent(phone: str) -> str:
+    """The code in the newest SMS the outbox holds for ``phone`` (the stored form): what its owner reads on the
+    phone. Tests get codes this way, never from a backdoor."""
+    from notifications.models import Message
+
+    message = Message.objects.filter(to=phone, template="sms_code").order_by("-created_at", "-pk").first()
+    assert message is not None, f"no SMS code was sent to {phone}"
+    found = re.search(r"(?<!\d)(\d{6})(?!\d)", message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+def register_through_api(api, *, phone: str, password: str, name: str, **extra):
+    """POST /auth/sms-code (register) then POST /auth/register with the code the SMS carried; the register
+    response. ``phone`` in the stored form (11 digits)."""
+    sent = api.post("auth/sms-code", {"phone": phone, "purpose": "register"}, **extra)
+    assert sent.status_code == 202, sent.content
+    payload = {"phone": phone, "code": sms_code_sent(phone), "password": password, "name": name}
+    return api.post("auth/register", payload, **extra)

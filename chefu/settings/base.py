@@ -353,3 +353,35 @@ PRIVATE_MEDIA_STORAGE = env("PRIVATE_MEDIA_STORAGE", default="chefu.private_medi
 # nginx's internal location for PRIVATE_MEDIA_ROOT (e.g. "/_private-media/", with `internal; alias
 # <PRIVATE_MEDIA_ROOT>/;`): the view then answers with X-Accel-Redirect and nginx sends the file. Empty: Django does.
 PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")
+
+# --- Accounts: registration and sign-in hardening (accounts/throttling.py) ----------------------------------
+
+# Wrong passwords are counted per (phone, address): a stranger elsewhere uses up their own tries, not the owner's.
+LOGIN_THROTTLE_MAX_PER_PHONE_IP = env.int("LOGIN_THROTTLE_MAX_PER_PHONE_IP", default=5)
+# Replaces the value set above: now one phone's wrong passwords from every address together (guessing spread over
+# many addresses). It closes password sign-in only; SMS-code sign-in stays open, so it cannot lock an owner out.
+LOGIN_THROTTLE_MAX_PER_PHONE = env.int("LOGIN_THROTTLE_MAX_PER_PHONE", default=50)
+# Registration attempts per address and per phone in the window (every attempt counts).
+REGISTER_THROTTLE_WINDOW_S = env.int("REGISTER_THROTTLE_WINDOW_S", default=3600)
+REGISTER_THROTTLE_MAX_PER_IP = env.int("REGISTER_THROTTLE_MAX_PER_IP", default=20)
+REGISTER_THROTTLE_MAX_PER_PHONE = env.int("REGISTER_THROTTLE_MAX_PER_PHONE", default=10)
+# SMS verification codes (POST /auth/sms-code): 6 digits, good for SMS_CODE_TTL_S and SMS_CODE_MAX_TRIES tries;
+# one per phone per SMS_CODE_MIN_INTERVAL_S, SMS_CODE_MAX_PER_PHONE_PER_DAY per phone per calendar day (TIME_ZONE),
+# SMS_CODE_MAX_PER_IP per address per SMS_CODE_IP_WINDOW_S.
+SMS_CODE_TTL_S = env.int("SMS_CODE_TTL_S", default=300)
+SMS_CODE_MAX_TRIES = env.int("SMS_CODE_MAX_TRIES", default=3)
+SMS_CODE_MIN_INTERVAL_S = env.int("SMS_CODE_MIN_INTERVAL_S", default=60)
+SMS_CODE_MAX_PER_PHONE_PER_DAY = env.int("SMS_CODE_MAX_PER_PHONE_PER_DAY", default=10)
+SMS_CODE_MAX_PER_IP = env.int("SMS_CODE_MAX_PER_IP", default=20)
+SMS_CODE_IP_WINDOW_S = env.int("SMS_CODE_IP_WINDOW_S", default=3600)
+# Replaces the list set above: also no password that is all whitespace or too like the phone or the name.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "accounts.validators.NotOnlyWhitespacePasswordValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("phone", "name")},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import AuthToken, User, Vehicle
 from tests.chefu.envelope import assert_error
 from tests.conftest import ApiClient
-from tests.factories import PASSWORD, UserFactory, VehicleFactory
+from tests.factories import PASSWORD, UserFactory, VehicleFactory, register_through_api, sms_code_sent
 
 STRONG_PASSWORD = "blue-kettle-sings-7"
 
@@ -23,8 +23,13 @@ def _login(api, phone, password, **extra):
 
 @pytest.mark.django_db
 def test_register_creates_an_owner_with_the_normalized_phone(api):
+    # given the code sent to the phone
+    assert api.post("auth/sms-code", {"phone": "+86 138-0013-8000", "purpose": "register"}).status_code == 202
+    code = sms_code_sent("13800138000")
+
     # when
-    response = api.post("auth/register", {"phone": "+86 138-0013-8000", "password": STRONG_PASSWORD, "name": "王芳"})
+    payload = {"phone": "+86 138-0013-8000", "code": code, "password": STRONG_PASSWORD, "name": "王芳"}
+    response = api.post("auth/register", payload)
 
     # then
     assert response.status_code == 201
@@ -44,7 +49,7 @@ def test_register_creates_an_owner_with_the_normalized_phone(api):
 
 @pytest.mark.django_db
 def test_registered_user_can_sign_in(api):
-    api.post("auth/register", {"phone": "13800138000", "password": STRONG_PASSWORD, "name": "王芳"})
+    register_through_api(api, phone="13800138000", password=STRONG_PASSWORD, name="王芳")
 
     response = _login(api, "13800138000", STRONG_PASSWORD)
 
@@ -55,10 +60,11 @@ def test_registered_user_can_sign_in(api):
 @pytest.mark.django_db
 def test_register_answers_409_phone_taken_for_the_same_number_in_another_format(api):
     # given
-    api.post("auth/register", {"phone": "13800138000", "password": STRONG_PASSWORD, "name": "王芳"})
+    assert register_through_api(api, phone="13800138000", password=STRONG_PASSWORD, name="王芳").status_code == 201
 
     # when
-    response = api.post("auth/register", {"phone": "0086 138 0013 8000", "password": STRONG_PASSWORD, "name": "李雷"})
+    payload = {"phone": "0086 138 0013 8000", "code": "123456", "password": STRONG_PASSWORD, "name": "李雷"}
+    response = api.post("auth/register", payload)
 
     # then
     assert_error(response, 409, "phone_taken")
@@ -75,6 +81,9 @@ def test_register_answers_409_phone_taken_for_the_same_number_in_another_format(
         ({"phone": "13800138000", "password": "12345678", "name": "王芳"}, "password"),  # numeric and common
         ({"phone": "13800138000", "password": "password", "name": "王芳"}, "password"),  # common
         ({"phone": "13800138000", "password": "k3ttl!", "name": "王芳"}, "password"),  # too short
+        ({"phone": "13800138000", "password": " " * 12, "name": "王芳"}, "password"),  # only whitespace
+        ({"phone": "13800138000", "password": "x13800138000", "name": "王芳"}, "password"),  # like the phone
+        ({"phone": "13800138000", "password": "Lindqvist-Hamar", "name": "Lindqvist Hamar"}, "password"),  # the name
         ({"phone": "13800138000", "password": "", "name": "王芳"}, "password"),
         ({"phone": "13800138000", "password": STRONG_PASSWORD, "name": ""}, "name"),
         ({"phone": "13800138000", "password": STRONG_PASSWORD, "name": "   "}, "name"),
@@ -84,11 +93,11 @@ def test_register_answers_409_phone_taken_for_the_same_number_in_another_format(
     ],
 )
 def test_register_refuses_invalid_input_with_422_and_writes_nothing(api, payload, field):
-    # given
+    # given: the rules are checked before the code (this one was never sent)
     users_before = User.objects.count()
 
     # when
-    response = api.post("auth/register", payload)
+    response = api.post("auth/register", {**payload, "code": "123456"})
 
     # then
     error = assert_error(response, 422, "validation_error")
@@ -243,9 +252,9 @@ def test_me_without_a_valid_token_is_401_in_the_envelope(api, headers):
 
 
 @pytest.mark.django_db
-def test_failures_for_one_phone_throttle_even_the_right_password(api, owner, settings):
+def test_failures_for_one_phone_from_one_address_throttle_even_the_right_password(api, owner, settings):
     # given
-    settings.LOGIN_THROTTLE_MAX_PER_PHONE = 3
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP = 3
     settings.LOGIN_THROTTLE_WINDOW_S = 600
     for _ in range(3):
         assert_error(_login(api, owner.phone, "wrong-password"), 401, "invalid_credentials")
@@ -280,9 +289,9 @@ def test_phone_throttle_does_not_lock_out_other_phones(api, owner, other_owner, 
 
 
 @pytest.mark.django_db
-def test_a_successful_login_resets_the_phone_counter(api, owner, settings):
+def test_a_successful_login_resets_the_phone_counter_of_that_address(api, owner, settings):
     # given: two failures, a success, two failures again
-    settings.LOGIN_THROTTLE_MAX_PER_PHONE = 3
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP = 3
     for _ in range(2):
         _login(api, owner.phone, "wrong-password")
     assert _login(api, owner.phone, PASSWORD).status_code == 200
@@ -342,6 +351,90 @@ def test_behind_a_trusted_proxy_the_address_it_saw_is_throttled(api, owner, sett
 
     assert_error(spoofed, 429, "throttled")
     assert other_client.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_strangers_wrong_passwords_from_another_address_do_not_lock_the_owner_out(api, owner):
+    # given a stranger who used up the tries for the owner's phone from their address (default limits)
+    stranger = {"REMOTE_ADDR": "203.0.113.7"}
+    for _ in range(5):
+        assert_error(_login(api, owner.phone, "guess-guess", **stranger), 401, "invalid_credentials")
+    assert_error(_login(api, owner.phone, PASSWORD, **stranger), 429, "throttled")
+
+    # when the owner signs in from their own address
+    response = _login(api, owner.phone, PASSWORD, REMOTE_ADDR="198.51.100.1")
+
+    # then
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_owners_success_does_not_forgive_the_phones_failures_from_elsewhere(api, owner, settings):
+    # given a phone with 2 of its 3 failures (from every address together) used up elsewhere
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE = 3
+    for n in range(2):
+        _login(api, owner.phone, "guess-guess", REMOTE_ADDR=f"203.0.113.{n}")
+    assert _login(api, owner.phone, PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 200
+
+    # when one more guess arrives from yet another address
+    _login(api, owner.phone, "guess-guess", REMOTE_ADDR="203.0.113.9")
+
+    # then the phone's password sign-in is closed everywhere (SMS codes stay open: test_sms_codes)
+    assert_error(_login(api, owner.phone, PASSWORD, REMOTE_ADDR="198.51.100.1"), 429, "throttled")
+
+
+@pytest.mark.django_db
+def test_a_429_says_when_to_try_again_in_the_header_and_the_text(api, owner, settings):
+    # given
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP = 1
+    settings.LOGIN_THROTTLE_WINDOW_S = 900
+    _login(api, owner.phone, "guess-guess")
+
+    # when
+    before = timezone.localtime()
+    english = _login(api, owner.phone, PASSWORD, headers={"Accept-Language": "en"})
+    chinese = _login(api, owner.phone, PASSWORD)
+
+    # then
+    error = assert_error(english, 429, "throttled")
+    retry_after = int(english["Retry-After"])
+    assert 890 <= retry_after <= 900
+    assert error["details"]["retry_after_s"] == retry_after
+    retry_at = dt.datetime.fromisoformat(error["details"]["retry_at"])
+    assert abs((retry_at - before).total_seconds() - retry_after) < 5
+    assert "Try again in 15 minutes (after " in error["message"]
+    assert retry_at.strftime("%H:%M") in error["message"]
+    assert "SMS code" in error["message"]
+    zh = assert_error(chinese, 429, "throttled")["message"]
+    assert "15 分钟" in zh and retry_at.strftime("%H:%M") in zh and "短信验证码" in zh
+
+
+@pytest.mark.django_db
+def test_logout_all_revokes_every_token_of_the_user(api, owner, other_owner):
+    # given three devices of the owner and one of someone else
+    tokens = [_login(api, owner.phone, PASSWORD).json()["token"] for _ in range(3)]
+    someone_else = _login(api, other_owner.phone, PASSWORD).json()["token"]
+
+    # when
+    response = api.post("auth/logout", {"all": True}, headers={"Authorization": f"Bearer {tokens[0]}"})
+
+    # then
+    assert response.status_code == 204
+    for token in tokens:
+        assert_error(api.get("me", headers={"Authorization": f"Bearer {token}"}), 401, "not_authenticated")
+    assert not AuthToken.objects.filter(user=owner, revoked_at__isnull=True).exists()
+    assert api.get("me", headers={"Authorization": f"Bearer {someone_else}"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_logout_with_all_false_revokes_only_this_token(api, owner):
+    token = _login(api, owner.phone, PASSWORD).json()["token"]
+    other_device = _login(api, owner.phone, PASSWORD).json()["token"]
+
+    assert api.post("auth/logout", {"all": False}, headers={"Authorization": f"Bearer {token}"}).status_code == 204
+
+    assert_error(api.get("me", headers={"Authorization": f"Bearer {token}"}), 401, "not_authenticated")
+    assert api.get("me", headers={"Authorization": f"Bearer {other_device}"}).status_code == 200
 
 
 # --- Vehicles ----------------------------------------------------------------------------------------
@@ -522,15 +615,16 @@ def test_list_vehicles_runs_a_fixed_number_of_queries(owner, owner_client, djang
 
 
 def test_the_back_office_login_shares_the_throttle(client, settings, owner):
-    # given an account whose phone has used up its failures through the API
-    settings.LOGIN_THROTTLE_MAX_PER_PHONE = 2
+    # given an account whose phone has used up its failures from this address through the API
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP = 2
     api = ApiClient()
     for _ in range(2):
         assert api.post("/api/v1/auth/token", {"phone": owner.phone, "password": "nope-nope"}).status_code == 401
-    staff = UserFactory(roles=["qa"], is_staff=True, phone=owner.phone[:-1] + "9")
+    staff = UserFactory(roles=["admin"], is_staff=True, phone=owner.phone[:-1] + "9")
     # when someone tries the right password for that phone on Wagtail's login page
+    owner.roles = [*owner.roles, "admin"]
     owner.is_staff = True
-    owner.save(update_fields=["is_staff"])
+    owner.save(update_fields=["roles", "is_staff"])
     response = client.post("/admin/login/", {"username": owner.phone, "password": PASSWORD})
     # then it is refused like a wrong password, and no session is opened
     assert response.status_code == 200

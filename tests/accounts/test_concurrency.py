@@ -1,15 +1,18 @@
 """Contended writes on real Postgres: simultaneous registrations and vehicles decided by the unique indexes."""
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
 from django.db import connection
 
-from accounts.exceptions import PhoneTaken, PlateTaken
-from accounts.models import User, Vehicle
-from accounts.services import token_issue, user_register, vehicle_create
-from tests.factories import UserFactory
+from accounts.exceptions import InvalidCode, PhoneTaken, PlateTaken
+from accounts.models import SmsCode, User, Vehicle
+from accounts.services import sms_code_send, token_issue, user_create, user_register, vehicle_create
+from tests.accounts.hashers import CountingPBKDF2PasswordHasher
+from tests.conftest import ApiClient
+from tests.factories import UserFactory, sms_code_sent
 
 THREADS = 8
 
@@ -43,9 +46,9 @@ def _run_at_once(target: Callable[[], object], threads: int = THREADS) -> list[o
 
 
 @pytest.mark.django_db(transaction=True)
-def test_simultaneous_registrations_of_one_phone_create_one_user():
-    # when
-    outcomes = _run_at_once(lambda: user_register(phone="13800138000", password="blue-kettle-sings-7", name="王芳"))
+def test_simultaneous_creations_of_one_phone_create_one_user():
+    # when (operators' path, no code: the unique index decides)
+    outcomes = _run_at_once(lambda: user_create(phone="13800138000", password="blue-kettle-sings-7", name="王芳"))
 
     # then
     users = [o for o in outcomes if isinstance(o, User)]
@@ -76,8 +79,8 @@ def test_simultaneous_adds_of_one_plate_for_one_owner_create_one_vehicle():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(settings):
-    # given a phone allowed 3 failures; the real hasher, so each check takes a while and guesses overlap
-    settings.LOGIN_THROTTLE_MAX_PER_PHONE = 3
+    # given a phone allowed 3 failures from an address; the real hasher, so each check takes a while and guesses overlap
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP = 3
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     user = UserFactory(roles=["owner"])
 
@@ -87,3 +90,60 @@ def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(settings)
     # then exactly 3 were checked (401) and the rest refused before hashing (429)
     kinds = sorted(type(o).__name__ for o in outcomes)
     assert kinds == ["InvalidCredentials"] * 3 + ["Throttled"] * 5
+
+
+def _register(code: str) -> User:
+    return user_register(phone="13800138000", code=code, password="blue-kettle-sings-7", name="王芳", ip="10.0.0.1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_registrations_with_one_code_create_one_user():
+    # given
+    sms_code_send(phone="13800138000", purpose="register", ip="127.0.0.1")
+    code = sms_code_sent("13800138000")
+
+    # when
+    outcomes = _run_at_once(lambda: _register(code))
+
+    # then one wins; the others find the phone taken or the code used
+    users = [o for o in outcomes if isinstance(o, User)]
+    refused = [o for o in outcomes if isinstance(o, PhoneTaken | InvalidCode)]
+    assert len(users) == 1, outcomes
+    assert len(refused) == THREADS - 1, outcomes
+    assert User.objects.filter(phone="13800138000").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_codes_get_no_more_tries_than_the_limit():
+    # given
+    sms_code_send(phone="13800138000", purpose="register", ip="127.0.0.1")
+    code = sms_code_sent("13800138000")
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+
+    # when 8 wrong tries arrive at once
+    outcomes = _run_at_once(lambda: _register(wrong))
+
+    # then 3 were counted, and the right code no longer works
+    assert all(isinstance(o, InvalidCode) for o in outcomes), outcomes
+    assert SmsCode.objects.get(phone="13800138000").attempts == 3
+    with pytest.raises(InvalidCode):
+        _register(code)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_registrations_of_a_taken_phone_answer_409_at_once_without_hashing(settings):
+    # given a taken phone, and the real hasher (about a second per hash on this machine when six run at once)
+    settings.PASSWORD_HASHERS = ["tests.accounts.hashers.CountingPBKDF2PasswordHasher"]
+    taken = UserFactory()
+    CountingPBKDF2PasswordHasher.calls = 0
+    payload = {"phone": taken.phone, "code": "123456", "password": "blue-kettle-sings-7", "name": "王芳"}
+
+    # when six registrations of it arrive at once
+    started = time.monotonic()
+    outcomes = _run_at_once(lambda: ApiClient().post("auth/register", payload).status_code, threads=6)
+    elapsed = time.monotonic() - started
+
+    # then every one is a 409, no password was hashed, and none waited on a hash
+    assert outcomes == [409] * 6
+    assert CountingPBKDF2PasswordHasher.calls == 0
+    assert elapsed < 2.0, elapsed

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 
 from accounts.models import User
 from stores.models import StoreMembership
@@ -25,7 +26,8 @@ def test_creates_a_qa_user_who_can_sign_in(api):
     user = User.objects.get(phone="13900139000")
     assert user.name == "质检小张"
     assert user.roles == ["qa"]
-    assert user.is_staff
+    # QA work in their own console: only admins get /django-admin/.
+    assert not user.is_staff
     assert not user.is_superuser
     response = api.post("auth/token", {"phone": "13900139000", "password": "qa-desk-2026"})
     assert response.status_code == 200
@@ -134,7 +136,7 @@ def test_an_existing_phone_gets_the_role_added_and_keeps_its_password(spelling):
     # then
     user.refresh_from_db()
     assert user.roles == ["owner", "qa"]
-    assert user.is_staff
+    assert not user.is_staff
     assert user.name == "王芳"
     assert user.check_password(PASSWORD)
     assert User.objects.count() == 1
@@ -152,3 +154,43 @@ def test_an_existing_user_can_be_made_staff_of_a_store(store):
     user.refresh_from_db()
     assert user.roles == ["owner", "store_staff"]
     assert StoreMembership.objects.get(user=user, store=store).role == "advisor"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["owner", "qa", "dealer", "store_staff"])
+def test_only_admins_are_staff(role):
+    _create_user("--phone", "13900139000", "--password", "desk-2026-ok", "--name", "某人", "--role", role)
+
+    user = User.objects.get(phone="13900139000")
+    assert not user.is_staff
+    assert not user.is_superuser
+
+
+@pytest.mark.django_db
+def test_adding_the_admin_role_to_an_existing_user_makes_them_staff():
+    user = UserFactory(roles=["qa"])
+
+    _create_user("--phone", user.phone, "--password", "ignored-here", "--name", "ignored", "--role", "admin")
+
+    user.refresh_from_db()
+    assert user.roles == ["qa", "admin"]
+    assert user.is_staff
+
+
+@pytest.mark.django_db
+def test_adding_store_staff_to_an_existing_user_does_not_make_them_staff(store):
+    user = UserFactory(roles=["owner"])
+
+    _create_user(
+        "--phone", user.phone, "--password", "ignored-here", "--name", "ignored",
+        "--role", "store_staff", "--store", str(store.id),
+    )  # fmt: skip
+
+    user.refresh_from_db()
+    assert not user.is_staff
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_staff_who_are_not_admins():
+    with pytest.raises(IntegrityError):
+        UserFactory(roles=["qa"], is_staff=True)

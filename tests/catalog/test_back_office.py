@@ -41,7 +41,7 @@ def admin_client(client, platform_admin):
 
 def staff_with(*perms: str):
     """A staff user who may enter Wagtail and holds exactly ``perms`` (``app_label.codename``) through a group."""
-    user = UserFactory(roles=["qa"], is_staff=True)
+    user = UserFactory(roles=["qa"])
     group = Group.objects.create(name=f"group of {user.phone}")
     for perm in ("wagtailadmin.access_admin", *perms):
         app_label, codename = perm.split(".")

@@ -30,7 +30,7 @@ def test_query_parameter_out_of_range_is_422_with_the_field(api):
 
 @pytest.mark.django_db
 def test_body_field_errors_are_named_without_the_handler_parameter(api):
-    response = api.post("auth/register", {"phone": "13800138000", "password": "blue-kettle-sings-7"})
+    response = api.post("auth/register", {"phone": "13800138000", "code": "123456", "password": "blue-kettle-sings-7"})
 
     error = assert_error(response, 422, "validation_error")
     # The ninja location is ("body", "payload", "name"): clients see just the field.

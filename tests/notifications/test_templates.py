@@ -31,6 +31,7 @@ def test_the_booking_payment_and_review_apps_find_every_kind_they_send():
         "supplement_proposed",
         "booking_cancelled_by_store",
         "booking_expired",
+        "sms_code",
     }
     for template in TEMPLATES.values():
         assert template.channels and set(template.channels) <= set(Channel.values)

@@ -1,0 +1,499 @@
+"""Phone ownership by SMS code (API.md, Accounts): POST /auth/sms-code, registration with the code, sign-in with a
+code, and the limits on sending, trying and registering."""
+
+import datetime as dt
+import logging
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from django_redis import get_redis_connection
+
+from accounts.models import AuthToken, SmsCode, User
+from accounts.services import sms_code_send
+from notifications.models import Message
+from tests.chefu.envelope import assert_error
+from tests.factories import PASSWORD, UserFactory, register_through_api, sms_code_sent
+
+PHONE = "13800138000"
+STRONG_PASSWORD = "blue-kettle-sings-7"
+
+
+def _send(api, phone=PHONE, purpose="register", **extra):
+    return api.post("auth/sms-code", {"phone": phone, "purpose": purpose}, **extra)
+
+
+def _register(api, code, phone=PHONE, **extra):
+    return api.post(
+        "auth/register", {"phone": phone, "code": code, "password": STRONG_PASSWORD, "name": "王芳"}, **extra
+    )
+
+
+def _a_minute_passes():
+    """Forget the one-code-a-minute counters (their TTL is real time)."""
+    redis = get_redis_connection("default")
+    keys = redis.keys("chefu:throttle:sms:phone-interval:*")
+    if keys:
+        redis.delete(*keys)
+
+
+def _wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+# --- Sending ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_code_is_sent_by_sms_through_the_outbox(api, django_capture_on_commit_callbacks):
+    # when
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = _send(api, phone="+86 138-0013-8000")
+
+    # then
+    assert response.status_code == 202
+    assert response.json() == {"expires_in": 300}
+    message = Message.objects.get(template="sms_code")
+    assert message.channel == "sms"
+    assert message.to == PHONE
+    assert message.recipient is None  # no account yet
+    assert message.status == "pending"
+    code = sms_code_sent(PHONE)
+    assert len(code) == 6 and code.isdigit()
+    assert "5 分钟" in message.body
+    # the delivery task is queued when the transaction commits
+    assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_codes_are_stored_hashed_and_the_outbox_keeps_them_only_in_the_sms_text(api):
+    # when
+    _send(api)
+
+    # then
+    code = sms_code_sent(PHONE)
+    record = SmsCode.objects.get(phone=PHONE)
+    for field in SmsCode._meta.concrete_fields:
+        assert code not in str(getattr(record, field.attname)), field.name
+    assert len(record.code_hash) == 64
+    message = Message.objects.get(template="sms_code")
+    assert code not in str(message.params)
+    assert message.params["code"] == "******"
+
+
+@pytest.mark.django_db
+def test_two_codes_for_one_phone_hash_differently_even_when_the_code_is_the_same(api):
+    # The hash is keyed and salted per row: equal codes do not give equal hashes.
+    _send(api)
+    _a_minute_passes()
+    _send(api)
+
+    first, second = SmsCode.objects.filter(phone=PHONE).order_by("pk")
+    assert first.salt != second.salt
+    assert first.code_hash != second.code_hash
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_log_sender_writes_the_code_to_the_workers_log(api, celery_worker, caplog, settings):
+    # given the demo's SMS sender
+    settings.NOTIFICATION_SENDERS = {**settings.NOTIFICATION_SENDERS, "sms": "notifications.senders.LogSender"}
+    caplog.set_level(logging.INFO, logger="notifications.senders")
+
+    # when
+    assert _send(api).status_code == 202
+
+    # then the worker delivers it, and the log shows the code
+    celery_worker.wait_for(lambda: Message.objects.filter(template="sms_code", status="sent").exists())
+    assert sms_code_sent(PHONE) in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_code_to_register_a_taken_phone_is_refused(api, owner):
+    assert_error(_send(api, phone=owner.phone), 409, "phone_taken")
+
+    assert not Message.objects.exists()
+    assert not SmsCode.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_code_to_sign_in_an_unknown_phone_answers_the_same_and_sends_nothing(api, owner):
+    unknown = _send(api, phone="13999999999", purpose="login")
+    known = _send(api, phone=owner.phone, purpose="login")
+
+    assert unknown.status_code == known.status_code == 202
+    assert unknown.json() == known.json()
+    assert list(Message.objects.values_list("to", flat=True)) == [owner.phone]
+    assert list(SmsCode.objects.values_list("phone", flat=True)) == [owner.phone]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"phone": "1380013800", "purpose": "register"}, "phone"),
+        ({"phone": PHONE, "purpose": "reset"}, "purpose"),
+        ({"phone": PHONE}, "purpose"),
+    ],
+)
+def test_a_code_request_with_bad_input_is_422(api, payload, field):
+    error = assert_error(api.post("auth/sms-code", payload), 422, "validation_error")
+
+    assert field in error["details"]["fields"]
+    assert not Message.objects.exists()
+
+
+# --- Sending limits ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_one_code_a_minute_per_phone(api):
+    # given
+    assert _send(api).status_code == 202
+
+    # when
+    again = _send(api, REMOTE_ADDR="198.51.100.1")
+    other_phone = _send(api, phone="13800138001")
+
+    # then
+    error = assert_error(again, 429, "throttled")
+    assert 0 < int(again["Retry-After"]) <= 60
+    assert error["details"]["retry_after_s"] == int(again["Retry-After"])
+    assert other_phone.status_code == 202
+    assert SmsCode.objects.filter(phone=PHONE).count() == 1
+
+
+@pytest.mark.django_db
+def test_ten_codes_a_day_per_phone_until_midnight_in_the_platforms_zone(api):
+    # given ten codes, a minute apart
+    for n in range(10):
+        _a_minute_passes()
+        assert _send(api, REMOTE_ADDR=f"198.51.100.{n}").status_code == 202
+
+    # when
+    _a_minute_passes()
+    response = _send(api, REMOTE_ADDR="203.0.113.50")
+
+    # then
+    error = assert_error(response, 429, "throttled")
+    now = timezone.localtime()
+    midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    assert abs(int(response["Retry-After"]) - (midnight - now).total_seconds()) < 5
+    assert dt.datetime.fromisoformat(error["details"]["retry_at"]).hour in (0, 23)
+    assert SmsCode.objects.filter(phone=PHONE).count() == 10
+
+
+@pytest.mark.django_db
+def test_codes_are_throttled_per_address(api, settings):
+    # given an address that asked for codes for many phones
+    settings.SMS_CODE_MAX_PER_IP = 3
+    for n in range(3):
+        assert _send(api, phone=f"1380013800{n}", REMOTE_ADDR="203.0.113.7").status_code == 202
+
+    # when
+    same_address = _send(api, phone="13800138009", REMOTE_ADDR="203.0.113.7")
+    other_address = _send(api, phone="13800138009", REMOTE_ADDR="198.51.100.1")
+
+    # then
+    assert_error(same_address, 429, "throttled")
+    assert "Retry-After" in same_address
+    assert other_address.status_code == 202
+
+
+@pytest.mark.django_db
+def test_a_refused_request_uses_up_nothing(api, settings):
+    # The per-address limit refusing a request must not also spend the phone's minute.
+    settings.SMS_CODE_MAX_PER_IP = 1
+    _send(api, phone="13800138001", REMOTE_ADDR="203.0.113.7")
+    assert_error(_send(api, phone=PHONE, REMOTE_ADDR="203.0.113.7"), 429, "throttled")
+
+    assert _send(api, phone=PHONE, REMOTE_ADDR="198.51.100.1").status_code == 202
+
+
+# --- Registering with the code ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_registration_needs_the_code(api):
+    response = api.post("auth/register", {"phone": PHONE, "password": STRONG_PASSWORD, "name": "王芳"})
+
+    error = assert_error(response, 422, "validation_error")
+    assert "code" in error["details"]["fields"]
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_wrong_code_is_422_invalid_code_and_creates_nobody(api):
+    # given
+    _send(api)
+
+    # when
+    response = _register(api, _wrong(sms_code_sent(PHONE)))
+
+    # then
+    assert_error(response, 422, "invalid_code")
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_code_never_sent_is_invalid(api):
+    assert_error(_register(api, "123456"), 422, "invalid_code")
+
+
+@pytest.mark.django_db
+def test_the_right_code_registers_and_is_used_up(api):
+    # given
+    _send(api)
+    code = sms_code_sent(PHONE)
+
+    # when
+    response = _register(api, code)
+
+    # then
+    assert response.status_code == 201
+    assert SmsCode.objects.get(phone=PHONE).used_at is not None
+    User.objects.filter(phone=PHONE).delete()
+    assert_error(_register(api, code), 422, "invalid_code")
+
+
+@pytest.mark.django_db
+def test_a_code_has_three_tries(api):
+    # given two wrong tries
+    _send(api)
+    code = sms_code_sent(PHONE)
+    for _ in range(2):
+        assert_error(_register(api, _wrong(code)), 422, "invalid_code")
+
+    # when the third is right
+    response = _register(api, code)
+
+    # then
+    assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_after_three_wrong_tries_even_the_right_code_is_refused(api):
+    # given
+    _send(api)
+    code = sms_code_sent(PHONE)
+    for _ in range(3):
+        assert_error(_register(api, _wrong(code)), 422, "invalid_code")
+
+    # when
+    response = _register(api, code)
+
+    # then
+    assert_error(response, 422, "invalid_code")
+    assert not User.objects.exists()
+    assert SmsCode.objects.get(phone=PHONE).attempts == 3
+
+
+@pytest.mark.django_db
+def test_a_code_expires_after_five_minutes(api):
+    # given a code sent five minutes ago
+    _send(api)
+    code = sms_code_sent(PHONE)
+    record = SmsCode.objects.get(phone=PHONE)
+    assert record.expires_at - record.created_at == dt.timedelta(minutes=5)
+    SmsCode.objects.filter(pk=record.pk).update(
+        created_at=record.created_at - dt.timedelta(minutes=5), expires_at=timezone.now()
+    )
+
+    # when / then
+    assert_error(_register(api, code), 422, "invalid_code")
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_new_code_replaces_the_old_one(api):
+    _send(api)
+    old = sms_code_sent(PHONE)
+    _a_minute_passes()
+    _send(api)
+    new = sms_code_sent(PHONE)
+    if old == new:  # one chance in a million
+        pytest.skip("the two random codes are equal")
+
+    assert_error(_register(api, old), 422, "invalid_code")
+    assert _register(api, new).status_code == 201
+
+
+@pytest.mark.django_db
+def test_a_sign_in_code_does_not_register(api):
+    # The purpose is part of the code: a code sent for signing in cannot open an account.
+    user = UserFactory()
+    _send(api, phone=user.phone, purpose="login")
+    code = sms_code_sent(user.phone)
+    user.delete()
+
+    assert_error(_register(api, code, phone=user.phone), 422, "invalid_code")
+
+
+@pytest.mark.django_db
+def test_the_phone_is_checked_before_the_code(api, owner):
+    # A taken phone is a 409 whatever the code: nothing else (code, password) is looked at.
+    response = _register(api, "000000", phone=owner.phone)
+
+    assert_error(response, 409, "phone_taken")
+
+
+@pytest.mark.django_db
+def test_registrations_are_throttled_per_address(api, settings):
+    # given
+    settings.REGISTER_THROTTLE_MAX_PER_IP = 2
+    for n in range(2):
+        assert_error(_register(api, "123456", phone=f"1380013800{n}", REMOTE_ADDR="203.0.113.7"), 422, "invalid_code")
+
+    # when
+    same_address = _register(api, "123456", phone="13800138009", REMOTE_ADDR="203.0.113.7")
+    other_address = _register(api, "123456", phone="13800138009", REMOTE_ADDR="198.51.100.1")
+
+    # then
+    assert_error(same_address, 429, "throttled")
+    assert int(same_address["Retry-After"]) > 0
+    assert_error(other_address, 422, "invalid_code")
+
+
+@pytest.mark.django_db
+def test_registrations_are_throttled_per_phone(api, settings):
+    # given
+    settings.REGISTER_THROTTLE_MAX_PER_PHONE = 2
+    for n in range(2):
+        _register(api, "123456", REMOTE_ADDR=f"203.0.113.{n}")
+
+    # when a third address tries that phone, with the right code even
+    _send(api, REMOTE_ADDR="198.51.100.1")
+    response = _register(api, sms_code_sent(PHONE), REMOTE_ADDR="198.51.100.1")
+
+    # then
+    assert_error(response, 429, "throttled")
+    assert not User.objects.exists()
+
+
+# --- Signing in with a code ---------------------------------------------------------------------------------------
+
+
+def _login_with_code(api, phone, code, **extra):
+    return api.post("auth/token", {"phone": phone, "code": code}, **extra)
+
+
+@pytest.mark.django_db
+def test_signing_in_with_a_code(api, owner):
+    # given
+    assert _send(api, phone=owner.phone, purpose="login").status_code == 202
+    message = Message.objects.get(template="sms_code")
+    assert message.recipient == owner
+
+    # when
+    response = _login_with_code(api, f"+86 {owner.phone}", sms_code_sent(owner.phone))
+
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert body["user"] == {"id": owner.id, "phone": owner.phone, "name": owner.name, "roles": ["owner"]}
+    assert api.get("me", headers={"Authorization": f"Bearer {body['token']}"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_wrong_or_unsent_code_is_401_invalid_credentials(api, owner):
+    _send(api, phone=owner.phone, purpose="login")
+
+    wrong = _login_with_code(api, owner.phone, _wrong(sms_code_sent(owner.phone)))
+    unsent = _login_with_code(api, "13999999999", "123456")
+
+    assert_error(wrong, 401, "invalid_credentials")
+    assert_error(unsent, 401, "invalid_credentials")
+    assert not AuthToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_sign_in_code_works_once(api, owner):
+    _send(api, phone=owner.phone, purpose="login")
+    code = sms_code_sent(owner.phone)
+
+    assert _login_with_code(api, owner.phone, code).status_code == 200
+    assert_error(_login_with_code(api, owner.phone, code), 401, "invalid_credentials")
+
+
+@pytest.mark.django_db
+def test_a_registration_code_does_not_sign_in(api):
+    # given a code sent for registering, then the account made some other way
+    _send(api)
+    code = sms_code_sent(PHONE)
+    UserFactory(phone=PHONE)
+
+    # when / then
+    assert_error(_login_with_code(api, PHONE, code), 401, "invalid_credentials")
+
+
+@pytest.mark.django_db
+def test_an_inactive_user_cannot_sign_in_with_a_code(api):
+    user = UserFactory(is_active=False)
+
+    assert _send(api, phone=user.phone, purpose="login").status_code == 202
+
+    assert not Message.objects.exists()
+    assert_error(_login_with_code(api, user.phone, "123456"), 401, "invalid_credentials")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("extra", [{}, {"password": PASSWORD, "code": "123456"}])
+def test_the_token_needs_exactly_one_of_password_and_code(api, owner, extra):
+    response = api.post("auth/token", {"phone": owner.phone, **extra})
+
+    assert_error(response, 422, "validation_error")
+
+
+@pytest.mark.django_db
+def test_a_code_signs_in_while_password_sign_in_for_that_phone_is_throttled(api, owner, settings):
+    # given a phone whose password sign-in is closed everywhere (failures from many addresses)
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE = 3
+    for n in range(3):
+        _ = api.post("auth/token", {"phone": owner.phone, "password": "guess"}, REMOTE_ADDR=f"203.0.113.{n}")
+    password = api.post("auth/token", {"phone": owner.phone, "password": PASSWORD})
+    assert_error(password, 429, "throttled")
+
+    # when the owner asks for a code and signs in with it
+    assert _send(api, phone=owner.phone, purpose="login").status_code == 202
+    response = _login_with_code(api, owner.phone, sms_code_sent(owner.phone))
+
+    # then
+    assert response.status_code == 200
+    assert response.json()["user"]["id"] == owner.id
+
+
+@pytest.mark.django_db
+def test_a_code_reopens_password_sign_in_from_that_address(api, owner, settings):
+    # given the owner mistyped their password until this address was throttled
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP = 2
+    for _ in range(2):
+        api.post("auth/token", {"phone": owner.phone, "password": "typo-typo"})
+    assert_error(api.post("auth/token", {"phone": owner.phone, "password": PASSWORD}), 429, "throttled")
+
+    # when they sign in with a code
+    _send(api, phone=owner.phone, purpose="login")
+    assert _login_with_code(api, owner.phone, sms_code_sent(owner.phone)).status_code == 200
+
+    # then the password works again from there
+    assert api.post("auth/token", {"phone": owner.phone, "password": PASSWORD}).status_code == 200
+
+
+# --- The service ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_code_and_its_sms_are_one_transaction(api):
+    # A failed transaction leaves neither the code nor its SMS behind.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        sms_code_send(phone=PHONE, purpose="register", ip="127.0.0.1")
+        raise RuntimeError
+
+    assert not SmsCode.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_registering_through_the_api_helper(api, db):
+    # The helper the other tests use reads the code the way a person would: from the SMS.
+    response = register_through_api(api, phone=PHONE, password=STRONG_PASSWORD, name="王芳")
+
+    assert response.status_code == 201
+    assert User.objects.get(phone=PHONE).check_password(STRONG_PASSWORD)
