@@ -41,6 +41,15 @@ SCRIPT_TEXTS = {
     "free": gettext_lazy("%(count)s free"),
     "noSlots": gettext_lazy("No free time on this day. Try another day."),
     "slotsShown": gettext_lazy("%(count)s start times"),
+    # prices for the owner's car
+    "priceFrom": gettext_lazy("from %(amount)s"),
+    "partsByCar": gettext_lazy("+ parts, priced for your car"),
+    "chooseCar": gettext_lazy("Sign in and choose your car to see its exact price."),
+    "pricesFor": gettext_lazy("Prices for %(car)s"),
+    "yourPrice": gettext_lazy("Your price for %(car)s"),
+    "notForCar": gettext_lazy("Not for this car"),
+    "notForEV": gettext_lazy("Not for electric cars."),
+    "priceChanged": gettext_lazy("The price for your car is now %(amount)s. Check it and book again."),
     # vehicles and booking
     "noVehicles": gettext_lazy("Add your car to book."),
     "vehicleAdded": gettext_lazy("Car added."),

@@ -20,10 +20,18 @@
   const message = document.getElementById("booking-message");
   const result = document.getElementById("booking-result");
 
+  const priceBasis = document.getElementById("price-basis");
+  const bookingQuote = document.getElementById("booking-quote");
+
   let me = null;
   let start = null;
   // The attempt in flight or last failed without an answer: retrying the same booking reuses its key.
   let attempt = null;
+  // GET /stores/{id}/prices: the store's price list (totals for its own reference car).
+  let prices = [];
+  // GET /stores/{id}/quotes for the chosen car: {vehicleId, car, byService: {code: item}}; null without a car.
+  let quotes = null;
+  let quotesRequest = 0;
 
   const picker = C.slotPicker({
     storeId: storeId,
@@ -35,65 +43,194 @@
     },
   });
 
-  function refreshButton() {
-    bookButton.disabled = !(me && serviceSelect.value && start && vehicleSelect.value);
+  // The quote for the chosen car of the chosen service, when there is one that applies.
+  function chosenQuote() {
+    const item = quotes && quotes.byService[serviceSelect.value];
+    return item && item.applies ? item.quote : null;
   }
 
+  function refreshButton() {
+    bookButton.disabled = !(me && serviceSelect.value && start && vehicleSelect.value && chosenQuote());
+  }
+
+  // The service the slots shown are for.
+  let slotsFor = null;
+
   function loadSlots() {
+    slotsFor = serviceSelect.value;
     return picker.load(serviceSelect.value, dateSelect.value);
   }
 
   // --- prices --------------------------------------------------------------------------------------------
 
-  function priceItem(price) {
-    const lines = el("table", { class: "lines" }, [
-      el("tr", {}, [el("td", { text: t.labour }), el("td", { class: "num", text: C.money(price.labour) })]),
-    ]);
-    for (const part of price.parts) {
-      lines.append(
-        el("tr", {}, [
-          el("td", { text: part.name + " × " + part.qty + " @ " + C.money(part.unit_price) }),
-          el("td", { class: "num", text: C.money(part.amount) }),
-        ])
-      );
+  function carName(vehicle) {
+    return vehicle.plate + " · " + vehicle.make + " " + vehicle.model;
+  }
+
+  // What the price list says without a car: the same total for every car, or "from" the labour (parts by car).
+  function fromText(price) {
+    return price.varies_by_vehicle ? C.fmt(t.priceFrom, { amount: C.money(price.price_from) }) : C.money(price.total);
+  }
+
+  // The itemized quote for one car: labour and part lines (description × qty), then the total and the notes.
+  function quoteTable(quote) {
+    const table = el("table", { class: "lines" });
+    for (const line of quote.lines) {
+      const what = line.kind === "part" ? line.description + " × " + line.qty : line.description;
+      table.append(el("tr", {}, [el("td", { text: what }), el("td", { class: "num", text: C.money(line.amount) })]));
     }
-    lines.append(
-      el("tr", { class: "sum" }, [el("th", { scope: "row", text: t.total }), el("td", { class: "num", text: C.money(price.total) })])
+    table.append(
+      el("tr", { class: "sum" }, [
+        el("th", { scope: "row", text: t.total }),
+        el("td", { class: "num quote-total", text: C.money(quote.total) }),
+      ])
     );
+    return table;
+  }
+
+  function quoteNotes(quote) {
+    return quote.notes.length ? el("ul", { class: "quote-notes muted small" }, quote.notes.map((n) => el("li", { text: n }))) : null;
+  }
+
+  function priceHead(price, amount, extraClass) {
+    return el("div", { class: "price-head" }, [
+      el("strong", { text: price.service.name }),
+      el("span", { class: "price-total" + (extraClass ? " " + extraClass : ""), text: amount }),
+    ]);
+  }
+
+  function minutesNote(price) {
     const notes = [C.fmt(t.minutes, { count: price.duration_min })];
     if (price.reference) {
       notes.push(C.fmt(t.reference, { p25: C.money(price.reference.p25), p75: C.money(price.reference.p75) }));
     }
-    return el("li", { class: "price", "data-service": price.service.code }, [
-      el("div", { class: "price-head" }, [
-        el("strong", { text: price.service.name }),
-        el("span", { class: "price-total", text: C.money(price.total) }),
-      ]),
+    return el("p", { class: "muted small", text: notes.join(" · ") });
+  }
+
+  // Without a car: labour, and the parts as a promise to quote them for the car.
+  function listedItem(price) {
+    const lines = el("table", { class: "lines" }, [
+      el("tr", {}, [el("td", { text: t.labour }), el("td", { class: "num", text: C.money(price.labour) })]),
+    ]);
+    if (price.varies_by_vehicle) {
+      lines.append(el("tr", { class: "parts-by-car" }, [el("td", { colspan: 2, class: "muted", text: t.partsByCar })]));
+    }
+    return el("li", { class: "price", "data-service": price.service.code, "data-varies": String(price.varies_by_vehicle) }, [
+      priceHead(price, fromText(price), price.varies_by_vehicle ? "from" : ""),
       lines,
-      el("p", { class: "muted small", text: notes.join(" · ") }),
+      price.needs_engine ? el("p", { class: "muted small", text: t.notForEV }) : null,
+      minutesNote(price),
     ]);
   }
 
+  // For the chosen car: exactly its quote, or why the service is not for it.
+  function quotedItem(price, item) {
+    if (!item.applies) {
+      return el("li", { class: "price not-applicable", "data-service": price.service.code }, [
+        priceHead(price, t.notForCar, "na"),
+        el("p", { class: "muted small", text: item.message || "" }),
+      ]);
+    }
+    return el("li", { class: "price quoted", "data-service": price.service.code }, [
+      priceHead(price, C.money(item.quote.total)),
+      quoteTable(item.quote),
+      quoteNotes(item.quote),
+      minutesNote(price),
+    ]);
+  }
+
+  function renderPrices() {
+    priceList.replaceChildren();
+    if (!prices.length) priceList.append(el("li", { class: "muted", text: t.noPrices }));
+    for (const price of prices) {
+      const item = quotes && quotes.byService[price.service.code];
+      priceList.append(item ? quotedItem(price, item) : listedItem(price));
+    }
+    if (quotes) {
+      C.say(priceBasis, C.fmt(t.pricesFor, { car: quotes.car }));
+    } else {
+      C.say(priceBasis, me ? t.noVehicles : t.chooseCar);
+    }
+    renderServiceOptions();
+    renderBookingQuote();
+  }
+
+  // The service <select>: with a car, each service at its quote (those not for the car disabled); without, the list.
+  function renderServiceOptions() {
+    const wanted = serviceSelect.value || new URLSearchParams(location.search).get("service");
+    serviceSelect.replaceChildren();
+    for (const price of prices) {
+      const item = quotes && quotes.byService[price.service.code];
+      let text = price.service.name + " · " + fromText(price);
+      if (item) text = price.service.name + " · " + (item.applies ? C.money(item.quote.total) : t.notForCar);
+      serviceSelect.append(el("option", { value: price.service.code, text: text, disabled: !!item && !item.applies }));
+    }
+    const usable = Array.from(serviceSelect.options).filter((o) => !o.disabled);
+    const keep = usable.find((o) => o.value === wanted) || usable[0];
+    if (keep) serviceSelect.value = keep.value;
+    if (serviceSelect.value !== slotsFor) loadSlots();
+  }
+
+  // Above 预约: the exact price of the chosen service for the chosen car, or what it costs from and a request for the car.
+  function renderBookingQuote() {
+    const price = prices.find((p) => p.service.code === serviceSelect.value);
+    if (!price) {
+      bookingQuote.replaceChildren();
+      return;
+    }
+    const item = quotes && quotes.byService[price.service.code];
+    if (item && item.applies) {
+      const notes = quoteNotes(item.quote);
+      bookingQuote.replaceChildren(
+        el("p", { class: "quote-for", text: C.fmt(t.yourPrice, { car: quotes.car }) }),
+        quoteTable(item.quote),
+        ...(notes ? [notes] : [])
+      );
+    } else if (item) {
+      bookingQuote.replaceChildren(el("p", { class: "error", text: item.message || t.notForCar }));
+    } else {
+      bookingQuote.replaceChildren(
+        el("p", { class: "quote-from" }, [
+          el("strong", { text: fromText(price) }),
+          price.varies_by_vehicle ? " · " + t.chooseCar : "",
+        ])
+      );
+    }
+    refreshButton();
+  }
+
   async function loadPrices() {
-    let prices;
     try {
       prices = await C.api("GET", "/stores/" + storeId + "/prices");
     } catch (error) {
       priceList.replaceChildren(el("li", { class: "error", text: C.explain(error) }));
       return;
     }
-    priceList.replaceChildren();
-    serviceSelect.replaceChildren();
-    if (!prices.length) priceList.append(el("li", { class: "muted", text: t.noPrices }));
-    for (const price of prices) {
-      priceList.append(priceItem(price));
-      serviceSelect.append(
-        el("option", { value: price.service.code, text: price.service.name + " · " + C.money(price.total) })
-      );
+    renderPrices(); // and the slots of the service it selects
+  }
+
+  // The quotes of every service for the car chosen in #vehicle (the owner's first car unless another is chosen).
+  async function loadQuotes() {
+    const mine = ++quotesRequest;
+    const option = vehicleSelect.selectedOptions[0];
+    if (!me || !option) {
+      quotes = null;
+      renderPrices();
+      return;
     }
-    const wanted = new URLSearchParams(location.search).get("service");
-    if (wanted && prices.some((p) => p.service.code === wanted)) serviceSelect.value = wanted;
-    loadSlots();
+    C.say(priceBasis, t.loading);
+    let answer;
+    try {
+      answer = await C.api("GET", "/stores/" + storeId + "/quotes?" + new URLSearchParams({ vehicle_id: option.value }));
+    } catch (error) {
+      if (mine === quotesRequest) C.say(priceBasis, C.explain(error), "error");
+      return;
+    }
+    if (mine !== quotesRequest) return; // another car was chosen meanwhile
+    const byService = {};
+    for (const item of answer.items) byService[item.service.code] = item;
+    quotes = { vehicleId: String(answer.vehicle_id), car: option.textContent, byService: byService };
+    renderPrices();
   }
 
   // --- the owner's cars ----------------------------------------------------------------------------------
@@ -103,7 +240,7 @@
     try {
       const page = await C.api("GET", "/me/vehicles?limit=100");
       for (const v of page.items) {
-        vehicleSelect.append(el("option", { value: String(v.id), text: v.plate + " · " + v.make + " " + v.model }));
+        vehicleSelect.append(el("option", { value: String(v.id), text: carName(v) }));
       }
       if (select) vehicleSelect.value = String(select);
       addVehicle.open = page.items.length === 0;
@@ -111,6 +248,7 @@
     } catch (error) {
       C.say(vehicleMessage, C.explain(error), "error");
     }
+    await loadQuotes();
     refreshButton();
   }
 
@@ -190,11 +328,15 @@
   }
 
   bookButton.addEventListener("click", async function () {
+    const quote = chosenQuote();
+    if (!quote) return;
+    // The total shown above the button: if the store's price changed since, nothing is booked (409 quote_changed).
     const body = {
       store_id: Number(storeId),
       service_code: serviceSelect.value,
       vehicle_id: Number(vehicleSelect.value),
       start: start,
+      expected_total: quote.total,
     };
     const signature = JSON.stringify(body);
     if (!attempt || attempt.signature !== signature) attempt = { signature: signature, key: C.newKey() };
@@ -212,6 +354,9 @@
       if (error.code === "slot_unavailable") {
         C.say(message, C.explain(error) + " " + t.slotTaken, "error");
         await loadSlots();
+      } else if (error.code === "quote_changed") {
+        await loadQuotes();
+        C.say(message, C.fmt(t.priceChanged, { amount: C.money(error.details.total) }), "error");
       } else {
         C.say(message, error.status === 401 ? t.signInFirst : C.explain(error), "error");
       }
@@ -219,16 +364,27 @@
     refreshButton();
   });
 
-  serviceSelect.addEventListener("change", loadSlots);
+  serviceSelect.addEventListener("change", function () {
+    renderBookingQuote();
+    loadSlots();
+  });
   dateSelect.addEventListener("change", loadSlots);
-  vehicleSelect.addEventListener("change", refreshButton);
+  vehicleSelect.addEventListener("change", function () {
+    refreshButton();
+    loadQuotes();
+  });
 
   C.dateOptions(dateSelect, tz, 15);
   loadPrices();
   C.mountAuth(document.getElementById("auth"), function (user) {
     me = user;
     vehicleBox.hidden = !user;
-    if (user) loadVehicles();
+    if (user) {
+      loadVehicles();
+    } else {
+      vehicleSelect.replaceChildren();
+      loadQuotes();
+    }
     refreshButton();
   });
 })();
