@@ -233,7 +233,7 @@ def test_partner_endpoint_hides_what_is_not_yours(floor, endpoint):
     # the store's own manager gets the same 404 for the id that does not exist
     assert _call(manager, endpoint.method, missing_path, body).content == not_there.content
 
-    # the store's technician: 403 where the role is not enough, allowed elsewhere (checked below with the manager)
+    # the store's technician: 403 where the role is not enough (served elsewhere: the next test)
     if endpoint.manager_only:
         assert_error(_call(technician, endpoint.method, path, body), 403, "permission_denied")
     assert _snapshot() == before
