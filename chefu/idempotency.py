@@ -1,37 +1,61 @@
 """``Idempotency-Key`` (API.md, Conventions): the same key from the same user on the same endpoint returns the first
 response, same status and body, and creates nothing new.
 
-How it holds under concurrency: the key's row is inserted in the same transaction as the work. A second request
-with the key blocks on the unique index until the first commits, then fails to insert and replays the stored
-answer; if the first rolled back, the second does the work itself. Error answers (409, 422, 404) are stored too,
-in a transaction of their own after the work rolled back, so a retry sees the same refusal.
+Two ways to hold it under concurrency:
+
+* :func:`idempotent`, for local work: the key's row is inserted in the same transaction as the work. A second
+  request with the key blocks on the unique index until the first commits, then fails to insert and replays the
+  stored answer; if the first rolled back, the second does the work itself.
+* :func:`idempotent_remote`, for work that calls a remote service (a payment provider): the key's row is committed
+  as a reservation (``status_code`` 0, "in progress") with the local writes, the remote call runs with no
+  transaction open, then the answer is stored. A second request with the key while the first is in flight gets
+  409 ``idempotency_in_progress`` with ``Retry-After``.
+
+Error answers (409, 422, 404) are stored too, so a retry sees the same refusal; 429 and 5xx are not: a retry with
+the key runs again.
 """
 
 import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chefu.errors import ApplicationError, ValidationFailed, envelope
+from chefu.errors import ApplicationError, Conflict, ValidationFailed, application_error_response, envelope
 from chefu.models import IdempotencyRecord
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 HEADER = "Idempotency-Key"
 # How long an answer is kept for replay.
 RETENTION = dt.timedelta(days=7)
 MAX_KEY_LENGTH = 255
+# ``IdempotencyRecord.status_code`` of a reservation whose work is still running (idempotent_remote).
+IN_PROGRESS = 0
+# A reservation this old was left by a process that died mid-request (a remote call times out well before: Alipay's
+# after 10 s): the next request with the key takes it over and runs the work again.
+IN_PROGRESS_TIMEOUT = dt.timedelta(seconds=60)
+# What a request that finds the key in progress is told to wait before retrying.
+IN_PROGRESS_RETRY_AFTER_S = 2
 
 
 class IdempotencyKeyReused(ApplicationError):
     status = 422
     code = "idempotency_key_reused"
     default_message = _("This Idempotency-Key was already used for a different request.")
+
+
+class IdempotencyInProgress(Conflict):
+    code = "idempotency_in_progress"
+    default_message = _("A request with this Idempotency-Key is still being processed. Retry shortly.")
 
 
 def _jsonable(body: Any) -> Any:
@@ -54,27 +78,55 @@ def records_purge(*, older_than: dt.timedelta = RETENTION) -> int:
     return deleted
 
 
+def _in_progress() -> JsonResponse:
+    error = IdempotencyInProgress(details={"retry_after_s": IN_PROGRESS_RETRY_AFTER_S})
+    response = application_error_response(error)
+    response["Retry-After"] = str(IN_PROGRESS_RETRY_AFTER_S)
+    return response
+
+
 def _replay(record: IdempotencyRecord, request_hash: str) -> JsonResponse:
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused()
+    if record.status_code == IN_PROGRESS:
+        return _in_progress()
     response = JsonResponse(record.response, status=record.status_code, json_dumps_params={"ensure_ascii": False})
     response["Idempotent-Replayed"] = "true"
     return response
 
 
+def _answer(status: int, body: Any) -> JsonResponse:
+    return JsonResponse(_jsonable(body), status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def _key(request: HttpRequest) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise ValidationFailed({HEADER: _("Give a key of 1 to 255 characters.")})
+    return key
+
+
+def _is_stored(error: ApplicationError) -> bool:
+    """Whether a refusal is the request's answer (replayed) or a passing state a retry may get past (429, 5xx)."""
+    return error.status < 500 and error.status != 429
+
+
+def _refusal_store(lookup: dict, request_hash: str, error: ApplicationError) -> None:
+    body = envelope(error.status, error.code, error.message, error.details)
+    with transaction.atomic():
+        IdempotencyRecord.objects.get_or_create(
+            **lookup, defaults={"request_hash": request_hash, "status_code": error.status, "response": body}
+        )
+
+
 def idempotent(request: HttpRequest, *, scope: str, work: Callable[[], tuple[int, Any]]) -> JsonResponse:
-    """Run ``work`` (returns ``(status, body)``; raises ``ApplicationError`` to refuse) at most once per key.
+    """Run ``work`` (returns ``(status, body)``; raises ``ApplicationError`` to refuse) at most once per key, in
+    one transaction with the key's row. Not for work that calls a remote service: see :func:`idempotent_remote`.
 
     Without the header, ``work`` simply runs. ``scope`` names the endpoint (``"POST /bookings"``)."""
-    key = request.headers.get(HEADER)
-
-    def answer(status: int, body: Any) -> JsonResponse:
-        return JsonResponse(_jsonable(body), status=status, safe=False, json_dumps_params={"ensure_ascii": False})
-
+    key = _key(request)
     if key is None:
-        return answer(*work())
-    if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise ValidationFailed({HEADER: _("Give a key of 1 to 255 characters.")})
+        return _answer(*work())
     user = request.auth
     request_hash = _fingerprint(request.body or b"")
     lookup = {"user": user, "scope": scope, "key": key}
@@ -93,13 +145,100 @@ def idempotent(request: HttpRequest, *, scope: str, work: Callable[[], tuple[int
                 status, body = work()
                 record.status_code, record.response = status, _jsonable(body)
                 record.save(update_fields=["status_code", "response"])
-                return answer(status, body)
+                return _answer(status, body)
     except ApplicationError as error:
-        if error.status < 500 and error.status != 429:
-            body = envelope(error.status, error.code, error.message, error.details)
-            with transaction.atomic():
-                IdempotencyRecord.objects.get_or_create(
-                    **lookup, defaults={"request_hash": request_hash, "status_code": error.status, "response": body}
-                )
+        if _is_stored(error):
+            _refusal_store(lookup, request_hash, error)
         raise
     return _replay(IdempotencyRecord.objects.get(**lookup), request_hash)
+
+
+def idempotent_remote(
+    request: HttpRequest,
+    *,
+    scope: str,
+    reserve: Callable[[], T],
+    finish: Callable[[T], tuple[int, Any]],
+) -> JsonResponse:
+    """Like :func:`idempotent`, for work that calls a remote service, so that no transaction (and no row lock) is
+    open while it waits on the network (STYLE.md §8).
+
+    ``reserve`` does the local writes (e.g. opens the payment row) and returns what ``finish`` needs; it runs in
+    one short transaction that also commits the key's reservation. ``finish`` makes the remote call with no
+    transaction open, records its outcome in short transactions of its own and returns ``(status, body)``, which
+    is then stored for replay. Either may raise ``ApplicationError`` to refuse.
+
+    With the key:
+
+    * while the first request is in flight, the same key gets 409 ``idempotency_in_progress`` with
+      ``Retry-After`` (nothing is stored for that answer), and the same key with another body 422
+      ``idempotency_key_reused``;
+    * a refusal (4xx other than 429) from either step is stored and replayed;
+    * when ``finish`` fails otherwise (a 5xx such as the provider being unreachable, or an unexpected error) the
+      reservation is released: what ``reserve`` committed stays (``finish`` records the failure), and a retry with
+      the key reserves and runs again;
+    * a reservation older than ``IN_PROGRESS_TIMEOUT`` was left by a process that died: the next request with the
+      key takes it over.
+
+    Without the header, ``reserve`` then ``finish`` simply run."""
+    key = _key(request)
+    if key is None:
+        with transaction.atomic():
+            state = reserve()
+        return _answer(*finish(state))
+    request_hash = _fingerprint(request.body or b"")
+    lookup = {"user": request.auth, "scope": scope, "key": key}
+    if (record := IdempotencyRecord.objects.filter(**lookup).first()) is not None:
+        if not _abandoned(record):
+            return _replay(record, request_hash)
+        IdempotencyRecord.objects.filter(pk=record.pk, status_code=IN_PROGRESS).delete()
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        **lookup, request_hash=request_hash, status_code=IN_PROGRESS, response={}
+                    )
+            except IntegrityError:
+                record = None  # a concurrent request with this key reserved it first
+            if record is not None:
+                state = reserve()
+    except ApplicationError as error:
+        if _is_stored(error):
+            _refusal_store(lookup, request_hash, error)
+        raise
+    if record is None:
+        if (found := IdempotencyRecord.objects.filter(**lookup).first()) is None:
+            return _in_progress()  # reserved, then released by a failure in between: the retry will run
+        return _replay(found, request_hash)
+    try:
+        status, body = finish(state)
+    except ApplicationError as error:
+        if _is_stored(error):
+            _record_answer(record, error.status, envelope(error.status, error.code, error.message, error.details))
+        else:
+            _reservation_release(record)
+        raise
+    except BaseException:
+        _reservation_release(record)
+        raise
+    _record_answer(record, status, body)
+    return _answer(status, body)
+
+
+def _abandoned(record: IdempotencyRecord) -> bool:
+    return record.status_code == IN_PROGRESS and record.created_at < timezone.now() - IN_PROGRESS_TIMEOUT
+
+
+def _record_answer(record: IdempotencyRecord, status: int, body: Any) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk, status_code=IN_PROGRESS).update(
+        status_code=status, response=_jsonable(body)
+    )
+
+
+def _reservation_release(record: IdempotencyRecord) -> None:
+    """Forget the reservation so a retry runs again; the failure that got here is what the caller hears about."""
+    try:
+        IdempotencyRecord.objects.filter(pk=record.pk, status_code=IN_PROGRESS).delete()
+    except DatabaseError:
+        logger.exception("Could not release the Idempotency-Key reservation %s", record.pk)

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from ninja import Router
 
 from accounts.auth import token_auth
-from chefu.idempotency import idempotent
+from chefu.idempotency import idempotent_remote
 from payments import selectors, services
 from payments.schemas import (
     CouponOffersOut,
@@ -22,13 +22,20 @@ payments_router = Router(tags=["payments"])
 
 @booking_pay_router.post("/{int:booking_id}/pay", response={201: PaymentCreatedOut})
 def booking_pay(request, booking_id: int, payload: PayIn):
-    def work():
-        payment = services.payment_create(
+    """The payment row (and the key's reservation) are committed before the provider is asked, and no lock is held
+    while it answers. The same ``Idempotency-Key`` while the first request is still in flight: 409
+    ``idempotency_in_progress`` with ``Retry-After``. The provider unreachable: 502
+    ``payment_provider_unavailable``, and the key is free for a retry."""
+
+    def reserve():
+        return services.payment_open(
             booking_id=booking_id, owner=request.auth, provider=payload.provider, coupon=payload.coupon
         )
-        return 201, payment_created_dict(payment)
 
-    return idempotent(request, scope=f"POST /bookings/{booking_id}/pay", work=work)
+    def finish(payment):
+        return 201, payment_created_dict(services.payment_checkout(payment=payment))
+
+    return idempotent_remote(request, scope=f"POST /bookings/{booking_id}/pay", reserve=reserve, finish=finish)
 
 
 @booking_pay_router.get("/{int:booking_id}/coupons", response=CouponOffersOut)

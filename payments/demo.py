@@ -77,11 +77,13 @@ def demo_money_reset() -> None:
 
 
 def demo_pay(booking) -> None:
-    """Pay ``booking`` through the sandbox in this process: the payment, the signed notification, its processing."""
+    """Pay ``booking`` through the sandbox in this process: the payment, the signed notification, its processing.
+    The sandbox is never asked for a pay URL (no one opens it, and the demo loads in one transaction, where no
+    provider may be called)."""
     from payments.providers.base import provider_get
-    from payments.services import notification_receive, payment_create
+    from payments.services import notification_receive, payment_open
 
-    payment = payment_create(booking_id=booking.pk, owner=booking.owner, provider="sandbox")
+    payment = payment_open(booking_id=booking.pk, owner=booking.owner, provider="sandbox")
     params = provider_get("sandbox").build_notification(
         out_trade_no=payment.out_trade_no, amount=payment.amount, trade_status="TRADE_SUCCESS"
     )

@@ -1,8 +1,9 @@
 """Collecting what a booking owes, provider notifications, and refunds.
 
 Locks, always in this order: the booking (``bookings.lock_objects.booking_lock``), then the payment, then a refund.
-A provider is never called while a row is locked: the payment row is written and committed first, the provider is
-asked after; a refund row is written in the transaction that decides it, and executed after commit.
+A provider is never called inside a transaction or while a row is locked (``payments.providers.base`` checks): the
+payment row is written and committed first (:func:`payment_open`), the provider asked after (:func:`payment_checkout`);
+a refund row is written in the transaction that decides it, and executed after commit (:func:`refund_execute`).
 """
 
 import datetime as dt
@@ -59,6 +60,15 @@ class NothingDue(Conflict):
     default_message = gettext_lazy("Nothing is owed on this booking.")
 
 
+class PaymentProviderFailed(ApplicationError):
+    """The provider did not open the trade (unreachable, busy or refusing): the payment is marked failed; paying
+    again opens a new one."""
+
+    status = 502
+    code = "payment_provider_unavailable"
+    default_message = gettext_lazy("The payment provider could not be reached. Try again.")
+
+
 class NotPayable(Conflict):
     code = "booking_not_payable"
     default_message = gettext_lazy("This booking can no longer be paid.")
@@ -100,7 +110,13 @@ def _record(payment: Payment, *, to: str, reason: str = "", by: User | None = No
 
 
 @transaction.atomic
-def _payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | None = None) -> Payment:
+def payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | None = None) -> Payment:
+    """Open a pending payment for what the booking still owes (``amount_due - amount_paid``: the quote first,
+    approved extra work later), without asking the provider yet: :func:`payment_checkout` does, after commit.
+    ``coupon`` (a code) takes its discount off what the owner is charged (``payments.coupons``); a coupon reserved
+    by an earlier attempt is used again. Locks the booking until the caller's transaction ends. Raises NotFound
+    (not the owner's), NotPayable, NothingDue, ValidationFailed (unknown or disabled provider, coupon)."""
+    _provider(provider)
     booking = booking_lock(booking_id)
     if booking.owner_id != owner.pk:
         raise NotFound()
@@ -127,23 +143,51 @@ def _payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | 
     return payment
 
 
-def payment_create(*, booking_id: int, owner: User, provider: str, coupon: str | None = None) -> Payment:
-    """Open a payment for what the booking still owes (``amount_due - amount_paid``: the quote first, approved extra
-    work later) and get the provider's pay URL. 409 ``nothing_due`` when nothing is owed. ``coupon`` (a code) takes
-    its discount off what the owner is charged (``payments.coupons``); a coupon reserved by an earlier attempt is
-    used again."""
-    client = _provider(provider)
-    payment = _payment_open(booking_id=booking_id, owner=owner, provider=provider, coupon=coupon)
-    created = client.create(
-        out_trade_no=payment.out_trade_no,
-        amount=payment.amount,
-        subject=_("Chefu booking %(id)s") % {"id": booking_id},
-        notify_url=notify_url_for(provider),
-        return_url=return_url_for(payment.pk),
-    )
+def payment_checkout(*, payment: Payment) -> Payment:
+    """Ask the provider to open the trade of a payment :func:`payment_open` committed, and record where to pay it
+    (``pay_url``). Call it with no transaction open and no row locked: the provider may block for its whole timeout
+    (STYLE.md §8). When the provider fails (``ProviderError``: unreachable, busy, refusing) the payment is marked
+    ``failed`` with the error in its timeline and PaymentProviderFailed is raised; its pay URL never reached the
+    payer, so paying again opens a new payment."""
+    client = _provider(payment.provider)
+    try:
+        created = client.create(
+            out_trade_no=payment.out_trade_no,
+            amount=payment.amount,
+            subject=_("Chefu booking %(id)s") % {"id": payment.booking_id},
+            notify_url=notify_url_for(payment.provider),
+            return_url=return_url_for(payment.pk),
+        )
+    except ProviderError as error:
+        logger.warning("Payment %s: %s could not open the trade: %s", payment.pk, payment.provider, error)
+        _payment_failed(payment_id=payment.pk, error=error)
+        payment.status = PaymentStatus.FAILED
+        raise PaymentProviderFailed(details={"payment_id": payment.pk, "provider": payment.provider}) from error
     Payment.objects.filter(pk=payment.pk).update(pay_url=created.pay_url)
     payment.pay_url = created.pay_url
     return payment
+
+
+@transaction.atomic
+def _payment_failed(*, payment_id: int, error: ProviderError) -> None:
+    """Locks the payment (only: no booking lock is needed, and none is taken before it)."""
+    payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment_id)
+    if payment.status != PaymentStatus.PENDING:
+        return
+    _record(
+        payment,
+        to=PaymentStatus.FAILED,
+        reason="the provider did not open the trade",
+        details={"error": str(error)[:500], "code": error.code, "type": type(error).__name__},
+    )
+    payment.save(update_fields=["status"])
+
+
+def payment_create(*, booking_id: int, owner: User, provider: str, coupon: str | None = None) -> Payment:
+    """:func:`payment_open`, committed, then :func:`payment_checkout`: a pending payment with its pay URL. Call it
+    with no transaction open."""
+    payment = payment_open(booking_id=booking_id, owner=owner, provider=provider, coupon=coupon)
+    return payment_checkout(payment=payment)
 
 
 def notification_receive(*, provider: str, params: Mapping[str, str]) -> None:

@@ -163,7 +163,12 @@ def sandbox_keys(tmp_path_factory) -> Iterator[SandboxKeys]:
             path.write_text(pems[f"{role}_{kind}"])
             path.chmod(0o600)
             paths[f"{role}_{kind}_key_path"] = path
-    override = override_settings(PAYMENT_KEYS_DIR=keys_dir, PAYMENT_SANDBOX={**settings.PAYMENT_SANDBOX, **paths})
+    # Every test also fails on a payment provider called inside a transaction (payments.providers.base).
+    override = override_settings(
+        PAYMENT_KEYS_DIR=keys_dir,
+        PAYMENT_SANDBOX={**settings.PAYMENT_SANDBOX, **paths},
+        PAYMENT_PROVIDER_CALL_CHECK="raise",
+    )
     override.enable()
     yield SandboxKeys(keys_dir=keys_dir, **pems)
     override.disable()

@@ -333,6 +333,13 @@ PAYMENT_COMMISSION_RATE = Decimal(env("PAYMENT_COMMISSION_RATE", default="0.08")
 # Statements cover calendar days in this zone (the daily beat job issues yesterday's at 02:30, CELERY_TIMEZONE).
 SETTLEMENT_TIME_ZONE = env("SETTLEMENT_TIME_ZONE", default="Asia/Shanghai")
 
+# --- Payments: no provider call inside a transaction -------------------------------------------------------
+
+# A payment provider's create/refund/query called while a database transaction is open (row locks perhaps held
+# across a network call, STYLE.md §8): "raise" raises ProviderCalledInTransaction (DEBUG; tests/conftest.py turns
+# it on for every test), "log" logs an error and goes on.
+PAYMENT_PROVIDER_CALL_CHECK = env("PAYMENT_PROVIDER_CALL_CHECK", default="raise" if DEBUG else "log")
+
 # --- Web pages: session sign-in, CSRF, Content-Security-Policy, private photos -----------------------------
 # The pages sign in with Django's session (POST/DELETE /api/v1/auth/session); the API takes that session or a bearer
 # token (accounts/auth.py), and a session's unsafe API requests need X-CSRFToken. production.py makes both cookies

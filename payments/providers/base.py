@@ -1,7 +1,10 @@
 """The one interface every payment provider implements, its results and its errors.
 
 Amounts are ``Decimal`` with two places, in CNY, both ways. Providers are called outside transactions and row
-locks (STYLE.md §8): every method may block on the network for up to the provider's timeout.
+locks (STYLE.md §8): every method may block on the network for up to the provider's timeout. Every provider's
+``create``, ``refund`` and ``query`` check it (:func:`transaction_open`): called with a transaction open they raise
+``ProviderCalledInTransaction`` where ``PAYMENT_PROVIDER_CALL_CHECK`` is ``"raise"`` (tests, DEBUG) and log an
+error where it is ``"log"``.
 
 ``settings.PAYMENT_PROVIDERS`` maps a code to a provider class (dotted path); a listed provider is usable only
 while its ``is_enabled()`` says so (the sandbox: ``PAYMENT_SANDBOX_ENABLED``; Alipay: ``ALIPAY["app_id"]`` set).
@@ -9,17 +12,22 @@ while its ``is_enabled()`` says so (the sandbox: ``PAYMENT_SANDBOX_ENABLED``; Al
 
 from __future__ import annotations
 
+import functools
+import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, Literal
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import connections
 from django.utils.module_loading import import_string
 
 from chefu.money import money
+
+logger = logging.getLogger(__name__)
 
 # What a trade is, in our words. Alipay's trade_status maps onto it (payments.providers.alipay.TRADE_STATUSES).
 TradeStatus = Literal["success", "closed", "pending"]
@@ -102,8 +110,51 @@ class QueryResult:
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
 
+class ProviderCalledInTransaction(RuntimeError):
+    """A provider was called with a database transaction open (and so, perhaps, row locks held): a bug."""
+
+
+# The methods that may go over the network, checked on every provider class (Provider.__init_subclass__).
+REMOTE_METHODS = ("create", "refund", "query")
+
+
+def transaction_open() -> str | None:
+    """The alias of a database connection of this thread with a transaction open, or None. A test case's own
+    wrapping transaction (pytest-django's ``django_db`` without ``transaction=True``) does not count: it stands for
+    the autocommit the code runs in outside tests."""
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block:
+            if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+                return connection.alias
+        elif connection.connection is not None and not connection.get_autocommit():
+            return connection.alias  # a transaction opened by hand (set_autocommit(False))
+    return None
+
+
+def _outside_transactions(method: Callable) -> Callable:
+    @functools.wraps(method)
+    def checked(self, *args, **kwargs):
+        alias = transaction_open()
+        if alias is not None:
+            what = f"{type(self).__name__}.{method.__name__} called inside a transaction on {alias!r} (STYLE.md §8)"
+            if getattr(settings, "PAYMENT_PROVIDER_CALL_CHECK", "log") == "raise":
+                raise ProviderCalledInTransaction(what)
+            logger.error(what, stack_info=True)
+        return method(self, *args, **kwargs)
+
+    checked.outside_transactions = True
+    return checked
+
+
 class Provider(ABC):
     code: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in REMOTE_METHODS:
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "outside_transactions", False):
+                setattr(cls, name, _outside_transactions(method))
 
     @classmethod
     def is_enabled(cls) -> bool:

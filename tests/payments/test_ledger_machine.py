@@ -81,9 +81,8 @@ def _machine(stores, owner) -> type[RuleBasedStateMachine]:
                     self.pay(i, coupon=COUPON if i == 1 else None)
 
         def _open(self, i, coupon=None) -> Payment | None:
-            try:
-                with transaction.atomic():
-                    payment = open_payment(self._booking(i), coupon=coupon)
+            try:  # no transaction around it: the provider is called (a refusal rolls back in payment_open)
+                payment = open_payment(self._booking(i), coupon=coupon)
             except ApplicationError:  # nothing due, no longer payable, or the coupon cannot be had
                 return None
             self.payments.append(payment)

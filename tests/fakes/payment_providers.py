@@ -1,0 +1,47 @@
+"""Sandbox variants standing for a provider that is slow or down, put in place through ``PAYMENT_PROVIDERS``:
+
+    settings.PAYMENT_PROVIDERS = {**settings.PAYMENT_PROVIDERS, "sandbox": "tests.fakes.payment_providers.GatedSandbox"}
+
+``GatedSandbox.create`` says it has started (``GATE.entered``) and waits for the test to open ``GATE.release``
+before answering like the sandbox, so a test can look at the database while the call is in progress.
+``DownSandbox.create`` fails the way Alipay does when it cannot be reached.
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+from payments.providers.base import CreatedPayment, ProviderUnavailable
+from payments.providers.sandbox import SandboxProvider
+
+GATED = "tests.fakes.payment_providers.GatedSandbox"
+DOWN = "tests.fakes.payment_providers.DownSandbox"
+WAIT_S = 20
+
+
+@dataclass
+class Gate:
+    entered: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    calls: int = 0
+
+    def reset(self) -> None:
+        self.entered.clear()
+        self.release.clear()
+        self.calls = 0
+
+
+GATE = Gate()
+
+
+class GatedSandbox(SandboxProvider):
+    def create(self, **kwargs) -> CreatedPayment:
+        GATE.calls += 1
+        GATE.entered.set()
+        if not GATE.release.wait(WAIT_S):
+            raise ProviderUnavailable("The test never released the gate.")
+        return super().create(**kwargs)
+
+
+class DownSandbox(SandboxProvider):
+    def create(self, **kwargs) -> CreatedPayment:
+        raise ProviderUnavailable("Alipay cannot be reached: timed out")

@@ -1,0 +1,91 @@
+"""No provider call inside a transaction (STYLE.md §8): every provider's create, refund and query check it, and the
+payments services keep to it."""
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from payments import services
+from payments.models import Refund
+from payments.providers.base import REMOTE_METHODS, ProviderCalledInTransaction, provider_get, transaction_open
+from payments.providers.sandbox import SandboxProvider
+from tests.bookings.conftest import book, local, make_shop, tomorrow
+from tests.fakes.payment_providers import GatedSandbox
+
+pytestmark = pytest.mark.django_db
+NOTIFY_URL = "http://testserver/api/v1/payments/notify/sandbox"
+
+
+@pytest.fixture
+def sandbox():
+    SandboxProvider.forget_trades()
+    yield provider_get("sandbox")
+    SandboxProvider.forget_trades()
+
+
+CALLS = {
+    "create": lambda p: p.create(out_trade_no="P1", amount=Decimal("10.00"), subject="洗车", notify_url=NOTIFY_URL),
+    "refund": lambda p: p.refund(out_trade_no="P1", refund_amount=Decimal("10.00"), out_request_no="R1"),
+    "query": lambda p: p.query(out_trade_no="P1"),
+}
+
+
+@pytest.mark.parametrize("method", REMOTE_METHODS)
+def test_a_provider_call_inside_a_transaction_is_refused(sandbox, method):
+    refused = pytest.raises(ProviderCalledInTransaction, match=rf"SandboxProvider\.{method} .* 'default'")
+    with refused, transaction.atomic():
+        CALLS[method](sandbox)
+
+
+@pytest.mark.parametrize("method", REMOTE_METHODS)
+def test_outside_a_transaction_the_call_goes_through(sandbox, method):
+    # the test's own wrapping transaction stands for autocommit and does not count
+    assert transaction_open() is None
+    CALLS[method](sandbox)
+
+
+def test_where_the_check_only_logs_the_call_still_goes_through(sandbox, settings, caplog):
+    settings.PAYMENT_PROVIDER_CALL_CHECK = "log"
+    with caplog.at_level(logging.ERROR, logger="payments.providers.base"), transaction.atomic():
+        assert CALLS["create"](sandbox).pay_url
+    assert "SandboxProvider.create called inside a transaction" in caplog.text
+
+
+def test_every_provider_and_subclass_is_checked(settings):
+    classes = [import_string(path) for path in settings.PAYMENT_PROVIDERS.values()] + [GatedSandbox]
+    for cls in classes:
+        for method in REMOTE_METHODS:
+            assert getattr(getattr(cls, method), "outside_transactions", False), f"{cls.__name__}.{method}"
+
+
+def test_paying_inside_a_transaction_is_caught(owner):
+    booking = book(owner, make_shop(), local(tomorrow() + dt.timedelta(days=2), 10))
+    with pytest.raises(ProviderCalledInTransaction), transaction.atomic():
+        services.payment_create(booking_id=booking.pk, owner=owner, provider="sandbox")
+    # outside one it works
+    assert services.payment_create(booking_id=booking.pk, owner=owner, provider="sandbox").pay_url
+
+
+def test_a_refund_is_executed_outside_any_transaction(owner):
+    booking = book(owner, make_shop(), local(tomorrow() + dt.timedelta(days=2), 10))
+    payment = services.payment_create(booking_id=booking.pk, owner=owner, provider="sandbox")
+    refund = Refund.objects.create(
+        payment=payment, booking=booking, amount=Decimal("10.00"), reason="complaint", cause="c", out_request_no="R9"
+    )
+    with pytest.raises(ProviderCalledInTransaction), transaction.atomic():
+        services.refund_execute(refund_id=refund.pk)
+    assert services.refund_execute(refund_id=refund.pk) == "succeeded"
+
+
+def test_the_demo_pays_inside_its_loading_transaction_without_calling_the_provider(owner):
+    from payments.demo import demo_pay
+
+    booking = book(owner, make_shop(), local(tomorrow() + dt.timedelta(days=2), 10))
+    with transaction.atomic():  # seed_demo loads everything in one transaction
+        demo_pay(booking)
+    booking.refresh_from_db()
+    assert booking.status == "confirmed" and booking.payments.get().status == "succeeded"
