@@ -345,6 +345,7 @@ OWNER_ENDPOINTS = [
     OwnerEndpoint("post", "reviews/{review_id}/photos", "photo"),
     OwnerEndpoint("post", "me/notifications/{message_id}/read"),
     OwnerEndpoint("get", "stores/{store_id}/quote?service=minor_service&vehicle_id={vehicle_id}"),
+    OwnerEndpoint("get", "stores/{store_id}/quotes?vehicle_id={vehicle_id}"),
     OwnerEndpoint("get", "catalog/parts?vehicle_id={vehicle_id}"),
 ]
 
