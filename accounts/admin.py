@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import AuthToken, User, Vehicle
+from accounts.models import AuthToken, SmsCode, User, Vehicle
+from chefu.admin import ReadOnlyAdminMixin
 
 
 @admin.register(User)
@@ -29,3 +30,14 @@ class AuthTokenAdmin(admin.ModelAdmin):
 class VehicleAdmin(admin.ModelAdmin):
     list_display = ["plate", "make", "model", "year", "owner", "is_new_energy"]
     search_fields = ["plate", "owner__phone", "vin"]
+
+
+@admin.register(SmsCode)
+class SmsCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who was sent codes, when, and how they were tried: the codes themselves are not stored (only a keyed hash)."""
+
+    list_display = ["phone", "purpose", "created_at", "expires_at", "attempts", "used_at"]
+    list_filter = ["purpose"]
+    search_fields = ["phone"]
+    ordering = ["-created_at", "-id"]
+    exclude = ["salt", "code_hash"]

@@ -61,7 +61,9 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(condition=Q(phone__regex=MOBILE_RE), name="user_phone_mainland_mobile"),
             models.CheckConstraint(condition=Q(roles__contained_by=Role.values), name="user_roles_known"),
             models.CheckConstraint(
-                condition=Q(is_staff=False) | Q(roles__contains=[Role.ADMIN.value]), name="user_staff_only_admin"
+                condition=Q(is_staff=False) | Q(roles__contains=[Role.ADMIN.value]),
+                name="user_staff_only_admin",
+                violation_error_message=_("Only platform admins (role admin) may sign in to /django-admin/."),
             ),
         ]
 

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(staff_only_admins, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('is_staff', False), ('roles__contains', ['admin']), _connector='OR'), name='user_staff_only_admin'),
+            constraint=models.CheckConstraint(condition=models.Q(('is_staff', False), ('roles__contains', ['admin']), _connector='OR'), name='user_staff_only_admin', violation_error_message='Only platform admins (role admin) may sign in to /django-admin/.'),
         ),
         migrations.AddIndex(
             model_name='smscode',

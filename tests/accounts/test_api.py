@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AuthToken, User, Vehicle
@@ -632,3 +633,18 @@ def test_the_back_office_login_shares_the_throttle(client, settings, owner):
     # while another account signs in there normally
     response = client.post("/admin/login/", {"username": staff.phone, "password": PASSWORD})
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_logout_without_a_body_revokes_this_token(api, owner):
+    # A page's fetch() with no body sends no Content-Type: {all} is optional.
+    token = _login(api, owner.phone, PASSWORD).json()["token"]
+    other_device = _login(api, owner.phone, PASSWORD).json()["token"]
+
+    response = Client().generic(
+        "POST", "/api/v1/auth/logout", b"", content_type="", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert response.status_code == 204
+    assert_error(api.get("me", headers={"Authorization": f"Bearer {token}"}), 401, "not_authenticated")
+    assert api.get("me", headers={"Authorization": f"Bearer {other_device}"}).status_code == 200

@@ -50,3 +50,15 @@ def test_database_keeps_plates_unique_per_owner():
 
     with pytest.raises(IntegrityError):
         Vehicle.objects.create(owner=vehicle.owner, plate="沪A12345", make="丰田", model="卡罗拉", year=2020)
+
+
+@pytest.mark.django_db
+def test_full_clean_refuses_staff_who_are_not_admins_with_a_message():
+    # What the Django admin's user form shows instead of a database error.
+    from django.core.exceptions import ValidationError
+
+    user = UserFactory(roles=["qa"])
+    user.is_staff = True
+
+    with pytest.raises(ValidationError, match="只有平台管理员"):
+        user.full_clean(exclude=["password"])
