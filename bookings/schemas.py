@@ -13,6 +13,7 @@ from pydantic import AfterValidator
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import amount_due
 from catalog.quotes import quote_record_for_owner
+from chefu.inputs import Instant
 from chefu.money import format_money, format_quantity
 
 # No store books or keeps a schedule further than this from today; beyond it a date is a mistake (and near the
@@ -28,13 +29,13 @@ def _near_date(value: dt.date) -> dt.date:
 
 
 def _near_instant(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is not None:
-        _near_date(value.astimezone(dt.UTC).date())
+    _near_date(value.astimezone(dt.UTC).date())
     return value
 
 
 NearDate = Annotated[dt.date, AfterValidator(_near_date)]
-NearDateTime = Annotated[dt.datetime, AfterValidator(_near_instant)]
+# An Instant first (with its offset, inside the calendar): converting it to UTC cannot overflow.
+NearDateTime = Annotated[Instant, AfterValidator(_near_instant)]
 
 
 class AvailabilityParams(Schema):

@@ -5,10 +5,13 @@ import json
 import logging
 from decimal import Decimal
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -24,8 +27,16 @@ from catalog import kinds
 from catalog.api import router as catalog_router
 from catalog.api_prices import partner_offerings_router, store_prices_router
 from catalog.api_quotes import quotes_router
-from chefu.errors import ApplicationError, ValidationFailed, application_error_response, error_response
+from chefu.errors import (
+    ApplicationError,
+    PayloadTooLarge,
+    UnreadableRequest,
+    ValidationFailed,
+    application_error_response,
+    error_response,
+)
 from chefu.health import router as health_router
+from chefu.inputs import text_check
 from notifications.api import router as notifications_router
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
@@ -54,11 +65,25 @@ class ChefuRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 class ChefuParser(Parser):
-    """JSON numbers with a fraction become Decimal, never float: money must not lose a cent on the way in."""
+    """JSON numbers with a fraction become Decimal, never float: money must not lose a cent on the way in (NaN and
+    Infinity are not JSON: 400). Every string of a body or form, keys included, passes chefu.inputs' character check
+    (NUL, controls, invisible formatting): 422 naming the field."""
 
     def parse_body(self, request):
-        return json.loads(request.body, parse_float=Decimal)
+        data = json.loads(request.body, parse_float=Decimal, parse_constant=_no_constant)
+        # ninja wraps whatever this raises in "400 Cannot parse request body"; _http_error unwraps our 422.
+        text_check(data)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        text_check(result)
+        return result
 
 
 api = NinjaAPI(
@@ -125,7 +150,25 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, ApplicationError):
+        return application_error_response(exc.__cause__)
     return error_response(exc.status_code, None, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _payload_too_large(request, exc):
+    return application_error_response(PayloadTooLarge())
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(BadRequest)
+def _unreadable_request(request, exc):
+    """Django refusing to read a body (too many fields or files, a multipart body without a boundary) or a
+    query string (too many parameters)."""
+    if isinstance(exc, TooManyFieldsSent):
+        return application_error_response(UnreadableRequest(gettext("The request has too many fields.")))
+    return application_error_response(UnreadableRequest())
 
 
 @api.exception_handler(Exception)

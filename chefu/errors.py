@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -88,6 +88,22 @@ class Throttled(ApplicationError):
     def __init__(self, retry_after_s: int, message: str | None = None):
         self.retry_after_s = retry_after_s
         super().__init__(message, details={"retry_after_s": retry_after_s})
+
+
+class UnreadableRequest(ApplicationError):
+    """A body that cannot be read as sent: too many form fields or files, a multipart body without its boundary."""
+
+    status = 400
+    code = "bad_request"
+    default_message = _("The request body cannot be read.")
+
+
+class PayloadTooLarge(ApplicationError):
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (files aside: they have their own limit)."""
+
+    status = 413
+    code = "payload_too_large"
+    default_message = _("The request body is too large.")
 
 
 class ServiceUnavailable(ApplicationError):
@@ -182,6 +198,8 @@ class ApiErrorEnvelopeMiddleware:
             return None
         if isinstance(exception, ApplicationError):
             return application_error_response(exception)
+        if isinstance(exception, RequestDataTooBig):
+            return application_error_response(PayloadTooLarge())
         if isinstance(exception, Http404 | DjangoPermissionDenied | BadRequest | SuspiciousOperation):
             # Django answers these with 404/403/400 itself; __call__ then wraps that answer.
             return None

@@ -3,6 +3,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from chefu.inputs import Instant
 from stores.coords import CoordSystem
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -193,8 +194,8 @@ class ApplicationDecisionOut(Schema):
 
 
 class ClosureIn(Schema):
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Instant
+    ends_at: Instant
     reason: str = Field(..., min_length=1, max_length=200)
     bay_id: int | None = None
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.services import user_add_role
 from accounts.validators import normalize_business_phone
+from bookings.engine import policy_for
 from catalog.reference import reference_prices_schedule_for_store
 from catalog.selectors import category_codes
 from chefu.errors import ValidationFailed
@@ -38,6 +39,8 @@ def normalize_city(name: str) -> str:
 
 
 MAX_CLOSURE_DAYS = 366
+# A closure starts at most this long after the end of the store's booking horizon: further out it is a mistake.
+CLOSURE_REACH = dt.timedelta(days=366)
 
 
 def _parse_hours(rows: Sequence[dict]) -> list[Range]:
@@ -238,6 +241,8 @@ def closure_create(
             errors["ends_at"] = _("The closure is already over.")
         elif ends_at - starts_at > dt.timedelta(days=MAX_CLOSURE_DAYS):
             errors["ends_at"] = _("A closure lasts at most a year.")
+        elif starts_at > timezone.now() + dt.timedelta(days=policy_for(store).horizon_days) + CLOSURE_REACH:
+            errors["starts_at"] = _("A closure starts at most a year after the booking horizon.")
     if not (reason or "").strip():
         errors["reason"] = _("Say why the store or bay is closed.")
     bay = None

@@ -392,3 +392,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Bad input is a 4xx, never a 500 (chefu/inputs.py) --------------------------------------------------------
+# Path and query values holding NUL, control or invisible formatting characters are refused before any view reads
+# them (422 under /api/, 400 for pages); API bodies and forms are checked by chefu.api.ChefuParser. Bodies over
+# DATA_UPLOAD_MAX_MEMORY_SIZE answer 413 payload_too_large, more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields 400.
+MIDDLEWARE = [*MIDDLEWARE, "chefu.inputs.InputGuardMiddleware"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)

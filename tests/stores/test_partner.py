@@ -338,11 +338,13 @@ def test_closures_are_for_staff_only(store, owner_client, make_staff, make_clien
 
 
 def test_times_come_back_with_the_platform_offset(store, manager_client):
+    # A closure starts within the booking horizon and a year after it: some weeks ahead.
+    day = (timezone.now() + dt.timedelta(days=60)).date().isoformat()
     response = manager_client.post(
         f"/api/v1/partner/stores/{store.id}/closures",
-        {"starts_at": "2030-01-01T01:30:00Z", "ends_at": "2030-01-01T04:00:00+00:00", "reason": "盘点"},
+        {"starts_at": f"{day}T01:30:00Z", "ends_at": f"{day}T04:00:00+00:00", "reason": "盘点"},
     )
 
     assert response.status_code == 201
-    assert response.json()["starts_at"] == "2030-01-01T09:30:00+08:00"
-    assert response.json()["ends_at"] == "2030-01-01T12:00:00+08:00"
+    assert response.json()["starts_at"] == f"{day}T09:30:00+08:00"
+    assert response.json()["ends_at"] == f"{day}T12:00:00+08:00"
