@@ -27,9 +27,10 @@
       this.details = details || {};
     }
 
-    // Worth sending again as it was (same Idempotency-Key): no answer came, or the server failed.
+    // Worth sending again as it was (same Idempotency-Key): no answer came, the server failed, or the first send
+    // is still being processed (its answer is replayed once it is done).
     get retryable() {
-      return this.status === 0 || this.status >= 500;
+      return this.status === 0 || this.status >= 500 || this.code === "idempotency_in_progress";
     }
   }
 
