@@ -24,6 +24,9 @@ class ServiceOut(Schema):
     duration_min: int = Field(..., description="Standard duration in minutes.")
     kind: str = Field(..., description="The workflow plug-in (standard, consignment, ...).")
     description: str
+    needs_engine: bool = Field(
+        ..., description="Work on the engine (an oil change): not quoted or booked for a car known to be electric."
+    )
 
     @staticmethod
     def resolve_category(obj) -> str:

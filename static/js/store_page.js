@@ -163,7 +163,9 @@
       const item = quotes && quotes.byService[price.service.code];
       let text = price.service.name + " · " + fromText(price);
       if (item) text = price.service.name + " · " + (item.applies ? C.money(item.quote.total) : t.notForCar);
-      serviceSelect.append(el("option", { value: price.service.code, text: text, disabled: !!item && !item.applies }));
+      // With a car, only what is quoted for it can be booked (a retired service has no quote).
+      const bookable = !quotes || (!!item && item.applies);
+      serviceSelect.append(el("option", { value: price.service.code, text: text, disabled: !bookable }));
     }
     const usable = Array.from(serviceSelect.options).filter((o) => !o.disabled);
     const keep = usable.find((o) => o.value === wanted) || usable[0];

@@ -603,3 +603,21 @@ def test_an_old_bookings_internal_note_is_cut_from_the_owners_view():
     assert [line["description"] for line in shown["lines"]] == ["工时：轮胎安装", "米其林 浩悦4", "Michelin"]
     assert all("price_source" not in line for line in shown["lines"])
     assert set(shown) == {"lines", "total", "notes"}
+
+
+def test_the_store_quotes_cost_one_query_per_service_besides_a_few(owner_client, passat):
+    one, three = StoreFactory(categories=ALL_CATEGORIES), StoreFactory(categories=ALL_CATEGORIES)
+    offer(one, "standard_wash", labour="45.00")
+    offer(three, "standard_wash", labour="45.00")
+    offer(three, "waxing", labour="200.00", lines=[("CAR-MEGU-WAX-ULT", "0.2", "189.00")])
+    _minor_service(three)
+    owner_client.get(_quotes_url(one), {"vehicle_id": passat.id})  # warm the token's last-used stamp
+
+    with CaptureQueriesContext(connection) as for_one:
+        assert owner_client.get(_quotes_url(one), {"vehicle_id": passat.id}).status_code == 200
+    with CaptureQueriesContext(connection) as for_three:
+        response = owner_client.get(_quotes_url(three), {"vehicle_id": passat.id})
+
+    assert len(response.json()["items"]) == 3
+    # the vehicle's spec and the offerings once; then each service's part lines (no catalogue substitute here)
+    assert len(for_three) == len(for_one) + 2

@@ -26,6 +26,7 @@ def test_lists_every_active_standard_service_without_a_token(api):
         "duration_min": 60,
         "kind": "standard",
         "description": "更换发动机机油和机油滤清器，检查灯光、胎压、液位和刹车。",
+        "needs_engine": True,
     }
 
 
