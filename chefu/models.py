@@ -7,7 +7,8 @@ from django.utils.timezone import now
 
 class IdempotencyRecord(models.Model):
     """The first answer to a request sent with an ``Idempotency-Key``: replayed for the same key from the same
-    user on the same endpoint (``scope``). ``request_hash`` tells a retry from a different request reusing a key."""
+    user on the same endpoint (``scope``). ``request_hash`` tells a retry from a different request reusing a key.
+    ``status_code`` 0 is a reservation whose work is still running (``chefu.idempotency.idempotent_remote``)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     scope = models.CharField(max_length=120)

@@ -89,3 +89,15 @@ def test_the_demo_pays_inside_its_loading_transaction_without_calling_the_provid
         demo_pay(booking)
     booking.refresh_from_db()
     assert booking.status == "confirmed" and booking.payments.get().status == "succeeded"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_opened_by_hand_counts_too(sandbox):
+    transaction.set_autocommit(False)
+    try:
+        with pytest.raises(ProviderCalledInTransaction):
+            CALLS["query"](sandbox)
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
+    assert transaction_open() is None
