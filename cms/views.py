@@ -1,9 +1,11 @@
 """Site pages outside the Wagtail tree: a store with its booking panel, the owner's bookings and the shop-floor day.
 
-The pages are plain templates; their scripts (``static/js/``) do the work through the JSON API with the token of
-whoever signed in on the page, so these views hold no session state and make no writes. The texts the scripts show
-are rendered into each page as one JSON block (``chefu-i18n``) in the request's language, and what the server
-decides for them (the payment provider, the review limits) as another (``chefu-config``).
+The pages are plain templates; their scripts (``static/js/``) do the work through the JSON API, signed in by Django's
+session cookie (``/api/v1/auth/session``; the scripts never see a credential, and send the CSRF token the page
+carries), so these views make no writes and only tell the sign-in box whether the session is signed in. The texts
+the scripts show are rendered into each page as one JSON block (``chefu-i18n``) in the request's language, and what
+the server decides for them (the payment provider, the review limits) as another (``chefu-config``); the
+Content-Security-Policy runs no other inline script.
 """
 
 import itertools

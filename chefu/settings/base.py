@@ -352,6 +352,41 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # sites, which cannot read it).
 CSRF_COOKIE_HTTPONLY = False
 
+# django-csp (chefu/csp.py). No 'unsafe-inline' for scripts on the site: its scripts are static files, and the
+# data they need sits in <script type="application/json"> blocks. NONCE is there for an inline script a page
+# might need ({{ request.csp_nonce }}); it only appears in the header when a template used it.
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+INSTALLED_APPS = [*INSTALLED_APPS, "csp"]
+MIDDLEWARE = [*MIDDLEWARE, "chefu.csp.ChefuCSPMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # data: and blob: for the previews of photos being uploaded.
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+# The back office and the API's docs: third-party pages with inline scripts and styles (chefu/csp.py).
+CSP_BACK_OFFICE_PREFIXES = ["/admin/", "/django-admin/", "/api/v1/docs"]
+CONTENT_SECURITY_POLICY_BACK_OFFICE = {
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    # Wagtail shows avatars from Gravatar and previews embeds (videos) from their sites.
+    "img-src": [SELF, "data:", "blob:", "https:"],
+    "frame-src": [SELF, "https:"],
+    "font-src": [SELF, "data:"],
+    # Wagtail's dashboard asks whether a newer Wagtail is out.
+    "connect-src": [SELF, "https://releases.wagtail.org"],
+}
+
 # Booking photos (chefu/private_media.py): outside MEDIA_ROOT, shown only to the booking's owner, its store's staff
 # and QA by bookings.views.booking_photo under PRIVATE_MEDIA_URL. Reviews' photos stay public under MEDIA_URL.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private-media")

@@ -1,6 +1,7 @@
-// Shared by the store, my-bookings and shop-floor pages: the API client with the signed-in user's token, the
-// sign-in box, the slot picker, the pay button with its coupon choice, and times (in the store's zone) and money as
-// people read them. Reviews have their own shared part (reviews.js).
+// Shared by the store, my-bookings and shop-floor pages: the API client (signed in by Django's session cookie,
+// which this script never sees, and sending the CSRF token on unsafe requests), the sign-in box, the slot picker,
+// the pay button with its coupon choice, and times (in the store's zone) and money as people read them. Reviews
+// have their own shared part (reviews.js).
 (function () {
   "use strict";
 
@@ -8,8 +9,11 @@
   // What the server decides for the page (cms.views._page): payProvider, the provider payments are opened with.
   const config = JSON.parse(document.getElementById("chefu-config").textContent);
   const lang = document.documentElement.lang || "zh-Hans";
-  const TOKEN = "chefu.token";
-  const USER = "chefu.user";
+  const SAFE = ["GET", "HEAD", "OPTIONS"];
+  // The CSRF token the page was rendered with; signing in rotates it (accounts.api_session answers the new one).
+  let csrfToken = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
+  // Whether the session is signed in, as far as this page knows: a 401 then means it has ended.
+  let signedIn = false;
 
   function fmt(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (whole, name) {
@@ -34,21 +38,19 @@
     }
   }
 
-  function token() {
-    return localStorage.getItem(TOKEN);
-  }
-
-  function forget() {
-    localStorage.removeItem(TOKEN);
-    localStorage.removeItem(USER);
+  // Django's csrftoken cookie when the script may read it (it follows a sign-in in another tab), else the page's.
+  function csrf() {
+    const cookie = document.cookie.split("; ").find(function (part) {
+      return part.startsWith("csrftoken=");
+    });
+    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : csrfToken;
   }
 
   // options: body (sent as JSON), or form (a FormData, sent as multipart: photos); key (Idempotency-Key).
   async function api(method, path, options) {
     const opts = options || {};
     const headers = { Accept: "application/json" };
-    const sentToken = token();
-    if (sentToken) headers.Authorization = "Bearer " + sentToken;
+    if (!SAFE.includes(method)) headers["X-CSRFToken"] = csrf();
     if (opts.body !== undefined) headers["Content-Type"] = "application/json";
     if (opts.key) headers["Idempotency-Key"] = opts.key;
     let response;
@@ -56,6 +58,7 @@
       response = await fetch("/api/v1" + path, {
         method: method,
         headers: headers,
+        credentials: "same-origin",
         body: opts.form !== undefined ? opts.form : opts.body === undefined ? undefined : JSON.stringify(opts.body),
       });
     } catch (error) {
@@ -71,8 +74,8 @@
     }
     if (!response.ok) {
       const envelope = data && data.error ? data.error : { code: "http_" + response.status, message: t.network };
-      if (response.status === 401 && sentToken) {
-        forget();
+      if (response.status === 401 && signedIn) {
+        signedIn = false;
         document.dispatchEvent(new CustomEvent("chefu:signed-out", { detail: { expired: true } }));
       }
       throw new ApiError(response.status, envelope.code, envelope.message, envelope.details);
@@ -166,6 +169,8 @@
       if (value === null || value === undefined || value === false) continue;
       if (name === "text") node.textContent = value;
       else if (name === "class") node.className = value;
+      // Through the CSSOM: the CSP (style-src 'self') refuses style="" attributes, not element.style.
+      else if (name === "style") node.style.cssText = value;
       else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
       else if (name in node && typeof value !== "string") node[name] = value;
       else node.setAttribute(name, value === true ? "" : value);
@@ -207,15 +212,13 @@
     }
 
     async function loadMe() {
+      signedIn = true;
       try {
-        const me = await api("GET", "/me");
-        localStorage.setItem(USER, JSON.stringify(me));
-        show(me);
+        show(await api("GET", "/me"));
       } catch (error) {
         if (error.status === 401) return; // chefu:signed-out has shown the form already
         say(message, explain(error), "error");
-        const cached = localStorage.getItem(USER);
-        show(cached ? JSON.parse(cached) : null);
+        show(null);
       }
     }
 
@@ -223,10 +226,10 @@
       event.preventDefault();
       say(message, t.signingIn);
       try {
-        const issued = await api("POST", "/auth/token", {
+        const session = await api("POST", "/auth/session", {
           body: { phone: form.phone.value.trim(), password: form.password.value },
         });
-        localStorage.setItem(TOKEN, issued.token);
+        csrfToken = session.csrf_token;
         form.password.value = "";
         await loadMe();
       } catch (error) {
@@ -236,11 +239,12 @@
 
     root.querySelector(".signout").addEventListener("click", async function () {
       try {
-        await api("POST", "/auth/logout");
+        await api("DELETE", "/auth/session");
       } catch (error) {
-        // The token is forgotten here either way.
+        say(message, explain(error), "error");
+        return;
       }
-      forget();
+      signedIn = false;
       show(null);
     });
 
@@ -249,7 +253,8 @@
       show(null);
     });
 
-    if (token()) loadMe();
+    // The server rendered whether the session is signed in (cms/templates/cms/_signin.html).
+    if (root.dataset.signedIn === "true") loadMe();
     else show(null);
   }
 

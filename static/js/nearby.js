@@ -1,7 +1,8 @@
 // Shop search on the home page: geocode the address (or take coordinates), then list nearby shops.
 (function () {
   "use strict";
-  const t = window.CHEFU_I18N;
+  // The page's texts (data-* of #nearby-texts in cms/templates/cms/home_page.html).
+  const t = document.getElementById("nearby-texts").dataset;
   const form = document.getElementById("nearby-form");
   const statusEl = document.getElementById("status");
   const results = document.getElementById("results");

@@ -38,12 +38,21 @@ def browser(transactional_db):
         browser.close()
 
 
+def csp_violation(text: str) -> bool:
+    """A console message in which chromium reports something the Content-Security-Policy refused."""
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
 @pytest.fixture
 def page(browser):
+    """A page in zh-CN on Shanghai time; the test fails if the Content-Security-Policy refused anything meanwhile."""
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if csp_violation(message.text) else None)
     yield page
     context.close()
     # The connection the test body opened under Playwright would otherwise outlive the test database.
     connections.close_all()
+    assert not violations, f"the Content-Security-Policy refused: {violations}"
