@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chefu.errors import ApplicationError, Conflict, ValidationFailed, application_error_response, envelope
+from chefu.inputs import text_problem
 from chefu.models import IdempotencyRecord
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ def _key(request: HttpRequest) -> str | None:
     key = request.headers.get(HEADER)
     if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise ValidationFailed({HEADER: _("Give a key of 1 to 255 characters.")})
+    if key is not None and (problem := text_problem(key)):
+        raise ValidationFailed({HEADER: problem})
     return key
 
 

@@ -305,3 +305,15 @@ def test_multipart_without_a_boundary_is_400_for_a_photo(owner_client):
     response = _raw("post", "/api/v1/reviews/1/photos", b"--x\r\n\r\n", "multipart/form-data", owner_client.token)
 
     assert_error(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize("key", ["\x00", "key\u202e"])
+def test_an_idempotency_key_with_a_refused_character_is_422(owner_client, owner, key):
+    store = make_shop()
+    car = VehicleFactory(owner=owner)
+    body = {"store_id": store.pk, "service_code": "minor_service", "vehicle_id": car.pk}
+    body["start"] = local(tomorrow(), 10).isoformat()
+
+    response = owner_client.post("bookings", body, headers={"Idempotency-Key": key})
+
+    assert list(_fields(response)) == ["Idempotency-Key"]

@@ -77,12 +77,26 @@ class World:
             "follow_up_id": 1,
             "bay_id": self.store.bays.first().pk,
         }
-        self.strings = {"provider": "sandbox", "service_code": "minor_service", "part": "reply"}
-        self.tokens = {
-            "owner": issue_token(self.owner),
-            "manager": issue_token(self.manager),
-            "qa": issue_token(self.qa),
+        # Made up front: a later operation may stop the store offering the service (DELETE .../offerings/...).
+        self._fresh = [
+            new_booking(self.store, owner=self.owner, days=day, hour=hour).pk
+            for day in range(4, 8)
+            for hour in (9, 10, 11, 13, 14, 15, 16, 17)
+        ]
+        self.strings = {
+            "provider": "sandbox",
+            "service_code": "minor_service",
+            "service": "minor_service",
+            "part": "reply",
         }
+        self.users = {"owner": self.owner, "manager": self.manager, "qa": self.qa}
+
+    def token(self, role: str) -> str:
+        return issue_token(self.users[role])
+
+    def fresh_booking(self) -> None:
+        """A new pending booking for the next operation: an earlier one may have cancelled or paid the last."""
+        self.ids["booking_id"] = self._fresh.pop()
 
     def role_for(self, path: str) -> str:
         if path.startswith("/api/v1/partner/") and not path.endswith("/applications"):
@@ -236,9 +250,14 @@ def test_no_operation_answers_5xx_to_bad_input(db, geocoder):
     calls = 0
     for method, path, operation in _operations():
         role = world.role_for(path)
-        headers = {"Authorization": f"Bearer {world.tokens[role]}"} if operation.get("security") else {}
+        if "{booking_id}" in path and method != "get":
+            world.fresh_booking()
+        # A new token each time: an earlier operation may have signed out (POST /auth/logout).
+        headers = {"Authorization": f"Bearer {world.token(role)}"} if operation.get("security") else {}
         for url, query, body, content_type in _cases(document, world, path, operation):
             full = f"{url}?{urlencode(query)}" if query else url
+            if path.endswith("/logout"):
+                headers = {"Authorization": f"Bearer {world.token(role)}"}  # the last call signed out
             if method in ("get", "delete"):
                 response = getattr(client, method)(full, headers=headers)
             else:
@@ -246,5 +265,17 @@ def test_no_operation_answers_5xx_to_bad_input(db, geocoder):
             calls += 1
             if response.status_code >= 500:
                 failures.append(f"{method.upper()} {full[:200]!r} body={body[:120]!r}: {response.status_code}")
+            elif response.status_code == 401 and headers:
+                failures.append(f"{method.upper()} {full[:200]!r}: 401, the sweep did not reach the handler")
+        if method == "post":
+            # The one header the API stores (bookings, payments): NUL and a huge key.
+            for key in [NUL, "k" * 10_000, RLO]:
+                url, _, plain, _ = next(_cases(document, world, path, operation))
+                response = client.post(
+                    url, plain, content_type="application/json", headers={**headers, "Idempotency-Key": key}
+                )
+                calls += 1
+                if response.status_code >= 500:
+                    failures.append(f"POST {url} Idempotency-Key={key[:20]!r}: {response.status_code}")
     assert calls > 1000
-    assert not failures, f"{len(failures)} of {calls} answered 5xx:\n" + "\n".join(failures[:80])
+    assert not failures, f"{len(failures)} of {calls} answered 5xx (or were not reached):\n" + "\n".join(failures[:80])
