@@ -117,12 +117,14 @@ def user_register(*, phone: str, code: str, password: str, name: str, ip: str) -
 
 @transaction.atomic
 def user_add_role(*, user: User, role: str) -> User:
+    """Add ``role`` (locks the user's row). ``admin`` also opens /django-admin/ with every permission, as
+    :func:`user_create` gives it; no other role makes anyone staff."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if role not in user.roles:
         user.roles = [*user.roles, role]
         if role == Role.ADMIN:
-            user.is_staff = True
-        user.save(update_fields=["roles", "is_staff"])
+            user.is_staff = user.is_superuser = True
+        user.save(update_fields=["roles", "is_staff", "is_superuser"])
     return user
 
 

@@ -175,6 +175,7 @@ def test_adding_the_admin_role_to_an_existing_user_makes_them_staff():
     user.refresh_from_db()
     assert user.roles == ["qa", "admin"]
     assert user.is_staff
+    assert user.is_superuser
 
 
 @pytest.mark.django_db
