@@ -5,8 +5,10 @@ import pytest
 # (method, path) from API.md's Health, Accounts and Partner-stores sections.
 CONTRACT = [
     ("get", "/api/v1/health"),
+    ("post", "/api/v1/auth/sms-code"),
     ("post", "/api/v1/auth/register"),
     ("post", "/api/v1/auth/token"),
+    ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/me"),
     ("post", "/api/v1/me/vehicles"),
     ("get", "/api/v1/me/vehicles"),
@@ -23,6 +25,7 @@ CONTRACT = [
 
 PUBLIC = {
     ("get", "/api/v1/health"),
+    ("post", "/api/v1/auth/sms-code"),
     ("post", "/api/v1/auth/register"),
     ("post", "/api/v1/auth/token"),
     ("get", "/api/v1/stores/nearby"),
@@ -71,6 +74,18 @@ def test_register_documents_its_201_answer(document):
     responses = document["paths"]["/api/v1/auth/register"]["post"]["responses"]
 
     assert "201" in responses
+
+
+def test_the_sms_code_and_sign_in_bodies_are_documented(document):
+    def fields(path: str) -> set[str]:
+        body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        ref = body["$ref"].rsplit("/", 1)[-1]
+        return set(document["components"]["schemas"][ref]["properties"])
+
+    assert "202" in document["paths"]["/api/v1/auth/sms-code"]["post"]["responses"]
+    assert fields("/api/v1/auth/sms-code") == {"phone", "purpose"}
+    assert {"phone", "code", "password", "name"} <= fields("/api/v1/auth/register")
+    assert {"phone", "code", "password"} <= fields("/api/v1/auth/token")
 
 
 @pytest.mark.django_db
