@@ -86,12 +86,18 @@ def text_check(data: Any) -> None:
 class InputGuardMiddleware:
     """Refuses a request whose path or query values hold a refused character before any view reads them: 422 in
     the envelope under /api/ (the field named), a plain 400 for pages. A query with more parameters than
-    ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` is a 400 for both."""
+    ``DATA_UPLOAD_MAX_NUMBER_FIELDS``, or a NUL in the cookies, is a 400 for both."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The session cookie is looked up in the database once a view touches request.user: NUL there is a 500.
+        # Only NUL: other cookies may hold raw UTF-8, which arrives as Latin-1 with C1 characters in it.
+        if "\x00" in request.META.get("HTTP_COOKIE", ""):
+            if request.path.startswith("/api/"):
+                return error_response(400, "bad_request", gettext("The request's cookies cannot be read."))
+            return HttpResponseBadRequest()
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:

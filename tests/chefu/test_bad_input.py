@@ -317,3 +317,16 @@ def test_an_idempotency_key_with_a_refused_character_is_422(owner_client, owner,
     response = owner_client.post("bookings", body, headers={"Idempotency-Key": key})
 
     assert list(_fields(response)) == ["Idempotency-Key"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/stores/nearby?lat=31&lng=121"])
+def test_a_session_cookie_with_nul_is_400_not_500(path):
+    response = Client(raise_request_exception=False).get(path, HTTP_COOKIE="sessionid=abcdefghij\x00klm")
+
+    assert_error(response, 400, "bad_request")
+
+
+def test_a_page_with_a_nul_cookie_is_400():
+    response = Client(raise_request_exception=False).get("/me/bookings/", HTTP_COOKIE="sessionid=abcdefghij\x00klm")
+
+    assert response.status_code == 400
