@@ -55,7 +55,7 @@ def token(request, payload: TokenIn):
 @auth_router.post("/logout", auth=token_auth, response={204: None})
 def logout(request, payload: Body[LogoutIn | None] = None):
     if payload is not None and payload.all:
-        services.token_revoke_all(user=request.auth)
+        services.user_sign_out_everywhere(user=request.auth)
     if request.api_token is None:
         # A page's session (accounts.auth), already past its CSRF check: ended as DELETE /auth/session ends it.
         session_sign_out(request=request)

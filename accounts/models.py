@@ -1,10 +1,12 @@
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import MOBILE_RE, PLATE_RE, TYRE_SIZE_RE, VIN_RE
@@ -48,6 +50,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("May sign in to /django-admin/. Platform admins only: QA and shop staff use their own consoles."),
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised by signing out everywhere: every session signed in before then stops matching (get_session_auth_hash).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -78,6 +82,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=secret)
+
+    def _session_auth_hash(self, *, secret: str | None) -> str:
+        """Django's HMAC of the password hash, with the session generation mixed in once it is above 0 (sessions
+        from before the field existed keep matching until the first "sign out everywhere")."""
+        value = self.password if not self.session_generation else f"{self.password}:{self.session_generation}"
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class AuthToken(models.Model):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -310,9 +311,13 @@ def token_revoke(*, token: AuthToken) -> None:
     AuthToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def token_revoke_all(*, user: User) -> int:
-    """Revoke every live token of ``user`` (signing out everywhere); returns how many."""
-    return AuthToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User) -> int:
+    """Revoke every live bearer token of ``user`` and end every session they are signed in with (the pages'), by
+    raising the session generation the session hash is made of. Returns how many tokens were revoked."""
+    revoked = AuthToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    return revoked
 
 
 @transaction.atomic

@@ -648,3 +648,23 @@ def test_logout_without_a_body_revokes_this_token(api, owner):
     assert response.status_code == 204
     assert_error(api.get("me", headers={"Authorization": f"Bearer {token}"}), 401, "not_authenticated")
     assert api.get("me", headers={"Authorization": f"Bearer {other_device}"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_logout_all_also_ends_the_users_sessions_on_the_pages(api, owner, other_owner):
+    # given the owner signed in on a browser (session cookie), and someone else on another
+    browser, other_browser = Client(), Client()
+    browser.force_login(owner)
+    other_browser.force_login(other_owner)
+    assert browser.get("/api/v1/me").status_code == 200
+    token = _login(api, owner.phone, PASSWORD).json()["token"]
+
+    # when the owner signs out everywhere from the app
+    assert api.post("auth/logout", {"all": True}, headers={"Authorization": f"Bearer {token}"}).status_code == 204
+
+    # then the browser's session is over too, and nobody else's
+    assert_error(browser.get("/api/v1/me"), 401, "not_authenticated")
+    assert other_browser.get("/api/v1/me").status_code == 200
+    # and signing in again works
+    browser.force_login(User.objects.get(pk=owner.pk))
+    assert browser.get("/api/v1/me").status_code == 200
