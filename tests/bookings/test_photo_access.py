@@ -140,3 +140,14 @@ def test_the_booking_detail_links_its_photos_to_the_guarded_view(photo, make_cli
 def test_review_photos_stay_public():
     assert ReviewPhoto._meta.get_field("image").storage is default_storage
     assert Photo._meta.get_field("image").storage is not default_storage
+
+
+def test_a_private_root_inside_media_root_is_refused_at_start(settings, tmp_path):
+    from chefu.private_media import private_media_check
+
+    assert private_media_check(None) == []
+    settings.MEDIA_ROOT = tmp_path
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.PRIVATE_MEDIA_URL = settings.MEDIA_URL + "private/"
+
+    assert sorted(error.id for error in private_media_check(None)) == ["chefu.E101", "chefu.E102"]
