@@ -183,6 +183,14 @@ def _sms_code_create(*, phone: str, purpose: str, recipient: User | None) -> Sms
     return record
 
 
+def sms_codes_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete codes older than ``SMS_CODE_KEEP`` (long dead: they only served the limits and a day's audit);
+    returns how many."""
+    cutoff = (now or timezone.now()) - SMS_CODE_KEEP
+    deleted, _by_model = SmsCode.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 def sms_code_use(*, phone: str, purpose: str, code: str) -> SmsCode:
     """Use up the newest code sent to ``phone`` (normalized) for ``purpose`` if ``code`` is it.
 

@@ -427,6 +427,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Codes older than a day are deleted nightly (accounts.services.sms_codes_purge).
+CELERY_BEAT_SCHEDULE["accounts.sms-codes-purge"] = {
+    "task": "accounts.tasks.sms_codes_purge_task",
+    "schedule": crontab(hour=4, minute=10),
+}
 
 # --- Bad input is a 4xx, never a 500 (chefu/inputs.py) --------------------------------------------------------
 # Path and query values holding NUL, control or invisible formatting characters are refused before any view reads

@@ -11,6 +11,7 @@ from django_redis import get_redis_connection
 
 from accounts.models import AuthToken, SmsCode, User
 from accounts.services import sms_code_send
+from accounts.tasks import sms_codes_purge_task
 from notifications.models import Message
 from tests.chefu.envelope import assert_error
 from tests.factories import PASSWORD, UserFactory, register_through_api, sms_code_sent
@@ -497,3 +498,22 @@ def test_registering_through_the_api_helper(api, db):
 
     assert response.status_code == 201
     assert User.objects.get(phone=PHONE).check_password(STRONG_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_codes_older_than_a_day_are_purged_nightly(settings):
+    # given a code from the day before yesterday and one from now
+    old = sms_code_send(phone="13800138001", purpose="register", ip="127.0.0.1")
+    SmsCode.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=2), expires_at=timezone.now() - dt.timedelta(days=2, minutes=-5)
+    )
+    fresh = sms_code_send(phone=PHONE, purpose="register", ip="127.0.0.1")
+
+    # when
+    purged = sms_codes_purge_task()
+
+    # then
+    assert purged == 1
+    assert list(SmsCode.objects.values_list("pk", flat=True)) == [fresh.pk]
+    entry = settings.CELERY_BEAT_SCHEDULE["accounts.sms-codes-purge"]
+    assert entry["task"] == sms_codes_purge_task.name
