@@ -166,6 +166,11 @@ def _payload_too_large(request, exc):
 def _unreadable_request(request, exc):
     """Django refusing to read a body (too many fields or files, a multipart body without a boundary) or a
     query string (too many parameters)."""
+    if isinstance(exc, SuspiciousOperation):
+        # Where Django's own handler would have logged it: operators watch django.security.
+        logging.getLogger(f"django.security.{type(exc).__name__}").error(
+            str(exc), extra={"request": request, "status_code": 400}
+        )
     if isinstance(exc, TooManyFieldsSent):
         return application_error_response(UnreadableRequest(gettext("The request has too many fields.")))
     return application_error_response(UnreadableRequest())

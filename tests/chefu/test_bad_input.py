@@ -344,3 +344,13 @@ def test_a_page_with_a_nul_cookie_is_400():
     response = Client(raise_request_exception=False).get("/me/bookings/", HTTP_COOKIE="sessionid=abcdefghij\x00klm")
 
     assert response.status_code == 400
+
+
+def test_too_many_fields_is_logged_where_django_logs_it(settings, caplog):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"f{i}=1" for i in range(20)).encode()
+
+    with caplog.at_level("ERROR", logger="django.security"):
+        _raw("post", "/api/v1/payments/notify/sandbox", body, "application/x-www-form-urlencoded")
+
+    assert any(r.name == "django.security.TooManyFieldsSent" for r in caplog.records)
