@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -21,6 +22,19 @@ SECRET_KEY = env("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The pages sign in with Django's session (POST/DELETE /api/v1/auth/session); the API takes that session or a bearer
+# token (accounts/auth.py), and a session's unsafe API requests need X-CSRFToken. production.py makes both cookies
+# Secure.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+CSRF_COOKIE_SAMESITE = "Lax"
+# The pages' script reads it to send X-CSRFToken (no secret from the page itself; its job is against other sites,
+# which cannot read it).
+CSRF_COOKIE_HTTPONLY = False
+# Bodies over this answer 413 payload_too_large, more fields than this 400 (chefu/errors.py); Django's defaults.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
 
 INSTALLED_APPS = [
     # Chefu
@@ -51,6 +65,7 @@ INSTALLED_APPS = [
     # Third party
     "ninja",
     "django_celery_beat",
+    "csp",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -74,7 +89,43 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chefu.errors.ApiErrorEnvelopeMiddleware",
     "cms.middleware.SiteRedirectMiddleware",
+    # Content-Security-Policy: the site's and the back office's (chefu/csp.py).
+    "chefu.csp.ChefuCSPMiddleware",
+    # NUL, control and invisible characters in path and query values: 422 under /api/, 400 for pages (chefu/inputs.py).
+    "chefu.inputs.InputGuardMiddleware",
 ]
+
+# --- Content-Security-Policy (django-csp, chefu/csp.py) ------------------------------------------------------------
+# No 'unsafe-inline' for scripts on the site: its scripts are static files, and the data they need sits in
+# <script type="application/json"> blocks. NONCE is there for an inline script a page might need
+# ({{ request.csp_nonce }}); it only appears in the header when a template used it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # data: and blob: for the previews of photos being uploaded.
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+# The back office and the API's docs: third-party pages with inline scripts and styles.
+CSP_BACK_OFFICE_PREFIXES = ["/admin/", "/django-admin/", "/api/v1/docs"]
+CONTENT_SECURITY_POLICY_BACK_OFFICE = {
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    # Wagtail shows avatars from Gravatar and previews embeds (videos) from their sites.
+    "img-src": [SELF, "data:", "blob:", "https:"],
+    "frame-src": [SELF, "https:"],
+    "font-src": [SELF, "data:"],
+    # Wagtail's dashboard asks whether a newer Wagtail is out.
+    "connect-src": [SELF, "https://releases.wagtail.org"],
+}
 
 ROOT_URLCONF = "chefu.urls"
 WSGI_APPLICATION = "chefu.wsgi.application"
@@ -117,6 +168,11 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledPhoneBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "accounts.validators.NotOnlyWhitespacePasswordValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("phone", "name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -140,6 +196,14 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Whether the site itself answers for MEDIA_URL (DEBUG always does). Production leaves it to the web server in front.
 MEDIA_SERVED_BY_DJANGO = env.bool("MEDIA_SERVED_BY_DJANGO", default=False)
+# Booking photos (chefu/private_media.py): outside MEDIA_ROOT, shown only to the booking's owner, its store's staff
+# and QA by bookings.views.booking_photo under PRIVATE_MEDIA_URL. Reviews' photos stay public under MEDIA_URL.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private-media")
+PRIVATE_MEDIA_URL = "/private-media/"
+PRIVATE_MEDIA_STORAGE = env("PRIVATE_MEDIA_STORAGE", default="chefu.private_media.PrivateFileSystemStorage")
+# nginx's internal location for PRIVATE_MEDIA_ROOT (e.g. "/_private-media/", with `internal; alias
+# <PRIVATE_MEDIA_ROOT>/;`): the view then answers with X-Accel-Redirect and nginx sends the file. Empty: Django does.
+PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -196,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.ratings_refresh_task",
         "schedule": crontab(minute=20),
     },
+    # SMS codes older than a day (accounts.services.sms_codes_purge).
+    "accounts.sms-codes-purge": {
+        "task": "accounts.tasks.sms_codes_purge_task",
+        "schedule": crontab(hour=4, minute=10),
+    },
 }
 
 # --- Wagtail -----------------------------------------------------------------------------------------
@@ -211,10 +280,27 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # Bearer tokens issued by POST /auth/token.
 AUTH_TOKEN_TTL_DAYS = env.int("AUTH_TOKEN_TTL_DAYS", default=30)
-# Login throttling: failures counted in a sliding window per phone and per client IP.
+# Password sign-in throttling (accounts/throttling.py), failures counted in a window: per (phone, address), so a
+# stranger elsewhere uses up their own tries, not the owner's; per address; and per phone from every address together
+# (guessing spread over many addresses), which closes password sign-in only: SMS-code sign-in stays open, so nobody
+# can lock an owner out.
 LOGIN_THROTTLE_WINDOW_S = env.int("LOGIN_THROTTLE_WINDOW_S", default=900)
-LOGIN_THROTTLE_MAX_PER_PHONE = env.int("LOGIN_THROTTLE_MAX_PER_PHONE", default=5)
+LOGIN_THROTTLE_MAX_PER_PHONE_IP = env.int("LOGIN_THROTTLE_MAX_PER_PHONE_IP", default=5)
 LOGIN_THROTTLE_MAX_PER_IP = env.int("LOGIN_THROTTLE_MAX_PER_IP", default=30)
+LOGIN_THROTTLE_MAX_PER_PHONE = env.int("LOGIN_THROTTLE_MAX_PER_PHONE", default=50)
+# Registration attempts per address and per phone in the window (every attempt counts).
+REGISTER_THROTTLE_WINDOW_S = env.int("REGISTER_THROTTLE_WINDOW_S", default=3600)
+REGISTER_THROTTLE_MAX_PER_IP = env.int("REGISTER_THROTTLE_MAX_PER_IP", default=20)
+REGISTER_THROTTLE_MAX_PER_PHONE = env.int("REGISTER_THROTTLE_MAX_PER_PHONE", default=10)
+# SMS verification codes (POST /auth/sms-code): 6 digits, good for SMS_CODE_TTL_S and SMS_CODE_MAX_TRIES tries;
+# one per phone per SMS_CODE_MIN_INTERVAL_S, SMS_CODE_MAX_PER_PHONE_PER_DAY per phone per calendar day (TIME_ZONE),
+# SMS_CODE_MAX_PER_IP per address per SMS_CODE_IP_WINDOW_S.
+SMS_CODE_TTL_S = env.int("SMS_CODE_TTL_S", default=300)
+SMS_CODE_MAX_TRIES = env.int("SMS_CODE_MAX_TRIES", default=3)
+SMS_CODE_MIN_INTERVAL_S = env.int("SMS_CODE_MIN_INTERVAL_S", default=60)
+SMS_CODE_MAX_PER_PHONE_PER_DAY = env.int("SMS_CODE_MAX_PER_PHONE_PER_DAY", default=10)
+SMS_CODE_MAX_PER_IP = env.int("SMS_CODE_MAX_PER_IP", default=20)
+SMS_CODE_IP_WINDOW_S = env.int("SMS_CODE_IP_WINDOW_S", default=3600)
 # Number of proxies in front of the app whose X-Forwarded-For entries are trusted (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -295,7 +381,7 @@ PAYMENT_PROVIDERS = {
     "alipay": "payments.providers.alipay.AlipayProvider",
 }
 # The sandbox behaves like Alipay against key pairs of its own, and would let anyone mark a payment paid: off unless
-# switched on (the dev, demo and test settings do).
+# switched on (the demo and test settings do).
 PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=False)
 # Where `manage.py payment_keys` writes the sandbox's key pairs (mode 600, the directory 700).
 PAYMENT_KEYS_DIR = Path(env.path("PAYMENT_KEYS_DIR", default=BASE_DIR / "var" / "keys"))
@@ -325,6 +411,10 @@ ALIPAY = {
 PAYMENT_NOTIFY_BASE_URL = env("PAYMENT_NOTIFY_BASE_URL", default=WAGTAILADMIN_BASE_URL)
 # Where a provider's pay page sends the payer back to (on PAYMENT_NOTIFY_BASE_URL): the owner's bookings.
 PAYMENT_RETURN_PATH = "/me/bookings/"
+# A provider's create/refund/query called while a database transaction is open (row locks perhaps held across a
+# network call, STYLE.md rule 8): "raise" raises ProviderCalledInTransaction (dev and test settings), "log" logs an
+# error and goes on.
+PAYMENT_PROVIDER_CALL_CHECK = env("PAYMENT_PROVIDER_CALL_CHECK", default="log")
 
 # --- Settlements ---------------------------------------------------------------------------------------
 
@@ -332,111 +422,3 @@ PAYMENT_RETURN_PATH = "/me/bookings/"
 PAYMENT_COMMISSION_RATE = Decimal(env("PAYMENT_COMMISSION_RATE", default="0.08"))
 # Statements cover calendar days in this zone (the daily beat job issues yesterday's at 02:30, CELERY_TIMEZONE).
 SETTLEMENT_TIME_ZONE = env("SETTLEMENT_TIME_ZONE", default="Asia/Shanghai")
-
-# --- Payments: no provider call inside a transaction -------------------------------------------------------
-
-# A payment provider's create/refund/query called while a database transaction is open (row locks perhaps held
-# across a network call, STYLE.md §8): "raise" raises ProviderCalledInTransaction (DEBUG; tests/conftest.py turns
-# it on for every test), "log" logs an error and goes on.
-PAYMENT_PROVIDER_CALL_CHECK = env("PAYMENT_PROVIDER_CALL_CHECK", default="raise" if DEBUG else "log")
-
-# --- Web pages: session sign-in, CSRF, Content-Security-Policy, private photos -----------------------------
-# The pages sign in with Django's session (POST/DELETE /api/v1/auth/session); the API takes that session or a bearer
-# token (accounts/auth.py), and a session's unsafe API requests need X-CSRFToken. production.py makes both cookies
-# Secure.
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
-CSRF_COOKIE_SAMESITE = "Lax"
-# The pages' script reads it to send X-CSRFToken (it is no secret from the page itself; its job is against other
-# sites, which cannot read it).
-CSRF_COOKIE_HTTPONLY = False
-
-# django-csp (chefu/csp.py). No 'unsafe-inline' for scripts on the site: its scripts are static files, and the
-# data they need sits in <script type="application/json"> blocks. NONCE is there for an inline script a page
-# might need ({{ request.csp_nonce }}); it only appears in the header when a template used it.
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
-
-INSTALLED_APPS = [*INSTALLED_APPS, "csp"]
-MIDDLEWARE = [*MIDDLEWARE, "chefu.csp.ChefuCSPMiddleware"]
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF, NONCE],
-        "style-src": [SELF],
-        # data: and blob: for the previews of photos being uploaded.
-        "img-src": [SELF, "data:", "blob:"],
-        "connect-src": [SELF],
-        "font-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [SELF],
-    },
-}
-# The back office and the API's docs: third-party pages with inline scripts and styles (chefu/csp.py).
-CSP_BACK_OFFICE_PREFIXES = ["/admin/", "/django-admin/", "/api/v1/docs"]
-CONTENT_SECURITY_POLICY_BACK_OFFICE = {
-    "script-src": [SELF, UNSAFE_INLINE],
-    "style-src": [SELF, UNSAFE_INLINE],
-    # Wagtail shows avatars from Gravatar and previews embeds (videos) from their sites.
-    "img-src": [SELF, "data:", "blob:", "https:"],
-    "frame-src": [SELF, "https:"],
-    "font-src": [SELF, "data:"],
-    # Wagtail's dashboard asks whether a newer Wagtail is out.
-    "connect-src": [SELF, "https://releases.wagtail.org"],
-}
-
-# Booking photos (chefu/private_media.py): outside MEDIA_ROOT, shown only to the booking's owner, its store's staff
-# and QA by bookings.views.booking_photo under PRIVATE_MEDIA_URL. Reviews' photos stay public under MEDIA_URL.
-PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private-media")
-PRIVATE_MEDIA_URL = "/private-media/"
-PRIVATE_MEDIA_STORAGE = env("PRIVATE_MEDIA_STORAGE", default="chefu.private_media.PrivateFileSystemStorage")
-# nginx's internal location for PRIVATE_MEDIA_ROOT (e.g. "/_private-media/", with `internal; alias
-# <PRIVATE_MEDIA_ROOT>/;`): the view then answers with X-Accel-Redirect and nginx sends the file. Empty: Django does.
-PRIVATE_MEDIA_ACCEL_REDIRECT = env("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")
-
-# --- Accounts: registration and sign-in hardening (accounts/throttling.py) ----------------------------------
-
-# Wrong passwords are counted per (phone, address): a stranger elsewhere uses up their own tries, not the owner's.
-LOGIN_THROTTLE_MAX_PER_PHONE_IP = env.int("LOGIN_THROTTLE_MAX_PER_PHONE_IP", default=5)
-# Replaces the value set above: now one phone's wrong passwords from every address together (guessing spread over
-# many addresses). It closes password sign-in only; SMS-code sign-in stays open, so it cannot lock an owner out.
-LOGIN_THROTTLE_MAX_PER_PHONE = env.int("LOGIN_THROTTLE_MAX_PER_PHONE", default=50)
-# Registration attempts per address and per phone in the window (every attempt counts).
-REGISTER_THROTTLE_WINDOW_S = env.int("REGISTER_THROTTLE_WINDOW_S", default=3600)
-REGISTER_THROTTLE_MAX_PER_IP = env.int("REGISTER_THROTTLE_MAX_PER_IP", default=20)
-REGISTER_THROTTLE_MAX_PER_PHONE = env.int("REGISTER_THROTTLE_MAX_PER_PHONE", default=10)
-# SMS verification codes (POST /auth/sms-code): 6 digits, good for SMS_CODE_TTL_S and SMS_CODE_MAX_TRIES tries;
-# one per phone per SMS_CODE_MIN_INTERVAL_S, SMS_CODE_MAX_PER_PHONE_PER_DAY per phone per calendar day (TIME_ZONE),
-# SMS_CODE_MAX_PER_IP per address per SMS_CODE_IP_WINDOW_S.
-SMS_CODE_TTL_S = env.int("SMS_CODE_TTL_S", default=300)
-SMS_CODE_MAX_TRIES = env.int("SMS_CODE_MAX_TRIES", default=3)
-SMS_CODE_MIN_INTERVAL_S = env.int("SMS_CODE_MIN_INTERVAL_S", default=60)
-SMS_CODE_MAX_PER_PHONE_PER_DAY = env.int("SMS_CODE_MAX_PER_PHONE_PER_DAY", default=10)
-SMS_CODE_MAX_PER_IP = env.int("SMS_CODE_MAX_PER_IP", default=20)
-SMS_CODE_IP_WINDOW_S = env.int("SMS_CODE_IP_WINDOW_S", default=3600)
-# Replaces the list set above: also no password that is all whitespace or too like the phone or the name.
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "accounts.validators.NotOnlyWhitespacePasswordValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-        "OPTIONS": {"user_attributes": ("phone", "name")},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-# Codes older than a day are deleted nightly (accounts.services.sms_codes_purge).
-CELERY_BEAT_SCHEDULE["accounts.sms-codes-purge"] = {
-    "task": "accounts.tasks.sms_codes_purge_task",
-    "schedule": crontab(hour=4, minute=10),
-}
-
-# --- Bad input is a 4xx, never a 500 (chefu/inputs.py) --------------------------------------------------------
-# Path and query values holding NUL, control or invisible formatting characters are refused before any view reads
-# them (422 under /api/, 400 for pages); API bodies and forms are checked by chefu.api.ChefuParser. Bodies over
-# DATA_UPLOAD_MAX_MEMORY_SIZE answer 413 payload_too_large, more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields 400.
-MIDDLEWARE = [*MIDDLEWARE, "chefu.inputs.InputGuardMiddleware"]
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
-DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)

@@ -11,3 +11,5 @@ from chefu.settings.base import env
 DEBUG = env.bool("DEBUG", default=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# A payment provider called inside a transaction is a bug to see at once here (chefu.settings.base says why).
+PAYMENT_PROVIDER_CALL_CHECK = env("PAYMENT_PROVIDER_CALL_CHECK", default="raise")

@@ -40,6 +40,7 @@ DATABASES = {
 # The sandbox is always on in tests and Alipay off unless a test configures it (a developer's .env must not
 # reach the real gateway). The sandbox's keys come from tests/payments/conftest.py, never from var/keys.
 PAYMENT_SANDBOX_ENABLED = True
+PAYMENT_PROVIDER_CALL_CHECK = "raise"
 ALIPAY = {
     **ALIPAY,
     "app_id": "",

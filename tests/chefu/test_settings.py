@@ -33,7 +33,9 @@ _READ = (
 def _clean_env(**values: str) -> dict[str, str]:
     """The test process's environment without anything .env or a developer's shell may have set for the site, so
     the subprocess sees only ``values`` (the settings read .env too, but real variables win over it)."""
+    # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; check --deploy refuses it.
     names = {*PRODUCTION_ENV, "PAYMENT_SANDBOX_ENABLED", "PAYMENT_NOTIFY_BASE_URL", "DEBUG"}
+    names.add("DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if k not in names and not k.startswith("ALIPAY_")}
     return env | values
 
