@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from chefu.errors import Conflict
+from chefu.money import format_money
 
 
 class SlotUnavailable(Conflict):
@@ -31,8 +32,6 @@ class PaymentDue(Conflict):
     default_message = _("The owner has not paid everything owed yet (approved extra work).")
 
     def __init__(self, *, owed):
-        from chefu.money import format_money
-
         super().__init__(details={"owed": format_money(owed)})
 
 
@@ -62,6 +61,4 @@ class QuoteChanged(Conflict):
     default_message = _("The price for your car has changed. Check the new price and book again.")
 
     def __init__(self, *, total):
-        from chefu.money import format_money
-
         super().__init__(details={"total": format_money(total)})
