@@ -32,13 +32,4 @@ def store_quotes(request, store_id: int, params: Query[VehicleQuotesParams]):
     vehicle, or ``applies: false`` with why the service is not for it."""
     vehicle = vehicle_get_for_owner(owner=request.auth, vehicle_id=params.vehicle_id)
     store = store_get_visible(store_id=store_id)
-    items = []
-    for answer in quotes.quote_list_for_vehicle(store=store, vehicle=vehicle):
-        service = {"code": answer.service.code, "name": answer.service.name, "category": answer.service.category_id}
-        if answer.quote is None:
-            refusal = answer.refusal.details["reason"] if answer.refusal else None
-            message = answer.refusal.message if answer.refusal else None
-            items.append({"service": service, "applies": False, "reason": refusal, "message": message, "quote": None})
-        else:
-            items.append({"service": service, "applies": True, "quote": answer.quote.as_dict()})
-    return {"vehicle_id": vehicle.pk, "items": items}
+    return {"vehicle_id": vehicle.pk, "items": quotes.quote_list_for_vehicle(store=store, vehicle=vehicle)}

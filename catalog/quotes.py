@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -132,9 +132,25 @@ def quote_record_for_owner(record: dict) -> dict:
 
 @dataclass(frozen=True)
 class QuoteOrRefusal:
+    """One service of a store's price list for one vehicle: its quote, or why the service is not for it."""
+
     service: Service
     quote: Quote | None
     refusal: ServiceNotApplicable | None
+
+    @property
+    def applies(self) -> bool:
+        return self.quote is not None
+
+    @property
+    def reason(self) -> str | None:
+        """The refusal's code (``needs_engine``); None when the service applies."""
+        return self.refusal.details["reason"] if self.refusal else None
+
+    @property
+    def message(self) -> str | None:
+        """The refusal, for people; None when the service applies."""
+        return self.refusal.message if self.refusal else None
 
 
 def quote_build(*, store: Store, service: Service, vehicle: Vehicle) -> Quote:
@@ -145,7 +161,7 @@ def quote_build(*, store: Store, service: Service, vehicle: Vehicle) -> Quote:
     version = offering_version_current(store=store, service=service)
     facts = vehicle_facts(vehicle)
     service_applicability_check(service=service, facts=facts)
-    return _quote_for(service=service, version=version, facts=facts)
+    return _quotes_for(facts=facts, priced=[(service, version)])[0]
 
 
 def service_applicability_check(*, service: Service, facts: VehicleFacts) -> None:
@@ -171,40 +187,81 @@ def service_applies(*, service: Service, vehicle: Vehicle) -> bool:
 
 def quote_list_for_vehicle(*, store: Store, vehicle: Vehicle) -> list[QuoteOrRefusal]:
     """For each active offering of the store (catalogue order, as the price list), the quote for ``vehicle`` as
-    :func:`quote_build` gives it, or the refusal of a service that does not apply to it. The vehicle's spec is
-    read once; each offering then costs what :func:`quote_build` does after that (two or three queries)."""
+    :func:`quote_build` gives it, or the refusal of a service that does not apply to it. Four queries at most
+    whatever the number of offerings: the vehicle's spec, the offerings, the part lines of all their current
+    versions, and the catalogue substitutes when a part type needs one."""
     facts = vehicle_facts(vehicle)
-    offerings = (
+    offerings = list(
         Offering.objects.filter(store=store, is_active=True, current__isnull=False, service__is_active=True)
         .select_related("service", "current")
         .order_by("service__category__sort_order", "service__sort_order", "service_id")
     )
-    answers = []
+    refusals: dict[str, ServiceNotApplicable] = {}
     for offering in offerings:
         try:
             service_applicability_check(service=offering.service, facts=facts)
         except ServiceNotApplicable as refusal:
-            answers.append(QuoteOrRefusal(service=offering.service, quote=None, refusal=refusal))
-            continue
-        quote = _quote_for(service=offering.service, version=offering.current, facts=facts)
-        answers.append(QuoteOrRefusal(service=offering.service, quote=quote, refusal=None))
-    return answers
+            refusals[offering.service_id] = refusal
+    priced = [(o.service, o.current) for o in offerings if o.service_id not in refusals]
+    quotes = {quote.service.code: quote for quote in _quotes_for(facts=facts, priced=priced)}
+    return [
+        QuoteOrRefusal(service=o.service, quote=quotes.get(o.service_id), refusal=refusals.get(o.service_id))
+        for o in offerings
+    ]
 
 
-def _quote_for(*, service: Service, version: OfferingVersion, facts: VehicleFacts) -> Quote:
+def _quotes_for(*, facts: VehicleFacts, priced: list[tuple[Service, OfferingVersion]]) -> list[Quote]:
+    """The quote of each ``(service, version)`` for the vehicle, in order: one query for the part lines of every
+    version, one more for the catalogue substitutes when any part type needs one."""
+    if not priced:
+        return []
     fitting_part = Part.objects.filter(pk=OuterRef("part_id")).filter(fits_q(facts))
     store_lines = (
-        OfferingPartLine.objects.filter(version=version)
+        OfferingPartLine.objects.filter(version__in=[version.pk for _service, version in priced])
         .select_related("part")
         .annotate(fits=Exists(fitting_part))
-        .order_by("position")
+        .order_by("version_id", "position")
     )
-    groups: dict[str, list[OfferingPartLine]] = {}
+    groups: dict[int, dict[str, list[OfferingPartLine]]] = {version.pk: {} for _service, version in priced}
     for line in store_lines:
-        groups.setdefault(line.part.part_type, []).append(line)
-    unfitted = {part_type: group[0].part for part_type, group in groups.items() if not any(x.fits for x in group)}
-    substitutes = _catalogue_substitutes(facts=facts, category=service.category_id, unfitted=unfitted)
+        groups[line.version_id].setdefault(line.part.part_type, []).append(line)
+    # For each version, the part types none of whose lines fits: the first line's part (for its brand).
+    unfitted = {
+        version.pk: {
+            part_type: group[0].part
+            for part_type, group in groups[version.pk].items()
+            if not any(x.fits for x in group)
+        }
+        for _service, version in priced
+    }
+    options = _catalogue_options(
+        facts=facts,
+        wanted={(service.category_id, t) for service, version in priced for t in unfitted[version.pk]},
+    )
+    return [
+        _quote_for(
+            service=service,
+            version=version,
+            facts=facts,
+            groups=groups[version.pk],
+            substitutes=_substitutes_chosen(
+                category=service.category_id, unfitted=unfitted[version.pk], options=options
+            ),
+        )
+        for service, version in priced
+    ]
 
+
+def _quote_for(
+    *,
+    service: Service,
+    version: OfferingVersion,
+    facts: VehicleFacts,
+    groups: dict[str, list[OfferingPartLine]],
+    substitutes: dict[str, Part],
+) -> Quote:
+    """The quote of one version from its store lines grouped by part type (``fits`` annotated, in position order)
+    and the catalogue substitutes chosen for the part types none of whose lines fits."""
     lines = [
         QuoteLine(
             kind=LABOUR,
@@ -239,22 +296,31 @@ def _quote_for(*, service: Service, version: OfferingVersion, facts: VehicleFact
     )
 
 
-def _catalogue_substitutes(*, facts: VehicleFacts, category: str, unfitted: dict[str, Part]) -> dict[str, Part]:
-    """For each part type whose store lines all miss the vehicle, the fitting active catalogue part of the
-    service's category to quote instead: the store line's brand if one fits, else the cheapest."""
-    if not unfitted:
+def _catalogue_options(*, facts: VehicleFacts, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], list[Part]]:
+    """The active catalogue parts fitting the vehicle for each wanted ``(service category, part type)``, cheapest
+    first (then by SKU). One query, none when nothing is wanted."""
+    if not wanted:
         return {}
-    candidates = (
-        parts_fitting_facts(facts=facts, category=category)
-        .filter(part_type__in=list(unfitted))
-        .order_by("list_price", "sku")
-    )
-    options: dict[str, list[Part]] = {}
-    for part in candidates:
-        options.setdefault(part.part_type, []).append(part)
+    by_category: dict[str, list[str]] = {}
+    for category, part_type in sorted(wanted):
+        by_category.setdefault(category, []).append(part_type)
+    which = Q()
+    for category, part_types in by_category.items():
+        which |= Q(category_id=category, part_type__in=part_types)
+    options: dict[tuple[str, str], list[Part]] = {}
+    for part in parts_fitting_facts(facts=facts).filter(which).order_by("list_price", "sku"):
+        options.setdefault((part.category_id, part.part_type), []).append(part)
+    return options
+
+
+def _substitutes_chosen(
+    *, category: str, unfitted: dict[str, Part], options: dict[tuple[str, str], list[Part]]
+) -> dict[str, Part]:
+    """For each part type whose store lines all miss the vehicle, the fitting catalogue part of the service's
+    category to quote instead: the store line's brand if one fits, else the cheapest."""
     chosen = {}
     for part_type, original in unfitted.items():
-        parts = options.get(part_type, [])
+        parts = options.get((category, part_type), [])
         same_brand = [p for p in parts if p.brand == original.brand]
         if same_brand or parts:
             chosen[part_type] = (same_brand or parts)[0]

@@ -92,6 +92,10 @@ class QuoteServiceOut(Schema):
     name: str
     category: str
 
+    @staticmethod
+    def resolve_category(obj) -> str:
+        return obj.category_id
+
 
 class VehicleQuoteOut(Schema):
     service: QuoteServiceOut
@@ -99,6 +103,11 @@ class VehicleQuoteOut(Schema):
     reason: str | None = Field(None, description="Why not (a refusal code: needs_engine); null when it applies.")
     message: str | None = Field(None, description="Why not, for people; null when it applies.")
     quote: QuoteOut | None = Field(None, description="Exactly what GET /stores/{id}/quote answers for this car.")
+
+    @staticmethod
+    def resolve_quote(obj) -> dict | None:
+        """``obj``: a :class:`catalog.quotes.QuoteOrRefusal`."""
+        return obj.quote.as_dict() if obj.quote else None
 
 
 class VehicleQuotesOut(Schema):

@@ -605,19 +605,52 @@ def test_an_old_bookings_internal_note_is_cut_from_the_owners_view():
     assert set(shown) == {"lines", "total", "notes"}
 
 
-def test_the_store_quotes_cost_one_query_per_service_besides_a_few(owner_client, passat):
-    one, three = StoreFactory(categories=ALL_CATEGORIES), StoreFactory(categories=ALL_CATEGORIES)
-    offer(one, "standard_wash", labour="45.00")
-    offer(three, "standard_wash", labour="45.00")
-    offer(three, "waxing", labour="200.00", lines=[("CAR-MEGU-WAX-ULT", "0.2", "189.00")])
-    _minor_service(three)
-    owner_client.get(_quotes_url(one), {"vehicle_id": passat.id})  # warm the token's last-used stamp
+# Ten services a store can price (a Passat takes them all): five need a catalogue substitute or drop a line.
+_TEN_OFFERINGS = [
+    ("minor_service", "120.00", [("OIL-MOB1-0W20", "4", "118.00"), ("OFL-MANN-EA211", "1", "55.00")]),
+    ("major_service", "200.00", [("AFL-BOSC-LAVIDA", "1", "60.00"), ("CFL-BOSC-LAVIDA", "1", "80.00")]),
+    ("brake_fluid_change", "80.00", []),
+    ("ac_service", "150.00", []),
+    ("standard_wash", "45.00", []),
+    ("interior_cleaning", "300.00", []),
+    ("waxing", "200.00", [("CAR-MEGU-WAX-ULT", "0.2", "189.00")]),
+    ("tyre_fitting", "50.00", [("TYR-MICH-PRIM4-2055516", "1", "650.00")]),
+    ("battery_replacement", "60.00", []),
+    ("wiper_blades", "20.00", []),
+]
 
-    with CaptureQueriesContext(connection) as for_one:
-        assert owner_client.get(_quotes_url(one), {"vehicle_id": passat.id}).status_code == 200
-    with CaptureQueriesContext(connection) as for_three:
-        response = owner_client.get(_quotes_url(three), {"vehicle_id": passat.id})
 
-    assert len(response.json()["items"]) == 3
-    # the vehicle's spec and the offerings once; then each service's part lines (no catalogue substitute here)
-    assert len(for_three) == len(for_one) + 2
+@pytest.mark.parametrize("store_offerings", [2, 10])
+def test_the_store_quotes_cost_the_same_queries_however_many_services(
+    owner_client, passat, store_offerings, django_assert_num_queries
+):
+    # given a store pricing two services (one of them needing catalogue substitutes) or ten
+    store = StoreFactory(categories=ALL_CATEGORIES)
+    for code, labour, lines in _TEN_OFFERINGS[:store_offerings]:
+        offer(store, code, labour=labour, lines=lines)
+    owner_client.get(_quotes_url(store), {"vehicle_id": passat.id})  # warm the token's last-used stamp
+
+    # when the owner asks for every quote: the token, the vehicle, the store, the vehicle's spec, the offerings,
+    # the part lines of all their versions, the catalogue substitutes
+    with django_assert_num_queries(7):
+        response = owner_client.get(_quotes_url(store), {"vehicle_id": passat.id})
+
+    # then each service is quoted, substitutes included
+    items = response.json()["items"]
+    assert len(items) == store_offerings and all(item["applies"] for item in items)
+    major = next(item["quote"] for item in items if item["service"]["code"] == "major_service")
+    assert [line["sku"] for line in major["lines"][1:]] == ["AFL-BOSC-PASSAT", "CFL-BOSC-PASSAT"]
+
+
+def test_the_store_quotes_of_an_electric_car_cost_no_more_queries(owner_client, han_ev, django_assert_num_queries):
+    # the engine services are refused without a query; the rest are quoted as for any car
+    store = StoreFactory(categories=ALL_CATEGORIES)
+    for code, labour, lines in _TEN_OFFERINGS:
+        offer(store, code, labour=labour, lines=lines)
+    owner_client.get(_quotes_url(store), {"vehicle_id": han_ev.id})
+
+    with django_assert_num_queries(7):
+        response = owner_client.get(_quotes_url(store), {"vehicle_id": han_ev.id})
+
+    refused = [item["service"]["code"] for item in response.json()["items"] if not item["applies"]]
+    assert refused == ["minor_service", "major_service"]
