@@ -183,6 +183,7 @@ def test_an_unknown_page_is_the_branded_404(client):
     assert response.status_code == 404
     body = response.content.decode()
     assert 'class="error-code">404' in body
+    assert "没有找到这个页面" in body  # zh-hans first
     assert "车服" in body and "Traceback" not in body
 
 
