@@ -26,10 +26,23 @@ class ApplicationError(Exception):
     status: int = 400
     code: str = "bad_request"
     default_message: str = _("The request could not be processed.")
+    # Seconds the client should wait before trying again, or None when waiting would not help. When set, the answer
+    # carries it as ``Retry-After`` and as ``details.retry_after_s``.
+    retry_after_s: int | None = None
 
-    def __init__(self, message: str | None = None, *, details: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: Mapping[str, Any] | None = None,
+        retry_after_s: int | None = None,
+    ):
         self.message = str(message if message is not None else self.default_message)
+        if retry_after_s is not None:
+            self.retry_after_s = retry_after_s
         self.details = dict(details or {})
+        if self.retry_after_s is not None:
+            self.details.setdefault("retry_after_s", self.retry_after_s)
         super().__init__(self.message)
 
 
@@ -86,8 +99,7 @@ class Throttled(ApplicationError):
     default_message = _("Too many attempts. Try again later.")
 
     def __init__(self, retry_after_s: int, message: str | None = None):
-        self.retry_after_s = retry_after_s
-        super().__init__(message, details={"retry_after_s": retry_after_s})
+        super().__init__(message, retry_after_s=retry_after_s)
 
 
 class UnreadableRequest(ApplicationError):
@@ -147,7 +159,7 @@ def error_response(status: int, code: str | None = None, message: str | None = N
 
 def application_error_response(exc: ApplicationError) -> JsonResponse:
     response = error_response(exc.status, exc.code, exc.message, exc.details)
-    if isinstance(exc, Throttled):
+    if exc.retry_after_s is not None:
         response["Retry-After"] = str(exc.retry_after_s)
     return response
 

@@ -28,7 +28,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chefu.errors import ApplicationError, Conflict, ValidationFailed, application_error_response, envelope
+from chefu.errors import ApplicationError, Conflict, ValidationFailed, envelope
 from chefu.inputs import text_problem
 from chefu.models import IdempotencyRecord
 
@@ -41,8 +41,12 @@ RETENTION = dt.timedelta(days=7)
 MAX_KEY_LENGTH = 255
 # ``IdempotencyRecord.status_code`` of a reservation whose work is still running (idempotent_remote).
 IN_PROGRESS = 0
-# A reservation this old was left by a process that died mid-request (a remote call times out well before: Alipay's
-# after 10 s): the next request with the key takes it over and runs the work again.
+# A reservation this old was left by a process that died mid-request: the next request with the key takes it over
+# and runs the work again. Twice gunicorn's worker timeout (30 s, its default, which scripts/serve.sh keeps): by then
+# the worker that reserved the key has answered or been killed, and the remote call it waited on (Alipay's times out
+# after 10 s) has long ended. Shorter would take over live requests; longer keeps a client waiting after a crash.
+# A takeover of a request that is somehow still alive opens no second trade: ``payments.services.payment_open``
+# reuses the payment whose pay URL was never given out.
 IN_PROGRESS_TIMEOUT = dt.timedelta(seconds=60)
 # What a request that finds the key in progress is told to wait before retrying.
 IN_PROGRESS_RETRY_AFTER_S = 2
@@ -57,6 +61,7 @@ class IdempotencyKeyReused(ApplicationError):
 class IdempotencyInProgress(Conflict):
     code = "idempotency_in_progress"
     default_message = _("A request with this Idempotency-Key is still being processed. Retry shortly.")
+    retry_after_s = IN_PROGRESS_RETRY_AFTER_S
 
 
 def _jsonable(body: Any) -> Any:
@@ -79,18 +84,11 @@ def records_purge(*, older_than: dt.timedelta = RETENTION) -> int:
     return deleted
 
 
-def _in_progress() -> JsonResponse:
-    error = IdempotencyInProgress(details={"retry_after_s": IN_PROGRESS_RETRY_AFTER_S})
-    response = application_error_response(error)
-    response["Retry-After"] = str(IN_PROGRESS_RETRY_AFTER_S)
-    return response
-
-
 def _replay(record: IdempotencyRecord, request_hash: str) -> JsonResponse:
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused()
     if record.status_code == IN_PROGRESS:
-        return _in_progress()
+        raise IdempotencyInProgress()
     response = JsonResponse(record.response, status=record.status_code, json_dumps_params={"ensure_ascii": False})
     response["Idempotent-Replayed"] = "true"
     return response
@@ -110,8 +108,9 @@ def _key(request: HttpRequest) -> str | None:
 
 
 def _is_stored(error: ApplicationError) -> bool:
-    """Whether a refusal is the request's answer (replayed) or a passing state a retry may get past (429, 5xx)."""
-    return error.status < 500 and error.status != 429
+    """Whether a refusal is the request's answer (replayed) or a passing state a retry may get past (429, 5xx, any
+    refusal that says when to retry)."""
+    return error.status < 500 and error.status != 429 and error.retry_after_s is None
 
 
 def _refusal_store(lookup: dict, request_hash: str, error: ApplicationError) -> None:
@@ -122,6 +121,28 @@ def _refusal_store(lookup: dict, request_hash: str, error: ApplicationError) -> 
         )
 
 
+def _reserved(
+    lookup: dict, request_hash: str, work: Callable[[IdempotencyRecord], T]
+) -> tuple[IdempotencyRecord, T] | None:
+    """Insert the key's row as a reservation and run ``work(record)``, in one transaction. None, with nothing run,
+    when a concurrent request with the key inserted its row first (this one waited on the unique index until that
+    transaction ended). A refusal ``work`` raises rolls both back, is stored for replay (``_is_stored``) and raised."""
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        **lookup, request_hash=request_hash, status_code=IN_PROGRESS, response={}
+                    )
+            except IntegrityError:
+                return None
+            return record, work(record)
+    except ApplicationError as error:
+        if _is_stored(error):
+            _refusal_store(lookup, request_hash, error)
+        raise
+
+
 def idempotent(request: HttpRequest, *, scope: str, work: Callable[[], tuple[int, Any]]) -> JsonResponse:
     """Run ``work`` (returns ``(status, body)``; raises ``ApplicationError`` to refuse) at most once per key, in
     one transaction with the key's row. Not for work that calls a remote service: see :func:`idempotent_remote`.
@@ -130,30 +151,21 @@ def idempotent(request: HttpRequest, *, scope: str, work: Callable[[], tuple[int
     key = _key(request)
     if key is None:
         return _answer(*work())
-    user = request.auth
     request_hash = _fingerprint(request.body or b"")
-    lookup = {"user": user, "scope": scope, "key": key}
+    lookup = {"user": request.auth, "scope": scope, "key": key}
     if record := IdempotencyRecord.objects.filter(**lookup).first():
         return _replay(record, request_hash)
-    try:
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        **lookup, request_hash=request_hash, status_code=0, response={}
-                    )
-            except IntegrityError:
-                record = None  # a concurrent request with this key committed first
-            if record is not None:
-                status, body = work()
-                record.status_code, record.response = status, _jsonable(body)
-                record.save(update_fields=["status_code", "response"])
-                return _answer(status, body)
-    except ApplicationError as error:
-        if _is_stored(error):
-            _refusal_store(lookup, request_hash, error)
-        raise
-    return _replay(IdempotencyRecord.objects.get(**lookup), request_hash)
+
+    def work_and_keep(record: IdempotencyRecord) -> tuple[int, Any]:
+        status, body = work()
+        record.status_code, record.response = status, _jsonable(body)
+        record.save(update_fields=["status_code", "response"])
+        return status, body
+
+    if (done := _reserved(lookup, request_hash, work_and_keep)) is None:
+        # the concurrent request committed its answer (had it rolled back, this one's insert would have succeeded)
+        return _replay(IdempotencyRecord.objects.get(**lookup), request_hash)
+    return _answer(*done[1])
 
 
 def idempotent_remote(
@@ -176,12 +188,13 @@ def idempotent_remote(
     * while the first request is in flight, the same key gets 409 ``idempotency_in_progress`` with
       ``Retry-After`` (nothing is stored for that answer), and the same key with another body 422
       ``idempotency_key_reused``;
-    * a refusal (4xx other than 429) from either step is stored and replayed;
+    * a refusal (4xx other than 429, and not one that says when to retry) from either step is stored and replayed;
     * when ``finish`` fails otherwise (a 5xx such as the provider being unreachable, or an unexpected error) the
       reservation is released: what ``reserve`` committed stays (``finish`` records the failure), and a retry with
       the key reserves and runs again;
     * a reservation older than ``IN_PROGRESS_TIMEOUT`` was left by a process that died: the next request with the
-      key takes it over.
+      key takes it over. That request may in fact still be running: ``reserve`` should reuse what it wrote rather
+      than start a second remote operation.
 
     Without the header, ``reserve`` then ``finish`` simply run."""
     key = _key(request)
@@ -195,25 +208,11 @@ def idempotent_remote(
         if not _abandoned(record):
             return _replay(record, request_hash)
         IdempotencyRecord.objects.filter(pk=record.pk, status_code=IN_PROGRESS).delete()
-    try:
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        **lookup, request_hash=request_hash, status_code=IN_PROGRESS, response={}
-                    )
-            except IntegrityError:
-                record = None  # a concurrent request with this key reserved it first
-            if record is not None:
-                state = reserve()
-    except ApplicationError as error:
-        if _is_stored(error):
-            _refusal_store(lookup, request_hash, error)
-        raise
-    if record is None:
+    if (reserved := _reserved(lookup, request_hash, lambda record: reserve())) is None:
         if (found := IdempotencyRecord.objects.filter(**lookup).first()) is None:
-            return _in_progress()  # reserved, then released by a failure in between: the retry will run
+            raise IdempotencyInProgress()  # reserved, then released by a failure in between: the retry will run
         return _replay(found, request_hash)
+    record, state = reserved
     try:
         status, body = finish(state)
     except ApplicationError as error:

@@ -1,12 +1,20 @@
 """Every 4xx/5xx under /api/v1 carries the envelope of API.md, whoever raised it."""
 
+import json
 import logging
 
 import pytest
 from django.test import Client, RequestFactory
 from django.utils import translation
 
-from chefu.errors import ApiErrorEnvelopeMiddleware, NotFound
+from chefu.errors import (
+    ApiErrorEnvelopeMiddleware,
+    ApplicationError,
+    Conflict,
+    NotFound,
+    Throttled,
+    application_error_response,
+)
 from tests.chefu.envelope import assert_error
 from tests.factories import PASSWORD
 
@@ -199,3 +207,28 @@ def test_a_translatable_message_stays_one_message():
     with translation.override("en"):
         error = ValidationFailed({"field": gettext_lazy("Not found.")})
     assert error.details["fields"] == {"field": ["Not found."]}
+
+
+class _Busy(Conflict):
+    code = "busy"
+    retry_after_s = 7
+
+
+@pytest.mark.parametrize(
+    "error, retry_after",
+    [
+        (Conflict(), None),
+        (_Busy(), 7),  # said by the class
+        (_Busy(retry_after_s=3), 3),  # said by the one raising it
+        (ApplicationError(retry_after_s=0), 0),
+        (Throttled(42), 42),
+    ],
+)
+def test_an_error_that_says_when_to_retry_carries_retry_after(error, retry_after):
+    response = application_error_response(error)
+
+    details = json.loads(response.content)["error"]["details"]
+    if retry_after is None:
+        assert "Retry-After" not in response and "retry_after_s" not in details
+    else:
+        assert response["Retry-After"] == str(retry_after) and details["retry_after_s"] == retry_after

@@ -1,4 +1,4 @@
-"""chefu.idempotency.idempotent_remote on its own: what is stored when the remote step refuses or fails."""
+"""chefu.idempotency.idempotent and idempotent_remote on their own: what is stored when a step refuses or fails."""
 
 import json
 
@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 
 from chefu.errors import Conflict, ServiceUnavailable
-from chefu.idempotency import idempotent_remote
+from chefu.idempotency import idempotent, idempotent_remote
 from chefu.models import IdempotencyRecord
 from tests.factories import UserFactory
 
@@ -77,3 +77,38 @@ def test_a_refusal_from_the_reserving_step_is_stored_and_the_remote_step_never_r
         idempotent_remote(_request(user), scope="POST /things", reserve=reserve, finish=finish)
     again = idempotent_remote(_request(user), scope="POST /things", reserve=reserve, finish=finish)
     assert again.status_code == 409 and again["Idempotent-Replayed"] == "true" and finish.calls == 0
+
+
+def _refusing_step(wrapper: str, error: Exception):
+    """One call with the key whose step ``wrapper`` names raises ``error`` once, then answers 201."""
+    remote = Remote(error)
+
+    def call(user):
+        if wrapper == "idempotent":
+            return idempotent(_request(user), scope="POST /things", work=lambda: remote("local"))
+        if wrapper == "reserve":
+            return idempotent_remote(
+                _request(user), scope="POST /things", reserve=lambda: remote("r")[1], finish=Remote()
+            )
+        return idempotent_remote(_request(user), scope="POST /things", reserve=lambda: "reserved", finish=remote)
+
+    return call, remote
+
+
+@pytest.mark.parametrize("wrapper", ["idempotent", "reserve", "finish"])
+def test_a_refusal_is_replayed_unless_it_says_when_to_retry(wrapper):
+    user = UserFactory()
+    # given: a step refuses, saying when to try again
+    call, step = _refusing_step(wrapper, Conflict("Busy, come back.", retry_after_s=5))
+    with pytest.raises(Conflict):
+        call(user)
+    # then: that refusal is not the answer: the key is free and the retry runs the step again
+    assert not IdempotencyRecord.objects.exists()
+    assert call(user).status_code == 201 and step.calls == 2
+    # while a refusal without it is the answer, replayed without running the step
+    other = UserFactory()
+    call, step = _refusing_step(wrapper, Conflict("No."))
+    with pytest.raises(Conflict):
+        call(other)
+    again = call(other)
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true" and step.calls == 1
