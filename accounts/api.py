@@ -2,7 +2,7 @@ from django.conf import settings
 from ninja import Body, Query, Router, Status
 
 from accounts import selectors, services
-from accounts.auth import token_auth
+from accounts.auth import session_end, token_auth
 from accounts.schemas import (
     LogoutIn,
     MeOut,
@@ -16,7 +16,6 @@ from accounts.schemas import (
     VehicleListOut,
     VehicleOut,
 )
-from accounts.sessions import session_sign_out
 from chefu.http import client_ip
 from chefu.pagination import PageParams, paginate
 from stores.selectors import membership_list_for_user
@@ -54,13 +53,8 @@ def token(request, payload: TokenIn):
 
 @auth_router.post("/logout", auth=token_auth, response={204: None})
 def logout(request, payload: Body[LogoutIn | None] = None):
-    if payload is not None and payload.all:
-        services.user_sign_out_everywhere(user=request.auth)
-    if request.api_token is None:
-        # A page's session (accounts.auth), already past its CSRF check: ended as DELETE /auth/session ends it.
-        session_sign_out(request=request)
-    else:
-        services.token_revoke(token=request.api_token)
+    services.user_sign_out(user=request.auth, token=request.api_token, everywhere=bool(payload and payload.all))
+    session_end(request)
     return Status(204, None)
 
 

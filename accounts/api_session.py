@@ -3,16 +3,20 @@
 from django.middleware.csrf import get_token
 from ninja import Field, Router, Schema, Status
 
-from accounts.auth import csrf_check
+from accounts import services
+from accounts.auth import csrf_check, session_begin, session_end
 from accounts.schemas import UserOut
-from accounts.sessions import session_sign_in, session_sign_out
+from chefu.http import client_ip
 
 session_router = Router(tags=["accounts"])
 
 
 class SessionIn(Schema):
+    """The password or an SMS code (POST /auth/sms-code, purpose login): one of them, as for POST /auth/token."""
+
     phone: str = Field(..., max_length=20)
-    password: str = Field(..., max_length=128)
+    password: str | None = Field(None, max_length=128)
+    code: str | None = Field(None, max_length=10)
 
 
 class SessionOut(Schema):
@@ -22,9 +26,13 @@ class SessionOut(Schema):
 
 @session_router.post("/session", response=SessionOut, auth=None)
 def session_create(request, payload: SessionIn):
-    """Sign the browser in: sets the HttpOnly session cookie. Needs ``X-CSRFToken`` (403 ``csrf_failed``)."""
+    """Sign the browser in with the password or an SMS code: sets the HttpOnly session cookie. Needs
+    ``X-CSRFToken`` (403 ``csrf_failed``)."""
     csrf_check(request)
-    user = session_sign_in(request=request, phone=payload.phone, password=payload.password)
+    user = services.user_authenticate(
+        phone=payload.phone, password=payload.password, code=payload.code, ip=client_ip(request)
+    )
+    session_begin(request, user)
     return {"user": user, "csrf_token": get_token(request)}
 
 
@@ -32,5 +40,5 @@ def session_create(request, payload: SessionIn):
 def session_delete(request):
     """Sign the browser out. Needs ``X-CSRFToken`` (403 ``csrf_failed``)."""
     csrf_check(request)
-    session_sign_out(request=request)
+    session_end(request)
     return Status(204, None)

@@ -7,6 +7,7 @@ then pass Django's CSRF check (``X-CSRFToken`` matching the ``csrftoken`` cookie
 the browser sends that cookie with every request, a forged one included.
 """
 
+from django.contrib.auth import login, logout
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.utils import check_csrf
@@ -55,6 +56,19 @@ def csrf_check(request: HttpRequest) -> None:
         return
     if check_csrf(request) is not None:
         raise CsrfFailed()
+
+
+def session_begin(request: HttpRequest, user: User) -> None:
+    """Sign the request's session in as ``user`` (whom a service has authenticated): a new session key and a new CSRF
+    token (``django.contrib.auth.login``)."""
+    login(request, user, backend="accounts.backends.ThrottledPhoneBackend")
+
+
+def session_end(request: HttpRequest) -> None:
+    """End the request's page session (its data flushed), if it came with one: a bearer request has none to end.
+    Harmless when nobody is signed in."""
+    if getattr(request, "api_token", None) is None:
+        logout(request)
 
 
 def request_user(request: HttpRequest) -> User | None:

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.exceptions import InvalidCredentials
 from accounts.services import credentials_check
-from accounts.sessions import THROTTLED_ATTR
 from chefu.errors import Throttled
 from chefu.http import client_ip
 
@@ -21,8 +20,6 @@ class ThrottledPhoneBackend(ModelBackend):
         except InvalidCredentials:
             return None
         except Throttled as exc:
-            # Django's login forms show their usual "wrong credentials" error and stop trying; the pages' session
-            # sign-in (accounts.sessions) finds the real answer on the request and says "try later".
-            if request is not None:
-                setattr(request, THROTTLED_ATTR, exc)
+            # Django's login forms show their usual "wrong credentials" error and stop trying. (The pages and the
+            # API sign in through accounts.services.user_authenticate, and say when to try again.)
             raise PermissionDenied("throttled") from exc

@@ -64,10 +64,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.CheckConstraint(condition=Q(phone__regex=MOBILE_RE), name="user_phone_mainland_mobile"),
             models.CheckConstraint(condition=Q(roles__contained_by=Role.values), name="user_roles_known"),
+            # A superuser with is_staff off still holds every permission (Wagtail's /admin/ asks for no more).
             models.CheckConstraint(
-                condition=Q(is_staff=False) | Q(roles__contains=[Role.ADMIN.value]),
+                condition=Q(is_staff=False, is_superuser=False) | Q(roles__contains=[Role.ADMIN.value]),
                 name="user_staff_only_admin",
-                violation_error_message=_("Only platform admins (role admin) may sign in to /django-admin/."),
+                violation_error_message=_(
+                    "Only platform admins (role admin) may sign in to /django-admin/ or be superusers."
+                ),
             ),
         ]
 

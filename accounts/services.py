@@ -24,8 +24,8 @@ from accounts.validators import (
     normalize_tyre_size,
     normalize_vin,
 )
-from chefu.errors import ValidationFailed
-from notifications.services import notify_phone
+from chefu.errors import ApplicationError, ValidationFailed
+from notifications.services import messages_cancel, notify_phone
 
 TOKEN_BYTES = 32
 SMS_CODE_DIGITS = 6
@@ -33,11 +33,13 @@ SMS_CODE_DIGITS = 6
 SMS_CODE_KEEP = dt.timedelta(days=1)
 
 
-def _normalized_phone(phone: str) -> str:
+def _normalized_phone(phone: str, *, invalid: ApplicationError | None = None) -> str:
+    """``phone`` in the stored form (11 digits). Not a mainland mobile: ``invalid`` if given (signing in answers
+    "wrong phone or password"), else :class:`~chefu.errors.ValidationFailed` naming the field."""
     try:
         return normalize_phone(phone)
     except ValueError as exc:
-        raise ValidationFailed({"phone": str(exc)}) from exc
+        raise (invalid if invalid is not None else ValidationFailed({"phone": str(exc)})) from exc
 
 
 def _check_password(password: str, user: User | None = None) -> None:
@@ -102,10 +104,11 @@ def user_create(
 def user_register(*, phone: str, code: str, password: str, name: str, ip: str) -> User:
     """An owner signs up with the SMS code sent to ``phone`` for registration.
 
-    In this order, cheapest first: the phone's form (422), the throttle per address and per phone
-    (:class:`~chefu.errors.Throttled`), a taken phone (:class:`PhoneTaken`, before the code and before any hashing),
-    name and password rules (422), the code (:class:`InvalidCode`; a wrong one uses up a try), then the password is
-    hashed and the user inserted. Call it outside a transaction: the code's try must stick when this raises."""
+    In this order, cheapest first: the phone's form (:class:`~chefu.errors.ValidationFailed`), the throttle per
+    address and per phone (:class:`~chefu.errors.Throttled`), a taken phone (:class:`PhoneTaken`, before the code
+    and before any hashing), name and password rules (:class:`~chefu.errors.ValidationFailed`), the code
+    (:class:`InvalidCode`; a wrong one uses up a try), then the password is hashed and the user inserted. Call it
+    outside a transaction: the code's try must stick when this raises."""
     phone = _normalized_phone(phone)
     throttling.register_attempt_reserve(phone=phone, ip=ip)
     if _phone_taken(phone):
@@ -138,22 +141,32 @@ def _code_hash(*, salt: str, phone: str, purpose: str, code: str) -> str:
 
 def sms_code_send(*, phone: str, purpose: str, ip: str) -> SmsCode | None:
     """Send a new 6-digit code to ``phone`` for ``purpose`` through the notifications outbox (the SMS goes out after
-    commit); it replaces any earlier one, and lives ``SMS_CODE_TTL_S`` seconds. Only its keyed hash is stored.
+    commit); it replaces any earlier one (whose SMS, if still undelivered, is cancelled) and lives
+    ``SMS_CODE_TTL_S`` seconds. Only its keyed hash is stored; the SMS text gets it from Redis at delivery.
 
-    The throttle (per address, and per phone: one a minute, a few a day) is counted first:
-    :class:`~chefu.errors.Throttled`. ``register`` for a phone that has an account: :class:`PhoneTaken`. ``login``
-    for a phone without an active account: nothing is sent and None returned, counted and answered like a real
-    send so that the endpoint does not tell which phones have accounts."""
+    ``purpose`` other than register or login: :class:`~chefu.errors.ValidationFailed`. Every request counts against
+    the address's limit (:class:`~chefu.errors.Throttled`). Then the account is looked at, before the phone's
+    limits: ``register`` for a phone that has an account raises :class:`PhoneTaken` and spends none of them, so no
+    one can use up an owner's codes by asking for ones that are never sent. Past that, the phone's limits for this
+    purpose (one a minute, a few a day; each purpose counts its own): :class:`~chefu.errors.Throttled`. ``login``
+    for a phone without an active account is counted like a real send and answered the same, but nothing is sent
+    and None returned: the endpoint does not tell which phones have accounts (and that count only ever holds back
+    sign-in codes, which such a phone cannot use)."""
     phone = _normalized_phone(phone)
     if purpose not in SmsCodePurpose.values:
         raise ValidationFailed({"purpose": _("Choose register or login.")})
-    throttling.sms_code_reserve(phone=phone, ip=ip)
     user = User.objects.filter(phone=phone).first()
     if purpose == SmsCodePurpose.REGISTER and user is not None:
+        throttling.sms_code_reserve(ip=ip)
         raise PhoneTaken()
+    throttling.sms_code_reserve(ip=ip, phone=phone, purpose=purpose)
     if purpose == SmsCodePurpose.LOGIN and (user is None or not user.is_active):
         return None
     return _sms_code_create(phone=phone, purpose=purpose, recipient=user)
+
+
+def _sms_code_ref(record: SmsCode) -> str:
+    return f"sms_code:{record.pk}"
 
 
 @transaction.atomic
@@ -162,6 +175,9 @@ def _sms_code_create(*, phone: str, purpose: str, recipient: User | None) -> Sms
     code = f"{secrets.randbelow(10**SMS_CODE_DIGITS):0{SMS_CODE_DIGITS}d}"
     salt = secrets.token_hex(16)
     SmsCode.objects.filter(phone=phone, created_at__lt=now - SMS_CODE_KEEP).delete()
+    replaced = SmsCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at", "-pk").first()
+    if replaced is not None:
+        messages_cancel(ref=_sms_code_ref(replaced))
     record = SmsCode(
         phone=phone,
         purpose=purpose,
@@ -178,7 +194,8 @@ def _sms_code_create(*, phone: str, purpose: str, recipient: User | None) -> Sms
         template="sms_code",
         params={"code": code, "minutes": str(minutes)},
         recipient=recipient,
-        ref=f"sms_code:{record.pk}",
+        ref=_sms_code_ref(record),
+        secret_ttl_s=settings.SMS_CODE_TTL_S,
     )
     return record
 
@@ -196,7 +213,8 @@ def sms_code_use(*, phone: str, purpose: str, code: str) -> SmsCode:
 
     :class:`InvalidCode` when none was sent, it has expired, was used, has no tries left or ``code`` is wrong. Each
     call counts one of the code's ``SMS_CODE_MAX_TRIES`` tries, right or wrong, under the row's lock and committed
-    when this returns or raises: call it outside a transaction, or a rollback gives the try back."""
+    when this returns or raises: call it outside a transaction, or a rollback gives the try back. A code used or out
+    of tries has its SMS cancelled if it is still undelivered."""
     code = (code or "").strip()
     with transaction.atomic():
         record = (
@@ -214,6 +232,8 @@ def sms_code_use(*, phone: str, purpose: str, code: str) -> SmsCode:
             record.attempts += 1
             record.used_at = now if matched else None
             record.save(update_fields=["attempts", "used_at"])
+            if not record.is_live(now, settings.SMS_CODE_MAX_TRIES):
+                messages_cancel(ref=_sms_code_ref(record))
     if not matched:
         raise InvalidCode()
     return record
@@ -232,18 +252,11 @@ class IssuedToken:
     record: AuthToken
 
 
-def _phone_for_throttle(phone: str) -> str:
-    try:
-        return normalize_phone(phone)
-    except ValueError:
-        return (phone or "").strip()[:20]
-
-
 def credentials_check(*, phone: str, password: str, ip: str) -> User:
     """The active user with this phone and password. Throttled per (phone, address), per address and per phone
-    (:class:`~chefu.errors.Throttled`) before the password is even hashed; wrong or unknown:
+    (:class:`~chefu.errors.Throttled`) before the password is even hashed; wrong, unknown or not a mobile number:
     :class:`InvalidCredentials`. Every password login (API tokens, the pages' session, the back offices) comes here."""
-    phone = _phone_for_throttle(phone)
+    phone = _normalized_phone(phone, invalid=InvalidCredentials())
     throttling.login_attempt_reserve(phone=phone, ip=ip)
     user = User.objects.filter(phone=phone).first()
     if user is None:
@@ -260,32 +273,35 @@ def sms_code_login(*, phone: str, code: str, ip: str) -> User:
     """The active user whose phone was sent ``code`` for sign-in; :class:`InvalidCredentials` otherwise. Not held up
     by the password throttle (the owner's way in while strangers guess their password): the code's own tries and
     sending limits bound it. A success reopens password sign-in for this (phone, address)."""
-    try:
-        phone = normalize_phone(phone)
-    except ValueError:
-        raise InvalidCredentials(_("Wrong phone number or code.")) from None
+    wrong = InvalidCredentials(_("Wrong phone number or code."))
+    phone = _normalized_phone(phone, invalid=wrong)
     try:
         sms_code_use(phone=phone, purpose=SmsCodePurpose.LOGIN, code=code)
     except InvalidCode:
-        raise InvalidCredentials(_("Wrong phone number or code.")) from None
+        raise wrong from None
     user = User.objects.filter(phone=phone, is_active=True).first()
     if user is None:
-        raise InvalidCredentials(_("Wrong phone number or code."))
+        raise wrong
     throttling.login_with_code_succeeded(phone=phone, ip=ip)
     return user
+
+
+def user_authenticate(*, phone: str, ip: str, password: str | None = None, code: str | None = None) -> User:
+    """Who signs in with the password (:func:`credentials_check`) or an SMS code (:func:`sms_code_login`), exactly
+    one of them (else :class:`~chefu.errors.ValidationFailed`): every sign-in of the API and the pages comes here.
+    Call it outside a transaction (a code's try must stick)."""
+    if (password is None) == (code is None):
+        raise ValidationFailed({"password": _("Send the password or an SMS code (one of them).")})
+    if password is not None:
+        return credentials_check(phone=phone, password=password, ip=ip)
+    return sms_code_login(phone=phone, code=code, ip=ip)
 
 
 def token_issue(
     *, phone: str, ip: str, password: str | None = None, code: str | None = None, user_agent: str = ""
 ) -> IssuedToken:
-    """Sign in with the password (:func:`credentials_check`) or an SMS code (:func:`sms_code_login`), exactly one of
-    them, and issue a bearer token."""
-    if (password is None) == (code is None):
-        raise ValidationFailed({"password": _("Send the password or an SMS code (one of them).")})
-    if password is not None:
-        user = credentials_check(phone=phone, password=password, ip=ip)
-    else:
-        user = sms_code_login(phone=phone, code=code, ip=ip)
+    """Sign in (:func:`user_authenticate`: the password or an SMS code) and issue a bearer token."""
+    user = user_authenticate(phone=phone, ip=ip, password=password, code=code)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = timezone.now()
     record = AuthToken(
@@ -317,6 +333,16 @@ def token_authenticate(*, token: str) -> AuthToken | None:
 
 def token_revoke(*, token: AuthToken) -> None:
     AuthToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def user_sign_out(*, user: User, token: AuthToken | None, everywhere: bool = False) -> None:
+    """Sign ``user`` out: ``everywhere`` ends every token and page session of theirs
+    (:func:`user_sign_out_everywhere`), else only ``token`` is revoked (None: the request came with the pages'
+    session, which the auth layer ends, :func:`accounts.auth.session_end`)."""
+    if everywhere:
+        user_sign_out_everywhere(user=user)
+    elif token is not None:
+        token_revoke(token=token)
 
 
 @transaction.atomic

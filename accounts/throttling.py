@@ -122,23 +122,23 @@ def _seconds_to_local_midnight() -> int:
     return max(int((midnight - now).total_seconds()), 1)
 
 
-def sms_code_reserve(*, phone: str, ip: str) -> None:
-    """Count one code sent to ``phone`` at the request of ``ip``: at most ``SMS_CODE_MAX_PER_IP`` per address in
-    ``SMS_CODE_IP_WINDOW_S``, one per phone in ``SMS_CODE_MIN_INTERVAL_S`` and ``SMS_CODE_MAX_PER_PHONE_PER_DAY``
-    per phone in a calendar day of the platform's zone; :class:`Throttled` (nothing counted) otherwise."""
-    day = timezone.localdate().isoformat()
-    _reserve(
-        [
-            _Limit(f"{_PREFIX}:sms:ip:{ip}", settings.SMS_CODE_MAX_PER_IP, settings.SMS_CODE_IP_WINDOW_S),
-            _Limit(f"{_PREFIX}:sms:phone-interval:{phone}", 1, settings.SMS_CODE_MIN_INTERVAL_S),
+def sms_code_reserve(*, ip: str, phone: str | None = None, purpose: str = "") -> None:
+    """Count one code request from ``ip``: at most ``SMS_CODE_MAX_PER_IP`` per address in ``SMS_CODE_IP_WINDOW_S``.
+    With ``phone``, also one code sent to it for ``purpose``: one per ``SMS_CODE_MIN_INTERVAL_S`` and
+    ``SMS_CODE_MAX_PER_PHONE_PER_DAY`` in a calendar day of the platform's zone, each purpose on its own counters.
+    :class:`Throttled` (nothing counted) when any is over."""
+    limits = [_Limit(f"{_PREFIX}:sms:ip:{ip}", settings.SMS_CODE_MAX_PER_IP, settings.SMS_CODE_IP_WINDOW_S)]
+    if phone is not None:
+        day = timezone.localdate().isoformat()
+        limits += [
+            _Limit(f"{_PREFIX}:sms:phone-interval:{purpose}:{phone}", 1, settings.SMS_CODE_MIN_INTERVAL_S),
             _Limit(
-                f"{_PREFIX}:sms:phone-day:{day}:{phone}",
+                f"{_PREFIX}:sms:phone-day:{day}:{purpose}:{phone}",
                 settings.SMS_CODE_MAX_PER_PHONE_PER_DAY,
                 _seconds_to_local_midnight(),
             ),
-        ],
-        _("Too many codes requested. Try again in %(wait)s (after %(time)s)."),
-    )
+        ]
+    _reserve(limits, _("Too many codes requested. Try again in %(wait)s (after %(time)s)."))
 
 
 def register_attempt_reserve(*, phone: str, ip: str) -> None:

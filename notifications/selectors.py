@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chefu.errors import NotFound
+from notifications import secret_store, templates
 from notifications.models import Channel, Message, MessageStatus
 
 
@@ -27,3 +28,12 @@ def notification_get_for_user(*, user: User, message_id: int) -> Message:
     if message is None:
         raise NotFound()
     return message
+
+
+def message_text(*, message: Message) -> str | None:
+    """The text a sender delivers for ``message``: its body, with its template's secret parameters (a code) filled in
+    from where they are kept until they expire; None once they are gone (delivery then cancels the message)."""
+    if not templates.template_get(message.template).secret_params:
+        return message.body
+    values = secret_store.secrets_get(message_id=message.pk)
+    return None if values is None else templates.secrets_fill(message.body, values)

@@ -11,6 +11,10 @@ Failures: ``failed`` with ``last_error`` and the next attempt pushed into ``send
 ``NOTIFICATION_RETRY_BACKOFF_S``, at most ``NOTIFICATION_RETRY_BACKOFF_MAX_S``). After ``NOTIFICATION_MAX_ATTEMPTS``
 attempts, or at once when the sender says retrying cannot help, ``gave_up`` is set: the row stays ``failed`` and
 nothing retries it until someone does (``messages_retry``, the admin's "retry now").
+
+Secret parameters (a one-time code) are never in a row: ``notify_phone`` keeps them in Redis for their lifetime
+(``secret_store``) and delivery fills them into the text it hands the sender; once they are gone the message is
+``cancelled`` instead, so a code is never delivered after it expired or was withdrawn (``messages_cancel``).
 """
 
 import datetime as dt
@@ -25,7 +29,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chefu.queue import send_now
-from notifications import selectors, templates
+from notifications import secret_store, selectors, templates
 from notifications.models import UNDELIVERED_STATUSES, Channel, Message, MessageStatus
 from notifications.senders import SendFailed, sender_for
 
@@ -76,6 +80,42 @@ def _dispatch_on_commit(message_ids: list[int]) -> None:
         transaction.on_commit(lambda: _dispatch(message_ids))
 
 
+def _message_build(
+    *,
+    recipient: User | None,
+    channel: str,
+    to: str,
+    template: str,
+    params: dict[str, str],
+    ref: str,
+    send_after: dt.datetime,
+    now: dt.datetime,
+    dedupe_key: str | None = None,
+    undeliverable: str = "",
+) -> Message:
+    """An unsaved, validated outbox row; secret parameters appear only as their markers, in params and body."""
+    stored = templates.stored_params(template, params)
+    rendered = templates.render(template, stored)
+    message = Message(
+        recipient=recipient,
+        channel=channel,
+        template=template,
+        params=stored,
+        to=to,
+        subject=rendered.subject,
+        body=rendered.body,
+        ref=ref,
+        dedupe_key=dedupe_key,
+        send_after=send_after,
+        created_at=now,
+        status=MessageStatus.CANCELLED if undeliverable else MessageStatus.PENDING,
+        last_error=undeliverable,
+    )
+    # The recipient is the caller's loaded row, and the constraints are the database's: no queries for either.
+    message.full_clean(exclude=["recipient"], validate_constraints=False)
+    return message
+
+
 @transaction.atomic
 def notify(
     *,
@@ -95,7 +135,9 @@ def notify(
     says why. ValueError for an unknown template or channel, a missing parameter or a naive ``send_after``.
     """
     spec = templates.template_get(template)
-    rendered = templates.render(template, params)
+    if spec.secret_params:
+        raise ValueError(f"Message template {template!r} has secret parameters: send it with notify_phone")
+    templates.render(template, params)
     channels = tuple(dict.fromkeys(spec.channels if channels is None else channels))
     unknown = [c for c in channels if c not in Channel.values]
     if unknown:
@@ -110,23 +152,18 @@ def notify(
     due: list[int] = []
     for channel in channels:
         to, undeliverable = _address(recipient, channel)
-        message = Message(
+        message = _message_build(
             recipient=recipient,
             channel=channel,
-            template=template,
-            params=templates.stored_params(template, params),
             to=to,
-            subject=rendered.subject,
-            body=rendered.body,
+            template=template,
+            params=params,
             ref=ref,
-            dedupe_key=dedupe_key,
             send_after=send_after,
-            created_at=now,
-            status=MessageStatus.CANCELLED if undeliverable else MessageStatus.PENDING,
-            last_error=undeliverable,
+            now=now,
+            dedupe_key=dedupe_key,
+            undeliverable=undeliverable,
         )
-        # The recipient is the caller's loaded row, and the constraints are the database's: no queries for either.
-        message.full_clean(exclude=["recipient"], validate_constraints=False)
         if dedupe_key is not None:
             existing = Message.objects.filter(dedupe_key=dedupe_key, channel=channel).first()
             if existing is not None:
@@ -153,47 +190,72 @@ def notify(
 
 @transaction.atomic
 def notify_phone(
-    *, phone: str, template: str, params: dict[str, str], recipient: User | None = None, ref: str = ""
+    *,
+    phone: str,
+    template: str,
+    params: dict[str, str],
+    recipient: User | None = None,
+    ref: str = "",
+    secret_ttl_s: int | None = None,
 ) -> Message:
     """Write one SMS to ``phone`` in the caller's transaction and dispatch it to Celery on commit: for a number that
     may have no account yet (a registration's verification code). ``recipient``: the account the number belongs to,
-    if any. ValueError for an unknown template, one not sent by SMS, a missing parameter or an empty number."""
+    if any.
+
+    A template's secret parameters (a code) are never written to the database: they are kept in Redis for
+    ``secret_ttl_s`` seconds (required for such a template), and a message not delivered by then is cancelled, not
+    sent (:func:`message_deliver`). ValueError for an unknown template, one not sent by SMS, a missing parameter,
+    an empty number or a secret without its lifetime."""
     spec = templates.template_get(template)
     if Channel.SMS not in spec.channels:
         raise ValueError(f"Message template {template!r} is not sent by SMS")
     if not phone:
         raise ValueError("notify_phone needs a phone number")
-    rendered = templates.render(template, params)
+    if spec.secret_params and not secret_ttl_s:
+        raise ValueError(f"Message template {template!r} has secret parameters: give their secret_ttl_s")
     now = timezone.now()
-    message = Message(
+    message = _message_build(
         recipient=recipient,
         channel=Channel.SMS,
-        template=template,
-        params=templates.stored_params(template, params),
         to=phone,
-        subject=rendered.subject,
-        body=rendered.body,
+        template=template,
+        params=params,
         ref=ref,
         send_after=now,
-        created_at=now,
+        now=now,
     )
-    message.full_clean(exclude=["recipient"], validate_constraints=False)
     message.save()
+    if spec.secret_params:
+        secret_store.secrets_keep(
+            message_id=message.pk, values={name: params[name] for name in spec.secret_params}, ttl_s=secret_ttl_s
+        )
     _dispatch_on_commit([message.pk])
     return message
+
+
+def _templates_with_secrets() -> list[str]:
+    return [code for code, spec in templates.TEMPLATES.items() if spec.secret_params]
 
 
 @transaction.atomic
 def messages_cancel(*, ref: str, templates: Sequence[str] | None = None) -> int:
     """Cancel the undelivered (pending/failed) messages with this ref (and template among templates); returns how many.
-    Used when a booking is rescheduled or cancelled so its reminders do not go out.
+    Used when a booking is rescheduled or cancelled so its reminders do not go out, and when a code is replaced or
+    used.
 
-    A message being sent at this moment (``sending``) goes out; one that has given up stays as it is."""
+    A message being sent at this moment (``sending``) goes out, unless it has secrets: those of every message with
+    this ref are withdrawn. One that has given up stays as it is."""
     if not ref:
         raise ValueError("messages_cancel needs a ref")
     rows = Message.objects.filter(ref=ref, status__in=[MessageStatus.PENDING, MessageStatus.FAILED], gave_up=False)
     if templates is not None:
         rows = rows.filter(template__in=list(templates))
+    # Their secrets are withdrawn whatever their status, so that even one claimed meanwhile (sending) finds nothing
+    # to send, and a sent code is not kept any longer.
+    with_secrets = [code for code in _templates_with_secrets() if templates is None or code in templates]
+    if with_secrets:
+        withdrawn = list(Message.objects.filter(ref=ref, template__in=with_secrets).values_list("pk", flat=True))
+        transaction.on_commit(lambda: secret_store.secrets_drop(message_ids=withdrawn))
     return rows.update(status=MessageStatus.CANCELLED, claimed_until=None)
 
 
@@ -237,6 +299,12 @@ def message_deliver(*, message_id: int, now: dt.datetime | None = None) -> str:
         # Only a claim that expired on the last attempt gets here: that worker died; it may have sent the message.
         return _record_failure(message, attempt, "no attempts left after a lost claim", give_up=True, now=now)
 
+    text = selectors.message_text(message=message)
+    if text is None:
+        return _record_cancelled(message, attempt, "its secret expired or was withdrawn before delivery")
+    # On this instance only, never saved: the secrets filled in for the sender.
+    message.body = text
+
     try:
         provider_message_id = sender_for(message.channel).send(message)
     except SendFailed as exc:
@@ -256,6 +324,13 @@ def message_deliver(*, message_id: int, now: dt.datetime | None = None) -> str:
         gave_up=False,
     )
     return MessageStatus.SENT.value if recorded else _status(message_id)
+
+
+def _record_cancelled(message: Message, attempt: int, why: str) -> str:
+    recorded = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=attempt).update(
+        status=MessageStatus.CANCELLED, last_error=why, claimed_until=None
+    )
+    return MessageStatus.CANCELLED.value if recorded else _status(message.pk)
 
 
 def _record_failure(message: Message, attempt: int, error: str, *, give_up: bool, now: dt.datetime | None) -> str:

@@ -25,8 +25,8 @@ class MessageTemplate:
     subject: Promise
     body: Promise
     params: tuple[str, ...]
-    # Rendered into the body but not kept in the message's ``params`` (a one-time code: the SMS itself must carry
-    # it, the outbox row's parameters need not).
+    # Never written to the database (a one-time code): the outbox row holds a marker in their place in ``params``
+    # and the body, and the sender fills the values in at delivery (notifications.secrets).
     secret_params: tuple[str, ...] = ()
 
 
@@ -169,10 +169,22 @@ def template_get(code: str) -> MessageTemplate:
         raise ValueError(f"Unknown message template: {code!r}") from None
 
 
+def secret_marker(name: str) -> str:
+    """What the outbox row holds in place of the secret parameter ``name``, in its params and its body."""
+    return "{" + name + "}"
+
+
 def stored_params(code: str, params: Mapping[str, str]) -> dict[str, str]:
-    """``params`` as the outbox row keeps them: the template's secret ones masked."""
+    """``params`` as the outbox row keeps them: the template's secret ones replaced by their markers."""
     secret = template_get(code).secret_params
-    return {name: ("******" if name in secret else value) for name, value in params.items()}
+    return {name: (secret_marker(name) if name in secret else value) for name, value in params.items()}
+
+
+def secrets_fill(text: str, secrets: Mapping[str, str]) -> str:
+    """``text`` rendered from :func:`stored_params` with the secret values put back in place of their markers."""
+    for name, value in secrets.items():
+        text = text.replace(secret_marker(name), value)
+    return text
 
 
 def render(code: str, params: Mapping[str, str], *, language: str | None = None) -> Rendered:

@@ -86,14 +86,18 @@ class StoreFactory(factory.django.DjangoModelFactory):
 
 
 def sms_code_sent(phone: str) -> str:
-    """The code in the newest SMS the outbox holds for ``phone`` (the stored form): what its owner reads on the
-    phone. Tests get codes this way, never from a backdoor."""
+    """The code in the newest SMS the outbox holds for ``phone`` (the stored form), in the text its sender delivers
+    (the row holds only a marker): what its owner reads on the phone. Tests get codes this way, never from a
+    backdoor."""
     from notifications.models import Message
+    from notifications.selectors import message_text
 
     message = Message.objects.filter(to=phone, template="sms_code").order_by("-created_at", "-pk").first()
     assert message is not None, f"no SMS code was sent to {phone}"
-    found = re.search(r"(?<!\d)(\d{6})(?!\d)", message.body)
-    assert found, message.body
+    text = message_text(message=message)
+    assert text is not None, f"the code sent to {phone} has expired or was withdrawn"
+    found = re.search(r"(?<!\d)(\d{6})(?!\d)", text)
+    assert found, text
     return found.group(1)
 
 

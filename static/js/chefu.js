@@ -222,15 +222,69 @@
       }
     }
 
+    // Two ways in: the password, or a code POST /auth/sms-code sends (its button counts down until it may ask again).
+    const modeButton = form.querySelector(".signin-mode");
+    const sendCode = form.querySelector(".send-code");
+    const modeText = { password: modeButton.dataset.password, code: modeButton.textContent.trim() };
+    const sendText = sendCode.textContent;
+    let byCode = false;
+    let countdown = null;
+
+    modeButton.addEventListener("click", function () {
+      byCode = !byCode;
+      for (const node of form.querySelectorAll(".by-password")) node.hidden = byCode;
+      for (const node of form.querySelectorAll(".by-code")) node.hidden = !byCode;
+      form.password.required = !byCode;
+      form.code.required = byCode;
+      modeButton.textContent = byCode ? modeText.password : modeText.code;
+      say(message, "");
+    });
+
+    function waitToResend(seconds) {
+      clearInterval(countdown);
+      let left = seconds;
+      sendCode.disabled = true;
+      const tick = function () {
+        if (left <= 0) {
+          clearInterval(countdown);
+          sendCode.disabled = false;
+          sendCode.textContent = sendText;
+          return;
+        }
+        sendCode.textContent = fmt(sendCode.dataset.wait, { seconds: left });
+        left -= 1;
+      };
+      tick();
+      countdown = setInterval(tick, 1000);
+    }
+
+    sendCode.addEventListener("click", async function () {
+      if (!form.phone.reportValidity()) return;
+      sendCode.disabled = true;
+      try {
+        const sent = await api("POST", "/auth/sms-code", { body: { phone: form.phone.value.trim(), purpose: "login" } });
+        say(message, fmt(sendCode.dataset.sent, { minutes: Math.round(sent.expires_in / 60) }), "ok");
+        waitToResend(60);
+        form.code.focus();
+      } catch (error) {
+        say(message, explain(error), "error");
+        const wait = (error.details || {}).retry_after_s;
+        if (wait && wait <= 60) waitToResend(wait);
+        else sendCode.disabled = false;
+      }
+    });
+
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       say(message, t.signingIn);
+      const phone = form.phone.value.trim();
       try {
         const session = await api("POST", "/auth/session", {
-          body: { phone: form.phone.value.trim(), password: form.password.value },
+          body: byCode ? { phone: phone, code: form.code.value.trim() } : { phone: phone, password: form.password.value },
         });
         csrfToken = session.csrf_token;
         form.password.value = "";
+        form.code.value = "";
         await loadMe();
       } catch (error) {
         say(message, explain(error), "error");

@@ -396,18 +396,21 @@ def test_a_429_says_when_to_try_again_in_the_header_and_the_text(api, owner, set
     english = _login(api, owner.phone, PASSWORD, headers={"Accept-Language": "en"})
     chinese = _login(api, owner.phone, PASSWORD)
 
-    # then
+    # then (a slow machine may take a minute to get here: "15 minutes" holds down to 841 s)
     error = assert_error(english, 429, "throttled")
     retry_after = int(english["Retry-After"])
-    assert 890 <= retry_after <= 900
+    assert 840 < retry_after <= 900
     assert error["details"]["retry_after_s"] == retry_after
     retry_at = dt.datetime.fromisoformat(error["details"]["retry_at"])
-    assert abs((retry_at - before).total_seconds() - retry_after) < 5
+    assert abs((retry_at - before).total_seconds() - retry_after) < 60
     assert "Try again in 15 minutes (after " in error["message"]
     assert retry_at.strftime("%H:%M") in error["message"]
     assert "SMS code" in error["message"]
-    zh = assert_error(chinese, 429, "throttled")["message"]
-    assert "15 分钟" in zh and retry_at.strftime("%H:%M") in zh and "短信验证码" in zh
+    # each answer names its own time (the two are a moment apart, maybe on either side of a minute)
+    zh_error = assert_error(chinese, 429, "throttled")
+    zh_retry_at = dt.datetime.fromisoformat(zh_error["details"]["retry_at"])
+    zh = zh_error["message"]
+    assert "15 分钟" in zh and zh_retry_at.strftime("%H:%M") in zh and "短信验证码" in zh
 
 
 @pytest.mark.django_db

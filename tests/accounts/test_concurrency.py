@@ -1,7 +1,6 @@
 """Contended writes on real Postgres: simultaneous registrations and vehicles decided by the unique indexes."""
 
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
@@ -139,11 +138,9 @@ def test_parallel_registrations_of_a_taken_phone_answer_409_at_once_without_hash
     payload = {"phone": taken.phone, "code": "123456", "password": "blue-kettle-sings-7", "name": "王芳"}
 
     # when six registrations of it arrive at once
-    started = time.monotonic()
     outcomes = _run_at_once(lambda: ApiClient().post("auth/register", payload).status_code, threads=6)
-    elapsed = time.monotonic() - started
 
-    # then every one is a 409, no password was hashed, and none waited on a hash
+    # then every one is a 409 and no password was hashed, so none waited on a hash (counting the hasher's calls,
+    # not the wall clock, which a busy machine stretches)
     assert outcomes == [409] * 6
     assert CountingPBKDF2PasswordHasher.calls == 0
-    assert elapsed < 2.5, elapsed

@@ -28,3 +28,28 @@ def test_only_admins_keep_is_staff_after_the_migration():
     assert staff == {phones["qa"]: False, phones["store_staff"]: False, phones["admin"]: True, phones["owner"]: False}
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_admins_stay_superusers_after_the_migration():
+    # given superusers of the old rule, with and without the admin role
+    before, after = [("accounts", "0003_user_session_generation")], [("accounts", "0004_superuser_only_admin")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_user = executor.loader.project_state(before).apps.get_model("accounts", "User")
+    phones = {"qa": "13900000011", "admin": "13900000012", "owner": "13900000013"}
+    for role, phone in phones.items():
+        old_user.objects.create(
+            phone=phone, name=role, roles=[role], is_superuser=role != "owner", is_staff=role == "admin"
+        )
+
+    # when
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+
+    # then
+    new_user = executor.loader.project_state(after).apps.get_model("accounts", "User")
+    supers = dict(new_user.objects.filter(phone__in=phones.values()).values_list("phone", "is_superuser"))
+    assert supers == {phones["qa"]: False, phones["admin"]: True, phones["owner"]: False}
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

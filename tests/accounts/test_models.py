@@ -62,3 +62,29 @@ def test_full_clean_refuses_staff_who_are_not_admins_with_a_message():
 
     with pytest.raises(ValidationError, match="只有平台管理员"):
         user.full_clean(exclude=["password"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("roles", [["owner"], ["qa"], ["store_staff"], ["dealer"]])
+def test_database_refuses_a_superuser_who_is_not_an_admin(roles):
+    # Not staff, but every permission: Wagtail's /admin/ and any has_perm() check would let them in.
+    user = UserFactory(roles=roles)
+
+    with pytest.raises(IntegrityError):
+        User.objects.filter(pk=user.pk).update(is_superuser=True)
+
+
+@pytest.mark.django_db
+def test_database_accepts_an_admin_superuser():
+    assert UserFactory(roles=["owner", "admin"], is_staff=True, is_superuser=True).pk
+
+
+@pytest.mark.django_db
+def test_full_clean_refuses_a_superuser_who_is_not_an_admin_with_a_message():
+    from django.core.exceptions import ValidationError
+
+    user = UserFactory(roles=["qa"])
+    user.is_superuser = True
+
+    with pytest.raises(ValidationError, match="超级用户"):
+        user.full_clean(exclude=["password"])

@@ -10,7 +10,7 @@ from django.test import Client
 from accounts.models import Vehicle
 from tests.chefu.envelope import assert_error
 from tests.conftest import issue_token
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, sms_code_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +153,72 @@ def test_signing_in_goes_through_the_login_throttle(owner, settings):
     error = assert_error(_sign_in(client, owner), 429, "throttled")
     assert error["details"]["retry_after_s"] > 0
     assert_error(client.get("/api/v1/me"), 401, "not_authenticated")
+
+
+def _send_code(client: Client, user) -> None:
+    response = _post(client, "auth/sms-code", {"phone": user.phone, "purpose": "login"})
+    assert response.status_code == 202, response.content
+
+
+def test_signing_in_with_an_sms_code(owner):
+    # given a browser that asked for a sign-in code
+    client = _browser()
+    token = _csrf_token(client)
+    _send_code(client, owner)
+
+    # when
+    response = _post(
+        client, "auth/session", {"phone": owner.phone, "code": sms_code_sent(owner.phone)}, **{"X-CSRFToken": token}
+    )
+
+    # then the session is signed in, as with the password
+    assert response.status_code == 200, response.content
+    assert response.json()["user"]["id"] == owner.pk
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["httponly"] is True
+    assert client.get("/api/v1/me").json()["id"] == owner.pk
+
+
+def test_a_wrong_sms_code_is_401_and_signs_nobody_in(owner):
+    client = _browser()
+    token = _csrf_token(client)
+    _send_code(client, owner)
+    wrong = f"{(int(sms_code_sent(owner.phone)) + 1) % 1_000_000:06d}"
+
+    response = _post(client, "auth/session", {"phone": owner.phone, "code": wrong}, **{"X-CSRFToken": token})
+
+    assert_error(response, 401, "invalid_credentials")
+    assert_error(client.get("/api/v1/me"), 401, "not_authenticated")
+
+
+@pytest.mark.parametrize("extra", [{}, {"password": PASSWORD, "code": "123456"}])
+def test_signing_in_needs_exactly_one_of_password_and_code(owner, extra):
+    client = _browser()
+    token = _csrf_token(client)
+
+    response = _post(client, "auth/session", {"phone": owner.phone, **extra}, **{"X-CSRFToken": token})
+
+    assert_error(response, 422, "validation_error")
+
+
+def test_an_sms_code_signs_the_page_in_while_its_password_sign_in_is_throttled(owner, settings):
+    # given a phone whose password sign-in is closed (the 429 says: "or sign in with an SMS code")
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE = 2
+    client = _browser()
+    for _ in range(2):
+        _sign_in(client, owner, "wrong-password")
+    throttled = assert_error(_sign_in(client, owner), 429, "throttled")
+    assert "短信验证码" in throttled["message"]
+
+    # when the owner does so
+    token = _csrf_token(client)
+    _send_code(client, owner)
+    response = _post(
+        client, "auth/session", {"phone": owner.phone, "code": sms_code_sent(owner.phone)}, **{"X-CSRFToken": token}
+    )
+
+    # then
+    assert response.status_code == 200, response.content
+    assert client.get("/api/v1/me").json()["id"] == owner.pk
 
 
 def test_an_inactive_user_cannot_sign_in():

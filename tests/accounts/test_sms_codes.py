@@ -5,7 +5,7 @@ import datetime as dt
 import logging
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_redis import get_redis_connection
 
@@ -13,6 +13,7 @@ from accounts.models import AuthToken, SmsCode, User
 from accounts.services import sms_code_send
 from accounts.tasks import sms_codes_purge_task
 from notifications.models import Message
+from notifications.services import message_deliver
 from tests.chefu.envelope import assert_error
 from tests.factories import PASSWORD, UserFactory, register_through_api, sms_code_sent
 
@@ -67,19 +68,37 @@ def test_a_code_is_sent_by_sms_through_the_outbox(api, django_capture_on_commit_
 
 
 @pytest.mark.django_db
-def test_codes_are_stored_hashed_and_the_outbox_keeps_them_only_in_the_sms_text(api):
-    # when
-    _send(api)
+def test_no_row_in_the_database_holds_the_code_before_or_after_it_is_delivered(api, monkeypatch, settings, caplog):
+    # given a code we know (so that the search below cannot miss it), sent through the demo's log sender
+    monkeypatch.setattr("accounts.services.secrets.randbelow", lambda _n: 472913)
+    settings.NOTIFICATION_SENDERS = {**settings.NOTIFICATION_SENDERS, "sms": "notifications.senders.LogSender"}
+    caplog.set_level(logging.INFO, logger="notifications.senders")
+    assert _send(api).status_code == 202
+    assert sms_code_sent(PHONE) == "472913"
+    assert not _rows_holding("472913")
 
-    # then
-    code = sms_code_sent(PHONE)
-    record = SmsCode.objects.get(phone=PHONE)
-    for field in SmsCode._meta.concrete_fields:
-        assert code not in str(getattr(record, field.attname)), field.name
-    assert len(record.code_hash) == 64
+    # when the SMS is delivered
     message = Message.objects.get(template="sms_code")
-    assert code not in str(message.params)
-    assert message.params["code"] == "******"
+    assert message_deliver(message_id=message.pk) == "sent"
+
+    # then the text that went out carried the code, and still no row of any table holds it
+    assert "472913" in caplog.text
+    assert not _rows_holding("472913")
+    message.refresh_from_db()
+    assert message.params["code"] == "{code}" and "{code}" in message.body
+    assert len(SmsCode.objects.get(phone=PHONE).code_hash) == 64
+
+
+def _rows_holding(text: str) -> list[str]:
+    """Every table of the database with a row whose text form contains ``text``."""
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT count(*) FROM {quoted} AS t WHERE strpos(t::text, %s) > 0", [text])
+            if cursor.fetchone()[0]:
+                found.append(table)
+    return found
 
 
 @pytest.mark.django_db
@@ -114,6 +133,48 @@ def test_a_code_to_register_a_taken_phone_is_refused(api, owner):
 
     assert not Message.objects.exists()
     assert not SmsCode.objects.exists()
+
+
+@pytest.mark.django_db
+def test_asking_for_registration_codes_for_a_taken_phone_spends_none_of_its_codes(api, owner):
+    # given a stranger who asks ten times (more than the day's limit) to register the owner's phone
+    for n in range(10):
+        _a_minute_passes()
+        assert_error(_send(api, phone=owner.phone, REMOTE_ADDR=f"203.0.113.{n}"), 409, "phone_taken")
+
+    # when the owner asks for a sign-in code at once
+    response = _send(api, phone=owner.phone, purpose="login", REMOTE_ADDR="198.51.100.1")
+
+    # then it is sent: no code was sent to the phone, so none was counted against it
+    assert response.status_code == 202
+    assert list(Message.objects.values_list("to", flat=True)) == [owner.phone]
+
+
+@pytest.mark.django_db
+def test_sign_in_codes_asked_for_an_unregistered_phone_do_not_hold_back_its_registration(api):
+    # given a stranger who used up a day of sign-in codes for a phone that has no account yet
+    for n in range(10):
+        _a_minute_passes()
+        assert _send(api, purpose="login", REMOTE_ADDR=f"203.0.113.{n}").status_code == 202
+    _a_minute_passes()
+    assert_error(_send(api, purpose="login", REMOTE_ADDR="203.0.113.99"), 429, "throttled")
+
+    # when its owner asks for a code to register, straight away
+    response = _send(api, purpose="register", REMOTE_ADDR="198.51.100.1")
+
+    # then it is sent (each purpose has its own counters)
+    assert response.status_code == 202
+    assert Message.objects.filter(to=PHONE, template="sms_code").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_registration_code_still_counts_against_the_asking_address(api, owner, settings):
+    # The address pays for every request, so taken phones cannot be probed for free.
+    settings.SMS_CODE_MAX_PER_IP = 2
+    for _ in range(2):
+        assert_error(_send(api, phone=owner.phone, REMOTE_ADDR="203.0.113.7"), 409, "phone_taken")
+
+    assert_error(_send(api, phone=PHONE, REMOTE_ADDR="203.0.113.7"), 429, "throttled")
 
 
 @pytest.mark.django_db
@@ -164,8 +225,11 @@ def test_one_code_a_minute_per_phone(api):
 
 
 @pytest.mark.django_db
-def test_ten_codes_a_day_per_phone_until_midnight_in_the_platforms_zone(api):
-    # given ten codes, a minute apart
+def test_ten_codes_a_day_per_phone_until_midnight_in_the_platforms_zone(api, monkeypatch):
+    # given the platform's clock at 15:00 (fixed: a run that crossed midnight would count on two days), and ten
+    # codes, a minute apart
+    now = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: now)
     for n in range(10):
         _a_minute_passes()
         assert _send(api, REMOTE_ADDR=f"198.51.100.{n}").status_code == 202
@@ -174,12 +238,11 @@ def test_ten_codes_a_day_per_phone_until_midnight_in_the_platforms_zone(api):
     _a_minute_passes()
     response = _send(api, REMOTE_ADDR="203.0.113.50")
 
-    # then
+    # then it may ask again at midnight: nine hours on
     error = assert_error(response, 429, "throttled")
-    now = timezone.localtime()
-    midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    assert abs(int(response["Retry-After"]) - (midnight - now).total_seconds()) < 5
-    assert dt.datetime.fromisoformat(error["details"]["retry_at"]).hour in (0, 23)
+    assert 9 * 3600 - 60 < int(response["Retry-After"]) <= 9 * 3600
+    retry_at = dt.datetime.fromisoformat(error["details"]["retry_at"])
+    assert abs(retry_at - (now + dt.timedelta(hours=9))) <= dt.timedelta(seconds=60)
     assert SmsCode.objects.filter(phone=PHONE).count() == 10
 
 
@@ -305,17 +368,24 @@ def test_a_code_expires_after_five_minutes(api):
 
 
 @pytest.mark.django_db
-def test_a_new_code_replaces_the_old_one(api):
+def test_a_new_code_replaces_the_old_one(api, monkeypatch):
+    # given two codes that differ (random ones are equal once in a million)
+    codes = iter([111111, 222222])
+    monkeypatch.setattr("accounts.services.secrets.randbelow", lambda _n: next(codes))
     _send(api)
-    old = sms_code_sent(PHONE)
+    first = Message.objects.get(template="sms_code")
     _a_minute_passes()
-    _send(api)
-    new = sms_code_sent(PHONE)
-    if old == new:  # one chance in a million
-        pytest.skip("the two random codes are equal")
 
-    assert_error(_register(api, old), 422, "invalid_code")
-    assert _register(api, new).status_code == 201
+    # when
+    _send(api)
+
+    # then the first is refused, its SMS (not yet delivered) is cancelled, and the new one registers
+    assert sms_code_sent(PHONE) == "222222"
+    first.refresh_from_db()
+    assert first.status == "cancelled"
+    assert message_deliver(message_id=first.pk) == "cancelled"
+    assert_error(_register(api, "111111"), 422, "invalid_code")
+    assert _register(api, "222222").status_code == 201
 
 
 @pytest.mark.django_db
