@@ -12,6 +12,8 @@ from bookings.schemas import (
     BookingOut,
     ChecklistItemOut,
     NearDate,
+    QuoteLineOut,
+    QuoteOut,
     SupplementOut,
     booking_dict,
     checklist_items,
@@ -99,7 +101,26 @@ def schedule_dict(*, store, day: dt.date, bays: list[BaySchedule]) -> dict[str, 
 # --- one booking, as the store sees it -----------------------------------------------------------------
 
 
+class StaffQuoteLineOut(QuoteLineOut):
+    price_source: str = Field(
+        ...,
+        description="store: the shop's own part at its price; catalogue: a catalogue part at its list price, the "
+        "shop's own not fitting the car.",
+    )
+
+
+class StaffQuoteOut(QuoteOut):
+    lines: list[StaffQuoteLineOut]
+    internal_notes: list[str] = Field(
+        default_factory=list, description="For the store and QA, never shown to the owner: how lines were priced."
+    )
+
+
 class PartnerBookingOut(BookingOut):
+    """A booking as its store and QA see it: the owner's view, the owner's name and masked phone, and the quote
+    with what is kept from the owner (each line's price_source, internal_notes)."""
+
+    quote: StaffQuoteOut
     owner_name: str
     owner_phone: str = Field(..., description="Masked: 138****1234.")
     vehicle: str = Field(..., description="Make and model.")
@@ -112,6 +133,7 @@ class StoreCancelIn(Schema):
 def partner_booking_dict(booking: Booking) -> dict[str, Any]:
     return {
         **booking_dict(booking),
+        "quote": booking.quote,  # the whole record (catalog.quotes.Quote.as_record): StaffQuoteOut lists its fields
         "owner_name": booking.owner.name,
         "owner_phone": mask_phone(booking.owner.phone),
         "vehicle": _vehicle(booking),

@@ -21,15 +21,14 @@ fitted to the vehicle by part type:
 
 What the owner sees (:meth:`Quote.as_dict`) is the lines, the total and ``notes`` written for the owner. How a
 line was priced (``price_source``) and ``internal_notes`` (a catalogue substitute for the shop's own part) are for
-staff and QA: they are kept in the booking's record (:meth:`Quote.as_record`) and never shown to owners.
+staff and QA: they are kept in the booking's record (:meth:`Quote.as_record`), shown to the store and QA, never to
+owners (:func:`quote_record_for_owner`).
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Vehicle
@@ -107,27 +106,14 @@ class Quote:
         return record
 
 
-def _substitute_note() -> str:
-    """The internal note of a catalogue substitute, a template in the active language."""
-    return _("%(part)s (catalogue list price: the shop's own part does not fit)")
-
-
 def quote_record_for_owner(record: dict) -> dict:
-    """A booking's stored quote (:meth:`Quote.as_record`) as its owner may see it: no ``price_source``, no
-    ``internal_notes``. Bookings made before those were kept apart carry the internal note in a substitute line's
-    description (``"<part> (catalogue list price: ...)"`` in the language of the day): it is cut off here."""
-    suffixes = []
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            suffixes.append(_substitute_note() % {"part": ""})
-    lines = []
-    for line in record.get("lines", []):
-        out = {k: v for k, v in line.items() if k != "price_source"}
-        if line.get("price_source") == CATALOGUE_PRICE:
-            for suffix in suffixes:
-                out["description"] = out["description"].removesuffix(suffix)
-        lines.append(out)
-    return {**{k: v for k, v in record.items() if k != "internal_notes"}, "lines": lines}
+    """A booking's stored quote (:meth:`Quote.as_record`) as its owner may see it: without each line's
+    ``price_source`` and without ``internal_notes``. (Bookings made before the notes were kept apart had theirs
+    moved out of the descriptions by bookings' migration 0004.)"""
+    return {
+        **{k: v for k, v in record.items() if k != "internal_notes"},
+        "lines": [{k: v for k, v in line.items() if k != "price_source"} for line in record.get("lines", [])],
+    }
 
 
 @dataclass(frozen=True)
@@ -281,7 +267,9 @@ def _quote_for(
                 lines.append(_part_line(line.part, line.qty, line.unit_price, STORE_PRICE, facts, notes))
         elif substitute := substitutes.get(part_type):
             lines.append(_part_line(substitute, group[0].qty, substitute.list_price, CATALOGUE_PRICE, facts, notes))
-            internal_notes.append(_substitute_note() % {"part": substitute.name})
+            internal_notes.append(
+                _("%(part)s (catalogue list price: the shop's own part does not fit)") % {"part": substitute.name}
+            )
         else:
             notes.append(_dropped_note(part_type, facts))
     return Quote(

@@ -130,3 +130,28 @@ def test_the_expected_total_is_checked_as_money(owner_client, shop, camry):
     assert_error(owner_client.post("bookings", _body(shop, camry, expected_total="1.234")), 422, "validation_error")
     assert_error(owner_client.post("bookings", _body(shop, camry, expected_total="-1.00")), 422, "validation_error")
     assert not Booking.objects.exists()
+
+
+def test_the_store_sees_the_internal_note_the_owner_never_sees(owner_client, shop, camry, shop_manager, make_client):
+    # given a booking whose oil filter is a catalogue substitute
+    booking_id = owner_client.post("bookings", _body(shop, camry)).json()["id"]
+    owners = owner_client.get(f"bookings/{booking_id}").json()["quote"]
+
+    # when the store's staff read the booking
+    response = make_client(shop_manager).get(f"partner/bookings/{booking_id}")
+
+    # then they see how each line was priced and the note, on the owner's lines
+    assert_staff_quote(response, owners)
+    assert "internal_notes" not in owners and "price_source" not in owners["lines"][2]
+
+
+def assert_staff_quote(response, owners: dict) -> None:
+    """``response`` shows the booking's quote as the store and QA see it: ``owners`` (the owner's view), with each
+    line's price source and the substitute's internal note."""
+    assert response.status_code == 200, response.json()
+    quote = response.json()["quote"]
+    assert [line["price_source"] for line in quote["lines"]] == ["store", "store", "catalogue"]
+    substitute = quote["lines"][2]["description"]
+    assert quote["internal_notes"] == [f"{substitute}（目录价：门店自有配件不适配本车）"]
+    assert [{k: v for k, v in line.items() if k != "price_source"} for line in quote["lines"]] == owners["lines"]
+    assert (quote["total"], quote["notes"]) == (owners["total"], owners["notes"])

@@ -573,36 +573,33 @@ def test_the_price_list_says_what_no_car_pays_less_than(api, shop, passat, lavid
     assert _quote(shop, "standard_wash", passat).total == Decimal(wash["price_from"]) == Decimal(wash["total"])
 
 
-# --- bookings made before internal notes were kept apart ---------------------------------------------------------
+# --- a booking's record, as its owner reads it ------------------------------------------------------------------
 
 
-def test_an_old_bookings_internal_note_is_cut_from_the_owners_view():
+def test_the_owners_view_of_a_booked_quote_leaves_out_only_what_is_for_staff():
+    # (bookings made before the notes were kept apart had them moved out of the descriptions: bookings 0004)
     record = {
         "lines": [
             {"kind": "labour", "description": "工时：轮胎安装", "sku": None, "price_source": "store"},
-            {
-                "kind": "part",
-                "description": "米其林 浩悦4（目录价：门店自有配件不适配本车）",
-                "sku": "TYR-X",
-                "price_source": "catalogue",
-            },
-            {
-                "kind": "part",
-                "description": "Michelin (catalogue list price: the shop's own part does not fit)",
-                "sku": "TYR-Y",
-                "price_source": "catalogue",
-            },
+            {"kind": "part", "description": "米其林 浩悦4", "sku": "TYR-X", "price_source": "catalogue"},
         ],
         "total": "1449.00",
-        "notes": [],
-        "internal_notes": ["for staff"],
+        "notes": ["轮胎：按 245/45R19 选择"],
+        "tyre_size": "245/45R19",
+        "internal_notes": ["米其林 浩悦4（目录价：门店自有配件不适配本车）"],
     }
 
     shown = quote_record_for_owner(record)
 
-    assert [line["description"] for line in shown["lines"]] == ["工时：轮胎安装", "米其林 浩悦4", "Michelin"]
-    assert all("price_source" not in line for line in shown["lines"])
-    assert set(shown) == {"lines", "total", "notes"}
+    assert shown == {
+        "lines": [
+            {"kind": "labour", "description": "工时：轮胎安装", "sku": None},
+            {"kind": "part", "description": "米其林 浩悦4", "sku": "TYR-X"},
+        ],
+        "total": "1449.00",
+        "notes": ["轮胎：按 245/45R19 选择"],
+        "tyre_size": "245/45R19",
+    }
 
 
 # Ten services a store can price (a Passat takes them all): five need a catalogue substitute or drop a line.
