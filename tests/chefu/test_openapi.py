@@ -86,6 +86,7 @@ def test_the_sms_code_and_sign_in_bodies_are_documented(document):
     assert fields("/api/v1/auth/sms-code") == {"phone", "purpose"}
     assert {"phone", "code", "password", "name"} <= fields("/api/v1/auth/register")
     assert {"phone", "code", "password"} <= fields("/api/v1/auth/token")
+    assert {"phone", "code", "password"} <= fields("/api/v1/auth/session")
 
 
 @pytest.mark.django_db
