@@ -485,6 +485,23 @@ def test_a_sign_in_code_works_once(api, owner):
     assert_error(_login_with_code(api, owner.phone, code), 401, "invalid_credentials")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_code_used_or_out_of_tries_is_withdrawn_from_its_undelivered_sms(api, owner):
+    # given two sign-in codes whose SMS are still waiting in the outbox (the provider is slow today)
+    _send(api, phone=owner.phone, purpose="login")
+    assert _login_with_code(api, owner.phone, sms_code_sent(owner.phone)).status_code == 200
+    other = UserFactory()
+    _send(api, phone=other.phone, purpose="login")
+    for _ in range(3):
+        _login_with_code(api, other.phone, _wrong(sms_code_sent(other.phone)))
+
+    # when the outbox gets to them
+    outcomes = [message_deliver(message_id=pk) for pk in Message.objects.order_by("pk").values_list("pk", flat=True)]
+
+    # then neither goes out: one code is used, the other has no tries left
+    assert outcomes == ["cancelled", "cancelled"]
+
+
 @pytest.mark.django_db
 def test_a_registration_code_does_not_sign_in(api):
     # given a code sent for registering, then the account made some other way
