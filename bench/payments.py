@@ -213,11 +213,17 @@ def make_coupon(code: str, *, budget: Decimal):
     )
 
 
-def open_payments(bookings: list) -> list:
-    """A pending sandbox payment on each booking, through ``payment_create`` (what the pay endpoint runs)."""
-    from payments.services import payment_create
+def open_payment(booking):
+    """A pending sandbox payment with its pay URL, as the pay endpoint opens it: ``payment_open`` (committed), then
+    ``payment_checkout``."""
+    from payments.services import payment_checkout, payment_open
 
-    return [payment_create(booking_id=b.pk, owner=b.owner, provider="sandbox") for b in bookings]
+    return payment_checkout(payment=payment_open(booking_id=booking.pk, owner=booking.owner, provider="sandbox"))
+
+
+def open_payments(bookings: list) -> list:
+    """A pending sandbox payment on each booking (:func:`open_payment`)."""
+    return [open_payment(b) for b in bookings]
 
 
 def success_notification(payment) -> dict[str, str]:
@@ -287,16 +293,15 @@ class Context:
 
 def case_pay(ctx: Context) -> list[str]:
     """``POST /api/v1/bookings/{id}/pay`` through Django's test client with a bearer token, each on a fresh booking
-    awaiting payment (its own owner), without and with a coupon code, alternately. Beside it: ``payment_create``
-    alone (the service the handler runs) and the RSA2 signature of the pay URL (the sandbox signs it as Alipay's
-    page-pay request is signed)."""
+    awaiting payment (its own owner), without and with a coupon code, alternately. Beside it: ``payment_open`` then
+    ``payment_checkout`` alone (the services the handler runs) and the RSA2 signature of the pay URL (the sandbox
+    signs it as Alipay's page-pay request is signed)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from payments.models import Coupon, CouponRedemption, Payment
     from payments.providers import signing
     from payments.providers.sandbox import key_paths
-    from payments.services import payment_create
 
     runs, warm = ctx.args.runs, 10
     with step(f"{3 * runs + warm} bookings awaiting payment, tokens, a coupon"):
@@ -321,7 +326,7 @@ def case_pay(ctx: Context) -> list[str]:
         order = [("plain", plain[i], None), ("coupon", coupons[i], code), ("service", service[i], None)]
         for name, b, c in order[i % 3 :] + order[: i % 3]:
             if name == "service":
-                elapsed, _ = timed(lambda b=b: payment_create(booking_id=b.pk, owner=b.owner, provider="sandbox"))
+                elapsed, _ = timed(open_payment, b)
             else:
                 elapsed, response = timed(post_pay, client, b.pk, tokens[b.owner_id], c)
                 if response.status_code != 201:
@@ -349,7 +354,7 @@ def case_pay(ctx: Context) -> list[str]:
     print(f"\n[pay] {runs} payments each way, each on its own pending booking (¥{PRICE}), 10 warm-up requests first")
     print(f"  POST /bookings/{{id}}/pay, no coupon       : {describe(times['plain'])}")
     print(f"  POST /bookings/{{id}}/pay, coupon {code}: {describe(times['coupon'])}")
-    print(f"  payment_create alone (the service)        : {describe(times['service'])}")
+    print(f"  payment_open + payment_checkout alone     : {describe(times['service'])}")
     print(f"  of which RSA2 signing of the pay URL      : {describe(sign_times)}")
     print(f"  SQL statements a request: {queries['plain']} without a coupon, {queries['coupon']} with one")
     print(f"  answers: {dict(amounts)}; refused: {dict(bad) or 'none'}")
@@ -358,7 +363,7 @@ def case_pay(ctx: Context) -> list[str]:
     return [
         f"pay p50={p50:.1f} p90={pct(times['plain'], 90):.1f} p99={pct(times['plain'], 99):.1f} ms"
         f" | with coupon p50={c50:.1f} p90={pct(times['coupon'], 90):.1f} p99={pct(times['coupon'], 99):.1f} ms"
-        f" | payment_create p50={pct(times['service'], 50):.1f} ms | RSA2 sign p50={pct(sign_times, 50):.2f} ms"
+        f" | services p50={pct(times['service'], 50):.1f} ms | RSA2 sign p50={pct(sign_times, 50):.2f} ms"
         f" (n={runs})",
         f"every answer 201 with the right amount ({2 * runs}), {reserved} coupon reservations: {verdict(ok_rows)}",
         f"goal p50 <= {GOAL_PAY_MS:g} ms, no coupon: {verdict(p50 <= GOAL_PAY_MS)}"
@@ -593,7 +598,7 @@ def case_coupon_rush(ctx: Context) -> list[str]:
 
 
 def _complete_paid(bookings: list) -> None:
-    """Pay each booking (payment_create, the signed notification, notification_receive), then check it in, start
+    """Pay each booking (:func:`open_payment`, the signed notification, notification_receive), then check it in, start
     and complete it (``SERVICE``'s checklist cleared first, as the tests do): the store earns."""
     from bookings import services as booking_services
     from bookings.models import Booking

@@ -25,7 +25,9 @@ def booking_pay(request, booking_id: int, payload: PayIn):
     """The payment row (and the key's reservation) are committed before the provider is asked, and no lock is held
     while it answers. The same ``Idempotency-Key`` while the first request is still in flight: 409
     ``idempotency_in_progress`` with ``Retry-After``. The provider unreachable: 502
-    ``payment_provider_unavailable``, and the key is free for a retry."""
+    ``payment_provider_unavailable``, and the key is free for a retry. A payment whose pay URL was never given out
+    (its request still waiting on the provider, or dead) is reused when it charges the same, else closed
+    (``payments.services.payment_open``)."""
 
     def reserve():
         return services.payment_open(

@@ -69,6 +69,11 @@ class PaymentProviderFailed(ApplicationError):
     default_message = gettext_lazy("The payment provider could not be reached. Try again.")
 
 
+class PaymentClosed(Conflict):
+    code = "payment_closed"
+    default_message = gettext_lazy("This payment was closed by a newer attempt to pay. Use that one, or pay again.")
+
+
 class NotPayable(Conflict):
     code = "booking_not_payable"
     default_message = gettext_lazy("This booking can no longer be paid.")
@@ -114,8 +119,14 @@ def payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | N
     """Open a pending payment for what the booking still owes (``amount_due - amount_paid``: the quote first,
     approved extra work later), without asking the provider yet: :func:`payment_checkout` does, after commit.
     ``coupon`` (a code) takes its discount off what the owner is charged (``payments.coupons``); a coupon reserved
-    by an earlier attempt is used again. Locks the booking until the caller's transaction ends. Raises NotFound
-    (not the owner's), NotPayable, NothingDue, ValidationFailed (unknown or disabled provider, coupon)."""
+    by an earlier attempt is used again. Locks the booking until the caller's transaction ends, then the booking's
+    pending payments whose pay URL was never given out.
+
+    Such a payment was opened by a request still asking the provider, or by one that died before it could: a
+    payment charging the same (provider, amount, coupon, slice) is returned instead of a new one, so a retry asks
+    the provider again with its ``out_trade_no`` and the provider opens one trade, not two; any other is closed,
+    and its pay URL is never given out (:func:`payment_checkout`). Raises NotFound (not the owner's), NotPayable,
+    NothingDue, ValidationFailed (unknown or disabled provider, coupon)."""
     _provider(provider)
     booking = booking_lock(booking_id)
     if booking.owner_id != owner.pk:
@@ -138,9 +149,26 @@ def payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | N
         covers_from=booking.amount_paid,
         out_trade_no=_out_trade_no(booking),
     )
+    unsent = Payment.objects.select_for_update(of=("self",)).filter(
+        booking=booking, status=PaymentStatus.PENDING, pay_url=""
+    )
+    reused = None
+    for earlier in unsent.order_by("pk"):
+        if reused is None and _same_charge(earlier, payment):
+            reused = earlier
+            continue
+        _record(earlier, to=PaymentStatus.CLOSED, reason="superseded before its pay URL was given out", by=owner)
+        earlier.save(update_fields=["status"])
+    if reused is not None:
+        return reused
     payment.save()
     PaymentEvent.objects.create(payment=payment, from_status="", to_status=PaymentStatus.PENDING, by=owner)
     return payment
+
+
+def _same_charge(earlier: Payment, new: Payment) -> bool:
+    fields = ("owner_id", "provider", "amount", "discount", "covers", "covers_from", "redemption_id")
+    return all(getattr(earlier, name) == getattr(new, name) for name in fields)
 
 
 def payment_checkout(*, payment: Payment) -> Payment:
@@ -148,7 +176,8 @@ def payment_checkout(*, payment: Payment) -> Payment:
     (``pay_url``). Call it with no transaction open and no row locked: the provider may block for its whole timeout
     (STYLE.md §8). When the provider fails (``ProviderError``: unreachable, busy, refusing) the payment is marked
     ``failed`` with the error in its timeline and PaymentProviderFailed is raised; its pay URL never reached the
-    payer, so paying again opens a new payment."""
+    payer, so paying again opens a new payment. Raises PaymentClosed, without giving out the pay URL, when the
+    payment was closed or failed while the provider answered (a newer attempt superseded it)."""
     client = _provider(payment.provider)
     try:
         created = client.create(
@@ -163,7 +192,11 @@ def payment_checkout(*, payment: Payment) -> Payment:
         _payment_failed(payment_id=payment.pk, error=error)
         payment.status = PaymentStatus.FAILED
         raise PaymentProviderFailed(details={"payment_id": payment.pk, "provider": payment.provider}) from error
-    Payment.objects.filter(pk=payment.pk).update(pay_url=created.pay_url)
+    # Closed or failed meanwhile (payment_open superseded it): its URL must never reach the payer. Succeeded (a
+    # concurrent request on this payment gave out the same trade, and it was paid): the URL does no harm.
+    live = (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)
+    if not Payment.objects.filter(pk=payment.pk, status__in=live).update(pay_url=created.pay_url):
+        raise PaymentClosed(details={"payment_id": payment.pk})
     payment.pay_url = created.pay_url
     return payment
 
@@ -181,13 +214,6 @@ def _payment_failed(*, payment_id: int, error: ProviderError) -> None:
         details={"error": str(error)[:500], "code": error.code, "type": type(error).__name__},
     )
     payment.save(update_fields=["status"])
-
-
-def payment_create(*, booking_id: int, owner: User, provider: str, coupon: str | None = None) -> Payment:
-    """:func:`payment_open`, committed, then :func:`payment_checkout`: a pending payment with its pay URL. Call it
-    with no transaction open."""
-    payment = payment_open(booking_id=booking_id, owner=owner, provider=provider, coupon=coupon)
-    return payment_checkout(payment=payment)
 
 
 def notification_receive(*, provider: str, params: Mapping[str, str]) -> None:

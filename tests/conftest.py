@@ -1,6 +1,7 @@
 """Root fixtures: an API client, users with roles and tokens, stores, a clean Redis per test, and the payment
 sandbox's keys."""
 
+import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,9 +10,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.test import Client, override_settings
 
 from payments.providers import signing
+from payments.providers.base import autocommit_baseline
 from payments.providers.sandbox import KEY_ROLES
 from tests.factories import PASSWORD, StoreFactory, UserFactory
 
@@ -72,12 +75,36 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_media_root(tmp_path_factory):
+    """Booking photos (chefu.private_media), whichever test stores one, go to a temporary directory, never the
+    developer's var/private-media."""
+    with override_settings(PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private-media")):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     # Throttle counters and geocoder results live in Redis (test settings use their own database).
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _autocommit_baseline(request):
+    """A test run inside one transaction that it rolls back (``django_db`` without ``transaction=True``) stands for
+    code run in autocommit: the payment provider check (``payments.providers.base.transaction_open``) sees only the
+    transactions the code opens itself."""
+    if request.node.get_closest_marker("django_db") is None and "db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("db")
+    with contextlib.ExitStack() as stack:
+        for connection in connections.all(initialized_only=True):
+            if connection.in_atomic_block:
+                stack.enter_context(autocommit_baseline(connection.alias))
+        yield
 
 
 @pytest.fixture
@@ -163,12 +190,7 @@ def sandbox_keys(tmp_path_factory) -> Iterator[SandboxKeys]:
             path.write_text(pems[f"{role}_{kind}"])
             path.chmod(0o600)
             paths[f"{role}_{kind}_key_path"] = path
-    # Every test also fails on a payment provider called inside a transaction (payments.providers.base).
-    override = override_settings(
-        PAYMENT_KEYS_DIR=keys_dir,
-        PAYMENT_SANDBOX={**settings.PAYMENT_SANDBOX, **paths},
-        PAYMENT_PROVIDER_CALL_CHECK="raise",
-    )
+    override = override_settings(PAYMENT_KEYS_DIR=keys_dir, PAYMENT_SANDBOX={**settings.PAYMENT_SANDBOX, **paths})
     override.enable()
     yield SandboxKeys(keys_dir=keys_dir, **pems)
     override.disable()

@@ -3,8 +3,8 @@
 Amounts are ``Decimal`` with two places, in CNY, both ways. Providers are called outside transactions and row
 locks (STYLE.md §8): every method may block on the network for up to the provider's timeout. Every provider's
 ``create``, ``refund`` and ``query`` check it (:func:`transaction_open`): called with a transaction open they raise
-``ProviderCalledInTransaction`` where ``PAYMENT_PROVIDER_CALL_CHECK`` is ``"raise"`` (tests, DEBUG) and log an
-error where it is ``"log"``.
+``ProviderCalledInTransaction`` where ``PAYMENT_PROVIDER_CALL_CHECK`` is ``"raise"`` and log an error where it is
+``"log"``.
 
 ``settings.PAYMENT_PROVIDERS`` maps a code to a provider class (dotted path); a listed provider is usable only
 while its ``is_enabled()`` says so (the sandbox: ``PAYMENT_SANDBOX_ENABLED``; Alipay: ``ALIPAY["app_id"]`` set).
@@ -12,17 +12,20 @@ while its ``is_enabled()`` says so (the sandbox: ``PAYMENT_SANDBOX_ENABLED``; Al
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, Literal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.module_loading import import_string
 
 from chefu.money import money
@@ -118,17 +121,36 @@ class ProviderCalledInTransaction(RuntimeError):
 REMOTE_METHODS = ("create", "refund", "query")
 
 
+# How many of a connection's atomic blocks stand for autocommit (:func:`autocommit_baseline`); none unless said.
+_baselines: weakref.WeakKeyDictionary[BaseDatabaseWrapper, int] = weakref.WeakKeyDictionary()
+
+
 def transaction_open() -> str | None:
-    """The alias of a database connection of this thread with a transaction open, or None. A test case's own
-    wrapping transaction (pytest-django's ``django_db`` without ``transaction=True``) does not count: it stands for
-    the autocommit the code runs in outside tests."""
+    """The alias of a database connection of this thread with a transaction open, or None. Atomic blocks under a
+    connection's :func:`autocommit_baseline` do not count."""
     for connection in connections.all(initialized_only=True):
-        if connection.in_atomic_block:
-            if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
-                return connection.alias
-        elif connection.connection is not None and not connection.get_autocommit():
+        if len(connection.atomic_blocks) > _baselines.get(connection, 0):
+            return connection.alias
+        if not connection.in_atomic_block and connection.connection is not None and not connection.get_autocommit():
             return connection.alias  # a transaction opened by hand (set_autocommit(False))
     return None
+
+
+@contextlib.contextmanager
+def autocommit_baseline(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Within it, the atomic blocks now open on ``using`` (this thread's connection) stand for autocommit:
+    :func:`transaction_open` sees only the transactions opened inside them. For code run inside a transaction that
+    its caller owns and will roll back."""
+    connection = connections[using]
+    before = _baselines.get(connection)
+    _baselines[connection] = len(connection.atomic_blocks)
+    try:
+        yield
+    finally:
+        if before is None:
+            _baselines.pop(connection, None)
+        else:
+            _baselines[connection] = before
 
 
 def _outside_transactions(method: Callable) -> Callable:

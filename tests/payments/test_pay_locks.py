@@ -1,6 +1,7 @@
 """POST /bookings/{id}/pay holds no lock and no transaction while the provider opens the trade (STYLE.md §8), with
-and without an Idempotency-Key; what the same key gets while the first request is in flight, after it, and after
-the provider failed. Threaded tests on real PostgreSQL."""
+and without an Idempotency-Key; what the same key gets while the first request is in flight, after it, after the
+provider failed, and after the first request looked dead; a payment whose pay URL was never given out is reused or
+closed, never left beside a second trade. Threaded tests on real PostgreSQL."""
 
 import datetime as dt
 import threading
@@ -12,7 +13,9 @@ from django.utils import timezone
 from bookings.models import Booking
 from chefu.idempotency import IN_PROGRESS, IN_PROGRESS_TIMEOUT
 from chefu.models import IdempotencyRecord
+from payments import services
 from payments.models import Payment, PaymentStatus
+from payments.services import PaymentClosed
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.conftest import ApiClient, error_code, issue_token
 from tests.fakes.payment_providers import DOWN, GATE, GATED, WAIT_S
@@ -214,3 +217,65 @@ def test_a_reservation_left_by_a_dead_process_is_taken_over(owner, owner_client,
     assert response.status_code == expected
     if expected == 201:
         assert IdempotencyRecord.objects.get(key="orphan").response == response.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_taking_over_a_request_still_alive_opens_no_second_trade(owner, booking, provider):
+    provider(GATED)
+    token = issue_token(owner)
+    first = InFlight(token, booking, "slow")
+    try:
+        # given: the first request is still waiting on the provider when its reservation looks abandoned
+        old = timezone.now() - IN_PROGRESS_TIMEOUT - dt.timedelta(seconds=5)
+        IdempotencyRecord.objects.filter(key="slow").update(created_at=old)
+        GATE.entered.clear()
+        # when: a retry with the key takes it over, and reaches the provider too
+        second = InFlight(token, booking, "slow")
+    finally:
+        GATE.release.set()
+    answers = [first.finish(), second.finish()]
+    # then: both asked the provider for the one payment, so for one trade (its out_trade_no)
+    payment = Payment.objects.get()
+    assert GATE.calls == 2 and [a.status_code for a in answers] == [201, 201]
+    assert {a.json()["payment_id"] for a in answers} == {payment.pk}
+    assert payment.status == PaymentStatus.PENDING and payment.pay_url
+    # and the key keeps the answer of the request that took it over
+    assert IdempotencyRecord.objects.get(key="slow").response == answers[1].json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", [None, "again"])
+def test_paying_again_reuses_a_payment_whose_pay_url_was_never_given_out(owner, owner_client, booking, key):
+    # given: a payment its request opened, then died before asking the provider
+    unsent = services.payment_open(booking_id=booking.pk, owner=owner, provider="sandbox")
+    # when
+    response = owner_client.post(f"bookings/{booking.pk}/pay", {"provider": "sandbox"}, headers=_key(key))
+    # then: the same payment, now with its pay URL; nothing new opened
+    assert response.status_code == 201 and response.json()["payment_id"] == unsent.pk
+    assert Payment.objects.get().pay_url == response.json()["pay_url"] != ""
+    # but one whose pay URL was given out is left alone: paying again opens a new payment
+    again = owner_client.post(f"bookings/{booking.pk}/pay", {"provider": "sandbox"})
+    assert again.status_code == 201 and again.json()["payment_id"] != unsent.pk
+    assert Payment.objects.filter(status=PaymentStatus.PENDING).count() == 2
+
+
+@pytest.mark.django_db
+def test_an_unsent_payment_charging_otherwise_is_closed_and_its_pay_url_never_given_out(owner, booking):
+    from tests.payments.test_coupons import make_coupon
+
+    make_coupon("NEW30")
+    # given: a payment whose request is still asking the provider
+    unsent = services.payment_open(booking_id=booking.pk, owner=owner, provider="sandbox")
+    # when: the owner pays again, with a coupon this time
+    newer = services.payment_open(booking_id=booking.pk, owner=owner, provider="sandbox", coupon="NEW30")
+    # then: the earlier payment is closed, with why in its timeline
+    unsent.refresh_from_db()
+    assert newer.pk != unsent.pk and newer.discount > 0
+    assert unsent.status == PaymentStatus.CLOSED
+    event = unsent.events.get(to_status=PaymentStatus.CLOSED)
+    assert event.from_status == PaymentStatus.PENDING and event.by == owner and "superseded" in event.reason
+    # and when its provider call returns, its pay URL is not given out; the newer one's is
+    with pytest.raises(PaymentClosed):
+        services.payment_checkout(payment=unsent)
+    assert Payment.objects.get(pk=unsent.pk).pay_url == ""
+    assert services.payment_checkout(payment=newer).pay_url

@@ -1,17 +1,24 @@
 """No provider call inside a transaction (STYLE.md §8): every provider's create, refund and query check it, and the
-payments services keep to it."""
+payments services keep to it. Most tests here run inside the test's own transaction, which the root conftest's
+``_autocommit_baseline`` has the check take for autocommit; the transactional ones show the check alone."""
 
 import datetime as dt
 import logging
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.module_loading import import_string
 
 from payments import services
 from payments.models import Refund
-from payments.providers.base import REMOTE_METHODS, ProviderCalledInTransaction, provider_get, transaction_open
+from payments.providers.base import (
+    REMOTE_METHODS,
+    ProviderCalledInTransaction,
+    autocommit_baseline,
+    provider_get,
+    transaction_open,
+)
 from payments.providers.sandbox import SandboxProvider
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.fakes.payment_providers import GatedSandbox
@@ -44,7 +51,7 @@ def test_a_provider_call_inside_a_transaction_is_refused(sandbox, method):
 @pytest.mark.parametrize("method", REMOTE_METHODS)
 def test_outside_a_transaction_the_call_goes_through(sandbox, method):
     # the test's own wrapping transaction stands for autocommit and does not count
-    assert transaction_open() is None
+    assert connection.in_atomic_block and transaction_open() is None
     CALLS[method](sandbox)
 
 
@@ -62,17 +69,22 @@ def test_every_provider_and_subclass_is_checked(settings):
             assert getattr(getattr(cls, method), "outside_transactions", False), f"{cls.__name__}.{method}"
 
 
+def _pay(booking):
+    payment = services.payment_open(booking_id=booking.pk, owner=booking.owner, provider="sandbox")
+    return services.payment_checkout(payment=payment)
+
+
 def test_paying_inside_a_transaction_is_caught(owner):
     booking = book(owner, make_shop(), local(tomorrow() + dt.timedelta(days=2), 10))
     with pytest.raises(ProviderCalledInTransaction), transaction.atomic():
-        services.payment_create(booking_id=booking.pk, owner=owner, provider="sandbox")
+        _pay(booking)
     # outside one it works
-    assert services.payment_create(booking_id=booking.pk, owner=owner, provider="sandbox").pay_url
+    assert _pay(booking).pay_url
 
 
 def test_a_refund_is_executed_outside_any_transaction(owner):
     booking = book(owner, make_shop(), local(tomorrow() + dt.timedelta(days=2), 10))
-    payment = services.payment_create(booking_id=booking.pk, owner=owner, provider="sandbox")
+    payment = _pay(booking)
     refund = Refund.objects.create(
         payment=payment, booking=booking, amount=Decimal("10.00"), reason="complaint", cause="c", out_request_no="R9"
     )
@@ -100,4 +112,32 @@ def test_a_transaction_opened_by_hand_counts_too(sandbox):
     finally:
         transaction.rollback()
         transaction.set_autocommit(True)
+    assert transaction_open() is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("method", REMOTE_METHODS)
+def test_the_check_alone_sees_a_transaction_and_only_then(sandbox, method):
+    # given: autocommit, as in a running site: no baseline, nothing open
+    assert not connection.in_atomic_block and transaction_open() is None
+    CALLS[method](sandbox)
+    # then: any atomic block is a transaction, a savepoint inside one too
+    with pytest.raises(ProviderCalledInTransaction), transaction.atomic():
+        CALLS[method](sandbox)
+    with transaction.atomic(), pytest.raises(ProviderCalledInTransaction), transaction.atomic():
+        CALLS[method](sandbox)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_baseline_hides_only_the_blocks_open_when_it_was_set():
+    with transaction.atomic():
+        with autocommit_baseline():
+            assert transaction_open() is None
+            with transaction.atomic():
+                assert transaction_open() == "default"
+            with autocommit_baseline(), transaction.atomic():
+                assert transaction_open() == "default"
+            assert transaction_open() is None
+        # and once it is left the outer block counts again
+        assert transaction_open() == "default"
     assert transaction_open() is None
