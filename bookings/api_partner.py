@@ -2,7 +2,8 @@
 
 Staff endpoints answer 404 alike for a booking or store that does not exist and for one of a store the user has no
 tie to, and 403 only to the store's own staff whose role is not enough (API.md); the owner's endpoints answer 404 for
-someone else's booking.
+someone else's booking. The shop-floor services check who acts themselves
+(:func:`bookings.selectors.booking_access_check`): the handlers call them first and read the booking afterwards.
 """
 
 from collections.abc import Callable
@@ -64,8 +65,7 @@ def booking_detail(request, booking_id: int):
 
 
 def _act(request, booking_id: int, action: Callable, **kwargs) -> dict:
-    """Check access, run the shop-floor ``action`` on the booking, answer the booking as it now is."""
-    selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id)
+    """Run the shop-floor ``action`` on the booking (it checks who acts), answer the booking as it now is."""
     action(booking_id=booking_id, by=request.auth, **kwargs)
     return partner_booking_dict(selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id))
 
@@ -103,20 +103,17 @@ def checklist_get(request, booking_id: int):
 
 @partner_bookings_router.put("/bookings/{int:booking_id}/checklist", response=ChecklistOut)
 def checklist_put(request, booking_id: int, payload: ChecklistIn):
-    selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id)
     checklist_answer(booking_id=booking_id, by=request.auth, items=[item.dict() for item in payload.items])
     return checklist_dict(selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id))
 
 
 @partner_bookings_router.post("/bookings/{int:booking_id}/photos", response={201: PhotoOut})
 def photo_upload(request, booking_id: int, photo: File[UploadedFile]):
-    selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id)
     return Status(201, photo_dict(photo_add(booking_id=booking_id, by=request.auth, upload=photo)))
 
 
 @partner_bookings_router.post("/bookings/{int:booking_id}/supplements", response={201: SupplementDetailOut})
 def supplement_create(request, booking_id: int, payload: SupplementIn):
-    selectors.booking_get_for_staff(user=request.auth, booking_id=booking_id)
     supplement = supplement_propose(
         booking_id=booking_id,
         by=request.auth,

@@ -14,6 +14,7 @@ from accounts.models import User
 from bookings.lock_objects import booking_lock
 from bookings.models import Booking, ChecklistAnswer, ChecklistResult, Photo
 from bookings.photos import require_at_shop
+from bookings.selectors import booking_access_check
 from chefu.errors import ValidationFailed
 
 NOTE_MAX_CHARS = 1000
@@ -53,8 +54,11 @@ def checklist_answer(*, booking_id: int, by: User | None, items: Sequence[Mappin
     Each item given replaces that item's answer (a note or photo left out is cleared); items not given keep theirs.
     ``photo`` is the id of a photo of this booking. 422 naming the item (``items.<n>.code``, ``.result``, ``.note``,
     ``.photo``) for a code not on the checklist or given twice, an unknown result, or another booking's photo;
-    409 ``booking_not_at_shop`` unless the car is checked in or in service. Locks the booking row first
+    409 ``booking_not_at_shop`` unless the car is checked in or in service. ``by``: staff of the booking's store, an
+    admin, or None for the platform's own code; ``NotFound`` for anyone else, as for a missing booking
+    (:func:`bookings.selectors.booking_access_check`, before any lock). Then locks the booking row
     (:func:`bookings.lock_objects.booking_lock`), so an answer cannot slip in beside a completion."""
+    booking_access_check(user=by, booking_id=booking_id)
     booking = booking_lock(booking_id)
     require_at_shop(booking)
     items = list(items)

@@ -205,13 +205,18 @@ class BookingEvent(models.Model):
         return f"{self.booking_id}: {self.from_status or '-'} → {self.to_status}"
 
 
+# Where booking photos are stored in the private storage, and so the start of their URLs under PRIVATE_MEDIA_URL
+# (chefu/urls.py routes that prefix to bookings.views.booking_photo).
+PHOTO_PREFIX = "bookings/"
+
+
 class Photo(models.Model):
     """A photo taken at the shop for a booking (checklist evidence, extra work), already re-encoded."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="photos")
     # Private (chefu.private_media): shown only through bookings.views.booking_photo, found by its name.
     image = models.ImageField(
-        upload_to="bookings/%Y/%m/",
+        upload_to=PHOTO_PREFIX + "%Y/%m/",
         storage=private_storage,
         width_field="width",
         height_field="height",

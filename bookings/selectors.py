@@ -1,4 +1,4 @@
-"""Reads of bookings, with their permission-scoped getters, and what a booking costs."""
+"""Reads of bookings and their photos, with their permission-scoped getters, and what a booking costs."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -8,13 +8,21 @@ from zoneinfo import ZoneInfo
 from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
+from accounts.models import Role, User
 from bookings.engine import local_day_bounds
-from bookings.models import Booking, BookingStatus, ChecklistAnswer, Supplement, SupplementStatus
+from bookings.models import (
+    ActorRole,
+    Booking,
+    BookingStatus,
+    ChecklistAnswer,
+    Photo,
+    Supplement,
+    SupplementStatus,
+)
 from catalog.models import Offering
-from chefu.errors import NotFound
+from chefu.errors import NotFound, PermissionDenied
 from stores.models import VISIBLE_STATUSES, Store
-from stores.selectors import STAFF_ROLES, store_access_check
+from stores.selectors import STAFF_ROLES, store_access_check, store_role_subquery
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,17 @@ def booking_list_for_owner(*, user: User, status: str | None = None) -> QuerySet
     return queryset.filter(status=status) if status else queryset
 
 
+def booking_get_for_qa(*, user: User, booking_id: int) -> Booking:
+    """Any booking, with everything the detail shows, for QA (and admins). ``PermissionDenied`` for anyone else,
+    as on every QA endpoint, before anything is read; ``NotFound`` when it does not exist."""
+    if Role.QA not in user.roles and Role.ADMIN not in user.roles:
+        raise PermissionDenied()
+    booking = _detailed(Booking.objects.filter(pk=booking_id)).first()
+    if booking is None:
+        raise NotFound()
+    return booking
+
+
 def booking_get_for_owner(*, user: User, booking_id: int) -> Booking:
     """The owner's booking with everything the detail shows; NotFound when missing or someone else's."""
     booking = _detailed(Booking.objects.filter(pk=booking_id, owner=user)).first()
@@ -101,17 +120,55 @@ def booking_get_for_owner(*, user: User, booking_id: int) -> Booking:
     return booking
 
 
+def booking_access_check(*, user: User | None, booking_id: int, roles: tuple[str, ...] = STAFF_ROLES) -> str:
+    """Let ``user`` act on the booking from its store's side, and say how that is recorded (``ActorRole``): STORE
+    for the store's own staff, PLATFORM for an admin, SYSTEM for ``user=None`` (the platform's own code: tasks,
+    demo data; never a request's user, which is always a User).
+
+    ``NotFound`` alike for a missing booking and for one of a store ``user`` has no tie to, in the same one query
+    (the booking's store is a subquery: :func:`stores.selectors.store_access_check`); ``PermissionDenied`` only for
+    the store's own staff whose role is not in ``roles``. The booking itself is not read: an admin learns whether it
+    exists from whatever loads or locks it next."""
+    if user is None:
+        return ActorRole.SYSTEM
+    store_id = Subquery(Booking.objects.filter(pk=booking_id).values("store_id"))
+    role = store_access_check(user=user, store_id=store_id, roles=roles)
+    return ActorRole.PLATFORM if role is None else ActorRole.STORE
+
+
 def booking_get_for_staff(*, user: User, booking_id: int, roles: tuple[str, ...] = STAFF_ROLES) -> Booking:
     """A booking of a store ``user`` works at (with one of ``roles``), with everything the detail shows.
 
-    ``NotFound`` both when it does not exist and when it is another store's; ``PermissionDenied`` only for the
-    store's own staff whose role is not in ``roles`` (:func:`stores.selectors.store_access_check`).
+    ``NotFound`` both when it does not exist and when it is another store's, at the same cost (the access is checked
+    before anything of the booking is loaded: :func:`booking_access_check`); ``PermissionDenied`` only for the
+    store's own staff whose role is not in ``roles``.
     """
+    booking_access_check(user=user, booking_id=booking_id, roles=roles)
     booking = _detailed(Booking.objects.filter(pk=booking_id)).first()
     if booking is None:
         raise NotFound()
-    store_access_check(user=user, store_id=booking.store_id, roles=roles)
     return booking
+
+
+def photo_get_for_viewer(*, user: User | None, name: str) -> Photo:
+    """The booking photo stored as ``name``, if ``user`` may see it: the booking's owner, staff of the booking's
+    store (any staff role), QA and admins. NotFound alike for a missing photo and for anyone else (nobody signed in
+    included), in the same one query: who may see it is read with the photo."""
+    if user is None or not user.is_active:
+        raise NotFound()
+    photo = (
+        Photo.objects.select_related("booking")
+        .filter(image=name)
+        .annotate(viewer_role=store_role_subquery(user=user, store_id=OuterRef("booking__store_id")))
+        .first()
+    )
+    if photo is None:
+        raise NotFound()
+    if photo.booking.owner_id == user.pk or photo.viewer_role is not None:
+        return photo
+    if Role.QA in user.roles or Role.ADMIN in user.roles:
+        return photo
+    raise NotFound()
 
 
 # The schedule shows what occupies (or occupied) a bay that day; expired and cancelled bookings never came.

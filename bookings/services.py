@@ -34,13 +34,13 @@ from bookings.models import (
     Supplement,
     SupplementStatus,
 )
-from bookings.selectors import amount_due
+from bookings.selectors import amount_due, booking_access_check
 from catalog import kinds
 from catalog.models import Service
 from catalog.quotes import quote_build
 from chefu.errors import NotFound, ValidationFailed
 from chefu.money import money
-from stores.models import Store, StoreMembership
+from stores.models import Store
 
 S = BookingStatus
 # PostgreSQL's SQLSTATE for an exclusion-constraint violation.
@@ -270,13 +270,18 @@ def cancellation_terms(*, booking: Booking, by_store: bool, now: dt.datetime) ->
 
 @transaction.atomic
 def booking_cancel(
-    *, booking_id: int, by: User, reason: str, by_store: bool = False, now: dt.datetime | None = None
+    *, booking_id: int, by: User | None, reason: str, by_store: bool = False, now: dt.datetime | None = None
 ) -> Booking:
     """Cancel and record the fee and the refund due (the payments app executes the refund).
 
+    ``by`` is the booking's owner, or with ``by_store`` staff of its store (an admin, or None for the platform's own
+    code: :func:`bookings.selectors.booking_access_check`); ``NotFound`` for anyone else, as for a missing booking.
     Owners may cancel until the car is checked in; the store may cancel until the job starts."""
     now = now or timezone.now()
+    role = booking_access_check(user=by, booking_id=booking_id) if by_store else ActorRole.OWNER
     booking = booking_lock(booking_id)
+    if not by_store and (by is None or booking.owner_id != by.pk):
+        raise NotFound()
     if not by_store and booking.status == S.CHECKED_IN:
         raise InvalidTransition(
             from_status=booking.status,
@@ -292,7 +297,6 @@ def booking_cancel(
             starts_at=booking.start.isoformat(),
         )
     fee, refund = cancellation_terms(booking=booking, by_store=by_store, now=now)
-    role = store_side_role(user=by, store_id=booking.store_id) if by_store else ActorRole.OWNER
     booking_transition(booking=booking, to=S.CANCELLED, by=by, by_role=role, reason=reason, now=now)
     booking.cancelled_by_store = by_store
     booking.cancel_reason = reason
@@ -309,9 +313,12 @@ def booking_cancel(
 def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt.datetime | None = None) -> Booking:
     """Move a booking that has not started to ``start``. The new slot is taken before the old one is released, in
     one UPDATE: if no bay is free at ``start`` the booking keeps its old slot (409 ``slot_unavailable``). The new
-    slot may overlap the old one (the booking itself is left out of the calendar). The same bay is preferred."""
+    slot may overlap the old one (the booking itself is left out of the calendar). The same bay is preferred.
+    ``NotFound`` unless ``by`` is the booking's owner."""
     now = now or timezone.now()
     booking = booking_lock(booking_id)
+    if booking.owner_id != by.pk:
+        raise NotFound()
     if booking.status not in (S.PENDING_PAYMENT, S.CONFIRMED):
         raise InvalidTransition(
             from_status=booking.status,
@@ -392,31 +399,30 @@ def booking_policy_set(*, store: Store, **values) -> BookingPolicy:
 # --- Shop floor -------------------------------------------------------------------------------------
 
 
-def store_side_role(*, user: User | None, store_id: int) -> str:
-    """How a change made from the store's side is recorded: by the store's own staff, or by the platform (an admin
-    acting on the store's behalf)."""
-    if user is None:
-        return ActorRole.SYSTEM
-    if StoreMembership.objects.filter(user=user, store_id=store_id).exists():
-        return ActorRole.STORE
-    return ActorRole.PLATFORM
+def _store_side_lock(booking_id: int, by: User | None) -> tuple[Booking, str]:
+    """The booking, locked, for ``by`` acting from its store's side, and the ``ActorRole`` that records it: access is
+    checked first (:func:`bookings.selectors.booking_access_check`: ``NotFound`` for anyone but the store's staff, an
+    admin or the platform's own code), so a refused caller never holds the row."""
+    role = booking_access_check(user=by, booking_id=booking_id)
+    return booking_lock(booking_id), role
 
 
 def _store_transition(booking_id: int, to: str, by: User | None, **kwargs) -> Booking:
-    booking = booking_lock(booking_id)
-    role = store_side_role(user=by, store_id=booking.store_id)
+    booking, role = _store_side_lock(booking_id, by)
     return booking_transition(booking=booking, to=to, by=by, by_role=role, **kwargs)
 
 
 @transaction.atomic
-def booking_check_in(*, booking_id: int, by: User) -> Booking:
+def booking_check_in(*, booking_id: int, by: User | None) -> Booking:
+    """The car has arrived. ``by``: staff of the booking's store, an admin, or None for the platform's own code;
+    ``NotFound`` for anyone else, as for a missing booking (so for every shop-floor service below)."""
     booking = _store_transition(booking_id, S.CHECKED_IN, by)
     notices.arrived(booking)
     return booking
 
 
 @transaction.atomic
-def booking_start(*, booking_id: int, by: User) -> Booking:
+def booking_start(*, booking_id: int, by: User | None) -> Booking:
     return _store_transition(booking_id, S.IN_SERVICE, by)
 
 
@@ -428,17 +434,15 @@ def _extra_work_owed(booking: Booking) -> Decimal:
 
 
 @transaction.atomic
-def booking_complete(*, booking_id: int, by: User) -> Booking:
+def booking_complete(*, booking_id: int, by: User | None) -> Booking:
     """Finish the job: every required checklist item must be answered (409 ``checklist_incomplete``) and approved
     extra work paid (409 ``payment_due``: the owner pays it as a second payment on the booking)."""
-    booking = booking_lock(booking_id)
+    booking, role = _store_side_lock(booking_id, by)
     if booking.status == S.IN_SERVICE and (missing := checklist_missing_codes(booking)):
         raise ChecklistIncomplete(missing=missing)
     if booking.status in (S.CHECKED_IN, S.IN_SERVICE) and (owed := _extra_work_owed(booking)) > 0:
         raise PaymentDue(owed=owed)
-    booking_transition(
-        booking=booking, to=S.COMPLETED, by=by, by_role=store_side_role(user=by, store_id=booking.store_id)
-    )
+    booking_transition(booking=booking, to=S.COMPLETED, by=by, by_role=role)
     _lapse_proposed_supplements(booking, _("The job was completed before this extra work was approved."))
     hooks.completed(booking)
     kind = kinds.for_service(booking.service)
@@ -447,11 +451,11 @@ def booking_complete(*, booking_id: int, by: User) -> Booking:
 
 
 @transaction.atomic
-def booking_no_show(*, booking_id: int, by: User, now: dt.datetime | None = None) -> Booking:
+def booking_no_show(*, booking_id: int, by: User | None, now: dt.datetime | None = None) -> Booking:
     """The owner did not come. Only once the start time has passed. What was paid is settled as a late
     cancellation: the store's fee is kept and earned, the rest refunded."""
     now = now or timezone.now()
-    booking = booking_lock(booking_id)
+    booking, role = _store_side_lock(booking_id, by)
     if booking.status == S.CONFIRMED and now < booking.start:
         raise InvalidTransition(
             from_status=booking.status,
@@ -459,7 +463,6 @@ def booking_no_show(*, booking_id: int, by: User, now: dt.datetime | None = None
             message=_("A booking can be marked as a no-show only after its start time."),
             starts_at=booking.start.isoformat(),
         )
-    role = store_side_role(user=by, store_id=booking.store_id)
     booking_transition(booking=booking, to=S.NO_SHOW, by=by, by_role=role, now=now)
     # Like a cancellation after the free window: the store keeps the late fee, the rest goes back to the owner.
     booking.cancellation_fee, booking.refund_due = cancellation_terms(booking=booking, by_store=False, now=now)

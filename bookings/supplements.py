@@ -23,6 +23,7 @@ from bookings.exceptions import SupplementDecided
 from bookings.lock_objects import booking_lock
 from bookings.models import Photo, Supplement, SupplementLine, SupplementStatus
 from bookings.photos import require_at_shop
+from bookings.selectors import booking_access_check
 from catalog.models import Part
 from chefu.errors import NotFound, ValidationFailed
 from chefu.money import is_cents, money
@@ -117,7 +118,10 @@ def supplement_propose(
 
     422 naming the field (``reason``, ``lines.<n>.<field>``, ``photos``): no reason, no lines, a quantity that is not
     above zero, a negative price, more than two decimal places, an unknown SKU, lines adding up to zero, a photo of
-    another booking. 409 ``booking_not_at_shop`` unless the car is checked in or in service."""
+    another booking. 409 ``booking_not_at_shop`` unless the car is checked in or in service. ``by``: staff of the
+    booking's store, an admin, or None for the platform's own code; ``NotFound`` for anyone else, as for a missing
+    booking (:func:`bookings.selectors.booking_access_check`, before any lock)."""
+    booking_access_check(user=by, booking_id=booking_id)
     booking = booking_lock(booking_id)
     require_at_shop(booking)
     reason = (reason or "").strip()

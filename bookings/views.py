@@ -7,7 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from accounts.auth import request_user
-from bookings.photos import PHOTO_PREFIX, photo_get_for_viewer
+from bookings.models import PHOTO_PREFIX
+from bookings.selectors import photo_get_for_viewer
 from chefu.errors import NotFound
 from chefu.private_media import private_file_response
 

@@ -4,15 +4,14 @@ DEBUG serving, nginx's /media/ alias) can reach them, and handed out only by vie
 :func:`private_storage` is the storage such file fields use: ``PRIVATE_MEDIA_ROOT`` on disk, URLs under
 ``PRIVATE_MEDIA_URL`` (routed to those views). :func:`private_file_response` answers with the file: streamed by
 Django, or, where ``PRIVATE_MEDIA_ACCEL_REDIRECT`` names nginx's internal location for PRIVATE_MEDIA_ROOT, as an
-empty response with ``X-Accel-Redirect`` so nginx sends the bytes.
+empty response with ``X-Accel-Redirect`` so nginx sends the bytes. A system check (:mod:`chefu.checks`) refuses to
+start with private files inside MEDIA_ROOT or STATIC_ROOT, or under their URLs.
 """
 
 import mimetypes
 import posixpath
-from pathlib import Path
 
 from django.conf import settings
-from django.core.checks import Error, register
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.functional import cached_property
@@ -77,32 +76,3 @@ def private_file_response(name: str) -> HttpResponse:
     response["Cache-Control"] = CACHE_CONTROL
     response["Vary"] = VARY
     return response
-
-
-@register()
-def private_media_check(app_configs, **kwargs) -> list[Error]:
-    """Private files must not be reachable as public ones: PRIVATE_MEDIA_ROOT outside MEDIA_ROOT and STATIC_ROOT,
-    PRIVATE_MEDIA_URL outside MEDIA_URL and STATIC_URL."""
-    private_root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
-    errors = []
-    for name in ("MEDIA_ROOT", "STATIC_ROOT"):
-        public_root = getattr(settings, name, None)
-        if public_root and private_root.is_relative_to(Path(public_root).resolve()):
-            errors.append(
-                Error(
-                    f"PRIVATE_MEDIA_ROOT ({private_root}) is inside {name}, which is served to anyone.",
-                    hint="Keep private files in a directory of their own.",
-                    id="chefu.E101",
-                )
-            )
-    for name in ("MEDIA_URL", "STATIC_URL"):
-        public_url = getattr(settings, name, None) or ""
-        if public_url and settings.PRIVATE_MEDIA_URL.startswith(public_url):
-            errors.append(
-                Error(
-                    f"PRIVATE_MEDIA_URL ({settings.PRIVATE_MEDIA_URL}) is under {name}.",
-                    hint="Give private files a URL prefix of their own.",
-                    id="chefu.E102",
-                )
-            )
-    return errors

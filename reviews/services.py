@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -295,10 +296,10 @@ def photo_add(*, review_id: int, owner: User, upload: File, now: dt.datetime | N
 
 
 def _store_staff_review(review_id: int, user: User) -> Review:
-    """The review, locked, for the staff of its store: ``NotFound`` when missing or another store's."""
-    review = _review_lock(review_id)
-    store_access_check(user=user, store_id=review.store_id)
-    return review
+    """The review, locked, for the staff of its store: ``NotFound`` when missing or another store's, in the same one
+    query (access is checked against the review's store as a subquery, before the row is read or locked)."""
+    store_access_check(user=user, store_id=Subquery(Review.objects.filter(pk=review_id).values("store_id")))
+    return _review_lock(review_id)
 
 
 @transaction.atomic

@@ -94,12 +94,3 @@ def shop_manager(shop):
     user = UserFactory(roles=["owner"])
     membership_add(store=shop, user=user, role="manager")
     return user
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _private_media_root(tmp_path_factory):
-    """Booking photos (chefu.private_media) go to a temporary directory, never the developer's var/private-media."""
-    from django.test import override_settings
-
-    with override_settings(PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private-media")):
-        yield

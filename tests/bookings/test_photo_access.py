@@ -1,14 +1,24 @@
 """Booking photos are private: only the booking's owner, its store's staff and QA are shown them; review photos stay
 public under MEDIA_URL."""
 
+from pathlib import Path
+from types import ModuleType
+
 import pytest
 from django.conf import settings
+from django.core.checks import run_checks
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from bookings import photos
-from bookings.models import BookingStatus, Photo
+from bookings.models import PHOTO_PREFIX, BookingStatus, Photo
+from bookings.selectors import photo_get_for_viewer
+from chefu import urls as site_urls
+from chefu.checks import private_media_check
+from chefu.errors import NotFound
+from chefu.urls import media_urlpatterns
 from reviews.models import ReviewPhoto
 from tests.bookings.conftest import make_shop
 from tests.bookings.floor_fixtures import image_bytes, make_booking, staff_of
@@ -87,8 +97,8 @@ def test_a_bad_token_is_not_saved_by_a_session(photo):
 def test_a_photo_that_is_not_there_is_404(photo):
     client = _session_client(UserFactory(roles=["qa"]))
 
-    assert client.get(settings.PRIVATE_MEDIA_URL + "bookings/2026/01/nothing.jpg").status_code == 404
-    assert client.get(settings.PRIVATE_MEDIA_URL + "bookings/../reviews/x.jpg").status_code == 404
+    assert client.get(settings.PRIVATE_MEDIA_URL + PHOTO_PREFIX + "2026/01/nothing.jpg").status_code == 404
+    assert client.get(settings.PRIVATE_MEDIA_URL + PHOTO_PREFIX + "../reviews/x.jpg").status_code == 404
 
 
 def test_a_deactivated_owner_is_refused(photo):
@@ -113,14 +123,28 @@ def test_nginx_sends_the_file_where_x_accel_redirect_is_set(photo, settings):
     assert _session_client(UserFactory(roles=["owner"])).get(photo.image.url).status_code == 404
 
 
-def test_nothing_under_media_url_holds_booking_photos(photo):
-    # The API's URL for the photo is the guarded view's, the file is outside MEDIA_ROOT and the default storage.
-    assert photo.image.url == settings.PRIVATE_MEDIA_URL + photo.image.name
-    assert not photo.image.url.startswith(settings.MEDIA_URL)
-    assert not default_storage.exists(photo.image.name)
-    assert photo.image.storage.exists(photo.image.name)
-    assert not str(photo.image.storage.path(photo.image.name)).startswith(str(settings.MEDIA_ROOT))
+def test_nothing_under_media_url_holds_booking_photos(photo, settings, tmp_path):
+    # given the site answering for MEDIA_URL itself (the demo's MEDIA_SERVED_BY_DJANGO: chefu.urls' own route), from a
+    # MEDIA_ROOT on disk holding a public file
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    urlconf = ModuleType("media_served_by_django")
+    urlconf.urlpatterns = media_urlpatterns() + site_urls.urlpatterns
+    settings.ROOT_URLCONF = urlconf
+    public = default_storage.save("reviews/2026/01/public.jpg", ContentFile(b"public"))
+    assert Client().get(settings.MEDIA_URL + public).status_code == 200  # the route is there
+
+    # then the photo's file is on disk outside MEDIA_ROOT and STATIC_ROOT, and MEDIA_URL does not reach it
+    stored = Path(photo.image.path).resolve()
+    assert stored.is_file()
+    assert stored.is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
+    for public_root in (settings.MEDIA_ROOT, settings.STATIC_ROOT):
+        assert not stored.is_relative_to(Path(public_root).resolve())
     assert Client().get(settings.MEDIA_URL + photo.image.name).status_code == 404
+    # its URL is the guarded view's
+    assert photo.image.url == settings.PRIVATE_MEDIA_URL + photo.image.name
+    assert Client().get(photo.image.url).status_code == 404
+    assert _session_client(photo.booking.owner).get(photo.image.url).status_code == 200
 
 
 def test_the_booking_detail_links_its_photos_to_the_guarded_view(photo, make_client):
@@ -143,11 +167,21 @@ def test_review_photos_stay_public():
 
 
 def test_a_private_root_inside_media_root_is_refused_at_start(settings, tmp_path):
-    from chefu.private_media import private_media_check
-
     assert private_media_check(None) == []
     settings.MEDIA_ROOT = tmp_path
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.PRIVATE_MEDIA_URL = settings.MEDIA_URL + "private/"
 
     assert sorted(error.id for error in private_media_check(None)) == ["chefu.E101", "chefu.E102"]
+    # registered with the system checks by chefu's app config, whatever else is imported
+    assert {"chefu.E101", "chefu.E102"} <= {error.id for error in run_checks()}
+
+
+@pytest.mark.parametrize("kind", ["another owner", "staff of another store"])
+def test_someone_elses_photo_costs_what_a_missing_one_does(photo, kind, django_assert_num_queries):
+    # The time taken must not tell a stranger that a photo is there: one query either way.
+    stranger = _viewer(kind, photo)
+    with django_assert_num_queries(1), pytest.raises(NotFound):
+        photo_get_for_viewer(user=stranger, name=PHOTO_PREFIX + "2026/01/nothing.jpg")
+    with django_assert_num_queries(1), pytest.raises(NotFound):
+        photo_get_for_viewer(user=stranger, name=photo.image.name)

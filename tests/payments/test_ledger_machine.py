@@ -115,8 +115,9 @@ def _machine(stores, owner) -> type[RuleBasedStateMachine]:
             booking = self._booking(i)
             now = booking.cancel_free_until + dt.timedelta(minutes=1) if late else None
             with contextlib.suppress(ApplicationError):
+                # The store's side as the platform's own code (by=None): the owner is refused there.
                 booking_services.booking_cancel(
-                    booking_id=booking.pk, by=owner, reason="machine", by_store=by_store, now=now
+                    booking_id=booking.pk, by=None if by_store else owner, reason="machine", by_store=by_store, now=now
                 )
 
         @rule(i=BOOKING)

@@ -11,6 +11,7 @@ from bookings.models import Booking
 from bookings.services import booking_cancel
 from payments import ledger, services
 from payments.models import EntryKind, Payment, Refund
+from tests.bookings.floor_fixtures import staff_of
 from tests.payments.test_settlements import complete, execute_refunds, new_booking, notify, open_payment, pay
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def books():
     complete(done)
     cancelled = new_booking()
     pay(cancelled)
-    booking_cancel(booking_id=cancelled.pk, by=cancelled.owner, reason="x", by_store=True)
+    booking_cancel(booking_id=cancelled.pk, by=staff_of(cancelled.store, "manager"), reason="x", by_store=True)
     execute_refunds(cancelled)
     twice = new_booking()
     first, second = open_payment(twice), open_payment(twice)

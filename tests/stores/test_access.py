@@ -12,13 +12,33 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from bookings.models import Booking, BookingPolicy, BookingStatus, ChecklistAnswer, Photo, Supplement
-from bookings.services import booking_check_in
+from bookings.checklists import checklist_answer
+from bookings.models import (
+    Booking,
+    BookingEvent,
+    BookingPolicy,
+    BookingStatus,
+    ChecklistAnswer,
+    Photo,
+    Supplement,
+)
+from bookings.photos import photo_add
+from bookings.services import (
+    booking_cancel,
+    booking_check_in,
+    booking_complete,
+    booking_no_show,
+    booking_reschedule,
+    booking_start,
+)
 from bookings.supplements import supplement_propose
 from catalog.models import Offering, OfferingVersion
 from chefu.api import api as ninja_api
+from chefu.errors import NotFound
 from notifications.models import Message
 from notifications.services import notify
 from payments.models import Payment
@@ -36,7 +56,6 @@ from tests.reviews.conftest import RATINGS, done_booking
 
 pytestmark = pytest.mark.django_db
 
-S = BookingStatus
 MISSING = 999_999_999
 
 
@@ -106,7 +125,7 @@ def _booking(status: str, checklist: list[dict] | None = None) -> Callable:
 
 
 def _past_booking(floor) -> dict:
-    return {"booking_id": past_booking(store=floor, status=S.CONFIRMED).pk}
+    return {"booking_id": past_booking(store=floor, status=BookingStatus.CONFIRMED).pk}
 
 
 def _review(floor) -> dict:
@@ -153,24 +172,28 @@ PARTNER_ENDPOINTS = [
         "put", "partner/stores/{store_id}/booking-policy", _store, manager_only=True, body={"slot_step_min": 30}
     ),
     PartnerEndpoint("get", "partner/stores/{store_id}/settlements", _store, manager_only=True),
-    PartnerEndpoint("get", "partner/bookings/{booking_id}", _booking(S.CONFIRMED)),
-    PartnerEndpoint("post", "partner/bookings/{booking_id}/check-in", _booking(S.CONFIRMED)),
-    PartnerEndpoint("post", "partner/bookings/{booking_id}/start", _booking(S.CHECKED_IN)),
-    PartnerEndpoint("post", "partner/bookings/{booking_id}/complete", _booking(S.IN_SERVICE)),
+    PartnerEndpoint("get", "partner/bookings/{booking_id}", _booking(BookingStatus.CONFIRMED)),
+    PartnerEndpoint("post", "partner/bookings/{booking_id}/check-in", _booking(BookingStatus.CONFIRMED)),
+    PartnerEndpoint("post", "partner/bookings/{booking_id}/start", _booking(BookingStatus.CHECKED_IN)),
+    PartnerEndpoint("post", "partner/bookings/{booking_id}/complete", _booking(BookingStatus.IN_SERVICE)),
     PartnerEndpoint("post", "partner/bookings/{booking_id}/no-show", _past_booking),
-    PartnerEndpoint("post", "partner/bookings/{booking_id}/cancel", _booking(S.CONFIRMED), body={"reason": "设备故障"}),
-    PartnerEndpoint("get", "partner/bookings/{booking_id}/checklist", _booking(S.CHECKED_IN)),
+    PartnerEndpoint(
+        "post", "partner/bookings/{booking_id}/cancel", _booking(BookingStatus.CONFIRMED), body={"reason": "设备故障"}
+    ),
+    PartnerEndpoint("get", "partner/bookings/{booking_id}/checklist", _booking(BookingStatus.CHECKED_IN)),
     PartnerEndpoint(
         "put",
         "partner/bookings/{booking_id}/checklist",
-        _booking(S.CHECKED_IN, CHECKLIST),
+        _booking(BookingStatus.CHECKED_IN, CHECKLIST),
         body={"items": [{"code": "oil_level", "result": "pass"}]},
     ),
-    PartnerEndpoint("post", "partner/bookings/{booking_id}/photos", _booking(S.CHECKED_IN), body="photo", ok=201),
+    PartnerEndpoint(
+        "post", "partner/bookings/{booking_id}/photos", _booking(BookingStatus.CHECKED_IN), body="photo", ok=201
+    ),
     PartnerEndpoint(
         "post",
         "partner/bookings/{booking_id}/supplements",
-        _booking(S.IN_SERVICE),
+        _booking(BookingStatus.IN_SERVICE),
         body={"reason": "刹车片磨损", "lines": [{"description": "更换刹车片", "qty": 1, "unit_price": "120.00"}]},
         ok=201,
     ),
@@ -243,6 +266,30 @@ def test_partner_endpoint_hides_what_is_not_yours(floor, endpoint):
     assert response.status_code == endpoint.ok, response.content
 
 
+def _queries(user, method: str, path: str, body) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        _call(user, method, path, body)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.parametrize("endpoint", PARTNER_ENDPOINTS, ids=_id)
+def test_another_stores_object_costs_what_a_missing_one_does(floor, endpoint):
+    # given another store's manager, signed in (the token issued and first used beforehand: its last_used_at
+    # update is not part of what is counted)
+    ids = endpoint.target(floor)
+    body = _body(endpoint)
+    outsider = staff_of(make_shop(), "manager")
+    assert _call(outsider, "get", "me", None).status_code == 200
+    path, missing_path = endpoint.path.format(**ids), endpoint.path.format(**_missing(ids))
+
+    # when they ask for an id that does not exist and for this store's
+    not_there = _queries(outsider, endpoint.method, missing_path, body)
+    not_theirs = _queries(outsider, endpoint.method, path, body)
+
+    # then both cost the same queries: the time taken does not tell them the object is there
+    assert len(not_theirs) == len(not_there), "\n".join(not_theirs)
+
+
 @pytest.mark.parametrize("endpoint", [e for e in PARTNER_ENDPOINTS if not e.manager_only], ids=_id)
 def test_every_staff_role_may_use_the_shop_floor_endpoints(floor, endpoint):
     ids = endpoint.target(floor)
@@ -255,7 +302,7 @@ def test_every_staff_role_may_use_the_shop_floor_endpoints(floor, endpoint):
 
 def test_an_admin_reaches_any_store(floor):
     admin = UserFactory(roles=["admin"])
-    booking = make_booking(store=floor, status=S.CONFIRMED)
+    booking = make_booking(store=floor, status=BookingStatus.CONFIRMED)
 
     assert _call(admin, "get", f"partner/stores/{floor.pk}/settlements", None).status_code == 200
     assert _call(admin, "get", f"partner/bookings/{booking.pk}", None).status_code == 200
@@ -267,6 +314,117 @@ def test_qa_endpoints_stay_403_for_a_missing_role(floor):
     for store_id in (floor.pk, MISSING):
         response = _call(manager, "post", f"qa/stores/{store_id}/status", {"status": "probation", "reason": "x"})
         assert_error(response, 403, "permission_denied")
+
+
+# --- the shop-floor services themselves ----------------------------------------------------------------------------
+# A task, a command or an admin action calls the services, not the endpoints: the services check who acts.
+
+
+def _upload() -> SimpleUploadedFile:
+    return SimpleUploadedFile("car.png", image_bytes(), content_type="image/png")
+
+
+@dataclass(frozen=True)
+class FloorService:
+    name: str
+    status: str  # the booking's status before the call
+    call: Callable  # (booking_id, by) -> whatever the service returns
+    past: bool = False  # the booking started yesterday (a no-show)
+
+
+FLOOR_SERVICES = [
+    FloorService("booking_check_in", BookingStatus.CONFIRMED, lambda b, by: booking_check_in(booking_id=b, by=by)),
+    FloorService("booking_start", BookingStatus.CHECKED_IN, lambda b, by: booking_start(booking_id=b, by=by)),
+    FloorService("booking_complete", BookingStatus.IN_SERVICE, lambda b, by: booking_complete(booking_id=b, by=by)),
+    FloorService(
+        "booking_no_show", BookingStatus.CONFIRMED, lambda b, by: booking_no_show(booking_id=b, by=by), past=True
+    ),
+    FloorService(
+        "booking_cancel by the store",
+        BookingStatus.CONFIRMED,
+        lambda b, by: booking_cancel(booking_id=b, by=by, reason="设备故障", by_store=True),
+    ),
+    FloorService(
+        "checklist_answer",
+        BookingStatus.CHECKED_IN,
+        lambda b, by: checklist_answer(booking_id=b, by=by, items=[{"code": "oil_level", "result": "pass"}]),
+    ),
+    FloorService("photo_add", BookingStatus.CHECKED_IN, lambda b, by: photo_add(booking_id=b, by=by, upload=_upload())),
+    FloorService(
+        "supplement_propose",
+        BookingStatus.IN_SERVICE,
+        lambda b, by: supplement_propose(
+            booking_id=b,
+            by=by,
+            reason="刹车片磨损",
+            lines=[{"description": "更换刹车片", "qty": 1, "unit_price": "1.00"}],
+        ),
+    ),
+]
+
+
+def _floor_booking(floor, service: FloorService) -> Booking:
+    if service.past:
+        return past_booking(store=floor, status=service.status)
+    checklist = CHECKLIST if service.name == "checklist_answer" else []
+    return make_booking(store=floor, status=service.status, checklist=checklist)
+
+
+@pytest.mark.parametrize("service", FLOOR_SERVICES, ids=lambda s: s.name)
+def test_a_shop_floor_service_refuses_anyone_but_the_stores_staff(floor, service):
+    # given a booking of the store, and people with no tie to the store: its own owner among them
+    booking = _floor_booking(floor, service)
+    outsiders = [
+        staff_of(make_shop(), "manager"),
+        UserFactory(roles=["owner"]),
+        UserFactory(roles=["qa"]),
+        booking.owner,
+    ]
+    before = _snapshot()
+
+    # when they call the service directly: not found, as for a booking that does not exist, and nothing changes
+    for outsider in outsiders:
+        with pytest.raises(NotFound):
+            service.call(booking.pk, outsider)
+    with pytest.raises(NotFound):
+        service.call(MISSING, staff_of(floor, "technician"))
+    assert _snapshot() == before
+
+    # then the store's technician may
+    service.call(booking.pk, staff_of(floor, "technician"))
+    assert _snapshot() != before
+
+
+@pytest.mark.parametrize(
+    ("who", "recorded"), [("technician", "store"), ("admin", "platform"), ("the platform's code", "system")]
+)
+def test_who_acted_on_the_floor_is_recorded(floor, who, recorded):
+    booking = make_booking(store=floor, status=BookingStatus.CONFIRMED)
+    by = {
+        "technician": lambda: staff_of(floor, "technician"),
+        "admin": lambda: UserFactory(roles=["admin"]),
+        "the platform's code": lambda: None,
+    }[who]()
+
+    booking_check_in(booking_id=booking.pk, by=by)
+
+    assert BookingEvent.objects.filter(booking=booking).last().by_role == recorded
+
+
+def test_the_owners_services_refuse_anyone_but_the_owner(floor):
+    booking = make_booking(store=floor, status=BookingStatus.CONFIRMED)
+    intruder = UserFactory(roles=["owner"])
+    staff = staff_of(floor, "manager")
+    before = _snapshot()
+
+    for by in (intruder, staff):
+        with pytest.raises(NotFound):
+            booking_cancel(booking_id=booking.pk, by=by, reason="有事")
+        with pytest.raises(NotFound):
+            booking_reschedule(booking_id=booking.pk, by=by, start=local(tomorrow(), 14))
+    assert _snapshot() == before
+
+    assert booking_cancel(booking_id=booking.pk, by=booking.owner, reason="有事").status == BookingStatus.CANCELLED
 
 
 # --- owner endpoints ---------------------------------------------------------------------------------------------
