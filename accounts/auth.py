@@ -13,7 +13,7 @@ from ninja.security import HttpBearer
 from ninja.utils import check_csrf
 
 from accounts.exceptions import CsrfFailed
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.services import token_authenticate
 from chefu.errors import PermissionDenied
 
@@ -84,6 +84,6 @@ token_auth = TokenOrSessionAuth()
 
 def require_role(user: User, *roles: str) -> None:
     """Raise 403 unless the user holds one of ``roles`` (``admin`` holds them all)."""
-    if "admin" in user.roles or any(role in user.roles for role in roles):
+    if Role.ADMIN in user.roles or any(role in user.roles for role in roles):
         return
     raise PermissionDenied()
