@@ -1,5 +1,5 @@
 """The price shown is the price charged: a booking is made at exactly the quote GET /stores/{id}/quote gives for the
-car, refused for a service that is not for the car, and never shows the owner what is meant for staff."""
+car, refused for a service that is not for the car, and never shows the owner what is meant for the store and QA."""
 
 from decimal import Decimal
 
@@ -10,7 +10,7 @@ from catalog.models import Service
 from catalog.pricing import offering_set_price
 from tests.bookings.conftest import local, make_shop, tomorrow
 from tests.chefu.envelope import assert_error
-from tests.factories import VehicleFactory
+from tests.factories import UserFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +155,20 @@ def assert_staff_quote(response, owners: dict) -> None:
     assert quote["internal_notes"] == [f"{substitute}（目录价：门店自有配件不适配本车）"]
     assert [{k: v for k, v in line.items() if k != "price_source"} for line in quote["lines"]] == owners["lines"]
     assert (quote["total"], quote["notes"]) == (owners["total"], owners["notes"])
+
+
+def test_qa_see_the_internal_note_the_owner_never_sees(owner_client, shop, camry, qa_client):
+    booking_id = owner_client.post("bookings", _body(shop, camry)).json()["id"]
+    owners = owner_client.get(f"bookings/{booking_id}").json()["quote"]
+
+    assert_staff_quote(qa_client.get(f"qa/bookings/{booking_id}"), owners)
+
+
+def test_only_qa_and_admins_read_bookings_through_the_qa_console(owner_client, shop, camry, shop_manager, make_client):
+    booking_id = owner_client.post("bookings", _body(shop, camry)).json()["id"]
+    admin = make_client(UserFactory(roles=["admin"]))
+
+    assert_error(owner_client.get(f"qa/bookings/{booking_id}"), 403, "permission_denied")
+    assert_error(make_client(shop_manager).get(f"qa/bookings/{booking_id}"), 403, "permission_denied")
+    assert admin.get(f"qa/bookings/{booking_id}").json()["quote"]["internal_notes"]
+    assert_error(admin.get(f"qa/bookings/{booking_id + 1000}"), 404, "not_found")
