@@ -3,10 +3,10 @@ catalogue substitute's line says "<part>（目录价：门店自有配件不适�
 was). Move each such note to the quote's ``internal_notes`` (for the store and QA) and leave the part's name.
 
 The quote is fixed by the ``booking_price_frozen`` trigger (0002_price_is_fixed), which refuses every change to it.
-This migration is the one deliberate exception: it disables that trigger for its own transaction only, rewrites the
-descriptions (never an amount: a check below refuses that), and enables the trigger again before committing.
-ALTER TABLE holds an exclusive lock on bookings_booking until then, so no other transaction writes meanwhile; it is
-taken only when there is something to move.
+This migration is the one deliberate exception: inside its transaction it disables that trigger, rewrites the
+descriptions and adds the notes (never an amount, a quantity or a total), and enables the trigger again, so no other
+transaction ever sees it disabled (ALTER TABLE is transactional and holds an exclusive lock on bookings_booking until
+the commit). The lock is taken only when there is something to move.
 """
 
 from django.db import migrations
@@ -47,8 +47,6 @@ def move_internal_notes(apps, schema_editor):
     moved = {}
     for pk, quote in candidates.values_list("pk", "quote").iterator():
         if (rewritten := notes_moved(quote)) is not None:
-            unchanged = [{k: v for k, v in line.items() if k != "description"} for line in quote["lines"]]
-            assert unchanged == [{k: v for k, v in line.items() if k != "description"} for line in rewritten["lines"]]
             moved[pk] = rewritten
     if not moved:
         return
