@@ -24,8 +24,6 @@ from catalog.quotes import service_applies
 from notifications.models import Message
 from stores.models import Store
 
-S = BookingStatus
-
 # Customers of the demo store: removed (with their bookings) when the demo is reset.
 CUSTOMERS = (
     ("13900000011", "陈女士", ("沪B6M218", "丰田", "凯美瑞", 2020, 52300)),
@@ -65,14 +63,14 @@ def _slots(store: Store, offering: Offering, day: dt.date, now: dt.datetime):
 
 def _advance(booking: Booking, *, to: str, staff: User, now: dt.datetime) -> None:
     """Move a confirmed booking along the shop floor to ``to``."""
-    if to == S.NO_SHOW:
+    if to == BookingStatus.NO_SHOW:
         services.booking_no_show(booking_id=booking.pk, by=staff, now=now)
         return
     services.booking_check_in(booking_id=booking.pk, by=staff)
-    if to == S.CHECKED_IN:
+    if to == BookingStatus.CHECKED_IN:
         return
     services.booking_start(booking_id=booking.pk, by=staff)
-    if to == S.IN_SERVICE:
+    if to == BookingStatus.IN_SERVICE:
         return
     items = [{"code": item["code"], "result": "pass", "note": ""} for item in booking.checklist]
     if items:
@@ -121,10 +119,20 @@ def demo_bookings_load(
             made += 1
             if booking.end <= now:
                 _advance(
-                    booking, to=rng.choice([S.COMPLETED, S.COMPLETED, S.COMPLETED, S.NO_SHOW]), staff=staff, now=now
+                    booking,
+                    to=rng.choice(
+                        [
+                            BookingStatus.COMPLETED,
+                            BookingStatus.COMPLETED,
+                            BookingStatus.COMPLETED,
+                            BookingStatus.NO_SHOW,
+                        ]
+                    ),
+                    staff=staff,
+                    now=now,
                 )
             elif booking.start <= now:
-                _advance(booking, to=S.IN_SERVICE, staff=staff, now=now)
+                _advance(booking, to=BookingStatus.IN_SERVICE, staff=staff, now=now)
 
     owners = 0
     vehicles = list(owner.vehicles.order_by("id"))

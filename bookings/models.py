@@ -35,20 +35,23 @@ class BookingStatus(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
-S = BookingStatus
-
 # Statuses that hold the bay. A completed job frees the rest of its slot; the others never held it again.
-LIVE_STATUSES = (S.PENDING_PAYMENT, S.CONFIRMED, S.CHECKED_IN, S.IN_SERVICE)
+LIVE_STATUSES = (
+    BookingStatus.PENDING_PAYMENT,
+    BookingStatus.CONFIRMED,
+    BookingStatus.CHECKED_IN,
+    BookingStatus.IN_SERVICE,
+)
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PENDING_PAYMENT: frozenset({S.CONFIRMED, S.CANCELLED, S.EXPIRED}),
-    S.CONFIRMED: frozenset({S.CHECKED_IN, S.CANCELLED, S.NO_SHOW}),
-    S.CHECKED_IN: frozenset({S.IN_SERVICE, S.CANCELLED}),
-    S.IN_SERVICE: frozenset({S.COMPLETED}),
-    S.COMPLETED: frozenset(),
-    S.CANCELLED: frozenset(),
-    S.EXPIRED: frozenset(),
-    S.NO_SHOW: frozenset(),
+    BookingStatus.PENDING_PAYMENT: frozenset({BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.EXPIRED}),
+    BookingStatus.CONFIRMED: frozenset({BookingStatus.CHECKED_IN, BookingStatus.CANCELLED, BookingStatus.NO_SHOW}),
+    BookingStatus.CHECKED_IN: frozenset({BookingStatus.IN_SERVICE, BookingStatus.CANCELLED}),
+    BookingStatus.IN_SERVICE: frozenset({BookingStatus.COMPLETED}),
+    BookingStatus.COMPLETED: frozenset(),
+    BookingStatus.CANCELLED: frozenset(),
+    BookingStatus.EXPIRED: frozenset(),
+    BookingStatus.NO_SHOW: frozenset(),
 }
 
 
@@ -145,7 +148,7 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(condition=Q(cancel_free_until__lte=F("start")), name="booking_free_cancel_by_start"),
             models.CheckConstraint(
-                condition=~Q(status=S.PENDING_PAYMENT) | Q(pay_before__isnull=False),
+                condition=~Q(status=BookingStatus.PENDING_PAYMENT) | Q(pay_before__isnull=False),
                 name="booking_pending_has_deadline",
             ),
             models.CheckConstraint(
@@ -157,7 +160,9 @@ class Booking(models.Model):
             models.Index(fields=["owner", "-start"], name="booking_owner_idx"),
             models.Index(fields=["store", "start"], name="booking_store_start_idx"),
             models.Index(
-                fields=["pay_before"], condition=Q(status=S.PENDING_PAYMENT), name="booking_unpaid_deadline_idx"
+                fields=["pay_before"],
+                condition=Q(status=BookingStatus.PENDING_PAYMENT),
+                name="booking_unpaid_deadline_idx",
             ),
         ]
 

@@ -42,7 +42,6 @@ from chefu.errors import NotFound, ValidationFailed
 from chefu.money import money
 from stores.models import Store
 
-S = BookingStatus
 # PostgreSQL's SQLSTATE for an exclusion-constraint violation.
 EXCLUSION_VIOLATION = "23P01"
 DEADLOCK_DETECTED = "40P01"
@@ -169,7 +168,7 @@ def booking_create(
         service=service,
         vehicle=vehicle,
         offering_version=quote.version,
-        status=S.PENDING_PAYMENT,
+        status=BookingStatus.PENDING_PAYMENT,
         quote={k: v for k, v in quote.as_record().items() if k not in ("service", "version")},
         quote_total=quote.total,
         checklist=_checklist_snapshot(service),
@@ -179,7 +178,7 @@ def booking_create(
         created_at=now,
     )
     _pick_bay_and_hold(booking, calendar=calendar, job=job, start=start, now=now, prefer=None)
-    _record(booking, from_status="", to_status=S.PENDING_PAYMENT, by=owner, by_role=ActorRole.OWNER, at=now)
+    _record(booking, from_status="", to_status=BookingStatus.PENDING_PAYMENT, by=owner, by_role=ActorRole.OWNER, at=now)
     notices.expiry_schedule(booking)
     return booking
 
@@ -209,8 +208,10 @@ def booking_payment_applied(*, booking: Booking, amount: Decimal, reason: str = 
     with the booking already locked by ``booking_lock``). A booking awaiting payment is confirmed by it."""
     Booking.objects.filter(pk=booking.pk).update(amount_paid=F("amount_paid") + amount, updated_at=timezone.now())
     booking.refresh_from_db(fields=["amount_paid", "updated_at"])
-    if booking.status == S.PENDING_PAYMENT:
-        booking_transition(booking=booking, to=S.CONFIRMED, by=None, by_role=ActorRole.SYSTEM, reason=reason)
+    if booking.status == BookingStatus.PENDING_PAYMENT:
+        booking_transition(
+            booking=booking, to=BookingStatus.CONFIRMED, by=None, by_role=ActorRole.SYSTEM, reason=reason
+        )
         notices.confirmed(booking)
         kind = kinds.for_service(booking.service)
         transaction.on_commit(lambda: kind.on_confirmed(booking=booking))
@@ -221,7 +222,7 @@ def booking_payment_applied(*, booking: Booking, amount: Decimal, reason: str = 
 def booking_confirm(*, booking_id: int, by: User | None = None, reason: str = "") -> Booking:
     """Paid: the bay is the owner's. Called by the payments app when a payment succeeds."""
     booking = booking_transition(
-        booking=booking_lock(booking_id), to=S.CONFIRMED, by=by, by_role=ActorRole.SYSTEM, reason=reason
+        booking=booking_lock(booking_id), to=BookingStatus.CONFIRMED, by=by, by_role=ActorRole.SYSTEM, reason=reason
     )
     notices.confirmed(booking)
     kind = kinds.for_service(booking.service)
@@ -235,10 +236,15 @@ def booking_expire(*, booking_id: int, now: dt.datetime | None = None) -> Bookin
     early (returns None and changes nothing): the expiry task and the beat sweep may both run it."""
     now = now or timezone.now()
     booking = booking_lock(booking_id)
-    if booking.status != S.PENDING_PAYMENT or booking.pay_before > now:
+    if booking.status != BookingStatus.PENDING_PAYMENT or booking.pay_before > now:
         return None
     booking_transition(
-        booking=booking, to=S.EXPIRED, by=None, by_role=ActorRole.SYSTEM, reason=_("Not paid in time."), now=now
+        booking=booking,
+        to=BookingStatus.EXPIRED,
+        by=None,
+        by_role=ActorRole.SYSTEM,
+        reason=_("Not paid in time."),
+        now=now,
     )
     notices.expired(booking)
     hooks.called_off(booking)
@@ -249,7 +255,7 @@ def bookings_expire_due(*, now: dt.datetime | None = None, limit: int = 1000) ->
     """The beat's safety net behind the per-booking expiry task. One transaction per booking."""
     now = now or timezone.now()
     ids = list(
-        Booking.objects.filter(status=S.PENDING_PAYMENT, pay_before__lte=now)
+        Booking.objects.filter(status=BookingStatus.PENDING_PAYMENT, pay_before__lte=now)
         .order_by("pay_before")
         .values_list("pk", flat=True)[:limit]
     )
@@ -282,22 +288,22 @@ def booking_cancel(
     booking = booking_lock(booking_id)
     if not by_store and (by is None or booking.owner_id != by.pk):
         raise NotFound()
-    if not by_store and booking.status == S.CHECKED_IN:
+    if not by_store and booking.status == BookingStatus.CHECKED_IN:
         raise InvalidTransition(
             from_status=booking.status,
-            to_status=S.CANCELLED,
+            to_status=BookingStatus.CANCELLED,
             message=_("The car is already at the store: ask the store to cancel."),
         )
-    if not by_store and booking.status == S.CONFIRMED and now >= booking.start:
+    if not by_store and booking.status == BookingStatus.CONFIRMED and now >= booking.start:
         # From the start on, a booking the owner did not come to is the store's to mark as a no-show.
         raise InvalidTransition(
             from_status=booking.status,
-            to_status=S.CANCELLED,
+            to_status=BookingStatus.CANCELLED,
             message=_("The booking has started: it can no longer be cancelled."),
             starts_at=booking.start.isoformat(),
         )
     fee, refund = cancellation_terms(booking=booking, by_store=by_store, now=now)
-    booking_transition(booking=booking, to=S.CANCELLED, by=by, by_role=role, reason=reason, now=now)
+    booking_transition(booking=booking, to=BookingStatus.CANCELLED, by=by, by_role=role, reason=reason, now=now)
     booking.cancelled_by_store = by_store
     booking.cancel_reason = reason
     booking.cancellation_fee = fee
@@ -319,7 +325,7 @@ def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt
     booking = booking_lock(booking_id)
     if booking.owner_id != by.pk:
         raise NotFound()
-    if booking.status not in (S.PENDING_PAYMENT, S.CONFIRMED):
+    if booking.status not in (BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED):
         raise InvalidTransition(
             from_status=booking.status,
             to_status=booking.status,
@@ -336,7 +342,7 @@ def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt
     if now < booking.cancel_free_until:
         # The free-cancellation window moves with the booking until it has closed: a reschedule never reopens it.
         booking.cancel_free_until = start - (old_start - booking.cancel_free_until)
-    if booking.status == S.PENDING_PAYMENT:
+    if booking.status == BookingStatus.PENDING_PAYMENT:
         booking.pay_before = min(booking.pay_before, start)
     _pick_bay_and_hold(booking, calendar=calendar, job=job, start=start, now=now, prefer=old_bay)
     _record(
@@ -416,14 +422,14 @@ def _store_transition(booking_id: int, to: str, by: User | None, **kwargs) -> Bo
 def booking_check_in(*, booking_id: int, by: User | None) -> Booking:
     """The car has arrived. ``by``: staff of the booking's store, an admin, or None for the platform's own code;
     ``NotFound`` for anyone else, as for a missing booking (so for every shop-floor service below)."""
-    booking = _store_transition(booking_id, S.CHECKED_IN, by)
+    booking = _store_transition(booking_id, BookingStatus.CHECKED_IN, by)
     notices.arrived(booking)
     return booking
 
 
 @transaction.atomic
 def booking_start(*, booking_id: int, by: User | None) -> Booking:
-    return _store_transition(booking_id, S.IN_SERVICE, by)
+    return _store_transition(booking_id, BookingStatus.IN_SERVICE, by)
 
 
 def _extra_work_owed(booking: Booking) -> Decimal:
@@ -438,11 +444,14 @@ def booking_complete(*, booking_id: int, by: User | None) -> Booking:
     """Finish the job: every required checklist item must be answered (409 ``checklist_incomplete``) and approved
     extra work paid (409 ``payment_due``: the owner pays it as a second payment on the booking)."""
     booking, role = _store_side_lock(booking_id, by)
-    if booking.status == S.IN_SERVICE and (missing := checklist_missing_codes(booking)):
+    if booking.status == BookingStatus.IN_SERVICE and (missing := checklist_missing_codes(booking)):
         raise ChecklistIncomplete(missing=missing)
-    if booking.status in (S.CHECKED_IN, S.IN_SERVICE) and (owed := _extra_work_owed(booking)) > 0:
+    if (
+        booking.status in (BookingStatus.CHECKED_IN, BookingStatus.IN_SERVICE)
+        and (owed := _extra_work_owed(booking)) > 0
+    ):
         raise PaymentDue(owed=owed)
-    booking_transition(booking=booking, to=S.COMPLETED, by=by, by_role=role)
+    booking_transition(booking=booking, to=BookingStatus.COMPLETED, by=by, by_role=role)
     _lapse_proposed_supplements(booking, _("The job was completed before this extra work was approved."))
     hooks.completed(booking)
     kind = kinds.for_service(booking.service)
@@ -456,14 +465,14 @@ def booking_no_show(*, booking_id: int, by: User | None, now: dt.datetime | None
     cancellation: the store's fee is kept and earned, the rest refunded."""
     now = now or timezone.now()
     booking, role = _store_side_lock(booking_id, by)
-    if booking.status == S.CONFIRMED and now < booking.start:
+    if booking.status == BookingStatus.CONFIRMED and now < booking.start:
         raise InvalidTransition(
             from_status=booking.status,
-            to_status=S.NO_SHOW,
+            to_status=BookingStatus.NO_SHOW,
             message=_("A booking can be marked as a no-show only after its start time."),
             starts_at=booking.start.isoformat(),
         )
-    booking_transition(booking=booking, to=S.NO_SHOW, by=by, by_role=role, now=now)
+    booking_transition(booking=booking, to=BookingStatus.NO_SHOW, by=by, by_role=role, now=now)
     # Like a cancellation after the free window: the store keeps the late fee, the rest goes back to the owner.
     booking.cancellation_fee, booking.refund_due = cancellation_terms(booking=booking, by_store=False, now=now)
     booking.save(update_fields=["cancellation_fee", "refund_due", "updated_at"])

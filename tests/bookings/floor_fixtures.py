@@ -16,8 +16,6 @@ from stores.services import membership_add
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.factories import UserFactory, VehicleFactory
 
-S = BookingStatus
-
 # The checklist every floor booking gets, whatever the catalogue holds: tests name its codes.
 CHECKLIST = [
     {"code": "oil_level", "label_zh": "检查机油液位", "label_en": "Check the oil level", "required": True},
@@ -28,13 +26,18 @@ REQUIRED = ["oil_level", "tyre_pressure"]
 
 # What each status is reached through, from pending_payment.
 _PATH = {
-    S.PENDING_PAYMENT: [],
-    S.CONFIRMED: [S.CONFIRMED],
-    S.CHECKED_IN: [S.CONFIRMED, S.CHECKED_IN],
-    S.IN_SERVICE: [S.CONFIRMED, S.CHECKED_IN, S.IN_SERVICE],
-    S.COMPLETED: [S.CONFIRMED, S.CHECKED_IN, S.IN_SERVICE, S.COMPLETED],
-    S.NO_SHOW: [S.CONFIRMED, S.NO_SHOW],
-    S.CANCELLED: [S.CONFIRMED, S.CANCELLED],
+    BookingStatus.PENDING_PAYMENT: [],
+    BookingStatus.CONFIRMED: [BookingStatus.CONFIRMED],
+    BookingStatus.CHECKED_IN: [BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN],
+    BookingStatus.IN_SERVICE: [BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.IN_SERVICE],
+    BookingStatus.COMPLETED: [
+        BookingStatus.CONFIRMED,
+        BookingStatus.CHECKED_IN,
+        BookingStatus.IN_SERVICE,
+        BookingStatus.COMPLETED,
+    ],
+    BookingStatus.NO_SHOW: [BookingStatus.CONFIRMED, BookingStatus.NO_SHOW],
+    BookingStatus.CANCELLED: [BookingStatus.CONFIRMED, BookingStatus.CANCELLED],
 }
 
 
@@ -49,20 +52,20 @@ def move(booking: Booking, status: str, *, by=None) -> Booking:
     """Take ``booking`` (pending payment) to ``status`` through the services, answering the checklist on the way to
     completed."""
     for step in _PATH[status]:
-        if step == S.CONFIRMED:
+        if step == BookingStatus.CONFIRMED:
             services.booking_confirm(booking_id=booking.pk)
-        elif step == S.CHECKED_IN:
+        elif step == BookingStatus.CHECKED_IN:
             services.booking_check_in(booking_id=booking.pk, by=by)
-        elif step == S.IN_SERVICE:
+        elif step == BookingStatus.IN_SERVICE:
             services.booking_start(booking_id=booking.pk, by=by)
-        elif step == S.COMPLETED:
+        elif step == BookingStatus.COMPLETED:
             required = [i["code"] for i in Booking.objects.get(pk=booking.pk).checklist if i.get("required")]
             if required:
                 checklist_answer(booking_id=booking.pk, by=by, items=[{"code": c, "result": "pass"} for c in required])
             services.booking_complete(booking_id=booking.pk, by=by)
-        elif step == S.NO_SHOW:
+        elif step == BookingStatus.NO_SHOW:
             services.booking_no_show(booking_id=booking.pk, by=by, now=booking.start + dt.timedelta(minutes=30))
-        elif step == S.CANCELLED:
+        elif step == BookingStatus.CANCELLED:
             services.booking_cancel(booking_id=booking.pk, by=by, reason="test", by_store=True)
     booking.refresh_from_db()
     return booking
@@ -72,7 +75,7 @@ def make_booking(
     *,
     owner=None,
     store: Store | None = None,
-    status: str = S.CONFIRMED,
+    status: str = BookingStatus.CONFIRMED,
     start: dt.datetime | None = None,
     now: dt.datetime | None = None,
     checklist: list[dict] | None = CHECKLIST,
@@ -89,7 +92,7 @@ def make_booking(
     return move(booking, status)
 
 
-def past_booking(*, owner=None, store: Store | None = None, status: str = S.CONFIRMED) -> Booking:
+def past_booking(*, owner=None, store: Store | None = None, status: str = BookingStatus.CONFIRMED) -> Booking:
     """A booking whose start (yesterday 10:00) has passed, booked the day before it."""
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     return make_booking(

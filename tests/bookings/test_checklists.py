@@ -9,13 +9,12 @@ from tests.bookings.floor_fixtures import CHECKLIST, image_bytes, make_booking, 
 from tests.chefu.envelope import assert_error
 
 pytestmark = pytest.mark.django_db
-S = BookingStatus
 
 
 @pytest.fixture
 def job(floor):
     """A booking in service at the floor shop."""
-    return make_booking(store=floor, status=S.IN_SERVICE)
+    return make_booking(store=floor, status=BookingStatus.IN_SERVICE)
 
 
 def _path(booking) -> str:
@@ -137,7 +136,7 @@ def test_malformed_answers_are_refused(job, tech_client, items, field):
 
 
 def test_a_photo_of_another_booking_is_refused(job, floor, tech_client):
-    elsewhere = make_booking(store=floor, status=S.CHECKED_IN)
+    elsewhere = make_booking(store=floor, status=BookingStatus.CHECKED_IN)
     foreign = post_photo(tech_client.token, elsewhere.pk, image_bytes()).json()["id"]
 
     response = tech_client.put(_path(job), {"items": [{"code": "oil_level", "result": "pass", "photo": foreign}]})
@@ -147,7 +146,16 @@ def test_a_photo_of_another_booking_is_refused(job, floor, tech_client):
     assert not ChecklistAnswer.objects.filter(booking=job).exists()
 
 
-@pytest.mark.parametrize("status", [S.PENDING_PAYMENT, S.CONFIRMED, S.COMPLETED, S.CANCELLED, S.NO_SHOW])
+@pytest.mark.parametrize(
+    "status",
+    [
+        BookingStatus.PENDING_PAYMENT,
+        BookingStatus.CONFIRMED,
+        BookingStatus.COMPLETED,
+        BookingStatus.CANCELLED,
+        BookingStatus.NO_SHOW,
+    ],
+)
 def test_answers_only_while_the_car_is_at_the_shop(floor, tech_client, status):
     booking = make_booking(store=floor, status=status)
     before = ChecklistAnswer.objects.filter(booking=booking).count()
@@ -160,7 +168,7 @@ def test_answers_only_while_the_car_is_at_the_shop(floor, tech_client, status):
 
 
 def test_answering_is_allowed_from_check_in(floor, tech_client):
-    booking = make_booking(store=floor, status=S.CHECKED_IN)
+    booking = make_booking(store=floor, status=BookingStatus.CHECKED_IN)
     assert tech_client.put(_path(booking), {"items": [{"code": "wipers", "result": "na"}]}).status_code == 200
 
 

@@ -12,12 +12,11 @@ from tests.bookings.floor_fixtures import image_bytes, make_booking, post_photo,
 from tests.chefu.envelope import assert_error
 
 pytestmark = pytest.mark.django_db
-S = BookingStatus
 
 
 @pytest.fixture
 def job(floor):
-    return make_booking(store=floor, status=S.CHECKED_IN)
+    return make_booking(store=floor, status=BookingStatus.CHECKED_IN)
 
 
 def _exif_with_gps() -> bytes:
@@ -107,7 +106,7 @@ def test_only_that_stores_staff_may_upload(job, make_client, api):
     assert not Photo.objects.filter(booking=job).exists()
 
 
-@pytest.mark.parametrize("status", [S.CONFIRMED, S.COMPLETED, S.CANCELLED])
+@pytest.mark.parametrize("status", [BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.CANCELLED])
 def test_photos_only_while_the_car_is_at_the_shop(floor, tech_client, status):
     booking = make_booking(store=floor, status=status)
 
@@ -117,7 +116,7 @@ def test_photos_only_while_the_car_is_at_the_shop(floor, tech_client, status):
 
 
 def test_photos_can_be_taken_in_service(floor, tech_client):
-    booking = make_booking(store=floor, status=S.IN_SERVICE)
+    booking = make_booking(store=floor, status=BookingStatus.IN_SERVICE)
     assert post_photo(tech_client.token, booking.pk, image_bytes()).status_code == 201
 
 

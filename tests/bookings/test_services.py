@@ -19,7 +19,6 @@ from tests.bookings.conftest import another_owner, book, confirmed, local, make_
 from tests.factories import UserFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
-S = BookingStatus
 
 
 def test_booking_holds_a_bay_with_the_quote_and_the_price_version(owner, car, shop, minor):
@@ -30,7 +29,7 @@ def test_booking_holds_a_bay_with_the_quote_and_the_price_version(owner, car, sh
     booking = services.booking_create(owner=owner, store=shop, service=minor, vehicle=car, start=start, now=now)
     # then
     booking.refresh_from_db()
-    assert booking.status == S.PENDING_PAYMENT
+    assert booking.status == BookingStatus.PENDING_PAYMENT
     assert booking.start == start and booking.end == start + dt.timedelta(minutes=60)
     assert booking.blocks_until == booking.end
     assert booking.pay_before == now + dt.timedelta(minutes=15)
@@ -43,7 +42,7 @@ def test_booking_holds_a_bay_with_the_quote_and_the_price_version(owner, car, sh
     event = BookingEvent.objects.get(booking=booking)
     assert (event.from_status, event.to_status, event.by_id, event.by_role) == (
         "",
-        S.PENDING_PAYMENT,
+        BookingStatus.PENDING_PAYMENT,
         owner.pk,
         "owner",
     )
@@ -115,13 +114,13 @@ def test_the_database_refuses_overlap_on_a_bay_whatever_the_code_does(owner, sho
         clone.save()
     assert exc.value.__cause__.pgcode == "23P01"
     # Bookings that no longer hold the bay do not block it; touching ranges do not overlap.
-    Booking.objects.filter(pk=booking.pk).update(status=S.CANCELLED)
+    Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.CANCELLED)
     clone.save()
     touching = Booking.objects.get(pk=clone.pk)
     touching.pk, touching.start = None, clone.end
     touching.end = touching.blocks_until = touching.start + dt.timedelta(minutes=60)
     touching.save()
-    assert Booking.objects.filter(status=S.PENDING_PAYMENT).count() == 2
+    assert Booking.objects.filter(status=BookingStatus.PENDING_PAYMENT).count() == 2
 
 
 def test_the_database_refuses_a_changed_quote(owner, shop):
@@ -132,7 +131,9 @@ def test_the_database_refuses_a_changed_quote(owner, shop):
         Booking.objects.filter(pk=booking.pk).update(quote={"lines": [], "total": "1.00"})
 
 
-ILLEGAL = [(a, b) for a, b in itertools.product(S.values, S.values) if b not in ALLOWED_TRANSITIONS[a]]
+ILLEGAL = [
+    (a, b) for a, b in itertools.product(BookingStatus.values, BookingStatus.values) if b not in ALLOWED_TRANSITIONS[a]
+]
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), ILLEGAL)
@@ -164,11 +165,11 @@ def test_the_happy_path_leaves_a_timeline(owner, shop, shop_manager):
     services.booking_complete(booking_id=booking.pk, by=shop_manager)
     rows = list(BookingEvent.objects.filter(booking=booking).values_list("from_status", "to_status", "by_role"))
     assert rows == [
-        ("", S.PENDING_PAYMENT, "owner"),
-        (S.PENDING_PAYMENT, S.CONFIRMED, "system"),
-        (S.CONFIRMED, S.CHECKED_IN, "store"),
-        (S.CHECKED_IN, S.IN_SERVICE, "store"),
-        (S.IN_SERVICE, S.COMPLETED, "store"),
+        ("", BookingStatus.PENDING_PAYMENT, "owner"),
+        (BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED, "system"),
+        (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, "store"),
+        (BookingStatus.CHECKED_IN, BookingStatus.IN_SERVICE, "store"),
+        (BookingStatus.IN_SERVICE, BookingStatus.COMPLETED, "store"),
     ]
 
 
@@ -178,7 +179,7 @@ def test_expiry_frees_the_bay_and_tells_the_owner(owner, shop):
     book(another_owner(), shop, start)
     assert services.booking_expire(booking_id=booking.pk) is None  # not yet due
     later = booking.pay_before + dt.timedelta(seconds=1)
-    assert services.booking_expire(booking_id=booking.pk, now=later).status == S.EXPIRED
+    assert services.booking_expire(booking_id=booking.pk, now=later).status == BookingStatus.EXPIRED
     assert services.booking_expire(booking_id=booking.pk, now=later) is None  # harmless twice
     assert book(another_owner(), shop, start).bay_id == booking.bay_id
     assert Message.objects.filter(recipient=owner, template="booking_expired", ref=f"booking:{booking.pk}").exists()
@@ -189,8 +190,8 @@ def test_the_sweep_expires_only_what_is_due(owner, shop):
     not_due = book(owner, shop, local(tomorrow(), 14))
     Booking.objects.filter(pk=due.pk).update(pay_before=timezone.now() - dt.timedelta(seconds=1))
     assert services.bookings_expire_due() == 1
-    assert Booking.objects.get(pk=due.pk).status == S.EXPIRED
-    assert Booking.objects.get(pk=not_due.pk).status == S.PENDING_PAYMENT
+    assert Booking.objects.get(pk=due.pk).status == BookingStatus.EXPIRED
+    assert Booking.objects.get(pk=not_due.pk).status == BookingStatus.PENDING_PAYMENT
 
 
 def test_confirmation_writes_the_message_and_both_reminders(owner, shop):
@@ -211,7 +212,7 @@ def test_cancellation_follows_the_store_policy(owner, shop, shop_manager, hours_
     now = booking.start - dt.timedelta(hours=hours_before)
     by = shop_manager if by_store else owner
     cancelled = services.booking_cancel(booking_id=booking.pk, by=by, reason="有事", by_store=by_store, now=now)
-    assert cancelled.status == S.CANCELLED
+    assert cancelled.status == BookingStatus.CANCELLED
     assert (cancelled.cancellation_fee, cancelled.refund_due) == (Decimal(fee), Decimal(refund))
     reminders = Message.objects.filter(ref=f"booking:{booking.pk}", template__startswith="booking_reminder")
     assert set(reminders.values_list("status", flat=True)) == {"cancelled"}
@@ -225,7 +226,7 @@ def test_an_owner_cannot_cancel_once_checked_in(owner, shop, shop_manager):
     with pytest.raises(InvalidTransition):
         services.booking_cancel(booking_id=booking.pk, by=owner, reason="")
     assert services.booking_cancel(booking_id=booking.pk, by=shop_manager, reason="设备故障", by_store=True).status == (
-        S.CANCELLED
+        BookingStatus.CANCELLED
     )
 
 
@@ -266,7 +267,7 @@ def test_no_show_only_after_the_start(owner, shop, shop_manager):
     with pytest.raises(InvalidTransition):
         services.booking_no_show(booking_id=booking.pk, by=shop_manager)
     after = booking.start + dt.timedelta(minutes=1)
-    assert services.booking_no_show(booking_id=booking.pk, by=shop_manager, now=after).status == S.NO_SHOW
+    assert services.booking_no_show(booking_id=booking.pk, by=shop_manager, now=after).status == BookingStatus.NO_SHOW
 
 
 def test_someone_elses_vehicle_is_not_found(owner, shop, minor):
@@ -343,7 +344,7 @@ def test_an_owner_cannot_cancel_once_the_start_has_passed(owner, shop, shop_mana
         services.booking_cancel(booking_id=booking.pk, by=owner, reason="", now=booking.start + dt.timedelta(hours=3))
     assert services.booking_no_show(
         booking_id=booking.pk, by=shop_manager, now=booking.start + dt.timedelta(hours=3)
-    ).status == (S.NO_SHOW)
+    ).status == (BookingStatus.NO_SHOW)
 
 
 def test_reminders_survive_a_reschedule_back_to_an_earlier_start(owner, shop):

@@ -16,7 +16,6 @@ from tests.chefu.envelope import assert_error
 from tests.factories import UserFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
-S = BookingStatus
 
 
 def _schedule(client, store, day=None):
@@ -32,10 +31,10 @@ def test_the_schedule_lists_every_active_bay_with_its_bookings_by_start(floor, t
     day = tomorrow()
     alice = UserFactory(roles=["owner"], name="王小明", phone="13812341234")
     car = VehicleFactory(owner=alice, plate="沪A12345", make="大众", model="朗逸")
-    first = make_booking(owner=alice, store=floor, start=local(day, 14), vehicle=car, status=S.CHECKED_IN)
+    first = make_booking(owner=alice, store=floor, start=local(day, 14), vehicle=car, status=BookingStatus.CHECKED_IN)
     early = make_booking(store=floor, start=local(day, 10))
-    other_bay = make_booking(store=floor, start=local(day, 10), status=S.PENDING_PAYMENT)
-    make_booking(store=floor, start=local(day, 15), status=S.CANCELLED)
+    other_bay = make_booking(store=floor, start=local(day, 10), status=BookingStatus.PENDING_PAYMENT)
+    make_booking(store=floor, start=local(day, 15), status=BookingStatus.CANCELLED)
     make_booking(store=floor, start=local(day + dt.timedelta(days=1), 10))
     Bay.objects.create(store=floor, name="停用工位", is_active=False)
 
@@ -162,19 +161,24 @@ def test_the_job_goes_from_check_in_to_completed(floor, tech, tech_client):
 
 
 def test_completing_needs_every_required_item_answered(floor, tech_client):
-    booking = make_booking(store=floor, status=S.IN_SERVICE)
+    booking = make_booking(store=floor, status=BookingStatus.IN_SERVICE)
     path = f"partner/bookings/{booking.pk}"
     tech_client.put(f"{path}/checklist", {"items": [{"code": "oil_level", "result": "pass"}]})
 
     error = assert_error(tech_client.post(f"{path}/complete"), 409, "checklist_incomplete")
 
     assert error["details"]["missing"] == ["tyre_pressure"]
-    assert Booking.objects.get(pk=booking.pk).status == S.IN_SERVICE
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.IN_SERVICE
 
 
 @pytest.mark.parametrize(
     ("status", "action"),
-    [(S.CONFIRMED, "start"), (S.CONFIRMED, "complete"), (S.IN_SERVICE, "check-in"), (S.COMPLETED, "no-show")],
+    [
+        (BookingStatus.CONFIRMED, "start"),
+        (BookingStatus.CONFIRMED, "complete"),
+        (BookingStatus.IN_SERVICE, "check-in"),
+        (BookingStatus.COMPLETED, "no-show"),
+    ],
 )
 def test_moves_out_of_order_are_invalid_transitions(floor, tech_client, status, action):
     booking = make_booking(store=floor, status=status)
@@ -195,7 +199,7 @@ def test_no_show_once_the_start_has_passed(floor, tech_client):
     assert_error(tech_client.post(f"partner/bookings/{upcoming.pk}/no-show"), 409, "invalid_transition")
 
 
-@pytest.mark.parametrize("status", [S.CONFIRMED, S.CHECKED_IN])
+@pytest.mark.parametrize("status", [BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN])
 def test_the_store_cancels_with_a_full_refund_and_the_owner_is_told(floor, tech_client, status):
     # given: paid in full, cancelled by the store just before the start (the owner would have paid a fee)
     booking = make_booking(store=floor, status=status)
@@ -224,11 +228,11 @@ def test_the_store_says_why_it_cancels(floor, tech_client):
     path = f"partner/bookings/{booking.pk}/cancel"
     assert_error(tech_client.post(path, {}), 422, "validation_error")
     assert_error(tech_client.post(path, {"reason": ""}), 422, "validation_error")
-    assert Booking.objects.get(pk=booking.pk).status == S.CONFIRMED
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CONFIRMED
 
 
 def test_once_the_job_has_started_the_store_cannot_cancel(floor, tech_client):
-    booking = make_booking(store=floor, status=S.IN_SERVICE)
+    booking = make_booking(store=floor, status=BookingStatus.IN_SERVICE)
     assert_error(tech_client.post(f"partner/bookings/{booking.pk}/cancel", {"reason": "x"}), 409, "invalid_transition")
 
 
@@ -246,7 +250,7 @@ def test_once_the_job_has_started_the_store_cannot_cancel(floor, tech_client):
 )
 def test_only_that_stores_staff_may_work_on_a_booking(floor, make_client, method, action, data):
     owner = another_owner()
-    booking = make_booking(owner=owner, store=floor, status=S.CHECKED_IN)
+    booking = make_booking(owner=owner, store=floor, status=BookingStatus.CHECKED_IN)
     path = f"partner/bookings/{booking.pk}{action}"
     call = {"get": lambda c, p: c.get(p), "post": lambda c, p: c.post(p, data), "put": lambda c, p: c.put(p, data)}
 
@@ -254,7 +258,7 @@ def test_only_that_stores_staff_may_work_on_a_booking(floor, make_client, method
     # The booking's own owner is not the store's staff either.
     assert_error(call[method](make_client(owner), path), 404, "not_found")
     assert_error(call[method](make_client(staff_of(floor)), f"partner/bookings/999999{action}"), 404, "not_found")
-    assert Booking.objects.get(pk=booking.pk).status == S.CHECKED_IN
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CHECKED_IN
     assert not booking.checklist_answers.exists() and not booking.supplements.exists()
 
 

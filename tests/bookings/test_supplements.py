@@ -25,7 +25,6 @@ from tests.chefu.envelope import assert_error
 from tests.conftest import ApiClient, issue_token
 
 pytestmark = pytest.mark.django_db
-S = BookingStatus
 
 QUOTE = Decimal("299.00")  # make_shop's price of minor_service
 BRAKES = {
@@ -39,7 +38,7 @@ BRAKES = {
 
 @pytest.fixture
 def job(floor):
-    return make_booking(store=floor, status=S.IN_SERVICE)
+    return make_booking(store=floor, status=BookingStatus.IN_SERVICE)
 
 
 @pytest.fixture
@@ -144,7 +143,7 @@ def test_a_malformed_proposal_is_refused_and_nothing_is_written(job, tech_client
 
 
 def test_a_photo_of_another_booking_is_not_evidence(job, floor, tech_client):
-    elsewhere = make_booking(store=floor, status=S.CHECKED_IN)
+    elsewhere = make_booking(store=floor, status=BookingStatus.CHECKED_IN)
     foreign = post_photo(tech_client.token, elsewhere.pk, image_bytes()).json()["id"]
 
     response = tech_client.post(f"partner/bookings/{job.pk}/supplements", {**BRAKES, "photos": [foreign]})
@@ -152,7 +151,7 @@ def test_a_photo_of_another_booking_is_not_evidence(job, floor, tech_client):
     assert list(assert_error(response, 422, "validation_error")["details"]["fields"]) == ["photos"]
 
 
-@pytest.mark.parametrize("status", [S.CONFIRMED, S.COMPLETED, S.CANCELLED])
+@pytest.mark.parametrize("status", [BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.CANCELLED])
 def test_extra_work_is_proposed_only_while_the_car_is_at_the_shop(floor, tech_client, status):
     booking = make_booking(store=floor, status=status)
 
@@ -238,7 +237,7 @@ def test_a_decision_is_final(job, owner_client, first, second):
 
 def test_only_the_bookings_owner_decides(job, floor, tech_client, make_client):
     supplement = propose(job)
-    other_job = make_booking(store=floor, status=S.IN_SERVICE)
+    other_job = make_booking(store=floor, status=BookingStatus.IN_SERVICE)
     theirs = propose(other_job)
     owner_client = make_client(job.owner)
 
@@ -290,7 +289,7 @@ def test_db_a_supplements_total_never_changes(job):
     rows = Supplement.objects.filter(pk=propose(job).pk)
 
     _refused(lambda: rows.update(total=F("total") + 1))
-    _refused(lambda: rows.update(booking=make_booking(store=job.store, status=S.IN_SERVICE)))
+    _refused(lambda: rows.update(booking=make_booking(store=job.store, status=BookingStatus.IN_SERVICE)))
 
 
 def test_db_lines_never_change_and_a_decided_supplements_lines_are_final(job):
@@ -361,7 +360,7 @@ def test_db_a_bookings_quote_is_fixed(job):
 @pytest.mark.django_db(transaction=True)
 def test_two_decisions_at_once_one_wins_the_other_is_told():
     # given: the owner signed in on four devices, each deciding at the same moment
-    booking = make_booking(store=make_shop(), status=S.IN_SERVICE)
+    booking = make_booking(store=make_shop(), status=BookingStatus.IN_SERVICE)
     supplement = propose(booking)
     tokens = [issue_token(booking.owner) for _ in range(4)]
     verbs = ["approve", "reject", "approve", "reject"]
