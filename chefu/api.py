@@ -5,13 +5,12 @@ import json
 import logging
 from decimal import Decimal
 
-from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
-from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -23,17 +22,17 @@ from accounts.api import auth_router, me_router
 from accounts.api_session import session_router
 from bookings.api import availability_router, bookings_router
 from bookings.api_partner import owner_supplements_router, partner_bookings_router
+from bookings.api_qa import qa_bookings_router
 from catalog import kinds
 from catalog.api import router as catalog_router
 from catalog.api_prices import partner_offerings_router, store_prices_router
 from catalog.api_quotes import quotes_router
 from chefu.errors import (
     ApplicationError,
-    PayloadTooLarge,
-    UnreadableRequest,
     ValidationFailed,
     application_error_response,
     error_response,
+    request_refused,
 )
 from chefu.health import router as health_router
 from chefu.inputs import text_check
@@ -155,25 +154,13 @@ def _http_error(request, exc: HttpError):
     return error_response(exc.status_code, None, str(exc))
 
 
-@api.exception_handler(RequestDataTooBig)
-def _payload_too_large(request, exc):
-    return application_error_response(PayloadTooLarge())
-
-
 @api.exception_handler(SuspiciousOperation)
 @api.exception_handler(MultiPartParserError)
 @api.exception_handler(BadRequest)
-def _unreadable_request(request, exc):
-    """Django refusing to read a body (too many fields or files, a multipart body without a boundary) or a
-    query string (too many parameters)."""
-    if isinstance(exc, SuspiciousOperation):
-        # Where Django's own handler would have logged it: operators watch django.security.
-        logging.getLogger(f"django.security.{type(exc).__name__}").error(
-            str(exc), extra={"request": request, "status_code": 400}
-        )
-    if isinstance(exc, TooManyFieldsSent):
-        return application_error_response(UnreadableRequest(gettext("The request has too many fields.")))
-    return application_error_response(UnreadableRequest())
+def _request_refused(request, exc):
+    """Django refusing to read a body: over the size limit (a RequestDataTooBig is a SuspiciousOperation), too many
+    fields or files, a multipart body without a boundary."""
+    return application_error_response(request_refused(request, exc))
 
 
 @api.exception_handler(Exception)
@@ -202,6 +189,7 @@ api.add_router("/partner", partner_offerings_router)
 api.add_router("/partner", partner_bookings_router)
 api.add_router("/partner", partner_settlements_router)
 api.add_router("/qa", qa_router)
+api.add_router("/qa", qa_bookings_router)
 api.add_router("/bookings", booking_review_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/stores", store_reviews_router)

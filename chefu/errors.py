@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -103,11 +104,24 @@ class Throttled(ApplicationError):
 
 
 class UnreadableRequest(ApplicationError):
-    """A body that cannot be read as sent: too many form fields or files, a multipart body without its boundary."""
+    """A request that cannot be read as sent: too many form fields or files, a multipart body without its boundary,
+    a NUL in its cookies."""
 
     status = 400
     code = "bad_request"
     default_message = _("The request body cannot be read.")
+
+
+class TooManyFields(UnreadableRequest):
+    """More form fields or query parameters than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``."""
+
+    default_message = _("The request has too many fields.")
+
+
+class UnreadableCookies(UnreadableRequest):
+    """A NUL in the cookies (the session key would take it to the database)."""
+
+    default_message = _("The request's cookies cannot be read.")
 
 
 class PayloadTooLarge(ApplicationError):
@@ -164,8 +178,28 @@ def application_error_response(exc: ApplicationError) -> JsonResponse:
     return response
 
 
-def _is_api(request: HttpRequest) -> bool:
+def is_api_request(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def request_refused(
+    request: HttpRequest, exc: SuspiciousOperation | BadRequest | MultiPartParserError
+) -> ApplicationError:
+    """Our error for Django refusing to read a request: a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    (:class:`PayloadTooLarge`), too many fields or query parameters (:class:`TooManyFields`), too many files or a
+    multipart body without its boundary (:class:`UnreadableRequest`). A SuspiciousOperation is logged to
+    ``django.security.<its name>``, where Django's own handler would have logged it: operators watch that logger."""
+    if isinstance(exc, RequestDataTooBig):
+        error: ApplicationError = PayloadTooLarge()
+    elif isinstance(exc, TooManyFieldsSent):
+        error = TooManyFields()
+    else:
+        error = UnreadableRequest()
+    if isinstance(exc, SuspiciousOperation):
+        logging.getLogger(f"django.security.{type(exc).__name__}").error(
+            str(exc), extra={"request": request, "status_code": error.status}
+        )
+    return error
 
 
 def _is_envelope(response: HttpResponse) -> bool:
@@ -194,7 +228,7 @@ class ApiErrorEnvelopeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not _is_api(request) or response.status_code < 400 or getattr(response, "streaming", False):
+        if not is_api_request(request) or response.status_code < 400 or getattr(response, "streaming", False):
             return response
         if getattr(response, "is_html_page", False):
             return response
@@ -206,14 +240,13 @@ class ApiErrorEnvelopeMiddleware:
         return wrapped
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if not _is_api(request):
+        if not is_api_request(request):
             return None
         if isinstance(exception, ApplicationError):
             return application_error_response(exception)
-        if isinstance(exception, RequestDataTooBig):
-            return application_error_response(PayloadTooLarge())
         if isinstance(exception, Http404 | DjangoPermissionDenied | BadRequest | SuspiciousOperation):
-            # Django answers these with 404/403/400 itself; __call__ then wraps that answer.
+            # Django answers these with 404/403/400 itself; __call__ then wraps that answer. Bodies under /api/ are
+            # read by the API's operations, whose handler answers Django's refusals (request_refused) itself.
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "Internal server error.")

@@ -4,7 +4,8 @@ Text: no field, path or query value holds NUL (PostgreSQL cannot store it), anot
 feed and carriage return excepted), a lone surrogate, or an invisible formatting character that makes text display
 unlike what it holds (bidirectional overrides and isolates, zero-width spaces, word joiners, the BOM, soft hyphens).
 The zero-width joiner and non-joiner stay: emoji sequences and some scripts need them. :class:`InputGuardMiddleware`
-checks path and query values of every page and endpoint; ``chefu.api.ChefuParser`` checks API bodies and forms.
+checks cookies, path and query values of every page and endpoint; ``chefu.api.ChefuParser`` checks API bodies and
+forms.
 
 Time: :data:`Instant` is the one type for a point in time an API takes: with its UTC offset and between
 :data:`EARLIEST` and :data:`LATEST`, so that converting it to UTC or adding days to it can never overflow.
@@ -18,10 +19,18 @@ from typing import Annotated, Any
 
 from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils import translation
 from django.utils.translation import gettext
 from pydantic import AfterValidator
 
-from chefu.errors import ValidationFailed, application_error_response, error_response
+from chefu.errors import (
+    ApplicationError,
+    UnreadableCookies,
+    ValidationFailed,
+    application_error_response,
+    is_api_request,
+    request_refused,
+)
 
 _FORBIDDEN = re.compile(
     "["
@@ -84,45 +93,58 @@ def text_check(data: Any) -> None:
 
 
 class InputGuardMiddleware:
-    """Refuses a request whose path or query values hold a refused character before any view reads them: 422 in
-    the envelope under /api/ (the field named), a plain 400 for pages. A query with more parameters than
-    ``DATA_UPLOAD_MAX_NUMBER_FIELDS``, or a NUL in the cookies, is a 400 for both."""
+    """Refuses what a request may not carry before anything reads it: a NUL in the cookies, a query with more
+    parameters than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` (400 both), a refused character in a query or path value (422
+    in the envelope under /api/, naming the field; 400 for pages).
+
+    It answers by itself, wherever it stands in ``MIDDLEWARE``: the envelope is its own, and so is the language
+    (the one LocaleMiddleware would choose). Cookies and query are checked on the way in, path values once the URL is
+    resolved (``process_view``). Its place is early, before SessionMiddleware: no middleware after it can meet a
+    refused cookie or query value, even one that reads the session on the way in."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # The session cookie is looked up in the database once a view touches request.user: NUL there is a 500.
-        # Only NUL: other cookies may hold raw UTF-8, which arrives as Latin-1 with C1 characters in it.
-        if "\x00" in request.META.get("HTTP_COOKIE", ""):
-            if request.path.startswith("/api/"):
-                return error_response(400, "bad_request", gettext("The request's cookies cannot be read."))
-            return HttpResponseBadRequest()
+        with translation.override(translation.get_language_from_request(request)):
+            refusal = _cookies_and_query_refusal(request)
+        if refusal is not None:
+            return _refusal_response(request, refusal)
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
-        is_api = request.path.startswith("/api/")
-        try:
-            query = dict(request.GET.lists())
-        except TooManyFieldsSent:
-            if is_api:
-                return error_response(400, "bad_request", gettext("The request has too many fields."))
-            return HttpResponseBadRequest()
         problems = text_problems({str(k): v for k, v in view_kwargs.items()})
-        for name, values in query.items():
-            if message := text_problem(name):
-                problems.setdefault("__all__", []).append(message)
-            for value in values:
-                if message := text_problem(value):
-                    problems.setdefault(name, []).append(message)
         for value in view_args:
             if isinstance(value, str) and (message := text_problem(value)):
                 problems.setdefault("__all__", []).append(message)
-        if not problems:
-            return None
-        if is_api:
-            return application_error_response(ValidationFailed(problems))
-        return HttpResponseBadRequest()
+        if problems:
+            return _refusal_response(request, ValidationFailed(problems))
+        return None
+
+
+def _cookies_and_query_refusal(request: HttpRequest) -> ApplicationError | None:
+    # The session cookie is looked up in the database once anything touches request.user: NUL there is a 500.
+    # Only NUL: other cookies may hold raw UTF-8, which arrives as Latin-1 with C1 characters in it.
+    if "\x00" in request.META.get("HTTP_COOKIE", ""):
+        return UnreadableCookies()
+    try:
+        query = request.GET.lists()
+    except TooManyFieldsSent as exc:
+        return request_refused(request, exc)
+    problems: dict[str, list[str]] = {}
+    for name, values in query:
+        if message := text_problem(name):
+            problems.setdefault("__all__", []).append(message)
+        for value in values:
+            if message := text_problem(value):
+                problems.setdefault(name, []).append(message)
+    return ValidationFailed(problems) if problems else None
+
+
+def _refusal_response(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    if is_api_request(request):
+        return application_error_response(error)
+    return HttpResponseBadRequest()
 
 
 def _bounded_instant(value: dt.datetime) -> dt.datetime:

@@ -354,3 +354,84 @@ def test_too_many_fields_is_logged_where_django_logs_it(settings, caplog):
         _raw("post", "/api/v1/payments/notify/sandbox", body, "application/x-www-form-urlencoded")
 
     assert any(r.name == "django.security.TooManyFieldsSent" for r in caplog.records)
+
+
+# --- The guard, wherever it stands in MIDDLEWARE -------------------------------------------------------------------
+
+GUARD = "chefu.inputs.InputGuardMiddleware"
+
+
+def _guard_at(settings, where: str) -> None:
+    """The guard ``early`` (right after SecurityMiddleware and WhiteNoise, before the session) or ``last``."""
+    rest = [m for m in settings.MIDDLEWARE if m != GUARD]
+    index = rest.index("django.contrib.sessions.middleware.SessionMiddleware") if where == "early" else len(rest)
+    settings.MIDDLEWARE = [*rest[:index], GUARD, *rest[index:]]
+
+
+@pytest.fixture(params=["early", "last"])
+def guard_at(request, settings):
+    _guard_at(settings, request.param)
+    return request.param
+
+
+def test_the_guard_answers_the_same_wherever_it_stands(guard_at, store, manager_client, settings):
+    client = Client(raise_request_exception=False)
+
+    assert_error(client.get("/api/v1/me", HTTP_COOKIE="sessionid=abcdefghij\x00klm"), 400, "bad_request")
+    assert client.get("/me/bookings/", HTTP_COOKIE="sessionid=abcdefghij\x00klm").status_code == 400
+    assert list(_fields(client.get(f"{NEARBY}&category=%00"))) == ["category"]
+    assert client.get("/?q=%00").status_code == 400
+    response = manager_client.put(
+        f"/api/v1/partner/stores/{store.pk}/offerings/minor%00", {"labour": "1.00", "parts": [], "duration_min": 30}
+    )
+    assert list(_fields(response)) == ["service_code"]
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    many = "".join(f"&f{i}=1" for i in range(20))
+    assert assert_error(client.get(NEARBY + many), 400, "bad_request")["message"] == "请求中的字段过多。"
+    assert client.get("/?" + many).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("language", "message"), [("en", "The request's cookies cannot be read."), ("zh-hans", "无法读取请求中的 Cookie。")]
+)
+def test_the_guard_answers_in_the_requests_language_even_before_locale_middleware(settings, language, message):
+    _guard_at(settings, "early")
+    client = Client(raise_request_exception=False)
+
+    for _ in range(2):  # the language the last request left active must not leak into this answer
+        response = client.get("/api/v1/me", HTTP_COOKIE="sessionid=abcdefghij\x00klm", HTTP_ACCEPT_LANGUAGE=language)
+
+        assert assert_error(response, 400, "bad_request")["message"] == message
+        client.get("/api/v1/health", HTTP_ACCEPT_LANGUAGE="en" if language != "en" else "zh-hans")
+
+
+def test_early_the_guard_keeps_a_nul_cookie_from_a_middleware_that_reads_the_session(settings):
+    # Last, the guard would come after the reader: its query of the session key with NUL is a 500.
+    _guard_at(settings, "early")
+    auth = settings.MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+    reader = "tests.chefu.middleware.SessionReadingMiddleware"
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[: auth + 1], reader, *settings.MIDDLEWARE[auth + 1 :]]
+
+    response = Client(raise_request_exception=False).get("/api/v1/health", HTTP_COOKIE="sessionid=abcdefghij\x00klm")
+
+    assert_error(response, 400, "bad_request")
+
+
+def test_too_many_query_parameters_are_logged_where_django_logs_them(api, settings, caplog):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+
+    with caplog.at_level("ERROR", logger="django.security"):
+        api.get(NEARBY + "".join(f"&f{i}=1" for i in range(20)))
+
+    assert any(r.name == "django.security.TooManyFieldsSent" for r in caplog.records)
+
+
+def test_too_many_fields_say_so_in_a_query_and_in_a_form_alike(api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    many = "&".join(f"f{i}=1" for i in range(20))
+
+    in_query = assert_error(api.get(f"{NEARBY}&{many}"), 400, "bad_request")
+    form = _raw("post", "/api/v1/payments/notify/sandbox", many.encode(), "application/x-www-form-urlencoded")
+    in_form = assert_error(form, 400, "bad_request")
+
+    assert in_query["message"] == in_form["message"] == "请求中的字段过多。"
