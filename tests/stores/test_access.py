@@ -27,6 +27,7 @@ from bookings.models import (
     Supplement,
 )
 from bookings.photos import photo_add
+from bookings.selectors import booking_get_for_staff
 from bookings.services import (
     booking_cancel,
     booking_check_in,
@@ -45,6 +46,7 @@ from payments.models import Payment
 from reviews.models import FollowUp, Reply, Review, ReviewPhoto, ReviewReport
 from reviews.services import review_create
 from stores.models import Closure, OpeningHours
+from stores.selectors import store_get_for_staff
 from tests.bookings.conftest import local, make_shop, tomorrow
 from tests.bookings.floor_fixtures import CHECKLIST, image_bytes, make_booking, past_booking, staff_of
 from tests.chefu.envelope import assert_error
@@ -288,6 +290,17 @@ def test_another_stores_object_costs_what_a_missing_one_does(floor, endpoint):
 
     # then both cost the same queries: the time taken does not tell them the object is there
     assert len(not_theirs) == len(not_there), "\n".join(not_theirs)
+
+
+def test_the_access_getters_answer_an_outsider_in_one_query(floor, django_assert_num_queries):
+    booking = make_booking(store=floor, status=BookingStatus.CONFIRMED)
+    outsider = staff_of(make_shop(), "manager")
+    for booking_id in (MISSING, booking.pk):
+        with django_assert_num_queries(1), pytest.raises(NotFound):
+            booking_get_for_staff(user=outsider, booking_id=booking_id)
+    for store_id in (MISSING, floor.pk):
+        with django_assert_num_queries(1), pytest.raises(NotFound):
+            store_get_for_staff(user=outsider, store_id=store_id)
 
 
 @pytest.mark.parametrize("endpoint", [e for e in PARTNER_ENDPOINTS if not e.manager_only], ids=_id)
