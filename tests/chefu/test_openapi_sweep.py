@@ -64,7 +64,10 @@ ACCEPTED = {
     "POST /api/v1/auth/token": 200,
     "POST /api/v1/auth/session": 200,
     "POST /api/v1/auth/logout": 204,
+    "POST /api/v1/bookings": 201,
     "POST /api/v1/bookings/{booking_id}/cancel": 200,
+    "POST /api/v1/bookings/{booking_id}/reschedule": 200,
+    "POST /api/v1/bookings/{booking_id}/pay": 201,
 }
 
 
@@ -128,6 +131,13 @@ class World:
         )
         assert sent.status_code == 202, sent.content
         sign_in = {"phone": self.owner.phone, "password": PASSWORD}
+        quote = Client().get(
+            f"/api/v1/stores/{self.store.pk}/quote",
+            {"service": "minor_service", "vehicle_id": self.vehicle.pk},
+            headers={"Authorization": f"Bearer {self.token('owner')}"},
+        )
+        assert quote.status_code == 200, quote.content
+        tomorrow = timezone.localdate() + dt.timedelta(days=1)
         self.bodies = {
             "POST /api/v1/auth/sms-code": {"phone": NEW_PHONE, "purpose": "register"},
             "POST /api/v1/auth/register": {
@@ -138,6 +148,14 @@ class World:
             },
             "POST /api/v1/auth/token": sign_in,
             "POST /api/v1/auth/session": sign_in,
+            "POST /api/v1/bookings": {
+                "store_id": self.store.pk,
+                "service_code": "minor_service",
+                "vehicle_id": self.vehicle.pk,
+                "start": f"{tomorrow.isoformat()}T10:00:00+08:00",
+                "expected_total": quote.json()["total"],
+            },
+            "POST /api/v1/bookings/{booking_id}/pay": {"provider": "sandbox"},
         }
 
     def token(self, role: str) -> str:
