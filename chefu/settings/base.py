@@ -80,6 +80,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # NUL, control and invisible characters in path, query and cookie values: 422 under /api/, 400 for pages
+    # (chefu/inputs.py). Before anything that reads the session or a cookie.
+    "chefu.inputs.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,8 +94,6 @@ MIDDLEWARE = [
     "cms.middleware.SiteRedirectMiddleware",
     # Content-Security-Policy: the site's and the back office's (chefu/csp.py).
     "chefu.csp.ChefuCSPMiddleware",
-    # NUL, control and invisible characters in path and query values: 422 under /api/, 400 for pages (chefu/inputs.py).
-    "chefu.inputs.InputGuardMiddleware",
 ]
 
 # --- Content-Security-Policy (django-csp, chefu/csp.py) ------------------------------------------------------------
