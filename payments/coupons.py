@@ -35,7 +35,6 @@ from payments.models import (
 )
 
 ZERO = Decimal("0.00")
-R = RedemptionStatus
 
 
 class CouponUnavailable(Conflict):
@@ -81,7 +80,7 @@ def unusable_reason(coupon: Coupon, *, due: Decimal, now=None) -> str:
 def _uses_by(coupon: Coupon, owner: User, *, excluding: Booking) -> int:
     return (
         CouponRedemption.objects.filter(coupon=coupon, owner=owner)
-        .exclude(status=R.RELEASED)
+        .exclude(status=RedemptionStatus.RELEASED)
         .exclude(booking=excluding)
         .count()
     )
@@ -103,11 +102,11 @@ def _spent_change(coupon_id: int, delta: Decimal) -> None:
 
 def release(redemption: CouponRedemption, *, now=None) -> None:
     """Give a live redemption's remaining discount back to the budget and the owner's use back to the owner."""
-    if redemption.status == R.RELEASED:
+    if redemption.status == RedemptionStatus.RELEASED:
         return
     Coupon.objects.select_for_update().get(pk=redemption.coupon_id)
     _spent_change(redemption.coupon_id, -(redemption.discount - redemption.returned))
-    redemption.status = R.RELEASED
+    redemption.status = RedemptionStatus.RELEASED
     redemption.released_at = now or timezone.now()
     redemption.save(update_fields=["status", "released_at"])
 
@@ -136,8 +135,13 @@ def redemption_for_payment(*, booking: Booking, owner: User, code: str | None, d
     checked and reserved: 422 on the ``coupon`` field when it is unknown or does not apply, 409 ``coupon_unavailable``
     when the owner's uses or its budget are exhausted."""
     wanted = code_clean(code) if code else code  # None, "" or a normalised code
-    live = CouponRedemption.objects.filter(booking=booking).exclude(status=R.RELEASED).select_related("coupon").first()
-    if live is not None and live.status == R.USED:
+    live = (
+        CouponRedemption.objects.filter(booking=booking)
+        .exclude(status=RedemptionStatus.RELEASED)
+        .select_related("coupon")
+        .first()
+    )
+    if live is not None and live.status == RedemptionStatus.USED:
         if wanted:
             raise CouponUnavailable(_("This booking has already used a coupon."), reason="booking_has_coupon")
         return None
@@ -184,9 +188,9 @@ def on_payment_settled(*, payment: Payment) -> None:
         if payment.discount > 0:
             _return(payment=payment, amount=payment.discount, memo=f"coupon returned: payment {payment.out_trade_no}")
         return
-    for reserved in CouponRedemption.objects.filter(booking_id=payment.booking_id, status=R.RESERVED):
+    for reserved in CouponRedemption.objects.filter(booking_id=payment.booking_id, status=RedemptionStatus.RESERVED):
         if reserved.pk == payment.redemption_id:
-            reserved.status, reserved.used_at = R.USED, timezone.now()
+            reserved.status, reserved.used_at = RedemptionStatus.USED, timezone.now()
             reserved.save(update_fields=["status", "used_at"])
         else:
             release(reserved)
@@ -194,7 +198,7 @@ def on_payment_settled(*, payment: Payment) -> None:
 
 def redemption_is_void(payment: Payment) -> bool:
     """True when the payment's coupon reservation ended before its money arrived: it can no longer be applied."""
-    return payment.redemption_id is not None and payment.redemption.status == R.RELEASED
+    return payment.redemption_id is not None and payment.redemption.status == RedemptionStatus.RELEASED
 
 
 @dataclass(frozen=True)
@@ -223,7 +227,7 @@ def on_called_off_payment(*, payment: Payment, subsidy: Decimal, full: bool) -> 
     if payment.redemption_id is None:
         return
     redemption = CouponRedemption.objects.get(pk=payment.redemption_id)
-    if redemption.status == R.RELEASED:
+    if redemption.status == RedemptionStatus.RELEASED:
         return
     if subsidy > 0:
         Coupon.objects.select_for_update().get(pk=redemption.coupon_id)
@@ -236,7 +240,7 @@ def on_called_off_payment(*, payment: Payment, subsidy: Decimal, full: bool) -> 
 
 def release_unused(*, booking: Booking) -> None:
     """The booking ended (expired, called off, completed): coupons still only reserved for it are given back."""
-    for live in CouponRedemption.objects.filter(booking=booking, status=R.RESERVED):
+    for live in CouponRedemption.objects.filter(booking=booking, status=RedemptionStatus.RESERVED):
         release(live)
 
 
@@ -247,13 +251,13 @@ def offers_for(*, booking: Booking, owner: User, due: Decimal, now=None) -> list
     coupons = coupons.filter(Q(spent__lt=F("budget"))).order_by("valid_until", "code")
     used = dict(
         CouponRedemption.objects.filter(owner=owner, coupon__in=coupons)
-        .exclude(status=R.RELEASED)
+        .exclude(status=RedemptionStatus.RELEASED)
         .exclude(booking=booking)
         .values("coupon")
         .annotate(n=Count("pk"))
         .values_list("coupon", "n")
     )
-    used_here = CouponRedemption.objects.filter(booking=booking, status=R.USED).exists()
+    used_here = CouponRedemption.objects.filter(booking=booking, status=RedemptionStatus.USED).exists()
     offers = []
     for coupon in coupons:
         if used_here:

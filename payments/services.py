@@ -49,10 +49,14 @@ from payments.providers.base import (
 )
 
 logger = logging.getLogger(__name__)
-S = BookingStatus
 
 # Bookings that can still owe money: awaiting payment (the quote), or at the shop with approved extra work.
-PAYABLE_STATUSES = (S.PENDING_PAYMENT, S.CONFIRMED, S.CHECKED_IN, S.IN_SERVICE)
+PAYABLE_STATUSES = (
+    BookingStatus.PENDING_PAYMENT,
+    BookingStatus.CONFIRMED,
+    BookingStatus.CHECKED_IN,
+    BookingStatus.IN_SERVICE,
+)
 
 
 class NothingDue(Conflict):
@@ -85,7 +89,7 @@ class BookingNotEnded(Conflict):
 
 
 # Bookings a complaint can be refunded on: the service was delivered, or the booking was called off (the fee kept).
-ENDED_STATUSES = (S.COMPLETED, S.CANCELLED, S.NO_SHOW)
+ENDED_STATUSES = (BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW)
 
 
 class BadNotification(ApplicationError):

@@ -57,7 +57,6 @@ from stores.models import StaffRole, StoreMembership
 from stores.selectors import store_access_check
 
 LOW_RATING = Decimal("2.00")  # an overall at or below this raises a QA follow-up
-R = ReviewStatus
 
 
 # --- input -------------------------------------------------------------------------------------------------------
@@ -122,7 +121,7 @@ def _save_checked(obj, text: str, *, review: Review, part: str = "review") -> No
     """Save a new review, follow-up or reply after the automatic check: held (and the hold recorded) when it finds
     anything, published otherwise."""
     obj.held_for = moderation.findings(text)
-    obj.status = R.HELD if obj.held_for else R.PUBLISHED
+    obj.status = ReviewStatus.HELD if obj.held_for else ReviewStatus.PUBLISHED
     obj.save()
     if obj.held_for:
         details = {"part": part} if part == "reply" else {}
@@ -245,15 +244,15 @@ def review_edit(
     review.overall = overall_of(clean)
     review.text, review.tags, review.edited_at = new_text, new_tags, now
     found = moderation.findings(new_text)
-    if review.status == R.HELD and not found:  # only the automatic check holds reviews
-        review.status = R.PUBLISHED
+    if review.status == ReviewStatus.HELD and not found:  # only the automatic check holds reviews
+        review.status = ReviewStatus.PUBLISHED
         _record(review, ModerationKind.CLEARED, reason="edited: passes the automatic check")
     if found and found != review.held_for:
         # Recorded whatever the status: a hidden review that QA later restores goes to the held queue, not public.
         _record(review, ModerationKind.HELD, **found)
     review.held_for = found
-    if found and review.status == R.PUBLISHED:
-        review.status = R.HELD
+    if found and review.status == ReviewStatus.PUBLISHED:
+        review.status = ReviewStatus.HELD
     review.save()
     _raise_qa_follow_up(review)
     reputation.store_refresh(store_id=review.store_id)
@@ -346,7 +345,7 @@ def _close_reports(review: Review, by: User, reason: str) -> None:
 def _tell_of_new(review: Review) -> None:
     """A new review: the store's managers are told when it shows (so they can reply), its author when it waits."""
     store = review.store
-    if review.status == R.HELD:
+    if review.status == ReviewStatus.HELD:
         notify(
             recipient=review.owner,
             template="review_held",
@@ -386,7 +385,7 @@ def _moderate(*, review_id: int, by: User, reason: str, allowed: tuple[str, ...]
     if review.status not in allowed:
         raise ModerationConflict(details={"status": review.status})
     if kind == ModerationKind.RESTORED and review.held_for:
-        to = R.HELD  # the words still carry what the check holds: back to the queue, not to the public
+        to = ReviewStatus.HELD  # the words still carry what the check holds: back to the queue, not to the public
     review.status = to
     review.save(update_fields=["status"])
     action = _record(review, kind, by=by, reason=reason)
@@ -403,8 +402,8 @@ def review_hide(*, review_id: int, by: User, reason: str) -> Review:
         review_id=review_id,
         by=by,
         reason=reason,
-        allowed=(R.PUBLISHED, R.HELD),
-        to=R.HIDDEN,
+        allowed=(ReviewStatus.PUBLISHED, ReviewStatus.HELD),
+        to=ReviewStatus.HIDDEN,
         kind=ModerationKind.HIDDEN,
     )
 
@@ -413,7 +412,12 @@ def review_hide(*, review_id: int, by: User, reason: str) -> Review:
 def review_restore(*, review_id: int, by: User, reason: str) -> Review:
     """QA shows a hidden review again, with a reason."""
     return _moderate(
-        review_id=review_id, by=by, reason=reason, allowed=(R.HIDDEN,), to=R.PUBLISHED, kind=ModerationKind.RESTORED
+        review_id=review_id,
+        by=by,
+        reason=reason,
+        allowed=(ReviewStatus.HIDDEN,),
+        to=ReviewStatus.PUBLISHED,
+        kind=ModerationKind.RESTORED,
     )
 
 
@@ -421,7 +425,12 @@ def review_restore(*, review_id: int, by: User, reason: str) -> Review:
 def review_publish(*, review_id: int, by: User, reason: str) -> Review:
     """QA publishes a review the automatic check held, with a reason (e.g. "the number is the store's hotline")."""
     return _moderate(
-        review_id=review_id, by=by, reason=reason, allowed=(R.HELD,), to=R.PUBLISHED, kind=ModerationKind.PUBLISHED
+        review_id=review_id,
+        by=by,
+        reason=reason,
+        allowed=(ReviewStatus.HELD,),
+        to=ReviewStatus.PUBLISHED,
+        kind=ModerationKind.PUBLISHED,
     )
 
 
@@ -435,14 +444,14 @@ def part_moderate(*, review_id: int, part: str, by: User, reason: str, publish: 
     obj = model.objects.select_for_update().filter(review=review).first()
     if obj is None:
         raise NotFound()
-    allowed = (R.HELD, R.HIDDEN) if publish else (R.PUBLISHED, R.HELD)
+    allowed = (ReviewStatus.HELD, ReviewStatus.HIDDEN) if publish else (ReviewStatus.PUBLISHED, ReviewStatus.HELD)
     if obj.status not in allowed:
         raise ModerationConflict(details={"status": obj.status})
     if publish:
-        kind = ModerationKind.RESTORED if obj.status == R.HIDDEN else ModerationKind.PUBLISHED
+        kind = ModerationKind.RESTORED if obj.status == ReviewStatus.HIDDEN else ModerationKind.PUBLISHED
     else:
         kind = ModerationKind.HIDDEN
-    obj.status = R.PUBLISHED if publish else R.HIDDEN
+    obj.status = ReviewStatus.PUBLISHED if publish else ReviewStatus.HIDDEN
     obj.save(update_fields=["status"])
     action = _record(review, kind, by=by, reason=reason, follow_up=part == "follow_up", part=part)
     if part == "follow_up":

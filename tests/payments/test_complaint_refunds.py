@@ -15,7 +15,6 @@ from payments.settlements import statements_issue
 from tests.payments.test_settlements import complete, execute_refunds, new_booking, notify, open_payment, pay
 
 pytestmark = pytest.mark.django_db
-D = Decimal
 
 
 @pytest.fixture
@@ -27,32 +26,32 @@ def done():
 
 
 def test_a_partial_refund_goes_back_to_the_owner_and_is_charged_to_the_store(done):
-    [refund] = services.refund_for_complaint(booking_id=done.pk, amount=D("100.00"), complaint="7")
-    assert (refund.amount, refund.reason, refund.cause) == (D("100.00"), "complaint", "complaint:7")
+    [refund] = services.refund_for_complaint(booking_id=done.pk, amount=Decimal("100.00"), complaint="7")
+    assert (refund.amount, refund.reason, refund.cause) == (Decimal("100.00"), "complaint", "complaint:7")
     execute_refunds(done)
     statements_issue(day=timezone.localdate())
-    assert done.store.statements.get().refunds == D("100.00")
+    assert done.store.statements.get().refunds == Decimal("100.00")
     assert mismatches() == []
 
 
 def test_asking_again_for_the_same_complaint_decides_nothing_new(done):
-    first = services.refund_for_complaint(booking_id=done.pk, amount=D("100.00"), complaint="7")
-    again = services.refund_for_complaint(booking_id=done.pk, amount=D("250.00"), complaint="7")
+    first = services.refund_for_complaint(booking_id=done.pk, amount=Decimal("100.00"), complaint="7")
+    again = services.refund_for_complaint(booking_id=done.pk, amount=Decimal("250.00"), complaint="7")
     assert [r.pk for r in again] == [r.pk for r in first] and Refund.objects.count() == 1
 
 
 @pytest.mark.parametrize("amount", ["0", "-1", "299.01", "10.005"])
 def test_never_more_than_was_paid_and_never_nonsense(done, amount):
     with pytest.raises(ValidationFailed) as refused:
-        services.refund_for_complaint(booking_id=done.pk, amount=D(amount), complaint="7")
+        services.refund_for_complaint(booking_id=done.pk, amount=Decimal(amount), complaint="7")
     assert "refund_amount" in refused.value.details["fields"]
     assert not Refund.objects.exists()
 
 
 def test_what_was_refunded_before_counts(done):
-    services.refund_for_complaint(booking_id=done.pk, amount=D("299.00"), complaint="1")
+    services.refund_for_complaint(booking_id=done.pk, amount=Decimal("299.00"), complaint="1")
     with pytest.raises(ValidationFailed):
-        services.refund_for_complaint(booking_id=done.pk, amount=D("0.01"), complaint="2")
+        services.refund_for_complaint(booking_id=done.pk, amount=Decimal("0.01"), complaint="2")
 
 
 def test_a_refund_spans_payments_the_latest_first():
@@ -70,8 +69,8 @@ def test_a_refund_spans_payments_the_latest_first():
     extra = pay(booking)
     booking_services.booking_start(booking_id=booking.pk, by=staff)
     booking_services.booking_complete(booking_id=booking.pk, by=staff)
-    refunds = services.refund_for_complaint(booking_id=booking.pk, amount=D("350.00"), complaint="9")
-    assert [(r.payment_id, r.amount) for r in refunds] == [(extra.pk, D("80.00")), (quote.pk, D("270.00"))]
+    refunds = services.refund_for_complaint(booking_id=booking.pk, amount=Decimal("350.00"), complaint="9")
+    assert [(r.payment_id, r.amount) for r in refunds] == [(extra.pk, Decimal("80.00")), (quote.pk, Decimal("270.00"))]
 
 
 def test_a_coupon_discount_is_not_refundable_cash():
@@ -81,9 +80,9 @@ def test_a_coupon_discount_is_not_refundable_cash():
     booking = new_booking()
     notify(open_payment(booking, coupon="NEW30"))
     complete(booking)
-    assert services.refundable(booking) == D("269.00")
+    assert services.refundable(booking) == Decimal("269.00")
     with pytest.raises(ValidationFailed):
-        services.refund_for_complaint(booking_id=booking.pk, amount=D("270.00"), complaint="1")
+        services.refund_for_complaint(booking_id=booking.pk, amount=Decimal("270.00"), complaint="1")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -97,7 +96,7 @@ def test_two_complaints_at_once_cannot_refund_more_than_was_paid():
     def resolve(ref):
         try:
             barrier.wait()
-            services.refund_for_complaint(booking_id=booking.pk, amount=D("200.00"), complaint=ref)
+            services.refund_for_complaint(booking_id=booking.pk, amount=Decimal("200.00"), complaint=ref)
             outcomes.append("refunded")
         except ValidationFailed:
             outcomes.append("refused")
@@ -117,5 +116,5 @@ def test_not_while_the_booking_is_live():
     booking = new_booking()
     pay(booking)
     with pytest.raises(Exception) as refused:
-        services.refund_for_complaint(booking_id=booking.pk, amount=D("100.00"), complaint="1")
+        services.refund_for_complaint(booking_id=booking.pk, amount=Decimal("100.00"), complaint="1")
     assert refused.value.code == "booking_not_ended" and not Refund.objects.exists()

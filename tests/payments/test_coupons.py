@@ -19,22 +19,20 @@ from tests.bookings.conftest import another_owner, book, local, make_shop, tomor
 from tests.conftest import ApiClient, error_code, issue_token
 
 pytestmark = pytest.mark.django_db
-S = BookingStatus
-D = Decimal
 
 
 def make_coupon(code="NEW30", *, kind=CouponKind.AMOUNT, value="30.00", **fields) -> Coupon:
     now = timezone.now()
     defaults = {
         "name": "新客立减",
-        "min_spend": D("100.00"),
+        "min_spend": Decimal("100.00"),
         "valid_from": now - dt.timedelta(days=1),
         "valid_until": now + dt.timedelta(days=30),
         "per_user_limit": 1,
-        "budget": D("10000.00"),
+        "budget": Decimal("10000.00"),
     }
     defaults.update(fields)
-    return Coupon.objects.create(code=code, kind=kind, value=D(value), **defaults)
+    return Coupon.objects.create(code=code, kind=kind, value=Decimal(value), **defaults)
 
 
 @pytest.fixture
@@ -82,8 +80,8 @@ def _spent(coupon) -> Decimal:
     ],
 )
 def test_the_discount(kind, value, cap, due, expected):
-    coupon = Coupon(kind=kind, value=D(value), max_discount=D(cap) if cap else None)
-    assert coupons.discount_for(coupon, D(due)) == D(expected)
+    coupon = Coupon(kind=kind, value=Decimal(value), max_discount=Decimal(cap) if cap else None)
+    assert coupons.discount_for(coupon, Decimal(due)) == Decimal(expected)
 
 
 # --- Paying with one -----------------------------------------------------------------------------------------
@@ -97,16 +95,16 @@ def test_paying_with_a_coupon_charges_less_and_the_platform_funds_the_rest(owner
     assert response.status_code == 201
     body = response.json()
     assert (body["amount"], body["discount"], body["covers"], body["coupon"]) == ("269.00", "30.00", "299.00", "NEW30")
-    assert _spent(coupon) == D("30.00")
+    assert _spent(coupon) == Decimal("30.00")
     payment = Payment.objects.get(pk=body["payment_id"])
     # and when the money arrives, the booking is paid in full
     assert _notify(payment).content == b"success"
     booking.refresh_from_db()
-    assert booking.status == S.CONFIRMED and booking.amount_paid == D("299.00")
+    assert booking.status == BookingStatus.CONFIRMED and booking.amount_paid == Decimal("299.00")
     # the books: 269 from the provider, 30 from the coupon budget, 299 held for the owner
-    assert ledger.balance(ledger.provider_account("sandbox")) == D("269.00")
-    assert ledger.balance(ledger.account(ledger.COUPON_SUBSIDY)) == D("30.00")
-    assert ledger.balance(ledger.account(ledger.OWNER_FUNDS_HELD)) == D("-299.00")
+    assert ledger.balance(ledger.provider_account("sandbox")) == Decimal("269.00")
+    assert ledger.balance(ledger.account(ledger.COUPON_SUBSIDY)) == Decimal("30.00")
+    assert ledger.balance(ledger.account(ledger.OWNER_FUNDS_HELD)) == Decimal("-299.00")
     assert CouponRedemption.objects.get().status == "used"
     assert mismatches() == []
     # and the payment shows its coupon
@@ -118,7 +116,7 @@ def test_paying_with_a_coupon_charges_less_and_the_platform_funds_the_rest(owner
 
 
 def test_a_percentage_coupon_with_a_cap(owner_client, booking):
-    make_coupon("JIU", kind=CouponKind.PERCENT, value="15", max_discount=D("40.00"))
+    make_coupon("JIU", kind=CouponKind.PERCENT, value="15", max_discount=Decimal("40.00"))
     assert _pay(owner_client, booking, "JIU").json()["amount"] == "259.00"
 
 
@@ -135,7 +133,7 @@ def test_a_percentage_coupon_with_a_cap(owner_client, booking):
             "NEW30",
         ),
         ({"is_active": False}, "NEW30"),
-        ({"min_spend": D("300.00")}, "NEW30"),
+        ({"min_spend": Decimal("300.00")}, "NEW30"),
     ],
     ids=["unknown", "not_yet", "expired", "inactive", "below_min_spend"],
 )
@@ -162,7 +160,7 @@ def test_the_owner_limit(owner, owner_client, booking):
 
 
 def test_the_budget(owner_client, booking):
-    make_coupon(budget=D("20.00"))
+    make_coupon(budget=Decimal("20.00"))
     response = _pay(owner_client, booking, "NEW30")
     assert response.status_code == 409 and response.json()["error"]["details"]["reason"] == "budget_exhausted"
     assert not Payment.objects.exists()
@@ -175,11 +173,11 @@ def test_trying_again_keeps_the_reserved_coupon_or_switches_or_drops_it(owner_cl
     # paying again without the code: the reservation applies, nothing more is committed
     again = _pay(owner_client, booking).json()
     assert (again["amount"], again["coupon"]) == ("269.00", "NEW30") and again["payment_id"] != first["payment_id"]
-    assert _spent(coupon) == D("30.00") and CouponRedemption.objects.exclude(status="released").count() == 1
+    assert _spent(coupon) == Decimal("30.00") and CouponRedemption.objects.exclude(status="released").count() == 1
     # another code: the first is given back, the other reserved
     switched = _pay(owner_client, booking, "OTHER").json()
     assert (switched["amount"], switched["coupon"]) == ("249.00", "OTHER")
-    assert (_spent(coupon), _spent(other)) == (D("0.00"), D("50.00"))
+    assert (_spent(coupon), _spent(other)) == (Decimal("0.00"), Decimal("50.00"))
     # "" drops it
     plain = _pay(owner_client, booking, "").json()
     assert (plain["amount"], plain["coupon"]) == ("299.00", None) and _spent(other) == 0
@@ -206,7 +204,7 @@ def test_extra_work_paid_after_a_coupon_keeps_the_coupon_used(owner, owner_clien
     assert offers and not any(c["usable"] for c in offers)  # one coupon per booking, and it is used
     extra = Payment.objects.get(pk=_pay(owner_client, booking).json()["payment_id"])
     assert _notify(extra).content == b"success"
-    assert CouponRedemption.objects.get().status == "used" and _spent(coupon) == D("30.00")
+    assert CouponRedemption.objects.get().status == "used" and _spent(coupon) == Decimal("30.00")
     assert mismatches() == []
     # the owner's one use is spent
     second = book(owner, make_shop(), local(tomorrow() + dt.timedelta(days=3), 10))
@@ -217,7 +215,7 @@ def test_a_reservation_that_no_longer_applies_does_not_block_paying(owner, owner
     from bookings.supplements import supplement_approve, supplement_propose
     from tests.bookings.floor_fixtures import staff_of
 
-    coupon = make_coupon("TEN", kind=CouponKind.PERCENT, value="10", min_spend=D("0.00"))
+    coupon = make_coupon("TEN", kind=CouponKind.PERCENT, value="10", min_spend=Decimal("0.00"))
     _notify(Payment.objects.get(pk=_pay(owner_client, booking).json()["payment_id"]))
     staff = staff_of(booking.store)
     booking_services.booking_check_in(booking_id=booking.pk, by=staff)
@@ -253,7 +251,7 @@ def test_one_coupon_per_booking_even_for_extra_work(owner, owner_client, booking
     from tests.bookings.floor_fixtures import staff_of
 
     make_coupon()
-    make_coupon("EXTRA", value="10.00", min_spend=D("0.00"))
+    make_coupon("EXTRA", value="10.00", min_spend=Decimal("0.00"))
     _paid_with(owner_client, booking, "NEW30")
     staff = staff_of(booking.store)
     booking_services.booking_check_in(booking_id=booking.pk, by=staff)
@@ -276,7 +274,7 @@ def test_a_free_cancellation_refunds_the_cash_and_gives_the_coupon_back(owner_cl
     refund = Refund.objects.get(booking=booking)
     services.refund_execute(refund_id=refund.pk)
     # then the owner gets back what they paid, the platform its subsidy, and the coupon can be used again
-    assert refund.amount == D("269.00")
+    assert refund.amount == Decimal("269.00")
     assert ledger.balance(ledger.account(ledger.COUPON_SUBSIDY)) == 0
     assert ledger.balance(ledger.account(ledger.OWNER_FUNDS_HELD)) == 0
     assert _spent(coupon) == 0 and CouponRedemption.objects.get().status == "released"
@@ -294,22 +292,22 @@ def test_a_late_cancellation_fee_is_borne_by_the_cash_and_the_coupon_alike(owner
     booking_services.booking_cancel(booking_id=booking.pk, by=booking.owner, reason="", now=late)
     booking.refresh_from_db()
     # a 20 % fee on 299.00: 59.80 kept, 239.20 given back — 215.20 in cash (80 % of 269) and 24.00 of subsidy
-    assert (booking.cancellation_fee, booking.refund_due) == (D("59.80"), D("239.20"))
+    assert (booking.cancellation_fee, booking.refund_due) == (Decimal("59.80"), Decimal("239.20"))
     refund = Refund.objects.get(booking=booking)
-    assert refund.amount == D("215.20")
+    assert refund.amount == Decimal("215.20")
     cancellation = owner_client.get(f"bookings/{booking.pk}").json()["cancellation"]
     assert (cancellation["refund_due"], cancellation["refund_to_owner"]) == ("239.20", "215.20")
     services.refund_execute(refund_id=refund.pk)
     redemption = CouponRedemption.objects.get()
-    assert (redemption.status, redemption.returned) == ("used", D("24.00"))
-    assert _spent(coupon) == D("6.00")
-    assert ledger.balance(ledger.account(ledger.COUPON_SUBSIDY)) == D("6.00")
+    assert (redemption.status, redemption.returned) == ("used", Decimal("24.00"))
+    assert _spent(coupon) == Decimal("6.00")
+    assert ledger.balance(ledger.account(ledger.COUPON_SUBSIDY)) == Decimal("6.00")
     # what stays held is the fee, and it is earned
     assert ledger.balance(ledger.account(ledger.OWNER_FUNDS_HELD)) == 0
     earned = -ledger.balance(ledger.store_account(booking.store)) - ledger.balance(
         ledger.account(ledger.PLATFORM_COMMISSION)
     )
-    assert earned == D("59.80")
+    assert earned == Decimal("59.80")
     assert mismatches() == []
 
 
@@ -323,7 +321,7 @@ def test_an_expired_booking_gives_its_reserved_coupon_back(owner_client, booking
     payment.refresh_from_db()
     assert not payment.applied
     refund = Refund.objects.get(payment=payment)
-    assert (refund.amount, refund.reason) == (D("269.00"), "late_payment")
+    assert (refund.amount, refund.reason) == (Decimal("269.00"), "late_payment")
     services.refund_execute(refund_id=refund.pk)
     assert ledger.balance(ledger.account(ledger.COUPON_SUBSIDY)) == 0
     assert ledger.balance(ledger.account(ledger.OWNER_FUNDS_HELD)) == 0
@@ -351,19 +349,19 @@ def test_an_earlier_payment_without_the_coupon_arriving_first_releases_it(owner_
 
 
 def test_the_database_refuses_overspending_and_a_second_use(owner, booking):
-    coupon = make_coupon(budget=D("50.00"))
+    coupon = make_coupon(budget=Decimal("50.00"))
     with pytest.raises(IntegrityError), transaction.atomic():
-        Coupon.objects.filter(pk=coupon.pk).update(spent=D("50.01"))
-    CouponRedemption.objects.create(coupon=coupon, owner=owner, booking=booking, discount=D("30.00"))
+        Coupon.objects.filter(pk=coupon.pk).update(spent=Decimal("50.01"))
+    CouponRedemption.objects.create(coupon=coupon, owner=owner, booking=booking, discount=Decimal("30.00"))
     second = book(owner, make_shop(), local(tomorrow() + dt.timedelta(days=3), 10))
     with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
-        CouponRedemption.objects.create(coupon=coupon, owner=owner, booking=second, discount=D("30.00"))
+        CouponRedemption.objects.create(coupon=coupon, owner=owner, booking=second, discount=Decimal("30.00"))
 
 
 def test_reconcile_notices_a_coupon_whose_budget_does_not_match(owner_client, booking):
     coupon = make_coupon()
     _paid_with(owner_client, booking, "NEW30")
-    Coupon.objects.filter(pk=coupon.pk).update(spent=D("0.00"))
+    Coupon.objects.filter(pk=coupon.pk).update(spent=Decimal("0.00"))
     assert any("NEW30" in problem for problem in mismatches())
     with pytest.raises(Exception, match="mismatch"):
         call_command("reconcile", stdout=open("/dev/null", "w"))  # noqa: SIM115
@@ -374,8 +372,8 @@ def test_reconcile_notices_a_coupon_whose_budget_does_not_match(owner_client, bo
 
 def test_the_coupons_an_owner_can_use_on_a_booking(owner_client, make_client, booking):
     make_coupon("NEW30")
-    make_coupon("JIU", kind=CouponKind.PERCENT, value="15", max_discount=D("40.00"))
-    make_coupon("BIG", value="80.00", min_spend=D("500.00"))
+    make_coupon("JIU", kind=CouponKind.PERCENT, value="15", max_discount=Decimal("40.00"))
+    make_coupon("BIG", value="80.00", min_spend=Decimal("500.00"))
     make_coupon("SECRET", listed=False)
     body = owner_client.get(f"bookings/{booking.pk}/coupons").json()
     assert (body["owed"], body["held"]) == ("299.00", None)
@@ -415,19 +413,19 @@ def test_one_owner_paying_three_bookings_at_once_gets_the_coupon_once(owner):
     client = ApiClient(issue_token(owner))
     answers = _race([lambda b=b: _pay(client, b, "NEW30").status_code for b in bookings])
     assert sorted(answers) == [201, 409, 409]
-    assert CouponRedemption.objects.count() == 1 and _spent(coupon) == D("30.00")
+    assert CouponRedemption.objects.count() == 1 and _spent(coupon) == Decimal("30.00")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_five_owners_at_once_cannot_overspend_the_budget():
-    coupon = make_coupon(budget=D("60.00"))
+    coupon = make_coupon(budget=Decimal("60.00"))
     owners = [another_owner() for _ in range(5)]
     pairs = [
         (ApiClient(issue_token(o)), book(o, make_shop(), local(tomorrow() + dt.timedelta(days=2), 10))) for o in owners
     ]
     answers = _race([lambda c=c, b=b: _pay(c, b, "NEW30").status_code for c, b in pairs])
     assert sorted(answers) == [201, 201, 409, 409, 409]
-    assert _spent(coupon) == D("60.00") and CouponRedemption.objects.count() == 2
+    assert _spent(coupon) == Decimal("60.00") and CouponRedemption.objects.count() == 2
 
 
 def test_the_demo_coupons_are_valid_and_written_once(owner_client, booking):

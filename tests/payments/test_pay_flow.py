@@ -17,7 +17,6 @@ from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.conftest import ApiClient, error_code, issue_token
 
 pytestmark = pytest.mark.django_db
-S = BookingStatus
 
 
 @pytest.fixture
@@ -66,7 +65,7 @@ def test_a_valid_notification_confirms_the_booking_once(api, owner_client, booki
     assert first.content == again.content == b"success"
     booking.refresh_from_db()
     payment.refresh_from_db()
-    assert booking.status == S.CONFIRMED and booking.amount_paid == Decimal("299.00")
+    assert booking.status == BookingStatus.CONFIRMED and booking.amount_paid == Decimal("299.00")
     assert payment.status == "succeeded" and payment.applied and payment.trade_no
     assert JournalEntry.objects.filter(payment=payment).count() == 1
     assert ledger.balance(ledger.account(ledger.OWNER_FUNDS_HELD)) == Decimal("-299.00")
@@ -96,7 +95,7 @@ def test_bad_notifications_change_nothing(api, owner_client, booking, case):
     assert response.status_code == 400
     booking.refresh_from_db()
     payment.refresh_from_db()
-    assert booking.status == S.PENDING_PAYMENT and booking.amount_paid == 0 and payment.status == "pending"
+    assert booking.status == BookingStatus.PENDING_PAYMENT and booking.amount_paid == 0 and payment.status == "pending"
     assert not JournalEntry.objects.exists()
     assert PaymentAlert.objects.filter(code="amount_mismatch").exists() == (case == "amount_mismatch")
 
@@ -109,7 +108,7 @@ def test_a_payment_after_expiry_is_refunded_in_full(api, owner_client, booking, 
     payment.refresh_from_db()
     booking.refresh_from_db()
     assert payment.status == "succeeded" and not payment.applied
-    assert booking.status == S.EXPIRED and booking.amount_paid == 0
+    assert booking.status == BookingStatus.EXPIRED and booking.amount_paid == 0
     refund = Refund.objects.get(payment=payment)
     assert (refund.amount, refund.reason, refund.status) == (Decimal("299.00"), "late_payment", "pending")
     told = Message.objects.get(recipient=booking.owner, template="payment_refunded", channel="sms")
@@ -171,8 +170,8 @@ def test_three_duplicate_notifications_at_once_make_one_transition(owner):
         t.join(30)
     assert answers == [b"success"] * 3
     booking.refresh_from_db()
-    assert booking.status == S.CONFIRMED and booking.amount_paid == Decimal("299.00")
-    assert booking.events.filter(to_status=S.CONFIRMED).count() == 1
+    assert booking.status == BookingStatus.CONFIRMED and booking.amount_paid == Decimal("299.00")
+    assert booking.events.filter(to_status=BookingStatus.CONFIRMED).count() == 1
     assert JournalEntry.objects.filter(payment=payment).count() == 1
 
 
@@ -200,7 +199,7 @@ def test_approved_extra_work_is_paid_as_a_second_payment(api, owner_client, owne
     assert (second.amount, second.covers_from) == (Decimal("80.00"), Decimal("299.00"))
     _notify(api, second)
     booking.refresh_from_db()
-    assert booking.amount_paid == Decimal("379.00") and booking.status == S.IN_SERVICE
+    assert booking.amount_paid == Decimal("379.00") and booking.status == BookingStatus.IN_SERVICE
     assert Booking.objects.get(pk=booking.pk).payments.filter(applied=True).count() == 2
     assert staff_client.post(f"partner/bookings/{booking.pk}/complete").status_code == 200
 

@@ -11,7 +11,6 @@ from tests.factories import SHANGHAI
 from tests.reviews.conftest import done_booking
 
 pytestmark = pytest.mark.django_db
-D = Decimal
 
 
 def _stars(**ratings):
@@ -32,19 +31,20 @@ def test_the_bayesian_average_on_a_known_set(settings):
     _review(a, _stars(quality=4, attitude=4, timeliness=4), hour=13)  # 4.40
     _review(b, _stars(quality=1, attitude=1, timeliness=2, price_transparency=3, environment=3))  # 2.00
     # the platform mean: (5 + 5 + 4.4 + 2) / 4 = 4.10
-    assert reputation.platform_mean() == D("4.1")
+    assert reputation.platform_mean() == Decimal("4.1")
     # B's rating was set in its review's own transaction, against the prior as it then stood: (41 + 2) / 11
     b.refresh_from_db()
-    assert b.rating == D("3.91")
+    assert b.rating == Decimal("3.91")
     reputation.ratings_refresh_all()
     a.refresh_from_db()
     b.refresh_from_db()
     # A: (10 × 4.10 + 14.40) / 13 = 4.2615…; B: (10 × 4.10 + 2.00) / 11 = 3.909…
-    assert (a.rating, a.review_count) == (D("4.26"), 3)
-    assert (b.rating, b.review_count) == (D("3.91"), 1)
+    assert (a.rating, a.review_count) == (Decimal("4.26"), 3)
+    assert (b.rating, b.review_count) == (Decimal("3.91"), 1)
     # the weight is a setting
-    assert reputation.bayesian(total=D("14.40"), count=3, mean=D("4.10"), weight=D("0")) == D("4.80")
-    assert reputation.bayesian(total=D("0"), count=0, mean=D("4.10")) is None
+    unweighted = reputation.bayesian(total=Decimal("14.40"), count=3, mean=Decimal("4.10"), weight=Decimal("0"))
+    assert unweighted == Decimal("4.80")
+    assert reputation.bayesian(total=Decimal("0"), count=0, mean=Decimal("4.10")) is None
 
 
 def test_the_store_page_shows_the_breakdown_and_distribution():
@@ -134,10 +134,10 @@ def test_the_hourly_refresh_leaves_a_store_that_just_changed_alone():
     _review(store, _stars(), hour=9)
     from stores.models import Store
 
-    Store.objects.filter(pk=store.pk).update(rating=D("1.00"), review_count=7)  # as if mid-change elsewhere
+    Store.objects.filter(pk=store.pk).update(rating=Decimal("1.00"), review_count=7)  # as if mid-change elsewhere
     reputation.ratings_refresh_all()
     store.refresh_from_db()
-    assert (store.rating, store.review_count) == (D("1.00"), 7)  # counts disagree: not this job's to overwrite
+    assert (store.rating, store.review_count) == (Decimal("1.00"), 7)  # counts disagree: not this job's to overwrite
 
 
 def test_a_demo_reset_is_refused_where_history_must_be_kept(settings):
