@@ -36,8 +36,8 @@ class VehicleAdmin(admin.ModelAdmin):
 class SmsCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who was sent codes, when, and how they were tried: the codes themselves are not stored (only a keyed hash)."""
 
-    list_display = ["phone", "purpose", "created_at", "expires_at", "attempts", "used_at"]
+    list_display = ["phone", "purpose", "created_at", "expires_at", "attempts", "other_attempts", "used_at"]
     list_filter = ["purpose"]
     search_fields = ["phone"]
     ordering = ["-created_at", "-id"]
-    exclude = ["salt", "code_hash"]
+    exclude = ["salt", "code_hash", "requester"]

@@ -26,6 +26,11 @@ class InvalidCode(ApplicationError):
     code = "invalid_code"
     default_message = _("The code is wrong or has expired. Request a new one.")
 
+    def __init__(self, message: str | None = None):
+        # Like every 422, it names the field (the code keeps its own error code).
+        super().__init__(message)
+        self.details["fields"] = {"code": [self.message]}
+
 
 class CsrfFailed(ApplicationError):
     """A session-authenticated unsafe request without a valid CSRF token (bearer requests never need one)."""

@@ -139,8 +139,11 @@ class SmsCode(models.Model):
 
     Only a keyed hash of the code is kept (``code_hash``: HMAC-SHA256 under SECRET_KEY with this row's ``salt``): a
     plain hash of one of 10⁶ codes is no secret. Only the newest code of a (phone, purpose) counts; it is good until
-    ``expires_at``, for ``SMS_CODE_MAX_TRIES`` tries (``attempts`` counts them, right or wrong), and once
-    (``used_at``)."""
+    ``expires_at`` and once (``used_at``). Tries, right or wrong, are counted by where they come from:
+    ``SMS_CODE_MAX_TRIES`` from the address that asked for the code (``attempts``; ``requester`` is a keyed hash of
+    that address's :func:`~accounts.throttling.address_bucket`, no address is stored) and as many from all other
+    addresses together (``other_attempts``). Only the first kind can kill the code: a stranger who used up the others'
+    tries is refused, while the owner who asked for it may still use it."""
 
     phone = models.CharField(_("phone"), max_length=11)
     purpose = models.CharField(_("purpose"), max_length=10, choices=SmsCodePurpose.choices)
@@ -148,7 +151,11 @@ class SmsCode(models.Model):
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
+    requester = models.CharField(max_length=64, blank=True, help_text=_("Keyed hash of the asking address."))
+    attempts = models.PositiveSmallIntegerField(default=0, help_text=_("Tries from the address that asked."))
+    other_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Tries from every other address together.")
+    )
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -167,7 +174,13 @@ class SmsCode(models.Model):
         return f"{self.purpose} code for {self.phone[:3]}****{self.phone[-4:]}"
 
     def is_live(self, at: dt.datetime, max_tries: int) -> bool:
+        """Unused, unexpired, and its requester has tries left (whatever other addresses did)."""
         return self.used_at is None and self.expires_at > at and self.attempts < max_tries
+
+    def may_try(self, at: dt.datetime, max_tries: int, *, from_requester: bool) -> bool:
+        """Live, and the group a try comes from (the requester's address, or every other one) has tries left."""
+        tries = self.attempts if from_requester else self.other_attempts
+        return self.is_live(at, max_tries) and tries < max_tries
 
 
 class Vehicle(models.Model):

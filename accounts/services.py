@@ -107,15 +107,15 @@ def user_register(*, phone: str, code: str, password: str, name: str, ip: str) -
     In this order, cheapest first: the phone's form (:class:`~chefu.errors.ValidationFailed`), the throttle per
     address and per phone (:class:`~chefu.errors.Throttled`), a taken phone (:class:`PhoneTaken`, before the code
     and before any hashing), name and password rules (:class:`~chefu.errors.ValidationFailed`), the code
-    (:class:`InvalidCode`; a wrong one uses up a try), then the password is hashed and the user inserted. Call it
-    outside a transaction: the code's try must stick when this raises."""
+    (:class:`InvalidCode`; a wrong one uses up a try of ``ip``'s group, :func:`sms_code_use`), then the password is
+    hashed and the user inserted. Call it outside a transaction: the code's try must stick when this raises."""
     phone = _normalized_phone(phone)
     throttling.register_attempt_reserve(phone=phone, ip=ip)
     if _phone_taken(phone):
         raise PhoneTaken()
     user = _user_build(phone=phone, name=name, roles=[Role.OWNER])
     _check_password(password, user)
-    sms_code_use(phone=phone, purpose=SmsCodePurpose.REGISTER, code=code)
+    sms_code_use(phone=phone, purpose=SmsCodePurpose.REGISTER, code=code, ip=ip)
     return _user_insert(user, password)
 
 
@@ -137,6 +137,13 @@ def user_add_role(*, user: User, role: str) -> User:
 
 def _code_hash(*, salt: str, phone: str, purpose: str, code: str) -> str:
     return salted_hmac("accounts.SmsCode", f"{salt}:{phone}:{purpose}:{code}", algorithm="sha256").hexdigest()
+
+
+def _requester_hash(*, salt: str, ip: str) -> str:
+    """Who asked for a code, as its address bucket (an IPv6 /64: the same tries wherever in it the owner is), keyed
+    so that the row does not give the address away."""
+    bucket = throttling.address_bucket(ip)
+    return salted_hmac("accounts.SmsCode.requester", f"{salt}:{bucket}", algorithm="sha256").hexdigest()
 
 
 def sms_code_send(*, phone: str, purpose: str, ip: str) -> SmsCode | None:
@@ -162,7 +169,7 @@ def sms_code_send(*, phone: str, purpose: str, ip: str) -> SmsCode | None:
     throttling.sms_code_reserve(ip=ip, phone=phone, purpose=purpose)
     if purpose == SmsCodePurpose.LOGIN and (user is None or not user.is_active):
         return None
-    return _sms_code_create(phone=phone, purpose=purpose, recipient=user)
+    return _sms_code_create(phone=phone, purpose=purpose, recipient=user, ip=ip)
 
 
 def _sms_code_ref(record: SmsCode) -> str:
@@ -170,7 +177,7 @@ def _sms_code_ref(record: SmsCode) -> str:
 
 
 @transaction.atomic
-def _sms_code_create(*, phone: str, purpose: str, recipient: User | None) -> SmsCode:
+def _sms_code_create(*, phone: str, purpose: str, recipient: User | None, ip: str) -> SmsCode:
     now = timezone.now()
     code = f"{secrets.randbelow(10**SMS_CODE_DIGITS):0{SMS_CODE_DIGITS}d}"
     salt = secrets.token_hex(16)
@@ -183,6 +190,7 @@ def _sms_code_create(*, phone: str, purpose: str, recipient: User | None) -> Sms
         purpose=purpose,
         salt=salt,
         code_hash=_code_hash(salt=salt, phone=phone, purpose=purpose, code=code),
+        requester=_requester_hash(salt=salt, ip=ip),
         created_at=now,
         expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_S),
     )
@@ -208,13 +216,16 @@ def sms_codes_purge(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
-def sms_code_use(*, phone: str, purpose: str, code: str) -> SmsCode:
-    """Use up the newest code sent to ``phone`` (normalized) for ``purpose`` if ``code`` is it.
+def sms_code_use(*, phone: str, purpose: str, code: str, ip: str) -> SmsCode:
+    """Use up the newest code sent to ``phone`` (normalized) for ``purpose`` if ``code`` is it, tried from ``ip``.
 
-    :class:`InvalidCode` when none was sent, it has expired, was used, has no tries left or ``code`` is wrong. Each
-    call counts one of the code's ``SMS_CODE_MAX_TRIES`` tries, right or wrong, under the row's lock and committed
-    when this returns or raises: call it outside a transaction, or a rollback gives the try back. A code used or out
-    of tries has its SMS cancelled if it is still undelivered."""
+    :class:`InvalidCode` when none was sent, it has expired, was used, ``code`` is wrong, or ``ip``'s group has no
+    tries left. Each call counts one try, right or wrong, of ``ip``'s group: the address that asked for the code (its
+    :func:`~accounts.throttling.address_bucket`) has ``SMS_CODE_MAX_TRIES``, every other address together as many
+    again. Only the asking address's tries running out kill the code, so a stranger guessing elsewhere cannot burn
+    the owner's code, and guesses stay at twice the tries a code. Counted under the row's lock and committed when
+    this returns or raises: call it outside a transaction, or a rollback gives the try back. A code used or dead of
+    tries has its SMS cancelled if it is still undelivered."""
     code = (code or "").strip()
     with transaction.atomic():
         record = (
@@ -224,15 +235,20 @@ def sms_code_use(*, phone: str, purpose: str, code: str) -> SmsCode:
             .first()
         )
         now = timezone.now()
-        if record is None or not record.is_live(now, settings.SMS_CODE_MAX_TRIES):
+        max_tries = settings.SMS_CODE_MAX_TRIES
+        from_requester = record is not None and constant_time_compare(
+            record.requester, _requester_hash(salt=record.salt, ip=ip)
+        )
+        if record is None or not record.may_try(now, max_tries, from_requester=from_requester):
             matched = False
         else:
             expected = _code_hash(salt=record.salt, phone=phone, purpose=purpose, code=code)
             matched = len(code) == SMS_CODE_DIGITS and constant_time_compare(record.code_hash, expected)
-            record.attempts += 1
+            tries = "attempts" if from_requester else "other_attempts"
+            setattr(record, tries, getattr(record, tries) + 1)
             record.used_at = now if matched else None
-            record.save(update_fields=["attempts", "used_at"])
-            if not record.is_live(now, settings.SMS_CODE_MAX_TRIES):
+            record.save(update_fields=[tries, "used_at"])
+            if not record.is_live(now, max_tries):
                 messages_cancel(ref=_sms_code_ref(record))
     if not matched:
         raise InvalidCode()
@@ -270,13 +286,16 @@ def credentials_check(*, phone: str, password: str, ip: str) -> User:
 
 
 def sms_code_login(*, phone: str, code: str, ip: str) -> User:
-    """The active user whose phone was sent ``code`` for sign-in; :class:`InvalidCredentials` otherwise. Not held up
-    by the password throttle (the owner's way in while strangers guess their password): the code's own tries and
-    sending limits bound it. A success reopens password sign-in for this (phone, address)."""
+    """The active user whose phone was sent ``code`` for sign-in; :class:`InvalidCredentials` otherwise. Throttled
+    (:class:`~chefu.errors.Throttled`) per (phone, address) and per address, as passwords are, before the code is
+    tried; never per phone, and not by password failures of the phone, so an owner whose password sign-in is closed
+    gets in with a code. Then the code's own tries (:func:`sms_code_use`). A success reopens sign-in, by password
+    too, for this (phone, address)."""
     wrong = InvalidCredentials(_("Wrong phone number or code."))
     phone = _normalized_phone(phone, invalid=wrong)
+    throttling.login_code_attempt_reserve(phone=phone, ip=ip)
     try:
-        sms_code_use(phone=phone, purpose=SmsCodePurpose.LOGIN, code=code)
+        sms_code_use(phone=phone, purpose=SmsCodePurpose.LOGIN, code=code, ip=ip)
     except InvalidCode:
         raise wrong from None
     user = User.objects.filter(phone=phone, is_active=True).first()

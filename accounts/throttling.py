@@ -1,5 +1,5 @@
-"""Counters in Redis, shared by every web process and every login path: password sign-in failures, SMS codes sent,
-registration attempts.
+"""Counters in Redis, shared by every web process and every login path: sign-in failures (password and SMS code), SMS
+codes sent (per address, per phone and platform-wide), registration attempts.
 
 An attempt is counted *before* the work it guards (``INCR`` is atomic), so a burst of parallel requests cannot all
 slip past a limit while the first ones are still hashing. A window starts with its first count; its length is the
@@ -8,10 +8,17 @@ key's TTL (``Retry-After`` is what is left of it).
 Password failures are counted per (phone, address), per address and per phone. Only the first two are small: a
 stranger guessing from elsewhere uses up *their* tries, not the owner's. The per-phone cap is there for guessing
 spread over many addresses; it closes password sign-in only, SMS-code sign-in stays open, so no one can lock an
-owner out of their account.
+owner out of their account. Wrong SMS codes are counted per (phone, address) on a counter of their own (an owner who
+mistyped their password can still sign in with a code from there) and on the address's counter, which both kinds
+share; never per phone.
+
+An "address" is :func:`address_bucket` of the client's address: an IPv6 client holds a whole /64, so its /64 is one
+address here.
 """
 
 import datetime as dt
+import ipaddress
+import logging
 import math
 from dataclasses import dataclass
 
@@ -23,10 +30,27 @@ from django_redis import get_redis_connection
 
 from chefu.errors import Throttled
 
+logger = logging.getLogger(__name__)
+
 _PREFIX = "chefu:throttle"
 
 # DECR only a key that still exists: one that expired meanwhile must not come back as -1 without a TTL.
 _GIVE_BACK = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end return 0"
+
+
+def address_bucket(ip: str) -> str:
+    """The unit a client's address is counted in: an IPv4 address as is (an IPv4-mapped IPv6 one as its IPv4
+    address), an IPv6 address as its /64 network (one subscriber's: every address in it is theirs to rotate through).
+    Anything else (``"unknown"``, ``"internal"``) as given."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
+    return str(address)
 
 
 @dataclass(frozen=True)
@@ -34,11 +58,14 @@ class _Limit:
     key: str
     limit: int
     window_s: int
+    # What the refusal says when this limit is the one to wait for (``%(wait)s``, ``%(time)s``); None: the caller's.
+    message: str | None = None
 
 
 def _reserve(limits: list[_Limit], message: str) -> None:
     """Count one against each limit; when any is over, give every count back and raise :class:`Throttled` with the
-    longest wait among those over. ``message`` takes ``%(wait)s`` and ``%(time)s``."""
+    longest wait among those over, worded by that limit's ``message`` or else by ``message`` (both take
+    ``%(wait)s`` and ``%(time)s``)."""
     redis = get_redis_connection("default")
     with redis.pipeline() as pipe:
         for limit in limits:
@@ -48,7 +75,9 @@ def _reserve(limits: list[_Limit], message: str) -> None:
     over = [limit for limit, count in zip(limits, counts, strict=True) if count > limit.limit]
     if over:
         _give_back(limits)
-        raise throttled(max(max(int(redis.ttl(limit.key)) for limit in over), 1), message)
+        waits = {limit.key: max(int(redis.ttl(limit.key)), 1) for limit in over}
+        longest = max(over, key=lambda limit: waits[limit.key])
+        raise throttled(waits[longest.key], longest.message or message)
 
 
 def _give_back(limits: list[_Limit]) -> None:
@@ -78,15 +107,34 @@ def throttled(retry_after_s: int, message: str) -> Throttled:
     return exc
 
 
-# --- Password sign-in -------------------------------------------------------------------------------------------
+# --- Signing in ------------------------------------------------------------------------------------------------
+
+
+def _address_limit(ip: str) -> _Limit:
+    """Failed sign-ins from an address, passwords and codes together."""
+    return _Limit(
+        f"{_PREFIX}:login:ip:{address_bucket(ip)}",
+        settings.LOGIN_THROTTLE_MAX_PER_IP,
+        settings.LOGIN_THROTTLE_WINDOW_S,
+        _("Too many failed sign-ins from your network. Try again in %(wait)s (after %(time)s)."),
+    )
 
 
 def _login_limits(*, phone: str, ip: str) -> tuple[_Limit, _Limit, _Limit]:
     window = settings.LOGIN_THROTTLE_WINDOW_S
+    address = address_bucket(ip)
     return (
-        _Limit(f"{_PREFIX}:login:phone-ip:{phone}:{ip}", settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP, window),
-        _Limit(f"{_PREFIX}:login:ip:{ip}", settings.LOGIN_THROTTLE_MAX_PER_IP, window),
+        _Limit(f"{_PREFIX}:login:phone-ip:{phone}:{address}", settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP, window),
+        _address_limit(ip),
         _Limit(f"{_PREFIX}:login:phone:{phone}", settings.LOGIN_THROTTLE_MAX_PER_PHONE, window),
+    )
+
+
+def _code_login_limit(*, phone: str, ip: str) -> _Limit:
+    return _Limit(
+        f"{_PREFIX}:login-code:phone-ip:{phone}:{address_bucket(ip)}",
+        settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP,
+        settings.LOGIN_THROTTLE_WINDOW_S,
     )
 
 
@@ -107,10 +155,23 @@ def login_attempt_succeeded(*, phone: str, ip: str) -> None:
     _give_back([ip_limit, phone_limit])
 
 
+def login_code_attempt_reserve(*, phone: str, ip: str) -> None:
+    """Count one SMS-code sign-in attempt for (phone, address), on its own counter, and for the address, on the
+    counter password failures count on too; :class:`Throttled` (the attempt given back) when either has used up its
+    failures in this window. Not counted per phone: a stranger elsewhere cannot close code sign-in for the owner's
+    address. A failure keeps its count."""
+    _reserve(
+        [_code_login_limit(phone=phone, ip=ip), _address_limit(ip)],
+        _("Too many wrong codes. Try again in %(wait)s (after %(time)s)."),
+    )
+
+
 def login_with_code_succeeded(*, phone: str, ip: str) -> None:
-    """The owner proved the phone is theirs with an SMS code: password sign-in from this address opens again."""
-    phone_ip, _ip, _phone = _login_limits(phone=phone, ip=ip)
-    get_redis_connection("default").delete(phone_ip.key)
+    """The owner proved the phone is theirs with an SMS code: sign-in from this address starts afresh, by password
+    too, and the attempt is given back to the address."""
+    phone_ip, ip_limit, _phone = _login_limits(phone=phone, ip=ip)
+    get_redis_connection("default").delete(phone_ip.key, _code_login_limit(phone=phone, ip=ip).key)
+    _give_back([ip_limit])
 
 
 # --- SMS codes and registration ---------------------------------------------------------------------------------
@@ -122,12 +183,24 @@ def _seconds_to_local_midnight() -> int:
     return max(int((midnight - now).total_seconds()), 1)
 
 
+def _platform_sms_limit() -> _Limit:
+    return _Limit(
+        f"{_PREFIX}:sms:platform",
+        getattr(settings, "SMS_CODE_MAX_PER_HOUR", 2000),
+        3600,
+        _("Too many codes are being sent right now. Try again in %(wait)s (after %(time)s)."),
+    )
+
+
 def sms_code_reserve(*, ip: str, phone: str | None = None, purpose: str = "") -> None:
     """Count one code request from ``ip``: at most ``SMS_CODE_MAX_PER_IP`` per address in ``SMS_CODE_IP_WINDOW_S``.
     With ``phone``, also one code sent to it for ``purpose``: one per ``SMS_CODE_MIN_INTERVAL_S`` and
-    ``SMS_CODE_MAX_PER_PHONE_PER_DAY`` in a calendar day of the platform's zone, each purpose on its own counters.
-    :class:`Throttled` (nothing counted) when any is over."""
-    limits = [_Limit(f"{_PREFIX}:sms:ip:{ip}", settings.SMS_CODE_MAX_PER_IP, settings.SMS_CODE_IP_WINDOW_S)]
+    ``SMS_CODE_MAX_PER_PHONE_PER_DAY`` in a calendar day of the platform's zone, each purpose on its own counters;
+    and one of the platform's ``SMS_CODE_MAX_PER_HOUR`` (every phone and purpose together, an hour from the first
+    of the window). :class:`Throttled` (nothing counted) when any is over."""
+    limits = [
+        _Limit(f"{_PREFIX}:sms:ip:{address_bucket(ip)}", settings.SMS_CODE_MAX_PER_IP, settings.SMS_CODE_IP_WINDOW_S)
+    ]
     if phone is not None:
         day = timezone.localdate().isoformat()
         limits += [
@@ -137,8 +210,29 @@ def sms_code_reserve(*, ip: str, phone: str | None = None, purpose: str = "") ->
                 settings.SMS_CODE_MAX_PER_PHONE_PER_DAY,
                 _seconds_to_local_midnight(),
             ),
+            _platform_sms_limit(),
         ]
-    _reserve(limits, _("Too many codes requested. Try again in %(wait)s (after %(time)s)."))
+    try:
+        _reserve(limits, _("Too many codes requested. Try again in %(wait)s (after %(time)s)."))
+    except Throttled:
+        if phone is not None:
+            _platform_sms_budget_warn()
+        raise
+
+
+def _platform_sms_budget_warn() -> None:
+    """Log once per window that the platform's budget is spent (every code request is refused until it ends)."""
+    platform = _platform_sms_limit()
+    redis = get_redis_connection("default")
+    count = redis.get(platform.key)
+    if count is None or int(count) < platform.limit:
+        return
+    if redis.set(f"{platform.key}:warned", 1, nx=True, ex=max(int(redis.ttl(platform.key)), 1)):
+        logger.warning(
+            "The platform's budget of %d SMS codes an hour (SMS_CODE_MAX_PER_HOUR) is spent: no code is sent for %d s.",
+            platform.limit,
+            redis.ttl(platform.key),
+        )
 
 
 def register_attempt_reserve(*, phone: str, ip: str) -> None:
@@ -147,7 +241,7 @@ def register_attempt_reserve(*, phone: str, ip: str) -> None:
     window = settings.REGISTER_THROTTLE_WINDOW_S
     _reserve(
         [
-            _Limit(f"{_PREFIX}:register:ip:{ip}", settings.REGISTER_THROTTLE_MAX_PER_IP, window),
+            _Limit(f"{_PREFIX}:register:ip:{address_bucket(ip)}", settings.REGISTER_THROTTLE_MAX_PER_IP, window),
             _Limit(f"{_PREFIX}:register:phone:{phone}", settings.REGISTER_THROTTLE_MAX_PER_PHONE, window),
         ],
         _("Too many registration attempts. Try again in %(wait)s (after %(time)s)."),

@@ -1,5 +1,6 @@
 """Contended writes on real Postgres: simultaneous registrations and vehicles decided by the unique indexes."""
 
+import queue
 import threading
 from collections.abc import Callable
 
@@ -91,8 +92,8 @@ def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(settings)
     assert kinds == ["InvalidCredentials"] * 3 + ["Throttled"] * 5
 
 
-def _register(code: str) -> User:
-    return user_register(phone="13800138000", code=code, password="blue-kettle-sings-7", name="王芳", ip="10.0.0.1")
+def _register(code: str, ip: str = "10.0.0.1") -> User:
+    return user_register(phone="13800138000", code=code, password="blue-kettle-sings-7", name="王芳", ip=ip)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -114,8 +115,8 @@ def test_simultaneous_registrations_with_one_code_create_one_user():
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_wrong_codes_get_no_more_tries_than_the_limit():
-    # given
-    sms_code_send(phone="13800138000", purpose="register", ip="127.0.0.1")
+    # given a code asked for from the address the tries come from
+    sms_code_send(phone="13800138000", purpose="register", ip="10.0.0.1")
     code = sms_code_sent("13800138000")
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
 
@@ -127,6 +128,31 @@ def test_parallel_wrong_codes_get_no_more_tries_than_the_limit():
     assert SmsCode.objects.get(phone="13800138000").attempts == 3
     with pytest.raises(InvalidCode):
         _register(code)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_codes_from_strangers_leave_the_requesters_code_alive():
+    # given a code the owner asked for from their address
+    sms_code_send(phone="13800138000", purpose="register", ip="10.0.0.1")
+    code = sms_code_sent("13800138000")
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    # 6 strangers at addresses of their own, and 2 typos of the owner's, all at once
+    addresses: queue.SimpleQueue[str] = queue.SimpleQueue()
+    for address in [f"203.0.113.{n}" for n in range(6)] + ["10.0.0.1"] * 2:
+        addresses.put(address)
+
+    # when
+    outcomes = _run_at_once(lambda: _register(wrong, ip=addresses.get()))
+
+    # then the strangers had 3 tries between them, the owner spent 2 of theirs
+    assert all(isinstance(o, InvalidCode) for o in outcomes), outcomes
+    record = SmsCode.objects.get(phone="13800138000")
+    assert (record.attempts, record.other_attempts) == (2, 3)
+    # a stranger who now has the right code is refused: the others' tries are used up
+    with pytest.raises(InvalidCode):
+        _register(code, ip="203.0.113.99")
+    # and the owner's third try, with the right code, registers
+    assert _register(code).phone == "13800138000"
 
 
 @pytest.mark.django_db(transaction=True)

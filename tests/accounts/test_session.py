@@ -190,6 +190,25 @@ def test_a_wrong_sms_code_is_401_and_signs_nobody_in(owner):
     assert_error(client.get("/api/v1/me"), 401, "not_authenticated")
 
 
+def test_wrong_sms_codes_are_throttled_like_wrong_passwords(owner, settings):
+    # given a browser that failed with codes until its limit for the phone
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP = 2
+    client = _browser()
+    token = _csrf_token(client)
+    for _ in range(2):
+        response = _post(client, "auth/session", {"phone": owner.phone, "code": "111111"}, **{"X-CSRFToken": token})
+        assert_error(response, 401, "invalid_credentials")
+
+    # when
+    response = _post(client, "auth/session", {"phone": owner.phone, "code": "111111"}, **{"X-CSRFToken": token})
+
+    # then
+    error = assert_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) == error["details"]["retry_after_s"] > 0
+    assert "验证码错误次数过多" in error["message"]
+    assert_error(client.get("/api/v1/me"), 401, "not_authenticated")
+
+
 @pytest.mark.parametrize("extra", [{}, {"password": PASSWORD, "code": "123456"}])
 def test_signing_in_needs_exactly_one_of_password_and_code(owner, extra):
     client = _browser()

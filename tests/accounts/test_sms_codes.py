@@ -273,6 +273,64 @@ def test_a_refused_request_uses_up_nothing(api, settings):
     assert _send(api, phone=PHONE, REMOTE_ADDR="198.51.100.1").status_code == 202
 
 
+@pytest.mark.django_db
+def test_the_platform_sends_at_most_its_budget_of_codes_an_hour(api, settings, caplog):
+    # given a budget of 3 codes an hour, spent on 3 phones by 3 addresses
+    settings.SMS_CODE_MAX_PER_HOUR = 3
+    for n in range(3):
+        assert _send(api, phone=f"1380013800{n}", REMOTE_ADDR=f"203.0.113.{n}").status_code == 202
+
+    # when a fourth phone asks, from a fresh address
+    with caplog.at_level(logging.WARNING, logger="accounts.throttling"):
+        response = _send(api, phone="13800138009", REMOTE_ADDR="198.51.100.1", headers={"Accept-Language": "en"})
+        _send(api, phone="13800138008", REMOTE_ADDR="198.51.100.2")
+
+    # then nothing is sent until the hour is over, and the operators are told once
+    error = assert_error(response, 429, "throttled")
+    assert 3500 < int(response["Retry-After"]) <= 3600
+    assert "Too many codes are being sent right now" in error["message"]
+    assert Message.objects.filter(template="sms_code").count() == 3
+    assert len([r for r in caplog.records if "SMS_CODE_MAX_PER_HOUR" in r.getMessage()]) == 1
+
+
+@pytest.mark.django_db
+def test_the_platforms_budget_counts_sign_in_codes_and_answers_alike_for_phones_without_an_account(
+    api, owner, settings
+):
+    # given a budget of 2 codes an hour, one spent on a sign-in code for a phone without an account (counted like
+    # a real one, or the budget would tell which phones have accounts)
+    settings.SMS_CODE_MAX_PER_HOUR = 2
+    assert _send(api, phone="13999999999", purpose="login", REMOTE_ADDR="203.0.113.1").status_code == 202
+    assert _send(api, phone=owner.phone, purpose="login", REMOTE_ADDR="203.0.113.2").status_code == 202
+
+    # when
+    unknown = _send(api, phone="13999999998", purpose="login", REMOTE_ADDR="198.51.100.1")
+    known = _send(api, phone=UserFactory().phone, purpose="login", REMOTE_ADDR="198.51.100.2")
+    taken = _send(api, phone=owner.phone, purpose="register", REMOTE_ADDR="198.51.100.3")
+
+    # then both are refused alike; a refused registration of a taken phone is a 409 as ever (it sends nothing)
+    assert_error(unknown, 429, "throttled")
+    assert_error(known, 429, "throttled")
+    assert unknown.json()["error"]["message"] == known.json()["error"]["message"]
+    assert_error(taken, 409, "phone_taken")
+    assert Message.objects.filter(template="sms_code").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_request_refused_by_the_platforms_budget_spends_nothing_of_the_phone_or_the_address(api, settings):
+    # given a spent budget, and a phone refused by it
+    settings.SMS_CODE_MAX_PER_HOUR = 1
+    settings.SMS_CODE_MAX_PER_IP = 1
+    assert _send(api, phone="13800138001", REMOTE_ADDR="203.0.113.1").status_code == 202
+    assert_error(_send(api, REMOTE_ADDR="198.51.100.1"), 429, "throttled")
+
+    # when the budget has room again (a new hour)
+    get_redis_connection("default").delete("chefu:throttle:sms:platform")
+
+    # then that phone, from that address, is sent a code at once: its minute and the address's request were given back
+    assert _send(api, REMOTE_ADDR="198.51.100.1").status_code == 202
+
+
 # --- Registering with the code ------------------------------------------------------------------------------------
 
 
@@ -293,8 +351,9 @@ def test_a_wrong_code_is_422_invalid_code_and_creates_nobody(api):
     # when
     response = _register(api, _wrong(sms_code_sent(PHONE)))
 
-    # then
-    assert_error(response, 422, "invalid_code")
+    # then, like every 422, it names the field
+    error = assert_error(response, 422, "invalid_code")
+    assert error["details"]["fields"] == {"code": [error["message"]]}
     assert not User.objects.exists()
 
 
@@ -483,6 +542,165 @@ def test_a_sign_in_code_works_once(api, owner):
 
     assert _login_with_code(api, owner.phone, code).status_code == 200
     assert_error(_login_with_code(api, owner.phone, code), 401, "invalid_credentials")
+
+
+OWNER_ADDRESS = {"REMOTE_ADDR": "198.51.100.1"}
+STRANGER_ADDRESS = {"REMOTE_ADDR": "203.0.113.7"}
+
+
+@pytest.mark.django_db
+def test_a_strangers_wrong_codes_do_not_burn_the_owners_code(api, owner):
+    # given the owner asked for a sign-in code, and a stranger elsewhere tried three codes for the phone
+    assert _send(api, phone=owner.phone, purpose="login", **OWNER_ADDRESS).status_code == 202
+    code = sms_code_sent(owner.phone)
+    for _ in range(3):
+        assert_error(_login_with_code(api, owner.phone, _wrong(code), **STRANGER_ADDRESS), 401, "invalid_credentials")
+
+    # when the owner signs in with the code
+    response = _login_with_code(api, owner.phone, code, **OWNER_ADDRESS)
+
+    # then
+    assert response.status_code == 200, response.content
+    record = SmsCode.objects.get(phone=owner.phone)
+    assert (record.attempts, record.other_attempts) == (1, 3)
+
+
+@pytest.mark.django_db
+def test_other_addresses_share_three_tries_of_a_code(api, owner):
+    # given three wrong tries from three addresses that did not ask for the code
+    _send(api, phone=owner.phone, purpose="login", **OWNER_ADDRESS)
+    code = sms_code_sent(owner.phone)
+    for n in range(3):
+        _login_with_code(api, owner.phone, _wrong(code), REMOTE_ADDR=f"203.0.113.{n}")
+
+    # when a fourth, with the right code even
+    response = _login_with_code(api, owner.phone, code, REMOTE_ADDR="203.0.113.50")
+
+    # then it is refused and not counted; the code is still the owner's
+    assert_error(response, 401, "invalid_credentials")
+    assert SmsCode.objects.get(phone=owner.phone).other_attempts == 3
+    assert _login_with_code(api, owner.phone, code, **OWNER_ADDRESS).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_requesters_own_three_wrong_tries_kill_the_code(api, owner):
+    # given
+    _send(api, phone=owner.phone, purpose="login", **OWNER_ADDRESS)
+    code = sms_code_sent(owner.phone)
+    for _ in range(3):
+        _login_with_code(api, owner.phone, _wrong(code), **OWNER_ADDRESS)
+
+    # when / then: dead for everyone, its requester and others alike
+    assert_error(_login_with_code(api, owner.phone, code, **OWNER_ADDRESS), 401, "invalid_credentials")
+    assert_error(_login_with_code(api, owner.phone, code, **STRANGER_ADDRESS), 401, "invalid_credentials")
+    assert SmsCode.objects.get(phone=owner.phone).other_attempts == 0
+
+
+@pytest.mark.django_db
+def test_the_requesters_tries_belong_to_its_whole_ipv6_64(api, owner):
+    # given a code asked for from one address of an IPv6 /64, and three wrong tries from others of the same /64
+    _send(api, phone=owner.phone, purpose="login", REMOTE_ADDR="2001:db8:1:2::10")
+    code = sms_code_sent(owner.phone)
+    for n in range(3):
+        _login_with_code(api, owner.phone, _wrong(code), REMOTE_ADDR=f"2001:db8:1:2:{n}::1")
+
+    # then those were the requester's tries: the code is dead
+    assert SmsCode.objects.get(phone=owner.phone).attempts == 3
+    assert_error(_login_with_code(api, owner.phone, code, REMOTE_ADDR="2001:db8:1:2::10"), 401, "invalid_credentials")
+
+
+@pytest.mark.django_db
+def test_no_row_holds_the_address_that_asked_for_a_code(api, owner):
+    _send(api, phone=owner.phone, purpose="login", REMOTE_ADDR="198.51.100.123")
+
+    record = SmsCode.objects.get(phone=owner.phone)
+    assert len(record.requester) == 64
+    assert not _rows_holding("198.51.100.123")
+
+
+# --- Code sign-in throttling --------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_wrong_codes_from_one_address_are_throttled_like_wrong_passwords(api, owner):
+    # given a stranger guessing codes for the owner's phone from one address (default limits: 5 failures)
+    for _ in range(5):
+        assert_error(_login_with_code(api, owner.phone, "111111", **STRANGER_ADDRESS), 401, "invalid_credentials")
+
+    # when
+    response = _login_with_code(api, owner.phone, "111111", **STRANGER_ADDRESS, headers={"Accept-Language": "en"})
+
+    # then
+    error = assert_error(response, 429, "throttled")
+    assert 0 < int(response["Retry-After"]) <= 900
+    assert error["details"]["retry_after_s"] == int(response["Retry-After"])
+    assert "Too many wrong codes" in error["message"]
+    assert "SMS code" not in error["message"]
+
+
+@pytest.mark.django_db
+def test_a_throttled_code_try_spends_none_of_the_codes_tries(api, owner, settings):
+    # given an address throttled for this phone before the owner asked for a code
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP = 1
+    _login_with_code(api, owner.phone, "111111", **STRANGER_ADDRESS)
+    _send(api, phone=owner.phone, purpose="login", **OWNER_ADDRESS)
+
+    # when it goes on guessing
+    assert_error(_login_with_code(api, owner.phone, "111111", **STRANGER_ADDRESS), 429, "throttled")
+
+    # then the code was not tried
+    assert SmsCode.objects.get(phone=owner.phone).other_attempts == 0
+
+
+@pytest.mark.django_db
+def test_wrong_codes_and_wrong_passwords_share_the_addresss_count_across_phones(api, owner, settings):
+    # given one address that failed with codes for many phones
+    settings.LOGIN_THROTTLE_MAX_PER_IP = 3
+    for n in range(3):
+        assert_error(_login_with_code(api, f"1390000000{n}", "111111", **STRANGER_ADDRESS), 401, "invalid_credentials")
+
+    # when it tries a code for another phone, or a password
+    code = _login_with_code(api, "13900000009", "111111", **STRANGER_ADDRESS, headers={"Accept-Language": "en"})
+    password = api.post("auth/token", {"phone": owner.phone, "password": PASSWORD}, **STRANGER_ADDRESS)
+
+    # then both wait; another address does not
+    assert "from your network" in assert_error(code, 429, "throttled")["message"]
+    assert_error(password, 429, "throttled")
+    assert api.post("auth/token", {"phone": owner.phone, "password": PASSWORD}, **OWNER_ADDRESS).status_code == 200
+
+
+@pytest.mark.django_db
+def test_wrong_codes_from_many_addresses_never_close_code_sign_in_for_the_owners_address(api, owner, settings):
+    # given strangers at many addresses who failed with codes for the phone, more than its password cap
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE = 3
+    for n in range(6):
+        _login_with_code(api, owner.phone, "111111", REMOTE_ADDR=f"203.0.113.{n}")
+
+    # when the owner asks for a code and signs in with it from their address
+    _send(api, phone=owner.phone, purpose="login", **OWNER_ADDRESS)
+    response = _login_with_code(api, owner.phone, sms_code_sent(owner.phone), **OWNER_ADDRESS)
+
+    # then (not counted per phone)
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.django_db
+def test_a_code_sign_in_starts_the_addresss_code_failures_afresh(api, owner, settings):
+    # given the owner's own wrong codes, one short of the limit
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP = 3
+    _send(api, phone=owner.phone, purpose="login")
+    for _ in range(2):
+        _login_with_code(api, owner.phone, _wrong(sms_code_sent(owner.phone)))
+    assert _login_with_code(api, owner.phone, sms_code_sent(owner.phone)).status_code == 200
+
+    # when they mistype a new code twice more
+    _a_minute_passes()
+    _send(api, phone=owner.phone, purpose="login")
+    for _ in range(2):
+        assert_error(_login_with_code(api, owner.phone, _wrong(sms_code_sent(owner.phone))), 401, "invalid_credentials")
+
+    # then the third try is still theirs
+    assert _login_with_code(api, owner.phone, sms_code_sent(owner.phone)).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)

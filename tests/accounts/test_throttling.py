@@ -1,0 +1,87 @@
+"""Per-address limits count an IPv6 client by its /64 (accounts.throttling.address_bucket): every address of a
+subscriber's network is one address to the sign-in, registration and SMS-code limits."""
+
+import pytest
+
+from accounts.throttling import address_bucket
+from tests.chefu.envelope import assert_error
+from tests.factories import PASSWORD
+
+
+@pytest.mark.parametrize(
+    ("ip", "bucket"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("2001:0DB8:0001:0002::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1%eth0", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("unknown", "unknown"),
+        ("internal", "internal"),
+    ],
+)
+def test_an_ipv6_address_counts_as_its_64_and_an_ipv4_one_as_itself(ip, bucket):
+    assert address_bucket(ip) == bucket
+
+
+def _in_one_64(n: int) -> dict:
+    return {"REMOTE_ADDR": f"2001:db8:1:2:{n:x}:{n:x}:{n:x}:{n:x}"}
+
+
+OTHER_64 = {"REMOTE_ADDR": "2001:db8:1:3::1"}
+
+
+@pytest.mark.django_db
+def test_rotating_through_a_64_does_not_buy_fresh_password_tries(api, owner, settings):
+    # given three failures for the phone, each from another address of one /64
+    settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP = 3
+    for n in range(3):
+        response = api.post("auth/token", {"phone": owner.phone, "password": "guess-guess"}, **_in_one_64(n))
+        assert_error(response, 401, "invalid_credentials")
+
+    # when a fourth address of it tries, and an address of the next /64
+    same = api.post("auth/token", {"phone": owner.phone, "password": PASSWORD}, **_in_one_64(99))
+    other = api.post("auth/token", {"phone": owner.phone, "password": PASSWORD}, **OTHER_64)
+
+    # then
+    assert_error(same, 429, "throttled")
+    assert other.status_code == 200
+
+
+@pytest.mark.django_db
+def test_rotating_through_a_64_does_not_buy_fresh_code_tries(api, owner, settings):
+    settings.LOGIN_THROTTLE_MAX_PER_IP = 2
+    for n in range(2):
+        api.post("auth/token", {"phone": f"1390000000{n}", "code": "111111"}, **_in_one_64(n))
+
+    response = api.post("auth/token", {"phone": owner.phone, "code": "111111"}, **_in_one_64(7))
+
+    assert_error(response, 429, "throttled")
+
+
+@pytest.mark.django_db
+def test_rotating_through_a_64_does_not_buy_fresh_registrations(api, settings):
+    settings.REGISTER_THROTTLE_MAX_PER_IP = 2
+    payload = {"code": "123456", "password": "blue-kettle-sings-7", "name": "王芳"}
+    for n in range(2):
+        api.post("auth/register", {**payload, "phone": f"1380013800{n}"}, **_in_one_64(n))
+
+    same = api.post("auth/register", {**payload, "phone": "13800138009"}, **_in_one_64(9))
+    other = api.post("auth/register", {**payload, "phone": "13800138009"}, **OTHER_64)
+
+    assert_error(same, 429, "throttled")
+    assert_error(other, 422, "invalid_code")
+
+
+@pytest.mark.django_db
+def test_rotating_through_a_64_does_not_buy_fresh_sms_codes(api, settings):
+    settings.SMS_CODE_MAX_PER_IP = 2
+    for n in range(2):
+        response = api.post("auth/sms-code", {"phone": f"1380013800{n}", "purpose": "register"}, **_in_one_64(n))
+        assert response.status_code == 202
+
+    same = api.post("auth/sms-code", {"phone": "13800138009", "purpose": "register"}, **_in_one_64(9))
+    other = api.post("auth/sms-code", {"phone": "13800138009", "purpose": "register"}, **OTHER_64)
+
+    assert_error(same, 429, "throttled")
+    assert other.status_code == 202
