@@ -70,7 +70,7 @@ def booking_create(request, payload: BookingIn):
     _require_owner(user)
 
     def work():
-        store = store_get_visible(store_id=payload.store_id)
+        store = selectors.store_get_for_booking(store_id=payload.store_id)
         service, _version = _service_offered(store, payload.service_code, "service_code")
         vehicle = vehicle_get_for_owner(owner=user, vehicle_id=payload.vehicle_id)
         booking = services.booking_create(

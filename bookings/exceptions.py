@@ -9,6 +9,17 @@ class SlotUnavailable(Conflict):
     default_message = _("No bay is free at that time. Pick another slot.")
 
 
+class StoreUnavailable(Conflict):
+    """The store exists but takes no new booking and moves none: it is not active or on probation (suspended,
+    terminated)."""
+
+    code = "store_unavailable"
+    default_message = _("This store is not taking bookings at the moment.")
+
+    def __init__(self, *, status: str):
+        super().__init__(details={"status": status})
+
+
 class InvalidTransition(Conflict):
     code = "invalid_transition"
     default_message = _("The booking cannot make this change in its current state.")

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Role, User
 from bookings.engine import local_day_bounds
+from bookings.exceptions import StoreUnavailable
 from bookings.models import (
     ActorRole,
     Booking,
@@ -53,6 +54,18 @@ def bookable_get(*, store_id: int, service_code: str) -> Bookable | None:
         return None
     store = Store.from_db(None, ("id", "timezone"), (store_id, row[0]))
     return Bookable(store=store, category=row[1], duration_min=row[2])
+
+
+def store_get_for_booking(*, store_id: int) -> Store:
+    """The store a new booking asks for: NotFound when there is none, StoreUnavailable when it exists but takes no
+    booking (not active or on probation). A read without a lock, to answer before anything else is looked at:
+    :func:`bookings.services.booking_create` checks again under the store's row lock."""
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None:
+        raise NotFound()
+    if store.status not in VISIBLE_STATUSES:
+        raise StoreUnavailable(status=store.status)
+    return store
 
 
 def _approved_total() -> Coalesce:

@@ -21,8 +21,15 @@ from accounts.models import User, Vehicle
 from bookings import hooks, notices
 from bookings.checklists import checklist_missing_codes
 from bookings.engine import Job, StoreCalendar, calendar_for_day, policy_for
-from bookings.exceptions import ChecklistIncomplete, InvalidTransition, PaymentDue, QuoteChanged, SlotUnavailable
-from bookings.lock_objects import booking_lock
+from bookings.exceptions import (
+    ChecklistIncomplete,
+    InvalidTransition,
+    PaymentDue,
+    QuoteChanged,
+    SlotUnavailable,
+    StoreUnavailable,
+)
+from bookings.lock_objects import booking_lock, store_share_lock
 from bookings.models import (
     ALLOWED_TRANSITIONS,
     ActorRole,
@@ -40,7 +47,7 @@ from catalog.models import Service
 from catalog.quotes import quote_build
 from chefu.errors import NotFound, ValidationFailed
 from chefu.money import money
-from stores.models import Store
+from stores.models import VISIBLE_STATUSES, Store
 
 # PostgreSQL's SQLSTATE for an exclusion-constraint violation.
 EXCLUSION_VIOLATION = "23P01"
@@ -74,6 +81,15 @@ def _record(
         reason=reason,
         details=details or {},
     )
+
+
+def _store_takes_bookings(store: Store) -> None:
+    """Take the store's row ``FOR SHARE`` until the transaction ends and raise StoreUnavailable unless it is active
+    or on probation: a suspension committed before is seen, and one in progress is waited for and seen, so no booking
+    is made or moved at a store after its suspension commits."""
+    status = store_share_lock(store.pk)
+    if status not in VISIBLE_STATUSES:
+        raise StoreUnavailable(status=status)
 
 
 def _checklist_snapshot(service: Service) -> list[dict]:
@@ -140,13 +156,18 @@ def booking_create(
     expected_total: Decimal | None = None,
 ) -> Booking:
     """Hold a free bay for ``service`` on ``vehicle`` at ``start`` until ``pay_before``, with the itemized quote and
-    the price version it came from. ``store`` must be visible and ``vehicle`` the owner's (the API's getters).
+    the price version it came from. ``vehicle`` must be the owner's (NotFound otherwise).
+
+    Takes the store's row ``FOR SHARE`` first and raises StoreUnavailable unless the store is active or on probation
+    (``bookings.lock_objects``): a booking and a suspension racing, the booking commits before the suspension or is
+    refused.
 
     The quote is ``catalog.quotes.quote_build``'s for this car (what ``GET /stores/{id}/quote`` shows): a service
     that does not apply to the car raises ServiceNotApplicable. ``expected_total``: the total the owner was shown;
     when the quote's differs (the store changed its price meanwhile) QuoteChanged is raised and nothing is booked.
     """
     now = now or timezone.now()
+    _store_takes_bookings(store)
     if vehicle.owner_id != owner.pk:
         raise NotFound()
     kinds.for_service(service).validate_booking(service=service, store=store, vehicle=vehicle)
@@ -320,7 +341,9 @@ def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt
     """Move a booking that has not started to ``start``. The new slot is taken before the old one is released, in
     one UPDATE: if no bay is free at ``start`` the booking keeps its old slot (409 ``slot_unavailable``). The new
     slot may overlap the old one (the booking itself is left out of the calendar). The same bay is preferred.
-    ``NotFound`` unless ``by`` is the booking's owner."""
+    ``NotFound`` unless ``by`` is the booking's owner. Locks the booking, then its store's row ``FOR SHARE``:
+    StoreUnavailable when the store is not active or on probation (its bookings are not moved, even at a
+    suspension committing meanwhile)."""
     now = now or timezone.now()
     booking = booking_lock(booking_id)
     if booking.owner_id != by.pk:
@@ -334,6 +357,7 @@ def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt
     if start.tzinfo is None:
         raise ValidationFailed({"start": _("Give the time with its UTC offset.")})
     store = booking.store
+    _store_takes_bookings(store)
     job = _job(booking.service, booking.offering_version.duration_min)
     calendar = calendar_for_day(
         store=store, day=start.astimezone(ZoneInfo(store.timezone)).date(), exclude_booking_id=booking.pk

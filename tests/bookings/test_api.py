@@ -113,6 +113,36 @@ def test_post_bookings_refusals(api, owner_client, owner, car, shop, make_client
     assert not Booking.objects.exists()
 
 
+@pytest.mark.parametrize("status", ["suspended", "terminated"])
+def test_a_store_that_takes_no_booking_is_409_store_unavailable(owner_client, owner, car, shop, status):
+    """API.md: a suspended store is 404 on its page, and POST /bookings to it answers 409 store_unavailable; a store
+    id that does not exist stays 404. Its bookings are not moved either."""
+    booked = book(owner, shop, local(tomorrow(), 9))
+    shop.status = status
+    shop.save(update_fields=["status"])
+    # when
+    response = owner_client.post("bookings", _body(shop, car, local(tomorrow(), 10)))
+    moved = owner_client.post(f"bookings/{booked.pk}/reschedule", {"start": local(tomorrow(), 15).isoformat()})
+    # then
+    assert response.status_code == 409 and error_code(response) == "store_unavailable"
+    assert response.json()["error"]["details"] == {"status": status}
+    assert moved.status_code == 409 and error_code(moved) == "store_unavailable"
+    assert (
+        owner_client.post("bookings", {**_body(shop, car, local(tomorrow(), 10)), "store_id": 999999}).status_code
+        == 404
+    )
+    assert list(Booking.objects.values_list("pk", "start")) == [(booked.pk, local(tomorrow(), 9))]
+    # even for a service it never offered: the store's status is said first
+    response = owner_client.post("bookings", _body(shop, car, local(tomorrow(), 10), service="waxing"))
+    assert error_code(response) == "store_unavailable"
+
+
+def test_a_store_on_probation_still_takes_bookings(owner_client, owner, car, shop):
+    shop.status = "probation"
+    shop.save(update_fields=["status"])
+    assert owner_client.post("bookings", _body(shop, car, local(tomorrow(), 10))).status_code == 201
+
+
 def test_slot_unavailable_when_every_bay_is_taken(owner_client, owner, car, shop):
     start = local(tomorrow(), 10)
     book(another_owner(), shop, start)

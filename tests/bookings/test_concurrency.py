@@ -3,12 +3,12 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from bookings.models import LIVE_STATUSES, Booking
 from tests.bookings.conftest import another_owner, book, local, make_shop, tomorrow
 from tests.conftest import ApiClient, issue_token
-from tests.factories import VehicleFactory
+from tests.factories import UserFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -99,3 +99,112 @@ def test_reschedules_racing_for_one_slot(owner):
     results = _run_at_once([lambda b=b: move(b) for b in bookings])
     assert results.count("taken") == 2 and target in results
     assert overlapping_pairs() == 0
+
+
+def _waiting_on_a_lock() -> int:
+    """Backends of this test database waiting for a lock held by another transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("move", ["create", "reschedule"])
+def test_a_booking_waits_for_a_suspension_in_progress_and_is_refused(move):
+    """ARCHITECTURE.md: a store that is not active or on probation takes no new booking, whatever runs concurrently
+    with its suspension. A booking that read the store as active before the suspension committed must not be made
+    (or moved) after it: it waits on the store's row and then sees the suspension."""
+    from bookings import services
+    from bookings.exceptions import StoreUnavailable
+    from catalog.models import Service
+    from stores.services import store_status_transition
+
+    # given: a suspension that has changed the store's row and not yet committed
+    store = make_shop(bays=2)
+    owner = another_owner()
+    car = VehicleFactory(owner=owner)
+    booked = book(owner, store, local(tomorrow(), 9), vehicle=car)
+    qa = UserFactory(roles=["qa"])
+    suspended, commit = threading.Event(), threading.Event()
+
+    def suspend():
+        try:
+            with transaction.atomic():
+                store_status_transition(store=store, to_status="suspended", by=qa, reason="审核不合格")
+                suspended.set()
+                commit.wait(30)
+        finally:
+            connections.close_all()
+
+    outcome = []
+
+    def booking():
+        try:
+            if move == "create":
+                service = Service.objects.get(code="minor_service")
+                services.booking_create(
+                    owner=owner, store=store, service=service, vehicle=car, start=local(tomorrow(), 10)
+                )
+            else:
+                services.booking_reschedule(booking_id=booked.pk, by=owner, start=local(tomorrow(), 15))
+            outcome.append("done")
+        except StoreUnavailable as error:
+            outcome.append(error.code)
+        finally:
+            connections.close_all()
+
+    suspender = threading.Thread(target=suspend)
+    suspender.start()
+    assert suspended.wait(30)
+    # when: the booking runs while the suspension is in progress
+    booker = threading.Thread(target=booking)
+    booker.start()
+    try:
+        waited = False
+        for _ in range(200):
+            if _waiting_on_a_lock():
+                waited = True
+                break
+            booker.join(0.05)
+        assert waited and booker.is_alive(), "the booking must wait for the suspension on the store's row"
+    finally:
+        commit.set()
+        suspender.join(60)
+        booker.join(60)
+    # then: it saw the suspension, and nothing was booked or moved
+    assert outcome == ["store_unavailable"]
+    assert list(Booking.objects.values_list("pk", "start")) == [(booked.pk, local(tomorrow(), 9))]
+
+
+def test_bookings_racing_a_suspension_all_commit_before_it_or_are_refused():
+    """Twelve bookings and a suspension at once: every booking that exists was committed before the suspension was
+    (the suspension's own first look after its commit sees them all); the others are refused."""
+    from bookings import services
+    from bookings.exceptions import StoreUnavailable
+    from catalog.models import Service
+    from stores.services import store_status_transition
+
+    store = make_shop(bays=3)
+    service = Service.objects.get(code="minor_service")
+    qa = UserFactory(roles=["qa"])
+    starts = [local(tomorrow(), h) for h in (9, 10, 11, 13, 14, 15)]
+    requests = [(another_owner(), start) for start in starts for _ in range(2)]
+    requests = [(owner, VehicleFactory(owner=owner), start) for owner, start in requests]
+
+    def make(owner, car, start):
+        try:
+            services.booking_create(owner=owner, store=store, service=service, vehicle=car, start=start)
+            return "booked"
+        except StoreUnavailable as error:
+            return error.code
+
+    def suspend():
+        store_status_transition(store=store, to_status="suspended", by=qa, reason="投诉率过高")
+        return Booking.objects.filter(store=store).count()  # what had committed before the suspension did
+
+    calls = [lambda r=r: make(*r) for r in requests]
+    results = _run_at_once([*calls[:6], suspend, *calls[6:]])
+    seen_at_suspension = results.pop(6)
+    assert set(results) <= {"booked", "store_unavailable"}, results
+    assert results.count("booked") == Booking.objects.filter(store=store).count() == seen_at_suspension
