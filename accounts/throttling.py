@@ -41,16 +41,27 @@ _GIVE_BACK = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr
 def address_bucket(ip: str) -> str:
     """The unit a client's address is counted in: an IPv4 address as is (an IPv4-mapped IPv6 one as its IPv4
     address), an IPv6 address as its /64 network (one subscriber's: every address in it is theirs to rotate through).
-    Anything else (``"unknown"``, ``"internal"``) as given."""
-    try:
-        address = ipaddress.ip_address(ip.strip())
-    except ValueError:
+    A port some proxies add to X-Forwarded-For (``203.0.113.7:51234``, ``[2001:db8::1]:443``) is dropped: it changes
+    with every connection. Anything else (``"unknown"``, ``"internal"``) as given."""
+    address = _ip_address(ip.strip())
+    if address is None:
         return ip
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
     return str(address)
+
+
+def _ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
