@@ -197,7 +197,7 @@ def _seconds_to_local_midnight() -> int:
 def _platform_sms_limit() -> _Limit:
     return _Limit(
         f"{_PREFIX}:sms:platform",
-        getattr(settings, "SMS_CODE_MAX_PER_HOUR", 2000),
+        settings.SMS_CODE_MAX_PER_HOUR,
         3600,
         _("Too many codes are being sent right now. Try again in %(wait)s (after %(time)s)."),
     )

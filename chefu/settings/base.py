@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Error answers under /api/ in the envelope, whichever middleware gave them (a Host outside ALLOWED_HOSTS is
+    # refused by CommonMiddleware): first, so that it sees them all (chefu/errors.py).
+    "chefu.errors.ApiErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # NUL, control and invisible characters in path, query and cookie values: 422 under /api/, 400 for pages
@@ -90,7 +93,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "chefu.errors.ApiErrorEnvelopeMiddleware",
     "cms.middleware.SiteRedirectMiddleware",
     # Content-Security-Policy: the site's and the back office's (chefu/csp.py).
     "chefu.csp.ChefuCSPMiddleware",
@@ -281,10 +283,11 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # Bearer tokens issued by POST /auth/token.
 AUTH_TOKEN_TTL_DAYS = env.int("AUTH_TOKEN_TTL_DAYS", default=30)
-# Password sign-in throttling (accounts/throttling.py), failures counted in a window: per (phone, address), so a
-# stranger elsewhere uses up their own tries, not the owner's; per address; and per phone from every address together
-# (guessing spread over many addresses), which closes password sign-in only: SMS-code sign-in stays open, so nobody
-# can lock an owner out.
+# Sign-in throttling (accounts/throttling.py), failures counted in a window: per (phone, address), so a stranger
+# elsewhere uses up their own tries, not the owner's (wrong SMS codes on a counter of their own); per address, passwords
+# and codes together; and wrong passwords per phone from every address together (guessing spread over many addresses),
+# which closes password sign-in only: SMS-code sign-in is never throttled per phone, so nobody can lock an owner out.
+# Every per-address limit counts an IPv6 client by its /64.
 LOGIN_THROTTLE_WINDOW_S = env.int("LOGIN_THROTTLE_WINDOW_S", default=900)
 LOGIN_THROTTLE_MAX_PER_PHONE_IP = env.int("LOGIN_THROTTLE_MAX_PER_PHONE_IP", default=5)
 LOGIN_THROTTLE_MAX_PER_IP = env.int("LOGIN_THROTTLE_MAX_PER_IP", default=30)
@@ -302,6 +305,9 @@ SMS_CODE_MIN_INTERVAL_S = env.int("SMS_CODE_MIN_INTERVAL_S", default=60)
 SMS_CODE_MAX_PER_PHONE_PER_DAY = env.int("SMS_CODE_MAX_PER_PHONE_PER_DAY", default=10)
 SMS_CODE_MAX_PER_IP = env.int("SMS_CODE_MAX_PER_IP", default=20)
 SMS_CODE_IP_WINDOW_S = env.int("SMS_CODE_IP_WINDOW_S", default=3600)
+# Codes the whole platform sends in an hour, every purpose together: a cap on what SMS pumping can cost. Past it
+# POST /auth/sms-code answers 429 (password sign-in keeps working).
+SMS_CODE_MAX_PER_HOUR = env.int("SMS_CODE_MAX_PER_HOUR", default=2000)
 # Number of proxies in front of the app whose X-Forwarded-For entries are trusted (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
