@@ -112,8 +112,13 @@ class Booking(models.Model):
     # The service's checklist at booking time: [{"code", "label_zh", "label_en", "required"}].
     checklist = models.JSONField(default=list)
     pay_before = models.DateTimeField(_("pay before"), null=True, blank=True)
-    # Kept by the payments app: the sum of succeeded payments (refunds are recorded apart).
+    # Kept by the payments app. ``amount_paid``: what succeeded payments settled of the booking's cost (their
+    # ``covers``, a coupon's discount included); what is owed is ``amount_due`` less it. ``amount_unapplied``: the
+    # cash of succeeded payments that settled nothing (a slice paid twice, money after the booking ended), each
+    # refunded in full. Owners are shown their sum as paid (API.md: the sum of succeeded payments; refunds apart).
     amount_paid = models.DecimalField(_("amount paid"), **MONEY, default=0)
+    # A database default too, so rows written in SQL (bench/) need not name it.
+    amount_unapplied = models.DecimalField(_("paid without settling anything"), **MONEY, default=0, db_default=0)
     # The store's cancellation terms as they were when the booking was made: free until ``cancel_free_until``,
     # then ``cancel_fee_pct`` of what was paid. A reschedule moves the deadline only while it has not passed.
     cancel_free_until = models.DateTimeField()
@@ -143,6 +148,7 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(blocks_until__gte=F("end")), name="booking_blocks_cover_job"),
             models.CheckConstraint(condition=Q(quote_total__gte=0), name="booking_quote_total_not_negative"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="booking_amount_paid_not_negative"),
+            models.CheckConstraint(condition=Q(amount_unapplied__gte=0), name="booking_amount_unapplied_not_negative"),
             models.CheckConstraint(
                 condition=Q(cancel_fee_pct__gte=0) & Q(cancel_fee_pct__lte=100), name="booking_fee_pct_range"
             ),

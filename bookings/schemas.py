@@ -173,7 +173,17 @@ class BookingOut(Schema):
     quote: QuoteOut
     supplements: list[SupplementOut]
     amount_due: str
-    amount_paid: str
+    amount_paid: str = Field(
+        ...,
+        description="The sum of succeeded payments, a payment refunded in full for settling nothing (paid twice, "
+        "or after the booking ended) included; refunds are listed apart and never subtracted from it.",
+    )
+    amount_owed: str = Field(
+        ...,
+        description="What is still owed on amount_due (what POST /bookings/{id}/pay charges before a coupon, while "
+        "the booking can be paid): amount_due less what succeeded payments settled, never below 0.00. It is "
+        "amount_due - amount_paid (or 0.00) unless a payment settled nothing.",
+    )
     refunds: list[dict] = Field(
         ..., description="Refunds of this booking [{id, amount, status, reason}]; never subtracted from amount_paid."
     )
@@ -290,6 +300,7 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
                 sum((r.amount for r in booking.refunds.all() if r.reason in CANCELLATION_REFUNDS), Decimal("0.00"))
             ),
         }
+    due = amount_due(booking)
     return {
         "id": booking.pk,
         "status": booking.status,
@@ -306,8 +317,9 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
         "pay_before": booking.pay_before if booking.status == BookingStatus.PENDING_PAYMENT else None,
         "quote": quote_record_for_owner(booking.quote),
         "supplements": [supplement_dict(s) for s in booking.supplements.all()],
-        "amount_due": format_money(amount_due(booking)),
-        "amount_paid": format_money(booking.amount_paid),
+        "amount_due": format_money(due),
+        "amount_paid": format_money(booking.amount_paid + booking.amount_unapplied),
+        "amount_owed": format_money(max(Decimal("0.00"), due - booking.amount_paid)),
         "refunds": [
             {"id": r.pk, "amount": format_money(r.amount), "status": r.status, "reason": r.reason}
             for r in booking.refunds.all()

@@ -239,6 +239,17 @@ def booking_payment_applied(*, booking: Booking, amount: Decimal, reason: str = 
     return booking
 
 
+def booking_payment_unapplied(*, booking: Booking, amount: Decimal) -> Booking:
+    """Record money that arrived for the booking but settles nothing (its slice was already paid, or the booking can
+    no longer be paid): the payments app refunds it in full, in its transaction, with the booking locked by
+    ``booking_lock``. It counts in what the owner is shown as paid, never in what settles the booking's cost."""
+    Booking.objects.filter(pk=booking.pk).update(
+        amount_unapplied=F("amount_unapplied") + amount, updated_at=timezone.now()
+    )
+    booking.refresh_from_db(fields=["amount_unapplied", "updated_at"])
+    return booking
+
+
 @transaction.atomic
 def booking_confirm(*, booking_id: int, by: User | None = None, reason: str = "") -> Booking:
     """Paid: the bay is the owner's. Called by the payments app when a payment succeeds."""

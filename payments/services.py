@@ -22,7 +22,7 @@ from accounts.models import User
 from bookings.lock_objects import booking_lock
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import amount_due
-from bookings.services import booking_payment_applied
+from bookings.services import booking_payment_applied, booking_payment_unapplied
 from chefu.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from chefu.money import format_money
 from chefu.queue import send_on_commit
@@ -302,6 +302,8 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
     if payment.applied:
         booking_payment_applied(booking=booking, amount=payment.covers, reason=_("Paid."))
     else:
+        # Still a succeeded payment, so still paid in the owner's eyes (API.md), beside its refund; never settling.
+        booking_payment_unapplied(booking=booking, amount=payment.amount)
         refund = refund_request(payment=payment, amount=payment.amount, reason=reason, cause=f"unapplied:{payment.pk}")
         notify(
             recipient=booking.owner,

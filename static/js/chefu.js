@@ -368,7 +368,7 @@
   const PAYABLE = ["pending_payment", "confirmed", "checked_in", "in_service"];
 
   function owes(booking) {
-    return PAYABLE.includes(booking.status) && Number(booking.amount_due) > Number(booking.amount_paid);
+    return PAYABLE.includes(booking.status) && Number(booking.amount_owed) > 0;
   }
 
   // The body of POST /bookings/{id}/pay; `choices` is what the payer picked on the page, if anything.

@@ -247,3 +247,42 @@ def test_paying_twice_with_one_key_opens_one_payment(owner_client, booking):
     first = _pay(owner_client, booking, **{"Idempotency-Key": "pay-1"})
     again = _pay(owner_client, booking, **{"Idempotency-Key": "pay-1"})
     assert first == again and Payment.objects.count() == 1
+
+
+def test_a_payment_refunded_as_a_duplicate_still_counts_as_paid_and_is_never_owed_again(
+    api, owner_client, owner, booking
+):
+    """API.md: amount_paid is the sum of succeeded payments, refunds listed apart and never subtracted. The owner
+    paid the same ¥299 twice (two pay pages open): both payments succeeded, the second is refunded in full, and
+    the booking shows ¥598 paid beside that refund. What is owed counts only what settled the booking, so the
+    refunded money is never taken as paying for extra work, and nothing is charged twice."""
+    from bookings.supplements import supplement_approve, supplement_propose
+    from tests.bookings.floor_fixtures import staff_of
+
+    # given: two payments of the same slice, both paid
+    first = Payment.objects.get(pk=_pay(owner_client, booking)["payment_id"])
+    second = Payment.objects.get(pk=_pay(owner_client, booking)["payment_id"])
+    assert _notify(api, first).content == _notify(api, second).content == b"success"
+    services.refund_execute(refund_id=Refund.objects.get(payment=second).pk)
+    # when
+    body = owner_client.get(f"bookings/{booking.pk}").json()
+    # then
+    statuses = [owner_client.get(f"payments/{p.pk}").json()["status"] for p in (first, second)]
+    assert statuses == ["succeeded", "succeeded"]
+    assert (body["amount_due"], body["amount_paid"], body["amount_owed"]) == ("299.00", "598.00", "0.00")
+    assert [(r["amount"], r["status"], r["reason"]) for r in body["refunds"]] == [("299.00", "succeeded", "duplicate")]
+    refused = owner_client.post(f"bookings/{booking.pk}/pay", {"provider": "sandbox"})
+    assert refused.status_code == 409 and error_code(refused) == "nothing_due"
+    # and extra work approved later is owed in full: the duplicate went back to the owner
+    staff = staff_of(booking.store)
+    booking_services.booking_check_in(booking_id=booking.pk, by=staff)
+    lines = [{"description": "空调滤芯", "qty": "1", "unit_price": "80.00"}]
+    supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="滤芯脏", lines=lines)
+    supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)
+    body = owner_client.get(f"bookings/{booking.pk}").json()
+    assert (body["amount_due"], body["amount_paid"], body["amount_owed"]) == ("379.00", "598.00", "80.00")
+    extra = _pay(owner_client, booking)
+    assert extra["amount"] == "80.00"
+    _notify(api, Payment.objects.get(pk=extra["payment_id"]))
+    body = owner_client.get(f"bookings/{booking.pk}").json()
+    assert (body["amount_due"], body["amount_paid"], body["amount_owed"]) == ("379.00", "678.00", "0.00")

@@ -1,10 +1,11 @@
 """``manage.py reconcile`` passes clean books and names every row that disagrees."""
 
+import importlib
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings.models import Booking
@@ -69,6 +70,30 @@ def test_a_drift_in_amount_paid_is_named(books):
     message = str(raised.value)
     assert f"booking {booking.pk}: amount_paid 1.00 != applied payments 299.00" in message
     assert "Σ amount_paid" in message
+
+
+def test_a_drift_in_what_settled_nothing_is_named(books):
+    booking = books["twice"]
+    assert booking.payments.filter(applied=False).count() == 1
+    Booking.objects.filter(pk=booking.pk).update(amount_unapplied=0)
+    with pytest.raises(CommandError) as raised:
+        _reconcile()
+    assert f"booking {booking.pk}: amount_unapplied 0.00 != succeeded payments that settled nothing" in str(
+        raised.value
+    )
+
+
+def test_the_migration_fills_in_what_settled_nothing(books):
+    """payments 0010 on bookings paid before amount_unapplied was kept: each gets the cash of its succeeded
+    payments that settled nothing, and the books reconcile."""
+    migration = importlib.import_module("payments.migrations.0010_booking_amount_unapplied")
+    Booking.objects.update(amount_unapplied=0)
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FORWARD)
+    assert dict(Booking.objects.filter(amount_unapplied__gt=0).values_list("pk", "amount_unapplied")) == {
+        books["twice"].pk: Payment.objects.get(booking=books["twice"], applied=False).amount
+    }
+    assert "The books reconcile." in _reconcile()
 
 
 def test_a_refund_marked_succeeded_without_its_entry_and_a_stray_entry_are_named(books):

@@ -138,6 +138,19 @@ def _bookings() -> list[str]:
     covers_total = Payment.objects.filter(applied=True).aggregate(t=Coalesce(Sum("covers"), ZERO))["t"]
     if paid_total != covers_total:
         problems.append(f"Σ amount_paid {money(paid_total)} != Σ applied payments {money(covers_total)}")
+    unapplied = Coalesce(
+        Sum("payments__amount", filter=Q(payments__applied=False, payments__status=PaymentStatus.SUCCEEDED)), ZERO
+    )
+    rows = (
+        Booking.objects.annotate(unapplied=unapplied)
+        .exclude(amount_unapplied=F("unapplied"))
+        .order_by("pk")
+        .values_list("pk", "amount_unapplied", "unapplied")
+    )
+    problems += [
+        f"booking {pk}: amount_unapplied {kept} != succeeded payments that settled nothing {money(got)}"
+        for pk, kept, got in rows
+    ]
     return problems
 
 
