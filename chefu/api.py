@@ -1,9 +1,16 @@
 """The one NinjaAPI at /api/v1: routers per app, and the handlers that render the error envelope."""
 
+import collections.abc
 import datetime as dt
+import functools
 import json
 import logging
+import re
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -11,12 +18,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.operation import Operation
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
+from pydantic import BaseModel, RootModel
 
 from accounts.api import auth_router, me_router
 from accounts.api_session import session_router
@@ -29,6 +39,12 @@ from catalog.api_prices import partner_offerings_router, store_prices_router
 from catalog.api_quotes import quotes_router
 from chefu.errors import (
     ApplicationError,
+    InternalError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    UnreadableJson,
+    UnsupportedMediaType,
     ValidationFailed,
     application_error_response,
     error_response,
@@ -68,14 +84,107 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+@dataclass(frozen=True)
+class JsonBody:
+    """What an operation reads its JSON body as: the Python types the decoded top-level value may have (``dict`` for
+    an object, ``list`` for an array, ``NoneType`` for null), or None when a value of any type is handed to
+    validation as it is."""
+
+    types: tuple[type, ...] | None
+
+    # Set on the request by json_body_declared while the operation runs; read by ChefuParser.
+    ATTRIBUTE = "chefu_json_body"
+
+    def check(self, data: Any) -> None:
+        if self.types is None or isinstance(data, self.types):
+            return
+        expected = frozenset(self.types) & {dict, list}
+        raise ValidationFailed({"__all__": _BODY_TYPE_MESSAGES.get(expected, _("The body is not of the right type."))})
+
+    @classmethod
+    def of(cls, operation: Operation) -> "JsonBody | None":
+        """What ``operation`` reads its body as; None when it reads none as JSON (no body, or a form or files)."""
+        for model in operation.models:
+            if model.__ninja_param_source__ != "body" or hasattr(model, "__ninja_body_params__"):
+                continue  # not the body, or one read part by part from a multipart form
+            name = getattr(model, "__read_from_single_attr__", None)
+            if name is None:  # several body parameters: an object holding each under its name
+                return cls((dict,))
+            return cls(_json_types(model.model_fields[name].annotation))
+        return None
+
+
+_BODY_TYPE_MESSAGES = {
+    frozenset({dict}): _("The body must be a JSON object."),
+    frozenset({list}): _("The body must be a JSON array."),
+    frozenset({dict, list}): _("The body must be a JSON array or object."),
+}
+
+
+def _json_types(annotation: Any) -> tuple[type, ...] | None:
+    """The types of decoded JSON a value annotated ``annotation`` is read from, or None for any (a scalar: left to
+    pydantic). Objects and arrays are told apart because a ninja Schema reads its fields from any object as
+    attributes: a list or a string would pass as an object with every field left out."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _json_types(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        found = [_json_types(member) for member in get_args(annotation)]
+        if any(member is None for member in found):
+            return None
+        return tuple(dict.fromkeys(t for member in found for t in member))
+    if annotation is types.NoneType:
+        return (types.NoneType,)
+    if isinstance(annotation, type) and issubclass(annotation, RootModel):
+        return _json_types(annotation.model_fields["root"].annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return (dict,)
+    container = origin or annotation
+    if isinstance(container, type) and issubclass(container, collections.abc.Mapping):
+        return (dict,)
+    if isinstance(container, type) and issubclass(container, list | tuple | set | frozenset | collections.abc.Sequence):
+        return None if issubclass(container, str | bytes) else (list,)
+    return None
+
+
+def json_body_declared(run: Callable) -> Callable:
+    """A view decorator of the API (``mode="view"``: it wraps ``Operation.run``): tells ChefuParser what the
+    operation reads its body as, decided once per operation."""
+    operation = getattr(run, "__self__", None)
+    if not isinstance(operation, Operation):
+        raise TypeError("json_body_declared must wrap Operation.run itself (add it before any other view decorator)")
+    body = JsonBody.of(operation)
+
+    @functools.wraps(run)
+    def run_declared(request, *args, **kwargs):
+        setattr(request, JsonBody.ATTRIBUTE, body)
+        return run(request, *args, **kwargs)
+
+    return run_declared
+
+
+def _is_json(media_type: str) -> bool:
+    media_type = media_type.lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
 class ChefuParser(Parser):
-    """JSON numbers with a fraction become Decimal, never float: money must not lose a cent on the way in (NaN and
-    Infinity are not JSON: 400). Every string of a body or form, keys included, passes chefu.inputs' character check
-    (NUL, controls, invisible formatting): 422 naming the field."""
+    """A body an operation reads as JSON is JSON: sent as ``application/json`` (or an ``application/*+json`` type;
+    anything else 415: a page on another site may send ``text/plain`` without a CORS preflight), of the type the
+    operation reads (an object, or an array where it takes a list; else 422). JSON numbers with a fraction become
+    Decimal, never float: money must not lose a cent on the way in (NaN and Infinity are not JSON: 400). Every string
+    of a body or form, keys included, passes chefu.inputs' character check (NUL, controls, invisible formatting): 422
+    naming the field."""
 
     def parse_body(self, request):
+        # Absent when ninja hands over one part of a multipart form as a request of its own: no type to check there.
+        body: JsonBody | None = getattr(request, JsonBody.ATTRIBUTE, None)
+        if body is not None and not _is_json(request.content_type or ""):
+            raise UnsupportedMediaType()
         data = json.loads(request.body, parse_float=Decimal, parse_constant=_no_constant)
-        # ninja wraps whatever this raises in "400 Cannot parse request body"; _http_error unwraps our 422.
+        # ninja wraps whatever this raises in "400 Cannot parse request body"; _http_error unwraps our 415 and 422.
+        if body is not None:
+            body.check(data)
         text_check(data)
         return data
 
@@ -93,19 +202,29 @@ api = NinjaAPI(
     renderer=ChefuRenderer(),
     parser=ChefuParser(),
 )
+api.add_decorator(json_body_declared, mode="view")
 logger = logging.getLogger("chefu.api")
 
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+# Where a value may be of several types, pydantic puts the type it tried into the location: ``list[...]``,
+# ``function-wrap[_run_root_validator()]`` (a ninja Schema), ``literal['a','b']``, a model's class name. Our field
+# names are snake_case: a part with brackets or a class's name is a type. (A scalar's, ``int`` or ``date``, could be a
+# field's: kept.)
+_TYPE_IN_LOCATION = re.compile(r"[\[\]()]|^[A-Z][A-Za-z0-9_]*$|^constrained-")
+
+
+def _is_type(part: Any) -> bool:
+    return isinstance(part, str) and _TYPE_IN_LOCATION.search(part) is not None
 
 
 def _field_name(loc: list | tuple) -> str:
-    parts = [str(p) for p in loc]
+    parts = list(loc)
     if parts and parts[0] in _SOURCES:
         source = parts.pop(0)
         # Body fields are nested under the handler's parameter name (``payload``): drop it.
         if source in {"body", "form"} and len(parts) > 1:
             parts.pop(0)
-    return ".".join(parts) or "__all__"
+    return ".".join(str(p) for p in parts if not _is_type(p)) or "__all__"
 
 
 @api.exception_handler(NinjaValidationError)
@@ -130,27 +249,27 @@ def _django_validation_error(request, exc: DjangoValidationError):
 
 @api.exception_handler(AuthenticationError)
 def _authentication_error(request, exc):
-    response = error_response(
-        401, "not_authenticated", "Authentication credentials were not provided or are not valid."
-    )
+    response = application_error_response(NotAuthenticated())
     response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 
 
 @api.exception_handler(DjangoPermissionDenied)
 def _permission_denied(request, exc):
-    return error_response(403, "permission_denied", "You are not allowed to do this.")
+    return application_error_response(PermissionDenied())
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return error_response(404, "not_found", "Not found.")
+    return application_error_response(NotFound())
 
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     if isinstance(exc.__cause__, ApplicationError):
         return application_error_response(exc.__cause__)
+    if exc.__cause__ is not None:  # ninja could not read the body: not JSON, or nested too deep
+        return application_error_response(UnreadableJson())
     return error_response(exc.status_code, None, str(exc))
 
 
@@ -166,7 +285,7 @@ def _request_refused(request, exc):
 @api.exception_handler(Exception)
 def _unhandled(request, exc):
     logger.exception("Unhandled error on %s %s", request.method, request.path)
-    return error_response(500, "internal_error", "Internal server error.")
+    return application_error_response(InternalError())
 
 
 api.add_router("", health_router)

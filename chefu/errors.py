@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
@@ -17,8 +16,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,12 @@ class NotFound(ApplicationError):
     default_message = _("Not found.")
 
 
+class MethodNotAllowed(ApplicationError):
+    status = 405
+    code = "method_not_allowed"
+    default_message = _("This method is not allowed here.")
+
+
 class Conflict(ApplicationError):
     status = 409
     code = "conflict"
@@ -112,6 +119,12 @@ class UnreadableRequest(ApplicationError):
     default_message = _("The request body cannot be read.")
 
 
+class UnreadableJson(UnreadableRequest):
+    """A body an operation reads as JSON that is not JSON (or is nested too deep to read)."""
+
+    default_message = _("The request body is not valid JSON.")
+
+
 class TooManyFields(UnreadableRequest):
     """More form fields or query parameters than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``."""
 
@@ -132,37 +145,78 @@ class PayloadTooLarge(ApplicationError):
     default_message = _("The request body is too large.")
 
 
+class UnsupportedMediaType(ApplicationError):
+    """A body an operation reads as JSON sent as anything but JSON. A browser sends ``text/plain`` (or no type) from
+    any site without asking first (no CORS preflight); only ``application/json`` makes it ask."""
+
+    status = 415
+    code = "unsupported_media_type"
+    default_message = _("Send the body as JSON (Content-Type: application/json).")
+
+
+class InternalError(ApplicationError):
+    status = 500
+    code = "internal_error"
+    default_message = _("Internal server error.")
+
+
 class ServiceUnavailable(ApplicationError):
     status = 503
     code = "service_unavailable"
     default_message = _("A service this request needs is unavailable. Try again later.")
 
 
-_CODES_BY_STATUS = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "throttled",
-    500: "internal_error",
-    503: "service_unavailable",
+# What an answer with only a status says: the error of that status, its message in the request's language.
+_ERRORS_BY_STATUS: dict[int, type[ApplicationError]] = {
+    error.status: error
+    for error in (
+        ApplicationError,
+        NotAuthenticated,
+        PermissionDenied,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        Throttled,
+        InternalError,
+        ServiceUnavailable,
+    )
 }
+
+# An error message quotes at most this much of what it is about: a value sent may be of any length, and a message
+# echoing it whole would make the answer as large as the request.
+MESSAGE_MAX_CHARS = 200
+
+
+def _shortened(message: Any) -> str:
+    message = str(message)
+    return message if len(message) <= MESSAGE_MAX_CHARS else f"{message[: MESSAGE_MAX_CHARS - 1]}…"
+
+
+def _details_shortened(details: Mapping | None) -> dict:
+    details = dict(details or {})
+    fields = details.get("fields")
+    if isinstance(fields, Mapping):
+        details["fields"] = {
+            _shortened(name): [_shortened(m) for m in messages] if isinstance(messages, list | tuple) else messages
+            for name, messages in fields.items()
+        }
+    return details
 
 
 def envelope(status: int, code: str | None = None, message: str | None = None, details: Mapping | None = None) -> dict:
-    code = code or _CODES_BY_STATUS.get(status, "internal_error" if status >= 500 else "bad_request")
-    if message is None:
-        try:
-            message = HTTPStatus(status).phrase
-        except ValueError:
-            message = "Error"
-    return {"error": {"code": code, "message": str(message), "details": dict(details or {})}}
+    """The body of an error answer. Without ``code`` or ``message``, those of the platform's error for ``status``
+    (in the active language); every message is cut to ``MESSAGE_MAX_CHARS``."""
+    default = _ERRORS_BY_STATUS.get(status) or (InternalError if status >= 500 else ApplicationError)
+    code = code or _CODES_BY_STATUS.get(status, default.code)
+    message = default.default_message if message is None else message
+    return {"error": {"code": code, "message": _shortened(message), "details": _details_shortened(details)}}
+
+
+# Statuses no error of ours stands for, with a code of their own (the message is the generic one).
+_CODES_BY_STATUS = {406: "not_acceptable"}
 
 
 def error_response(status: int, code: str | None = None, message: str | None = None, details=None) -> JsonResponse:
@@ -212,16 +266,22 @@ def _is_envelope(response: HttpResponse) -> bool:
     return isinstance(body, dict) and isinstance(body.get("error"), dict) and "code" in body["error"]
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Catch-all for unknown paths under /api/: without it CommonMiddleware's APPEND_SLASH answers
-    them with a 301 to the slashed path (which the CMS page tree matches) instead of a 404."""
-    return error_response(404, "not_found", "Not found.")
+    them with a 301 to the slashed path (which the CMS page tree matches) instead of a 404. CSRF-exempt: it does
+    nothing, and a POST must hear 404 like a GET, not the CSRF check's 403."""
+    return application_error_response(NotFound())
 
 
 class ApiErrorEnvelopeMiddleware:
-    """Wraps every error answer under /api/ that did not come from our handlers (unknown paths,
-    405 from the router, Django's own 400/500) in the envelope, so clients see one shape. A page served under
-    /api/ for people (the payment sandbox's pay page) opts out with ``response.is_html_page = True``."""
+    """Wraps every error answer under /api/ that did not come from our handlers (unknown paths, 405 from the router,
+    Django's own 400/403/500, a Host header outside ALLOWED_HOSTS) in the envelope, so clients see one shape. A page
+    served under /api/ for people (the payment sandbox's pay page) opts out with ``response.is_html_page = True``.
+
+    First in ``MIDDLEWARE``: it sees the answers of the middleware after it too (CommonMiddleware refusing the Host).
+    The wrapped answer keeps the headers and cookies the others set (security headers, ``Allow``, ``Vary``) and
+    speaks the language LocaleMiddleware would choose, which may not have run."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -234,9 +294,12 @@ class ApiErrorEnvelopeMiddleware:
             return response
         if _is_envelope(response):
             return response
-        wrapped = error_response(response.status_code)
-        if response.status_code == 405 and response.has_header("Allow"):
-            wrapped["Allow"] = response["Allow"]
+        with translation.override(translation.get_language_from_request(request)):
+            wrapped = error_response(response.status_code)
+        for header, value in response.items():
+            if header.lower() not in {"content-type", "content-length"}:
+                wrapped[header] = value
+        wrapped.cookies = response.cookies
         return wrapped
 
     def process_exception(self, request: HttpRequest, exception: Exception):
@@ -249,4 +312,4 @@ class ApiErrorEnvelopeMiddleware:
             # read by the API's operations, whose handler answers Django's refusals (request_refused) itself.
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "Internal server error.")
+        return application_error_response(InternalError())

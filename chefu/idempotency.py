@@ -53,9 +53,15 @@ IN_PROGRESS_RETRY_AFTER_S = 2
 
 
 class IdempotencyKeyReused(ApplicationError):
+    """A 422 that keeps its own code (clients rely on it) and, like every 422, names the field: the header."""
+
     status = 422
     code = "idempotency_key_reused"
     default_message = _("This Idempotency-Key was already used for a different request.")
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message)
+        self.details["fields"] = {HEADER: [self.message]}
 
 
 class IdempotencyInProgress(Conflict):

@@ -8,6 +8,7 @@ from ninja.files import UploadedFile
 from accounts.auth import token_auth
 from chefu.pagination import PageParams, paginate
 from reviews import selectors, services
+from reviews.models import QaFollowUpStatus
 from reviews.schemas import (
     FollowUpIn,
     NoteIn,
@@ -185,8 +186,10 @@ def qa_part_hide(request, review_id: int, part: Literal["follow-up", "reply"], p
 
 
 @qa_reviews_router.get("/review-follow-ups", response=Json)
-def qa_follow_up_list(request, page: Query[PageParams], status: str | None = "open"):
-    queryset = selectors.qa_follow_ups(user=request.auth, status=status or None)
+def qa_follow_up_list(
+    request, page: Query[PageParams], status: QaFollowUpStatus | Literal["all"] = QaFollowUpStatus.OPEN
+):
+    queryset = selectors.qa_follow_ups(user=request.auth, status=None if status == "all" else status)
     result = paginate(queryset, page)
     return {
         "items": [

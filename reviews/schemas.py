@@ -1,10 +1,10 @@
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
 
-from reviews.models import FOLLOW_UP_MAX, REPLY_MAX, TAGS, TEXT_MAX, Review, ReviewStatus
+from reviews.models import FOLLOW_UP_MAX, REPLY_MAX, TAGS, TEXT_MAX, Review, ReviewStatus, Tag
 
 
 class RatingsIn(Schema):
@@ -15,16 +15,20 @@ class RatingsIn(Schema):
     environment: int = Field(..., ge=1, le=5)
 
 
+# A tag as sent: no longer than the longest of TAGS, so an unknown one is refused short.
+TagIn = Annotated[str, Field(max_length=max(len(tag) for tag in TAGS))]
+
+
 class ReviewIn(Schema):
     ratings: RatingsIn
     text: str = Field("", max_length=TEXT_MAX)
-    tags: list[str] = Field(default_factory=list, description=f"From: {', '.join(TAGS)}.")
+    tags: list[TagIn] = Field(default_factory=list, max_length=len(TAGS), description=f"From: {', '.join(TAGS)}.")
 
 
 class ReviewEditIn(Schema):
     ratings: RatingsIn | None = None
     text: str | None = Field(None, max_length=TEXT_MAX)
-    tags: list[str] | None = None
+    tags: list[TagIn] | None = Field(None, max_length=len(TAGS))
 
 
 class FollowUpIn(Schema):
@@ -49,7 +53,7 @@ class StoreReviewsParams(Schema):
     sort: Literal["newest", "lowest", "highest"] = "newest"
     min_rating: float | None = Field(None, ge=1, le=5)
     max_rating: float | None = Field(None, ge=1, le=5)
-    tag: str | None = Field(None, description=f"One of: {', '.join(TAGS)}.")
+    tag: Tag | None = None
     with_photos: bool = False
     with_text: bool = False
 

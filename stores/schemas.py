@@ -1,13 +1,16 @@
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
+from catalog.models import Category
 from chefu.inputs import Instant
 from stores.coords import CoordSystem
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 HHMM_OR_24 = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+# A category code as sent: no longer than a code can be, so an unknown one is refused short.
+CategoryCode = Annotated[str, Field(max_length=Category._meta.get_field("code").max_length)]
 
 
 class CoordParams(Schema):
@@ -84,7 +87,7 @@ class OpeningRangeOut(Schema):
 
 class BayIn(Schema):
     name: str = Field(..., min_length=1, max_length=40)
-    categories: list[str] = Field(..., min_length=1)
+    categories: list[CategoryCode] = Field(..., min_length=1)
 
 
 class BayOut(Schema):
@@ -136,7 +139,7 @@ class ApplicationIn(Schema):
     lat: float = Field(..., ge=-90, le=90)
     lng: float = Field(..., ge=-180, le=180)
     phone: str = Field(..., max_length=20)
-    categories: list[str] = Field(..., min_length=1)
+    categories: list[CategoryCode] = Field(..., min_length=1)
     bays: list[BayIn] = Field(..., min_length=1, max_length=50)
     opening_hours: list[OpeningRangeIn] = Field(..., max_length=50)
     timezone: str = Field("Asia/Shanghai", max_length=64)

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.test import RequestFactory
 
-from chefu.errors import Conflict, ServiceUnavailable
-from chefu.idempotency import idempotent, idempotent_remote
+from chefu.errors import Conflict, ServiceUnavailable, application_error_response
+from chefu.idempotency import IdempotencyKeyReused, idempotent, idempotent_remote
 from chefu.models import IdempotencyRecord
 from tests.factories import UserFactory
 
@@ -112,3 +112,26 @@ def test_a_refusal_is_replayed_unless_it_says_when_to_retry(wrapper):
         call(other)
     again = call(other)
     assert again.status_code == 409 and again["Idempotent-Replayed"] == "true" and step.calls == 1
+
+
+@pytest.mark.parametrize("wrapper", ["idempotent", "idempotent_remote"])
+def test_a_key_reused_for_another_body_is_a_422_naming_the_header(wrapper):
+    user = UserFactory()
+
+    def call(body: dict):
+        request = RequestFactory().post(
+            "/api/v1/things", json.dumps(body), content_type="application/json", headers={"Idempotency-Key": "k"}
+        )
+        request.auth = user
+        if wrapper == "idempotent":
+            return idempotent(request, scope="POST /things", work=lambda: (201, body))
+        return idempotent_remote(request, scope="POST /things", reserve=lambda: body, finish=lambda state: (201, state))
+
+    assert call({"a": 1}).status_code == 201
+    with pytest.raises(IdempotencyKeyReused) as refused:
+        call({"a": 2})
+
+    # The code stays (clients rely on it); like every 422, the answer names the field: the header.
+    error = json.loads(application_error_response(refused.value).content)["error"]
+    assert error["code"] == "idempotency_key_reused"
+    assert error["details"] == {"fields": {"Idempotency-Key": [error["message"]]}}

@@ -1,4 +1,5 @@
-"""Every operation of the OpenAPI document, fed NUL, huge and malformed values, answers a 4xx (or a 2xx), never a 5xx.
+"""Every operation of the OpenAPI document, fed NUL, huge and malformed values, answers a 4xx (or a 2xx), never a 5xx;
+fed a body of the wrong JSON type (an array or a string for an object), never a 2xx.
 
 One world, made once for the module (a store with a manager, an owner with a completed, reviewed booking and a
 pending one, a QA user, an SMS code sent for registering) so the handlers are reached past their access checks; each
@@ -42,6 +43,9 @@ RAW_NUMBERS = {
 }
 BAD_STRINGS = [NUL, f"a{NUL}b", HUGE_TEXT, f"{RLO}gpj.exe", "\x07\x1b[2J", "\ud800"]
 BAD_QUERY = [NUL, f"a{NUL}", "x" * 5000, RLO, "1e309", "9" * 400, "nan", "-1", "[]"]
+# Bodies of the wrong JSON type (an array for an object, a string for either): never an action's 2xx (a ninja Schema
+# would read them as an object with every field left out).
+WRONG_TYPE_BODIES = [b"[1, 2]", b'"x"']
 
 NEW_PHONE = "13912345678"  # no account: the one POST /auth/sms-code and POST /auth/register sign up
 NEW_PASSWORD = "blue-kettle-sings-7"
@@ -289,6 +293,8 @@ def _cases(document: dict, world: World, operation_id: str, path: str, operation
                 yield url(path_values), query, encoded(_with(body, leaf, bad)), json_type
         for raw in [b"null", b"[]", b'"\\u0000"', b'{"a": "\\u0000"}', b"[" * 100_000, b'{"x": 1e999999}', b"\x00"]:
             yield url(path_values), query, raw, json_type
+        for raw in WRONG_TYPE_BODIES:
+            yield url(path_values), query, raw, json_type
     if operation_id in BIG_BODY_OPERATIONS:
         yield url(path_values), query, b"{}" + b" " * (3 * 1024 * 1024), json_type
     yield url(path_values), query, b"a=1&b=\x00", "application/x-www-form-urlencoded"
@@ -394,6 +400,8 @@ def test_no_operation_answers_5xx_to_bad_input(db, world, geocoder, operation_id
         described = f"{full[:200]!r} body={body[:120]!r} {extra_headers or ''}"
         if response.status_code >= 500:
             failures.append(f"{described}: {response.status_code}")
+        elif body in WRONG_TYPE_BODIES and response.status_code < 300:
+            failures.append(f"{described}: {response.status_code}, a body of the wrong type accepted")
         elif response.status_code == 401 and headers:
             failures.append(f"{described}: 401, the sweep did not reach the handler")
 
