@@ -110,3 +110,35 @@ def test_an_unknown_coupon_code_is_refused_and_opens_no_payment(live_server, pag
     expect(page.locator("#list-message")).to_have_class(re.compile(r"\berror\b"))
     expect(item.locator("button.pay")).to_be_enabled()
     assert not Payment.objects.filter(booking=booking).exists()
+
+
+def test_extra_work_after_a_refunded_duplicate_payment_can_be_paid(live_server, page):
+    """The owner paid the quote twice (the second refunded in full), then approved extra work: the booking's
+    amount_paid (¥598.00, the sum of succeeded payments) is above its amount_due (¥379.00), yet 我的预约 still
+    offers to pay the ¥80.00 the extra work owes (amount_owed)."""
+    from bookings.services import booking_check_in
+    from bookings.supplements import supplement_approve, supplement_propose
+    from tests.bookings.floor_fixtures import staff_of
+    from tests.payments.test_settlements import notify, open_payment
+
+    # given
+    store = make_shop(price="299.00")
+    owner, car = owner_with_car()
+    booking = book(owner, store, local(tomorrow(), 14), vehicle=car)
+    first, second = open_payment(booking), open_payment(booking)
+    notify(first)
+    notify(second)
+    staff = staff_of(store)
+    booking_check_in(booking_id=booking.pk, by=staff)
+    lines = [{"description": "空调滤芯", "qty": "1", "unit_price": "80.00"}]
+    supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="滤芯脏", lines=lines)
+    supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)
+
+    # when
+    page.goto(f"{live_server.url}/me/bookings/")
+    sign_in(page, owner)
+
+    # then
+    item = page.locator(f'li.booking-item[data-booking-id="{booking.pk}"]')
+    expect(item.locator("button.pay")).to_have_count(1)
+    assert Payment.objects.filter(booking=booking, status=PaymentStatus.SUCCEEDED).count() == 2
