@@ -1,6 +1,7 @@
 """GET /health: is the database reachable, is the broker."""
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from chefu import health_checks
@@ -25,5 +26,5 @@ def health(request):
         return JsonResponse(body)
     # A 503 is an error answer, so it carries the envelope too (API.md Conventions); without it the
     # envelope middleware would replace the whole body and drop ``status: "degraded"``.
-    body.update(envelope(503, "service_unavailable", "The database is unreachable.", {"database": database}))
+    body.update(envelope(503, "service_unavailable", _("The database is unreachable."), {"database": database}))
     return JsonResponse(body, status=503)
