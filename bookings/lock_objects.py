@@ -1,9 +1,10 @@
 """Row locks on bookings, in one place (the order they are taken in is the order written here).
 
 A function that changes a booking takes the booking's row first, then (for extra work) the supplement's. No function
-locks two bookings. A booking made or moved also takes its store's row ``FOR SHARE`` (after the booking's, when there
-is one): bookings at one store do not wait for each other, but a change of the store's status (``FOR UPDATE``, in
-``stores.services.store_status_transition``) waits for them, and they for it.
+locks two bookings. A booking made or moved also takes its store's row ``FOR KEY SHARE`` (after the booking's, when
+there is one): bookings at one store do not wait for each other nor for plain updates of the store's row (its rating),
+but a change of the store's status (``FOR UPDATE``, in ``stores.services.store_status_transition``) waits for them,
+and they for it.
 """
 
 from django.db import connection
@@ -22,12 +23,13 @@ def booking_lock(booking_id: int) -> Booking:
 
 
 def store_share_lock(store_id: int) -> str:
-    """``SELECT status ... FOR SHARE`` of the store's row: its status as committed, which cannot change until the
-    caller's transaction ends. A status change in progress is waited for, and its outcome read. NotFound when there
-    is no such store. (Django's ``select_for_update`` has no ``FOR SHARE``.)"""
+    """``SELECT status ... FOR KEY SHARE`` of the store's row: its status as committed, which cannot change until the
+    caller's transaction ends (a status change takes ``FOR UPDATE``, which conflicts with it). A status change in
+    progress is waited for, and its outcome read; plain ``UPDATE``s of other columns (the rating refresh) are not.
+    NotFound when there is no such store. (Django's ``select_for_update`` has no ``FOR KEY SHARE``.)"""
     with connection.cursor() as cursor:
         table = connection.ops.quote_name(Store._meta.db_table)
-        cursor.execute(f"SELECT status FROM {table} WHERE id = %s FOR SHARE", [store_id])
+        cursor.execute(f"SELECT status FROM {table} WHERE id = %s FOR KEY SHARE", [store_id])
         row = cursor.fetchone()
     if row is None:
         raise NotFound()

@@ -256,6 +256,25 @@ def request_refused(
     return error
 
 
+# What a wrapped answer keeps of the original: headers about the exchange, not about the body it replaces
+# (Content-Encoding, Content-Disposition or ETag would describe a body that is gone).
+_KEPT_HEADERS = {
+    "allow",
+    "cache-control",
+    "content-language",
+    "content-security-policy",
+    "content-security-policy-report-only",
+    "cross-origin-opener-policy",
+    "referrer-policy",
+    "retry-after",
+    "strict-transport-security",
+    "vary",
+    "www-authenticate",
+    "x-content-type-options",
+    "x-frame-options",
+}
+
+
 def _is_envelope(response: HttpResponse) -> bool:
     if not response.get("Content-Type", "").startswith("application/json"):
         return False
@@ -280,8 +299,8 @@ class ApiErrorEnvelopeMiddleware:
     served under /api/ for people (the payment sandbox's pay page) opts out with ``response.is_html_page = True``.
 
     First in ``MIDDLEWARE``: it sees the answers of the middleware after it too (CommonMiddleware refusing the Host).
-    The wrapped answer keeps the headers and cookies the others set (security headers, ``Allow``, ``Vary``) and
-    speaks the language LocaleMiddleware would choose, which may not have run."""
+    The wrapped answer keeps the cookies and the exchange's headers the others set (security headers, ``Allow``,
+    ``Vary``: ``_KEPT_HEADERS``) and speaks the language LocaleMiddleware would choose, which may not have run."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -297,7 +316,7 @@ class ApiErrorEnvelopeMiddleware:
         with translation.override(translation.get_language_from_request(request)):
             wrapped = error_response(response.status_code)
         for header, value in response.items():
-            if header.lower() not in {"content-type", "content-length"}:
+            if header.lower() in _KEPT_HEADERS:
                 wrapped[header] = value
         wrapped.cookies = response.cookies
         return wrapped

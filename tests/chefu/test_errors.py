@@ -278,6 +278,10 @@ def test_the_envelope_keeps_the_headers_and_cookies_of_the_answer_it_wraps():
         response = HttpResponseNotAllowed(["GET"], content=b"Method not allowed")
         response["Vary"] = "Accept-Language"
         response.set_cookie("csrftoken", "abc")
+        # Headers about the body it replaces must not describe the envelope.
+        response["Content-Encoding"] = "gzip"
+        response["Content-Disposition"] = 'attachment; filename="x.txt"'
+        response["ETag"] = '"abc"'
         return response
 
     response = ApiErrorEnvelopeMiddleware(answer)(RequestFactory().post("/api/v1/anything"))
@@ -285,6 +289,7 @@ def test_the_envelope_keeps_the_headers_and_cookies_of_the_answer_it_wraps():
     assert_error(response, 405, "method_not_allowed")
     assert response["Allow"] == "GET" and response["Vary"] == "Accept-Language"
     assert response.cookies["csrftoken"].value == "abc"
+    assert not {"Content-Encoding", "Content-Disposition", "ETag"} & set(response.headers)
 
 
 @pytest.mark.django_db
