@@ -11,7 +11,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator
 
 from bookings.models import Booking, BookingStatus
-from bookings.selectors import amount_due
+from bookings.selectors import amount_due, amount_owed
 from catalog.quotes import quote_record_for_owner
 from chefu.inputs import Instant
 from chefu.money import format_money, format_quantity
@@ -180,9 +180,10 @@ class BookingOut(Schema):
     )
     amount_owed: str = Field(
         ...,
-        description="What is still owed on amount_due (what POST /bookings/{id}/pay charges before a coupon, while "
-        "the booking can be paid): amount_due less what succeeded payments settled, never below 0.00. It is "
-        "amount_due - amount_paid (or 0.00) unless a payment settled nothing.",
+        description="What is still owed on amount_due (what POST /bookings/{id}/pay charges before a coupon): "
+        "amount_due less what succeeded payments settled, never below 0.00, while the booking can be paid "
+        "(pending_payment, confirmed, checked_in, in_service); 0.00 once it has ended (expired, cancelled, no_show, "
+        "completed). It is amount_due - amount_paid (or 0.00) unless a payment settled nothing.",
     )
     refunds: list[dict] = Field(
         ..., description="Refunds of this booking [{id, amount, status, reason}]; never subtracted from amount_paid."
@@ -300,7 +301,6 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
                 sum((r.amount for r in booking.refunds.all() if r.reason in CANCELLATION_REFUNDS), Decimal("0.00"))
             ),
         }
-    due = amount_due(booking)
     return {
         "id": booking.pk,
         "status": booking.status,
@@ -317,9 +317,9 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
         "pay_before": booking.pay_before if booking.status == BookingStatus.PENDING_PAYMENT else None,
         "quote": quote_record_for_owner(booking.quote),
         "supplements": [supplement_dict(s) for s in booking.supplements.all()],
-        "amount_due": format_money(due),
+        "amount_due": format_money(amount_due(booking)),
         "amount_paid": format_money(booking.amount_paid + booking.amount_unapplied),
-        "amount_owed": format_money(max(Decimal("0.00"), due - booking.amount_paid)),
+        "amount_owed": format_money(amount_owed(booking)),
         "refunds": [
             {"id": r.pk, "amount": format_money(r.amount), "status": r.status, "reason": r.reason}
             for r in booking.refunds.all()

@@ -12,6 +12,7 @@ from accounts.models import Role, User
 from bookings.engine import local_day_bounds
 from bookings.exceptions import StoreUnavailable
 from bookings.models import (
+    LIVE_STATUSES,
     ActorRole,
     Booking,
     BookingStatus,
@@ -94,6 +95,15 @@ def amount_due(booking: Booking) -> Decimal:
             or 0
         )
     return booking.quote_total + approved
+
+
+def amount_owed(booking: Booking) -> Decimal:
+    """What ``POST /bookings/{id}/pay`` would charge before a coupon: :func:`amount_due` less what succeeded payments
+    settled (``amount_paid``), never below 0.00; 0.00 once the booking has ended (expired, cancelled, no-show,
+    completed), when it can no longer be paid. Uses the ``approved_supplements`` annotation when present."""
+    if booking.status not in LIVE_STATUSES:
+        return Decimal("0.00")
+    return max(Decimal("0.00"), amount_due(booking) - booking.amount_paid)
 
 
 def _detailed(queryset: QuerySet[Booking]) -> QuerySet[Booking]:

@@ -1,8 +1,6 @@
-from decimal import Decimal
-
 from accounts.models import User
 from bookings.models import Booking
-from bookings.selectors import amount_due
+from bookings.selectors import amount_owed
 from chefu.errors import NotFound
 from payments import coupons
 from payments.models import CouponRedemption, Payment, RedemptionStatus
@@ -35,7 +33,7 @@ def coupon_offers(*, user: User, booking_id: int) -> dict:
     booking = Booking.objects.filter(pk=booking_id, owner=user).first()
     if booking is None:
         raise NotFound()
-    owed = max(Decimal("0.00"), amount_due(booking) - booking.amount_paid)
+    owed = amount_owed(booking)
     held = (
         CouponRedemption.objects.filter(booking=booking)
         .exclude(status=RedemptionStatus.RELEASED)

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from bookings.lock_objects import booking_lock
-from bookings.models import Booking, BookingStatus
-from bookings.selectors import amount_due
+from bookings.models import LIVE_STATUSES, Booking, BookingStatus
+from bookings.selectors import amount_owed
 from bookings.services import booking_payment_applied, booking_payment_unapplied
 from chefu.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from chefu.money import format_money
@@ -49,14 +49,6 @@ from payments.providers.base import (
 )
 
 logger = logging.getLogger(__name__)
-
-# Bookings that can still owe money: awaiting payment (the quote), or at the shop with approved extra work.
-PAYABLE_STATUSES = (
-    BookingStatus.PENDING_PAYMENT,
-    BookingStatus.CONFIRMED,
-    BookingStatus.CHECKED_IN,
-    BookingStatus.IN_SERVICE,
-)
 
 
 class NothingDue(Conflict):
@@ -120,7 +112,7 @@ def _record(payment: Payment, *, to: str, reason: str = "", by: User | None = No
 
 @transaction.atomic
 def payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | None = None) -> Payment:
-    """Open a pending payment for what the booking still owes (``amount_due - amount_paid``: the quote first,
+    """Open a pending payment for what the booking still owes (``bookings.selectors.amount_owed``: the quote first,
     approved extra work later), without asking the provider yet: :func:`payment_checkout` does, after commit.
     ``coupon`` (a code) takes its discount off what the owner is charged (``payments.coupons``); a coupon reserved
     by an earlier attempt is used again. Locks the booking until the caller's transaction ends, then the booking's
@@ -135,9 +127,9 @@ def payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | N
     booking = booking_lock(booking_id)
     if booking.owner_id != owner.pk:
         raise NotFound()
-    if booking.status not in PAYABLE_STATUSES:
+    if booking.status not in LIVE_STATUSES:
         raise NotPayable(details={"status": booking.status})
-    due = amount_due(booking) - booking.amount_paid
+    due = amount_owed(booking)
     if due <= 0:
         raise NothingDue()
     redemption = coupons.redemption_for_payment(booking=booking, owner=owner, code=coupon, due=due)
@@ -274,7 +266,7 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
     payment.succeeded_at = timezone.now()
     _record(payment, to=PaymentStatus.SUCCEEDED, reason="provider notification", details=note.raw)
     reason = ""
-    if booking.status not in PAYABLE_STATUSES:
+    if booking.status not in LIVE_STATUSES:
         reason = RefundReason.LATE_PAYMENT
     elif booking.amount_paid != payment.covers_from:
         reason = RefundReason.DUPLICATE

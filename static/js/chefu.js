@@ -364,11 +364,9 @@
 
   // --- paying -------------------------------------------------------------------------------------------------
 
-  // Statuses a booking may still be paid in (payments.services.PAYABLE_STATUSES).
-  const PAYABLE = ["pending_payment", "confirmed", "checked_in", "in_service"];
-
+  // amount_owed is 0.00 once the booking can no longer be paid (bookings.selectors.amount_owed).
   function owes(booking) {
-    return PAYABLE.includes(booking.status) && Number(booking.amount_owed) > 0;
+    return Number(booking.amount_owed) > 0;
   }
 
   // The body of POST /bookings/{id}/pay; `choices` is what the payer picked on the page, if anything.

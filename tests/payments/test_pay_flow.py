@@ -243,6 +243,38 @@ def test_an_expired_booking_can_no_longer_be_paid(owner_client, booking):
     assert not Payment.objects.exists()
 
 
+@pytest.mark.parametrize("ending", ["expired", "cancelled"])
+def test_an_ended_booking_owes_nothing(owner_client, booking, ending):
+    """amount_owed is what POST /pay would charge: nothing once the booking can no longer be paid, though the quote
+    was never paid."""
+    # given a live booking, its quote unpaid
+    live = owner_client.get(f"bookings/{booking.pk}").json()
+    assert (live["status"], live["amount_due"], live["amount_paid"], live["amount_owed"]) == (
+        "pending_payment",
+        "299.00",
+        "0.00",
+        "299.00",
+    )
+    assert owner_client.get(f"bookings/{booking.pk}/coupons").json()["owed"] == "299.00"
+
+    # when it ends unpaid
+    if ending == "expired":
+        booking_services.booking_expire(booking_id=booking.pk, now=booking.pay_before)
+    else:
+        assert owner_client.post(f"bookings/{booking.pk}/cancel", {"reason": "改天"}).status_code == 200
+
+    # then it still cost its quote, but nothing is owed, in the detail, the list and the coupon offers
+    body = owner_client.get(f"bookings/{booking.pk}").json()
+    assert (body["status"], body["amount_due"], body["amount_paid"], body["amount_owed"]) == (
+        ending,
+        "299.00",
+        "0.00",
+        "0.00",
+    )
+    assert owner_client.get("bookings").json()["items"][0]["amount_owed"] == "0.00"
+    assert owner_client.get(f"bookings/{booking.pk}/coupons").json() == {"owed": "0.00", "held": None, "coupons": []}
+
+
 def test_paying_twice_with_one_key_opens_one_payment(owner_client, booking):
     first = _pay(owner_client, booking, **{"Idempotency-Key": "pay-1"})
     again = _pay(owner_client, booking, **{"Idempotency-Key": "pay-1"})
