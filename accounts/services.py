@@ -287,10 +287,10 @@ def credentials_check(*, phone: str, password: str, ip: str) -> User:
 
 def sms_code_login(*, phone: str, code: str, ip: str) -> User:
     """The active user whose phone was sent ``code`` for sign-in; :class:`InvalidCredentials` otherwise. Throttled
-    (:class:`~chefu.errors.Throttled`) per (phone, address) and per address, as passwords are, before the code is
-    tried; never per phone, and not by password failures of the phone, so an owner whose password sign-in is closed
-    gets in with a code. Then the code's own tries (:func:`sms_code_use`). A success reopens sign-in, by password
-    too, for this (phone, address)."""
+    (:class:`~chefu.errors.Throttled`) per (phone, address) and per address, as passwords are but on counters of
+    their own, before the code is tried; never per phone, and never by wrong passwords, so an owner whose password
+    sign-in is closed (for the phone, or for a shared address) gets in with a code. Then the code's own tries
+    (:func:`sms_code_use`). A success reopens sign-in, by password too, for this (phone, address)."""
     wrong = InvalidCredentials(_("Wrong phone number or code."))
     phone = _normalized_phone(phone, invalid=wrong)
     throttling.login_code_attempt_reserve(phone=phone, ip=ip)

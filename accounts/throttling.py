@@ -8,9 +8,10 @@ key's TTL (``Retry-After`` is what is left of it).
 Password failures are counted per (phone, address), per address and per phone. Only the first two are small: a
 stranger guessing from elsewhere uses up *their* tries, not the owner's. The per-phone cap is there for guessing
 spread over many addresses; it closes password sign-in only, SMS-code sign-in stays open, so no one can lock an
-owner out of their account. Wrong SMS codes are counted per (phone, address) on a counter of their own (an owner who
-mistyped their password can still sign in with a code from there) and on the address's counter, which both kinds
-share; never per phone.
+owner out of their account. Wrong SMS codes are counted per (phone, address) and per address, never per phone, on
+counters of their own: password failures never close code sign-in, nor code failures password sign-in. Many owners
+share one IPv4 address (carrier NAT, offices, campuses); one guesser among them closes only the kind of sign-in they
+guessed at.
 
 An "address" is :func:`address_bucket` of the client's address: an IPv6 client holds a whole /64, so its /64 is one
 address here.
@@ -122,12 +123,15 @@ def throttled(retry_after_s: int, message: str) -> Throttled:
 
 
 def _address_limit(ip: str) -> _Limit:
-    """Failed sign-ins from an address, passwords and codes together."""
+    """Wrong passwords from an address, for every phone together."""
     return _Limit(
         f"{_PREFIX}:login:ip:{address_bucket(ip)}",
         settings.LOGIN_THROTTLE_MAX_PER_IP,
         settings.LOGIN_THROTTLE_WINDOW_S,
-        _("Too many failed sign-ins from your network. Try again in %(wait)s (after %(time)s)."),
+        _(
+            "Too many failed sign-ins from your network. Try again in %(wait)s (after %(time)s), or sign in with an "
+            "SMS code."
+        ),
     )
 
 
@@ -141,11 +145,19 @@ def _login_limits(*, phone: str, ip: str) -> tuple[_Limit, _Limit, _Limit]:
     )
 
 
-def _code_login_limit(*, phone: str, ip: str) -> _Limit:
-    return _Limit(
-        f"{_PREFIX}:login-code:phone-ip:{phone}:{address_bucket(ip)}",
-        settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP,
-        settings.LOGIN_THROTTLE_WINDOW_S,
+def _code_login_limits(*, phone: str, ip: str) -> tuple[_Limit, _Limit]:
+    """Wrong codes for (phone, address) and from the address for every phone together."""
+    window = settings.LOGIN_THROTTLE_WINDOW_S
+    address = address_bucket(ip)
+    return (
+        _Limit(f"{_PREFIX}:login-code:phone-ip:{phone}:{address}", settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP, window),
+        _Limit(
+            f"{_PREFIX}:login-code:ip:{address}",
+            # Read this way until chefu/settings/base.py declares it.
+            getattr(settings, "LOGIN_CODE_THROTTLE_MAX_PER_IP", 30),
+            window,
+            _("Too many wrong codes from your network. Try again in %(wait)s (after %(time)s)."),
+        ),
     )
 
 
@@ -167,22 +179,24 @@ def login_attempt_succeeded(*, phone: str, ip: str) -> None:
 
 
 def login_code_attempt_reserve(*, phone: str, ip: str) -> None:
-    """Count one SMS-code sign-in attempt for (phone, address), on its own counter, and for the address, on the
-    counter password failures count on too; :class:`Throttled` (the attempt given back) when either has used up its
-    failures in this window. Not counted per phone: a stranger elsewhere cannot close code sign-in for the owner's
-    address. A failure keeps its count."""
+    """Count one SMS-code sign-in attempt for (phone, address) and for the address, on counters of their own (wrong
+    passwords are not on them); :class:`Throttled` (the attempt given back) when either has used up its failures in
+    this window. Not counted per phone: a stranger elsewhere cannot close code sign-in for the owner's address. A
+    failure keeps its count."""
     _reserve(
-        [_code_login_limit(phone=phone, ip=ip), _address_limit(ip)],
+        list(_code_login_limits(phone=phone, ip=ip)),
         _("Too many wrong codes. Try again in %(wait)s (after %(time)s)."),
     )
 
 
 def login_with_code_succeeded(*, phone: str, ip: str) -> None:
-    """The owner proved the phone is theirs with an SMS code: sign-in from this address starts afresh, by password
-    too, and the attempt is given back to the address."""
-    phone_ip, ip_limit, _phone = _login_limits(phone=phone, ip=ip)
-    get_redis_connection("default").delete(phone_ip.key, _code_login_limit(phone=phone, ip=ip).key)
-    _give_back([ip_limit])
+    """The owner proved the phone is theirs with an SMS code: sign-in for this (phone, address) starts afresh, by
+    password too, and the attempt is given back to the address's code counter. The address's wrong passwords stay
+    counted (others behind it may be guessing)."""
+    password_phone_ip, _ip, _phone = _login_limits(phone=phone, ip=ip)
+    code_phone_ip, code_ip = _code_login_limits(phone=phone, ip=ip)
+    get_redis_connection("default").delete(password_phone_ip.key, code_phone_ip.key)
+    _give_back([code_ip])
 
 
 # --- SMS codes and registration ---------------------------------------------------------------------------------

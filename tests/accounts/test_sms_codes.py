@@ -652,21 +652,87 @@ def test_a_throttled_code_try_spends_none_of_the_codes_tries(api, owner, setting
     assert SmsCode.objects.get(phone=owner.phone).other_attempts == 0
 
 
-@pytest.mark.django_db
-def test_wrong_codes_and_wrong_passwords_share_the_addresss_count_across_phones(api, owner, settings):
-    # given one address that failed with codes for many phones
-    settings.LOGIN_THROTTLE_MAX_PER_IP = 3
-    for n in range(3):
-        assert_error(_login_with_code(api, f"1390000000{n}", "111111", **STRANGER_ADDRESS), 401, "invalid_credentials")
+def _phones(count: int) -> list[str]:
+    return [f"1390000{n:04d}" for n in range(count)]
 
-    # when it tries a code for another phone, or a password
-    code = _login_with_code(api, "13900000009", "111111", **STRANGER_ADDRESS, headers={"Accept-Language": "en"})
+
+@pytest.mark.django_db
+def test_thirty_wrong_passwords_from_one_address_leave_code_sign_in_open_from_it(api, owner):
+    # given one shared address (carrier NAT) from which someone got 30 passwords wrong, for many phones (default
+    # limits: 30 wrong passwords per address)
+    for phone in _phones(30):
+        response = api.post("auth/token", {"phone": phone, "password": "guess-guess"}, **STRANGER_ADDRESS)
+        assert_error(response, 401, "invalid_credentials")
+    password = api.post(
+        "auth/token",
+        {"phone": owner.phone, "password": PASSWORD},
+        **STRANGER_ADDRESS,
+        headers={"Accept-Language": "en"},
+    )
+    message = assert_error(password, 429, "throttled")["message"]
+    assert "from your network" in message and "sign in with an SMS code" in message
+    chinese = api.post("auth/token", {"phone": owner.phone, "password": PASSWORD}, **STRANGER_ADDRESS)
+    assert "或使用短信验证码登录" in assert_error(chinese, 429, "throttled")["message"]
+
+    # when an owner behind the same address asks for a code and signs in with it
+    assert _send(api, phone=owner.phone, purpose="login", **STRANGER_ADDRESS).status_code == 202
+    response = _login_with_code(api, owner.phone, sms_code_sent(owner.phone), **STRANGER_ADDRESS)
+
+    # then
+    assert response.status_code == 200, response.content
+    assert response.json()["user"]["id"] == owner.id
+
+
+@pytest.mark.django_db
+def test_thirty_wrong_codes_from_one_address_close_code_sign_in_from_it_but_not_password_sign_in(api, owner):
+    # given 30 wrong codes from one address, for many phones (default limits: 30 wrong codes per address)
+    for phone in _phones(30):
+        assert_error(_login_with_code(api, phone, "111111", **STRANGER_ADDRESS), 401, "invalid_credentials")
+
+    # when it tries a code for another phone, and a password
+    code = _login_with_code(api, owner.phone, "111111", **STRANGER_ADDRESS, headers={"Accept-Language": "en"})
     password = api.post("auth/token", {"phone": owner.phone, "password": PASSWORD}, **STRANGER_ADDRESS)
 
-    # then both wait; another address does not
-    assert "from your network" in assert_error(code, 429, "throttled")["message"]
+    # then code sign-in waits there, with its own wording; password sign-in does not
+    error = assert_error(code, 429, "throttled")
+    assert 0 < int(code["Retry-After"]) <= 900
+    assert "Too many wrong codes from your network" in error["message"]
+    assert "SMS code" not in error["message"]
+    chinese = _login_with_code(api, owner.phone, "111111", **STRANGER_ADDRESS)
+    assert "您所在网络的验证码错误次数过多" in assert_error(chinese, 429, "throttled")["message"]
+    assert password.status_code == 200, password.content
+    # and code sign-in from another address is open
+    _send(api, phone=owner.phone, purpose="login", **OWNER_ADDRESS)
+    assert _login_with_code(api, owner.phone, sms_code_sent(owner.phone), **OWNER_ADDRESS).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_addresss_wrong_codes_limit_is_a_setting(api, owner, settings):
+    settings.LOGIN_CODE_THROTTLE_MAX_PER_IP = 2
+    settings.LOGIN_THROTTLE_MAX_PER_IP = 100
+    for phone in _phones(2):
+        _login_with_code(api, phone, "111111", **STRANGER_ADDRESS)
+
+    assert_error(_login_with_code(api, owner.phone, "111111", **STRANGER_ADDRESS), 429, "throttled")
+
+
+@pytest.mark.django_db
+def test_a_code_sign_in_gives_back_only_its_own_try_to_the_address(api, owner, settings):
+    # given an address one wrong password and one wrong code short of both limits
+    settings.LOGIN_THROTTLE_MAX_PER_IP = 2
+    settings.LOGIN_CODE_THROTTLE_MAX_PER_IP = 2
+    api.post("auth/token", {"phone": "13900000001", "password": "guess-guess"}, **STRANGER_ADDRESS)
+    _login_with_code(api, "13900000002", "111111", **STRANGER_ADDRESS)
+
+    # when an owner there signs in with a code, and someone gets one more password wrong
+    _send(api, phone=owner.phone, purpose="login", **STRANGER_ADDRESS)
+    assert _login_with_code(api, owner.phone, sms_code_sent(owner.phone), **STRANGER_ADDRESS).status_code == 200
+    api.post("auth/token", {"phone": "13900000003", "password": "guess-guess"}, **STRANGER_ADDRESS)
+
+    # then password sign-in there is closed (the code did not forgive wrong passwords); code sign-in is not
+    password = api.post("auth/token", {"phone": owner.phone, "password": PASSWORD}, **STRANGER_ADDRESS)
     assert_error(password, 429, "throttled")
-    assert api.post("auth/token", {"phone": owner.phone, "password": PASSWORD}, **OWNER_ADDRESS).status_code == 200
+    assert_error(_login_with_code(api, "13900000004", "111111", **STRANGER_ADDRESS), 401, "invalid_credentials")
 
 
 @pytest.mark.django_db

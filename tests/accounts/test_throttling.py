@@ -52,7 +52,7 @@ def test_rotating_through_a_64_does_not_buy_fresh_password_tries(api, owner, set
 
 @pytest.mark.django_db
 def test_rotating_through_a_64_does_not_buy_fresh_code_tries(api, owner, settings):
-    settings.LOGIN_THROTTLE_MAX_PER_IP = 2
+    settings.LOGIN_CODE_THROTTLE_MAX_PER_IP = 2
     for n in range(2):
         api.post("auth/token", {"phone": f"1390000000{n}", "code": "111111"}, **_in_one_64(n))
 

@@ -1,7 +1,6 @@
 """notify_phone: an SMS to a number that may have no account yet (a registration's code), through the outbox."""
 
 import datetime as dt
-import time
 from unittest import mock
 
 import pytest
@@ -9,6 +8,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django_redis import get_redis_connection
 
+from notifications import secret_store
 from notifications.models import Message
 from notifications.services import message_deliver, messages_cancel, notify, notify_phone
 from tests.factories import UserFactory
@@ -68,12 +68,14 @@ def test_the_secret_lives_as_long_as_it_was_given():
 
 @pytest.mark.django_db
 def test_an_sms_whose_secret_expired_is_cancelled_not_sent(gateway):
-    # given a code's SMS whose first attempt failed; its retry is due only after the code has expired
-    message = _code_sms(ttl_s=1)
+    # given a code's SMS whose first attempt failed; its retry is due only after the code has expired: its key is
+    # gone, as Redis removes it when the TTL runs out (test_the_secret_lives_as_long_as_it_was_given sees that TTL)
+    message = _code_sms(ttl_s=300)
     gateway_down = RuntimeError("gateway timeout")
     with mock.patch.object(FakeSmsProvider, "send_sms", side_effect=gateway_down):
         assert message_deliver(message_id=message.pk) == "failed"
-    time.sleep(1.5)
+    secret_store.secrets_drop(message_ids=[message.pk])
+    assert secret_store.secrets_get(message_id=message.pk) is None
 
     # when the retry comes
     later = timezone.now() + dt.timedelta(hours=1)
