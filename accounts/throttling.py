@@ -153,8 +153,7 @@ def _code_login_limits(*, phone: str, ip: str) -> tuple[_Limit, _Limit]:
         _Limit(f"{_PREFIX}:login-code:phone-ip:{phone}:{address}", settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP, window),
         _Limit(
             f"{_PREFIX}:login-code:ip:{address}",
-            # Read this way until chefu/settings/base.py declares it.
-            getattr(settings, "LOGIN_CODE_THROTTLE_MAX_PER_IP", 30),
+            settings.LOGIN_CODE_THROTTLE_MAX_PER_IP,
             window,
             _("Too many wrong codes from your network. Try again in %(wait)s (after %(time)s)."),
         ),

@@ -284,14 +284,15 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 # Bearer tokens issued by POST /auth/token.
 AUTH_TOKEN_TTL_DAYS = env.int("AUTH_TOKEN_TTL_DAYS", default=30)
 # Sign-in throttling (accounts/throttling.py), failures counted in a window: per (phone, address), so a stranger
-# elsewhere uses up their own tries, not the owner's (wrong SMS codes on a counter of their own); per address, passwords
-# and codes together; and wrong passwords per phone from every address together (guessing spread over many addresses),
-# which closes password sign-in only: SMS-code sign-in is never throttled per phone, so nobody can lock an owner out.
-# Every per-address limit counts an IPv6 client by its /64.
+# elsewhere uses up their own tries, not the owner's; per address; and wrong passwords per phone from every address
+# together (guessing spread over many addresses), which closes password sign-in only. Wrong SMS codes have counters of
+# their own (per (phone, address) and LOGIN_CODE_THROTTLE_MAX_PER_IP per address), never per phone: wrong passwords
+# from a shared address never close code sign-in, so nobody can lock an owner out. IPv6 clients count by their /64.
 LOGIN_THROTTLE_WINDOW_S = env.int("LOGIN_THROTTLE_WINDOW_S", default=900)
 LOGIN_THROTTLE_MAX_PER_PHONE_IP = env.int("LOGIN_THROTTLE_MAX_PER_PHONE_IP", default=5)
 LOGIN_THROTTLE_MAX_PER_IP = env.int("LOGIN_THROTTLE_MAX_PER_IP", default=30)
 LOGIN_THROTTLE_MAX_PER_PHONE = env.int("LOGIN_THROTTLE_MAX_PER_PHONE", default=50)
+LOGIN_CODE_THROTTLE_MAX_PER_IP = env.int("LOGIN_CODE_THROTTLE_MAX_PER_IP", default=30)
 # Registration attempts per address and per phone in the window (every attempt counts).
 REGISTER_THROTTLE_WINDOW_S = env.int("REGISTER_THROTTLE_WINDOW_S", default=3600)
 REGISTER_THROTTLE_MAX_PER_IP = env.int("REGISTER_THROTTLE_MAX_PER_IP", default=20)
