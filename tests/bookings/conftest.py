@@ -1,6 +1,8 @@
-"""Booking fixtures: a bookable shop (two bays, a lunch break), a priced service, an owner's car, and ``book``."""
+"""Booking fixtures: a bookable shop (two bays, a lunch break), a priced service, an owner's car, and ``book``; a
+shop priced for a 朗逸 and an owner's Camry, whose oil filter there is a catalogue substitute."""
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,6 +11,7 @@ from django.utils import timezone
 from bookings import services
 from bookings.models import Booking
 from catalog.models import Service
+from catalog.pricing import offering_set_price
 from stores.models import Bay, Store
 from tests.catalog.factories import set_price
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
@@ -87,10 +90,55 @@ def tech_client(tech, make_client):
     return make_client(tech)
 
 
-@pytest.fixture
-def shop_manager(shop):
+def manager_of(store: Store):
     from stores.services import membership_add
 
     user = UserFactory(roles=["owner"])
-    membership_add(store=shop, user=user, role="manager")
+    membership_add(store=store, user=user, role="manager")
     return user
+
+
+@pytest.fixture
+def shop_manager(shop):
+    return manager_of(shop)
+
+
+# The minor service priced for the shop's reference car, a 朗逸: 4 L of oil and the EA211 filter.
+LAVIDA_PARTS = [
+    {"sku": "OIL-MOB1-0W20", "qty": Decimal("4"), "unit_price": Decimal("118.00")},
+    {"sku": "OFL-MANN-EA211", "qty": Decimal("1"), "unit_price": Decimal("55.00")},
+]
+
+
+def price_the_minor_service(store: Store, *, labour: str = "120.00") -> None:
+    offering_set_price(
+        store=store,
+        service=Service.objects.get(code="minor_service"),
+        by=None,
+        labour=Decimal(labour),
+        parts=LAVIDA_PARTS,
+        duration_min=60,
+    )
+
+
+@pytest.fixture
+def lavida_shop(db) -> Store:
+    """A shop whose minor service is priced for a 朗逸 (¥647 listed): a Camry takes 5 L and a catalogue filter."""
+    store = make_shop()
+    price_the_minor_service(store)
+    return store
+
+
+@pytest.fixture
+def camry(owner):
+    return VehicleFactory(owner=owner, plate="沪B6M218", make="丰田", model="凯美瑞", year=2020)
+
+
+def booking_body(store: Store, car, *, hour: int = 10, **extra) -> dict:
+    """The body of POST /bookings: the minor service tomorrow at ``hour``, the store's time."""
+    return {
+        "store_id": store.pk,
+        "service_code": "minor_service",
+        "vehicle_id": car.pk,
+        "start": local(tomorrow(), hour).isoformat(),
+    } | extra

@@ -6,53 +6,16 @@ from decimal import Decimal
 import pytest
 
 from bookings.models import Booking
-from catalog.models import Service
-from catalog.pricing import offering_set_price
-from tests.bookings.conftest import local, make_shop, tomorrow
+from tests.bookings.conftest import booking_body, manager_of, price_the_minor_service
 from tests.chefu.envelope import assert_error
 from tests.factories import UserFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
 
-# Priced for the shop's reference car, a 朗逸: 4 L of oil and the EA211 filter.
-LAVIDA_PARTS = [
-    {"sku": "OIL-MOB1-0W20", "qty": Decimal("4"), "unit_price": Decimal("118.00")},
-    {"sku": "OFL-MANN-EA211", "qty": Decimal("1"), "unit_price": Decimal("55.00")},
-]
-
-
-@pytest.fixture
-def shop(db):
-    store = make_shop()
-    offering_set_price(
-        store=store,
-        service=Service.objects.get(code="minor_service"),
-        by=None,
-        labour=Decimal("120.00"),
-        parts=LAVIDA_PARTS,
-        duration_min=60,
-    )
-    return store
-
-
-@pytest.fixture
-def camry(owner):
-    return VehicleFactory(owner=owner, plate="沪B6M218", make="丰田", model="凯美瑞", year=2020)
-
 
 @pytest.fixture
 def han_ev(owner):
     return VehicleFactory(owner=owner, plate="沪AD12345", make="比亚迪", model="汉EV", year=2022)
-
-
-def _body(store, car, **extra):
-    start = local(tomorrow(), 10)
-    return {
-        "store_id": store.pk,
-        "service_code": "minor_service",
-        "vehicle_id": car.pk,
-        "start": start.isoformat(),
-    } | extra
 
 
 def _quote(client, store, car):
@@ -61,15 +24,15 @@ def _quote(client, store, car):
     return response.json()
 
 
-def test_a_booking_costs_exactly_the_quote_for_the_car_not_the_listed_price(owner_client, shop, camry):
+def test_a_booking_costs_exactly_the_quote_for_the_car_not_the_listed_price(owner_client, lavida_shop, camry):
     # given the price list's total, for a 朗逸, and the quote for the owner's Camry (5 L of oil, another filter)
-    listed = owner_client.get(f"/api/v1/stores/{shop.pk}/prices").json()[0]
-    quote = _quote(owner_client, shop, camry)
+    listed = owner_client.get(f"/api/v1/stores/{lavida_shop.pk}/prices").json()[0]
+    quote = _quote(owner_client, lavida_shop, camry)
     assert listed["total"] == "647.00"  # 120 + 4 × 118 + 55
     assert quote["total"] != listed["total"]
 
     # when the owner books
-    response = owner_client.post("bookings", _body(shop, camry))
+    response = owner_client.post("bookings", booking_body(lavida_shop, camry))
 
     # then the booking's quote and amount due are the quote's, line for line
     assert response.status_code == 201, response.json()
@@ -79,9 +42,9 @@ def test_a_booking_costs_exactly_the_quote_for_the_car_not_the_listed_price(owne
     assert Booking.objects.get().quote_total == Decimal(quote["total"])
 
 
-def test_the_owner_never_sees_the_internal_note_that_staff_keep(owner_client, shop, camry):
+def test_the_owner_never_sees_the_internal_note_that_staff_keep(owner_client, lavida_shop, camry):
     # the Camry's oil filter is a catalogue substitute for the shop's EA211 filter
-    booking_id = owner_client.post("bookings", _body(shop, camry)).json()["id"]
+    booking_id = owner_client.post("bookings", booking_body(lavida_shop, camry)).json()["id"]
 
     for body in (
         owner_client.get(f"bookings/{booking_id}").json(),
@@ -97,48 +60,45 @@ def test_the_owner_never_sees_the_internal_note_that_staff_keep(owner_client, sh
     assert len(record["internal_notes"]) == 1 and "目录价" in record["internal_notes"][0]
 
 
-def test_an_oil_change_for_an_electric_car_is_refused_and_nothing_is_booked(owner_client, shop, han_ev):
-    response = owner_client.post("bookings", _body(shop, han_ev))
+def test_an_oil_change_for_an_electric_car_is_refused_and_nothing_is_booked(owner_client, lavida_shop, han_ev):
+    response = owner_client.post("bookings", booking_body(lavida_shop, han_ev))
 
     error = assert_error(response, 422, "service_not_applicable")
     assert error["details"] == {"service": "minor_service", "reason": "needs_engine"}
     assert not Booking.objects.exists()
 
 
-def test_a_price_changed_since_it_was_shown_is_not_booked(owner_client, shop, camry):
-    shown = _quote(owner_client, shop, camry)["total"]
-    offering_set_price(
-        store=shop,
-        service=Service.objects.get(code="minor_service"),
-        by=None,
-        labour=Decimal("150.00"),
-        parts=LAVIDA_PARTS,
-        duration_min=60,
-    )
+def test_a_price_changed_since_it_was_shown_is_not_booked(owner_client, lavida_shop, camry):
+    shown = _quote(owner_client, lavida_shop, camry)["total"]
+    price_the_minor_service(lavida_shop, labour="150.00")
 
-    response = owner_client.post("bookings", _body(shop, camry, expected_total=shown))
+    response = owner_client.post("bookings", booking_body(lavida_shop, camry, expected_total=shown))
 
     error = assert_error(response, 409, "quote_changed")
     assert error["details"] == {"total": f"{Decimal(shown) + 30:.2f}"}
     assert not Booking.objects.exists()
-    again = owner_client.post("bookings", _body(shop, camry, expected_total=error["details"]["total"]))
+    again = owner_client.post("bookings", booking_body(lavida_shop, camry, expected_total=error["details"]["total"]))
     assert again.status_code == 201
     assert again.json()["amount_due"] == error["details"]["total"]
 
 
-def test_the_expected_total_is_checked_as_money(owner_client, shop, camry):
-    assert_error(owner_client.post("bookings", _body(shop, camry, expected_total="1.234")), 422, "validation_error")
-    assert_error(owner_client.post("bookings", _body(shop, camry, expected_total="-1.00")), 422, "validation_error")
+def test_the_expected_total_is_checked_as_money(owner_client, lavida_shop, camry):
+    assert_error(
+        owner_client.post("bookings", booking_body(lavida_shop, camry, expected_total="1.234")), 422, "validation_error"
+    )
+    assert_error(
+        owner_client.post("bookings", booking_body(lavida_shop, camry, expected_total="-1.00")), 422, "validation_error"
+    )
     assert not Booking.objects.exists()
 
 
-def test_the_store_sees_the_internal_note_the_owner_never_sees(owner_client, shop, camry, shop_manager, make_client):
+def test_the_store_sees_the_internal_note_the_owner_never_sees(owner_client, lavida_shop, camry, make_client):
     # given a booking whose oil filter is a catalogue substitute
-    booking_id = owner_client.post("bookings", _body(shop, camry)).json()["id"]
+    booking_id = owner_client.post("bookings", booking_body(lavida_shop, camry)).json()["id"]
     owners = owner_client.get(f"bookings/{booking_id}").json()["quote"]
 
     # when the store's staff read the booking
-    response = make_client(shop_manager).get(f"partner/bookings/{booking_id}")
+    response = make_client(manager_of(lavida_shop)).get(f"partner/bookings/{booking_id}")
 
     # then they see how each line was priced and the note, on the owner's lines
     assert_staff_quote(response, owners)
@@ -157,18 +117,18 @@ def assert_staff_quote(response, owners: dict) -> None:
     assert (quote["total"], quote["notes"]) == (owners["total"], owners["notes"])
 
 
-def test_qa_see_the_internal_note_the_owner_never_sees(owner_client, shop, camry, qa_client):
-    booking_id = owner_client.post("bookings", _body(shop, camry)).json()["id"]
+def test_qa_see_the_internal_note_the_owner_never_sees(owner_client, lavida_shop, camry, qa_client):
+    booking_id = owner_client.post("bookings", booking_body(lavida_shop, camry)).json()["id"]
     owners = owner_client.get(f"bookings/{booking_id}").json()["quote"]
 
     assert_staff_quote(qa_client.get(f"qa/bookings/{booking_id}"), owners)
 
 
-def test_only_qa_and_admins_read_bookings_through_the_qa_console(owner_client, shop, camry, shop_manager, make_client):
-    booking_id = owner_client.post("bookings", _body(shop, camry)).json()["id"]
+def test_only_qa_and_admins_read_bookings_through_the_qa_console(owner_client, lavida_shop, camry, make_client):
+    booking_id = owner_client.post("bookings", booking_body(lavida_shop, camry)).json()["id"]
     admin = make_client(UserFactory(roles=["admin"]))
 
     assert_error(owner_client.get(f"qa/bookings/{booking_id}"), 403, "permission_denied")
-    assert_error(make_client(shop_manager).get(f"qa/bookings/{booking_id}"), 403, "permission_denied")
+    assert_error(make_client(manager_of(lavida_shop)).get(f"qa/bookings/{booking_id}"), 403, "permission_denied")
     assert admin.get(f"qa/bookings/{booking_id}").json()["quote"]["internal_notes"]
     assert_error(admin.get(f"qa/bookings/{booking_id + 1000}"), 404, "not_found")
