@@ -2,11 +2,12 @@
 journal and statements are read-only history (only the services write them); alerts can be marked resolved."""
 
 from django.contrib import admin
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chefu.admin import ReadOnlyAdminMixin
+from payments.coupons import coupon_edit
 from payments.models import (
     Coupon,
     CouponRedemption,
@@ -42,13 +43,7 @@ class CouponAdmin(admin.ModelAdmin):
         the coupon meanwhile (the database still refuses a budget below it)."""
         if not change:
             return super().save_model(request, obj, form, change)
-        with transaction.atomic():
-            obj.spent = Coupon.objects.select_for_update().get(pk=obj.pk).spent
-            fields = [name for name in form.changed_data if name != "spent"]
-            if "code" in fields:
-                obj.code = obj.code.strip().upper()
-            if fields:
-                obj.save(update_fields=fields)
+        coupon_edit(coupon=obj, fields=form.changed_data)
 
 
 class PaymentEventInline(ReadOnlyInline):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from chefu.money import money
+from payments.lock_objects import commission_rate_lock
 from payments.models import CommissionRate
 from stores.models import Store
 
@@ -19,7 +20,7 @@ def commission_rate_for(store: Store) -> Decimal:
 @transaction.atomic
 def commission_rate_set(*, store: Store, rate: Decimal) -> CommissionRate:
     """Give ``store`` its own rate (between 0 and 1, four places). Applies to what it earns from now on."""
-    row = CommissionRate.objects.select_for_update().filter(store=store).first() or CommissionRate(store=store)
+    row = commission_rate_lock(store) or CommissionRate(store=store)
     row.rate = rate
     row.full_clean(validate_unique=False)
     row.save()

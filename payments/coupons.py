@@ -11,6 +11,7 @@ COUPON_RETURN entry credits it back when the discount is not spent after all (a 
 booking called off and refunded).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from bookings.models import Booking
 from chefu.errors import Conflict, ValidationFailed
 from chefu.money import CENT, format_money, money
 from payments import ledger
+from payments.lock_objects import coupon_lock
 from payments.models import (
     Coupon,
     CouponKind,
@@ -100,11 +102,25 @@ def _spent_change(coupon_id: int, delta: Decimal) -> None:
         Coupon.objects.filter(pk=coupon_id).update(spent=F("spent") + delta)
 
 
+@transaction.atomic
+def coupon_edit(*, coupon: Coupon, fields: Sequence[str]) -> Coupon:
+    """Save the edited ``fields`` of an existing ``coupon`` (its code upper-cased) under the coupon's row lock.
+    ``spent`` is never written: it belongs to the payments taking the coupon meanwhile, and is read back from the
+    locked row (the database still refuses a budget below it)."""
+    coupon.spent = coupon_lock(coupon.pk).spent
+    fields = [name for name in fields if name != "spent"]
+    if "code" in fields:
+        coupon.code = coupon.code.strip().upper()
+    if fields:
+        coupon.save(update_fields=fields)
+    return coupon
+
+
 def release(redemption: CouponRedemption, *, now=None) -> None:
     """Give a live redemption's remaining discount back to the budget and the owner's use back to the owner."""
     if redemption.status == RedemptionStatus.RELEASED:
         return
-    Coupon.objects.select_for_update().get(pk=redemption.coupon_id)
+    coupon_lock(redemption.coupon_id)
     _spent_change(redemption.coupon_id, -(redemption.discount - redemption.returned))
     redemption.status = RedemptionStatus.RELEASED
     redemption.released_at = now or timezone.now()
@@ -112,7 +128,7 @@ def release(redemption: CouponRedemption, *, now=None) -> None:
 
 
 def _reserve(*, coupon_id: int, booking: Booking, owner: User, due: Decimal) -> CouponRedemption:
-    coupon = Coupon.objects.select_for_update().get(pk=coupon_id)
+    coupon = coupon_lock(coupon_id)
     if reason := unusable_reason(coupon, due=due):
         raise ValidationFailed({"coupon": reason})
     discount = discount_for(coupon, due)
@@ -230,7 +246,7 @@ def on_called_off_payment(*, payment: Payment, subsidy: Decimal, full: bool) -> 
     if redemption.status == RedemptionStatus.RELEASED:
         return
     if subsidy > 0:
-        Coupon.objects.select_for_update().get(pk=redemption.coupon_id)
+        coupon_lock(redemption.coupon_id)
         _spent_change(redemption.coupon_id, -subsidy)
         CouponRedemption.objects.filter(pk=redemption.pk).update(returned=F("returned") + subsidy)
         redemption.refresh_from_db()

@@ -28,6 +28,7 @@ from chefu.money import format_money
 from chefu.queue import send_on_commit
 from notifications.services import notify
 from payments import coupons, ledger
+from payments.lock_objects import payment_lock, payment_lock_by_trade, payments_unsent_lock, refund_lock
 from payments.models import (
     EntryKind,
     Payment,
@@ -145,11 +146,8 @@ def payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | N
         covers_from=booking.amount_paid,
         out_trade_no=_out_trade_no(booking),
     )
-    unsent = Payment.objects.select_for_update(of=("self",)).filter(
-        booking=booking, status=PaymentStatus.PENDING, pay_url=""
-    )
     reused = None
-    for earlier in unsent.order_by("pk"):
+    for earlier in payments_unsent_lock(booking):
         if reused is None and _same_charge(earlier, payment):
             reused = earlier
             continue
@@ -200,7 +198,7 @@ def payment_checkout(*, payment: Payment) -> Payment:
 @transaction.atomic
 def _payment_failed(*, payment_id: int, error: ProviderError) -> None:
     """Locks the payment (only: no booking lock is needed, and none is taken before it)."""
-    payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment_id)
+    payment = payment_lock(payment_id)
     if payment.status != PaymentStatus.PENDING:
         return
     _record(
@@ -239,7 +237,7 @@ def _notification_apply(*, provider: str, note: Notification) -> str:
     if found is None:
         return _("Unknown trade.")
     booking = booking_lock(found[0])
-    payment = Payment.objects.select_for_update(of=("self",)).get(provider=provider, out_trade_no=note.out_trade_no)
+    payment = payment_lock_by_trade(provider=provider, out_trade_no=note.out_trade_no)
     if note.amount != payment.amount:
         PaymentAlert.objects.create(
             code="amount_mismatch",
@@ -354,7 +352,7 @@ def refund_execute(*, refund_id: int) -> str:
 
 @transaction.atomic
 def _refund_record(*, refund_id: int, succeeded: bool) -> str:
-    refund = Refund.objects.select_for_update(of=("self",)).select_related("payment", "booking").get(pk=refund_id)
+    refund = refund_lock(refund_id)
     if refund.status != RefundStatus.PENDING:
         return refund.status
     refund.status = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED

@@ -25,11 +25,11 @@ from bookings.models import Booking
 from chefu.money import money
 from payments import ledger
 from payments.commission import commission_rate_for, commission_split
+from payments.lock_objects import ledger_account_lock
 from payments.models import (
     EntryKind,
     JournalEntry,
     JournalLine,
-    LedgerAccount,
     Payment,
     Refund,
     RefundStatus,
@@ -132,7 +132,7 @@ def statement_issue(*, store: Store, day: dt.date) -> Statement | None:
     Takes the row lock of the store's payable account, so two runs at once write one statement."""
     with transaction.atomic():
         account = ledger.store_account(store)
-        LedgerAccount.objects.select_for_update().get(pk=account.pk)
+        ledger_account_lock(account.pk)
         if Statement.objects.filter(store=store, period_start=day, period_end=day).exists():
             return None
         start, end = _day_bounds(day)
