@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.models import User
 from chefu.queue import send_now
 from notifications import secret_store, selectors, templates
+from notifications.lock_objects import failed_messages_lock
 from notifications.models import UNDELIVERED_STATUSES, Channel, Message, MessageStatus
 from notifications.senders import SendFailed, sender_for
 
@@ -264,12 +265,7 @@ def messages_retry(*, message_ids: Sequence[int]) -> int:
     """Make these failed messages (given up or waiting for their backoff) due now with a fresh set of attempts, and
     queue them on commit; returns how many. Other statuses are left alone (a pending reminder is not sent early)."""
     now = timezone.now()
-    ids = list(
-        Message.objects.select_for_update()
-        .filter(pk__in=list(message_ids), status=MessageStatus.FAILED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    ids = failed_messages_lock(message_ids)
     Message.objects.filter(pk__in=ids).update(
         status=MessageStatus.PENDING, gave_up=False, attempts=0, send_after=now, claimed_until=None
     )

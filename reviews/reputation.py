@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Avg, Count, DecimalField, Q, Sum
 
+from reviews.lock_objects import reputation_lock
 from reviews.models import DIMENSIONS, Review, ReviewStatus, StoreReputation
 from stores.models import Store
 
@@ -48,8 +49,7 @@ def bayesian(*, total: Decimal, count: int, mean: Decimal | None, weight: Decima
 @transaction.atomic
 def store_refresh(*, store_id: int) -> StoreReputation:
     """Recount ``store_id``'s reviews and set its ``rating`` and ``review_count`` (published reviews only)."""
-    StoreReputation.objects.get_or_create(store_id=store_id)
-    reputation = StoreReputation.objects.select_for_update().get(store_id=store_id)
+    reputation = reputation_lock(store_id)
     reviews = Review.objects.filter(store_id=store_id)
     published = reviews.filter(status=ReviewStatus.PUBLISHED)
     # Stars by the overall rounded half-up: 4.5 counts as 5, 4.49 as 4 (all in the one aggregate).

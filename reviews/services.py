@@ -1,8 +1,8 @@
 """Writing reviews, their follow-ups, photos and replies; reports; QA moderation.
 
-Locks, in this order: the booking (``bookings.lock_objects.booking_lock``) when a review is written, the review's
-row for every later change to it, then the store's reputation row (``reputation.store_refresh``). Every change that
-can move a store's numbers recounts them in the same transaction.
+Locks, in the order of ``reviews.lock_objects``: the booking when a review is written, the review's row for every
+later change to it, then the store's reputation row (``reputation.store_refresh``). Every change that can move a
+store's numbers recounts them in the same transaction.
 """
 
 import datetime as dt
@@ -34,6 +34,7 @@ from reviews.exceptions import (
     ModerationConflict,
     NotReviewable,
 )
+from reviews.lock_objects import qa_follow_up_lock, review_lock, review_part_lock
 from reviews.models import (
     DIMENSIONS,
     FOLLOW_UP_MAX,
@@ -133,15 +134,8 @@ def _raise_qa_follow_up(review: Review) -> None:
         QaFollowUp.objects.get_or_create(review=review, defaults={"store_id": review.store_id})
 
 
-def _review_lock(review_id: int) -> Review:
-    review = Review.objects.select_for_update(of=("self",)).filter(pk=review_id).first()
-    if review is None:
-        raise NotFound()
-    return review
-
-
 def _own_review(review_id: int, owner: User) -> Review:
-    review = _review_lock(review_id)
+    review = review_lock(review_id)
     if review.owner_id != owner.pk:
         raise NotFound()
     return review
@@ -298,7 +292,7 @@ def _store_staff_review(review_id: int, user: User) -> Review:
     """The review, locked, for the staff of its store: ``NotFound`` when missing or another store's, in the same one
     query (access is checked against the review's store as a subquery, before the row is read or locked)."""
     store_access_check(user=user, store_id=Subquery(Review.objects.filter(pk=review_id).values("store_id")))
-    return _review_lock(review_id)
+    return review_lock(review_id)
 
 
 @transaction.atomic
@@ -331,7 +325,7 @@ def report_add(*, review_id: int, by: User, reason: str) -> ReviewReport:
 
 def _qa_review(review_id: int, by: User) -> Review:
     require_role(by, "qa")
-    return _review_lock(review_id)
+    return review_lock(review_id)
 
 
 def _close_reports(review: Review, by: User, reason: str) -> None:
@@ -440,8 +434,7 @@ def part_moderate(*, review_id: int, part: str, by: User, reason: str, publish: 
     ("reply"), with a reason; recorded, and the follow-up's author is told, as for reviews."""
     reason = _clean_text(reason, field="reason", limit=500, required=True)
     review = _qa_review(review_id, by)
-    model = FollowUp if part == "follow_up" else Reply
-    obj = model.objects.select_for_update().filter(review=review).first()
+    obj = review_part_lock(review=review, part=part)
     if obj is None:
         raise NotFound()
     allowed = (ReviewStatus.HELD, ReviewStatus.HIDDEN) if publish else (ReviewStatus.PUBLISHED, ReviewStatus.HELD)
@@ -462,9 +455,7 @@ def part_moderate(*, review_id: int, part: str, by: User, reason: str, publish: 
 @transaction.atomic
 def qa_follow_up_close(*, follow_up_id: int, by: User, note: str) -> QaFollowUp:
     require_role(by, "qa")
-    item = QaFollowUp.objects.select_for_update().filter(pk=follow_up_id).first()
-    if item is None:
-        raise NotFound()
+    item = qa_follow_up_lock(follow_up_id)
     item.status, item.closed_at, item.closed_by, item.note = "closed", timezone.now(), by, note.strip()
     item.save(update_fields=["status", "closed_at", "closed_by", "note"])
     return item
