@@ -16,7 +16,6 @@ prints its own details and returns the lines of the final summary.
 import argparse
 import io
 import math
-import os
 import random
 import statistics
 import sys
@@ -32,8 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import benchdb  # noqa: E402
-from bench.nearby import STATUSES, describe, pct, rank, step, timed, verdict  # noqa: E402
+from bench import harness  # noqa: E402
+from bench.harness import describe, pct, rank, step, timed, verdict  # noqa: E402
+from bench.nearby import STATUSES  # noqa: E402
 
 BENCH_DB = "chefu_bench_bookings"
 SERVICE = "minor_service"  # maintenance, 60 minutes here
@@ -52,36 +52,8 @@ ZONE = "Asia/Shanghai"
 # --- Database ---------------------------------------------------------------------------------------
 
 
-def _bench_database_url() -> str:
-    return benchdb.bench_database_url(BENCH_DB)
-
-
 def _dataset_label(args: argparse.Namespace) -> str:
     return f"chefu-bench-bookings stores={args.stores} seed={args.seed}"
-
-
-def prepare_database(url: str, args: argparse.Namespace) -> bool:
-    """Create (or with ``--keep`` reuse) the bench database; True when its data can be reused."""
-    return benchdb.prepare_database(url, name=BENCH_DB, label=_dataset_label(args), keep=args.keep)
-
-
-def mark_dataset(url: str, args: argparse.Namespace) -> None:
-    benchdb.mark_dataset(url, name=BENCH_DB, label=_dataset_label(args))
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "chefu.settings.dev"
-    os.environ["DEBUG"] = "false"  # DEBUG's query log costs every query time production does not pay
-    # booking_create queues an expiry task on commit: keep it in this process, away from any real broker.
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.settings_dict["NAME"] != BENCH_DB:
-        sys.exit(f"refusing to run: Django is configured for {connection.settings_dict['NAME']!r}")
 
 
 # --- Shared set-up ----------------------------------------------------------------------------------
@@ -705,10 +677,6 @@ CASES = {
 }
 
 
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", choices=sorted(CASES), default="all")
@@ -722,25 +690,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help=f"reuse {BENCH_DB} if it holds the same city")
     args = parser.parse_args(argv)
 
-    url = _bench_database_url()
+    url = harness.bench_database_url(BENCH_DB)
     started = time.perf_counter()
-    reuse = prepare_database(url, args)
-    setup_django(url)
-    from django.core.management import call_command
-
-    print(f"load average {_load()}")
-    with step(f"migrating {BENCH_DB}"):
-        call_command("migrate", verbosity=0)
+    reuse = harness.prepare_database(url, name=BENCH_DB, label=_dataset_label(args), keep=args.keep)
+    # booking_create queues an expiry task on commit: keep it in this process, away from any real broker.
+    harness.setup_django(url, name=BENCH_DB, env={"CELERY_BROKER_URL": "memory://"}, quiet=True)
+    print(f"load average {harness.load_average()}")
+    harness.migrate(BENCH_DB)
     if reuse:
         print(f"reusing {BENCH_DB} ({_dataset_label(args)})")
     else:
-        mark_dataset(url, args)
+        harness.mark_dataset(url, name=BENCH_DB, label=_dataset_label(args))
 
-    summary = CASES[args.case](Context(args=args))
-    print(f"\n=== {args.case} ===")
-    for line in summary:
-        print(line)
-    print(f"(total {time.perf_counter() - started:.0f} s; load average {_load()})")
+    harness.print_summary(args.case, CASES[args.case](Context(args=args)), started=started)
     return 0
 
 

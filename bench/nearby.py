@@ -15,13 +15,11 @@ bookings) is loaded by the case itself, after the shared store load.
 import argparse
 import io
 import math
-import os
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import benchdb  # noqa: E402
+from bench import harness  # noqa: E402
+from bench.harness import describe, pct, rank, step, timed, verdict  # noqa: E402
 
 BENCH_DB = "chefu_bench"
 WARMUP_QUERIES = 50
@@ -181,39 +180,8 @@ def query_points(n: int, seed: int) -> list[tuple[float, float]]:
 # --- Database ---------------------------------------------------------------------------------------
 
 
-def _bench_database_url() -> str:
-    return benchdb.bench_database_url(BENCH_DB)
-
-
 def _dataset_label(args: argparse.Namespace) -> str:
     return f"chefu-bench stores={args.stores} seed={args.seed}"
-
-
-def prepare_database(url: str, args: argparse.Namespace) -> bool:
-    """Create (or with ``--keep`` reuse) the bench database; True when its data can be reused."""
-    return benchdb.prepare_database(url, name=BENCH_DB, label=_dataset_label(args), keep=args.keep)
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "chefu.settings.dev"
-    # DEBUG's query log costs every query some microseconds that production does not pay.
-    os.environ["DEBUG"] = "false"
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.settings_dict["NAME"] != BENCH_DB:
-        sys.exit(f"refusing to run: Django is configured for {connection.settings_dict['NAME']!r}")
-
-
-@contextmanager
-def step(label: str) -> Iterator[None]:
-    print(f"{label} ...", end=" ", flush=True)
-    t0 = time.perf_counter()
-    yield
-    print(f"{time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def _store_rows(n: int, seed: int) -> io.StringIO:
@@ -286,35 +254,7 @@ def load_stores(args: argparse.Namespace) -> None:
             cur.execute(f"VACUUM (ANALYZE) {table}")
 
 
-def mark_dataset(url: str, args: argparse.Namespace) -> None:
-    benchdb.mark_dataset(url, name=BENCH_DB, label=_dataset_label(args))
-
-
 # --- Measuring --------------------------------------------------------------------------------------
-
-
-def rank(xs: list, p: float):
-    """Nearest-rank ``p``-th percentile of ``xs``."""
-    ordered = sorted(xs)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def pct(xs: list[float], p: float) -> float:
-    """Percentile of durations in seconds, in milliseconds."""
-    return rank(xs, p) * 1000
-
-
-def describe(xs: list[float]) -> str:
-    return (
-        f"p50={pct(xs, 50):.2f} p90={pct(xs, 90):.2f} p99={pct(xs, 99):.2f} "
-        f"mean={statistics.fmean(xs) * 1000:.2f} max={max(xs) * 1000:.2f} ms (n={len(xs)})"
-    )
-
-
-def timed(fn: Callable[..., object], *args: object) -> tuple[float, object]:
-    t0 = time.perf_counter()
-    result = fn(*args)
-    return time.perf_counter() - t0, result
 
 
 def explain(sql: str, params) -> list[str]:
@@ -693,16 +633,7 @@ def _count_stores() -> int:
         return cur.fetchone()[0]
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
 CASES: dict[str, Callable[[Context], list[str]]] = {"nearby": case_nearby, "nearby_price": case_nearby_price}
-
-
-def _load() -> str:
-    # Other processes on the machine shift the numbers; say how busy it was.
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -716,21 +647,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="reuse chefu_bench if it holds the same data set")
     args = parser.parse_args(argv)
 
-    url = _bench_database_url()
+    url = harness.bench_database_url(BENCH_DB)
     started = time.perf_counter()
-    reuse = prepare_database(url, args)
-    setup_django(url)
-    from django.core.management import call_command
-
-    print(f"load average {_load()}")
-    with step(f"migrating {BENCH_DB}"):
-        call_command("migrate", verbosity=0)
+    reuse = harness.prepare_database(url, name=BENCH_DB, label=_dataset_label(args), keep=args.keep)
+    harness.setup_django(url, name=BENCH_DB)
+    print(f"load average {harness.load_average()}")
+    harness.migrate(BENCH_DB)
     if reuse:
         print(f"reusing {BENCH_DB} ({args.stores} stores, seed {args.seed})")
     else:
         t0 = time.perf_counter()
         load_stores(args)
-        mark_dataset(url, args)
+        harness.mark_dataset(url, name=BENCH_DB, label=_dataset_label(args))
         print(f"loaded {args.stores} stores in {time.perf_counter() - t0:.1f} s")
 
     ctx = Context(
@@ -739,12 +667,8 @@ def main(argv: list[str] | None = None) -> int:
         queries=query_points(args.queries, args.seed),
         warmup=query_points(WARMUP_QUERIES, args.seed + 1_000_000),
     )
-    summary = CASES[args.case](ctx)
-    print(f"\n=== {args.case} ===")
-    print(f"stores={args.stores} queries={args.queries} radius={args.radius_km:g}km seed={args.seed}")
-    for line in summary:
-        print(line)
-    print(f"(total {time.perf_counter() - started:.0f} s; load average {_load()})")
+    setting = f"stores={args.stores} queries={args.queries} radius={args.radius_km:g}km seed={args.seed}"
+    harness.print_summary(args.case, [setting, *CASES[args.case](ctx)], started=started)
     return 0
 
 

@@ -18,8 +18,6 @@ prints its own details and returns the lines of the final summary.
 
 import argparse
 import json
-import logging
-import os
 import random
 import secrets
 import shutil
@@ -27,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,9 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import benchdb  # noqa: E402
+from bench import harness  # noqa: E402
 from bench.bookings import SERVICE, ZONE, local_today, make_owners  # noqa: E402
-from bench.nearby import describe, pct, step, timed, verdict  # noqa: E402
+from bench.harness import describe, pct, step, timed, verdict  # noqa: E402
 
 BENCH_DB = "chefu_bench_payments"
 DATASET_LABEL = "chefu-bench-payments v1"  # the rows are rebuilt every run: any earlier bench database will do
@@ -60,30 +57,10 @@ RUN = secrets.token_hex(3).upper()  # names this run's shops and coupons (a kept
 # --- Database and Django ------------------------------------------------------------------------------
 
 
-def _bench_database_url() -> str:
-    return benchdb.bench_database_url(BENCH_DB)
-
-
-def setup_django(url: str, keys_dir: Path) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "chefu.settings.dev"
-    os.environ["DEBUG"] = "false"  # DEBUG's query log costs every query time production does not pay
-    # Services queue tasks on commit (booking expiry, messages, refunds): keep them in this process.
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["PAYMENT_SANDBOX_ENABLED"] = "true"
-    os.environ["PAYMENT_KEYS_DIR"] = str(keys_dir)
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.settings_dict["NAME"] != BENCH_DB:
-        sys.exit(f"refusing to run: Django is configured for {connection.settings_dict['NAME']!r}")
-    # Noise: kombu names the memory broker's missing host, Django logs every 409 the coupon rush is meant to get,
-    # whitenoise warns of the uncollected static files. Errors are still logged.
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
-    logging.getLogger("django.request").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
+def sandbox_env(keys_dir: Path) -> dict[str, str]:
+    """Services queue tasks on commit (booking expiry, messages, refunds): an in-memory broker keeps them in this
+    process. The sandbox provider reads its keys from ``keys_dir``."""
+    return {"CELERY_BROKER_URL": "memory://", "PAYMENT_SANDBOX_ENABLED": "true", "PAYMENT_KEYS_DIR": str(keys_dir)}
 
 
 def write_sandbox_keys() -> None:
@@ -492,11 +469,11 @@ def case_notify_storm(ctx: Context) -> list[str]:
     """``--threads`` threads delivering every notification of ``--payments`` pending payments three times each (the
     same signed parameters, as a provider redelivers), all shuffled: duplicates arrive at once on different
     connections. Then the books: each payment applied once, its booking confirmed, one PAYMENT entry, trial
-    balance zero, and ``reconcile``'s ``mismatches()`` empty."""
+    balance zero, and ``payments.reconciliation.mismatches()`` empty."""
     from bookings.models import Booking, BookingStatus
     from payments import ledger
-    from payments.management.commands.reconcile import mismatches
     from payments.models import Payment, PaymentStatus, Refund
+    from payments.reconciliation import mismatches
 
     m, threads = ctx.args.payments, ctx.args.threads
     with step(f"{m} pending payments and their signed notifications"):
@@ -622,8 +599,8 @@ def case_statements(ctx: Context) -> list[str]:
 
     from bookings.models import Booking
     from payments import ledger
-    from payments.management.commands.reconcile import mismatches
     from payments.models import EntryKind, JournalEntry, JournalLine, Payment, Refund, Statement
+    from payments.reconciliation import mismatches
     from payments.settlements import statements_issue
 
     s, per, threads = ctx.args.stores, ctx.args.bookings_per_store, ctx.args.threads
@@ -715,11 +692,7 @@ def case_statements(ctx: Context) -> list[str]:
 
 
 def case_all(ctx: Context) -> list[str]:
-    lines = []
-    for name, case in CASES.items():
-        if case is not case_all:
-            lines += [f"-- {name}", *case(ctx)]
-    return lines
+    return harness.every_case(CASES, ctx)
 
 
 CASES = {
@@ -730,10 +703,6 @@ CASES = {
     "statements": case_statements,
     "all": case_all,
 }
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -750,31 +719,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help=f"reuse {BENCH_DB} (the cases add fresh rows)")
     args = parser.parse_args(argv)
 
-    url = _bench_database_url()
+    url = harness.bench_database_url(BENCH_DB)
     started = time.perf_counter()
-    reuse = benchdb.prepare_database(url, name=BENCH_DB, label=DATASET_LABEL, keep=args.keep)
+    reuse = harness.prepare_database(url, name=BENCH_DB, label=DATASET_LABEL, keep=args.keep)
     keys_dir = Path(tempfile.mkdtemp(prefix="chefu-bench-keys-"))
     try:
-        setup_django(url, keys_dir)
-        from django.core.management import call_command
-
-        print(f"load average {_load()}; run {RUN}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-        with step(f"migrating {BENCH_DB}"):
-            call_command("migrate", verbosity=0)
+        harness.setup_django(url, name=BENCH_DB, env=sandbox_env(keys_dir), quiet=True)
+        print(f"load average {harness.load_average()}; run {RUN}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+        harness.migrate(BENCH_DB)
         if reuse:
             print(f"reusing {BENCH_DB}")
         else:
-            benchdb.mark_dataset(url, name=BENCH_DB, label=DATASET_LABEL)
+            harness.mark_dataset(url, name=BENCH_DB, label=DATASET_LABEL)
         write_sandbox_keys()
-
-        ctx = Context(args=args)
-        summary = CASES[args.case](ctx)
-        print(f"\n=== {args.case} ===")
-        for line in summary:
-            print(line)
+        summary = CASES[args.case](Context(args=args))
     finally:
         shutil.rmtree(keys_dir, ignore_errors=True)
-    print(f"(total {time.perf_counter() - started:.0f} s; load average {_load()})")
+    harness.print_summary(args.case, summary, started=started)
     return 0
 
 

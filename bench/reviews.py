@@ -21,7 +21,6 @@ prints its own details and returns the lines of the final summary.
 import argparse
 import json
 import math
-import os
 import random
 import shutil
 import sys
@@ -37,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import benchdb  # noqa: E402
+from bench import harness  # noqa: E402
 from bench.bookings import SERVICE, make_owners  # noqa: E402
-from bench.nearby import describe, pct, rank, step, timed, verdict  # noqa: E402
+from bench.harness import describe, pct, rank, step, timed, verdict  # noqa: E402
 from bench.payments import (  # noqa: E402
     RUN,
     Context,
@@ -49,6 +48,7 @@ from bench.payments import (  # noqa: E402
     issue_tokens,
     make_stores,
     run_threads,
+    sandbox_env,
     starts,
     write_sandbox_keys,
 )
@@ -72,36 +72,6 @@ PRAISE = (
     "服务态度很好，没有乱推销项目。",
 )
 COMPLAINT = ("等了很久，沟通也不太顺畅。", "车子送回来还是脏的，有点失望。", "推销了很多额外项目，体验一般。")
-
-
-# --- Database and Django ------------------------------------------------------------------------------
-
-
-def _bench_database_url() -> str:
-    return benchdb.bench_database_url(BENCH_DB)
-
-
-def setup_django(url: str, keys_dir: Path) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "chefu.settings.dev"
-    os.environ["DEBUG"] = "false"  # DEBUG's query log costs every query time production does not pay
-    # Services queue tasks on commit (booking expiry, messages): keep them in this process.
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["PAYMENT_SANDBOX_ENABLED"] = "true"
-    os.environ["PAYMENT_KEYS_DIR"] = str(keys_dir)
-    import logging
-    import warnings
-
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.settings_dict["NAME"] != BENCH_DB:
-        sys.exit(f"refusing to run: Django is configured for {connection.settings_dict['NAME']!r}")
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
-    logging.getLogger("django.request").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
 
 
 # --- Shared set-up ------------------------------------------------------------------------------------
@@ -894,11 +864,7 @@ def case_refresh_all(ctx: Context) -> list[str]:
 
 
 def case_all(ctx: Context) -> list[str]:
-    lines = []
-    for name, case in CASES.items():
-        if case is not case_all:
-            lines += [f"-- {name}", *case(ctx)]
-    return lines
+    return harness.every_case(CASES, ctx)
 
 
 CASES = {
@@ -908,10 +874,6 @@ CASES = {
     "refresh_all": case_refresh_all,
     "all": case_all,
 }
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -931,31 +893,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help=f"reuse {BENCH_DB} (see the module's docstring)")
     args = parser.parse_args(argv)
 
-    url = _bench_database_url()
+    url = harness.bench_database_url(BENCH_DB)
     started = time.perf_counter()
-    reuse = benchdb.prepare_database(url, name=BENCH_DB, label=DATASET_LABEL, keep=args.keep)
+    reuse = harness.prepare_database(url, name=BENCH_DB, label=DATASET_LABEL, keep=args.keep)
     keys_dir = Path(tempfile.mkdtemp(prefix="chefu-bench-keys-"))
     try:
-        setup_django(url, keys_dir)
-        from django.core.management import call_command
-
-        print(f"load average {_load()}; run {RUN}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-        with step(f"migrating {BENCH_DB}"):
-            call_command("migrate", verbosity=0)
+        harness.setup_django(url, name=BENCH_DB, env=sandbox_env(keys_dir), quiet=True)
+        print(f"load average {harness.load_average()}; run {RUN}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+        harness.migrate(BENCH_DB)
         if reuse:
             print(f"reusing {BENCH_DB}")
         else:
-            benchdb.mark_dataset(url, name=BENCH_DB, label=DATASET_LABEL)
+            harness.mark_dataset(url, name=BENCH_DB, label=DATASET_LABEL)
         write_sandbox_keys()
-
-        ctx = Context(args=args)
-        summary = CASES[args.case](ctx)
-        print(f"\n=== {args.case} ===")
-        for line in summary:
-            print(line)
+        summary = CASES[args.case](Context(args=args))
     finally:
         shutil.rmtree(keys_dir, ignore_errors=True)
-    print(f"(total {time.perf_counter() - started:.0f} s; load average {_load()})")
+    harness.print_summary(args.case, summary, started=started)
     return 0
 
 

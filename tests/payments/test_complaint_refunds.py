@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from chefu.errors import ValidationFailed
 from payments import services
-from payments.management.commands.reconcile import mismatches
 from payments.models import Refund
+from payments.reconciliation import mismatches
 from payments.settlements import statements_issue
 from tests.payments.test_settlements import complete, execute_refunds, new_booking, notify, open_payment, pay
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from bookings import services as booking_services
 from bookings.models import BookingStatus
 from payments import coupons, ledger, services
-from payments.management.commands.reconcile import mismatches
 from payments.models import Coupon, CouponKind, CouponRedemption, JournalEntry, Payment, Refund
 from payments.providers.base import provider_get
+from payments.reconciliation import mismatches
 from tests.bookings.conftest import another_owner, book, local, make_shop, tomorrow
 from tests.conftest import ApiClient, error_code, issue_token
 

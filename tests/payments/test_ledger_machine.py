@@ -29,7 +29,6 @@ from bookings.models import Booking
 from chefu.errors import ApplicationError
 from payments import ledger, services
 from payments.commission import commission_rate_set
-from payments.management.commands.reconcile import mismatches
 from payments.models import (
     Coupon,
     CouponKind,
@@ -40,6 +39,7 @@ from payments.models import (
     Refund,
     RefundReason,
 )
+from payments.reconciliation import mismatches
 from payments.settlements import statements_issue
 from tests.bookings.conftest import make_shop
 from tests.factories import UserFactory

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from payments.management.commands.reconcile import mismatches
+from payments.reconciliation import mismatches
 from reviews.models import ModerationAction, Reply, Review
 from stores.models import Store
 
