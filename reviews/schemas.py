@@ -4,7 +4,18 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from ninja import Field, Schema
 
-from reviews.models import FOLLOW_UP_MAX, REPLY_MAX, TAGS, TEXT_MAX, Review, ReviewStatus, Tag
+from reviews.models import (
+    FOLLOW_UP_MAX,
+    REPLY_MAX,
+    TAGS,
+    TEXT_MAX,
+    ModerationKind,
+    QaFollowUpStatus,
+    ReportStatus,
+    Review,
+    ReviewStatus,
+    Tag,
+)
 
 
 class RatingsIn(Schema):
@@ -64,6 +75,175 @@ class QaReviewsParams(Schema):
     status: Literal["published", "held", "hidden"] | None = None
     reported: bool | None = None
     store_id: int | None = None
+
+
+# --- answers (API.md, Reviews): the shapes the dicts below are checked against on the way out ------------------------
+
+
+class RatingsOut(Schema):
+    quality: int
+    attitude: int
+    timeliness: int
+    price_transparency: int
+    environment: int
+
+
+class PhotoOut(Schema):
+    id: int
+    url: str
+    width: int
+    height: int
+
+
+class PartOut(Schema):
+    """A published follow-up or store reply."""
+
+    text: str
+    created_at: dt.datetime
+
+
+class PartWithStatusOut(PartOut):
+    """A follow-up or reply as its author (or QA) sees it, whatever its status."""
+
+    status: ReviewStatus
+
+
+class ReviewPublicOut(Schema):
+    id: int
+    ratings: RatingsOut
+    overall: float = Field(..., description="Mean of the five ratings.")
+    text: str
+    tags: list[str] = Field(..., description=f"From: {', '.join(TAGS)}.")
+    photos: list[PhotoOut]
+    author: str = Field(..., description="The reviewer's name masked (张*).")
+    vehicle: str
+    service: str
+    created_at: dt.datetime
+    edited: bool
+    follow_up: PartOut | None = Field(..., description="Only once published.")
+    reply: PartOut | None = Field(..., description="The store's reply, only once published.")
+    follow_up_hidden: bool = Field(..., description="QA hid the follow-up (said, never silently dropped).")
+    reply_hidden: bool = Field(..., description="QA hid the store's reply.")
+
+
+class ReviewOwnerOut(ReviewPublicOut):
+    booking_id: int
+    store_id: int
+    status: ReviewStatus
+    follow_up: PartWithStatusOut | None = Field(..., description="Whatever its status.")
+    editable_until: dt.datetime
+    follow_up_until: dt.datetime
+
+
+class ModerationOut(Schema):
+    kind: ModerationKind
+    by: int | None = Field(..., description="The user who acted; None for the automatic check.")
+    reason: str
+    at: dt.datetime
+    follow_up: bool = Field(..., description="About the follow-up rather than the review.")
+    details: dict[str, Any]
+
+
+class RevisionOut(Schema):
+    """Words a later edit replaced."""
+
+    ratings: dict[str, int]
+    text: str
+    tags: list[str]
+    written_at: dt.datetime
+    replaced_at: dt.datetime
+
+
+class ReportOut(Schema):
+    id: int
+    reason: str
+    status: ReportStatus
+    created_at: dt.datetime
+
+
+class ReviewQaOut(ReviewOwnerOut):
+    store_name: str
+    owner_id: int
+    reply: PartWithStatusOut | None = Field(..., description="The store's reply, whatever its status.")
+    held_for: dict[str, list[str]] = Field(
+        ..., description="What holds the words for QA: phone, url, blocked_words; empty when nothing does."
+    )
+    moderation: list[ModerationOut]
+    revisions: list[RevisionOut]
+    reports: list[ReportOut]
+
+
+class StoreReviewsOut(Schema):
+    items: list[ReviewPublicOut]
+    count: int = Field(..., description="Reviews matching the filters.")
+    rating: float | None = Field(..., description="The store's (Bayesian) rating; None before its first review.")
+    review_count: int = Field(..., description="Published reviews.")
+    means: dict[str, float] = Field(..., description="Mean of each rating dimension over published reviews.")
+    distribution: dict[str, int] = Field(..., description='Published reviews by rounded overall, "1" to "5".')
+    hidden_count: int = Field(..., description="Reviews QA hid: not shown.")
+    held_count: int = Field(..., description="Reviews waiting for QA: not shown yet.")
+
+
+class FollowUpOut(Schema):
+    id: int
+    review_id: int
+    text: str
+    status: ReviewStatus
+
+
+class ReplyOut(Schema):
+    id: int
+    review_id: int
+    text: str
+    status: ReviewStatus
+    created_at: dt.datetime
+
+
+class ReportCreatedOut(Schema):
+    id: int
+    review_id: int
+    status: ReportStatus
+
+
+class QaReviewListOut(Schema):
+    items: list[ReviewQaOut]
+    count: int
+
+
+class QaFollowUpOut(Schema):
+    id: int
+    review_id: int
+    store_id: int
+    store_name: str
+    overall: float
+    reason: str
+    status: QaFollowUpStatus
+    created_at: dt.datetime
+
+
+class QaFollowUpListOut(Schema):
+    items: list[QaFollowUpOut]
+    count: int
+
+
+class QaFollowUpClosedOut(Schema):
+    id: int
+    status: QaFollowUpStatus
+    closed_at: dt.datetime | None
+
+
+class QaStoreStatsOut(Schema):
+    """Every review of the store, hidden and held ones included."""
+
+    total: int
+    published: int
+    held: int
+    hidden: int
+    low: int = Field(..., description="Reviews with an overall of 2 or less.")
+    mean_all: float | None
+    mean_published: float | None
+    open_reports: int
+    follow_ups: int
 
 
 def masked_name(name: str) -> str:

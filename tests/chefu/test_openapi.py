@@ -95,3 +95,85 @@ def test_interactive_docs_answer(api):
 
     assert response.status_code == 200
     assert b"openapi.json" in response.content
+
+
+def _operations_of(document: dict, module: str) -> list[tuple[str, str, dict]]:
+    """(method, path, operation) for every operation whose handler lives in ``module`` (ninja's operationId is the
+    handler's module and name)."""
+    prefix = f"{module.replace('.', '_')}_"
+    return [
+        (method, path, operation)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if operation["operationId"].startswith(prefix)
+    ]
+
+
+def _schema(document: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def test_every_review_operation_is_checked(document):
+    # API.md's Reviews section: 5 for owners, 1 public, 2 for stores, 10 for QA.
+    assert len(_operations_of(document, "reviews.api")) == 18
+
+
+def test_every_review_operation_documents_the_shape_of_its_answer(document):
+    shapeless = []
+    for method, path, operation in _operations_of(document, "reviews.api"):
+        ok = [status for status in operation["responses"] if status.startswith("2")]
+        for status in ok:
+            content = operation["responses"][status].get("content", {}).get("application/json", {})
+            if not _schema(document, content.get("schema", {})).get("properties"):
+                shapeless.append(f"{method.upper()} {path} {status}")
+        if not ok:
+            shapeless.append(f"{method.upper()} {path}: no 2xx")
+
+    assert not shapeless
+
+
+def test_every_review_operation_has_a_summary_and_a_description(document):
+    for method, path, operation in _operations_of(document, "reviews.api"):
+        assert operation.get("summary"), f"{method.upper()} {path}"
+        assert operation.get("description"), f"{method.upper()} {path}"
+        # Not the handler's name made readable (ninja's default).
+        assert operation["summary"] != operation["operationId"].rsplit("api_", 1)[1].replace("_", " ").title()
+
+
+def test_every_review_operation_documents_its_errors_as_the_envelope(document):
+    envelope = document["components"]["schemas"]["ErrorOut"]
+    body = _schema(document, envelope["properties"]["error"])
+    assert set(body["properties"]) == {"code", "message", "details"}
+
+    for method, path, operation in _operations_of(document, "reviews.api"):
+        errors = {status: answer for status, answer in operation["responses"].items() if int(status) >= 400}
+        assert errors, f"{method.upper()} {path} declares no error"
+        for status, answer in errors.items():
+            schema = answer["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ErrorOut"}, f"{method.upper()} {path} {status}"
+        if operation.get("security"):
+            assert "401" in errors, f"{method.upper()} {path}"
+        if "requestBody" in operation:
+            assert {"400", "413", "422"} <= set(errors), f"{method.upper()} {path}"
+        if "{" in path:
+            assert "404" in errors, f"{method.upper()} {path}"
+
+
+def test_the_review_answers_document_every_field_they_carry(document):
+    def fields(name: str) -> set[str]:
+        return set(document["components"]["schemas"][name]["properties"])
+
+    public = {
+        "id", "ratings", "overall", "text", "tags", "photos", "author", "vehicle", "service", "created_at", "edited",
+        "follow_up", "reply", "follow_up_hidden", "reply_hidden",
+    }  # fmt: skip
+    owner = public | {"booking_id", "store_id", "status", "editable_until", "follow_up_until"}
+
+    assert fields("ReviewPublicOut") == public
+    assert fields("ReviewOwnerOut") == owner
+    assert fields("ReviewQaOut") == owner | {"store_name", "owner_id", "held_for", "moderation", "revisions", "reports"}
+    assert fields("StoreReviewsOut") == {
+        "items", "count", "rating", "review_count", "means", "distribution", "hidden_count", "held_count",
+    }  # fmt: skip

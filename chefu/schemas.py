@@ -1,0 +1,22 @@
+"""Schemas the whole API shares: the error envelope every 4xx/5xx answer carries (API.md, ``chefu.errors``)."""
+
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class ErrorBody(Schema):
+    code: str = Field(..., description="Stable snake_case code, e.g. not_found, validation_error, already_reviewed.")
+    message: str = Field(..., description="Human text in the request's language, at most 200 characters.")
+    details: dict[str, Any] = Field(
+        ..., description="What the code needs said: fields (validation_error), retry_after_s (throttled), reason."
+    )
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+def error_responses(*statuses: int) -> dict[frozenset[int], type[Schema]]:
+    """``statuses`` declared as answering the error envelope, for an operation's ``response=`` mapping."""
+    return {frozenset(statuses): ErrorOut}
