@@ -32,14 +32,14 @@ bookings_router = Router(tags=["bookings"], auth=token_auth)
 
 
 def _service_offered(store, code: str, field: str):
-    service = catalog_selectors.service_get_active(code=code)
-    if service is None:
+    """The service and the store's version of it in force, in one query; 422 on ``field`` when the service is
+    unknown or the store does not offer it."""
+    offering = catalog_selectors.offering_get_current(store=store, service_code=code)
+    if offering is not None:
+        return offering.service, offering.current
+    if catalog_selectors.service_get_active(code=code) is None:
         raise ValidationFailed({field: _("Unknown service.")})
-    try:
-        version = catalog_selectors.offering_version_current(store=store, service=service)
-    except NotFound:
-        raise ValidationFailed({field: _("This store does not offer this service.")}) from None
-    return service, version
+    raise ValidationFailed({field: _("This store does not offer this service.")})
 
 
 @availability_router.get("/{int:store_id}/availability", response=AvailabilityOut)
@@ -71,12 +71,13 @@ def booking_create(request, payload: BookingIn):
 
     def work():
         store = selectors.store_get_for_booking(store_id=payload.store_id)
-        service, _version = _service_offered(store, payload.service_code, "service_code")
+        service, version = _service_offered(store, payload.service_code, "service_code")
         vehicle = vehicle_get_for_owner(owner=user, vehicle_id=payload.vehicle_id)
         booking = services.booking_create(
             owner=user,
             store=store,
             service=service,
+            offering_version=version,
             vehicle=vehicle,
             start=payload.start,
             expected_total=payload.expected_total,

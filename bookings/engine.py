@@ -7,6 +7,7 @@ slot. The pure rules live in :mod:`bookings.availability`; this module only feed
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -22,13 +23,15 @@ ONE_DAY = dt.timedelta(days=1)
 
 @dataclass(frozen=True)
 class Rules:
-    """A store's booking policy as the engine uses it."""
+    """A store's booking policy as the engine and a new booking use it."""
 
     step: dt.timedelta
     min_notice: dt.timedelta
     horizon: dt.timedelta
     buffer: dt.timedelta
     pay_window: dt.timedelta
+    free_cancel: dt.timedelta
+    cancel_fee_pct: Decimal
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ def local_day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.dateti
 # booking and every store of a ``sort=soonest`` search, and six ORM round trips cost more than the slot rules.
 _CALENDAR_SQL = """
 SELECT s.id, s.timezone,
-  (SELECT json_build_array(p.slot_step_min, p.min_notice_min, p.horizon_days, p.buffer_min, p.pay_window_min)
+  (SELECT json_build_array(p.slot_step_min, p.min_notice_min, p.horizon_days, p.buffer_min, p.pay_window_min,
+                           p.free_cancel_hours, p.cancel_fee_pct::text)
      FROM {policy} p WHERE p.store_id = s.id),
   (SELECT json_agg(json_build_array(h.weekday, h.opens, h.closes) ORDER BY h.weekday, h.opens)
      FROM {hours} h WHERE h.store_id = s.id),
@@ -156,8 +160,9 @@ def calendars_load(
 
 def _calendar(store_id, tz_name, policy, hours, bays, closures, bookings) -> StoreCalendar:
     d = _DEFAULT_POLICY
-    step, notice, horizon, buffer, pay = policy or (
-        d.slot_step_min, d.min_notice_min, d.horizon_days, d.buffer_min, d.pay_window_min
+    step, notice, horizon, buffer, pay, free_cancel, fee_pct = policy or (
+        d.slot_step_min, d.min_notice_min, d.horizon_days, d.buffer_min, d.pay_window_min, d.free_cancel_hours,
+        d.cancel_fee_pct,
     )  # fmt: skip
     rules = Rules(
         step=dt.timedelta(minutes=step),
@@ -165,6 +170,8 @@ def _calendar(store_id, tz_name, policy, hours, bays, closures, bookings) -> Sto
         horizon=dt.timedelta(days=horizon),
         buffer=dt.timedelta(minutes=buffer),
         pay_window=dt.timedelta(minutes=pay),
+        free_cancel=dt.timedelta(hours=free_cancel),
+        cancel_fee_pct=Decimal(fee_pct),
     )
     at = dt.datetime.fromisoformat
     busy = [Busy(bay_id, at(lo), at(hi), closure=True) for bay_id, lo, hi in closures or ()]

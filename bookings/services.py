@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User, Vehicle
 from bookings import hooks, notices
 from bookings.checklists import checklist_missing_codes
-from bookings.engine import Job, StoreCalendar, calendar_for_day, policy_for
+from bookings.engine import Job, StoreCalendar, calendar_for_day
 from bookings.exceptions import (
     ChecklistIncomplete,
     InvalidTransition,
@@ -43,7 +43,7 @@ from bookings.models import (
 )
 from bookings.selectors import amount_due, booking_access_check
 from catalog import kinds
-from catalog.models import Service
+from catalog.models import OfferingVersion, Service
 from catalog.quotes import quote_build
 from chefu.errors import NotFound, ValidationFailed
 from chefu.money import money
@@ -154,6 +154,7 @@ def booking_create(
     start: dt.datetime,
     now: dt.datetime | None = None,
     expected_total: Decimal | None = None,
+    offering_version: OfferingVersion | None = None,
 ) -> Booking:
     """Hold a free bay for ``service`` on ``vehicle`` at ``start`` until ``pay_before``, with the itemized quote and
     the price version it came from. ``vehicle`` must be the owner's (NotFound otherwise).
@@ -165,6 +166,8 @@ def booking_create(
     The quote is ``catalog.quotes.quote_build``'s for this car (what ``GET /stores/{id}/quote`` shows): a service
     that does not apply to the car raises ServiceNotApplicable. ``expected_total``: the total the owner was shown;
     when the quote's differs (the store changed its price meanwhile) QuoteChanged is raised and nothing is booked.
+    ``offering_version``: the store's version of ``service`` in force, when the caller has just read it
+    (``POST /bookings`` checks the store offers the service before anything else); read here when None.
     """
     now = now or timezone.now()
     _store_takes_bookings(store)
@@ -172,7 +175,7 @@ def booking_create(
         raise NotFound()
     kinds.for_service(service).validate_booking(service=service, store=store, vehicle=vehicle)
     try:
-        quote = quote_build(store=store, service=service, vehicle=vehicle)
+        quote = quote_build(store=store, service=service, vehicle=vehicle, version=offering_version)
     except NotFound:
         raise ValidationFailed({"service_code": _("This store does not offer this service.")}) from None
     if expected_total is not None and expected_total != quote.total:
@@ -182,7 +185,6 @@ def booking_create(
     job = _job(service, quote.version.duration_min)
     calendar = calendar_for_day(store=store, day=start.astimezone(ZoneInfo(store.timezone)).date())
     rules = calendar.rules
-    policy = policy_for(store)
     booking = Booking(
         owner=owner,
         store=store,
@@ -194,8 +196,8 @@ def booking_create(
         quote_total=quote.total,
         checklist=_checklist_snapshot(service),
         pay_before=min(now + rules.pay_window, start),
-        cancel_free_until=start - dt.timedelta(hours=policy.free_cancel_hours),
-        cancel_fee_pct=policy.cancel_fee_pct,
+        cancel_free_until=start - rules.free_cancel,
+        cancel_fee_pct=rules.cancel_fee_pct,
         created_at=now,
     )
     _pick_bay_and_hold(booking, calendar=calendar, job=job, start=start, now=now, prefer=None)

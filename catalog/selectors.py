@@ -47,6 +47,18 @@ def part_list(*, category: str | None = None) -> QuerySet[Part]:
     return queryset.filter(category_id=category) if category else queryset
 
 
+def offering_get_current(*, store: Store, service_code: str) -> Offering | None:
+    """The store's active offering of the active service ``service_code``, with ``service`` and ``current`` (the
+    version in force) loaded, in one query; None when the service is unknown, retired, or not offered there."""
+    return (
+        Offering.objects.filter(
+            store=store, service_id=service_code, service__is_active=True, is_active=True, current__isnull=False
+        )
+        .select_related("service", "current")
+        .first()
+    )
+
+
 def offering_version_current(*, store: Store, service: Service) -> OfferingVersion:
     """The version in force of the store's active offering of ``service``; NotFound when the store does
     not offer it (never priced, or deactivated)."""
