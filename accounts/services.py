@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import throttling
 from accounts.exceptions import InvalidCode, InvalidCredentials, PhoneTaken, PlateTaken
+from accounts.lock_objects import sms_code_lock_newest, user_lock
 from accounts.models import AuthToken, Role, SmsCode, SmsCodePurpose, User, Vehicle
 from accounts.validators import (
     is_new_energy_plate,
@@ -123,7 +124,7 @@ def user_register(*, phone: str, code: str, password: str, name: str, ip: str) -
 def user_add_role(*, user: User, role: str) -> User:
     """Add ``role`` (locks the user's row). ``admin`` also opens /django-admin/ with every permission, as
     :func:`user_create` gives it; no other role makes anyone staff."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = user_lock(user.pk)
     if role not in user.roles:
         user.roles = [*user.roles, role]
         if role == Role.ADMIN:
@@ -228,12 +229,7 @@ def sms_code_use(*, phone: str, purpose: str, code: str, ip: str) -> SmsCode:
     tries has its SMS cancelled if it is still undelivered."""
     code = (code or "").strip()
     with transaction.atomic():
-        record = (
-            SmsCode.objects.select_for_update(of=("self",))
-            .filter(phone=phone, purpose=purpose)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
+        record = sms_code_lock_newest(phone=phone, purpose=purpose)
         now = timezone.now()
         max_tries = settings.SMS_CODE_MAX_TRIES
         from_requester = record is not None and constant_time_compare(

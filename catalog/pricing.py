@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from catalog.lock_objects import offering_lock, offering_lock_or_create
 from catalog.models import Offering, OfferingPartLine, OfferingVersion, Part, Service
 from catalog.reference import reference_prices_schedule
 from chefu.errors import NotFound, ValidationFailed
@@ -195,18 +196,6 @@ def _same_price(version: OfferingVersion, *, labour: Decimal, lines: list[_Line]
     return stored == [(line.part.pk, line.qty, line.unit_price) for line in lines]
 
 
-def _offering_locked(*, store: Store, service: Service) -> Offering:
-    """The (store, service) offering, created inactive if missing, locked FOR UPDATE until the transaction ends.
-
-    Two first prices at once: both may miss the row; get_or_create inserts inside a savepoint, and the loser of
-    the unique (store, service) index rolls back to it and reads the winner's row once that commits.
-    """
-    offering, _created = Offering.objects.get_or_create(
-        store=store, service=service, defaults={"is_active": False, "current": None, "total": None}
-    )
-    return Offering.objects.select_for_update(of=("self",)).select_related("service").get(pk=offering.pk)
-
-
 @transaction.atomic
 def offering_set_price(
     *,
@@ -242,7 +231,7 @@ def offering_set_price(
     if total > MAX_MONEY:
         raise ValidationFailed({"__all__": _("The total cannot exceed %(max)s.") % {"max": MAX_MONEY}})
 
-    offering = _offering_locked(store=store, service=service)
+    offering = offering_lock_or_create(store=store, service=service)
     if offering.is_active and offering.current_id is not None:
         current = offering.versions.get(pk=offering.current_id)
         if _same_price(current, labour=labour_in, lines=lines, duration_min=duration):
@@ -288,7 +277,7 @@ def offering_deactivate(*, store: Store, service: Service, by: User | None) -> O
 
     Locks the offering row FOR UPDATE. Schedules the recompute of the reference band on commit.
     """
-    offering = Offering.objects.select_for_update(of=("self",)).filter(store=store, service=service).first()
+    offering = offering_lock(store=store, service=service)
     if offering is None:
         raise NotFound()
     if not offering.is_active and offering.current_id is None:

@@ -15,6 +15,7 @@ from catalog.selectors import category_codes
 from chefu.errors import ValidationFailed
 from stores.exceptions import InvalidTransition
 from stores.hours import Range, parse_ranges
+from stores.lock_objects import application_lock, store_lock
 from stores.models import (
     ApplicationStatus,
     Bay,
@@ -141,17 +142,13 @@ def application_submit(
     return application
 
 
-def _lock_application(application_id: int) -> PartnerApplication:
-    return PartnerApplication.objects.select_for_update().get(pk=application_id)
-
-
 @transaction.atomic
 def application_approve(*, application: PartnerApplication, by: User, notes: str = "") -> PartnerApplication:
     """Create the store from the application; the applicant becomes its manager.
 
     Locks the application row, so two approvals at once make one store.
     """
-    application = _lock_application(application.pk)
+    application = application_lock(application.pk)
     if application.status != ApplicationStatus.SUBMITTED:
         raise InvalidTransition(details={"status": application.status})
     store = Store(
@@ -187,7 +184,7 @@ def application_approve(*, application: PartnerApplication, by: User, notes: str
 def application_reject(*, application: PartnerApplication, by: User, reason: str) -> PartnerApplication:
     if not (reason or "").strip():
         raise ValidationFailed({"reason": _("Say why the application is rejected.")})
-    application = _lock_application(application.pk)
+    application = application_lock(application.pk)
     if application.status != ApplicationStatus.SUBMITTED:
         raise InvalidTransition(details={"status": application.status})
     application.status = ApplicationStatus.REJECTED
@@ -220,7 +217,7 @@ def _replace_hours(store: Store, ranges: Sequence[Range]) -> None:
 def opening_hours_replace(*, store: Store, rows: Sequence[dict]) -> list[OpeningHours]:
     """Replace the whole week. Locks the store row so two editors cannot interleave."""
     ranges = _parse_hours(rows)
-    Store.objects.select_for_update(of=("self",)).filter(pk=store.pk).first()
+    store_lock(store.pk)
     _replace_hours(store, ranges)
     return list(OpeningHours.objects.filter(store=store))
 
@@ -274,7 +271,9 @@ def store_status_transition(*, store: Store, to_status: str, by: User | None, re
         raise ValidationFailed({"status": _("Unknown status.")})
     if not (reason or "").strip():
         raise ValidationFailed({"reason": _("Say why the status changes.")})
-    store = Store.objects.select_for_update(of=("self",)).get(pk=store.pk)
+    store = store_lock(store.pk)
+    if store is None:
+        raise Store.DoesNotExist()
     if to_status not in ALLOWED_STATUS_TRANSITIONS[store.status]:
         raise InvalidTransition(details={"from": store.status, "to": to_status})
     StoreStatusEvent.objects.create(store=store, from_status=store.status, to_status=to_status, by=by, reason=reason)
