@@ -4,12 +4,13 @@ A function that changes a booking takes the booking's row first, then (for extra
 locks two bookings. A booking made or moved also takes its store's row ``FOR KEY SHARE`` (after the booking's, when
 there is one): bookings at one store do not wait for each other nor for plain updates of the store's row (its rating),
 but a change of the store's status (``FOR UPDATE``, in ``stores.services.store_status_transition``) waits for them,
-and they for it.
+and they for it. A change of a store's booking rules locks its policy row alone, with nothing held before it.
+Every ``FOR UPDATE`` here is ``OF`` the model's own table.
 """
 
 from django.db import connection
 
-from bookings.models import Booking
+from bookings.models import Booking, BookingPolicy, Supplement
 from chefu.errors import NotFound
 from stores.models import Store
 
@@ -20,6 +21,23 @@ def booking_lock(booking_id: int) -> Booking:
     if booking is None:
         raise NotFound()
     return booking
+
+
+def supplement_lock(*, booking_id: int, supplement_id: int) -> Supplement:
+    """``SELECT ... FOR UPDATE`` of the booking's supplement (extra work); expects the booking locked first. NotFound
+    when the booking has no such supplement."""
+    supplement = (
+        Supplement.objects.select_for_update(of=("self",)).filter(pk=supplement_id, booking_id=booking_id).first()
+    )
+    if supplement is None:
+        raise NotFound()
+    return supplement
+
+
+def booking_policy_lock(store_id: int) -> BookingPolicy:
+    """The store's booking policy, created with the defaults if missing, its row locked ``FOR UPDATE``."""
+    BookingPolicy.objects.get_or_create(store_id=store_id)
+    return BookingPolicy.objects.select_for_update(of=("self",)).get(store_id=store_id)
 
 
 def store_share_lock(store_id: int) -> str:

@@ -29,7 +29,7 @@ from bookings.exceptions import (
     SlotUnavailable,
     StoreUnavailable,
 )
-from bookings.lock_objects import booking_lock, store_share_lock
+from bookings.lock_objects import booking_lock, booking_policy_lock, store_share_lock
 from bookings.models import (
     ALLOWED_TRANSITIONS,
     ActorRole,
@@ -430,8 +430,7 @@ def booking_policy_set(*, store: Store, **values) -> BookingPolicy:
     unknown = set(values) - set(POLICY_FIELDS)
     if unknown:
         raise TypeError(f"Not booking-policy fields: {sorted(unknown)}")
-    BookingPolicy.objects.get_or_create(store=store)
-    policy = BookingPolicy.objects.select_for_update().get(store=store)
+    policy = booking_policy_lock(store.pk)
     for name, value in values.items():
         setattr(policy, name, value)
     policy.full_clean(exclude=["store"])

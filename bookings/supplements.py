@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from bookings import notices
 from bookings.exceptions import SupplementDecided
-from bookings.lock_objects import booking_lock
+from bookings.lock_objects import booking_lock, supplement_lock
 from bookings.models import Photo, Supplement, SupplementLine, SupplementStatus
 from bookings.photos import require_at_shop
 from bookings.selectors import booking_access_check
@@ -152,11 +152,7 @@ def _decide(*, booking_id: int, supplement_id: int, by: User, status: str, note:
     booking = booking_lock(booking_id)
     if booking.owner_id != by.pk:
         raise NotFound()
-    supplement = (
-        Supplement.objects.select_for_update(of=("self",)).filter(pk=supplement_id, booking_id=booking.pk).first()
-    )
-    if supplement is None:
-        raise NotFound()
+    supplement = supplement_lock(booking_id=booking.pk, supplement_id=supplement_id)
     if supplement.status != SupplementStatus.PROPOSED:
         raise SupplementDecided(status=supplement.status)
     # Once the job is finished (or called off) the extra work was not done: nothing is left to approve.
