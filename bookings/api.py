@@ -82,7 +82,7 @@ def booking_create(request, payload: BookingIn):
             start=payload.start,
             expected_total=payload.expected_total,
         )
-        return 201, booking_dict(selectors.booking_get_for_owner(user=user, booking_id=booking.pk))
+        return 201, booking_dict(selectors.booking_get_created(user=user, booking_id=booking.pk))
 
     return idempotent(request, scope="POST /bookings", work=work)
 

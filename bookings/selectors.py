@@ -118,6 +118,26 @@ def _detailed(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
     )
 
 
+def booking_get_created(*, user: User, booking_id: int) -> Booking:
+    """The booking ``user`` has just made (:func:`bookings.services.booking_create`), with everything the detail
+    shows, in two queries: a booking just made has its first event and nothing else yet (no refund, coupon,
+    supplement or checklist answer), so those relations are given empty instead of read. NotFound as
+    :func:`booking_get_for_owner`."""
+    nothing = [
+        Prefetch(name, queryset=Booking._meta.get_field(name).related_model.objects.none())
+        for name in ("refunds", "coupon_redemptions", "supplements", "checklist_answers")
+    ]
+    booking = (
+        with_amounts(Booking.objects.filter(pk=booking_id, owner=user))
+        .select_related("store", "service", "vehicle", "bay", "owner", "review")
+        .prefetch_related("events", *nothing)
+        .first()
+    )
+    if booking is None:
+        raise NotFound()
+    return booking
+
+
 def booking_list_for_owner(*, user: User, status: str | None = None) -> QuerySet[Booking]:
     """The owner's bookings, the latest start first."""
     queryset = _detailed(Booking.objects.filter(owner=user)).order_by("-start", "-id")
