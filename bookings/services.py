@@ -229,8 +229,9 @@ def booking_transition(
 def booking_payment_applied(*, booking: Booking, amount: Decimal, reason: str = "") -> Booking:
     """Record money that settles part of what the booking costs (the payments app calls this in its transaction,
     with the booking already locked by ``booking_lock``). A booking awaiting payment is confirmed by it."""
-    Booking.objects.filter(pk=booking.pk).update(amount_paid=F("amount_paid") + amount, updated_at=timezone.now())
-    booking.refresh_from_db(fields=["amount_paid", "updated_at"])
+    booking.amount_paid += amount  # the row is locked: no one else changes it meanwhile
+    booking.updated_at = timezone.now()
+    booking.save(update_fields=["amount_paid", "updated_at"])
     if booking.status == BookingStatus.PENDING_PAYMENT:
         booking_transition(
             booking=booking, to=BookingStatus.CONFIRMED, by=None, by_role=ActorRole.SYSTEM, reason=reason

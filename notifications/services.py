@@ -117,7 +117,34 @@ def _message_build(
     return message
 
 
-@transaction.atomic
+def _messages_save(built: list[Message], *, dedupe_key: str | None) -> tuple[list[Message], list[Message]]:
+    """(the messages, those written now): ``built`` (one per channel) inserted in one statement. With a
+    ``dedupe_key``, the unique (dedupe_key, channel) refuses a channel that already has a row (written earlier, or by
+    a concurrent notify that committed first): that row is returned instead and only the other channels are
+    written."""
+    if dedupe_key is None:
+        written = Message.objects.bulk_create(built)
+        return written, written
+    try:
+        with transaction.atomic():
+            written = Message.objects.bulk_create(built)
+        return written, written
+    except IntegrityError:
+        pass
+    messages, written = [], []
+    for message in built:  # the rare path: one channel at a time, each may have been written meanwhile
+        try:
+            with transaction.atomic():
+                message.save()
+            written.append(message)
+        except IntegrityError:
+            message = Message.objects.filter(dedupe_key=dedupe_key, channel=message.channel).first()
+            if message is None:
+                raise
+        messages.append(message)
+    return messages, written
+
+
 def notify(
     *,
     recipient: User,
@@ -129,7 +156,8 @@ def notify(
     dedupe_key: str | None = None,
 ) -> list[Message]:
     """Write one message per channel (default: the template's channels, e.g. ("sms", "in_app")) in the caller's
-    transaction; due ones are dispatched to Celery on commit; future ones (send_after > now) are left to the sweep.
+    transaction (one INSERT, so no transaction of its own; the checks raise before anything is written); due ones
+    are dispatched to Celery on commit; future ones (send_after > now) are left to the sweep.
 
     dedupe_key: with the channel, unique; a second notify with the same key creates nothing (returns the existing
     rows). A channel the recipient has no address for (e-mail: users have none yet) gets a ``cancelled`` row that
@@ -149,42 +177,25 @@ def notify(
     elif timezone.is_naive(send_after):
         raise ValueError("send_after must be an aware datetime")
 
-    messages: list[Message] = []
-    due: list[int] = []
+    built = []
     for channel in channels:
         to, undeliverable = _address(recipient, channel)
-        message = _message_build(
-            recipient=recipient,
-            channel=channel,
-            to=to,
-            template=template,
-            params=params,
-            ref=ref,
-            send_after=send_after,
-            now=now,
-            dedupe_key=dedupe_key,
-            undeliverable=undeliverable,
+        built.append(
+            _message_build(
+                recipient=recipient,
+                channel=channel,
+                to=to,
+                template=template,
+                params=params,
+                ref=ref,
+                send_after=send_after,
+                now=now,
+                dedupe_key=dedupe_key,
+                undeliverable=undeliverable,
+            )
         )
-        if dedupe_key is not None:
-            existing = Message.objects.filter(dedupe_key=dedupe_key, channel=channel).first()
-            if existing is not None:
-                messages.append(existing)
-                continue
-            try:
-                with transaction.atomic():
-                    message.save()
-            except IntegrityError:
-                # A concurrent notify with the same key committed first: its row is the one.
-                existing = Message.objects.filter(dedupe_key=dedupe_key, channel=channel).first()
-                if existing is None:
-                    raise
-                messages.append(existing)
-                continue
-        else:
-            message.save()
-        messages.append(message)
-        if message.status == MessageStatus.PENDING and send_after <= now:
-            due.append(message.pk)
+    messages, written = _messages_save(built, dedupe_key=dedupe_key)
+    due = [m.pk for m in written if m.status == MessageStatus.PENDING and send_after <= now]
     _dispatch_on_commit(due)
     return messages
 

@@ -36,17 +36,39 @@ _FIXED = {
 }
 
 
+def _provider_code(provider: str) -> str:
+    return f"provider_clearing:{provider}"
+
+
+def _defaults(code: str) -> dict:
+    if code.startswith("provider_clearing:"):
+        return {"kind": AccountKind.ASSET, "name": f"Held by {code.partition(':')[2]}"}
+    kind, name = _FIXED[code]
+    return {"kind": kind, "name": name}
+
+
+def accounts_get(*codes: str) -> dict[str, LedgerAccount]:
+    """The fixed or provider accounts named by ``codes``, read in one query; one used for the first time is created."""
+    found = {acct.code: acct for acct in LedgerAccount.objects.filter(code__in=codes)}
+    for code in codes:
+        if code not in found:
+            found[code] = LedgerAccount.objects.get_or_create(code=code, defaults=_defaults(code))[0]
+    return found
+
+
 def account(code: str) -> LedgerAccount:
     """One of the platform's fixed accounts (created the first time it is used)."""
-    kind, name = _FIXED[code]
-    return LedgerAccount.objects.get_or_create(code=code, defaults={"kind": kind, "name": name})[0]
+    return accounts_get(code)[code]
 
 
 def provider_account(provider: str) -> LedgerAccount:
-    return LedgerAccount.objects.get_or_create(
-        code=f"provider_clearing:{provider}",
-        defaults={"kind": AccountKind.ASSET, "name": f"Held by {provider}"},
-    )[0]
+    return accounts_get(_provider_code(provider))[_provider_code(provider)]
+
+
+def payment_accounts(provider: str) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount]:
+    """(the provider's clearing account, coupon subsidies, owner funds held): a payment's entry, in one query."""
+    found = accounts_get(_provider_code(provider), COUPON_SUBSIDY, OWNER_FUNDS_HELD)
+    return found[_provider_code(provider)], found[COUPON_SUBSIDY], found[OWNER_FUNDS_HELD]
 
 
 def store_account(store: Store) -> LedgerAccount:
@@ -56,7 +78,6 @@ def store_account(store: Store) -> LedgerAccount:
     )[0]
 
 
-@transaction.atomic
 def entry_post(
     *,
     kind: str,
@@ -75,10 +96,11 @@ def entry_post(
     total = sum((amount for _, amount in kept), Decimal("0.00"))
     if total != 0:
         raise ValueError(f"Journal entry does not balance: the lines sum to {total}.")
-    entry = JournalEntry.objects.create(
-        kind=kind, memo=memo[:200], booking=booking, payment=payment, refund=refund, at=at or timezone.now()
-    )
-    JournalLine.objects.bulk_create(JournalLine(entry=entry, account=acct, amount=amount) for acct, amount in kept)
+    with transaction.atomic(savepoint=False):  # the entry and its lines, all or nothing with the caller's change
+        entry = JournalEntry.objects.create(
+            kind=kind, memo=memo[:200], booking=booking, payment=payment, refund=refund, at=at or timezone.now()
+        )
+        JournalLine.objects.bulk_create(JournalLine(entry=entry, account=acct, amount=amount) for acct, amount in kept)
     return entry
 
 

@@ -277,13 +277,10 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
     except IntegrityError:  # the slice was settled by another payment at the same moment
         payment.applied, reason = False, RefundReason.DUPLICATE
         payment.save(update_fields=["status", "trade_no", "succeeded_at", "applied"])
+    clearing, subsidy, held = ledger.payment_accounts(payment.provider)
     ledger.entry_post(
         kind=EntryKind.PAYMENT,
-        lines=[
-            (ledger.provider_account(payment.provider), payment.amount),
-            (ledger.account(ledger.COUPON_SUBSIDY), payment.discount),
-            (ledger.account(ledger.OWNER_FUNDS_HELD), -payment.covers),
-        ],
+        lines=[(clearing, payment.amount), (subsidy, payment.discount), (held, -payment.covers)],
         memo=f"payment {payment.out_trade_no}",
         booking=booking,
         payment=payment,
