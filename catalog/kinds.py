@@ -178,7 +178,7 @@ class KindChoiceField(forms.ChoiceField):
 
 
 def api_routers() -> list[tuple[str, Router]]:
-    """``(prefix, router)`` for each kind that brings API, for ``chefu/api.py`` to mount::
+    """``(prefix, router)`` for each kind that brings API, for ``web/api.py`` to mount::
 
     for prefix, router in kinds.api_routers():
         api.add_router(f"/{prefix}", router)

@@ -32,7 +32,6 @@ from reviews.exceptions import (
     EditWindowClosed,
     FollowUpWindowClosed,
     ModerationConflict,
-    NotReviewable,
 )
 from reviews.lock_objects import qa_follow_up_lock, review_lock, review_part_lock
 from reviews.models import (
@@ -54,7 +53,8 @@ from reviews.models import (
     ReviewRevision,
     ReviewStatus,
 )
-from stores.models import StaffRole, StoreMembership
+from reviews.rules import owner_works_at_store, review_deadline, too_late
+from stores.models import StaffRole
 from stores.selectors import store_access_check
 
 LOW_RATING = Decimal("2.00")  # an overall at or below this raises a QA follow-up
@@ -191,18 +191,10 @@ def review_create(
 
 
 def _require_reviewable(booking, now: dt.datetime) -> None:
-    if booking.status != BookingStatus.COMPLETED:
-        raise NotReviewable(details={"reason": "not_completed", "status": booking.status})
-    if booking.amount_paid <= 0 or booking.amount_paid < booking.quote_total:
-        raise NotReviewable(_("Only a paid booking can be reviewed."), details={"reason": "not_paid"})
-    if StoreMembership.objects.filter(store_id=booking.store_id, user_id=booking.owner_id).exists():
-        raise NotReviewable(_("Staff cannot review their own store."), details={"reason": "own_store"})
-    done = completed_at(booking)
-    if done is None or now > done + dt.timedelta(days=settings.REVIEW_WINDOW_DAYS):
-        raise NotReviewable(
-            _("A booking can be reviewed within %(days)d days of completion.") % {"days": settings.REVIEW_WINDOW_DAYS},
-            details={"reason": "too_late"},
-        )
+    """:func:`reviews.rules.review_deadline`, the rule the booking's ``reviewable_until`` shows, applied at ``now``."""
+    own_store = owner_works_at_store(booking=booking)
+    if now > review_deadline(booking=booking, own_store=own_store, completed_at=completed_at(booking)):
+        raise too_late()
 
 
 @transaction.atomic

@@ -9,9 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.services import user_add_role
 from accounts.validators import normalize_business_phone
-from bookings.engine import policy_for
 from catalog.reference import reference_prices_schedule_for_store
-from catalog.selectors import category_codes
 from chefu.errors import ValidationFailed
 from stores.exceptions import InvalidTransition
 from stores.hours import Range, parse_ranges
@@ -29,6 +27,7 @@ from stores.models import (
     StoreStatusEvent,
     validate_timezone,
 )
+from stores.selectors import category_codes
 
 MAX_BAYS = 50
 
@@ -224,8 +223,18 @@ def opening_hours_replace(*, store: Store, rows: Sequence[dict]) -> list[Opening
 
 @transaction.atomic
 def closure_create(
-    *, store: Store, by: User, starts_at: dt.datetime, ends_at: dt.datetime, reason: str, bay_id: int | None = None
+    *,
+    store: Store,
+    by: User,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str,
+    horizon_days: int,
+    bay_id: int | None = None,
 ) -> Closure:
+    """Close the store, or one bay, from ``starts_at`` to ``ends_at``. ``horizon_days`` is how far ahead the store
+    takes bookings (its booking policy, which the bookings app owns): a closure starting more than
+    ``CLOSURE_REACH`` after that is refused as a mistake."""
     errors: dict[str, str] = {}
     if timezone.is_naive(starts_at):
         errors["starts_at"] = _("Give the time with its UTC offset.")
@@ -238,7 +247,7 @@ def closure_create(
             errors["ends_at"] = _("The closure is already over.")
         elif ends_at - starts_at > dt.timedelta(days=MAX_CLOSURE_DAYS):
             errors["ends_at"] = _("A closure lasts at most a year.")
-        elif starts_at > timezone.now() + dt.timedelta(days=policy_for(store).horizon_days) + CLOSURE_REACH:
+        elif starts_at > timezone.now() + dt.timedelta(days=horizon_days) + CLOSURE_REACH:
             errors["starts_at"] = _("A closure starts at most a year after the booking horizon.")
     if not (reason or "").strip():
         errors["reason"] = _("Say why the store or bay is closed.")

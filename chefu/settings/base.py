@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "payments",
     "reviews",
     "notifications",
+    "search",
     "cms",
+    "web",
     "chefu",
     # Wagtail
     "wagtail.contrib.forms",
@@ -130,7 +132,7 @@ CONTENT_SECURITY_POLICY_BACK_OFFICE = {
     "connect-src": [SELF, "https://releases.wagtail.org"],
 }
 
-ROOT_URLCONF = "chefu.urls"
+ROOT_URLCONF = "web.urls"
 WSGI_APPLICATION = "chefu.wsgi.application"
 
 TEMPLATES = [

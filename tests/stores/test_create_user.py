@@ -1,4 +1,4 @@
-"""`manage.py create_user`, exactly as API.md gives it to operators."""
+"""`manage.py create_user` (a stores command: it can make store staff), exactly as API.md gives it to operators."""
 
 import io
 

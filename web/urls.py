@@ -1,3 +1,5 @@
+"""The root urls: the API at /api/v1, the back offices, private media, and Wagtail's pages for everything else."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -8,8 +10,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from bookings.models import PHOTO_PREFIX
 from bookings.views import booking_photo
-from chefu.api import api
 from chefu.errors import api_not_found
+from web.api import api
 
 urlpatterns = [
     # The sandbox provider's pay page lives where its pay URL points, beside the payments API.

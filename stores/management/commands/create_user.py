@@ -1,3 +1,7 @@
+"""``manage.py create_user``: operators' accounts, and store staff with their membership.
+
+A stores command, not an accounts one: it makes memberships, and accounts stands below stores."""
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
