@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from catalog.models import Offering, ReferencePrice
 from chefu.money import money
+from chefu.queue import send_now
 from stores.models import VISIBLE_STATUSES, Store
 
 logger = logging.getLogger(__name__)
@@ -170,8 +171,6 @@ def reference_prices_pending_clear(*, service_code: str, city: str) -> None:
 
 
 def _enqueue_recompute(service_code: str, city: str) -> None:
-    from catalog.tasks import reference_prices_recompute_task
-
     key = pending_key(service_code=service_code, city=city)
     try:
         # SET NX: only the first change of a burst queues a task; the others are read by that task, which has
@@ -183,12 +182,14 @@ def _enqueue_recompute(service_code: str, city: str) -> None:
         first = True
     if not first:
         return
-    try:
-        reference_prices_recompute_task.apply_async((service_code, city), countdown=COALESCE_S)
-    except Exception:
+    queued = send_now(
+        "catalog.tasks.reference_prices_recompute_task",
+        [((service_code, city), {"countdown": COALESCE_S})],
+        what=f"recompute of reference band {service_code}@{city}",
+    )
+    if not queued:
         # Nothing is queued: let the next change try again rather than wait for the TTL.
         cache.delete(key)
-        raise
 
 
 def reference_prices_schedule(*, service_code: str, city: str) -> None:
