@@ -4,7 +4,8 @@
 Inside :func:`commits`, the test's transaction stands for autocommit: when an outermost atomic block of the code
 under test ends without an error, the callbacks it registered run then, before the code goes on, as they would after
 its commit (so an API answer built after a service returns sees what the service's events did). Callbacks registered
-outside any such block run when the ``with`` ends. Elsewhere, and in transactional tests, nothing changes.
+outside any such block run when the ``with`` ends. A callback that has run stays listed as a no-op, so a test's own
+``django_capture_on_commit_callbacks`` still sees it. Elsewhere, and in transactional tests, nothing changes.
 """
 
 import contextlib
@@ -21,16 +22,34 @@ _state = threading.local()
 _original_exit = Atomic.__exit__
 
 
+def _ran(callback):
+    """What stays in the connection's list in place of a callback that has run: a test's own
+    ``django_capture_on_commit_callbacks`` still counts it, and running it again does nothing."""
+
+    def ran() -> None:
+        pass
+
+    ran.__qualname__ = callback.__qualname__
+    ran.committed = True
+    return ran
+
+
 def _run_pending(connection, start: int) -> None:
-    """Run (and forget) the callbacks from ``start`` on, and those they register, like a commit does."""
+    """Run the callbacks from ``start`` on that have not run, and those they register, like a commit does."""
     if getattr(_state, "running", False):
         return  # a callback's own transaction ended: the loop below picks up what it registered
     _state.running = True
     try:
-        while len(connection.run_on_commit) > start:
-            pending = connection.run_on_commit[start:]
-            del connection.run_on_commit[start:]
-            for _sids, callback, robust in pending:
+        while True:
+            pending = [
+                (i, entry)
+                for i, entry in enumerate(connection.run_on_commit)
+                if i >= start and not getattr(entry[1], "committed", False)
+            ]
+            if not pending:
+                break
+            for i, (sids, callback, robust) in pending:
+                connection.run_on_commit[i] = (sids, _ran(callback), robust)
                 if not robust:
                     callback()
                     continue
