@@ -69,10 +69,10 @@ def _address(recipient: AbstractBaseUser, channel: str) -> tuple[str, str]:
 
 def _dispatch(message_ids: Sequence[int]) -> None:
     """Queue a delivery task per message, failing fast when the broker is down (the sweep delivers them)."""
-    from notifications.tasks import message_deliver_task
-
     send_now(
-        message_deliver_task, [((pk,), {}) for pk in message_ids], what=f"delivery of messages {list(message_ids)}"
+        "notifications.tasks.message_deliver_task",
+        [((pk,), {}) for pk in message_ids],
+        what=f"delivery of messages {list(message_ids)}",
     )
 
 

@@ -24,10 +24,11 @@ from bookings.models import LIVE_STATUSES, Booking, BookingStatus
 from bookings.selectors import amount_owed
 from bookings.services import booking_payment_applied, booking_payment_unapplied
 from chefu.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from chefu.events import emit
 from chefu.money import format_money
 from chefu.queue import send_on_commit
-from notifications.services import notify
 from payments import coupons, ledger
+from payments.events import PaymentSettled, RefundIssued
 from payments.lock_objects import payment_lock, payment_lock_by_trade, payments_unsent_lock, refund_lock
 from payments.models import (
     EntryKind,
@@ -291,19 +292,8 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
     else:
         # Still a succeeded payment, so still paid in the owner's eyes (API.md), beside its refund; never settling.
         booking_payment_unapplied(booking=booking, amount=payment.amount)
-        refund = refund_request(payment=payment, amount=payment.amount, reason=reason, cause=f"unapplied:{payment.pk}")
-        notify(
-            recipient=booking.owner,
-            template="payment_refunded",
-            params={
-                "amount": f"¥{format_money(payment.amount)}",
-                "booking_id": str(booking.pk),
-                "store_name": booking.store.name,
-                "why": str(refund.get_reason_display()),
-            },
-            ref=f"booking:{booking.pk}",
-            dedupe_key=f"payment:{payment.pk}:refunded",
-        )
+        refund_request(payment=payment, amount=payment.amount, reason=reason, cause=f"unapplied:{payment.pk}")
+    emit(PaymentSettled(payment_id=payment.pk, booking_id=booking.pk, amount=payment.amount, applied=payment.applied))
 
 
 def refund_request(*, payment: Payment, amount: Decimal, reason: str, cause: str, note: str = "") -> Refund:
@@ -322,9 +312,7 @@ def refund_request(*, payment: Payment, amount: Decimal, reason: str, cause: str
         cause=cause,
         out_request_no=f"R{payment.out_trade_no}{secrets.token_hex(3).upper()}",
     )
-    from payments.tasks import refund_execute_task
-
-    send_on_commit(refund_execute_task, [((refund.pk,), {})], what=f"refund {refund.pk}")
+    send_on_commit("payments.tasks.refund_execute_task", [((refund.pk,), {})], what=f"refund {refund.pk}")
     return refund
 
 
@@ -367,6 +355,15 @@ def _refund_record(*, refund_id: int, succeeded: bool) -> str:
             payment=refund.payment,
             refund=refund,
         )
+        emit(
+            RefundIssued(
+                refund_id=refund.pk,
+                payment_id=refund.payment_id,
+                booking_id=refund.booking_id,
+                amount=refund.amount,
+                reason=refund.reason,
+            )
+        )
     else:
         PaymentAlert.objects.create(code="refund_failed", payment=refund.payment, details={"refund": refund.pk})
     return refund.status
@@ -374,11 +371,9 @@ def _refund_record(*, refund_id: int, succeeded: bool) -> str:
 
 def refunds_pending_requeue(*, older_than_s: int = 300) -> int:
     """Queue again the refunds still pending ``older_than_s`` after they were decided."""
-    from payments.tasks import refund_execute_task
-
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_s)
     ids = list(Refund.objects.filter(status=RefundStatus.PENDING, created_at__lt=cutoff).values_list("pk", flat=True))
-    send_on_commit(refund_execute_task, [((pk,), {}) for pk in ids], what=f"pending refunds {ids}")
+    send_on_commit("payments.tasks.refund_execute_task", [((pk,), {}) for pk in ids], what=f"pending refunds {ids}")
     return len(ids)
 
 
@@ -405,9 +400,9 @@ def sandbox_notification_send(*, out_trade_no: str, result: str) -> dict[str, st
         amount=payment.amount,
         trade_status="TRADE_SUCCESS" if result == "success" else "TRADE_CLOSED",
     )
-    from payments.tasks import sandbox_notify_deliver_task
-
-    send_on_commit(sandbox_notify_deliver_task, [((params,), {})], what=f"sandbox notification of {payment.pk}")
+    send_on_commit(
+        "payments.tasks.sandbox_notify_deliver_task", [((params,), {})], what=f"sandbox notification of {payment.pk}"
+    )
     return params
 
 
@@ -416,8 +411,8 @@ def refunds_for_cancelled_booking(*, booking: Booking) -> list[Refund]:
     what was paid when the store cancelled, what the policy leaves after the fee otherwise), taken from its applied
     payments, the latest first. A payment made partly with a coupon gives back its cash and its discount in the same
     proportion (``coupons.refund_split``): the owner gets the cash, the platform's budget the discount. Runs inside
-    the transaction that called it off (``bookings.hooks``); an expired booking (nothing paid) only gives back the
-    coupons it reserved."""
+    the transaction that reacts to the booking being called off (``payments.subscribers``, with the booking locked);
+    an expired booking (nothing paid) only gives back the coupons it reserved."""
     remaining = booking.refund_due or Decimal("0.00")
     full = remaining >= booking.amount_paid
     if booking.status == BookingStatus.NO_SHOW:
@@ -431,11 +426,16 @@ def refunds_for_cancelled_booking(*, booking: Booking) -> list[Refund]:
         split = coupons.refund_split(payment, part)
         cash = min(split.cash, _left_to_refund(payment))  # never beyond what earlier refunds left
         if cash > 0:
-            cause = f"called_off:{booking.pk}"
+            cause = called_off_cause(booking)
             refunds.append(refund_request(payment=payment, amount=cash, reason=reason, cause=cause))
         coupons.on_called_off_payment(payment=payment, subsidy=split.subsidy, full=full)
     coupons.release_unused(booking=booking)
     return refunds
+
+
+def called_off_cause(booking: Booking) -> str:
+    """The ``Refund.cause`` of the refunds of a booking called off."""
+    return f"called_off:{booking.pk}"
 
 
 def _left_to_refund(payment: Payment) -> Decimal:

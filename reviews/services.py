@@ -1,8 +1,8 @@
 """Writing reviews, their follow-ups, photos and replies; reports; QA moderation.
 
 Locks, in the order of ``reviews.lock_objects``: the booking when a review is written, the review's row for every
-later change to it, then the store's reputation row (``reputation.store_refresh``). Every change that can move a
-store's numbers recounts them in the same transaction.
+later change to it. Every change that can move a store's numbers emits an event (``reviews.events``) after whose
+commit the store's reputation is recounted (``reviews.subscribers``), under its own lock.
 """
 
 import datetime as dt
@@ -21,9 +21,10 @@ from accounts.models import User
 from bookings.lock_objects import booking_lock
 from bookings.models import BookingEvent, BookingStatus
 from chefu.errors import NotFound, ValidationFailed
+from chefu.events import emit
 from chefu.images import image_clean
-from notifications.services import notify
-from reviews import moderation, reputation
+from reviews import moderation
+from reviews.events import ReviewEdited, ReviewHeld, ReviewHidden, ReviewModerated, ReviewPublished
 from reviews.exceptions import (
     AlreadyFollowedUp,
     AlreadyReplied,
@@ -54,7 +55,6 @@ from reviews.models import (
     ReviewStatus,
 )
 from reviews.rules import owner_works_at_store, review_deadline, too_late
-from stores.models import StaffRole
 from stores.selectors import store_access_check
 
 LOW_RATING = Decimal("2.00")  # an overall at or below this raises a QA follow-up
@@ -181,8 +181,8 @@ def review_create(
             )
             _save_checked(review, text, review=review)
             _raise_qa_follow_up(review)
-            reputation.store_refresh(store_id=review.store_id)
-            _tell_of_new(review)
+            new = ReviewHeld if review.status == ReviewStatus.HELD else ReviewPublished
+            emit(new(review_id=review.pk, store_id=review.store_id, new=True))
             return review
     except IntegrityError as error:
         if "booking_id" in str(error) or "reviews_review_booking_id_key" in str(error):
@@ -241,7 +241,7 @@ def review_edit(
         review.status = ReviewStatus.HELD
     review.save()
     _raise_qa_follow_up(review)
-    reputation.store_refresh(store_id=review.store_id)
+    emit(ReviewEdited(review_id=review.pk, store_id=review.store_id))
     return review
 
 
@@ -328,43 +328,6 @@ def _close_reports(review: Review, by: User, reason: str) -> None:
         _record(review, ModerationKind.REPORT_CLOSED, by=by, reason=reason, report=report.pk)
 
 
-def _tell_of_new(review: Review) -> None:
-    """A new review: the store's managers are told when it shows (so they can reply), its author when it waits."""
-    store = review.store
-    if review.status == ReviewStatus.HELD:
-        notify(
-            recipient=review.owner,
-            template="review_held",
-            params={"store_name": store.name},
-            ref=f"review:{review.pk}",
-            dedupe_key=f"review:{review.pk}:held",
-        )
-        return
-    excerpt = (review.text[:60] + "…") if len(review.text) > 60 else review.text
-    managers = User.objects.filter(store_memberships__store=store, store_memberships__role=StaffRole.MANAGER)
-    for manager in managers:
-        notify(
-            recipient=manager,
-            template="review_received",
-            params={"store_name": store.name, "overall": f"{review.overall:.1f}", "excerpt": excerpt or "—"},
-            ref=f"review:{review.pk}",
-            dedupe_key=f"review:{review.pk}:to:{manager.pk}",
-        )
-
-
-def _tell_author(review: Review, action: ModerationAction) -> None:
-    """QA hid or restored the author's words: they are told, with QA's reason (never behind their back)."""
-    if action.kind not in (ModerationKind.HIDDEN, ModerationKind.RESTORED):
-        return
-    notify(
-        recipient=review.owner,
-        template="review_hidden" if action.kind == ModerationKind.HIDDEN else "review_restored",
-        params={"store_name": review.store.name, "reason": action.reason},
-        ref=f"review:{review.pk}",
-        dedupe_key=f"moderation:{action.pk}",
-    )
-
-
 def _moderate(*, review_id: int, by: User, reason: str, allowed: tuple[str, ...], to: str, kind: str) -> Review:
     reason = _clean_text(reason, field="reason", limit=500, required=True)
     review = _qa_review(review_id, by)
@@ -376,8 +339,12 @@ def _moderate(*, review_id: int, by: User, reason: str, allowed: tuple[str, ...]
     review.save(update_fields=["status"])
     action = _record(review, kind, by=by, reason=reason)
     _close_reports(review, by, reason)
-    reputation.store_refresh(store_id=review.store_id)
-    _tell_author(review, action)
+    if to == ReviewStatus.HIDDEN:
+        emit(ReviewHidden(review_id=review.pk, store_id=review.store_id))
+    else:
+        changed = ReviewHeld if to == ReviewStatus.HELD else ReviewPublished
+        emit(changed(review_id=review.pk, store_id=review.store_id, new=False))
+    emit(ReviewModerated(review_id=review.pk, moderation_id=action.pk, part="review"))
     return review
 
 
@@ -439,8 +406,7 @@ def part_moderate(*, review_id: int, part: str, by: User, reason: str, publish: 
     obj.status = ReviewStatus.PUBLISHED if publish else ReviewStatus.HIDDEN
     obj.save(update_fields=["status"])
     action = _record(review, kind, by=by, reason=reason, follow_up=part == "follow_up", part=part)
-    if part == "follow_up":
-        _tell_author(review, action)
+    emit(ReviewModerated(review_id=review.pk, moderation_id=action.pk, part=part))
     return obj
 
 

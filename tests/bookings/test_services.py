@@ -18,7 +18,8 @@ from stores.models import Closure
 from tests.bookings.conftest import another_owner, book, confirmed, local, make_shop, tomorrow
 from tests.factories import UserFactory, VehicleFactory
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach payments and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 def test_booking_holds_a_bay_with_the_quote_and_the_price_version(owner, car, shop, minor):

@@ -18,7 +18,8 @@ from payments.reconciliation import mismatches
 from tests.bookings.conftest import another_owner, book, local, make_shop, tomorrow
 from tests.conftest import ApiClient, error_code, issue_token
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach payments and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 def make_coupon(code="NEW30", *, kind=CouponKind.AMOUNT, value="30.00", **fields) -> Coupon:

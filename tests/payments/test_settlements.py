@@ -22,7 +22,8 @@ from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.bookings.floor_fixtures import staff_of
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach payments and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 # --- helpers (the state machine and the reconcile tests use them too) --------------------------------------------

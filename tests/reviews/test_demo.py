@@ -9,7 +9,8 @@ from payments.reconciliation import mismatches
 from reviews.models import ModerationAction, Reply, Review
 from stores.models import Store
 
-pytestmark = pytest.mark.django_db
+# The demo writes through the services: they commit as in production, so their events (ratings) follow.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 def test_the_demo_has_believable_verified_reviews_and_resets_cleanly():

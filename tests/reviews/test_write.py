@@ -18,7 +18,8 @@ from tests.bookings.conftest import another_owner, book, local, make_shop, tomor
 from tests.conftest import ApiClient, error_code, issue_token
 from tests.reviews.conftest import RATINGS, done_booking
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach the reputation and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 def _write(client, booking, **body):

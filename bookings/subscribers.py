@@ -1,7 +1,9 @@
-"""What a booking's changes tell people, and the expiry task a new booking queues.
+"""What a booking's changes tell people: subscribers of the bookings events (``bookings.events``) that write the
+notifications app's outbox messages, registered by :class:`bookings.apps.BookingsConfig`.
 
-Each function runs inside the service's transaction: the outbox rows commit (or roll back) with the change that
-caused them, and Celery is only asked after commit.
+Each runs after the change has committed, in its own transaction, and durably (``chefu.events``): the event's outbox
+row is written with the change, so a message is delayed by a crash, never lost. Each is safe to run again: every
+message carries a dedupe key, and withdrawing reminders twice withdraws nothing more.
 """
 
 import datetime as dt
@@ -9,9 +11,17 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from bookings.events import (
+    BookingCancelled,
+    BookingCheckedIn,
+    BookingConfirmed,
+    BookingExpired,
+    BookingNoShow,
+    BookingRescheduled,
+    SupplementProposed,
+)
 from bookings.models import Booking, BookingStatus, Supplement
 from chefu.money import format_money
-from chefu.queue import send_on_commit
 from notifications.services import messages_cancel, notify
 
 REMINDERS = (("booking_reminder_24h", dt.timedelta(hours=24)), ("booking_reminder_2h", dt.timedelta(hours=2)))
@@ -26,6 +36,10 @@ def local_start(booking: Booking) -> str:
     return booking.start.astimezone(ZoneInfo(booking.store.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def _booking(booking_id: int) -> Booking:
+    return Booking.objects.select_related("owner", "store", "service").get(pk=booking_id)
+
+
 def _params(booking: Booking) -> dict[str, str]:
     return {
         "store_name": booking.store.name,
@@ -34,16 +48,6 @@ def _params(booking: Booking) -> dict[str, str]:
         "booking_id": str(booking.pk),
         "address": booking.store.address,
     }
-
-
-def expiry_schedule(booking: Booking) -> None:
-    """Queue the expiry of an unpaid booking at its ``pay_before``, after commit. A broker that is down only delays
-    it: the beat sweep (``bookings_expire_due_task``) expires whatever the task missed."""
-    from bookings.tasks import booking_expire_task
-
-    send_on_commit(
-        booking_expire_task, [((booking.pk,), {"eta": booking.pay_before})], what=f"expiry of booking {booking.pk}"
-    )
 
 
 def _reminders(booking: Booking, now: dt.datetime, generation: int = 0) -> None:
@@ -64,7 +68,12 @@ def _reminders(booking: Booking, now: dt.datetime, generation: int = 0) -> None:
         )
 
 
-def confirmed(booking: Booking) -> None:
+def _reminders_withdraw(booking_id: int) -> None:
+    messages_cancel(ref=f"booking:{booking_id}", templates=[t for t, _ in REMINDERS])
+
+
+def booking_confirmed_tell(event: BookingConfirmed) -> None:
+    booking = _booking(event.booking_id)
     notify(
         recipient=booking.owner,
         template="booking_confirmed",
@@ -72,38 +81,43 @@ def confirmed(booking: Booking) -> None:
         ref=ref(booking),
         dedupe_key=f"{ref(booking)}:booking_confirmed",
     )
-    _reminders(booking, timezone.now())
+    if booking.status == BookingStatus.CONFIRMED:  # not checked in, called off or moved meanwhile
+        _reminders(booking, timezone.now())
 
 
-def rescheduled(booking: Booking, *, generation: int) -> None:
+def booking_rescheduled_tell(event: BookingRescheduled) -> None:
     """Reminders follow the new time."""
-    messages_cancel(ref=ref(booking), templates=[t for t, _ in REMINDERS])
-    if booking.status == BookingStatus.CONFIRMED:
-        _reminders(booking, timezone.now(), generation)
+    _reminders_withdraw(event.booking_id)
+    booking = _booking(event.booking_id)
+    if booking.status == BookingStatus.CONFIRMED and booking.start == event.to_start:
+        _reminders(booking, timezone.now(), event.generation)
 
 
-def arrived(booking: Booking) -> None:
+def booking_arrived_tell(event: BookingCheckedIn | BookingNoShow) -> None:
     """Checked in (or marked a no-show): reminders of a start that has come are withdrawn."""
-    messages_cancel(ref=ref(booking), templates=[t for t, _ in REMINDERS])
+    _reminders_withdraw(event.booking_id)
 
 
-def cancelled(booking: Booking) -> None:
-    messages_cancel(ref=ref(booking), templates=[t for t, _ in REMINDERS])
-    if booking.cancelled_by_store:
-        notify(
-            recipient=booking.owner,
-            template="booking_cancelled_by_store",
-            params={
-                **_params(booking),
-                "reason": booking.cancel_reason,
-                "refund": f"¥{format_money(booking.refund_due or 0)}",
-            },
-            ref=ref(booking),
-            dedupe_key=f"{ref(booking)}:booking_cancelled_by_store",
-        )
+def booking_cancelled_tell(event: BookingCancelled) -> None:
+    _reminders_withdraw(event.booking_id)
+    if not event.by_store:
+        return
+    booking = _booking(event.booking_id)
+    notify(
+        recipient=booking.owner,
+        template="booking_cancelled_by_store",
+        params={
+            **_params(booking),
+            "reason": booking.cancel_reason,
+            "refund": f"¥{format_money(event.refund_due)}",
+        },
+        ref=ref(booking),
+        dedupe_key=f"{ref(booking)}:booking_cancelled_by_store",
+    )
 
 
-def expired(booking: Booking) -> None:
+def booking_expired_tell(event: BookingExpired) -> None:
+    booking = _booking(event.booking_id)
     params = _params(booking)
     del params["address"]
     notify(
@@ -115,7 +129,8 @@ def expired(booking: Booking) -> None:
     )
 
 
-def supplement_proposed(supplement: Supplement) -> None:
+def supplement_proposed_tell(event: SupplementProposed) -> None:
+    supplement = Supplement.objects.select_related("booking__owner", "booking__store").get(pk=event.supplement_id)
     booking = supplement.booking
     notify(
         recipient=booking.owner,
