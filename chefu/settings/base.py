@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reviews",
     "notifications",
     "cms",
+    "demo",
     "chefu",
     # Wagtail
     "wagtail.contrib.forms",
