@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "search",
     "cms",
     "web",
+    "demo",
     "chefu",
     # Wagtail
     "wagtail.contrib.forms",

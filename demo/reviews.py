@@ -14,11 +14,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings import services as booking_services
-from bookings.checklists import checklist_answer
-from bookings.demo import _offered, _slots
 from catalog.quotes import service_applies
-from payments.demo import demo_pay, purging
-from reviews import services
+from demo.bookings import bookable_offerings, checklist_pass, free_slots
+from demo.payments import demo_pay, purging
+from reviews import reputation, services
 from reviews.models import Review
 from stores.models import Store
 
@@ -63,13 +62,15 @@ def _past_booking(store: Store, owner: User, vehicle, *, day: dt.date, rng: rand
     tz = ZoneInfo(store.timezone)
     # A free check is not a paid booking to review; an oil change is not for an electric car.
     offered = [
-        o for o in _offered(store) if o.current.total > 0 and service_applies(service=o.service, vehicle=vehicle)
+        o
+        for o in bookable_offerings(store)
+        if o.current.total > 0 and service_applies(service=o.service, vehicle=vehicle)
     ]
     if not offered:
         return None
     offering = rng.choice(offered)
     booked_at = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(20, 0), tzinfo=tz)
-    slots = _slots(store, offering, day, booked_at)
+    slots = free_slots(store, offering, day, booked_at)
     if not slots:
         return None
     slot = rng.choice(slots)
@@ -81,9 +82,7 @@ def _past_booking(store: Store, owner: User, vehicle, *, day: dt.date, rng: rand
 def _complete(booking, staff: User | None) -> None:
     booking_services.booking_check_in(booking_id=booking.pk, by=staff)
     booking_services.booking_start(booking_id=booking.pk, by=staff)
-    items = [{"code": item["code"], "result": "pass", "note": ""} for item in booking.checklist]
-    if items:
-        checklist_answer(booking_id=booking.pk, by=staff, items=items)
+    checklist_pass(booking, staff)
     booking_services.booking_complete(booking_id=booking.pk, by=staff)
 
 
@@ -147,6 +146,9 @@ def demo_reviews_load(
             review = _review(other, customers, day=day, rng=rng, staff=None, pick=rng.choice(pool))
             if review is not None:
                 written.append(review)
+    # Each review rated its store against the platform mean of its moment: bring every store onto the final one, as
+    # the hourly job would.
+    reputation.ratings_refresh_all()
     return DemoReviews(stores=1 + len(others), reviews=len(written))
 
 

@@ -6,7 +6,8 @@ from django.db.models import ProtectedError
 
 from accounts.models import User
 from chefu.errors import ApplicationError
-from stores.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_PHONES, demo_load, demo_present
+from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_PHONES
+from demo.services import DemoResult, demo_load, demo_present
 from stores.models import Store
 
 
@@ -37,17 +38,22 @@ class Command(BaseCommand):
             if not reset:
                 raise CommandError("The database already has stores or demo accounts; use --reset to replace them.")
         started = time.monotonic()
+        result = self._load(count=stores, seed=seed, reset=reset)
+        elapsed = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(f"Loaded {stores} demo stores (seed {seed}) in {elapsed:.1f} s."))
+        self._report(result)
+
+    def _load(self, *, count: int, seed: int, reset: bool) -> DemoResult:
         try:
-            result = demo_load(count=stores, seed=seed, reset=reset)
+            return demo_load(count=count, seed=seed, reset=reset)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         except ProtectedError as exc:
             raise CommandError(f"Cannot reset: other data still refers to the stores or demo users ({exc}).") from exc
         except ApplicationError as exc:
             raise CommandError(f"{exc.code}: {exc.message} {exc.details or ''}".strip()) from exc
-        elapsed = time.monotonic() - started
 
-        self.stdout.write(self.style.SUCCESS(f"Loaded {stores} demo stores (seed {seed}) in {elapsed:.1f} s."))
+    def _report(self, result: DemoResult) -> None:
         self.stdout.write(
             "Stores by status: " + ", ".join(f"{status} {n}" for status, n in result.stores_by_status.items())
         )
@@ -68,6 +74,9 @@ class Command(BaseCommand):
                 f"Reviews: {result.reviews.reviews} verified reviews (each a paid, completed booking)"
                 f" across {result.reviews.stores} stores"
             )
+        self._report_accounts(result)
+
+    def _report_accounts(self, result: DemoResult) -> None:
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         users = {u.phone: u for u in User.objects.filter(phone__in=DEMO_PHONES)}
         for account in DEMO_ACCOUNTS:

@@ -17,15 +17,10 @@ from accounts.services import token_issue
 from catalog.models import Offering, OfferingPartLine, OfferingVersion, ReferencePrice, Service
 from catalog.reference_selectors import offerings_flagged_for_qa
 from chefu.money import money
-from stores.demo import (
-    AREAS,
-    DEMO_ACCOUNTS,
-    DEMO_PASSWORD,
-    RECIPES,
-    PartChoice,
-    demo_price_plans,
-    demo_store_plans,
-)
+from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from demo.places import AREAS
+from demo.prices import RECIPES, PartChoice, demo_price_plans
+from demo.stores import demo_store_plans
 from stores.hours import parse_ranges
 from stores.models import (
     VISIBLE_STATUSES,

@@ -1,4 +1,5 @@
-"""Demo coupons (``seed_demo``): the offers a demo owner sees when paying. Written once; a later run keeps them."""
+"""Demo money: the coupons a demo owner sees when paying (written once; a later run keeps them), paying a demo booking
+through the sandbox, and the reset that clears every money record."""
 
 import datetime as dt
 from decimal import Decimal
@@ -20,6 +21,8 @@ from payments.models import (
     Refund,
     Statement,
 )
+from payments.providers.base import provider_get
+from payments.services import notification_receive, payment_open
 
 DEMO_COUPONS = (
     # code, name, kind, value, max discount, min spend, uses per owner, budget, listed
@@ -30,7 +33,9 @@ DEMO_COUPONS = (
 
 
 def demo_coupons_load(*, now: dt.datetime | None = None) -> int:
-    """Create the demo coupons that are missing, valid from today for 90 days. Returns how many were created."""
+    """Create the demo coupons that are missing, valid from today for 90 days. Returns how many were created.
+
+    As the admin creates a coupon (payments has no service for a new one: ``coupon_edit`` is for existing ones)."""
     now = now or timezone.now()
     created = 0
     for code, name, kind, value, cap, min_spend, per_user, budget, listed in DEMO_COUPONS:
@@ -80,9 +85,6 @@ def demo_pay(booking) -> None:
     """Pay ``booking`` through the sandbox in this process: the payment, the signed notification, its processing.
     The sandbox is never asked for a pay URL (no one opens it, and the demo loads in one transaction, where no
     provider may be called)."""
-    from payments.providers.base import provider_get
-    from payments.services import notification_receive, payment_open
-
     payment = payment_open(booking_id=booking.pk, owner=booking.owner, provider="sandbox")
     params = provider_get("sandbox").build_notification(
         out_trade_no=payment.out_trade_no, amount=payment.amount, trade_status="TRADE_SUCCESS"
