@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -146,9 +147,10 @@ def demo_reviews_load(
             review = _review(other, customers, day=day, rng=rng, staff=None, pick=rng.choice(pool))
             if review is not None:
                 written.append(review)
-    # Each review rated its store against the platform mean of its moment: bring every store onto the final one, as
-    # the hourly job would.
-    reputation.ratings_refresh_all()
+    # Each review rates its store against the platform mean of its moment (reviews' subscriber recounts the store
+    # after the review commits): once those recounts have run, bring every store onto the final mean, as the hourly
+    # job would. On commit, after the recounts (callbacks run in the order they were registered).
+    transaction.on_commit(reputation.ratings_refresh_all)
     return DemoReviews(stores=1 + len(others), reviews=len(written))
 
 

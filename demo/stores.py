@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.contrib.gis.geos import Point
 
 from accounts.models import User
+from bookings.engine import policy_for
 from demo.places import AREAS, CITY, MANAGER_AREA, nearest_place, sample_point, street_address
 from stores.hours import parse_ranges
 from stores.models import DEFAULT_TIMEZONE, Bay, OpeningHours, Store, StoreStatus, StoreStatusEvent
@@ -373,6 +374,14 @@ def closures_create(*, stores: Sequence[Store], plans: Sequence[StorePlan], by: 
     for store, plan in wanted:
         for c in plan.closures:
             bay_id = None if c.bay is None else bays[(store.pk, plan.bays[c.bay].name)]
-            closure_create(store=store, by=by, starts_at=c.starts_at, ends_at=c.ends_at, reason=c.reason, bay_id=bay_id)
+            closure_create(
+                store=store,
+                by=by,
+                starts_at=c.starts_at,
+                ends_at=c.ends_at,
+                reason=c.reason,
+                bay_id=bay_id,
+                horizon_days=policy_for(store).horizon_days,
+            )
             made += 1
     return made

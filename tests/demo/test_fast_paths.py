@@ -171,6 +171,7 @@ def test_fast_path_prices_are_current_valid_quotable_and_bookable():
     assert result.manager_store.offerings.count() >= 5
 
 
+@pytest.mark.usefixtures("committing")  # the ratings are set by reviews' subscriber, after each review commits
 def test_demo_ratings_are_consistent_with_the_reviews():
     demo_load(count=8, seed=SEED)
 
