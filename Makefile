@@ -12,12 +12,12 @@ help:
 	@echo "make run         set up (packages, PostGIS, Redis, venv, migrations, demo data) and serve on PORT=$(PORT)"
 	@echo "make setup       set up for running only"
 	@echo "make setup-dev   set up for development and tests (no demo data)"
-	@echo "make test        setup-dev, lock-check, ruff check, pytest"
+	@echo "make test        setup-dev, lock-check, ruff check, the layer contract (lint-imports), pytest"
 	@echo "make smoke       a fresh clone of HEAD, runtime packages only, served as make run does: health, worker,"
 	@echo "                 a booking paid through the sandbox, a clean stop (CI runs it before the tests)"
 	@echo "make lock        recompile requirements.txt / requirements-dev.txt from the .in files (uv, with hashes)"
 	@echo "make lock-check  fail when an .in file and its lock disagree"
-	@echo "make lint        ruff check"
+	@echo "make lint        ruff check and the layer contract (lint-imports, .importlinter)"
 	@echo "make bench       run bench/nearby.py, bench/bookings.py, bench/payments.py and bench/reviews.py"
 	@echo "make clean       remove caches (keeps .venv and .env)"
 
@@ -35,10 +35,12 @@ setup-dev:
 
 test: setup-dev lock-check
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 
 lock:
 	bash scripts/lock.sh
@@ -57,4 +59,4 @@ bench: setup-dev
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
-	rm -rf .pytest_cache .ruff_cache .hypothesis
+	rm -rf .pytest_cache .ruff_cache .hypothesis .import_linter_cache

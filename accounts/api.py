@@ -5,7 +5,6 @@ from accounts import selectors, services
 from accounts.auth import session_end, token_auth
 from accounts.schemas import (
     LogoutIn,
-    MeOut,
     RegisterIn,
     SmsCodeIn,
     SmsCodeOut,
@@ -18,7 +17,6 @@ from accounts.schemas import (
 )
 from chefu.http import client_ip
 from chefu.pagination import PageParams, paginate
-from stores.selectors import membership_list_for_user
 
 auth_router = Router(tags=["accounts"])
 me_router = Router(tags=["accounts"], auth=token_auth)
@@ -56,13 +54,6 @@ def logout(request, payload: Body[LogoutIn | None] = None):
     services.user_sign_out(user=request.auth, token=request.api_token, everywhere=bool(payload and payload.all))
     session_end(request)
     return Status(204, None)
-
-
-@me_router.get("", response=MeOut)
-def me(request):
-    user = request.auth
-    stores = [{"id": m.store_id, "name": m.store.name, "role": m.role} for m in membership_list_for_user(user=user)]
-    return {"id": user.id, "phone": user.phone, "name": user.name, "roles": user.roles, "stores": stores}
 
 
 @me_router.post("/vehicles", response={201: VehicleOut})

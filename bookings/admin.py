@@ -1,9 +1,10 @@
 """Django admin for bookings (/django-admin/): bookings are read-only history (every change goes through the
-services and leaves a timeline row); a store's booking policy is editable."""
+services and leaves a timeline row); a store's booking policy is editable, saved through the service."""
 
 from django.contrib import admin
 
 from bookings.models import Booking, BookingEvent, BookingPolicy, Supplement
+from bookings.services import POLICY_FIELDS, booking_policy_set
 from chefu.admin import ReadOnlyAdminMixin
 
 
@@ -45,3 +46,8 @@ class BookingPolicyAdmin(admin.ModelAdmin):
     ]
     raw_id_fields = ["store"]
     search_fields = ["store__name"]
+
+    def save_model(self, request, obj, form, change):
+        """Under the policy's row lock, like the partner API (``booking_policy_set``): only what the form changed."""
+        changed = [name for name in form.changed_data if name in POLICY_FIELDS] if change else POLICY_FIELDS
+        booking_policy_set(store=obj.store, **{name: getattr(obj, name) for name in changed})

@@ -35,10 +35,18 @@ from bookings.photos import photo_add
 from bookings.schedule import store_schedule, store_today
 from bookings.schemas import PhotoOut, photo_dict
 from bookings.supplements import supplement_approve, supplement_propose, supplement_reject
+from chefu.pagination import PageParams, paginate
+from stores import selectors as store_selectors
+from stores import services as store_services
+from stores.schemas import ClosureIn, ClosureListOut, ClosureOut
 from stores.selectors import store_get_for_manager, store_get_for_staff
 
 partner_bookings_router = Router(tags=["shop floor"], auth=token_auth)
 owner_supplements_router = Router(tags=["bookings"], auth=token_auth)
+# A closure is the stores app's row, but how far ahead one may start depends on the store's booking horizon, which
+# is bookings': the endpoints sit here, in the lowest layer that knows both. Their operation ids are the ones they
+# had in stores/api.py.
+partner_closures_router = Router(tags=["partner"], auth=token_auth)
 
 
 @partner_bookings_router.get("/stores/{int:store_id}/schedule", response=ScheduleOut)
@@ -146,3 +154,31 @@ def supplement_reject_endpoint(
 ):
     """Decline the extra work; it is never charged."""
     return _decide(request, booking_id, supplement_id, supplement_reject, note=payload.note if payload else "")
+
+
+# --- Closures ---------------------------------------------------------------------------------------------
+
+
+@partner_closures_router.get(
+    "/stores/{int:store_id}/closures", response=ClosureListOut, operation_id="stores_api_closure_list"
+)
+def closure_list(request, store_id: int, page: Query[PageParams]):
+    store = store_get_for_staff(user=request.auth, store_id=store_id)
+    return paginate(store_selectors.closure_list(store=store), page)
+
+
+@partner_closures_router.post(
+    "/stores/{int:store_id}/closures", response={201: ClosureOut}, operation_id="stores_api_closure_create"
+)
+def closure_create(request, store_id: int, payload: ClosureIn):
+    store = store_get_for_manager(user=request.auth, store_id=store_id)
+    closure = store_services.closure_create(
+        store=store,
+        by=request.auth,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        reason=payload.reason,
+        bay_id=payload.bay_id,
+        horizon_days=policy_for(store).horizon_days,
+    )
+    return Status(201, closure)

@@ -16,8 +16,9 @@ from stores.models import Store
 
 
 def booking_lock(booking_id: int) -> Booking:
-    """``SELECT ... FOR UPDATE`` of the booking's own row (not its joined rows); NotFound when there is none."""
-    booking = Booking.objects.select_for_update(of=("self",)).filter(pk=booking_id).first()
+    """``SELECT ... FOR UPDATE`` of the booking's own row, read with its service (joined, not locked: the services
+    ask its kind, the events carry it); NotFound when there is none."""
+    booking = Booking.objects.select_for_update(of=("self",)).select_related("service").filter(pk=booking_id).first()
     if booking is None:
         raise NotFound()
     return booking

@@ -217,7 +217,7 @@ class BookingEvent(models.Model):
 
 
 # Where booking photos are stored in the private storage, and so the start of their URLs under PRIVATE_MEDIA_URL
-# (chefu/urls.py routes that prefix to bookings.views.booking_photo).
+# (web/urls.py routes that prefix to bookings.views.booking_photo).
 PHOTO_PREFIX = "bookings/"
 
 

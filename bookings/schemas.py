@@ -3,14 +3,13 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
 from bookings.models import Booking, BookingStatus
+from bookings.parts import booking_parts
 from bookings.selectors import amount_due, amount_owed
 from catalog.quotes import quote_record_for_owner
 from chefu.inputs import Instant
@@ -152,10 +151,6 @@ class CancellationOut(Schema):
     refund_to_owner: str = Field(..., description="The cash refunded to the owner for it (refund_due less any coupon).")
 
 
-# payments.RefundReason values of the refunds a cancellation decides (read through the reverse relation).
-CANCELLATION_REFUNDS = ("owner_cancelled", "store_cancelled")
-
-
 class BookingOut(Schema):
     id: int
     status: BookingStatus
@@ -256,39 +251,10 @@ def checklist_items(booking: Booking) -> list[dict[str, Any]]:
     return out
 
 
-def _review(booking) -> dict | None:
-    """The booking's review {id, status} (reviews.Review, read through its reverse relation), if written."""
-    try:
-        review = booking.review
-    except ObjectDoesNotExist:
-        return None
-    return {"id": review.pk, "status": review.status}
-
-
-def _reviewable_until(booking) -> dt.datetime | None:
-    """Until when the owner may review it: a completed, paid booking without a review, REVIEW_WINDOW_DAYS after the
-    job was completed; None otherwise."""
-    paid = booking.amount_paid > 0 and booking.amount_paid >= booking.quote_total  # as reviews.services requires
-    if booking.status != BookingStatus.COMPLETED or not paid or _review(booking):
-        return None
-    done = [e.at for e in booking.events.all() if e.to_status == BookingStatus.COMPLETED]
-    return max(done) + dt.timedelta(days=settings.REVIEW_WINDOW_DAYS) if done else None
-
-
-def _coupon(booking) -> dict | None:
-    for r in booking.coupon_redemptions.all():
-        if r.status != "released":
-            return {
-                "code": r.coupon.code,
-                "name": r.coupon.name,
-                "discount": format_money(r.discount),
-                "status": r.status,
-            }
-    return None
-
-
 def booking_dict(booking: Booking) -> dict[str, Any]:
-    """A booking as the owner (and the store) see it; expects :func:`bookings.selectors._detailed`'s prefetches."""
+    """A booking as the owner (and the store) see it; expects :func:`bookings.selectors._detailed`'s prefetches.
+    The refunds, coupon and review are the higher apps' parts (:mod:`bookings.parts`)."""
+    parts = booking_parts()
     cancellation = None
     if booking.status == BookingStatus.CANCELLED:
         cancellation = {
@@ -296,12 +262,10 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
             "reason": booking.cancel_reason,
             "fee": format_money(booking.cancellation_fee or 0),
             "refund_due": format_money(booking.refund_due or 0),
-            # What goes back to the owner's account: refund_due less the part a platform coupon had paid.
-            "refund_to_owner": format_money(
-                sum((r.amount for r in booking.refunds.all() if r.reason in CANCELLATION_REFUNDS), Decimal("0.00"))
-            ),
         }
-    return {
+        for part in parts:
+            cancellation.update(part.cancellation_fields(booking))
+    answer = {
         "id": booking.pk,
         "status": booking.status,
         "store_id": booking.store_id,
@@ -320,13 +284,6 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
         "amount_due": format_money(amount_due(booking)),
         "amount_paid": format_money(booking.amount_paid + booking.amount_unapplied),
         "amount_owed": format_money(amount_owed(booking)),
-        "refunds": [
-            {"id": r.pk, "amount": format_money(r.amount), "status": r.status, "reason": r.reason}
-            for r in booking.refunds.all()
-        ],
-        "coupon": _coupon(booking),
-        "review": _review(booking),
-        "reviewable_until": _reviewable_until(booking),
         "cancellation": cancellation,
         "checklist": checklist_items(booking),
         "timeline": [
@@ -342,6 +299,9 @@ def booking_dict(booking: Booking) -> dict[str, Any]:
         ],
         "created_at": booking.created_at,
     }
+    for part in parts:
+        answer.update(part.fields(booking))
+    return answer
 
 
 _MOBILE = re.compile(r"^(\+86)?(1\d{2})\d{4}(\d{4})$")

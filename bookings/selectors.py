@@ -21,6 +21,7 @@ from bookings.models import (
     Supplement,
     SupplementStatus,
 )
+from bookings.parts import BookingPart, booking_parts
 from catalog.models import Offering
 from chefu.errors import NotFound, PermissionDenied
 from stores.models import VISIBLE_STATUSES, Store
@@ -106,31 +107,44 @@ def amount_owed(booking: Booking) -> Decimal:
     return max(Decimal("0.00"), amount_due(booking) - booking.amount_paid)
 
 
+_DETAIL_JOINS = ("store", "service", "vehicle", "bay", "owner")
+
+
+def _with_parts(queryset: QuerySet[Booking], parts: tuple[BookingPart, ...]) -> QuerySet[Booking]:
+    """The detail's joins, with those and the annotations the higher apps' parts ask for (:mod:`bookings.parts`)."""
+    annotations = {name: value for part in parts for name, value in part.annotations().items()}
+    joins = [name for part in parts for name in part.select_related]
+    return queryset.select_related(*_DETAIL_JOINS, *joins).annotate(**annotations)
+
+
 def _detailed(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
+    parts = booking_parts()
     return with_amounts(
-        queryset.select_related("store", "service", "vehicle", "bay", "owner", "review").prefetch_related(
+        _with_parts(queryset, parts).prefetch_related(
             "events",
-            "refunds",  # payments.Refund's reverse relation: the refunds decided for this booking
-            "coupon_redemptions__coupon",  # payments.CouponRedemption's: the coupon the booking holds, if any
+            *(lookup for part in parts for lookup in part.prefetch_related),
             Prefetch("supplements", queryset=Supplement.objects.prefetch_related("lines", "photos")),
             Prefetch("checklist_answers", queryset=ChecklistAnswer.objects.select_related("photo")),
         )
     )
 
 
+def _relation(lookup: str | Prefetch) -> str:
+    return (lookup.prefetch_through if isinstance(lookup, Prefetch) else lookup).split("__")[0]
+
+
 def booking_get_created(*, user: User, booking_id: int) -> Booking:
     """The booking ``user`` has just made (:func:`bookings.services.booking_create`), with everything the detail
-    shows, in two queries: a booking just made has its first event and nothing else yet (no refund, coupon,
-    supplement or checklist answer), so those relations are given empty instead of read. NotFound as
-    :func:`booking_get_for_owner`."""
-    nothing = [
-        Prefetch(name, queryset=Booking._meta.get_field(name).related_model.objects.none())
-        for name in ("refunds", "coupon_redemptions", "supplements", "checklist_answers")
-    ]
+    shows, in two queries: a booking just made has its first event and nothing else yet (no supplement or checklist
+    answer, nor any of the parts' ``empty_when_new``: a refund, a coupon), so those relations are given empty instead
+    of read. NotFound as :func:`booking_get_for_owner`."""
+    parts = booking_parts()
+    empty = ("supplements", "checklist_answers", *(name for part in parts for name in part.empty_when_new))
+    nothing = [Prefetch(name, queryset=Booking._meta.get_field(name).related_model.objects.none()) for name in empty]
+    rest = [lookup for part in parts for lookup in part.prefetch_related if _relation(lookup) not in empty]
     booking = (
-        with_amounts(Booking.objects.filter(pk=booking_id, owner=user))
-        .select_related("store", "service", "vehicle", "bay", "owner", "review")
-        .prefetch_related("events", *nothing)
+        _with_parts(with_amounts(Booking.objects.filter(pk=booking_id, owner=user)), parts)
+        .prefetch_related("events", *nothing, *rest)
         .first()
     )
     if booking is None:

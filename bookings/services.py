@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User, Vehicle
-from bookings import hooks, notices
+from bookings import events
 from bookings.checklists import checklist_missing_codes
 from bookings.engine import Job, StoreCalendar, calendar_for_day
 from bookings.exceptions import (
@@ -46,7 +46,9 @@ from catalog import kinds
 from catalog.models import OfferingVersion, Service
 from catalog.quotes import quote_build
 from chefu.errors import NotFound, ValidationFailed
+from chefu.events import emit
 from chefu.money import money
+from chefu.queue import send_on_commit
 from stores.models import VISIBLE_STATUSES, Store
 
 # PostgreSQL's SQLSTATE for an exclusion-constraint violation.
@@ -202,7 +204,22 @@ def booking_create(
     )
     _pick_bay_and_hold(booking, calendar=calendar, job=job, start=start, now=now, prefer=None)
     _record(booking, from_status="", to_status=BookingStatus.PENDING_PAYMENT, by=owner, by_role=ActorRole.OWNER, at=now)
-    notices.expiry_schedule(booking)
+    # A broker that is down only delays the expiry: the beat sweep (bookings_expire_due) expires what it missed.
+    send_on_commit(
+        "bookings.tasks.booking_expire_task",
+        [((booking.pk,), {"eta": booking.pay_before})],
+        what=f"expiry of booking {booking.pk}",
+    )
+    emit(
+        events.BookingCreated(
+            booking_id=booking.pk,
+            store_id=store.pk,
+            owner_id=owner.pk,
+            kind=service.kind,
+            start=booking.start,
+            pay_before=booking.pay_before,
+        )
+    )
     return booking
 
 
@@ -236,9 +253,7 @@ def booking_payment_applied(*, booking: Booking, amount: Decimal, reason: str = 
         booking_transition(
             booking=booking, to=BookingStatus.CONFIRMED, by=None, by_role=ActorRole.SYSTEM, reason=reason
         )
-        notices.confirmed(booking)
-        kind = kinds.for_service(booking.service)
-        transaction.on_commit(lambda: kind.on_confirmed(booking=booking))
+        emit(events.BookingConfirmed(booking_id=booking.pk, kind=booking.service.kind))
     return booking
 
 
@@ -259,9 +274,7 @@ def booking_confirm(*, booking_id: int, by: User | None = None, reason: str = ""
     booking = booking_transition(
         booking=booking_lock(booking_id), to=BookingStatus.CONFIRMED, by=by, by_role=ActorRole.SYSTEM, reason=reason
     )
-    notices.confirmed(booking)
-    kind = kinds.for_service(booking.service)
-    transaction.on_commit(lambda: kind.on_confirmed(booking=booking))
+    emit(events.BookingConfirmed(booking_id=booking.pk, kind=booking.service.kind))
     return booking
 
 
@@ -281,8 +294,7 @@ def booking_expire(*, booking_id: int, now: dt.datetime | None = None) -> Bookin
         reason=_("Not paid in time."),
         now=now,
     )
-    notices.expired(booking)
-    hooks.called_off(booking)
+    emit(events.BookingExpired(booking_id=booking.pk))
     return booking
 
 
@@ -345,8 +357,7 @@ def booking_cancel(
     booking.refund_due = refund
     booking.save(update_fields=["cancelled_by_store", "cancel_reason", "cancellation_fee", "refund_due", "updated_at"])
     _lapse_proposed_supplements(booking, _("The booking was cancelled."))
-    notices.cancelled(booking)
-    hooks.called_off(booking)
+    emit(events.BookingCancelled(booking_id=booking.pk, by_store=by_store, cancellation_fee=fee, refund_due=refund))
     return booking
 
 
@@ -398,8 +409,13 @@ def booking_reschedule(*, booking_id: int, by: User, start: dt.datetime, now: dt
         },
         at=now,
     )
-    notices.rescheduled(
-        booking, generation=BookingEvent.objects.filter(booking=booking, action=EventAction.RESCHEDULE).count()
+    emit(
+        events.BookingRescheduled(
+            booking_id=booking.pk,
+            from_start=old_start,
+            to_start=booking.start,
+            generation=BookingEvent.objects.filter(booking=booking, action=EventAction.RESCHEDULE).count(),
+        )
     )
     return booking
 
@@ -460,7 +476,7 @@ def booking_check_in(*, booking_id: int, by: User | None) -> Booking:
     """The car has arrived. ``by``: staff of the booking's store, an admin, or None for the platform's own code;
     ``NotFound`` for anyone else, as for a missing booking (so for every shop-floor service below)."""
     booking = _store_transition(booking_id, BookingStatus.CHECKED_IN, by)
-    notices.arrived(booking)
+    emit(events.BookingCheckedIn(booking_id=booking.pk))
     return booking
 
 
@@ -490,9 +506,7 @@ def booking_complete(*, booking_id: int, by: User | None) -> Booking:
         raise PaymentDue(owed=owed)
     booking_transition(booking=booking, to=BookingStatus.COMPLETED, by=by, by_role=role)
     _lapse_proposed_supplements(booking, _("The job was completed before this extra work was approved."))
-    hooks.completed(booking)
-    kind = kinds.for_service(booking.service)
-    transaction.on_commit(lambda: kind.on_completed(booking=booking))
+    emit(events.BookingCompleted(booking_id=booking.pk, kind=booking.service.kind))
     return booking
 
 
@@ -513,6 +527,9 @@ def booking_no_show(*, booking_id: int, by: User | None, now: dt.datetime | None
     # Like a cancellation after the free window: the store keeps the late fee, the rest goes back to the owner.
     booking.cancellation_fee, booking.refund_due = cancellation_terms(booking=booking, by_store=False, now=now)
     booking.save(update_fields=["cancellation_fee", "refund_due", "updated_at"])
-    notices.arrived(booking)
-    hooks.called_off(booking)
+    emit(
+        events.BookingNoShow(
+            booking_id=booking.pk, cancellation_fee=booking.cancellation_fee, refund_due=booking.refund_due
+        )
+    )
     return booking

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from bookings import notices
+from bookings.events import SupplementProposed
 from bookings.exceptions import SupplementDecided
 from bookings.lock_objects import booking_lock, supplement_lock
 from bookings.models import Photo, Supplement, SupplementLine, SupplementStatus
@@ -26,6 +26,7 @@ from bookings.photos import require_at_shop
 from bookings.selectors import booking_access_check
 from catalog.models import Part
 from chefu.errors import NotFound, ValidationFailed
+from chefu.events import emit
 from chefu.money import is_cents, money
 
 MAX_LINES = 50
@@ -144,7 +145,7 @@ def supplement_propose(
     SupplementLine.objects.bulk_create(built)
     if photos:
         supplement.photos.set(photos)
-    notices.supplement_proposed(supplement)
+    emit(SupplementProposed(supplement_id=supplement.pk, booking_id=booking.pk))
     return supplement
 
 

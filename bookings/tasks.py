@@ -15,13 +15,13 @@ _DB_RETRY = {
 }
 
 
-@shared_task(**_DB_RETRY)
+@shared_task(name="bookings.tasks.booking_expire_task", **_DB_RETRY)
 def booking_expire_task(booking_id: int) -> None:
     """Queued at creation with ``eta=pay_before``."""
     services.booking_expire(booking_id=booking_id)
 
 
-@shared_task(**_DB_RETRY)
+@shared_task(name="bookings.tasks.bookings_expire_due_task", **_DB_RETRY)
 def bookings_expire_due_task() -> int:
     """CELERY_BEAT_SCHEDULE, every minute: expires what the per-booking task missed (broker down, worker lost)."""
     return services.bookings_expire_due()

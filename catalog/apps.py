@@ -7,6 +7,9 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self) -> None:
-        from catalog import kinds
+        from catalog import kinds, subscribers
+        from chefu.events import subscribe
+        from stores.events import StoreStatusChanged
 
         kinds.register(kinds.STANDARD)
+        subscribe(StoreStatusChanged, subscribers.store_status_changed_reprice)

@@ -1,12 +1,17 @@
 """Service kinds: the plug-in registry that names a standard service's workflow (ARCHITECTURE.md, Boundaries).
 
 ``Service.kind`` holds a kind's ``code``. The booking flow never branches on it; it asks the registry for the
-kind and calls its hooks::
+kind and calls the hooks that run inside the booking services::
 
     kind = kinds.for_service(service)
     kind.validate_booking(service=service, store=store, vehicle=vehicle)
     items = kind.extra_checklist(service=service)
-    transaction.on_commit(lambda: kind.on_completed(booking=booking))
+
+What a kind does once a booking is confirmed or completed is not a hook: the kind's app subscribes to the bookings
+events (``BookingConfirmed``, ``BookingCompleted``, which carry the kind's code) from its ``AppConfig.ready()`` and
+keeps the bookings of its own kind (``chefu.events``)::
+
+    subscribe(BookingCompleted, inspection_completed)   # def inspection_completed(event): if event.kind == ...
 
 Another app adds a kind by subclassing :class:`ServiceKind` and calling :func:`register` from its
 ``AppConfig.ready()``; nothing in ``catalog`` or ``bookings`` changes. ``catalog`` itself registers
@@ -49,9 +54,8 @@ class ChecklistItem:
 class ServiceKind:
     """A service's workflow plug-in. Every hook has a harmless default, so a kind overrides only what differs.
 
-    Hooks receive keyword arguments only and must not assume the caller's transaction: ``validate_booking``
-    and ``extra_checklist`` run inside the booking services; ``on_confirmed`` and ``on_completed`` are called
-    after the state change has committed (``transaction.on_commit``) and must be safe to call twice.
+    Hooks receive keyword arguments only and run inside the booking services' transaction. Reactions after a
+    booking's change commits are event subscribers of the kind's app (see the module docstring).
     """
 
     code: str = ""
@@ -63,12 +67,6 @@ class ServiceKind:
     def extra_checklist(self, *, service: Any) -> list[ChecklistItem]:
         """Items added to the service's standard checklist for a booking of this kind."""
         return []
-
-    def on_confirmed(self, *, booking: Any) -> None:
-        """Called once a booking of this kind is paid and confirmed."""
-
-    def on_completed(self, *, booking: Any) -> None:
-        """Called once a booking of this kind is completed (every required checklist item answered)."""
 
     def api_router(self) -> Router | None:
         """Extra API the kind brings, mounted under ``/api/v1/{api_prefix}`` (see :func:`api_routers`)."""
@@ -178,7 +176,7 @@ class KindChoiceField(forms.ChoiceField):
 
 
 def api_routers() -> list[tuple[str, Router]]:
-    """``(prefix, router)`` for each kind that brings API, for ``chefu/api.py`` to mount::
+    """``(prefix, router)`` for each kind that brings API, for ``web/api.py`` to mount::
 
     for prefix, router in kinds.api_routers():
         api.add_router(f"/{prefix}", router)

@@ -10,8 +10,9 @@ newer one: recomputes of one band run one at a time (each reads after the previo
 nightly pass over every band excludes them all while it runs.
 
 Keeping bands fresh: every write that changes what a band sees calls ``reference_prices_schedule`` inside
-its transaction (a price set or deactivated: the offering's band; a store's status or city changed:
-``reference_prices_schedule_for_store``). The nightly task repairs anything a lost message missed.
+its transaction (a price set or deactivated: the offering's band); a store's status change reaches it as the
+``StoreStatusChanged`` event (``catalog.subscribers``, ``reference_prices_schedule_for_store``). The nightly task
+repairs anything a lost message missed.
 """
 
 import logging
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from catalog.models import Offering, ReferencePrice
 from chefu.money import money
+from chefu.queue import send_now
 from stores.models import VISIBLE_STATUSES, Store
 
 logger = logging.getLogger(__name__)
@@ -170,8 +172,6 @@ def reference_prices_pending_clear(*, service_code: str, city: str) -> None:
 
 
 def _enqueue_recompute(service_code: str, city: str) -> None:
-    from catalog.tasks import reference_prices_recompute_task
-
     key = pending_key(service_code=service_code, city=city)
     try:
         # SET NX: only the first change of a burst queues a task; the others are read by that task, which has
@@ -183,12 +183,14 @@ def _enqueue_recompute(service_code: str, city: str) -> None:
         first = True
     if not first:
         return
-    try:
-        reference_prices_recompute_task.apply_async((service_code, city), countdown=COALESCE_S)
-    except Exception:
+    queued = send_now(
+        "catalog.tasks.reference_prices_recompute_task",
+        [((service_code, city), {"countdown": COALESCE_S})],
+        what=f"recompute of reference band {service_code}@{city}",
+    )
+    if not queued:
         # Nothing is queued: let the next change try again rather than wait for the TTL.
         cache.delete(key)
-        raise
 
 
 def reference_prices_schedule(*, service_code: str, city: str) -> None:
@@ -207,9 +209,9 @@ def reference_prices_schedule(*, service_code: str, city: str) -> None:
 
 
 def reference_prices_schedule_for_store(*, store: Store, cities: tuple[str, ...] = ()) -> None:
-    """Schedule a recompute of every band the store's offerings take part in: to be called, in the same
-    transaction, when a store's status changes (it enters or leaves VISIBLE_STATUSES) or its city changes
-    (pass the old city in ``cities``)."""
+    """Schedule a recompute of every band the store's offerings take part in: when a store's status changes (it
+    enters or leaves VISIBLE_STATUSES; ``catalog.subscribers``) or its city changes (pass the old city in
+    ``cities``)."""
     service_codes = Offering.objects.filter(store=store, is_active=True).values_list("service_id", flat=True)
     for service_code in service_codes:
         for city in {store.city, *cities}:

@@ -16,7 +16,7 @@ _DB_RETRY = {
 }
 
 
-@shared_task(**_DB_RETRY)
+@shared_task(name="catalog.tasks.reference_prices_recompute_task", **_DB_RETRY)
 def reference_prices_recompute_task(service_code: str, city: str) -> None:
     """Queued by ``reference.reference_prices_schedule`` (coalesced, after commit)."""
     # Cleared before computing: a price change committed while this runs queues a recompute of its own.
@@ -24,7 +24,7 @@ def reference_prices_recompute_task(service_code: str, city: str) -> None:
     reference.reference_prices_recompute(service_code=service_code, city=city)
 
 
-@shared_task(**_DB_RETRY)
+@shared_task(name="catalog.tasks.reference_prices_nightly_task", **_DB_RETRY)
 def reference_prices_nightly_task() -> None:
     """Every band in one pass (CELERY_BEAT_SCHEDULE): repairs whatever a lost or failed recompute missed."""
     reference.reference_prices_recompute_all()

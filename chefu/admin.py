@@ -1,4 +1,8 @@
-"""Back-office pieces shared by the apps' Django admins."""
+"""Back-office pieces shared by the apps' Django admins, and the kernel's own rows."""
+
+from django.contrib import admin
+
+from chefu.models import EventDelivery
 
 
 class ReadOnlyAdminMixin:
@@ -13,3 +17,13 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(EventDelivery)
+class EventDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Reactions to domain events still owed, and the dead ones (given up after the last attempt)."""
+
+    list_display = ("event", "subscriber", "attempts", "next_attempt_at", "dead_at", "created_at")
+    list_filter = (("dead_at", admin.EmptyFieldListFilter), "event")
+    search_fields = ("subscriber", "last_error")
+    ordering = ("-created_at",)

@@ -1,4 +1,7 @@
-"""The one NinjaAPI at /api/v1: routers per app, and the handlers that render the error envelope."""
+"""The platform's NinjaAPI: how it reads bodies, renders JSON and turns every error into the envelope of API.md.
+
+The kernel owns the machinery, not the assembly: ``web.api`` builds the one ``ChefuAPI`` at /api/v1 and mounts
+every app's routers on it (an app stands above the kernel, so the kernel never imports one)."""
 
 import collections.abc
 import datetime as dt
@@ -28,15 +31,6 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel, RootModel
 
-from accounts.api import auth_router, me_router
-from accounts.api_session import session_router
-from bookings.api import availability_router, bookings_router
-from bookings.api_partner import owner_supplements_router, partner_bookings_router
-from bookings.api_qa import qa_bookings_router
-from catalog import kinds
-from catalog.api import router as catalog_router
-from catalog.api_prices import partner_offerings_router, store_prices_router
-from catalog.api_quotes import quotes_router
 from chefu.errors import (
     ApplicationError,
     InternalError,
@@ -50,19 +44,7 @@ from chefu.errors import (
     error_response,
     request_refused,
 )
-from chefu.health import router as health_router
 from chefu.inputs import text_check
-from notifications.api import router as notifications_router
-from payments.api import booking_pay_router, payments_router
-from payments.api_partner import partner_settlements_router
-from reviews.api import (
-    booking_review_router,
-    partner_reviews_router,
-    qa_reviews_router,
-    reviews_router,
-    store_reviews_router,
-)
-from stores.api import geo_router, partner_router, qa_router, stores_router
 
 
 class ChefuJSONEncoder(NinjaJSONEncoder):
@@ -194,15 +176,6 @@ class ChefuParser(Parser):
         return result
 
 
-api = NinjaAPI(
-    title="Chefu API",
-    version="1",
-    description="车服 Chefu: partner car-service shops, transparent prices, bookings. See API.md.",
-    urls_namespace="api",
-    renderer=ChefuRenderer(),
-    parser=ChefuParser(),
-)
-api.add_decorator(json_body_declared, mode="view")
 logger = logging.getLogger("chefu.api")
 
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
@@ -227,7 +200,6 @@ def _field_name(loc: list | tuple) -> str:
     return ".".join(str(p) for p in parts if not _is_type(p)) or "__all__"
 
 
-@api.exception_handler(NinjaValidationError)
 def _validation_error(request, exc: NinjaValidationError):
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
@@ -237,34 +209,28 @@ def _validation_error(request, exc: NinjaValidationError):
     return application_error_response(ValidationFailed(fields))
 
 
-@api.exception_handler(ApplicationError)
 def _application_error(request, exc: ApplicationError):
     return application_error_response(exc)
 
 
-@api.exception_handler(DjangoValidationError)
 def _django_validation_error(request, exc: DjangoValidationError):
     return application_error_response(ValidationFailed.from_django(exc))
 
 
-@api.exception_handler(AuthenticationError)
 def _authentication_error(request, exc):
     response = application_error_response(NotAuthenticated())
     response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 
 
-@api.exception_handler(DjangoPermissionDenied)
 def _permission_denied(request, exc):
     return application_error_response(PermissionDenied())
 
 
-@api.exception_handler(Http404)
 def _not_found(request, exc):
     return application_error_response(NotFound())
 
 
-@api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     if isinstance(exc.__cause__, ApplicationError):
         return application_error_response(exc.__cause__)
@@ -273,48 +239,37 @@ def _http_error(request, exc: HttpError):
     return error_response(exc.status_code, None, str(exc))
 
 
-@api.exception_handler(SuspiciousOperation)
-@api.exception_handler(MultiPartParserError)
-@api.exception_handler(BadRequest)
 def _request_refused(request, exc):
     """Django refusing to read a body: over the size limit (a RequestDataTooBig is a SuspiciousOperation), too many
     fields or files, a multipart body without a boundary."""
     return application_error_response(request_refused(request, exc))
 
 
-@api.exception_handler(Exception)
 def _unhandled(request, exc):
     logger.exception("Unhandled error on %s %s", request.method, request.path)
     return application_error_response(InternalError())
 
 
-api.add_router("", health_router)
-api.add_router("/auth", auth_router)
-api.add_router("/auth", session_router)
-api.add_router("/me", me_router)
-api.add_router("/me/notifications", notifications_router)
-api.add_router("/catalog", catalog_router)
-api.add_router("/stores", stores_router)
-api.add_router("/stores", store_prices_router)
-api.add_router("/stores", quotes_router)
-api.add_router("/stores", availability_router)
-api.add_router("/bookings", bookings_router)
-api.add_router("/bookings", owner_supplements_router)
-api.add_router("/bookings", booking_pay_router)
-api.add_router("/payments", payments_router)
-api.add_router("/geo", geo_router)
-api.add_router("/partner", partner_router)
-api.add_router("/partner", partner_offerings_router)
-api.add_router("/partner", partner_bookings_router)
-api.add_router("/partner", partner_settlements_router)
-api.add_router("/qa", qa_router)
-api.add_router("/qa", qa_bookings_router)
-api.add_router("/bookings", booking_review_router)
-api.add_router("/reviews", reviews_router)
-api.add_router("/stores", store_reviews_router)
-api.add_router("/partner", partner_reviews_router)
-api.add_router("/qa", qa_reviews_router)
+class ChefuAPI(NinjaAPI):
+    """A NinjaAPI that speaks the platform's dialect: ChefuParser for bodies, ChefuRenderer for answers, every
+    error rendered as the envelope."""
 
-# Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.
-for _prefix, _router in kinds.api_routers():
-    api.add_router(f"/{_prefix}", _router)
+    _HANDLERS: tuple[tuple[type[Exception], Callable], ...] = (
+        (NinjaValidationError, _validation_error),
+        (ApplicationError, _application_error),
+        (DjangoValidationError, _django_validation_error),
+        (AuthenticationError, _authentication_error),
+        (DjangoPermissionDenied, _permission_denied),
+        (Http404, _not_found),
+        (HttpError, _http_error),
+        (SuspiciousOperation, _request_refused),
+        (MultiPartParserError, _request_refused),
+        (BadRequest, _request_refused),
+        (Exception, _unhandled),
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(renderer=ChefuRenderer(), parser=ChefuParser(), **kwargs)
+        self.add_decorator(json_body_declared, mode="view")
+        for exception, handler in self._HANDLERS:
+            self.add_exception_handler(exception, handler)

@@ -28,6 +28,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from chefu.api import ChefuJSONEncoder
 from chefu.errors import ApplicationError, Conflict, ValidationFailed, envelope
 from chefu.inputs import text_problem
 from chefu.models import IdempotencyRecord
@@ -71,8 +72,6 @@ class IdempotencyInProgress(Conflict):
 
 
 def _jsonable(body: Any) -> Any:
-    from chefu.api import ChefuJSONEncoder
-
     return json.loads(json.dumps(body, cls=ChefuJSONEncoder, ensure_ascii=False))
 
 

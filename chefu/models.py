@@ -1,4 +1,4 @@
-"""Shared-kernel tables: the stored answers of idempotent requests."""
+"""Shared-kernel tables: the stored answers of idempotent requests, and the domain events' owed reactions."""
 
 from django.conf import settings
 from django.db import models
@@ -23,3 +23,30 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.scope} {self.key}"
+
+
+class EventDelivery(models.Model):
+    """A reaction to a domain event still owed: one row per (event, subscriber) that must not be lost
+    (``chefu.events``). Written with the event, in the emitter's transaction, for a durable subscriber; written
+    after the fact for any subscriber whose first attempt failed. Deleted in the transaction in which its handler
+    succeeds. ``dead_at``: given up after ``EVENT_DELIVERY_MAX_ATTEMPTS``; kept for someone to look at."""
+
+    event = models.CharField(max_length=80)
+    payload = models.JSONField()
+    subscriber = models.CharField(max_length=200)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    dead_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(dead_at__isnull=True), name="event_delivery_due"
+            )
+        ]
+        verbose_name_plural = "event deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscriber}"

@@ -1,39 +1,43 @@
-"""Queue Celery tasks after commit without ever holding up a request when the broker is down.
+"""Queue Celery tasks by name, after commit, without ever holding up a request when the broker is down.
 
-The rows the tasks act on are committed first; a broker that cannot be reached is logged and the beat sweeps pick
-the work up later (ARCHITECTURE.md: a dead broker delays work, it loses none).
+Services name the task (``"bookings.booking_expire"``) instead of importing their tasks module, so a service never
+imports the tasks that import it. The rows the tasks act on are committed first; a broker that cannot be reached is
+logged and the beat sweeps pick the work up later (ARCHITECTURE.md: a dead broker delays work, it loses none).
 """
 
 import logging
 from collections.abc import Iterable
 from typing import Any
 
-from celery import Task
 from django.db import transaction
+
+from chefu.celery import app
 
 logger = logging.getLogger(__name__)
 
+Calls = Iterable[tuple[tuple, dict[str, Any]]]
 
-def send_now(task: Task, calls: Iterable[tuple[tuple, dict[str, Any]]], *, what: str) -> bool:
-    """``task.apply_async(args, **options)`` for each ``(args, options)``; False (logged) if the broker is down.
 
-    ``apply_async(retry=False)`` alone still waits for the broker: kombu retries the first connect for
+def send_now(task: str, calls: Calls, *, what: str) -> bool:
+    """``send_task(task, args, **options)`` for each ``(args, options)``; False (logged) if the broker is down.
+
+    ``retry=False`` alone still waits for the broker: kombu retries the first connect for
     ``broker_connection_timeout`` (about 6 s on a refused port). Connect once without retries first."""
     calls = list(calls)
     if not calls:
         return True
     try:
-        with task.app.producer_or_acquire() as producer:
+        with app.producer_or_acquire() as producer:
             producer.connection.ensure_connection(max_retries=0)
             for args, options in calls:
-                task.apply_async(args, producer=producer, retry=False, **options)
+                app.send_task(task, args, producer=producer, retry=False, **options)
     except Exception as exc:
         logger.warning("Could not queue %s; the sweep will do it: %s", what, exc)
         return False
     return True
 
 
-def send_on_commit(task: Task, calls: Iterable[tuple[tuple, dict[str, Any]]], *, what: str) -> None:
+def send_on_commit(task: str, calls: Calls, *, what: str) -> None:
     """:func:`send_now` once the current transaction commits (at once outside a transaction)."""
     calls = list(calls)
     if calls:

@@ -2,10 +2,16 @@
 
 from celery import shared_task
 
-from chefu import idempotency
+from chefu import events, idempotency
 
 
-@shared_task
+@shared_task(name="chefu.tasks.idempotency_records_purge_task")
 def idempotency_records_purge_task() -> int:
     """CELERY_BEAT_SCHEDULE, nightly."""
     return idempotency.records_purge()
+
+
+@shared_task(name="chefu.tasks.events_retry_due_task")
+def events_retry_due_task() -> int:
+    """CELERY_BEAT_SCHEDULE, every 30 s: the reactions to domain events that are due again (``chefu.events``)."""
+    return events.deliveries_retry_due()

@@ -1,13 +1,13 @@
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import User
 from chefu.errors import NotFound
 from notifications import secret_store, templates
 from notifications.models import Channel, Message, MessageStatus
 
 
-def notification_list_for_user(*, user: User, unread: bool | None = None) -> QuerySet[Message]:
+def notification_list_for_user(*, user: AbstractBaseUser, unread: bool | None = None) -> QuerySet[Message]:
     """The user's in-app messages that are due (``send_after`` has passed) and not cancelled, newest first.
     ``unread``: None for all, True for unread only, False for read only."""
     rows = Message.objects.filter(recipient=user, channel=Channel.IN_APP, send_after__lte=timezone.now()).exclude(
@@ -18,11 +18,11 @@ def notification_list_for_user(*, user: User, unread: bool | None = None) -> Que
     return rows.order_by("-send_after", "-pk")
 
 
-def notification_unread_count(*, user: User) -> int:
+def notification_unread_count(*, user: AbstractBaseUser) -> int:
     return notification_list_for_user(user=user, unread=True).count()
 
 
-def notification_get_for_user(*, user: User, message_id: int) -> Message:
+def notification_get_for_user(*, user: AbstractBaseUser, message_id: int) -> Message:
     """One message of the user's list; NotFound both when it does not exist and when it is not theirs to see."""
     message = notification_list_for_user(user=user).filter(pk=message_id).first()
     if message is None:

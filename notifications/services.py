@@ -23,11 +23,11 @@ import time
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import User
 from chefu.queue import send_now
 from notifications import secret_store, selectors, templates
 from notifications.lock_objects import failed_messages_lock
@@ -56,7 +56,7 @@ def _backoff(attempt: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(seconds, settings.NOTIFICATION_RETRY_BACKOFF_MAX_S))
 
 
-def _address(recipient: User, channel: str) -> tuple[str, str]:
+def _address(recipient: AbstractBaseUser, channel: str) -> tuple[str, str]:
     """(``to``, reason it cannot be delivered or '')."""
     if channel == Channel.SMS:
         phone = getattr(recipient, "phone", "") or ""
@@ -69,10 +69,10 @@ def _address(recipient: User, channel: str) -> tuple[str, str]:
 
 def _dispatch(message_ids: Sequence[int]) -> None:
     """Queue a delivery task per message, failing fast when the broker is down (the sweep delivers them)."""
-    from notifications.tasks import message_deliver_task
-
     send_now(
-        message_deliver_task, [((pk,), {}) for pk in message_ids], what=f"delivery of messages {list(message_ids)}"
+        "notifications.tasks.message_deliver_task",
+        [((pk,), {}) for pk in message_ids],
+        what=f"delivery of messages {list(message_ids)}",
     )
 
 
@@ -83,7 +83,7 @@ def _dispatch_on_commit(message_ids: list[int]) -> None:
 
 def _message_build(
     *,
-    recipient: User | None,
+    recipient: AbstractBaseUser | None,
     channel: str,
     to: str,
     template: str,
@@ -147,7 +147,7 @@ def _messages_save(built: list[Message], *, dedupe_key: str | None) -> tuple[lis
 
 def notify(
     *,
-    recipient: User,
+    recipient: AbstractBaseUser,
     template: str,
     params: dict[str, str],
     ref: str = "",
@@ -206,7 +206,7 @@ def notify_phone(
     phone: str,
     template: str,
     params: dict[str, str],
-    recipient: User | None = None,
+    recipient: AbstractBaseUser | None = None,
     ref: str = "",
     secret_ttl_s: int | None = None,
 ) -> Message:
@@ -384,7 +384,7 @@ def messages_deliver_due(*, now: dt.datetime | None = None, limit: int = 500) ->
 
 
 @transaction.atomic
-def notification_mark_read(*, user: User, message_id: int) -> Message:
+def notification_mark_read(*, user: AbstractBaseUser, message_id: int) -> Message:
     """Mark the user's in-app message read (the first time counts); NotFound for another user's or a hidden one."""
     message = selectors.notification_get_for_user(user=user, message_id=message_id)
     if message.read_at is None:

@@ -10,12 +10,16 @@ from notifications import services
 _DELIVER_TIME_LIMIT_S = max(10, settings.NOTIFICATION_CLAIM_LEASE_S // 3)
 
 
-@shared_task(soft_time_limit=_DELIVER_TIME_LIMIT_S, time_limit=_DELIVER_TIME_LIMIT_S + 10)
+@shared_task(
+    name="notifications.tasks.message_deliver_task",
+    soft_time_limit=_DELIVER_TIME_LIMIT_S,
+    time_limit=_DELIVER_TIME_LIMIT_S + 10,
+)
 def message_deliver_task(message_id: int) -> str:
     """Queued on commit by the services that write messages; running it twice is harmless (the claim decides)."""
     return services.message_deliver(message_id=message_id)
 
 
-@shared_task
+@shared_task(name="notifications.tasks.messages_deliver_due_task")
 def messages_deliver_due_task() -> int:
     return services.messages_deliver_due()

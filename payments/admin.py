@@ -1,13 +1,13 @@
 """Django admin for money (/django-admin/): coupons are the platform's to create and edit; payments, refunds, the
-journal and statements are read-only history (only the services write them); alerts can be marked resolved."""
+journal and statements are read-only history (only the services write them); alerts can be marked resolved. Every
+write goes through a service."""
 
 from django.contrib import admin
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chefu.admin import ReadOnlyAdminMixin
-from payments.coupons import coupon_edit
+from payments.coupons import coupon_create, coupon_edit
 from payments.models import (
     Coupon,
     CouponRedemption,
@@ -17,8 +17,10 @@ from payments.models import (
     PaymentAlert,
     PaymentEvent,
     Refund,
+    RefundEvent,
     Statement,
 )
+from payments.services import alerts_resolve
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -42,7 +44,8 @@ class CouponAdmin(admin.ModelAdmin):
         """Write only what the form changed, under the coupon's row lock: ``spent`` belongs to the payments taking
         the coupon meanwhile (the database still refuses a budget below it)."""
         if not change:
-            return super().save_model(request, obj, form, change)
+            coupon_create(coupon=obj)
+            return
         coupon_edit(coupon=obj, fields=form.changed_data)
 
 
@@ -65,11 +68,17 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
+class RefundEventInline(ReadOnlyInline):
+    model = RefundEvent
+    fields = ["at", "from_status", "to_status", "by", "reason"]
+
+
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["out_request_no", "booking", "amount", "reason", "status", "created_at", "completed_at"]
     list_filter = ["status", "reason"]
     search_fields = ["out_request_no", "payment__out_trade_no"]
+    inlines = [RefundEventInline]
 
 
 class JournalLineInline(ReadOnlyInline):
@@ -103,5 +112,5 @@ class PaymentAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Mark as resolved"))
     def mark_resolved(self, request, queryset):
-        done = queryset.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+        done = alerts_resolve(alert_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, _("%(n)d alert(s) resolved.") % {"n": done})

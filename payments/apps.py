@@ -7,13 +7,20 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from bookings import hooks
-        from payments.coupons import release_unused as release_unused_coupons
-        from payments.services import refunds_for_cancelled_booking
-        from payments.settlements import earn_cancellation_fee, earn_on_completed
+        from bookings.events import BookingCancelled, BookingCompleted, BookingExpired, BookingNoShow
+        from bookings.parts import part_register
+        from chefu.events import subscribe
+        from payments import settlements, subscribers  # noqa: F401  (settlements registers its Celery task)
+        from payments.events import PaymentSettled
+        from payments.parts import PaymentsPart
 
-        hooks.on_called_off(refunds_for_cancelled_booking)
-        # After the refund: the fee is what the refund leaves held.
-        hooks.on_called_off(earn_cancellation_fee)
-        hooks.on_completed(earn_on_completed)
-        hooks.on_completed(release_unused_coupons)
+        # Money and messages: durable. A booking called off is refunded first; the fee is what that leaves held.
+        for called_off in (BookingCancelled, BookingNoShow, BookingExpired):
+            subscribe(called_off, subscribers.booking_called_off_refund, durable=True)
+        for called_off in (BookingCancelled, BookingNoShow):
+            subscribe(called_off, subscribers.booking_called_off_fee_earn, durable=True)
+        subscribe(BookingCompleted, subscribers.booking_completed_earn, durable=True)
+        subscribe(BookingCompleted, subscribers.booking_completed_coupons_release, durable=True)
+        subscribe(PaymentSettled, subscribers.payment_refunded_tell, durable=True, when=lambda e: not e.applied)
+        # The booking's answer asks payments for its refunds, coupon and cancellation refund.
+        part_register("payments", PaymentsPart())

@@ -102,6 +102,14 @@ def _spent_change(coupon_id: int, delta: Decimal) -> None:
         Coupon.objects.filter(pk=coupon_id).update(spent=F("spent") + delta)
 
 
+def coupon_create(*, coupon: Coupon) -> Coupon:
+    """Save a new ``coupon`` (its code upper-cased), checked like any model (``full_clean``); nothing is spent yet."""
+    coupon.spent = Decimal("0.00")
+    coupon.full_clean()
+    coupon.save()
+    return coupon
+
+
 @transaction.atomic
 def coupon_edit(*, coupon: Coupon, fields: Sequence[str]) -> Coupon:
     """Save the edited ``fields`` of an existing ``coupon`` (its code upper-cased) under the coupon's row lock.

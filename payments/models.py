@@ -23,6 +23,16 @@ class PaymentStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# The moves a payment may make (``payments.services.payment_transition``). Money the provider reports for a trade we
+# closed or marked failed still arrived: it is recorded as succeeded, and refunded when it settles nothing.
+PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    PaymentStatus.PENDING: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CLOSED}),
+    PaymentStatus.FAILED: frozenset({PaymentStatus.SUCCEEDED}),
+    PaymentStatus.CLOSED: frozenset({PaymentStatus.SUCCEEDED}),
+    PaymentStatus.SUCCEEDED: frozenset(),
+}
+
+
 class Payment(models.Model):
     """One attempt to collect what a booking still owes, through one provider.
 
@@ -106,6 +116,14 @@ class RefundStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# The moves a refund may make (``payments.services.refund_transition``): the provider's answer settles it once.
+REFUND_TRANSITIONS: dict[str, frozenset[str]] = {
+    RefundStatus.PENDING: frozenset({RefundStatus.SUCCEEDED, RefundStatus.FAILED}),
+    RefundStatus.SUCCEEDED: frozenset(),
+    RefundStatus.FAILED: frozenset(),
+}
+
+
 class RefundReason(models.TextChoices):
     OWNER_CANCELLED = "owner_cancelled", _("Cancelled by the owner")
     STORE_CANCELLED = "store_cancelled", _("Cancelled by the store")
@@ -143,6 +161,27 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.out_request_no} {self.amount} ({self.status})"
+
+
+class RefundEvent(models.Model):
+    """The refund's timeline: one row per status change (decided, then paid back or failed), with who and why."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=now)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, choices=RefundStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(to_status__in=RefundStatus.values), name="refund_event_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.refund_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 # --- Ledger -----------------------------------------------------------------------------------------------------

@@ -19,23 +19,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from bookings.exceptions import InvalidTransition
 from bookings.lock_objects import booking_lock
 from bookings.models import LIVE_STATUSES, Booking, BookingStatus
 from bookings.selectors import amount_owed
 from bookings.services import booking_payment_applied, booking_payment_unapplied
 from chefu.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from chefu.events import emit
 from chefu.money import format_money
 from chefu.queue import send_on_commit
-from notifications.services import notify
 from payments import coupons, ledger
+from payments.events import PaymentSettled, RefundIssued
 from payments.lock_objects import payment_lock, payment_lock_by_trade, payments_unsent_lock, refund_lock
 from payments.models import (
+    PAYMENT_TRANSITIONS,
+    REFUND_TRANSITIONS,
     EntryKind,
     Payment,
     PaymentAlert,
     PaymentEvent,
     PaymentStatus,
     Refund,
+    RefundEvent,
     RefundReason,
     RefundStatus,
 )
@@ -85,6 +90,14 @@ class BookingNotEnded(Conflict):
 ENDED_STATUSES = (BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW)
 
 
+class InvalidPaymentTransition(InvalidTransition):
+    default_message = gettext_lazy("The payment cannot make this change in its current state.")
+
+
+class InvalidRefundTransition(InvalidTransition):
+    default_message = gettext_lazy("The refund cannot make this change in its current state.")
+
+
 class BadNotification(ApplicationError):
     """The provider's notification is refused: 400, and the provider will send it again."""
 
@@ -103,12 +116,50 @@ def _out_trade_no(booking: Booking) -> str:
     return f"CF{booking.pk:010d}{secrets.token_hex(5).upper()}"
 
 
-def _record(payment: Payment, *, to: str, reason: str = "", by: User | None = None, details=None) -> None:
+def payment_transition(
+    *,
+    payment: Payment,
+    to: str,
+    by: User | None = None,
+    reason: str = "",
+    details: Mapping | None = None,
+    fields: tuple[str, ...] = (),
+) -> Payment:
+    """Move ``payment`` (locked by the caller: ``payment_lock`` or ``payments_unsent_lock``) to ``to``, saving the
+    other ``fields`` the caller set with its status, and append the timeline row. InvalidPaymentTransition for a
+    move ``PAYMENT_TRANSITIONS`` does not list (nothing is written then)."""
     before = payment.status
+    if to not in PAYMENT_TRANSITIONS[before]:
+        raise InvalidPaymentTransition(from_status=before, to_status=to, payment_id=payment.pk)
     payment.status = to
+    payment.save(update_fields=["status", *fields])
     PaymentEvent.objects.create(
-        payment=payment, from_status=before, to_status=to, by=by, reason=reason, details=details or {}
+        payment=payment, from_status=before, to_status=to, by=by, reason=reason, details=dict(details or {})
     )
+    return payment
+
+
+def refund_transition(
+    *,
+    refund: Refund,
+    to: str,
+    by: User | None = None,
+    reason: str = "",
+    details: Mapping | None = None,
+    fields: tuple[str, ...] = (),
+) -> Refund:
+    """Move ``refund`` (locked by the caller: ``refund_lock``) to ``to``, saving the other ``fields`` the caller set
+    with its status, and append the timeline row. InvalidRefundTransition for a move ``REFUND_TRANSITIONS`` does not
+    list (nothing is written then)."""
+    before = refund.status
+    if to not in REFUND_TRANSITIONS[before]:
+        raise InvalidRefundTransition(from_status=before, to_status=to, refund_id=refund.pk)
+    refund.status = to
+    refund.save(update_fields=["status", *fields])
+    RefundEvent.objects.create(
+        refund=refund, from_status=before, to_status=to, by=by, reason=reason, details=dict(details or {})
+    )
+    return refund
 
 
 @transaction.atomic
@@ -151,8 +202,9 @@ def payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | N
         if reused is None and _same_charge(earlier, payment):
             reused = earlier
             continue
-        _record(earlier, to=PaymentStatus.CLOSED, reason="superseded before its pay URL was given out", by=owner)
-        earlier.save(update_fields=["status"])
+        payment_transition(
+            payment=earlier, to=PaymentStatus.CLOSED, by=owner, reason="superseded before its pay URL was given out"
+        )
     if reused is not None:
         return reused
     payment.save()
@@ -201,13 +253,12 @@ def _payment_failed(*, payment_id: int, error: ProviderError) -> None:
     payment = payment_lock(payment_id)
     if payment.status != PaymentStatus.PENDING:
         return
-    _record(
-        payment,
+    payment_transition(
+        payment=payment,
         to=PaymentStatus.FAILED,
         reason="the provider did not open the trade",
         details={"error": str(error)[:500], "code": error.code, "type": type(error).__name__},
     )
-    payment.save(update_fields=["status"])
 
 
 def notification_receive(*, provider: str, params: Mapping[str, str]) -> None:
@@ -250,8 +301,9 @@ def _notification_apply(*, provider: str, note: Notification) -> str:
         return "ok"  # a repeat, or news of nothing yet
     if note.status == "closed":
         if payment.status == PaymentStatus.PENDING:
-            _record(payment, to=PaymentStatus.CLOSED, reason="provider closed the trade", details=note.raw)
-            payment.save(update_fields=["status"])
+            payment_transition(
+                payment=payment, to=PaymentStatus.CLOSED, reason="provider closed the trade", details=note.raw
+            )
         return "ok"
     _payment_succeeded(booking=booking, payment=payment, note=note)
     return "ok"
@@ -262,7 +314,6 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
     then it is refunded in full and the owner told."""
     payment.trade_no = note.trade_no
     payment.succeeded_at = timezone.now()
-    _record(payment, to=PaymentStatus.SUCCEEDED, reason="provider notification", details=note.raw)
     reason = ""
     if booking.status not in LIVE_STATUSES:
         reason = RefundReason.LATE_PAYMENT
@@ -271,12 +322,19 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
     elif coupons.redemption_is_void(payment):
         reason = RefundReason.SUPERSEDED
     payment.applied = not reason
+    succeeded = {
+        "to": PaymentStatus.SUCCEEDED,
+        "reason": "provider notification",
+        "details": note.raw,
+        "fields": ("trade_no", "succeeded_at", "applied"),
+    }
+    before = payment.status
     try:
         with transaction.atomic():
-            payment.save(update_fields=["status", "trade_no", "succeeded_at", "applied"])
+            payment_transition(payment=payment, **succeeded)
     except IntegrityError:  # the slice was settled by another payment at the same moment
-        payment.applied, reason = False, RefundReason.DUPLICATE
-        payment.save(update_fields=["status", "trade_no", "succeeded_at", "applied"])
+        payment.status, payment.applied, reason = before, False, RefundReason.DUPLICATE
+        payment_transition(payment=payment, **succeeded)
     clearing, subsidy, held = ledger.payment_accounts(payment.provider)
     ledger.entry_post(
         kind=EntryKind.PAYMENT,
@@ -291,19 +349,8 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
     else:
         # Still a succeeded payment, so still paid in the owner's eyes (API.md), beside its refund; never settling.
         booking_payment_unapplied(booking=booking, amount=payment.amount)
-        refund = refund_request(payment=payment, amount=payment.amount, reason=reason, cause=f"unapplied:{payment.pk}")
-        notify(
-            recipient=booking.owner,
-            template="payment_refunded",
-            params={
-                "amount": f"¥{format_money(payment.amount)}",
-                "booking_id": str(booking.pk),
-                "store_name": booking.store.name,
-                "why": str(refund.get_reason_display()),
-            },
-            ref=f"booking:{booking.pk}",
-            dedupe_key=f"payment:{payment.pk}:refunded",
-        )
+        refund_request(payment=payment, amount=payment.amount, reason=reason, cause=f"unapplied:{payment.pk}")
+    emit(PaymentSettled(payment_id=payment.pk, booking_id=booking.pk, amount=payment.amount, applied=payment.applied))
 
 
 def refund_request(*, payment: Payment, amount: Decimal, reason: str, cause: str, note: str = "") -> Refund:
@@ -322,9 +369,10 @@ def refund_request(*, payment: Payment, amount: Decimal, reason: str, cause: str
         cause=cause,
         out_request_no=f"R{payment.out_trade_no}{secrets.token_hex(3).upper()}",
     )
-    from payments.tasks import refund_execute_task
-
-    send_on_commit(refund_execute_task, [((refund.pk,), {})], what=f"refund {refund.pk}")
+    RefundEvent.objects.create(
+        refund=refund, from_status="", to_status=RefundStatus.PENDING, reason=reason, details={"cause": cause}
+    )
+    send_on_commit("payments.tasks.refund_execute_task", [((refund.pk,), {})], what=f"refund {refund.pk}")
     return refund
 
 
@@ -352,9 +400,13 @@ def _refund_record(*, refund_id: int, succeeded: bool) -> str:
     refund = refund_lock(refund_id)
     if refund.status != RefundStatus.PENDING:
         return refund.status
-    refund.status = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
     refund.completed_at = timezone.now()
-    refund.save(update_fields=["status", "completed_at"])
+    refund_transition(
+        refund=refund,
+        to=RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED,
+        reason="provider answer",
+        fields=("completed_at",),
+    )
     if succeeded:
         ledger.entry_post(
             kind=EntryKind.REFUND,
@@ -367,18 +419,31 @@ def _refund_record(*, refund_id: int, succeeded: bool) -> str:
             payment=refund.payment,
             refund=refund,
         )
+        emit(
+            RefundIssued(
+                refund_id=refund.pk,
+                payment_id=refund.payment_id,
+                booking_id=refund.booking_id,
+                amount=refund.amount,
+                reason=refund.reason,
+            )
+        )
     else:
         PaymentAlert.objects.create(code="refund_failed", payment=refund.payment, details={"refund": refund.pk})
     return refund.status
 
 
+def alerts_resolve(*, alert_ids: list[int]) -> int:
+    """Mark the given alerts resolved (a person looked at them); those already resolved keep their time. Returns how
+    many were resolved now."""
+    return PaymentAlert.objects.filter(pk__in=alert_ids, resolved_at__isnull=True).update(resolved_at=timezone.now())
+
+
 def refunds_pending_requeue(*, older_than_s: int = 300) -> int:
     """Queue again the refunds still pending ``older_than_s`` after they were decided."""
-    from payments.tasks import refund_execute_task
-
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_s)
     ids = list(Refund.objects.filter(status=RefundStatus.PENDING, created_at__lt=cutoff).values_list("pk", flat=True))
-    send_on_commit(refund_execute_task, [((pk,), {}) for pk in ids], what=f"pending refunds {ids}")
+    send_on_commit("payments.tasks.refund_execute_task", [((pk,), {}) for pk in ids], what=f"pending refunds {ids}")
     return len(ids)
 
 
@@ -405,9 +470,9 @@ def sandbox_notification_send(*, out_trade_no: str, result: str) -> dict[str, st
         amount=payment.amount,
         trade_status="TRADE_SUCCESS" if result == "success" else "TRADE_CLOSED",
     )
-    from payments.tasks import sandbox_notify_deliver_task
-
-    send_on_commit(sandbox_notify_deliver_task, [((params,), {})], what=f"sandbox notification of {payment.pk}")
+    send_on_commit(
+        "payments.tasks.sandbox_notify_deliver_task", [((params,), {})], what=f"sandbox notification of {payment.pk}"
+    )
     return params
 
 
@@ -416,8 +481,8 @@ def refunds_for_cancelled_booking(*, booking: Booking) -> list[Refund]:
     what was paid when the store cancelled, what the policy leaves after the fee otherwise), taken from its applied
     payments, the latest first. A payment made partly with a coupon gives back its cash and its discount in the same
     proportion (``coupons.refund_split``): the owner gets the cash, the platform's budget the discount. Runs inside
-    the transaction that called it off (``bookings.hooks``); an expired booking (nothing paid) only gives back the
-    coupons it reserved."""
+    the transaction that reacts to the booking being called off (``payments.subscribers``, with the booking locked);
+    an expired booking (nothing paid) only gives back the coupons it reserved."""
     remaining = booking.refund_due or Decimal("0.00")
     full = remaining >= booking.amount_paid
     if booking.status == BookingStatus.NO_SHOW:
@@ -431,11 +496,16 @@ def refunds_for_cancelled_booking(*, booking: Booking) -> list[Refund]:
         split = coupons.refund_split(payment, part)
         cash = min(split.cash, _left_to_refund(payment))  # never beyond what earlier refunds left
         if cash > 0:
-            cause = f"called_off:{booking.pk}"
+            cause = called_off_cause(booking)
             refunds.append(refund_request(payment=payment, amount=cash, reason=reason, cause=cause))
         coupons.on_called_off_payment(payment=payment, subsidy=split.subsidy, full=full)
     coupons.release_unused(booking=booking)
     return refunds
+
+
+def called_off_cause(booking: Booking) -> str:
+    """The ``Refund.cause`` of the refunds of a booking called off."""
+    return f"called_off:{booking.pk}"
 
 
 def _left_to_refund(payment: Payment) -> Decimal:

@@ -88,13 +88,15 @@ def booking_earn(*, booking: Booking, cap: Decimal | None = None, memo: str = ""
 
 
 def earn_on_completed(*, booking: Booking) -> None:
-    """``bookings.hooks.on_completed``: the service was delivered, the store and the platform earn what is held."""
+    """On ``BookingCompleted`` (``payments.subscribers``): the service was delivered, the store and the platform earn
+    what is held. Expects the booking locked."""
     booking_earn(booking=booking, memo=f"completed: booking {booking.pk}")
 
 
 def earn_cancellation_fee(*, booking: Booking) -> None:
-    """``bookings.hooks.on_called_off``, after the refund hook: an owner's late cancellation or a no-show leaves the
-    fee held (the rest is being refunded); the store and the platform earn it. A store's cancellation earns nothing."""
+    """On a booking called off (``payments.subscribers``), after its refund: an owner's late cancellation or a no-show
+    leaves the fee held (the rest is being refunded); the store and the platform earn it. A store's cancellation earns
+    nothing. Expects the booking locked."""
     fee = booking.cancellation_fee or ZERO
     if booking.cancelled_by_store or fee <= 0:
         return
@@ -185,7 +187,12 @@ def statement_list(*, store: Store) -> QuerySet[Statement]:
     return Statement.objects.filter(store=store).order_by("-period_start", "-period_end", "-id")
 
 
-@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=60, max_retries=10)
+@shared_task(
+    name="payments.settlements.statements_daily_task",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=60,
+    max_retries=10,
+)
 def statements_daily_task(day: str | None = None) -> int:
     """CELERY_BEAT_SCHEDULE at 02:30: yesterday's statements (``day``, ISO, to issue another day's by hand).
     Registered with Celery when PaymentsConfig.ready() imports this module."""

@@ -12,6 +12,7 @@ from payments.providers.base import ProviderUnavailable, notify_url_for
 
 
 @shared_task(
+    name="payments.tasks.refund_execute_task",
     autoretry_for=(OperationalError, InterfaceError, ProviderUnavailable),
     retry_backoff=30,
     retry_backoff_max=3600,
@@ -23,7 +24,7 @@ def refund_execute_task(refund_id: int) -> str:
     return services.refund_execute(refund_id=refund_id)
 
 
-@shared_task
+@shared_task(name="payments.tasks.refunds_pending_sweep_task")
 def refunds_pending_sweep_task() -> int:
     """CELERY_BEAT_SCHEDULE: queue every refund still pending after a few minutes (broker down, worker lost)."""
     return services.refunds_pending_requeue()
@@ -34,6 +35,7 @@ class NotificationNotAccepted(Exception):
 
 
 @shared_task(
+    name="payments.tasks.sandbox_notify_deliver_task",
     autoretry_for=(OSError, NotificationNotAccepted),
     retry_backoff=4,
     retry_backoff_max=3600,

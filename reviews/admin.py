@@ -13,7 +13,7 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class ModerationInline(ReadOnlyInline):
     model = ModerationAction
-    fields = ["at", "kind", "follow_up", "by", "reason", "details"]
+    fields = ["at", "kind", "follow_up", "from_status", "to_status", "by", "reason", "details"]
 
 
 class RevisionInline(ReadOnlyInline):

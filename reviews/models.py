@@ -200,7 +200,9 @@ class ReviewReport(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["review"], condition=Q(status="open"), name="report_one_open_per_review"),
+            models.UniqueConstraint(
+                fields=["review"], condition=Q(status=ReportStatus.OPEN), name="report_one_open_per_review"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -217,12 +219,29 @@ class ModerationKind(models.TextChoices):
     CLEARED = "cleared", _("Passed the automatic check after an edit")
 
 
+# The moderation steps that move a review, its follow-up or the store's reply (``reviews.services.
+# moderation_transition``): the statuses each applies to, and the status it leads to. Reports and the hold of new
+# words (written held) are recorded without a move. A review QA restores while its words still carry what the
+# automatic check holds goes back to the held queue, not to the public.
+MODERATION_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    ModerationKind.HELD: (frozenset({ReviewStatus.PUBLISHED}), ReviewStatus.HELD),
+    ModerationKind.CLEARED: (frozenset({ReviewStatus.HELD}), ReviewStatus.PUBLISHED),
+    ModerationKind.PUBLISHED: (frozenset({ReviewStatus.HELD}), ReviewStatus.PUBLISHED),
+    ModerationKind.HIDDEN: (frozenset({ReviewStatus.PUBLISHED, ReviewStatus.HELD}), ReviewStatus.HIDDEN),
+    ModerationKind.RESTORED: (frozenset({ReviewStatus.HIDDEN}), ReviewStatus.PUBLISHED),
+}
+
+
 class ModerationAction(models.Model):
-    """Every moderation step, by whom and why (append-only): what makes hiding a review never silent."""
+    """Every moderation step, by whom and why (append-only): what makes hiding a review never silent. A step that
+    moves the review or its part says from which status to which (both blank for reports; rows written before
+    migration 0006 left them blank too)."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="moderation")
     follow_up = models.BooleanField(default=False, help_text=_("About the follow-up rather than the review."))
     kind = models.CharField(max_length=16, choices=ModerationKind.choices)
+    from_status = models.CharField(max_length=10, blank=True, default="")
+    to_status = models.CharField(max_length=10, blank=True, default="")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)

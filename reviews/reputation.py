@@ -5,21 +5,21 @@ Bayesian average that is ``Store.rating`` in search and on the store page.
 published reviews), ``C`` = ``REVIEW_PRIOR_WEIGHT`` (10). A store with few reviews stays near the platform mean
 until its own reviews outweigh the prior; a store with none has no rating (null), rather than the platform's.
 
-:func:`store_refresh` recounts one store from its reviews, in the caller's transaction, under a lock on the store's
-reputation row: every review change calls it, so the reviewed store's numbers and rating are always current.
+:func:`store_refresh` recounts one store from its reviews under a lock on the store's reputation row: it runs after
+every review change commits (``reviews.subscribers``), so the reviewed store's numbers and rating follow its reviews.
 ``m`` moves a little with every review anywhere; :func:`ratings_refresh_all` (an hourly beat job) brings every other
-store's rating onto the current prior in one statement.
+store's rating onto the current prior. The store's row is the stores app's: the rating is set through its services.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Avg, Count, DecimalField, Q, Sum
 
 from reviews.lock_objects import reputation_lock
 from reviews.models import DIMENSIONS, Review, ReviewStatus, StoreReputation
-from stores.models import Store
+from stores.services import store_rating_set, store_ratings_set
 
 CENT = Decimal("0.01")
 HALF = Decimal("0.5")
@@ -73,31 +73,20 @@ def store_refresh(*, store_id: int) -> StoreReputation:
     reputation.held = by_status["held"]
     reputation.save()
     rating = bayesian(total=reputation.overall_sum, count=reputation.count, mean=platform_mean())
-    Store.objects.filter(pk=store_id).update(rating=rating, review_count=reputation.count)
+    store_rating_set(store_id=store_id, rating=rating, review_count=reputation.count)
     return reputation
 
 
 def ratings_refresh_all() -> int:
-    """Every store's rating against the current platform mean, in one UPDATE. Returns the stores changed.
+    """Every store's rating against the current platform mean. Returns the stores changed.
 
     Only the rating is written, and only where the store's count agrees with its reputation row: a store whose review
-    commits meanwhile was just set by its own transaction (``store_refresh``) and is left alone, so a stale row
-    version read here never overwrites it."""
+    commits meanwhile was just set by its own recount (``store_refresh``) and is left alone, so a stale row version
+    read here never overwrites it (``stores.services.store_ratings_set``)."""
     mean = platform_mean()
     if mean is None:
         return 0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE stores_store AS s
-               SET rating = CASE WHEN r.count > 0
-                                 THEN ROUND((%(c)s * %(m)s + r.overall_sum) / (%(c)s + r.count), 2) END
-              FROM reviews_storereputation AS r
-             WHERE r.store_id = s.id
-               AND s.review_count = r.count
-               AND s.rating IS DISTINCT FROM CASE WHEN r.count > 0
-                        THEN ROUND((%(c)s * %(m)s + r.overall_sum) / (%(c)s + r.count), 2) END
-            """,
-            {"c": prior_weight(), "m": mean},
-        )
-        return cursor.rowcount
+    rows = StoreReputation.objects.values_list("store_id", "count", "overall_sum")
+    return store_ratings_set(
+        ratings=[(store_id, count, bayesian(total=total, count=count, mean=mean)) for store_id, count, total in rows]
+    )

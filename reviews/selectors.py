@@ -8,6 +8,8 @@ from chefu.errors import NotFound
 from reviews.models import (
     FollowUp,
     QaFollowUp,
+    QaFollowUpStatus,
+    ReportStatus,
     Review,
     ReviewPhoto,
     ReviewReport,
@@ -74,7 +76,7 @@ def qa_reviews(*, user: User, status: str | None = None, reported: bool | None =
     if store_id:
         queryset = queryset.filter(store_id=store_id)
     if reported is not None:
-        open_report = Exists(ReviewReport.objects.filter(review=OuterRef("pk"), status="open"))
+        open_report = Exists(ReviewReport.objects.filter(review=OuterRef("pk"), status=ReportStatus.OPEN))
         queryset = queryset.filter(open_report if reported else ~open_report)
     return (
         _with_parts(queryset.select_related("store"))
@@ -90,7 +92,7 @@ def qa_review(*, user: User, review_id: int) -> Review:
     return review
 
 
-def qa_follow_ups(*, user: User, status: str | None = "open") -> QuerySet[QaFollowUp]:
+def qa_follow_ups(*, user: User, status: str | None = QaFollowUpStatus.OPEN) -> QuerySet[QaFollowUp]:
     require_role(user, "qa")
     queryset = QaFollowUp.objects.select_related("review", "store").order_by("-created_at", "-id")
     return queryset.filter(status=status) if status else queryset
@@ -110,6 +112,6 @@ def qa_store_stats(*, user: User, store_id: int) -> dict:
         mean_published=Avg("overall", filter=Q(status=ReviewStatus.PUBLISHED)),
     )
     # Apart: joining the reports into the aggregate above would count a review once per report.
-    numbers["open_reports"] = ReviewReport.objects.filter(review__store_id=store_id, status="open").count()
+    numbers["open_reports"] = ReviewReport.objects.filter(review__store_id=store_id, status=ReportStatus.OPEN).count()
     numbers["follow_ups"] = FollowUp.objects.filter(review__store_id=store_id).count()
     return numbers

@@ -1,8 +1,8 @@
 """Writing reviews, their follow-ups, photos and replies; reports; QA moderation.
 
 Locks, in the order of ``reviews.lock_objects``: the booking when a review is written, the review's row for every
-later change to it, then the store's reputation row (``reputation.store_refresh``). Every change that can move a
-store's numbers recounts them in the same transaction.
+later change to it. Every change that can move a store's numbers emits an event (``reviews.events``) after whose
+commit the store's reputation is recounted (``reviews.subscribers``), under its own lock.
 """
 
 import datetime as dt
@@ -21,9 +21,10 @@ from accounts.models import User
 from bookings.lock_objects import booking_lock
 from bookings.models import BookingEvent, BookingStatus
 from chefu.errors import NotFound, ValidationFailed
+from chefu.events import emit
 from chefu.images import image_clean
-from notifications.services import notify
-from reviews import moderation, reputation
+from reviews import moderation
+from reviews.events import ReviewEdited, ReviewHeld, ReviewHidden, ReviewModerated, ReviewPublished
 from reviews.exceptions import (
     AlreadyFollowedUp,
     AlreadyReplied,
@@ -32,13 +33,13 @@ from reviews.exceptions import (
     EditWindowClosed,
     FollowUpWindowClosed,
     ModerationConflict,
-    NotReviewable,
 )
 from reviews.lock_objects import qa_follow_up_lock, review_lock, review_part_lock
 from reviews.models import (
     DIMENSIONS,
     FOLLOW_UP_MAX,
     MAX_PHOTOS,
+    MODERATION_TRANSITIONS,
     REPLY_MAX,
     TAGS,
     TEXT_MAX,
@@ -46,6 +47,7 @@ from reviews.models import (
     ModerationAction,
     ModerationKind,
     QaFollowUp,
+    QaFollowUpStatus,
     Reply,
     ReportStatus,
     Review,
@@ -54,7 +56,7 @@ from reviews.models import (
     ReviewRevision,
     ReviewStatus,
 )
-from stores.models import StaffRole, StoreMembership
+from reviews.rules import owner_works_at_store, review_deadline, too_late
 from stores.selectors import store_access_check
 
 LOW_RATING = Decimal("2.00")  # an overall at or below this raises a QA follow-up
@@ -112,10 +114,54 @@ def completed_at(booking) -> dt.datetime | None:
 # --- moderation helpers ---------------------------------------------------------------------------------------------
 
 
-def _record(review: Review, kind: str, *, by: User | None = None, reason: str = "", follow_up: bool = False, **details):
+def _record(
+    review: Review,
+    kind: str,
+    *,
+    by: User | None = None,
+    reason: str = "",
+    follow_up: bool = False,
+    moved: tuple[str, str] = ("", ""),
+    **details,
+) -> ModerationAction:
+    from_status, to_status = moved
     return ModerationAction.objects.create(
-        review=review, kind=kind, by=by, reason=reason, follow_up=follow_up, details=details
+        review=review,
+        kind=kind,
+        by=by,
+        reason=reason,
+        follow_up=follow_up,
+        from_status=from_status,
+        to_status=to_status,
+        details=details,
     )
+
+
+def moderation_transition(
+    *,
+    review: Review,
+    kind: str,
+    item: FollowUp | Reply | None = None,
+    by: User | None = None,
+    reason: str = "",
+    fields: tuple[str, ...] = (),
+    **details,
+) -> ModerationAction:
+    """Make the moderation step ``kind`` on ``review``, or on ``item`` (its follow-up or the store's reply), both
+    locked by the caller (``review_lock``, then ``review_part_lock``): check it against ``MODERATION_TRANSITIONS``,
+    save the new status with the other ``fields`` the caller set, and append the ModerationAction row. Raises
+    ModerationConflict, writing nothing, when the step does not apply to the current status."""
+    target = review if item is None else item
+    allowed, to = MODERATION_TRANSITIONS[kind]
+    if target.status not in allowed:
+        raise ModerationConflict(details={"status": target.status})
+    if kind == ModerationKind.RESTORED and item is None and review.held_for:
+        to = ReviewStatus.HELD
+    before = target.status
+    target.status = to
+    target.save(update_fields=["status", *fields])
+    follow_up = isinstance(item, FollowUp)
+    return _record(review, kind, by=by, reason=reason, follow_up=follow_up, moved=(before, to), **details)
 
 
 def _save_checked(obj, text: str, *, review: Review, part: str = "review") -> None:
@@ -126,7 +172,8 @@ def _save_checked(obj, text: str, *, review: Review, part: str = "review") -> No
     obj.save()
     if obj.held_for:
         details = {"part": part} if part == "reply" else {}
-        _record(review, ModerationKind.HELD, follow_up=part == "follow_up", **details, **obj.held_for)
+        moved = ("", ReviewStatus.HELD)
+        _record(review, ModerationKind.HELD, follow_up=part == "follow_up", moved=moved, **details, **obj.held_for)
 
 
 def _raise_qa_follow_up(review: Review) -> None:
@@ -181,8 +228,8 @@ def review_create(
             )
             _save_checked(review, text, review=review)
             _raise_qa_follow_up(review)
-            reputation.store_refresh(store_id=review.store_id)
-            _tell_of_new(review)
+            new = ReviewHeld if review.status == ReviewStatus.HELD else ReviewPublished
+            emit(new(review_id=review.pk, store_id=review.store_id, new=True))
             return review
     except IntegrityError as error:
         if "booking_id" in str(error) or "reviews_review_booking_id_key" in str(error):
@@ -191,18 +238,14 @@ def review_create(
 
 
 def _require_reviewable(booking, now: dt.datetime) -> None:
-    if booking.status != BookingStatus.COMPLETED:
-        raise NotReviewable(details={"reason": "not_completed", "status": booking.status})
-    if booking.amount_paid <= 0 or booking.amount_paid < booking.quote_total:
-        raise NotReviewable(_("Only a paid booking can be reviewed."), details={"reason": "not_paid"})
-    if StoreMembership.objects.filter(store_id=booking.store_id, user_id=booking.owner_id).exists():
-        raise NotReviewable(_("Staff cannot review their own store."), details={"reason": "own_store"})
-    done = completed_at(booking)
-    if done is None or now > done + dt.timedelta(days=settings.REVIEW_WINDOW_DAYS):
-        raise NotReviewable(
-            _("A booking can be reviewed within %(days)d days of completion.") % {"days": settings.REVIEW_WINDOW_DAYS},
-            details={"reason": "too_late"},
-        )
+    """:func:`reviews.rules.review_deadline`, the rule the booking's ``reviewable_until`` shows, applied at ``now``."""
+    own_store = owner_works_at_store(booking=booking)
+    if now > review_deadline(booking=booking, own_store=own_store, completed_at=completed_at(booking)):
+        raise too_late()
+
+
+# What an edit writes besides the status.
+_EDITED = (*DIMENSIONS, "overall", "text", "tags", "edited_at", "held_for")
 
 
 @transaction.atomic
@@ -238,18 +281,21 @@ def review_edit(
     review.overall = overall_of(clean)
     review.text, review.tags, review.edited_at = new_text, new_tags, now
     found = moderation.findings(new_text)
+    step = {}
     if review.status == ReviewStatus.HELD and not found:  # only the automatic check holds reviews
-        review.status = ReviewStatus.PUBLISHED
-        _record(review, ModerationKind.CLEARED, reason="edited: passes the automatic check")
-    if found and found != review.held_for:
+        step = {"kind": ModerationKind.CLEARED, "reason": "edited: passes the automatic check"}
+    elif found and review.status == ReviewStatus.PUBLISHED:
+        step = {"kind": ModerationKind.HELD, **found}
+    elif found and found != review.held_for:
         # Recorded whatever the status: a hidden review that QA later restores goes to the held queue, not public.
         _record(review, ModerationKind.HELD, **found)
     review.held_for = found
-    if found and review.status == ReviewStatus.PUBLISHED:
-        review.status = ReviewStatus.HELD
-    review.save()
+    if step:
+        moderation_transition(review=review, fields=_EDITED, **step)
+    else:
+        review.save(update_fields=_EDITED)
     _raise_qa_follow_up(review)
-    reputation.store_refresh(store_id=review.store_id)
+    emit(ReviewEdited(review_id=review.pk, store_id=review.store_id))
     return review
 
 
@@ -336,56 +382,18 @@ def _close_reports(review: Review, by: User, reason: str) -> None:
         _record(review, ModerationKind.REPORT_CLOSED, by=by, reason=reason, report=report.pk)
 
 
-def _tell_of_new(review: Review) -> None:
-    """A new review: the store's managers are told when it shows (so they can reply), its author when it waits."""
-    store = review.store
-    if review.status == ReviewStatus.HELD:
-        notify(
-            recipient=review.owner,
-            template="review_held",
-            params={"store_name": store.name},
-            ref=f"review:{review.pk}",
-            dedupe_key=f"review:{review.pk}:held",
-        )
-        return
-    excerpt = (review.text[:60] + "…") if len(review.text) > 60 else review.text
-    managers = User.objects.filter(store_memberships__store=store, store_memberships__role=StaffRole.MANAGER)
-    for manager in managers:
-        notify(
-            recipient=manager,
-            template="review_received",
-            params={"store_name": store.name, "overall": f"{review.overall:.1f}", "excerpt": excerpt or "—"},
-            ref=f"review:{review.pk}",
-            dedupe_key=f"review:{review.pk}:to:{manager.pk}",
-        )
-
-
-def _tell_author(review: Review, action: ModerationAction) -> None:
-    """QA hid or restored the author's words: they are told, with QA's reason (never behind their back)."""
-    if action.kind not in (ModerationKind.HIDDEN, ModerationKind.RESTORED):
-        return
-    notify(
-        recipient=review.owner,
-        template="review_hidden" if action.kind == ModerationKind.HIDDEN else "review_restored",
-        params={"store_name": review.store.name, "reason": action.reason},
-        ref=f"review:{review.pk}",
-        dedupe_key=f"moderation:{action.pk}",
-    )
-
-
-def _moderate(*, review_id: int, by: User, reason: str, allowed: tuple[str, ...], to: str, kind: str) -> Review:
+def _moderate(*, review_id: int, by: User, reason: str, kind: str) -> Review:
     reason = _clean_text(reason, field="reason", limit=500, required=True)
     review = _qa_review(review_id, by)
-    if review.status not in allowed:
-        raise ModerationConflict(details={"status": review.status})
-    if kind == ModerationKind.RESTORED and review.held_for:
-        to = ReviewStatus.HELD  # the words still carry what the check holds: back to the queue, not to the public
-    review.status = to
-    review.save(update_fields=["status"])
-    action = _record(review, kind, by=by, reason=reason)
+    action = moderation_transition(review=review, kind=kind, by=by, reason=reason)
     _close_reports(review, by, reason)
-    reputation.store_refresh(store_id=review.store_id)
-    _tell_author(review, action)
+    to = review.status
+    if to == ReviewStatus.HIDDEN:
+        emit(ReviewHidden(review_id=review.pk, store_id=review.store_id))
+    else:
+        changed = ReviewHeld if to == ReviewStatus.HELD else ReviewPublished
+        emit(changed(review_id=review.pk, store_id=review.store_id, new=False))
+    emit(ReviewModerated(review_id=review.pk, moderation_id=action.pk, part="review"))
     return review
 
 
@@ -396,8 +404,6 @@ def review_hide(*, review_id: int, by: User, reason: str) -> Review:
         review_id=review_id,
         by=by,
         reason=reason,
-        allowed=(ReviewStatus.PUBLISHED, ReviewStatus.HELD),
-        to=ReviewStatus.HIDDEN,
         kind=ModerationKind.HIDDEN,
     )
 
@@ -409,8 +415,6 @@ def review_restore(*, review_id: int, by: User, reason: str) -> Review:
         review_id=review_id,
         by=by,
         reason=reason,
-        allowed=(ReviewStatus.HIDDEN,),
-        to=ReviewStatus.PUBLISHED,
         kind=ModerationKind.RESTORED,
     )
 
@@ -422,8 +426,6 @@ def review_publish(*, review_id: int, by: User, reason: str) -> Review:
         review_id=review_id,
         by=by,
         reason=reason,
-        allowed=(ReviewStatus.HELD,),
-        to=ReviewStatus.PUBLISHED,
         kind=ModerationKind.PUBLISHED,
     )
 
@@ -437,18 +439,12 @@ def part_moderate(*, review_id: int, part: str, by: User, reason: str, publish: 
     obj = review_part_lock(review=review, part=part)
     if obj is None:
         raise NotFound()
-    allowed = (ReviewStatus.HELD, ReviewStatus.HIDDEN) if publish else (ReviewStatus.PUBLISHED, ReviewStatus.HELD)
-    if obj.status not in allowed:
-        raise ModerationConflict(details={"status": obj.status})
     if publish:
         kind = ModerationKind.RESTORED if obj.status == ReviewStatus.HIDDEN else ModerationKind.PUBLISHED
     else:
         kind = ModerationKind.HIDDEN
-    obj.status = ReviewStatus.PUBLISHED if publish else ReviewStatus.HIDDEN
-    obj.save(update_fields=["status"])
-    action = _record(review, kind, by=by, reason=reason, follow_up=part == "follow_up", part=part)
-    if part == "follow_up":
-        _tell_author(review, action)
+    action = moderation_transition(review=review, item=obj, kind=kind, by=by, reason=reason, part=part)
+    emit(ReviewModerated(review_id=review.pk, moderation_id=action.pk, part=part))
     return obj
 
 
@@ -456,6 +452,7 @@ def part_moderate(*, review_id: int, part: str, by: User, reason: str, publish: 
 def qa_follow_up_close(*, follow_up_id: int, by: User, note: str) -> QaFollowUp:
     require_role(by, "qa")
     item = qa_follow_up_lock(follow_up_id)
-    item.status, item.closed_at, item.closed_by, item.note = "closed", timezone.now(), by, note.strip()
+    item.status, item.closed_at, item.closed_by = QaFollowUpStatus.CLOSED, timezone.now(), by
+    item.note = note.strip()
     item.save(update_fields=["status", "closed_at", "closed_by", "note"])
     return item

@@ -2,8 +2,6 @@ from django.core.exceptions import ObjectDoesNotExist
 from ninja import Query, Router, Status
 
 from accounts.auth import require_role, token_auth
-from bookings import soonest
-from chefu.money import format_money
 from chefu.pagination import PageParams, paginate
 from stores import geocoding, selectors, services
 from stores.coords import CoordSystem, from_wgs84, to_wgs84
@@ -14,14 +12,9 @@ from stores.schemas import (
     ApplicationListOut,
     ApplicationListParams,
     ApproveIn,
-    ClosureIn,
-    ClosureListOut,
-    ClosureOut,
     CoordParams,
     GeocodeOut,
     GeocodeParams,
-    NearbyOut,
-    NearbyParams,
     OpeningHoursIn,
     OpeningHoursOut,
     OpeningRangeIn,
@@ -68,43 +61,6 @@ def _reputation_out(store) -> dict:
 
 def _hours_out(rows) -> list[dict]:
     return [{"weekday": h.weekday, "opens": f"{h.opens:%H:%M}", "closes": f"{h.closes:%H:%M}"} for h in rows]
-
-
-def _price_out(service: str | None, total) -> dict | None:
-    return {"service": service, "total": format_money(total)} if service else None
-
-
-@stores_router.get("/nearby", response=NearbyOut)
-def stores_nearby(request, params: Query[NearbyParams]):
-    lat, lng = to_wgs84(params.lat, params.lng, params.coord)
-    page = soonest.store_nearby_with_slots(
-        lat=lat,
-        lng=lng,
-        radius_m=params.radius_km * 1000,
-        category=params.category,
-        open_now=params.open_now,
-        min_rating=params.min_rating,
-        service=params.service,
-        sort=params.sort,
-        limit=params.limit,
-        offset=params.offset,
-    )
-    items = []
-    for row in page.items:
-        store_lat, store_lng = from_wgs84(row["lat"], row["lng"], params.coord)
-        items.append(
-            {
-                **{field: row[field] for field in selectors.NEARBY_FIELDS},
-                "lat": round(store_lat, 7),
-                "lng": round(store_lng, 7),
-                "distance_m": round(row["distance_m"]),
-                "rating": float(row["rating"]) if row["rating"] is not None else None,
-                "categories": row["category_codes"],
-                "price": _price_out(params.service, row["price_total"]),
-                "next_slot": row["next_slot"],
-            }
-        )
-    return {"items": items, "count": page.count}
 
 
 @stores_router.get("/{int:store_id}", response=StoreOut)
@@ -170,26 +126,6 @@ def opening_hours_replace(request, store_id: int, payload: list[OpeningRangeIn] 
     store = selectors.store_get_for_manager(user=request.auth, store_id=store_id)
     rows = services.opening_hours_replace(store=store, rows=[h.dict() for h in ranges])
     return {"store_id": store.id, "opening_hours": _hours_out(rows)}
-
-
-@partner_router.get("/stores/{int:store_id}/closures", response=ClosureListOut)
-def closure_list(request, store_id: int, page: Query[PageParams]):
-    store = selectors.store_get_for_staff(user=request.auth, store_id=store_id)
-    return paginate(selectors.closure_list(store=store), page)
-
-
-@partner_router.post("/stores/{int:store_id}/closures", response={201: ClosureOut})
-def closure_create(request, store_id: int, payload: ClosureIn):
-    store = selectors.store_get_for_manager(user=request.auth, store_id=store_id)
-    closure = services.closure_create(
-        store=store,
-        by=request.auth,
-        starts_at=payload.starts_at,
-        ends_at=payload.ends_at,
-        reason=payload.reason,
-        bay_id=payload.bay_id,
-    )
-    return Status(201, closure)
 
 
 # --- QA ----------------------------------------------------------------------------------------------

@@ -3,14 +3,16 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from catalog.models import Category
 from chefu.inputs import Instant
 from stores.coords import CoordSystem
+from stores.models import Store
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 HHMM_OR_24 = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
-# A category code as sent: no longer than a code can be, so an unknown one is refused short.
-CategoryCode = Annotated[str, Field(max_length=Category._meta.get_field("code").max_length)]
+# A category code as sent: no longer than a code can be, so an unknown one is refused short. The category model is
+# the catalogue's, reached through stores' own relation to it (catalog stands above stores).
+_CATEGORY_CODE = Store._meta.get_field("categories").related_model._meta.get_field("code")
+CategoryCode = Annotated[str, Field(max_length=_CATEGORY_CODE.max_length)]
 
 
 class CoordParams(Schema):

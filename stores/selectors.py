@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from catalog.selectors import service_get_active
 from chefu.errors import NotFound, PermissionDenied, ValidationFailed
 from chefu.prepared import PreparedQuery
 from stores.models import (
@@ -219,9 +218,9 @@ def store_nearby_page(
     ``distance_m`` float metres, ``category_codes``, ``price_total`` Decimal or None without ``service``)
     and the total count: two queries, each compiled once per filter shape and bound to these values.
 
-    Raises ``ValidationFailed`` on ``sort`` for ``"price"`` without a service, and on ``service`` when it
-    is not the code of an active catalogue service. An unknown code matches no store, so the code is looked
-    up only when the count is 0, which skips the page query: two queries either way.
+    Raises ``ValidationFailed`` on ``sort`` for ``"price"`` without a service. An unknown service code matches no
+    store (the caller that knows the catalogue, :mod:`search.selectors`, tells it apart when the count is 0, which
+    skips the page query: two queries either way).
     """
     if sort == "price" and not service:
         raise ValidationFailed({"sort": _("Sorting by price needs a service.")})
@@ -236,8 +235,6 @@ def store_nearby_page(
         "at": at or timezone.now(),
     }
     count = _nearby_page.count(shape, values)
-    if count == 0 and service and service_get_active(code=service) is None:
-        raise ValidationFailed({"service": _("Unknown service: %(code)s.") % {"code": service}})
     items = _nearby_page.rows(shape, values, limit=limit, offset=offset) if offset < count else []
     return NearbyPage(items=items, count=count)
 
@@ -412,6 +409,13 @@ def store_get_for_staff(*, user: User, store_id: int, roles: tuple[str, ...] = S
 def store_get_for_manager(*, user: User, store_id: int) -> Store:
     """:func:`store_get_for_staff` for the store's managers only."""
     return store_get_for_staff(user=user, store_id=store_id, roles=MANAGER_ROLES)
+
+
+def category_codes() -> set[str]:
+    """Every category code of the catalogue, read through stores' own relation to its categories (catalog stands
+    above stores, so stores names no catalog module)."""
+    category = Store._meta.get_field("categories").related_model
+    return set(category.objects.values_list("pk", flat=True))
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[StoreMembership]:

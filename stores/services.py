@@ -1,18 +1,18 @@
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.contrib.gis.geos import Point
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import user_add_role
 from accounts.validators import normalize_business_phone
-from bookings.engine import policy_for
-from catalog.reference import reference_prices_schedule_for_store
-from catalog.selectors import category_codes
 from chefu.errors import ValidationFailed
+from chefu.events import emit
+from stores.events import StoreStatusChanged
 from stores.exceptions import InvalidTransition
 from stores.hours import Range, parse_ranges
 from stores.lock_objects import application_lock, store_lock
@@ -29,6 +29,7 @@ from stores.models import (
     StoreStatusEvent,
     validate_timezone,
 )
+from stores.selectors import category_codes
 
 MAX_BAYS = 50
 
@@ -170,6 +171,7 @@ def application_approve(*, application: PartnerApplication, by: User, notes: str
     StoreStatusEvent.objects.create(
         store=store, from_status="", to_status=StoreStatus.ACTIVE, by=by, reason=_("Application approved.")
     )
+    emit(StoreStatusChanged(store_id=store.pk, from_status="", to_status=StoreStatus.ACTIVE))
     membership_add(store=store, user=application.applicant, role=StaffRole.MANAGER)
     application.status = ApplicationStatus.APPROVED
     application.store = store
@@ -224,8 +226,18 @@ def opening_hours_replace(*, store: Store, rows: Sequence[dict]) -> list[Opening
 
 @transaction.atomic
 def closure_create(
-    *, store: Store, by: User, starts_at: dt.datetime, ends_at: dt.datetime, reason: str, bay_id: int | None = None
+    *,
+    store: Store,
+    by: User,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str,
+    horizon_days: int,
+    bay_id: int | None = None,
 ) -> Closure:
+    """Close the store, or one bay, from ``starts_at`` to ``ends_at``. ``horizon_days`` is how far ahead the store
+    takes bookings (its booking policy, which the bookings app owns): a closure starting more than
+    ``CLOSURE_REACH`` after that is refused as a mistake."""
     errors: dict[str, str] = {}
     if timezone.is_naive(starts_at):
         errors["starts_at"] = _("Give the time with its UTC offset.")
@@ -238,7 +250,7 @@ def closure_create(
             errors["ends_at"] = _("The closure is already over.")
         elif ends_at - starts_at > dt.timedelta(days=MAX_CLOSURE_DAYS):
             errors["ends_at"] = _("A closure lasts at most a year.")
-        elif starts_at > timezone.now() + dt.timedelta(days=policy_for(store).horizon_days) + CLOSURE_REACH:
+        elif starts_at > timezone.now() + dt.timedelta(days=horizon_days) + CLOSURE_REACH:
             errors["starts_at"] = _("A closure starts at most a year after the booking horizon.")
     if not (reason or "").strip():
         errors["reason"] = _("Say why the store or bay is closed.")
@@ -277,8 +289,38 @@ def store_status_transition(*, store: Store, to_status: str, by: User | None, re
     if to_status not in ALLOWED_STATUS_TRANSITIONS[store.status]:
         raise InvalidTransition(details={"from": store.status, "to": to_status})
     StoreStatusEvent.objects.create(store=store, from_status=store.status, to_status=to_status, by=by, reason=reason)
+    emit(StoreStatusChanged(store_id=store.pk, from_status=store.status, to_status=to_status))
     store.status = to_status
     store.save(update_fields=["status", "updated_at"])
-    # Whether the store counts in its city's reference prices may have changed.
-    reference_prices_schedule_for_store(store=store)
     return store
+
+
+# --- Rating -------------------------------------------------------------------------------------------------------
+
+
+def store_rating_set(*, store_id: int, rating: Decimal | None, review_count: int) -> None:
+    """Set the store's rating (None: no rating yet) and how many published reviews it stands on. The reviews app
+    computes both (``reviews.reputation``); stores only keep them for search and the store page."""
+    Store.objects.filter(pk=store_id).update(rating=rating, review_count=review_count)
+
+
+def store_ratings_set(*, ratings: Iterable[tuple[int, int, Decimal | None]]) -> int:
+    """``(store_id, review_count, rating)`` for many stores, in one UPDATE: a store's rating is set only where its
+    ``review_count`` is still the one given (a store whose count moved meanwhile was just set by a newer
+    :func:`store_rating_set`, which a stale rating here must not overwrite) and the rating differs. Returns the stores
+    changed."""
+    rows = list(ratings)
+    if not rows:
+        return 0
+    values = ", ".join(["(%s, %s, %s::numeric)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE stores_store AS s
+               SET rating = v.rating
+              FROM (VALUES {values}) AS v (id, review_count, rating)
+             WHERE s.id = v.id AND s.review_count = v.review_count AND s.rating IS DISTINCT FROM v.rating
+            """,
+            [value for row in rows for value in row],
+        )
+        return cursor.rowcount

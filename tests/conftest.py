@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 from payments.providers import signing
 from payments.providers.base import autocommit_baseline
 from payments.providers.sandbox import KEY_ROLES
+from tests.commits import commits
 from tests.factories import PASSWORD, StoreFactory, UserFactory
 
 # ``celery_worker``: a real worker in a thread, for tests that need tasks to run (integration, browser).
@@ -36,12 +37,15 @@ class ApiClient:
         return out
 
     def request(self, method: str, path: str, data=None, *, headers: dict | None = None, **extra):
+        """A request's service transactions commit as in production: their on_commit callbacks (domain events,
+        queued tasks) run before the answer is built (``tests.commits``)."""
         url = path if path.startswith("/") else f"/api/v1/{path}"
         kwargs = {"headers": self._headers(headers), **extra}
-        if method in ("get", "delete"):
-            return getattr(self._client, method)(url, data or {}, **kwargs)
-        body = json.dumps(data if data is not None else {}, ensure_ascii=False, default=str)
-        return getattr(self._client, method)(url, body, content_type="application/json", **kwargs)
+        with commits():
+            if method in ("get", "delete"):
+                return getattr(self._client, method)(url, data or {}, **kwargs)
+            body = json.dumps(data if data is not None else {}, ensure_ascii=False, default=str)
+            return getattr(self._client, method)(url, body, content_type="application/json", **kwargs)
 
     def get(self, path, params=None, **kw):
         return self.request("get", path, params, **kw)
@@ -104,6 +108,14 @@ def _autocommit_baseline(request):
         for connection in connections.all(initialized_only=True):
             if connection.in_atomic_block:
                 stack.enter_context(autocommit_baseline(connection.alias))
+        yield
+
+
+@pytest.fixture
+def committing(db):
+    """For tests that call services directly and look at what their events did: within the test, each service's
+    outermost transaction commits as in production, running its on_commit callbacks (``tests.commits``)."""
+    with commits():
         yield
 
 

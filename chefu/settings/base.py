@@ -45,7 +45,10 @@ INSTALLED_APPS = [
     "payments",
     "reviews",
     "notifications",
+    "search",
     "cms",
+    "web",
+    "demo",
     "chefu",
     # Wagtail
     "wagtail.contrib.forms",
@@ -130,7 +133,7 @@ CONTENT_SECURITY_POLICY_BACK_OFFICE = {
     "connect-src": [SELF, "https://releases.wagtail.org"],
 }
 
-ROOT_URLCONF = "chefu.urls"
+ROOT_URLCONF = "web.urls"
 WSGI_APPLICATION = "chefu.wsgi.application"
 
 TEMPLATES = [
@@ -226,6 +229,9 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A reaction to a domain event (chefu.events) is tried this many times, then kept as dead for someone to look at.
+EVENT_DELIVERY_MAX_ATTEMPTS = env.int("EVENT_DELIVERY_MAX_ATTEMPTS", default=10)
+
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Synced into django-celery-beat's tables when beat starts (DatabaseScheduler.setup_schedule); times are in
 # CELERY_TIMEZONE. A changed entry here overwrites its row at the next start; disabling it in the admin sticks.
@@ -239,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
     "bookings.expire-unpaid": {
         "task": "bookings.tasks.bookings_expire_due_task",
         "schedule": 60.0,
+    },
+    # Reactions to domain events that failed, or whose worker died before they ran (chefu.events).
+    "chefu.events-retry-due": {
+        "task": "chefu.tasks.events_retry_due_task",
+        "schedule": 30.0,
     },
     "chefu.idempotency-purge": {
         "task": "chefu.tasks.idempotency_records_purge_task",

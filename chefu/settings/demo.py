@@ -13,6 +13,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# No nginx in front of the demo: the site answers for MEDIA_URL itself (chefu/urls.py).
+# No nginx in front of the demo: the site answers for MEDIA_URL itself (web/urls.py).
 MEDIA_SERVED_BY_DJANGO = True
 PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=True)

@@ -42,7 +42,7 @@ STORAGES = {
 }
 
 # --- Payments ---
-# A production database keeps its history: seed_demo --reset refuses (payments.demo.purging).
+# A production database keeps its history: seed_demo --reset refuses (demo.payments.purging).
 DEMO_RESET_ALLOWED = False
 if ALIPAY["app_id"]:
     for _key in ("app_private_key", "public_key"):

@@ -2,7 +2,7 @@ from django.db import migrations
 
 # A journal entry deleted by such a purge in the transaction that wrote it has nothing left to balance.
 # The journal and issued statements stay append-only, except for a transaction that sets chefu.purging = 'on': the
-# demo reset (``payments.demo.demo_money_reset``), which deletes every booking and so every money record with it.
+# demo reset (``demo.payments.demo_money_reset``), which deletes every booking and so every money record with it.
 FORWARD = """
 CREATE OR REPLACE FUNCTION chefu_journal_balanced() RETURNS trigger AS $$
 DECLARE

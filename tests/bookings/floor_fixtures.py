@@ -15,6 +15,7 @@ from stores.models import Store
 from stores.services import membership_add
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.factories import UserFactory, VehicleFactory
+from tests.payments.paying import pay
 
 # The checklist every floor booking gets, whatever the catalogue holds: tests name its codes.
 CHECKLIST = [
@@ -49,11 +50,11 @@ def staff_of(store: Store, role: str = "technician", **kwargs):
 
 
 def move(booking: Booking, status: str, *, by=None) -> Booking:
-    """Take ``booking`` (pending payment) to ``status`` through the services, answering the checklist on the way to
-    completed."""
+    """Take ``booking`` (pending payment) to ``status`` through the services: paid through the sandbox to be
+    confirmed, the checklist answered on the way to completed."""
     for step in _PATH[status]:
         if step == BookingStatus.CONFIRMED:
-            services.booking_confirm(booking_id=booking.pk)
+            pay(booking)
         elif step == BookingStatus.CHECKED_IN:
             services.booking_check_in(booking_id=booking.pk, by=by)
         elif step == BookingStatus.IN_SERVICE:

@@ -15,15 +15,15 @@ from django.test import Client
 from bookings import photos
 from bookings.models import PHOTO_PREFIX, BookingStatus, Photo
 from bookings.selectors import photo_get_for_viewer
-from chefu import urls as site_urls
 from chefu.checks import private_media_check
 from chefu.errors import NotFound
-from chefu.urls import media_urlpatterns
 from reviews.models import ReviewPhoto
 from tests.bookings.conftest import make_shop
 from tests.bookings.floor_fixtures import image_bytes, make_booking, staff_of
 from tests.conftest import issue_token
 from tests.factories import UserFactory
+from web import urls as site_urls
+from web.urls import media_urlpatterns
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_nginx_sends_the_file_where_x_accel_redirect_is_set(photo, settings):
 
 
 def test_nothing_under_media_url_holds_booking_photos(photo, settings, tmp_path):
-    # given the site answering for MEDIA_URL itself (the demo's MEDIA_SERVED_BY_DJANGO: chefu.urls' own route), from a
+    # given the site answering for MEDIA_URL itself (the demo's MEDIA_SERVED_BY_DJANGO: web.urls' own route), from a
     # MEDIA_ROOT on disk holding a public file
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}

@@ -18,7 +18,8 @@ from stores.models import Closure
 from tests.bookings.conftest import another_owner, book, confirmed, local, make_shop, tomorrow
 from tests.factories import UserFactory, VehicleFactory
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach payments and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 def test_booking_holds_a_bay_with_the_quote_and_the_price_version(owner, car, shop, minor):
@@ -380,16 +381,3 @@ def test_admins_acting_for_a_store_are_recorded_as_the_platform(owner, shop):
     booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
     services.booking_check_in(booking_id=booking.pk, by=admin)
     assert BookingEvent.objects.filter(booking=booking).last().by_role == "platform"
-
-
-def test_a_booking_with_decided_extra_work_can_still_be_deleted_whole(owner, shop, shop_manager):
-    from bookings.demo import demo_bookings_reset
-    from bookings.supplements import supplement_approve, supplement_propose
-
-    booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
-    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
-    lines = [{"description": "雨刮片", "qty": "1", "unit_price": "60.00"}]
-    supplement = supplement_propose(booking_id=booking.pk, by=shop_manager, reason="老化", lines=lines)
-    supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)
-    demo_bookings_reset()
-    assert not Booking.objects.exists()

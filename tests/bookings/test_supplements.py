@@ -287,9 +287,10 @@ def test_db_a_decided_supplement_is_final(job):
 
 def test_db_a_supplements_total_never_changes(job):
     rows = Supplement.objects.filter(pk=propose(job).pk)
+    other = make_booking(store=job.store, status=BookingStatus.IN_SERVICE)  # paid, so made outside the transaction
 
     _refused(lambda: rows.update(total=F("total") + 1))
-    _refused(lambda: rows.update(booking=make_booking(store=job.store, status=BookingStatus.IN_SERVICE)))
+    _refused(lambda: rows.update(booking=other))
 
 
 def test_db_lines_never_change_and_a_decided_supplements_lines_are_final(job):

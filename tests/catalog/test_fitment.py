@@ -14,7 +14,7 @@ from catalog.fitment import (
     vehicle_tyre_size,
 )
 from catalog.models import Category, PartType, VehicleSpec
-from stores.demo import OWNER_VEHICLES
+from demo.accounts import OWNER_VEHICLES
 from tests.catalog.factories import PartFactory, PartFitmentFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,12 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
+from bookings.events import BookingCompleted, BookingConfirmed
 from catalog import kinds
 from catalog.models import Service
 from chefu.errors import ValidationFailed
+from chefu.events import emit
+from tests.commits import commits
 from tests.kinds_app import kinds as demo
 
 
@@ -125,14 +128,17 @@ def test_the_new_kind_is_listed_by_the_catalog_api(api, demo_service):
 
 
 def test_the_new_kinds_hooks_are_called_through_the_registry(demo_service):
-    booking = SimpleNamespace(id=41, service=demo_service)
+    # its reactions to its bookings' changes are subscribers of the bookings events (chefu.events)
+    confirmed = BookingConfirmed(booking_id=41, kind=demo_service.kind)
+    completed = BookingCompleted(booking_id=41, kind=demo_service.kind)
+    with commits():
+        emit(confirmed)
+        emit(BookingConfirmed(booking_id=42, kind="standard"))
+        emit(completed)
 
+    assert demo.confirmed == [confirmed]
+    assert demo.completed == [completed]
     kind = kinds.get(demo_service.kind)
-    kind.on_confirmed(booking=booking)
-    kind.on_completed(booking=booking)
-
-    assert demo.confirmed == [booking]
-    assert demo.completed == [booking]
     [item] = kind.extra_checklist(service=demo_service)
     assert isinstance(item, kinds.ChecklistItem)
     assert (item.code, str(item.label), item.required) == ("odometer_photo", "Photo of the odometer", True)
@@ -150,15 +156,14 @@ def test_the_new_kind_can_refuse_a_booking(demo_service):
 
 def test_the_standard_kinds_hooks_do_nothing(db):
     service = Service.objects.get(code="minor_service")
-    booking = SimpleNamespace(id=1, service=service)
     kind = kinds.for_service(service)
 
     assert kind is kinds.STANDARD
     assert kind.validate_booking(service=service, store=object(), vehicle=object()) is None
     assert kind.extra_checklist(service=service) == []
-    assert kind.on_confirmed(booking=booking) is None
-    assert kind.on_completed(booking=booking) is None
     assert kind.api_router() is None
+    with commits():
+        emit(BookingCompleted(booking_id=1, kind=service.kind))
     assert demo.completed == []
 
 

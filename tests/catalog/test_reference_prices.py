@@ -429,7 +429,7 @@ def test_a_broker_failure_is_logged_not_raised_and_frees_the_band(
     def refuse(*args, **kwargs):
         raise BrokerDown("connection refused")
 
-    monkeypatch.setattr(reference_prices_recompute_task, "apply_async", refuse)
+    monkeypatch.setattr(celery_app, "send_task", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         reference_prices_schedule(service_code=OIL, city=SH)
     assert "connection refused" in caplog.text

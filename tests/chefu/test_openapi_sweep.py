@@ -20,11 +20,11 @@ from django.test import Client
 from django.utils import timezone
 from django_redis import get_redis_connection
 
-from chefu.api import api
 from payments.providers.base import autocommit_baseline
 from tests.conftest import issue_token
 from tests.factories import PASSWORD, UserFactory, VehicleFactory, sms_code_sent
 from tests.fakes.nominatim import FakeNominatim
+from web.api import api
 
 NUL = "\x00"
 RLO = "\u202e"

@@ -3,11 +3,11 @@ never a filter that quietly matches nothing."""
 
 import pytest
 
-from chefu.api import api
 from reviews import services as review_services
 from reviews.models import QaFollowUp, QaFollowUpStatus
 from tests.chefu.envelope import assert_error
 from tests.reviews.conftest import RATINGS, done_booking
+from web.api import api
 
 # Query parameters that pick from a fixed list wherever they appear.
 CHOICES = {"status", "sort", "tag", "kind", "purpose", "role", "coord", "result"}

@@ -4,11 +4,11 @@ import pytest
 from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingStatus, ChecklistAnswer
-from bookings.services import booking_confirm
 from tests.bookings.conftest import another_owner, book, local, make_shop, tomorrow
 from tests.bookings.floor_fixtures import staff_of
 from tests.e2e.booking_fixtures import owner_with_car, sign_in, slot_button
 from tests.factories import SHANGHAI, UserFactory, VehicleFactory
+from tests.payments.paying import pay
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -118,7 +118,7 @@ def test_manager_runs_a_booking_through_the_shop_floor_on_a_phone(live_server, p
     owner = UserFactory(roles=["owner"], name="李车主", phone="13912345678")
     car = VehicleFactory(owner=owner, plate="沪B54321", make="丰田", model="卡罗拉")
     booking = book(owner, store, local(tomorrow(), 9), vehicle=car)
-    booking_confirm(booking_id=booking.pk)
+    pay(booking)
     page.set_viewport_size({"width": 390, "height": 844})
 
     # when the manager opens the schedule for tomorrow

@@ -1,4 +1,5 @@
-"""``inspection_demo``: a kind with an extra required checklist item, a booking rule and an on_completed hook."""
+"""``inspection_demo``: a kind with an extra required checklist item, a booking rule, and reactions to its bookings
+being confirmed and completed (subscribers of the bookings events, registered by the app's ``ready()``)."""
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Router
@@ -6,7 +7,7 @@ from ninja import Router
 from catalog.kinds import ChecklistItem, ServiceKind
 from chefu.errors import ValidationFailed
 
-# What on_completed was called with, in order. Tests clear it.
+# The events of this kind's bookings the subscribers received, in order. Tests clear them.
 completed: list = []
 confirmed: list = []
 
@@ -29,14 +30,21 @@ class InspectionDemoKind(ServiceKind):
     def extra_checklist(self, *, service) -> list[ChecklistItem]:
         return [ChecklistItem(code="odometer_photo", label=_("Photo of the odometer"), required=True)]
 
-    def on_confirmed(self, *, booking) -> None:
-        confirmed.append(booking)
-
-    def on_completed(self, *, booking) -> None:
-        completed.append(booking)
-
     def api_router(self) -> Router:
         return router
 
 
 INSPECTION_DEMO = InspectionDemoKind()
+
+
+def of_this_kind(event) -> bool:
+    """The subscribers' ``when``: only this kind's bookings reach them (the others cost nothing)."""
+    return event.kind == INSPECTION_DEMO.code
+
+
+def booking_confirmed(event) -> None:
+    confirmed.append(event)
+
+
+def booking_completed(event) -> None:
+    completed.append(event)

@@ -97,3 +97,28 @@ def test_editing_a_coupon_never_overwrites_what_payments_committed_meanwhile(adm
     assert response.status_code == 302, response.content.decode()[:2000]
     coupon.refresh_from_db()
     assert (coupon.name, coupon.spent) == ("新名字", Decimal("30.00"))
+
+
+def test_resolving_alerts_keeps_the_time_of_those_already_resolved():
+    from payments.services import alerts_resolve
+
+    earlier = timezone.now() - dt.timedelta(days=1)
+    old = PaymentAlert.objects.create(code="refund_failed", details={}, resolved_at=earlier)
+    new = PaymentAlert.objects.create(code="amount_mismatch", details={})
+    assert alerts_resolve(alert_ids=[old.pk, new.pk]) == 1
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.resolved_at == earlier and new.resolved_at is not None
+
+
+def test_a_refund_shows_its_timeline(admin_client):
+    from payments.models import Refund
+    from payments.services import refund_request
+
+    booking = new_booking()
+    payment = pay(booking)
+    refund = refund_request(payment=payment, amount=Decimal("10.00"), reason="complaint", cause="complaint:1")
+    page = admin_client.get(f"{URL}refund/{refund.pk}/change/")
+    assert page.status_code == 200
+    assert Refund.objects.get(pk=refund.pk).events.get().to_status == "pending"
+    assert 'name="events-TOTAL_FORMS" value="1"' in page.content.decode()

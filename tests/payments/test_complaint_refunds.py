@@ -14,7 +14,8 @@ from payments.reconciliation import mismatches
 from payments.settlements import statements_issue
 from tests.payments.test_settlements import complete, execute_refunds, new_booking, notify, open_payment, pay
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach payments and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from payments.providers.base import provider_get
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.conftest import ApiClient, error_code, issue_token
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach payments and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 @pytest.fixture

@@ -93,16 +93,6 @@ def test_a_refund_is_executed_outside_any_transaction(owner):
     assert services.refund_execute(refund_id=refund.pk) == "succeeded"
 
 
-def test_the_demo_pays_inside_its_loading_transaction_without_calling_the_provider(owner):
-    from payments.demo import demo_pay
-
-    booking = book(owner, make_shop(), local(tomorrow() + dt.timedelta(days=2), 10))
-    with transaction.atomic():  # seed_demo loads everything in one transaction
-        demo_pay(booking)
-    booking.refresh_from_db()
-    assert booking.status == "confirmed" and booking.payments.get().status == "succeeded"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_transaction_opened_by_hand_counts_too(sandbox):
     transaction.set_autocommit(False)

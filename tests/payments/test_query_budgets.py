@@ -28,8 +28,7 @@ def test_a_payment_notification_stays_within_its_budget(
     assert _notify(api, earlier).content == b"success"
     booking = book(owner, shop, local(day, 11))
     payment = _paid_for(api, owner_client, booking)
-    with django_assert_max_num_queries(PAYMENT_NOTIFICATION):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert _notify(api, payment).content == b"success"
+    with django_assert_max_num_queries(PAYMENT_NOTIFICATION), django_capture_on_commit_callbacks(execute=True):
+        assert _notify(api, payment).content == b"success"
     booking.refresh_from_db()
     assert booking.status == "confirmed"

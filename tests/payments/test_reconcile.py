@@ -15,7 +15,8 @@ from payments.models import EntryKind, Payment, Refund
 from tests.bookings.floor_fixtures import staff_of
 from tests.payments.test_settlements import complete, execute_refunds, new_booking, notify, open_payment, pay
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach payments and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 def _reconcile() -> str:

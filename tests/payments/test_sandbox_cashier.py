@@ -167,7 +167,7 @@ def test_pay_delivers_a_notification_that_confirms_the_booking(celery_worker, li
     celery_worker.wait_for(lambda: Payment.objects.get(pk=payment.pk).status == PaymentStatus.SUCCEEDED, timeout=20)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED and booking.amount_paid == payment.amount
-    assert [run.state for run in celery_worker.ran(DELIVER)] == ["SUCCESS"]
+    assert [run.state for run in celery_worker.wait_for_task(DELIVER)] == ["SUCCESS"]
 
     # and the page now shows the order paid, without buttons, and refuses to pay it again
     page = Client().get(url)

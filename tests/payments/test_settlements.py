@@ -14,15 +14,16 @@ from bookings import services as booking_services
 from bookings.models import Booking
 from payments import ledger, services
 from payments.commission import commission_rate_for, commission_rate_set
-from payments.models import EntryKind, JournalEntry, Payment, Refund, Statement
-from payments.providers.base import provider_get
+from payments.models import EntryKind, JournalEntry, Refund, Statement
 from payments.settlements import statements_daily_task, statements_issue
 from stores.services import membership_add
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.bookings.floor_fixtures import staff_of
 from tests.factories import UserFactory
+from tests.payments.paying import notify, open_payment, pay
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach payments and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 # --- helpers (the state machine and the reconcile tests use them too) --------------------------------------------
@@ -35,25 +36,6 @@ def new_booking(store=None, *, owner=None, hour: int = 10, days: int = 2) -> Boo
     Booking.objects.filter(pk=booking.pk).update(checklist=[])
     booking.refresh_from_db()
     return booking
-
-
-def open_payment(booking: Booking, coupon: str | None = None) -> Payment:
-    payment = services.payment_open(booking_id=booking.pk, owner=booking.owner, provider="sandbox", coupon=coupon)
-    return services.payment_checkout(payment=payment)
-
-
-def notify(payment: Payment) -> None:
-    params = provider_get("sandbox").build_notification(
-        out_trade_no=payment.out_trade_no, amount=payment.amount, trade_status="TRADE_SUCCESS"
-    )
-    services.notification_receive(provider="sandbox", params=params)
-
-
-def pay(booking: Booking) -> Payment:
-    payment = open_payment(booking)
-    notify(payment)
-    payment.refresh_from_db()
-    return payment
 
 
 def complete(booking: Booking) -> Booking:
@@ -127,7 +109,7 @@ def test_an_unpaid_booking_earns_nothing_and_a_booking_is_never_earned_twice():
     from payments.settlements import booking_earn
 
     unpaid = new_booking()
-    booking_services.booking_confirm(booking_id=unpaid.pk)  # confirmed without money (as bookings' tests do)
+    booking_services.booking_confirm(booking_id=unpaid.pk)  # confirmed without money (only the demo data does)
     complete(unpaid)
     assert not JournalEntry.objects.filter(booking=unpaid, kind=EntryKind.EARNED).exists()
     booking = new_booking()

@@ -9,7 +9,8 @@ from tests.bookings.floor_fixtures import staff_of
 from tests.conftest import error_code
 from tests.reviews.conftest import RATINGS
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach the reputation and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 def _write(client, booking, text="", **body):

@@ -10,7 +10,8 @@ from tests.conftest import ApiClient
 from tests.factories import SHANGHAI
 from tests.reviews.conftest import done_booking
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach the reputation and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 def _stars(**ratings):
@@ -32,7 +33,7 @@ def test_the_bayesian_average_on_a_known_set(settings):
     _review(b, _stars(quality=1, attitude=1, timeliness=2, price_transparency=3, environment=3))  # 2.00
     # the platform mean: (5 + 5 + 4.4 + 2) / 4 = 4.10
     assert reputation.platform_mean() == Decimal("4.1")
-    # B's rating was set in its review's own transaction, against the prior as it then stood: (41 + 2) / 11
+    # B's rating was set when its review committed, against the prior as it then stood: (41 + 2) / 11
     b.refresh_from_db()
     assert b.rating == Decimal("3.91")
     reputation.ratings_refresh_all()

@@ -18,7 +18,8 @@ from tests.bookings.conftest import another_owner, book, local, make_shop, tomor
 from tests.conftest import ApiClient, error_code, issue_token
 from tests.reviews.conftest import RATINGS, done_booking
 
-pytestmark = pytest.mark.django_db
+# Services called directly commit as in production: their events reach the reputation and notifications.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
 
 def _write(client, booking, **body):
@@ -81,9 +82,11 @@ def test_too_late(done):
 
 
 def test_unpaid_bookings_are_not_reviewable(make_client):
+    from bookings.models import Booking
     from tests.bookings.floor_fixtures import make_booking
 
-    booking = make_booking(status="completed")  # confirmed without money, as the bookings tests do
+    booking = make_booking(status="completed")
+    Booking.objects.filter(pk=booking.pk).update(amount_paid=0)  # its money never came (only demo data does that)
     response = _write(make_client(booking.owner), booking)
     assert response.status_code == 403 and response.json()["error"]["details"]["reason"] == "not_paid"
 

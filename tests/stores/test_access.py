@@ -38,7 +38,6 @@ from bookings.services import (
 )
 from bookings.supplements import supplement_propose
 from catalog.models import Offering, OfferingVersion
-from chefu.api import api as ninja_api
 from chefu.errors import NotFound
 from notifications.models import Message
 from notifications.services import notify
@@ -55,6 +54,7 @@ from tests.factories import UserFactory, VehicleFactory
 from tests.notifications.support import BOOKING_PARAMS
 from tests.payments.test_settlements import new_booking, open_payment, pay
 from tests.reviews.conftest import RATINGS, done_booking
+from web.api import api as ninja_api
 
 pytestmark = pytest.mark.django_db
 

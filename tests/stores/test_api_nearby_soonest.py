@@ -13,11 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from geopy.distance import geodesic
 
-from bookings import services, soonest
+from bookings import services
 from bookings.exceptions import SlotUnavailable
 from bookings.models import BookingPolicy
 from catalog.models import Service
 from chefu.errors import ValidationFailed
+from search import selectors as search_selectors
 from stores.models import Closure, Store
 from tests.catalog.factories import set_price
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
@@ -229,7 +230,7 @@ def test_pages_follow_the_ranking_and_count_every_store(api, now):
 
 def test_beyond_the_candidates_stores_follow_by_distance(api, now, monkeypatch):
     # given five stores where the two farthest are free soonest, and only three candidates
-    monkeypatch.setattr(soonest, "SOONEST_CANDIDATES", 3)
+    monkeypatch.setattr(search_selectors, "SOONEST_CANDIDATES", 3)
     stores = [shop(400 * (k + 1), 60 * k) for k in range(5)]
     for store in stores[:3]:
         close_bay(store, start=now - dt.timedelta(hours=1), end=now + 2 * DAY)

@@ -146,10 +146,12 @@ def test_a_status_change_schedules_the_city_s_reference_prices(store, qa_user, d
     )
     Offering.objects.filter(pk=offering.pk).update(current=version, total=version.total, is_active=True)
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    # The transition emits StoreStatusChanged; catalog's subscriber, run after the commit, schedules the recompute.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         store_status_transition(store=store, to_status="suspended", by=qa_user, reason="投诉")
 
-    assert len(callbacks) == 1
+    scheduled = [c for c in callbacks if c.__qualname__ == "reference_prices_schedule.<locals>.enqueue_recompute"]
+    assert len(scheduled) == 1
 
 
 def test_city_names_are_normalized_so_bands_group_one_city():

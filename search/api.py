@@ -1,0 +1,50 @@
+"""GET /stores/nearby: the store search with prices and next slots (:mod:`search.selectors`).
+
+Mounted under /stores beside the stores app's own routes; the operation id is the one it had in stores/api.py."""
+
+from ninja import Query, Router
+
+from chefu.money import format_money
+from search import selectors
+from stores import selectors as store_selectors
+from stores.coords import from_wgs84, to_wgs84
+from stores.schemas import NearbyOut, NearbyParams
+
+nearby_router = Router(tags=["stores"])
+
+
+def _price_out(service: str | None, total) -> dict | None:
+    return {"service": service, "total": format_money(total)} if service else None
+
+
+@nearby_router.get("/nearby", response=NearbyOut, operation_id="stores_api_stores_nearby")
+def stores_nearby(request, params: Query[NearbyParams]):
+    lat, lng = to_wgs84(params.lat, params.lng, params.coord)
+    page = selectors.store_nearby_with_slots(
+        lat=lat,
+        lng=lng,
+        radius_m=params.radius_km * 1000,
+        category=params.category,
+        open_now=params.open_now,
+        min_rating=params.min_rating,
+        service=params.service,
+        sort=params.sort,
+        limit=params.limit,
+        offset=params.offset,
+    )
+    items = []
+    for row in page.items:
+        store_lat, store_lng = from_wgs84(row["lat"], row["lng"], params.coord)
+        items.append(
+            {
+                **{field: row[field] for field in store_selectors.NEARBY_FIELDS},
+                "lat": round(store_lat, 7),
+                "lng": round(store_lng, 7),
+                "distance_m": round(row["distance_m"]),
+                "rating": float(row["rating"]) if row["rating"] is not None else None,
+                "categories": row["category_codes"],
+                "price": _price_out(params.service, row["price_total"]),
+                "next_slot": row["next_slot"],
+            }
+        )
+    return {"items": items, "count": page.count}

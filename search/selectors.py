@@ -1,0 +1,100 @@
+"""The store search: stores near a point with their price for a service and their soonest free slot.
+
+It reads across three apps, so it stands above them: stores find the stores (geography, filters, the page query),
+catalog knows the services, bookings' engine computes the next slots (:func:`bookings.soonest.next_slots`)."""
+
+import datetime as dt
+from dataclasses import replace
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bookings.soonest import next_slots
+from catalog.models import Service
+from catalog.selectors import service_get_active
+from chefu.errors import ValidationFailed
+from stores import selectors as store_selectors
+from stores.models import Store
+from stores.selectors import NearbyPage
+
+# sort=soonest ranks the nearest this many matching stores by their next slot; any farther ones follow them by
+# distance. Each candidate costs its calendar and a day-by-day search (1-2 ms of Python a store on the 2-core
+# reference machine, see bench/bookings.py). 500 still ranks every store of a default 5 km search in a dense city
+# (at most ~350 in the benchmark's), and past that a farther shop is no answer to "who can take my car soonest".
+SOONEST_CANDIDATES = 500
+
+
+def _service(code: str) -> Service:
+    service = service_get_active(code=code)
+    if service is None:
+        raise ValidationFailed({"service": _("Unknown service: %(code)s.") % {"code": code}})
+    return service
+
+
+def _with_slots(rows: list[dict], *, service: Service | None, now: dt.datetime) -> list[dict]:
+    if service is None:
+        return [{**row, "next_slot": None} for row in rows]
+    stores = [Store.from_db(None, ("id", "timezone"), (row["id"], row["timezone"])) for row in rows]
+    slots = next_slots(stores=stores, service=service, now=now)
+    return [{**row, "next_slot": slots[row["id"]]} for row in rows]
+
+
+def store_nearby_with_slots(
+    *,
+    lat: float,
+    lng: float,
+    radius_m: float,
+    category: str | None = None,
+    open_now: bool = False,
+    min_rating: float | None = None,
+    service: str | None = None,
+    sort: str = "distance",
+    limit: int = 20,
+    offset: int = 0,
+    now: dt.datetime | None = None,
+) -> NearbyPage:
+    """:func:`stores.selectors.store_nearby_page` with ``next_slot`` on every item (see :func:`next_slots`; None
+    without ``service``), and ``sort="soonest"``.
+
+    ``ValidationFailed`` on ``service`` for a code that is not an active catalogue service's. ``soonest`` needs
+    ``service`` (``ValidationFailed`` on ``sort`` otherwise). It ranks the :data:`SOONEST_CANDIDATES` nearest
+    matching stores by next slot (none last), then distance, then id; matching stores beyond them follow by
+    distance. ``count`` is every matching store. About ten queries whatever the number of stores; for the other
+    sorts, the page's two plus eight for the page's slots.
+    """
+    now = now or timezone.now()
+    filters = {
+        "lat": lat,
+        "lng": lng,
+        "radius_m": radius_m,
+        "category": category,
+        "open_now": open_now,
+        "min_rating": min_rating,
+        "service": service,
+        "at": now,
+    }
+    if sort != "soonest":
+        page = store_selectors.store_nearby_page(**filters, sort=sort, limit=limit, offset=offset)
+        if service and not page.count:
+            _service(service)  # an unknown code finds no store: only then is it looked up, to say so
+        found = service_get_active(code=service) if service and page.items else None
+        return replace(page, items=_with_slots(page.items, service=found, now=now))
+    if not service:
+        raise ValidationFailed({"sort": _("Sorting by the soonest free slot needs a service.")})
+    found = _service(service)
+    candidates = store_selectors.store_nearby_candidates(**filters, limit=SOONEST_CANDIDATES)
+    capped = len(candidates) == SOONEST_CANDIDATES
+    count = store_selectors.store_nearby_count(**filters) if capped else len(candidates)
+    slots = next_slots(stores=candidates, service=found, now=now)
+    never = dt.datetime.max.replace(tzinfo=dt.UTC)
+    ranked = sorted(candidates, key=lambda s: (slots[s.pk] is None, slots[s.pk] or never, s.distance_m, s.pk))
+    ids = [s.pk for s in ranked[offset : offset + limit]]
+    rows = store_selectors.store_nearby_rows(ids=ids, lat=lat, lng=lng, radius_m=radius_m, service=service)
+    items = [{**row, "next_slot": slots[row["id"]]} for row in rows]
+    end = offset + limit
+    if capped and end > SOONEST_CANDIDATES and offset < count:
+        # Past the candidates the order is the search's own (nearest first), so the page query can serve it.
+        start = max(offset, SOONEST_CANDIDATES)
+        tail = store_selectors.store_nearby_page(**filters, sort="distance", limit=end - start, offset=start)
+        items += _with_slots(tail.items, service=found, now=now)
+    return NearbyPage(items=items, count=count)
