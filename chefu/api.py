@@ -52,6 +52,7 @@ from chefu.errors import (
 )
 from chefu.health import router as health_router
 from chefu.inputs import text_check
+from chefu.openapi import TAGS
 from notifications.api import router as notifications_router
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
@@ -201,6 +202,7 @@ api = NinjaAPI(
     urls_namespace="api",
     renderer=ChefuRenderer(),
     parser=ChefuParser(),
+    openapi_extra={"tags": TAGS},
 )
 api.add_decorator(json_body_declared, mode="view")
 logger = logging.getLogger("chefu.api")

@@ -150,6 +150,16 @@ class ApplicationCreatedOut(Schema):
     status: str
 
 
+class ApplicantOut(Schema):
+    id: int
+    name: str
+
+
+class ApplicationBayOut(Schema):
+    name: str
+    categories: list[str]
+
+
 class ApplicationOut(Schema):
     id: int
     status: str
@@ -161,9 +171,9 @@ class ApplicationOut(Schema):
     phone: str
     timezone: str
     categories: list[str]
-    bays: list[dict]
-    opening_hours: list[dict]
-    applicant: dict
+    bays: list[ApplicationBayOut]
+    opening_hours: list[OpeningRangeOut]
+    applicant: ApplicantOut
     submitted_at: dt.datetime
     reviewed_at: dt.datetime | None
     notes: str
