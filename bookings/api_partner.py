@@ -33,7 +33,7 @@ from bookings.partner_schemas import (
 )
 from bookings.photos import photo_add
 from bookings.schedule import store_schedule, store_today
-from bookings.schemas import PhotoOut, photo_dict
+from bookings.schemas import BookingPhotoOut, photo_dict
 from bookings.supplements import supplement_approve, supplement_propose, supplement_reject
 from chefu.schemas import AUTH, BODY, QUERY, error_responses
 from stores.selectors import store_get_for_manager, store_get_for_staff
@@ -190,7 +190,7 @@ def checklist_put(request, booking_id: int, payload: ChecklistIn):
 
 @partner_bookings_router.post(
     "/bookings/{int:booking_id}/photos",
-    response={201: PhotoOut, **error_responses(*AUTH, 400, 403, 404, 409, 413, 422)},
+    response={201: BookingPhotoOut, **error_responses(*AUTH, 400, 403, 404, 409, 413, 422)},
     summary="Upload a photo of the work",
 )
 def photo_upload(request, booking_id: int, photo: File[UploadedFile]):

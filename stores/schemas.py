@@ -39,7 +39,7 @@ class NearbyParams(CoordParams):
     offset: int = Field(0, ge=0)
 
 
-class PriceOut(Schema):
+class NearbyPriceOut(Schema):
     service: str
     total: str
 
@@ -56,7 +56,7 @@ class NearbyStoreOut(Schema):
     review_count: int
     status: str
     categories: list[str]
-    price: PriceOut | None = None
+    price: NearbyPriceOut | None = None
     next_slot: dt.datetime | None = Field(
         None,
         description="With `service`: the soonest start `POST /bookings` accepts (in the store's zone), null when"

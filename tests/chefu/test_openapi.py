@@ -1,6 +1,13 @@
 """The OpenAPI document generates and lists the endpoints API.md promises (those built so far)."""
 
+import collections
+import enum
+import sys
+from pathlib import Path
+
+import pydantic
 import pytest
+from django.conf import settings
 
 # (method, path) from API.md's Health, Accounts and Partner-stores sections.
 CONTRACT = [
@@ -306,3 +313,33 @@ def test_the_provider_notification_documents_its_form_body(document):
 
     assert {"out_trade_no", "trade_no", "total_amount", "trade_status", "sign"} <= set(form["properties"])
     assert operation["responses"]["200"]["content"]["text/plain"]["schema"]["type"] == "string"
+
+
+def _project_classes(base: type):
+    """Every subclass of ``base`` defined in the project's own modules (not in an installed package)."""
+    root = Path(settings.BASE_DIR)
+    stack, seen = [base], set()
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub in seen:
+                continue
+            seen.add(sub)
+            stack.append(sub)
+            path = Path(getattr(sys.modules.get(sub.__module__), "__file__", None) or "/")
+            if path.is_relative_to(root) and "site-packages" not in path.parts:
+                yield sub
+
+
+def test_no_two_schemas_share_a_component_name(document):
+    """ninja files every Schema (and enum) under its class name: two classes of one name share one component, and
+    the operations of one document the other's shape (the catalogue's PartOut once stood for the reviews' one)."""
+    where = collections.defaultdict(set)
+    for cls in [*_project_classes(pydantic.BaseModel), *_project_classes(enum.Enum)]:
+        where[cls.__name__].add(f"{cls.__module__}.{cls.__qualname__}")
+
+    shared = {
+        name: sorted(classes)
+        for name, classes in where.items()
+        if name in document["components"]["schemas"] and len(classes) > 1
+    }
+    assert not shared, shared

@@ -1,10 +1,10 @@
 """Schemathesis fuzzes every operation of the live OpenAPI document, as a car owner, a shop manager and QA staff.
 
 The document is loaded from the Django app in process (``from_wsgi``: no network), and every generated request goes
-through the same WSGI app, so it meets the real middleware, PostgreSQL and Redis. The world is the OpenAPI sweep's
-(``tests/chefu/test_openapi_sweep.py``): a store with services, prices and bays, a completed, paid and reviewed
-booking and a pending one; path and query parameters that name an id are drawn half the time from its rows, so the
-handlers are reached past their 404s. Each request runs in a savepoint rolled back after it, with the throttles
+through the same WSGI app, so it meets the real middleware, PostgreSQL and Redis. The world is
+``tests/api_seed.py``'s (the OpenAPI sweep's too): a store with services, prices and bays, a completed, paid and
+reviewed booking and a pending one; path and query parameters that name an id are drawn half the time from its rows,
+so the handlers are reached past their 404s. Each request runs in a savepoint rolled back after it, with the throttles
 cleared, so each one meets the world as it was made.
 
 Checks: no 5xx, the answer's status declared, its content type declared, its body valid against the declared schema.
@@ -31,8 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.chefu.test_openapi_sweep import World, _throttles_clear, _undone
-from tests.conftest import issue_token
+from tests.api_seed import geocoder_local, throttles_clear, undone, world_kept
 from tests.fakes.nominatim import FakeNominatim
 
 MAX_EXAMPLES = int(os.environ.get("CHEFU_SCHEMATHESIS_MAX_EXAMPLES", "12"))
@@ -72,18 +71,12 @@ def flatmap_query(context, query):
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Made once, inside a transaction rolled back when the module ends; each request runs in a savepoint of it."""
-    from django.db import transaction
-
-    from payments.providers.base import autocommit_baseline
-
-    with django_db_blocker.unblock(), transaction.atomic(), autocommit_baseline():
-        made = World()
-        made.tokens = {role: issue_token(made.users[role]) for role in ROLES}
+    """Made once for the module, rolled back when it ends; each request runs in a savepoint of it."""
+    with django_db_blocker.unblock(), world_kept() as made:
+        made.tokens = {role: made.token(role) for role in ROLES}
         _seeded["ids"], _seeded["strings"] = made.ids, made.strings
         started = time.monotonic()
         yield made
-        transaction.set_rollback(True)
     figures = os.environ.get("CHEFU_SCHEMATHESIS_FIGURES")
     if figures:
         with open(figures, "w") as out:
@@ -114,8 +107,7 @@ def geocoder_fake():
 
 @pytest.fixture
 def geocoder(settings, geocoder_fake):
-    """A local Nominatim that knows no place: geocoding answers 404, not 503 for want of the internet."""
-    settings.GEOCODER = {**settings.GEOCODER, "domain": geocoder_fake.domain, "scheme": "http", "min_interval_s": 0.0}
+    geocoder_local(settings, geocoder_fake)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -129,9 +121,9 @@ def geocoder(settings, geocoder_fake):
 )
 def test_every_operation_keeps_its_contract(case, role, db, world, geocoder):
     headers = {"Authorization": f"Bearer {world.tokens[role]}"}
-    _throttles_clear()
-    with _connection_kept(), _undone():
+    throttles_clear()
+    with _connection_kept(), undone():
         response = case.call(headers=headers)
     _sent[role] += 1
-    _operations.add(f"{case.method} {case.path}")
+    _operations.add(case.operation.label)
     case.validate_response(response, checks=CHECKS)
