@@ -25,6 +25,7 @@ from catalog import selectors as catalog_selectors
 from chefu.errors import NotFound, PermissionDenied, ValidationFailed
 from chefu.idempotency import idempotent
 from chefu.pagination import PageParams, paginate
+from chefu.schemas import AUTH, BODY, QUERY, error_responses
 from stores.selectors import store_get_visible
 
 availability_router = Router(tags=["bookings"])
@@ -42,8 +43,15 @@ def _service_offered(store, code: str, field: str):
     raise ValidationFailed({field: _("This store does not offer this service.")})
 
 
-@availability_router.get("/{int:store_id}/availability", response=AvailabilityOut)
+@availability_router.get(
+    "/{int:store_id}/availability",
+    response={200: AvailabilityOut, **error_responses(404, *QUERY)},
+    summary="Free slots of a store for a service",
+)
 def store_availability(request, store_id: int, params: Query[AvailabilityParams]):
+    """The day's start times with a free bay able to do ``service``, in the store's time zone. No token needed.
+    Errors: 404 ``not_found`` (the store); 422 ``validation_error`` (an unknown service, one the store does not
+    offer, a bad date)."""
     bookable = selectors.bookable_get(store_id=store_id, service_code=params.service)
     if bookable is None:  # say why: 404 for the store, 422 for the service
         _service_offered(store_get_visible(store_id=store_id), params.service, "service")
@@ -64,8 +72,17 @@ def _require_owner(user) -> None:
         raise PermissionDenied(_("Only car owners can book."))
 
 
-@bookings_router.post("", response={201: BookingOut})
+@bookings_router.post(
+    "",
+    response={201: BookingOut, **error_responses(*AUTH, *BODY, 403, 404, 409)},
+    summary="Book a service",
+)
 def booking_create(request, payload: BookingIn):
+    """A booking of one of the caller's vehicles for a service at a store, on a free bay at ``start``, at the price
+    quoted (``expected_total``). Car owners only. Replays the first answer for the same ``Idempotency-Key``.
+    Errors: 401 ``not_authenticated``; 403 ``permission_denied`` (not a car owner); 404 ``not_found`` (the store or
+    the vehicle); 409 ``slot_unavailable``, ``store_unavailable``, ``quote_changed``, ``idempotency_in_progress``;
+    422 ``validation_error``, ``service_not_applicable``, ``idempotency_key_reused``."""
     user = request.auth
     _require_owner(user)
 
@@ -87,27 +104,47 @@ def booking_create(request, payload: BookingIn):
     return idempotent(request, scope="POST /bookings", work=work)
 
 
-@bookings_router.get("", response=BookingListOut)
+@bookings_router.get("", response={200: BookingListOut, **error_responses(*AUTH, *QUERY)}, summary="List my bookings")
 def booking_list(request, params: Query[BookingListParams], page: Query[PageParams]):
+    """The caller's bookings, the soonest first, of one ``status`` or all. Errors: 401 ``not_authenticated``; 422
+    ``validation_error``."""
     result = paginate(selectors.booking_list_for_owner(user=request.auth, status=params.status), page)
     return {"items": [booking_dict(b) for b in result["items"]], "count": result["count"]}
 
 
-@bookings_router.get("/{int:booking_id}", response=BookingOut)
+@bookings_router.get(
+    "/{int:booking_id}", response={200: BookingOut, **error_responses(*AUTH, 404)}, summary="One of my bookings"
+)
 def booking_detail(request, booking_id: int):
+    """The booking with its history, price, payments, refunds, extra work and review. Errors: 401
+    ``not_authenticated``; 404 ``not_found`` (someone else's alike)."""
     return booking_dict(selectors.booking_get_for_owner(user=request.auth, booking_id=booking_id))
 
 
-@bookings_router.post("/{int:booking_id}/cancel", response=BookingOut)
+@bookings_router.post(
+    "/{int:booking_id}/cancel",
+    response={200: BookingOut, **error_responses(*AUTH, *BODY, 404, 409)},
+    summary="Cancel my booking",
+)
 def booking_cancel(request, booking_id: int, payload: CancelIn | None = None):
+    """Call the booking off; what is refunded follows the store's cancellation policy. Errors: 401
+    ``not_authenticated``; 404 ``not_found``; 409 ``invalid_transition`` (already started or ended); 422
+    ``validation_error``."""
     user = request.auth
     selectors.booking_get_for_owner(user=user, booking_id=booking_id)
     services.booking_cancel(booking_id=booking_id, by=user, reason=payload.reason if payload else "")
     return booking_dict(selectors.booking_get_for_owner(user=user, booking_id=booking_id))
 
 
-@bookings_router.post("/{int:booking_id}/reschedule", response=BookingOut)
+@bookings_router.post(
+    "/{int:booking_id}/reschedule",
+    response={200: BookingOut, **error_responses(*AUTH, *BODY, 404, 409)},
+    summary="Move my booking",
+)
 def booking_reschedule(request, booking_id: int, payload: RescheduleIn):
+    """Move the booking to another free ``start`` at the same store, within the policy's limits. Errors: 401
+    ``not_authenticated``; 404 ``not_found``; 409 ``slot_unavailable``, ``invalid_transition``; 422
+    ``validation_error``."""
     user = request.auth
     selectors.booking_get_for_owner(user=user, booking_id=booking_id)
     services.booking_reschedule(booking_id=booking_id, by=user, start=payload.start)

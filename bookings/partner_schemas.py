@@ -10,10 +10,10 @@ from bookings.models import Booking, BookingStatus, ChecklistResult
 from bookings.schedule import BaySchedule
 from bookings.schemas import (
     BookingOut,
+    BookingQuoteLineOut,
+    BookingQuoteOut,
     ChecklistItemOut,
     NearDate,
-    QuoteLineOut,
-    QuoteOut,
     SupplementOut,
     booking_dict,
     checklist_items,
@@ -101,7 +101,7 @@ def schedule_dict(*, store, day: dt.date, bays: list[BaySchedule]) -> dict[str, 
 # --- one booking, as the store sees it -----------------------------------------------------------------
 
 
-class StaffQuoteLineOut(QuoteLineOut):
+class StaffQuoteLineOut(BookingQuoteLineOut):
     price_source: str = Field(
         ...,
         description="store: the shop's own part at its price; catalogue: a catalogue part at its list price, the "
@@ -109,7 +109,7 @@ class StaffQuoteLineOut(QuoteLineOut):
     )
 
 
-class StaffQuoteOut(QuoteOut):
+class StaffQuoteOut(BookingQuoteOut):
     lines: list[StaffQuoteLineOut]
     internal_notes: list[str] = Field(
         default_factory=list, description="For the store and QA, never shown to the owner: how lines were priced."

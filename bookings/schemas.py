@@ -84,7 +84,7 @@ class RescheduleIn(Schema):
     start: NearDateTime
 
 
-class QuoteLineOut(Schema):
+class BookingQuoteLineOut(Schema):
     kind: str
     description: str
     sku: str | None
@@ -93,13 +93,13 @@ class QuoteLineOut(Schema):
     amount: str
 
 
-class QuoteOut(Schema):
-    lines: list[QuoteLineOut]
+class BookingQuoteOut(Schema):
+    lines: list[BookingQuoteLineOut]
     total: str
     notes: list[str] = []
 
 
-class PhotoOut(Schema):
+class BookingPhotoOut(Schema):
     id: int
     url: str
     width: int
@@ -120,7 +120,7 @@ class SupplementOut(Schema):
     reason: str
     lines: list[SupplementLineOut]
     total: str
-    photos: list[PhotoOut]
+    photos: list[BookingPhotoOut]
     proposed_at: dt.datetime
     decided_at: dt.datetime | None
 
@@ -131,7 +131,7 @@ class ChecklistItemOut(Schema):
     required: bool
     result: str | None
     note: str
-    photo: PhotoOut | None
+    photo: BookingPhotoOut | None
 
 
 class TimelineOut(Schema):
@@ -165,7 +165,7 @@ class BookingOut(Schema):
     start: dt.datetime
     end: dt.datetime
     pay_before: dt.datetime | None
-    quote: QuoteOut
+    quote: BookingQuoteOut
     supplements: list[SupplementOut]
     amount_due: str
     amount_paid: str = Field(

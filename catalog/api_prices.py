@@ -14,6 +14,7 @@ from catalog.reference_selectors import deviation, reference_band
 from catalog.selectors import service_get
 from chefu.money import format_money, format_quantity
 from chefu.pagination import PageParams, paginate
+from chefu.schemas import AUTH, BODY, QUERY, error_responses
 from stores.selectors import store_get_for_manager, store_get_visible
 
 store_prices_router = Router(tags=["prices"])
@@ -106,24 +107,40 @@ def _version_out(offering: Offering, version: OfferingVersion) -> dict:
 # --- Public -------------------------------------------------------------------------------------------------
 
 
-@store_prices_router.get("/{int:store_id}/prices", response=list[PriceOut])
+@store_prices_router.get(
+    "/{int:store_id}/prices",
+    response={200: list[PriceOut], **error_responses(404)},
+    summary="A store's price list",
+)
 def store_prices(request, store_id: int):
-    """The store's prices in force (a bare list, as API.md shows it), each next to its reference band."""
+    """The store's prices in force (a bare list, as API.md shows it), each next to its reference band. No token
+    needed. Errors: 404 ``not_found`` (no such store, or not open to the public)."""
     store = store_get_visible(store_id=store_id)
     return [_listed_price_out(offering) for offering in price_selectors.offering_price_list(store=store)]
 
 
-@store_prices_router.get("/{int:store_id}/prices/{int:offering_id}/versions", response=VersionListOut)
+@store_prices_router.get(
+    "/{int:store_id}/prices/{int:offering_id}/versions",
+    response={200: VersionListOut, **error_responses(404, *QUERY)},
+    summary="A price's version history",
+)
 def offering_versions(request, store_id: int, offering_id: int, page: Query[PageParams]):
-    """Every price the store has set for this offering, oldest first (deactivated offerings included)."""
+    """Every price the store has set for this offering, oldest first (deactivated offerings included). No token
+    needed. Errors: 404 ``not_found`` (the store or the offering); 422 ``validation_error`` (paging)."""
     store = store_get_visible(store_id=store_id)
     offering = price_selectors.offering_get_for_store(store=store, offering_id=offering_id)
     result = paginate(price_selectors.offering_version_list(offering=offering), page)
     return {"items": [_version_out(offering, v) for v in result["items"]], "count": result["count"]}
 
 
-@store_prices_router.get("/{int:store_id}/prices/{int:offering_id}/versions/{int:number}", response=VersionOut)
+@store_prices_router.get(
+    "/{int:store_id}/prices/{int:offering_id}/versions/{int:number}",
+    response={200: VersionOut, **error_responses(404)},
+    summary="One version of a price",
+)
 def offering_version(request, store_id: int, offering_id: int, number: int):
+    """A price as the store set it at version ``number``, whether or not it is still in force. No token needed.
+    Errors: 404 ``not_found`` (the store, the offering or the version)."""
     store = store_get_visible(store_id=store_id)
     offering = price_selectors.offering_get_for_store(store=store, offering_id=offering_id)
     return _version_out(offering, price_selectors.offering_version_get(offering=offering, number=number))
@@ -132,10 +149,16 @@ def offering_version(request, store_id: int, offering_id: int, number: int):
 # --- Partner (the store's managers) -------------------------------------------------------------------------
 
 
-@partner_offerings_router.put("/stores/{int:store_id}/offerings/{service_code}", response=PriceOut)
+@partner_offerings_router.put(
+    "/stores/{int:store_id}/offerings/{service_code}",
+    response={200: PriceOut, **error_responses(*AUTH, *BODY, 403, 404)},
+    summary="Set a store's price of a service",
+)
 def offering_put(request, store_id: int, service_code: str, payload: OfferingIn):
     """Set the store's price of a service: a new immutable version, in force at once. An unchanged price
-    answers the version in force and writes nothing."""
+    answers the version in force and writes nothing. The store's managers only. Errors: 401 ``not_authenticated``;
+    403 ``permission_denied`` (staff who are not managers); 404 ``not_found`` (the store, not the caller's, or the
+    service); 422 ``validation_error`` (labour, parts, duration)."""
     store = store_get_for_manager(user=request.auth, store_id=store_id)
     service = service_get(code=service_code)
     version = pricing.offering_set_price(
@@ -152,9 +175,15 @@ def offering_put(request, store_id: int, service_code: str, payload: OfferingIn)
     return _price_out(offering, version, reference_band(service_code=service.code, city=store.city))
 
 
-@partner_offerings_router.delete("/stores/{int:store_id}/offerings/{service_code}", response=OfferingDeactivatedOut)
+@partner_offerings_router.delete(
+    "/stores/{int:store_id}/offerings/{service_code}",
+    response={200: OfferingDeactivatedOut, **error_responses(*AUTH, 403, 404, 422)},
+    summary="Withdraw a store's price of a service",
+)
 def offering_delete(request, store_id: int, service_code: str):
-    """Withdraw the store's price of a service. Its versions stay readable; a new PUT re-activates it."""
+    """Withdraw the store's price of a service. Its versions stay readable; a new PUT re-activates it. The
+    store's managers only. Errors: 401 ``not_authenticated``; 403 ``permission_denied``; 404 ``not_found`` (the
+    store, the service, or no price of it); 422 ``validation_error`` (control characters in the code)."""
     store = store_get_for_manager(user=request.auth, store_id=store_id)
     service = service_get(code=service_code)
     offering = pricing.offering_deactivate(store=store, service=service, by=request.auth)

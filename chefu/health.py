@@ -6,6 +6,7 @@ from ninja import Router, Schema
 
 from chefu import health_checks
 from chefu.errors import envelope
+from chefu.schemas import ErrorBody
 
 router = Router(tags=["health"])
 
@@ -16,8 +17,22 @@ class HealthOut(Schema):
     broker: str
 
 
-@router.get("/health", response={200: HealthOut, 503: HealthOut}, auth=None)
+class HealthDownOut(HealthOut):
+    """A 503 carries the probes' results and the error envelope (API.md Conventions)."""
+
+    error: ErrorBody
+
+
+@router.get(
+    "/health",
+    response={200: HealthOut, 503: HealthDownOut},
+    auth=None,
+    summary="Check the service's health",
+    openapi_extra={"responses": {503: {"description": "service_unavailable: the database is unreachable."}}},
+)
 def health(request):
+    """Whether the database and the broker answer. 200 while the database does (``broker: down`` only degrades
+    background work); 503 ``service_unavailable`` when it does not. No token needed."""
     database = "ok" if health_checks.database_ok() else "down"
     broker = "ok" if health_checks.broker_ok() else "down"
     healthy = database == "ok"

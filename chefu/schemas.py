@@ -20,3 +20,12 @@ class ErrorOut(Schema):
 def error_responses(*statuses: int) -> dict[frozenset[int], type[Schema]]:
     """``statuses`` declared as answering the error envelope, for an operation's ``response=`` mapping."""
     return {frozenset(statuses): ErrorOut}
+
+
+# Errors every operation of a kind can answer, whatever its handler does: no or a bad bearer token (401); a body that
+# cannot be read (400), is too large (413), is not JSON (415) or breaks a rule (422); query parameters that break a
+# rule (422); too many attempts (429, with Retry-After).
+AUTH = (401,)
+BODY = (400, 413, 415, 422)
+QUERY = (422,)
+THROTTLED = (429,)

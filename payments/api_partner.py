@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema
 from accounts.auth import token_auth
 from chefu.money import format_money
 from chefu.pagination import PageParams, paginate
+from chefu.schemas import AUTH, QUERY, error_responses
 from payments.settlements import statement_list
 from stores.selectors import store_get_for_manager
 
@@ -44,9 +45,14 @@ class StatementListOut(Schema):
     count: int
 
 
-@partner_settlements_router.get("/stores/{int:store_id}/settlements", response=StatementListOut)
+@partner_settlements_router.get(
+    "/stores/{int:store_id}/settlements",
+    response={200: StatementListOut, **error_responses(*AUTH, 403, 404, *QUERY)},
+    summary="A store's settlement statements",
+)
 def settlement_list(request, store_id: int, page: Query[PageParams]):
-    """The store's daily statements, the latest first: 404 for an unknown store or one the user is not staff of,
-    403 for its staff who are not managers."""
+    """The store's daily statements, the latest first. The store's managers. Errors: 401 ``not_authenticated``; 403
+    ``permission_denied`` (its staff who are not managers); 404 ``not_found`` (an unknown store or one the user is
+    not staff of); 422 ``validation_error`` (paging)."""
     store = store_get_for_manager(user=request.auth, store_id=store_id)
     return paginate(statement_list(store=store), page)

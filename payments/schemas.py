@@ -87,6 +87,50 @@ class SimulateIn(Schema):
     result: Literal["success", "fail"]
 
 
+class SimulateOut(Schema):
+    payment_id: int
+    result: Literal["success", "fail"]
+    delivery: Literal["queued"] = Field(..., description="The sandbox delivers the notification after this answer.")
+
+
+# The form Alipay (and the sandbox, which speaks like it) POSTs to the notify URL: ninja cannot see it, the handler
+# reads ``request.POST`` whole to verify the signature over every field.
+NOTIFICATION_FORM = {
+    "type": "object",
+    "required": ["out_trade_no", "trade_status", "total_amount", "sign"],
+    "properties": {
+        "notify_time": {"type": "string", "description": "yyyy-MM-dd HH:mm:ss, China time."},
+        "notify_type": {"type": "string", "example": "trade_status_sync"},
+        "notify_id": {"type": "string", "description": "The same for every redelivery of one notification."},
+        "app_id": {"type": "string"},
+        "charset": {"type": "string", "example": "utf-8"},
+        "version": {"type": "string", "example": "1.0"},
+        "sign_type": {"type": "string", "example": "RSA2"},
+        "sign": {"type": "string", "description": "The provider's signature over every other field."},
+        "trade_no": {"type": "string", "description": "The provider's trade id."},
+        "out_trade_no": {"type": "string", "description": "Chefu's payment reference."},
+        "buyer_id": {"type": "string"},
+        "buyer_logon_id": {"type": "string"},
+        "seller_id": {"type": "string"},
+        "trade_status": {
+            "type": "string",
+            "enum": ["WAIT_BUYER_PAY", "TRADE_SUCCESS", "TRADE_FINISHED", "TRADE_CLOSED"],
+        },
+        "total_amount": {"type": "string", "description": "CNY, two places.", "example": "299.00"},
+        "receipt_amount": {"type": "string"},
+        "invoice_amount": {"type": "string"},
+        "buyer_pay_amount": {"type": "string"},
+        "point_amount": {"type": "string"},
+        "subject": {"type": "string"},
+        "gmt_create": {"type": "string"},
+        "gmt_payment": {"type": "string"},
+        "gmt_close": {"type": "string"},
+        "fund_bill_list": {"type": "string", "description": "JSON, as the provider sends it."},
+    },
+    "additionalProperties": {"type": "string"},
+}
+
+
 def _coupon_code(payment) -> str | None:
     return payment.redemption.coupon.code if payment.redemption_id else None
 

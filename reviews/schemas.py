@@ -95,14 +95,14 @@ class PhotoOut(Schema):
     height: int
 
 
-class PartOut(Schema):
+class ReviewPartOut(Schema):
     """A published follow-up or store reply."""
 
     text: str
     created_at: dt.datetime
 
 
-class PartWithStatusOut(PartOut):
+class PartWithStatusOut(ReviewPartOut):
     """A follow-up or reply as its author (or QA) sees it, whatever its status."""
 
     status: ReviewStatus
@@ -120,8 +120,8 @@ class ReviewPublicOut(Schema):
     service: str
     created_at: dt.datetime
     edited: bool
-    follow_up: PartOut | None = Field(..., description="Only once published.")
-    reply: PartOut | None = Field(..., description="The store's reply, only once published.")
+    follow_up: ReviewPartOut | None = Field(..., description="Only once published.")
+    reply: ReviewPartOut | None = Field(..., description="The store's reply, only once published.")
     follow_up_hidden: bool = Field(..., description="QA hid the follow-up (said, never silently dropped).")
     reply_hidden: bool = Field(..., description="QA hid the store's reply.")
 

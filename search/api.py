@@ -5,6 +5,7 @@ Mounted under /stores beside the stores app's own routes; the operation id is th
 from ninja import Query, Router
 
 from chefu.money import format_money
+from chefu.schemas import QUERY, error_responses
 from search import selectors
 from stores import selectors as store_selectors
 from stores.coords import from_wgs84, to_wgs84
@@ -17,8 +18,16 @@ def _price_out(service: str | None, total) -> dict | None:
     return {"service": service, "total": format_money(total)} if service else None
 
 
-@nearby_router.get("/nearby", response=NearbyOut, operation_id="stores_api_stores_nearby")
+@nearby_router.get(
+    "/nearby",
+    response={200: NearbyOut, **error_responses(*QUERY)},
+    summary="Find stores near a point",
+    operation_id="stores_api_stores_nearby",
+)
 def stores_nearby(request, params: Query[NearbyParams]):
+    """Bookable stores within ``radius_km`` of a point (WGS-84, GCJ-02 or BD-09), with the price of ``service``
+    and the next free slot, sorted by distance, rating, price or soonest slot. No token needed. Errors: 422
+    ``validation_error``."""
     lat, lng = to_wgs84(params.lat, params.lng, params.coord)
     page = selectors.store_nearby_with_slots(
         lat=lat,

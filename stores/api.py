@@ -3,6 +3,7 @@ from ninja import Query, Router, Status
 
 from accounts.auth import require_role, token_auth
 from chefu.pagination import PageParams, paginate
+from chefu.schemas import AUTH, BODY, QUERY, error_responses
 from stores import geocoding, selectors, services
 from stores.coords import CoordSystem, from_wgs84, to_wgs84
 from stores.schemas import (
@@ -63,8 +64,12 @@ def _hours_out(rows) -> list[dict]:
     return [{"weekday": h.weekday, "opens": f"{h.opens:%H:%M}", "closes": f"{h.closes:%H:%M}"} for h in rows]
 
 
-@stores_router.get("/{int:store_id}", response=StoreOut)
+@stores_router.get(
+    "/{int:store_id}", response={200: StoreOut, **error_responses(404, *QUERY)}, summary="A store's page"
+)
 def store_detail(request, store_id: int, params: Query[CoordParams]):
+    """A store open to the public: address, hours, bays, categories, rating and whether it is open now. No token
+    needed. Errors: 404 ``not_found`` (no such store, or not open to the public); 422 ``validation_error``."""
     store = selectors.store_get_public(store_id=store_id)
     lat, lng = _point_out(store.location, params.coord)
     return {
@@ -90,8 +95,12 @@ def store_detail(request, store_id: int, params: Query[CoordParams]):
     }
 
 
-@geo_router.get("/geocode", response=GeocodeOut)
+@geo_router.get(
+    "/geocode", response={200: GeocodeOut, **error_responses(404, *QUERY, 503)}, summary="Geocode an address"
+)
 def geocode(request, params: Query[GeocodeParams]):
+    """The coordinates of an address (in ``city`` if given), in the coordinate system asked for. No token needed.
+    Errors: 404 ``not_found`` (no place matches); 422 ``validation_error``; 503 ``geocoder_unavailable``."""
     result = geocoding.geocode(query=params.q, city=params.city)
     lat, lng = from_wgs84(result.lat, result.lng, params.coord)
     return {"lat": round(lat, 7), "lng": round(lng, 7), "address": result.address, "provider": result.provider}
@@ -100,8 +109,14 @@ def geocode(request, params: Query[GeocodeParams]):
 # --- Partner applications and store management ---------------------------------------------------------
 
 
-@partner_router.post("/applications", response={201: ApplicationCreatedOut})
+@partner_router.post(
+    "/applications",
+    response={201: ApplicationCreatedOut, **error_responses(*AUTH, *BODY, 409)},
+    summary="Apply to join as a partner store",
+)
 def application_submit(request, payload: ApplicationIn, params: Query[CoordParams]):
+    """A shop's application (name, place, bays, hours, categories) for QA to approve. Any signed-in user. Errors:
+    401 ``not_authenticated``; 409 ``conflict`` (an application already waiting); 422 ``validation_error``."""
     lat, lng = to_wgs84(payload.lat, payload.lng, params.coord)
     application = services.application_submit(
         applicant=request.auth,
@@ -119,8 +134,15 @@ def application_submit(request, payload: ApplicationIn, params: Query[CoordParam
     return Status(201, {"id": application.id, "status": application.status})
 
 
-@partner_router.put("/stores/{int:store_id}/opening-hours", response=OpeningHoursOut)
+@partner_router.put(
+    "/stores/{int:store_id}/opening-hours",
+    response={200: OpeningHoursOut, **error_responses(*AUTH, *BODY, 403, 404)},
+    summary="Replace a store's opening hours",
+)
 def opening_hours_replace(request, store_id: int, payload: list[OpeningRangeIn] | OpeningHoursIn):
+    """The store's weekly hours, replaced whole. The store's managers. Errors: 401 ``not_authenticated``; 403
+    ``permission_denied`` (staff who are not managers); 404 ``not_found`` (no such store, or not the caller's); 422
+    ``validation_error``."""
     # API.md says "same shape as above": the application's ``opening_hours`` list, bare or in its field.
     ranges = payload.opening_hours if isinstance(payload, OpeningHoursIn) else payload
     store = selectors.store_get_for_manager(user=request.auth, store_id=store_id)
@@ -155,8 +177,14 @@ def _application_out(application, coord: CoordSystem) -> dict:
     }
 
 
-@qa_router.get("/applications", response=ApplicationListOut)
+@qa_router.get(
+    "/applications",
+    response={200: ApplicationListOut, **error_responses(*AUTH, 403, *QUERY)},
+    summary="List partner applications",
+)
 def application_list(request, params: Query[ApplicationListParams], coord: Query[CoordParams]):
+    """Partner applications, of one ``status`` or all. QA staff only. Errors: 401 ``not_authenticated``; 403
+    ``permission_denied``; 422 ``validation_error``."""
     require_role(request.auth, "qa")
     page = paginate(
         selectors.application_list(status=params.status), PageParams(limit=params.limit, offset=params.offset)
@@ -164,8 +192,15 @@ def application_list(request, params: Query[ApplicationListParams], coord: Query
     return {"items": [_application_out(a, coord.coord) for a in page["items"]], "count": page["count"]}
 
 
-@qa_router.post("/applications/{int:application_id}/approve", response=ApplicationDecisionOut)
+@qa_router.post(
+    "/applications/{int:application_id}/approve",
+    response={200: ApplicationDecisionOut, **error_responses(*AUTH, *BODY, 403, 404, 409)},
+    summary="Approve a partner application",
+)
 def application_approve(request, application_id: int, payload: ApproveIn | None = None):
+    """The store is made, the applicant its manager. QA staff only. Errors: 401 ``not_authenticated``; 403
+    ``permission_denied``; 404 ``not_found``; 409 ``invalid_transition`` (already decided); 422
+    ``validation_error``."""
     require_role(request.auth, "qa")
     application = selectors.application_get(application_id=application_id)
     notes = payload.notes if payload else ""
@@ -173,15 +208,29 @@ def application_approve(request, application_id: int, payload: ApproveIn | None 
     return application
 
 
-@qa_router.post("/applications/{int:application_id}/reject", response=ApplicationDecisionOut)
+@qa_router.post(
+    "/applications/{int:application_id}/reject",
+    response={200: ApplicationDecisionOut, **error_responses(*AUTH, *BODY, 403, 404, 409)},
+    summary="Reject a partner application",
+)
 def application_reject(request, application_id: int, payload: RejectIn):
+    """Turn the application down with a reason the applicant is told. QA staff only. Errors: 401
+    ``not_authenticated``; 403 ``permission_denied``; 404 ``not_found``; 409 ``invalid_transition``; 422
+    ``validation_error``."""
     require_role(request.auth, "qa")
     application = selectors.application_get(application_id=application_id)
     return services.application_reject(application=application, by=request.auth, reason=payload.reason)
 
 
-@qa_router.post("/stores/{int:store_id}/status", response=StoreStatusOut)
+@qa_router.post(
+    "/stores/{int:store_id}/status",
+    response={200: StoreStatusOut, **error_responses(*AUTH, *BODY, 403, 404, 409)},
+    summary="Change a store's status",
+)
 def store_status(request, store_id: int, payload: StoreStatusIn):
+    """Put a store on probation, suspend, reinstate or close it, with the reason recorded. QA staff only. Errors:
+    401 ``not_authenticated``; 403 ``permission_denied``; 404 ``not_found``; 409 ``invalid_transition``; 422
+    ``validation_error``."""
     require_role(request.auth, "qa")
     store = selectors.store_get(store_id=store_id)
     return services.store_status_transition(

@@ -41,7 +41,7 @@ class NearbyParams(CoordParams):
     offset: int = Field(0, ge=0)
 
 
-class PriceOut(Schema):
+class NearbyPriceOut(Schema):
     service: str
     total: str
 
@@ -58,7 +58,7 @@ class NearbyStoreOut(Schema):
     review_count: int
     status: str
     categories: list[str]
-    price: PriceOut | None = None
+    price: NearbyPriceOut | None = None
     next_slot: dt.datetime | None = Field(
         None,
         description="With `service`: the soonest start `POST /bookings` accepts (in the store's zone), null when"
@@ -152,6 +152,16 @@ class ApplicationCreatedOut(Schema):
     status: str
 
 
+class ApplicantOut(Schema):
+    id: int
+    name: str
+
+
+class ApplicationBayOut(Schema):
+    name: str
+    categories: list[str]
+
+
 class ApplicationOut(Schema):
     id: int
     status: str
@@ -163,9 +173,9 @@ class ApplicationOut(Schema):
     phone: str
     timezone: str
     categories: list[str]
-    bays: list[dict]
-    opening_hours: list[dict]
-    applicant: dict
+    bays: list[ApplicationBayOut]
+    opening_hours: list[OpeningRangeOut]
+    applicant: ApplicantOut
     submitted_at: dt.datetime
     reviewed_at: dt.datetime | None
     notes: str

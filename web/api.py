@@ -14,6 +14,7 @@ from catalog.api_prices import partner_offerings_router, store_prices_router
 from catalog.api_quotes import quotes_router
 from chefu.api import ChefuAPI
 from chefu.health import router as health_router
+from chefu.openapi import TAGS
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
 from reviews.api import (
@@ -32,6 +33,7 @@ api = ChefuAPI(
     version="1",
     description="车服 Chefu: partner car-service shops, transparent prices, bookings. See API.md.",
     urls_namespace="api",
+    openapi_extra={"tags": TAGS},
 )
 
 api.add_router("", health_router)

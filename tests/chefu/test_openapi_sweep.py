@@ -1,12 +1,12 @@
 """Every operation of the OpenAPI document, fed NUL, huge and malformed values, answers a 4xx (or a 2xx), never a 5xx;
 fed a body of the wrong JSON type (an array or a string for an object), never a 2xx.
 
-One world, made once for the module (a store with a manager, an owner with a completed, reviewed booking and a
-pending one, a QA user, an SMS code sent for registering) so the handlers are reached past their access checks; each
-operation is called as the role its path serves, with one bad value at a time in a request that the service would
-otherwise accept (a real phone, password and code where one is needed), built from the document's own schemas.
-Every case is rolled back when it ends and the sign-in throttles are cleared, so each one meets the world as it was
-made: the booking still pending, the code not yet used, the phone not yet registered.
+One world, made once for the module (tests/api_seed.py: a store with a manager, an owner with a completed, reviewed
+booking and a pending one, a QA user; here also an SMS code sent for registering) so the handlers are reached past
+their access checks; each operation is called as the role its path serves, with one bad value at a time in a request
+that the service would otherwise accept (a real phone, password and code where one is needed), built from the
+document's own schemas. Every case is rolled back when it ends and the sign-in throttles are cleared, so each one
+meets the world as it was made: the booking still pending, the code not yet used, the phone not yet registered.
 """
 
 import contextlib
@@ -15,14 +15,11 @@ import json
 from urllib.parse import quote, urlencode
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
-from django_redis import get_redis_connection
 
-from payments.providers.base import autocommit_baseline
-from tests.conftest import issue_token
-from tests.factories import PASSWORD, UserFactory, VehicleFactory, sms_code_sent
+from tests.api_seed import NEW_PHONE, World, geocoder_local, throttles_clear, undone, world_kept
+from tests.factories import PASSWORD, sms_code_sent
 from tests.fakes.nominatim import FakeNominatim
 from web.api import api
 
@@ -47,7 +44,6 @@ BAD_QUERY = [NUL, f"a{NUL}", "x" * 5000, RLO, "1e309", "9" * 400, "nan", "-1", "
 # would read them as an object with every field left out).
 WRONG_TYPE_BODIES = [b"[1, 2]", b'"x"']
 
-NEW_PHONE = "13912345678"  # no account: the one POST /auth/sms-code and POST /auth/register sign up
 NEW_PASSWORD = "blue-kettle-sings-7"
 
 # A body of 3 MiB (over DATA_UPLOAD_MAX_MEMORY_SIZE) goes to a few operations that read their bodies differently:
@@ -86,50 +82,11 @@ def _resolve(document: dict, schema: dict) -> dict:
     return schema
 
 
-class World:
-    """Real rows for the path parameters, a signed-in client per role, and bodies the services accept."""
+class SweepWorld(World):
+    """The seeded world, with an SMS code sent for registering and bodies the services accept."""
 
     def __init__(self):
-        from reviews import services as review_services
-        from stores.services import membership_add
-        from tests.payments.test_settlements import new_booking
-        from tests.reviews.conftest import RATINGS, done_booking
-
-        self.done = done_booking()
-        self.store = self.done.store
-        self.owner = self.done.owner
-        self.vehicle = VehicleFactory(owner=self.owner)
-        self.pending = new_booking(self.store, owner=self.owner, days=3)
-        self.manager = UserFactory(roles=["owner"])
-        membership_add(store=self.store, user=self.manager, role="manager")
-        self.qa = UserFactory(roles=["owner", "qa"])
-        self.review = review_services.review_create(
-            booking_id=self.done.pk, owner=self.owner, ratings=RATINGS, text="很好", tags=[]
-        )
-        offering = self.store.offerings.first()
-        payment = self.done.payments.first()
-        self.ids = {
-            "store_id": self.store.pk,
-            "booking_id": self.pending.pk,
-            "review_id": self.review.pk,
-            "payment_id": payment.pk,
-            "offering_id": offering.pk if offering else 1,
-            "vehicle_id": self.vehicle.pk,
-            "number": 1,
-            "application_id": 1,
-            "message_id": 1,
-            "supplement_id": 1,
-            "follow_up_id": 1,
-            "bay_id": self.store.bays.first().pk,
-        }
-        self.strings = {
-            "provider": "sandbox",
-            "service_code": "minor_service",
-            "service": "minor_service",
-            "part": "reply",
-            "phone": NEW_PHONE,
-        }
-        self.users = {"owner": self.owner, "manager": self.manager, "qa": self.qa}
+        super().__init__()
         sent = Client().post(
             "/api/v1/auth/sms-code", {"phone": NEW_PHONE, "purpose": "register"}, content_type="application/json"
         )
@@ -161,9 +118,6 @@ class World:
             },
             "POST /api/v1/bookings/{booking_id}/pay": {"provider": "sandbox"},
         }
-
-    def token(self, role: str) -> str:
-        return issue_token(self.users[role])
 
     def role_for(self, path: str) -> str:
         if path.startswith("/api/v1/partner/") and not path.endswith("/applications"):
@@ -250,7 +204,7 @@ def _with(value, path: tuple, new):
     return value
 
 
-def _cases(document: dict, world: World, operation_id: str, path: str, operation: dict):
+def _cases(document: dict, world: SweepWorld, operation_id: str, path: str, operation: dict):
     """(path, query, body bytes, content type) for one operation: first the plain request, then one bad value at a
     time."""
     params = operation.get("parameters", [])
@@ -324,24 +278,6 @@ DOCUMENT = _document()
 OPERATIONS = list(_operations(DOCUMENT))
 
 
-@contextlib.contextmanager
-def _undone():
-    """The block's writes are rolled back when it ends; inside, the rolled-back block stands for autocommit, as the
-    test's own transaction does (a payment provider may be called)."""
-    with transaction.atomic():
-        with autocommit_baseline():
-            yield
-        transaction.set_rollback(True)
-
-
-def _throttles_clear() -> None:
-    """Sign-in, SMS-code and registration counters (accounts.throttling): a few cases would use them up."""
-    redis = get_redis_connection("default")
-    keys = list(redis.scan_iter("chefu:throttle:*"))
-    if keys:
-        redis.delete(*keys)
-
-
 @pytest.fixture(scope="module")
 def geocoder_fake():
     with FakeNominatim({}) as fake:
@@ -350,16 +286,13 @@ def geocoder_fake():
 
 @pytest.fixture
 def geocoder(settings, geocoder_fake):
-    """A local Nominatim that knows no place: geocoding answers 404, not 503 for want of the internet."""
-    settings.GEOCODER = {**settings.GEOCODER, "domain": geocoder_fake.domain, "scheme": "http", "min_interval_s": 0.0}
+    geocoder_local(settings, geocoder_fake)
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Made once, inside a transaction rolled back when the module ends; each test runs in a savepoint of it."""
-    with django_db_blocker.unblock(), transaction.atomic(), autocommit_baseline():
-        yield World()
-        transaction.set_rollback(True)
+    with django_db_blocker.unblock(), world_kept(SweepWorld) as made:
+        yield made
 
 
 def test_every_operation_of_the_document_is_swept():
@@ -388,8 +321,8 @@ def test_no_operation_answers_5xx_to_bad_input(db, world, geocoder, operation_id
     responses = []
     for url, query, body, content_type, extra_headers in cases:
         full = f"{url}?{urlencode(query)}" if query else url
-        _throttles_clear()
-        with _undone():
+        throttles_clear()
+        with undone():
             if method in ("get", "delete"):
                 response = getattr(client, method)(full, headers={**headers, **extra_headers})
             else:

@@ -2,7 +2,7 @@
 being confirmed and completed (subscribers of the bookings events, registered by the app's ``ready()``)."""
 
 from django.utils.translation import gettext_lazy as _
-from ninja import Router
+from ninja import Router, Schema
 
 from catalog.kinds import ChecklistItem, ServiceKind
 from chefu.errors import ValidationFailed
@@ -11,11 +11,16 @@ from chefu.errors import ValidationFailed
 completed: list = []
 confirmed: list = []
 
-router = Router(tags=["inspection_demo"])
+router = Router(tags=["catalog"])
 
 
-@router.get("/ping")
+class PingOut(Schema):
+    kind: str
+
+
+@router.get("/ping", response=PingOut, summary="Ping the demo kind")
 def ping(request):
+    """A service kind's own endpoint, mounted under its code."""
     return {"kind": "inspection_demo"}
 
 
