@@ -9,6 +9,8 @@ message carries a dedupe key, and withdrawing reminders twice withdraws nothing 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bookings.events import (
@@ -20,7 +22,7 @@ from bookings.events import (
     BookingRescheduled,
     SupplementProposed,
 )
-from bookings.models import Booking, BookingStatus, Supplement
+from bookings.models import Booking, BookingEvent, BookingStatus, EventAction, Supplement
 from chefu.money import format_money
 from notifications.services import messages_cancel, notify
 
@@ -37,7 +39,13 @@ def local_start(booking: Booking) -> str:
 
 
 def _booking(booking_id: int) -> Booking:
-    return Booking.objects.select_related("owner", "store", "service").get(pk=booking_id)
+    """The booking with what its messages say, and ``moves``: how many times it was rescheduled."""
+    moves = BookingEvent.objects.filter(booking=OuterRef("pk"), action=EventAction.RESCHEDULE)
+    return (
+        Booking.objects.select_related("owner", "store", "service")
+        .annotate(moves=Coalesce(Subquery(moves.values("booking").annotate(n=Count("pk")).values("n")), 0))
+        .get(pk=booking_id)
+    )
 
 
 def _params(booking: Booking) -> dict[str, str]:
@@ -50,26 +58,29 @@ def _params(booking: Booking) -> dict[str, str]:
     }
 
 
-def _reminders(booking: Booking, now: dt.datetime, generation: int = 0) -> None:
-    """Queue the reminders still ahead. ``generation`` (how many times the booking was rescheduled) keeps a reminder
-    for a start the booking had before, and was cancelled, from blocking the one for the same start now."""
-    start = booking.start.astimezone(dt.UTC).isoformat()
+def _reminders_sync(booking: Booking, now: dt.datetime) -> None:
+    """Make the booking's pending reminders those of its current state, whatever event arrives and in whatever order
+    (a late or retried delivery included): the reminders still ahead of its start while it is confirmed, none
+    otherwise. A reminder's key names the start and the generation (how many times the booking was moved), so that a
+    reminder for a start the booking had before, and was withdrawn, never blocks the one for the same start now."""
+    keys = {}
+    if booking.status == BookingStatus.CONFIRMED:
+        start = booking.start.astimezone(dt.UTC).isoformat()
+        ahead = [t for t, before in REMINDERS if booking.start - before > now]
+        keys = {t: f"{ref(booking)}:{t}:{start}:{booking.moves}" for t in ahead}
+    if booking.status != BookingStatus.CONFIRMED or booking.moves:
+        # (a confirmed booking never moved can only have reminders with these keys: nothing to withdraw)
+        messages_cancel(ref=ref(booking), templates=[t for t, _ in REMINDERS], keep_dedupe_keys=list(keys.values()))
     for template, before in REMINDERS:
-        at = booking.start - before
-        if at <= now:
-            continue
-        notify(
-            recipient=booking.owner,
-            template=template,
-            params=_params(booking),
-            ref=ref(booking),
-            send_after=at,
-            dedupe_key=f"{ref(booking)}:{template}:{start}:{generation}",
-        )
-
-
-def _reminders_withdraw(booking_id: int) -> None:
-    messages_cancel(ref=f"booking:{booking_id}", templates=[t for t, _ in REMINDERS])
+        if template in keys:
+            notify(
+                recipient=booking.owner,
+                template=template,
+                params=_params(booking),
+                ref=ref(booking),
+                send_after=booking.start - before,
+                dedupe_key=keys[template],
+            )
 
 
 def booking_confirmed_tell(event: BookingConfirmed) -> None:
@@ -81,28 +92,24 @@ def booking_confirmed_tell(event: BookingConfirmed) -> None:
         ref=ref(booking),
         dedupe_key=f"{ref(booking)}:booking_confirmed",
     )
-    if booking.status == BookingStatus.CONFIRMED:  # not checked in, called off or moved meanwhile
-        _reminders(booking, timezone.now())
+    _reminders_sync(booking, timezone.now())
 
 
 def booking_rescheduled_tell(event: BookingRescheduled) -> None:
-    """Reminders follow the new time."""
-    _reminders_withdraw(event.booking_id)
-    booking = _booking(event.booking_id)
-    if booking.status == BookingStatus.CONFIRMED and booking.start == event.to_start:
-        _reminders(booking, timezone.now(), event.generation)
+    """Reminders follow the booking's start as it is now (a later move may have come first)."""
+    _reminders_sync(_booking(event.booking_id), timezone.now())
 
 
 def booking_arrived_tell(event: BookingCheckedIn | BookingNoShow) -> None:
     """Checked in (or marked a no-show): reminders of a start that has come are withdrawn."""
-    _reminders_withdraw(event.booking_id)
+    _reminders_sync(_booking(event.booking_id), timezone.now())
 
 
 def booking_cancelled_tell(event: BookingCancelled) -> None:
-    _reminders_withdraw(event.booking_id)
+    booking = _booking(event.booking_id)
+    _reminders_sync(booking, timezone.now())
     if not event.by_store:
         return
-    booking = _booking(event.booking_id)
     notify(
         recipient=booking.owner,
         template="booking_cancelled_by_store",

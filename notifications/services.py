@@ -250,8 +250,9 @@ def _templates_with_secrets() -> list[str]:
 
 
 @transaction.atomic
-def messages_cancel(*, ref: str, templates: Sequence[str] | None = None) -> int:
-    """Cancel the undelivered (pending/failed) messages with this ref (and template among templates); returns how many.
+def messages_cancel(*, ref: str, templates: Sequence[str] | None = None, keep_dedupe_keys: Sequence[str] = ()) -> int:
+    """Cancel the undelivered (pending/failed) messages with this ref (and template among templates, and a dedupe key
+    not among ``keep_dedupe_keys``); returns how many.
     Used when a booking is rescheduled or cancelled so its reminders do not go out, and when a code is replaced or
     used.
 
@@ -262,6 +263,8 @@ def messages_cancel(*, ref: str, templates: Sequence[str] | None = None) -> int:
     rows = Message.objects.filter(ref=ref, status__in=[MessageStatus.PENDING, MessageStatus.FAILED], gave_up=False)
     if templates is not None:
         rows = rows.filter(template__in=list(templates))
+    if keep_dedupe_keys:
+        rows = rows.exclude(dedupe_key__in=list(keep_dedupe_keys))
     # Their secrets are withdrawn whatever their status, so that even one claimed meanwhile (sending) finds nothing
     # to send, and a sent code is not kept any longer.
     with_secrets = [code for code in _templates_with_secrets() if templates is None or code in templates]

@@ -14,11 +14,9 @@ class PaymentsConfig(AppConfig):
         from payments.events import PaymentSettled
         from payments.parts import PaymentsPart
 
-        # Money and messages: durable. A booking called off is refunded first; the fee is what that leaves held.
+        # Money and messages: durable. A booking called off is refunded, then its fee earned, in one reaction.
         for called_off in (BookingCancelled, BookingNoShow, BookingExpired):
-            subscribe(called_off, subscribers.booking_called_off_refund, durable=True)
-        for called_off in (BookingCancelled, BookingNoShow):
-            subscribe(called_off, subscribers.booking_called_off_fee_earn, durable=True)
+            subscribe(called_off, subscribers.booking_called_off_settle, durable=True)
         subscribe(BookingCompleted, subscribers.booking_completed_earn, durable=True)
         subscribe(BookingCompleted, subscribers.booking_completed_coupons_release, durable=True)
         subscribe(PaymentSettled, subscribers.payment_refunded_tell, durable=True, when=lambda e: not e.applied)

@@ -17,17 +17,16 @@ from payments.models import Payment, Refund
 from payments.services import called_off_cause, refunds_for_cancelled_booking
 
 
-def booking_called_off_refund(event: BookingCancelled | BookingNoShow | BookingExpired) -> None:
-    """The refund of a booking called off (and its coupons given back), by the terms its event carries."""
+def booking_called_off_settle(event: BookingCancelled | BookingNoShow | BookingExpired) -> None:
+    """A booking called off: its refund (and its coupons given back) by the terms its event carries, then, for a
+    cancellation or a no-show, the fee the store earns (what the refund leaves held, capped at the fee). One
+    reaction, in one transaction: the fee is never earned before the refund is decided, whatever fails or is retried
+    (a store is charged for refunds decided after its earning, ``settlements``)."""
     booking = booking_lock(event.booking_id)
-    if Refund.objects.filter(booking=booking, cause=called_off_cause(booking)).exists():
-        return
-    refunds_for_cancelled_booking(booking=booking)
-
-
-def booking_called_off_fee_earn(event: BookingCancelled | BookingNoShow) -> None:
-    """Registered after the refund: the fee is what the refund leaves held (capped at the fee either way)."""
-    settlements.earn_cancellation_fee(booking=booking_lock(event.booking_id))
+    if not Refund.objects.filter(booking=booking, cause=called_off_cause(booking)).exists():
+        refunds_for_cancelled_booking(booking=booking)
+    if not isinstance(event, BookingExpired):
+        settlements.earn_cancellation_fee(booking=booking)
 
 
 def booking_completed_earn(event: BookingCompleted) -> None:

@@ -12,13 +12,13 @@ class ReviewsConfig(AppConfig):
         from reviews import events, subscribers
         from reviews.parts import ReviewPart
 
-        # The reputation is a cache of the reviews, recounted whole each time: not durable. A failed recount is
-        # retried all the same (chefu.events writes it a retry row), and the next review change recounts it anyway.
+        # The reputation is recounted whole from the reviews each time; durable all the same: the hourly refresh of
+        # the ratings reads the reputation rows and does not recount them, so a recount lost in a crash would stay.
         for changed in events.REPUTATION_CHANGES:
-            subscribe(changed, subscribers.reputation_recount)
+            subscribe(changed, subscribers.reputation_recount, durable=True)
         # Messages to people: durable.
-        subscribe(events.ReviewPublished, subscribers.review_new_tell, durable=True)
-        subscribe(events.ReviewHeld, subscribers.review_new_tell, durable=True)
-        subscribe(events.ReviewModerated, subscribers.review_moderated_tell, durable=True)
+        subscribe(events.ReviewPublished, subscribers.review_new_tell, durable=True, when=subscribers.is_new)
+        subscribe(events.ReviewHeld, subscribers.review_new_tell, durable=True, when=subscribers.is_new)
+        subscribe(events.ReviewModerated, subscribers.review_moderated_tell, durable=True, when=subscribers.is_authors)
         # The booking's answer asks reviews for its review and until when it may be written.
         part_register("reviews", ReviewPart())

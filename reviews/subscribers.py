@@ -10,17 +10,28 @@ from reviews.models import ModerationAction, ModerationKind, Review, ReviewStatu
 from stores.models import StaffRole
 
 
+def is_new(event: ReviewPublished | ReviewHeld) -> bool:
+    return event.new
+
+
+def is_authors(event: ReviewModerated) -> bool:
+    return event.part in ("review", "follow_up")
+
+
 def reputation_recount(event: ReviewPublished | ReviewHeld | ReviewHidden | ReviewEdited) -> None:
     reputation.store_refresh(store_id=event.store_id)
 
 
 def review_new_tell(event: ReviewPublished | ReviewHeld) -> None:
-    """A new review: the store's managers are told when it shows (so they can reply), its author when it waits."""
-    if not event.new:
-        return
+    """A new review (``when``: ``event.new``): the store's managers are told when it shows (so they can reply), its
+    author when it waits. By the event, not by the review's status now; nothing when the review has moved on since
+    (an edit held it, QA hid it) and this delivery comes late."""
+    held = isinstance(event, ReviewHeld)
     review = Review.objects.select_related("owner", "store").get(pk=event.review_id)
+    if review.status != (ReviewStatus.HELD if held else ReviewStatus.PUBLISHED):
+        return
     store = review.store
-    if review.status == ReviewStatus.HELD:
+    if held:
         notify(
             recipient=review.owner,
             template="review_held",
@@ -43,9 +54,7 @@ def review_new_tell(event: ReviewPublished | ReviewHeld) -> None:
 
 def review_moderated_tell(event: ReviewModerated) -> None:
     """QA hid or restored the author's words (the review or their follow-up): they are told, with QA's reason (never
-    behind their back)."""
-    if event.part not in ("review", "follow_up"):
-        return
+    behind their back). ``when``: the review's or the follow-up's moderation (a store's reply is the store's)."""
     action = ModerationAction.objects.select_related("review__owner", "review__store").get(pk=event.moderation_id)
     if action.kind not in (ModerationKind.HIDDEN, ModerationKind.RESTORED):
         return

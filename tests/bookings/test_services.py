@@ -348,6 +348,26 @@ def test_an_owner_cannot_cancel_once_the_start_has_passed(owner, shop, shop_mana
     ).status == (BookingStatus.NO_SHOW)
 
 
+def test_reminders_follow_the_current_start_whatever_order_the_events_arrive_in(owner, shop):
+    """A retried or late delivery of an earlier event (the confirmation, the first move) neither withdraws the
+    reminders of the start the booking has now nor adds a second set."""
+    from bookings.events import BookingConfirmed, BookingRescheduled
+    from bookings.subscribers import booking_confirmed_tell, booking_rescheduled_tell
+
+    first = local(tomorrow() + dt.timedelta(days=2), 10)
+    booking = confirmed(book(owner, shop, first))
+    services.booking_reschedule(booking_id=booking.pk, by=owner, start=local(tomorrow() + dt.timedelta(days=3), 14))
+    last = local(tomorrow() + dt.timedelta(days=3), 15)
+    services.booking_reschedule(booking_id=booking.pk, by=owner, start=last)
+
+    booking_rescheduled_tell(BookingRescheduled(booking_id=booking.pk, from_start=first, to_start=last, generation=1))
+    booking_confirmed_tell(BookingConfirmed(booking_id=booking.pk, kind="standard"))
+
+    live = Message.objects.filter(ref=f"booking:{booking.pk}", template__startswith="booking_reminder", channel="sms")
+    live = live.exclude(status="cancelled")
+    assert sorted(m.send_after for m in live) == [last - dt.timedelta(hours=24), last - dt.timedelta(hours=2)]
+
+
 def test_reminders_survive_a_reschedule_back_to_an_earlier_start(owner, shop):
     first = local(tomorrow() + dt.timedelta(days=3), 14)
     booking = confirmed(book(owner, shop, first))
