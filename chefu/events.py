@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -296,6 +297,8 @@ def deliveries_retry_due(*, now: dt.datetime | None = None, limit: int = 500) ->
                 with transaction.atomic():
                     event_class, subscriber = _subscriber_for(delivery)
                     subscriber.handler(event_class.from_payload(delivery.payload))
+            except SoftTimeLimitExceeded:
+                raise  # the task's time is up, not the handler's fault: the row stays as it was for the next run
             except Exception as error:
                 logger.warning("%s failed again on %s: %s", delivery.subscriber, delivery.event, error)
                 _attempt_failed(delivery, error, now)

@@ -452,6 +452,8 @@ def part_moderate(*, review_id: int, part: str, by: User, reason: str, publish: 
 def qa_follow_up_close(*, follow_up_id: int, by: User, note: str) -> QaFollowUp:
     require_role(by, "qa")
     item = qa_follow_up_lock(follow_up_id)
+    if item.status == QaFollowUpStatus.CLOSED:
+        return item  # closed already (a second click): who closed it, when and why stay
     item.status, item.closed_at, item.closed_by = QaFollowUpStatus.CLOSED, timezone.now(), by
     item.note = note.strip()
     item.save(update_fields=["status", "closed_at", "closed_by", "note"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.test import override_settings
@@ -237,6 +238,29 @@ def test_a_reaction_is_kept_as_dead_after_the_last_attempt(store):
     events.deliveries_retry_due(now=now + dt.timedelta(days=7))
     row.refresh_from_db()
     assert row.attempts == 3  # dead rows are not tried again
+
+
+def out_of_time(event):
+    raise SoftTimeLimitExceeded()
+
+
+def test_the_retry_task_running_out_of_time_stops_and_leaves_the_row_as_it_was(store):
+    """Celery's soft time limit is the task's, not the handler's failure: no attempt is counted, the next run takes
+    the row again."""
+    EventDelivery.objects.create(
+        event="test.pinged",
+        payload={"store_id": store.pk},
+        subscriber="tests.chefu.test_events.out_of_time",
+        next_attempt_at=timezone.now() - dt.timedelta(seconds=1),
+        created_at=timezone.now(),
+    )
+    subscribe(Pinged, out_of_time, durable=True)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        events.deliveries_retry_due()
+
+    [row] = EventDelivery.objects.all()
+    assert (row.attempts, row.dead_at, row.last_error) == (0, None, "")
 
 
 def test_a_retry_row_of_a_subscriber_gone_since_dies_in_the_end(store):

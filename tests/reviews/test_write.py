@@ -204,6 +204,25 @@ def test_a_low_rating_raises_a_qa_follow_up(reviewer, done):
     assert item.status == "open" and item.store_id == done.store_id
 
 
+def test_closing_a_qa_follow_up_again_keeps_who_closed_it_and_why(reviewer, done, qa):
+    from tests.factories import UserFactory
+
+    _write(reviewer, done, ratings={k: 2 for k in RATINGS} | {"quality": 1})
+    item = QaFollowUp.objects.get()
+    first = services.qa_follow_up_close(follow_up_id=item.pk, by=qa, note="打过电话")
+    again = services.qa_follow_up_close(
+        follow_up_id=item.pk, by=UserFactory(roles=["owner", "qa"]), note="second click"
+    )
+    item.refresh_from_db()
+    assert (item.status, item.closed_by_id, item.closed_at, item.note) == (
+        "closed",
+        qa.pk,
+        first.closed_at,
+        "打过电话",
+    )
+    assert again.closed_by_id == qa.pk
+
+
 # --- photos -------------------------------------------------------------------------------------------------------
 
 
