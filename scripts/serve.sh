@@ -70,18 +70,9 @@ start gunicorn "$BIN/gunicorn" chefu.wsgi:application --bind "127.0.0.1:$PORT" \
 echo "==> Chefu is starting on http://127.0.0.1:$PORT/  (Ctrl-C to stop)"
 echo "Demo accounts: see README.md"
 
-# Watch the three by polling rather than with `wait -n`: bash 5.2's `wait -n` at times lets a Ctrl-C go unanswered
-# (the trap never ran, seen once in CI's smoke run). A `wait` on a one-second sleep is interrupted by the signal at
-# once, so the traps above always run.
 status=0
 died=
-while [ -z "$died" ]; do
-    for pid in "${pids[@]}"; do
-        kill -0 "$pid" 2>/dev/null || { died=$pid; break; }
-    done
-    [ -n "$died" ] || { sleep 1 & wait $!; }
-done
-wait "$died" || status=$?
+wait -n -p died "${pids[@]}" || status=$?
 name="a process"
 [ -n "$died" ] && name=${names[$died]:-$name}
 echo "==> $name exited (status $status); stopping everything" >&2
