@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from accounts.auth import token_auth
-from accounts.selectors import vehicle_get_for_owner
 from bookings import selectors, services
 from bookings.engine import Job, calendar_for_day
 from bookings.schemas import (
@@ -21,8 +20,7 @@ from bookings.schemas import (
     RescheduleIn,
     booking_dict,
 )
-from catalog import selectors as catalog_selectors
-from chefu.errors import NotFound, PermissionDenied, ValidationFailed
+from chefu.errors import NotFound, PermissionDenied
 from chefu.idempotency import idempotent
 from chefu.pagination import PageParams, paginate
 from chefu.schemas import AUTH, BODY, QUERY, error_responses
@@ -33,14 +31,7 @@ bookings_router = Router(tags=["bookings"], auth=token_auth)
 
 
 def _service_offered(store, code: str, field: str):
-    """The service and the store's version of it in force, in one query; 422 on ``field`` when the service is
-    unknown or the store does not offer it."""
-    offering = catalog_selectors.offering_get_current(store=store, service_code=code)
-    if offering is not None:
-        return offering.service, offering.current
-    if catalog_selectors.service_get_active(code=code) is None:
-        raise ValidationFailed({field: _("Unknown service.")})
-    raise ValidationFailed({field: _("This store does not offer this service.")})
+    return selectors.service_offered(store=store, code=code, field=field)
 
 
 @availability_router.get(
@@ -87,19 +78,15 @@ def booking_create(request, payload: BookingIn):
     _require_owner(user)
 
     def work():
-        store = selectors.store_get_for_booking(store_id=payload.store_id)
-        service, version = _service_offered(store, payload.service_code, "service_code")
-        vehicle = vehicle_get_for_owner(owner=user, vehicle_id=payload.vehicle_id)
-        booking = services.booking_create(
+        booking = services.booking_book(
             owner=user,
-            store=store,
-            service=service,
-            offering_version=version,
-            vehicle=vehicle,
+            store_id=payload.store_id,
+            service_code=payload.service_code,
+            vehicle_id=payload.vehicle_id,
             start=payload.start,
             expected_total=payload.expected_total,
         )
-        return 201, booking_dict(selectors.booking_get_created(user=user, booking_id=booking.pk))
+        return 201, booking_dict(selectors.booking_as_created(booking))
 
     return idempotent(request, scope="POST /bookings", work=work)
 

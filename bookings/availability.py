@@ -43,10 +43,11 @@ _Interval = tuple[dt.datetime, dt.datetime]  # [start, end) in UTC
 
 @dataclass(frozen=True)
 class BayInput:
-    """An active bay and the category codes it serves."""
+    """An active bay, the category codes it serves, and its name (for an answer: availability does not read it)."""
 
     id: int
     categories: frozenset[str]
+    name: str = ""
 
 
 @dataclass(frozen=True)

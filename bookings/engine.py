@@ -66,6 +66,12 @@ class StoreCalendar:
             "buffer": self.rules.buffer,
         }
 
+    def bay(self, bay_id: int) -> Bay:
+        """One of the store's active bays as a model instance with its id and name loaded (other columns deferred):
+        what an answer shows of the bay a booking was just put on, without reading it again."""
+        name = next(b.name for b in self.bays if b.id == bay_id)
+        return Bay.from_db(connection.alias, ["id", "store_id", "name"], [bay_id, self.store_id, name])
+
     def slots(self, *, day: dt.date, job: Job, now: dt.datetime) -> list[Slot]:
         return availability.available_slots(day=day, **self._common(job, now))
 
@@ -110,7 +116,7 @@ SELECT s.id, s.timezone,
   (SELECT json_agg(json_build_array(h.weekday, h.opens, h.closes) ORDER BY h.weekday, h.opens)
      FROM {hours} h WHERE h.store_id = s.id),
   (SELECT json_agg(json_build_array(b.id, (SELECT array_agg(bc.category_id) FROM {bay_categories} bc
-                                            WHERE bc.bay_id = b.id)) ORDER BY b.id)
+                                            WHERE bc.bay_id = b.id), b.name) ORDER BY b.id)
      FROM {bay} b WHERE b.store_id = s.id AND b.is_active),
   (SELECT json_agg(json_build_array(c.bay_id, c.starts_at, c.ends_at))
      FROM {closure} c WHERE c.store_id = s.id AND c.ends_at > %(lo)s AND c.starts_at < %(hi)s),
@@ -184,7 +190,7 @@ def _calendar(store_id, tz_name, policy, hours, bays, closures, bookings) -> Sto
         tz=ZoneInfo(tz_name),
         rules=rules,
         hours=tuple(Range(w, dt.time.fromisoformat(o), dt.time.fromisoformat(c)) for w, o, c in hours or ()),
-        bays=tuple(BayInput(bay_id, frozenset(categories or ())) for bay_id, categories in bays or ()),
+        bays=tuple(BayInput(bay_id, frozenset(categories or ()), name) for bay_id, categories, name in bays or ()),
         busy=tuple(busy),
     )
 

@@ -53,3 +53,15 @@ def store_share_lock(store_id: int) -> str:
     if row is None:
         raise NotFound()
     return row[0]
+
+
+def store_key_share_get(store_id: int) -> Store:
+    """:func:`store_share_lock` reading the store's plain columns with its status (its geometry deferred): the one
+    read of the store a new booking needs. NotFound when there is no such store."""
+    table = connection.ops.quote_name(Store._meta.db_table)
+    columns = [f.column for f in Store._meta.concrete_fields if not hasattr(f, "geom_type")]
+    select = ", ".join(connection.ops.quote_name(c) for c in columns)
+    store = next(iter(Store.objects.raw(f"SELECT {select} FROM {table} WHERE id = %s FOR KEY SHARE", [store_id])), None)
+    if store is None:
+        raise NotFound()
+    return store

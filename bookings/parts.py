@@ -23,11 +23,18 @@ class BookingPart:
     # Reverse relations read by ``fields``; each costs one query per page of bookings.
     prefetch_related: tuple[str | Prefetch, ...] = ()
     # Of ``prefetch_related``'s relations, those a booking just made never has a row in: given empty, not read
-    # (:func:`bookings.selectors.booking_get_created`).
+    # (:func:`bookings.selectors.booking_as_created`).
     empty_when_new: tuple[str, ...] = ()
 
     def annotations(self) -> Mapping[str, Expression]:
         """Values computed in the booking's own query (an ``Exists``, a ``Subquery``), under names of the part's."""
+        return {}
+
+    def when_new(self) -> Mapping[str, Any]:
+        """The values of :meth:`annotations` for a booking just made, which is given them instead of being read again
+        (:func:`bookings.selectors.booking_as_created`). A part with annotations must say."""
+        if self.annotations():
+            raise NotImplementedError(f"{type(self).__name__} annotates the booking and must give when_new()")
         return {}
 
     def fields(self, booking: Booking) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from bookings.engine import local_day_bounds
-from bookings.exceptions import StoreUnavailable
 from bookings.models import (
     LIVE_STATUSES,
     ActorRole,
@@ -22,8 +22,10 @@ from bookings.models import (
     SupplementStatus,
 )
 from bookings.parts import BookingPart, booking_parts
-from catalog.models import Offering
-from chefu.errors import NotFound, PermissionDenied
+from catalog import selectors as catalog_selectors
+from catalog.models import Offering, OfferingVersion, Service
+from chefu.errors import NotFound, PermissionDenied, ValidationFailed
+from chefu.prefetch import relation_given
 from stores.models import VISIBLE_STATUSES, Store
 from stores.selectors import STAFF_ROLES, store_access_check, store_role_subquery
 
@@ -58,16 +60,18 @@ def bookable_get(*, store_id: int, service_code: str) -> Bookable | None:
     return Bookable(store=store, category=row[1], duration_min=row[2])
 
 
-def store_get_for_booking(*, store_id: int) -> Store:
-    """The store a new booking asks for: NotFound when there is none, StoreUnavailable when it exists but takes no
-    booking (not active or on probation). A read without a lock, to answer before anything else is looked at:
-    :func:`bookings.services.booking_create` checks again under the store's row lock."""
-    store = Store.objects.filter(pk=store_id).first()
-    if store is None:
-        raise NotFound()
-    if store.status not in VISIBLE_STATUSES:
-        raise StoreUnavailable(status=store.status)
-    return store
+def service_offered(
+    *, store: Store, code: str, field: str, with_checklist: bool = False
+) -> tuple[Service, OfferingVersion]:
+    """The service ``code`` and the store's version of it in force, in one query (with the service's checklist
+    items: ``catalog.selectors.offering_get_current``); 422 on ``field`` when the service is unknown or the store does
+    not offer it (a second query tells which)."""
+    offering = catalog_selectors.offering_get_current(store=store, service_code=code, with_checklist=with_checklist)
+    if offering is not None:
+        return offering.service, offering.current
+    if catalog_selectors.service_get_active(code=code) is None:
+        raise ValidationFailed({field: _("Unknown service.")})
+    raise ValidationFailed({field: _("This store does not offer this service.")})
 
 
 def _approved_total() -> Coalesce:
@@ -133,22 +137,26 @@ def _relation(lookup: str | Prefetch) -> str:
     return (lookup.prefetch_through if isinstance(lookup, Prefetch) else lookup).split("__")[0]
 
 
-def booking_get_created(*, user: User, booking_id: int) -> Booking:
-    """The booking ``user`` has just made (:func:`bookings.services.booking_create`), with everything the detail
-    shows, in two queries: a booking just made has its first event and nothing else yet (no supplement or checklist
-    answer, nor any of the parts' ``empty_when_new``: a refund, a coupon), so those relations are given empty instead
-    of read. NotFound as :func:`booking_get_for_owner`."""
-    parts = booking_parts()
-    empty = ("supplements", "checklist_answers", *(name for part in parts for name in part.empty_when_new))
-    nothing = [Prefetch(name, queryset=Booking._meta.get_field(name).related_model.objects.none()) for name in empty]
-    rest = [lookup for part in parts for lookup in part.prefetch_related if _relation(lookup) not in empty]
-    booking = (
-        _with_parts(with_amounts(Booking.objects.filter(pk=booking_id, owner=user)), parts)
-        .prefetch_related("events", *nothing, *rest)
-        .first()
-    )
-    if booking is None:
-        raise NotFound()
+def booking_as_created(booking: Booking) -> Booking:
+    """The booking :func:`bookings.services.booking_book` has just made and returned, made ready for the detail's
+    answer without reading it again: it has its first event (given by the service) and nothing else yet, so its
+    supplements, checklist answers and the parts' ``empty_when_new`` relations are given empty, and the parts'
+    annotations their values for a booking just made (:meth:`bookings.parts.BookingPart.when_new`). Its datetimes
+    are given in UTC, as the database gives them back."""
+    for field in Booking._meta.concrete_fields:
+        value = getattr(booking, field.attname)
+        if isinstance(value, dt.datetime):
+            setattr(booking, field.attname, value.astimezone(dt.UTC))
+    booking.approved_supplements = Decimal("0.00")
+    relation_given(booking, "supplements", [])
+    relation_given(booking, "checklist_answers", [])
+    for part in booking_parts():
+        for name in part.empty_when_new:
+            relation_given(booking, name, [])
+        for name in part.select_related:  # a reverse one-to-one: no row yet
+            Booking._meta.get_field(name).set_cached_value(booking, None)
+        for name, value in part.when_new().items():
+            setattr(booking, name, value)
     return booking
 
 

@@ -29,7 +29,7 @@ from bookings.exceptions import (
     SlotUnavailable,
     StoreUnavailable,
 )
-from bookings.lock_objects import booking_lock, booking_policy_lock, store_share_lock
+from bookings.lock_objects import booking_lock, booking_policy_lock, store_key_share_get, store_share_lock
 from bookings.models import (
     ALLOWED_TRANSITIONS,
     ActorRole,
@@ -41,13 +41,15 @@ from bookings.models import (
     Supplement,
     SupplementStatus,
 )
-from bookings.selectors import amount_due, booking_access_check
+from bookings.selectors import amount_due, booking_access_check, service_offered
 from catalog import kinds
+from catalog.fitment import VehicleFacts, vehicle_facts, vehicle_facts_get
 from catalog.models import OfferingVersion, Service
 from catalog.quotes import quote_build
 from chefu.errors import NotFound, ValidationFailed
 from chefu.events import emit
 from chefu.money import money
+from chefu.prefetch import relation_given
 from chefu.queue import send_on_commit
 from stores.models import VISIBLE_STATUSES, Store
 
@@ -161,23 +163,80 @@ def booking_create(
     """Hold a free bay for ``service`` on ``vehicle`` at ``start`` until ``pay_before``, with the itemized quote and
     the price version it came from. ``vehicle`` must be the owner's (NotFound otherwise).
 
-    Takes the store's row ``FOR SHARE`` first and raises StoreUnavailable unless the store is active or on probation
-    (``bookings.lock_objects``): a booking and a suspension racing, the booking commits before the suspension or is
-    refused.
+    Takes the store's row ``FOR KEY SHARE`` first and raises StoreUnavailable unless the store is active or on
+    probation (``bookings.lock_objects``): a booking and a suspension racing, the booking commits before the
+    suspension or is refused.
 
     The quote is ``catalog.quotes.quote_build``'s for this car (what ``GET /stores/{id}/quote`` shows): a service
     that does not apply to the car raises ServiceNotApplicable. ``expected_total``: the total the owner was shown;
     when the quote's differs (the store changed its price meanwhile) QuoteChanged is raised and nothing is booked.
-    ``offering_version``: the store's version of ``service`` in force, when the caller has just read it
-    (``POST /bookings`` checks the store offers the service before anything else); read here when None.
+    ``offering_version``: the store's version of ``service`` in force, when the caller has just read it; read here
+    when None. :func:`booking_book` is the same from ids, each row read once.
     """
-    now = now or timezone.now()
     _store_takes_bookings(store)
     if vehicle.owner_id != owner.pk:
         raise NotFound()
+    return _booking_make(
+        owner=owner,
+        store=store,
+        service=service,
+        facts=vehicle_facts(vehicle),
+        version=offering_version,
+        start=start,
+        now=now,
+        expected_total=expected_total,
+    )
+
+
+@transaction.atomic
+def booking_book(
+    *,
+    owner: User,
+    store_id: int,
+    service_code: str,
+    vehicle_id: int,
+    start: dt.datetime,
+    expected_total: Decimal | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """:func:`booking_create` from what ``POST /bookings`` is given, each row read once, in the order its errors are
+    answered: the store's (under its ``FOR KEY SHARE`` lock; NotFound, StoreUnavailable), the store's offering of
+    the service with the service's checklist (422 on ``service_code``), the owner's vehicle with its spec
+    (NotFound). The booking comes back with its first event given (``booking.events``), for
+    :func:`bookings.selectors.booking_as_created`."""
+    store = store_key_share_get(store_id)
+    if store.status not in VISIBLE_STATUSES:
+        raise StoreUnavailable(status=store.status)
+    service, version = service_offered(store=store, code=service_code, field="service_code", with_checklist=True)
+    return _booking_make(
+        owner=owner,
+        store=store,
+        service=service,
+        facts=vehicle_facts_get(owner=owner, vehicle_id=vehicle_id),
+        version=version,
+        start=start,
+        now=now,
+        expected_total=expected_total,
+    )
+
+
+def _booking_make(
+    *,
+    owner: User,
+    store: Store,
+    service: Service,
+    facts: VehicleFacts,
+    version: OfferingVersion | None,
+    start: dt.datetime,
+    now: dt.datetime | None,
+    expected_total: Decimal | None,
+) -> Booking:
+    """The booking, once the store's row is locked and the vehicle known to be the owner's."""
+    now = now or timezone.now()
+    vehicle = facts.vehicle
     kinds.for_service(service).validate_booking(service=service, store=store, vehicle=vehicle)
     try:
-        quote = quote_build(store=store, service=service, vehicle=vehicle, version=offering_version)
+        quote = quote_build(store=store, service=service, vehicle=vehicle, version=version, facts=facts)
     except NotFound:
         raise ValidationFailed({"service_code": _("This store does not offer this service.")}) from None
     if expected_total is not None and expected_total != quote.total:
@@ -203,7 +262,11 @@ def booking_create(
         created_at=now,
     )
     _pick_bay_and_hold(booking, calendar=calendar, job=job, start=start, now=now, prefer=None)
-    _record(booking, from_status="", to_status=BookingStatus.PENDING_PAYMENT, by=owner, by_role=ActorRole.OWNER, at=now)
+    booking.bay = calendar.bay(booking.bay_id)
+    event = _record(
+        booking, from_status="", to_status=BookingStatus.PENDING_PAYMENT, by=owner, by_role=ActorRole.OWNER, at=now
+    )
+    relation_given(booking, "events", [event])
     # A broker that is down only delays the expiry: the beat sweep (bookings_expire_due) expires what it missed.
     send_on_commit(
         "bookings.tasks.booking_expire_task",

@@ -17,22 +17,24 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from accounts.models import Vehicle
+from accounts.models import User, Vehicle
 from catalog.models import Part, PartFitment, PartType, VehicleSpec
+from chefu.errors import NotFound
+
+
+def _specs_matching(make, model, year) -> QuerySet[VehicleSpec]:
+    """The specs of a make, model and year, the one that applies first: overlapping rows (an admin's addition)
+    resolve to the one starting latest. The values may be ``OuterRef``s."""
+    return VehicleSpec.objects.filter(make=make, model=model, year_from__lte=year, year_to__gte=year).order_by(
+        "-year_from", "-id"
+    )
 
 
 def vehicle_spec_for(vehicle: Vehicle) -> VehicleSpec | None:
-    """The factory data of the vehicle's make, model and year; None when the catalogue has none.
-    Overlapping rows (an admin's addition) resolve to the one starting latest."""
-    return (
-        VehicleSpec.objects.filter(
-            make=vehicle.make, model=vehicle.model, year_from__lte=vehicle.year, year_to__gte=vehicle.year
-        )
-        .order_by("-year_from", "-id")
-        .first()
-    )
+    """The factory data of the vehicle's make, model and year; None when the catalogue has none."""
+    return _specs_matching(vehicle.make, vehicle.model, vehicle.year).first()
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,26 @@ class VehicleFacts:
 
 def vehicle_facts(vehicle: Vehicle) -> VehicleFacts:
     return VehicleFacts(vehicle=vehicle, spec=vehicle_spec_for(vehicle))
+
+
+_SPEC = "spec__"  # prefix of the spec's columns annotated on a vehicle by vehicle_facts_get
+
+
+def vehicle_facts_get(*, owner: User, vehicle_id: int) -> VehicleFacts:
+    """The owner's vehicle with its spec (:func:`vehicle_spec_for`), in one query; NotFound both when the vehicle
+    does not exist and when it is someone else's."""
+    spec = _specs_matching(OuterRef("make"), OuterRef("model"), OuterRef("year"))
+    fields = [f.attname for f in VehicleSpec._meta.concrete_fields]
+    vehicle = (
+        Vehicle.objects.filter(owner=owner, pk=vehicle_id)
+        .annotate(**{_SPEC + name: Subquery(spec.values(name)[:1]) for name in fields})
+        .first()
+    )
+    if vehicle is None:
+        raise NotFound()
+    values = [getattr(vehicle, _SPEC + name) for name in fields]
+    found = values[fields.index("id")] is not None
+    return VehicleFacts(vehicle=vehicle, spec=VehicleSpec.from_db(vehicle._state.db, fields, values) if found else None)
 
 
 def vehicle_tyre_size(vehicle: Vehicle) -> str:

@@ -139,16 +139,24 @@ class QuoteOrRefusal:
         return self.refusal.message if self.refusal else None
 
 
-def quote_build(*, store: Store, service: Service, vehicle: Vehicle, version: OfferingVersion | None = None) -> Quote:
+def quote_build(
+    *,
+    store: Store,
+    service: Service,
+    vehicle: Vehicle,
+    version: OfferingVersion | None = None,
+    facts: VehicleFacts | None = None,
+) -> Quote:
     """Itemize the store's current price of ``service`` for ``vehicle``. NotFound when the store does not
     offer the service; ServiceNotApplicable when the service is not for this vehicle (an oil change for an
     electric car). Three queries, four when a part type needs a catalogue substitute; never one per line.
     ``version``: the store's current version of ``service`` when the caller has just read it
-    (:func:`catalog.selectors.offering_version_current`), which saves reading it again.
+    (:func:`catalog.selectors.offering_version_current`), which saves reading it again; ``facts``: the vehicle with
+    its spec when the caller has read them (:func:`catalog.fitment.vehicle_facts_get`), which saves another.
     """
     if version is None:
         version = offering_version_current(store=store, service=service)
-    facts = vehicle_facts(vehicle)
+    facts = facts or vehicle_facts(vehicle)
     service_applicability_check(service=service, facts=facts)
     return _quotes_for(facts=facts, priced=[(service, version)])[0]
 

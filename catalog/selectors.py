@@ -1,7 +1,10 @@
-from django.db.models import QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, QuerySet
+from django.db.models.functions import JSONObject
 
 from catalog.models import Category, Offering, OfferingVersion, Part, Service, ServiceChecklistItem
 from chefu.errors import NotFound
+from chefu.prefetch import relation_given
 from stores.models import Store
 
 
@@ -47,16 +50,28 @@ def part_list(*, category: str | None = None) -> QuerySet[Part]:
     return queryset.filter(category_id=category) if category else queryset
 
 
-def offering_get_current(*, store: Store, service_code: str) -> Offering | None:
+def offering_get_current(*, store: Store, service_code: str, with_checklist: bool = False) -> Offering | None:
     """The store's active offering of the active service ``service_code``, with ``service`` and ``current`` (the
-    version in force) loaded, in one query; None when the service is unknown, retired, or not offered there."""
-    return (
-        Offering.objects.filter(
-            store=store, service_id=service_code, service__is_active=True, is_active=True, current__isnull=False
+    version in force) loaded, in one query; None when the service is unknown, retired, or not offered there.
+    ``with_checklist``: the service's own checklist items too, read in the same query (as an array of rows) and
+    given to ``service.checklist_items`` as a prefetch would."""
+    queryset = Offering.objects.filter(
+        store=store, service_id=service_code, service__is_active=True, is_active=True, current__isnull=False
+    ).select_related("service", "current")
+    if with_checklist:
+        fields = [f.attname for f in ServiceChecklistItem._meta.concrete_fields]
+        items = (
+            ServiceChecklistItem.objects.filter(service=OuterRef("service_id"))
+            .order_by("position", "code")  # the model's order, kept by the array
+            .values(row=JSONObject(**{name: name for name in fields}))
         )
-        .select_related("service", "current")
-        .first()
-    )
+        queryset = queryset.annotate(checklist_rows=ArraySubquery(items))
+    offering = queryset.first()
+    if offering is not None and with_checklist:
+        db = offering._state.db
+        rows = [ServiceChecklistItem.from_db(db, fields, [r[name] for name in fields]) for r in offering.checklist_rows]
+        relation_given(offering.service, "checklist_items", rows)
+    return offering
 
 
 def offering_version_current(*, store: Store, service: Service) -> OfferingVersion:

@@ -20,6 +20,10 @@ class ReviewPart(BookingPart):
     def annotations(self):
         return {OWN_STORE: owner_works_at_store_expression()}
 
+    def when_new(self):
+        # not known without a query, and not needed: only a completed booking asks (review_deadline)
+        return {OWN_STORE: None}
+
     def fields(self, booking: Booking) -> dict[str, Any]:
         review = _review(booking)
         return {"review": review, "reviewable_until": None if review else _reviewable_until(booking)}

@@ -15,7 +15,9 @@ from catalog import kinds
 from catalog.checklists import checklist_for_service, checklist_snapshot
 from catalog.defaults import STANDARD_CHECKLISTS, STANDARD_SERVICES, load_standard_checklists
 from catalog.models import Service, ServiceChecklistItem
-from tests.factories import UserFactory
+from catalog.selectors import offering_get_current
+from tests.catalog.factories import set_price
+from tests.factories import StoreFactory, UserFactory
 from tests.kinds_app import kinds as demo
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +175,22 @@ def test_prefetched_items_cost_no_query(django_assert_num_queries):
         items = checklist_for_service(service=service)
 
     assert [item.code for item in items][-1] == "test_drive"
+
+
+def test_the_offering_read_with_its_checklist_gives_the_same_items_in_the_same_query(django_assert_num_queries):
+    store = StoreFactory()
+    set_price(store, "minor_service", "299.00")
+    item = ServiceChecklistItem.objects.filter(service_id="minor_service").order_by("position").first()
+    item.position = 99  # moved last by the back office
+    item.save()
+
+    with django_assert_num_queries(1):
+        offering = offering_get_current(store=store, service_code="minor_service", with_checklist=True)
+        given = checklist_snapshot(service=offering.service)
+
+    assert given == checklist_snapshot(service=Service.objects.get(code="minor_service"))
+    assert given[-1]["code"] == item.code
+    assert offering_get_current(store=store, service_code="brake_pads", with_checklist=True) is None
 
 
 def test_the_kinds_extra_items_come_after_the_services_own():

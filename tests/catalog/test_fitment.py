@@ -9,13 +9,16 @@ from catalog.catalogue import VEHICLE_SPECS
 from catalog.fitment import (
     oil_litres_charged,
     parts_fitting,
+    vehicle_facts_get,
     vehicle_oil_litres,
     vehicle_spec_for,
     vehicle_tyre_size,
 )
 from catalog.models import Category, PartType, VehicleSpec
+from chefu.errors import NotFound
 from demo.accounts import OWNER_VEHICLES
 from tests.catalog.factories import PartFactory, PartFitmentFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +161,30 @@ def test_vehicle_spec_for_matches_make_model_and_year_range():
     assert vehicle_spec_for(_vehicle(model="X2", year=2020)) is None
     assert vehicle_oil_litres(_vehicle(year=2020)) == Decimal("4.5")
     assert vehicle_oil_litres(_vehicle(year=2023)) is None
+
+
+def test_vehicle_facts_get_reads_the_owners_vehicle_and_the_same_spec_in_one_query(django_assert_num_queries):
+    owner = UserFactory()
+    older = VehicleSpec.objects.create(make=MAKE, model="X1", year_from=2015, year_to=2022, engine_oil_l=Decimal("4"))
+    newer = VehicleSpec.objects.create(  # overlapping rows: the one starting latest applies
+        make=MAKE, model="X1", year_from=2018, year_to=2022, engine_oil_l=Decimal("4.5"), tyre_size="215/55R17"
+    )
+    ev = VehicleSpec.objects.create(make=MAKE, model="EV1", year_from=2020, year_to=2026, engine_oil_l=None)
+    cases = [("X1", 2020, newer), ("X1", 2016, older), ("X1", 2023, None), ("EV1", 2021, ev), ("X9", 2020, None)]
+    for n, (model, year, expected) in enumerate(cases):
+        vehicle = Vehicle.objects.create(owner=owner, plate=f"沪A1234{n}", make=MAKE, model=model, year=year)
+        with django_assert_num_queries(1):
+            facts = vehicle_facts_get(owner=owner, vehicle_id=vehicle.pk)
+        assert facts.vehicle == vehicle
+        assert facts.spec == vehicle_spec_for(vehicle)
+        if expected is newer:
+            assert (facts.spec.pk, facts.spec.engine_oil_l, facts.tyre_size) == (newer.pk, Decimal("4.5"), "215/55R17")
+        elif expected is ev:
+            assert facts.is_electric and facts.oil_litres is None
+        else:
+            assert facts.spec == expected
+    with pytest.raises(NotFound):  # someone else's vehicle is not found, alike a missing one
+        vehicle_facts_get(owner=UserFactory(), vehicle_id=vehicle.pk)
 
 
 def test_an_electric_vehicle_gets_no_engine_oil_but_a_vehicle_without_spec_does():
