@@ -67,6 +67,17 @@ class Store(models.Model):
         return self.status in VISIBLE_STATUSES
 
 
+class StatusReason(models.TextChoices):
+    MANUAL = "manual", _("Decided by QA")
+    KPI = "kpi", _("Quality indicators below the standard")
+    COMPLAINTS = "complaints", _("Upheld complaints")
+    AUDIT_FAILED = "audit_failed", _("Failed audit")
+    CRITICAL_FAILURE = "critical_failure", _("Critical failure in an audit")
+    PROBATION_EXPIRED = "probation_expired", _("Probation not cleared in time")
+    REINSTATED = "reinstated", _("Passed a re-audit")
+    APPROVED = "approved", _("Application approved")
+
+
 class StoreStatusEvent(models.Model):
     """One row per status change of a store: who, when, why."""
 
@@ -76,6 +87,10 @@ class StoreStatusEvent(models.Model):
     to_status = models.CharField(max_length=12, choices=StoreStatus.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(blank=True)
+    # Shown on the store's public record (a sanction is never silent); ``evidence``: what the decision stood on (the
+    # KPIs and their values, the audit), for QA and the store.
+    reason_category = models.CharField(max_length=20, choices=StatusReason.choices, default=StatusReason.MANUAL)
+    evidence = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

@@ -23,6 +23,7 @@ from stores.models import (
     OpeningHours,
     PartnerApplication,
     StaffRole,
+    StatusReason,
     Store,
     StoreMembership,
     StoreStatus,
@@ -169,7 +170,12 @@ def application_approve(*, application: PartnerApplication, by: User, notes: str
         created.categories.set(bay["categories"])
     _replace_hours(store, parse_ranges(application.opening_hours))
     StoreStatusEvent.objects.create(
-        store=store, from_status="", to_status=StoreStatus.ACTIVE, by=by, reason=_("Application approved.")
+        store=store,
+        from_status="",
+        to_status=StoreStatus.ACTIVE,
+        by=by,
+        reason=_("Application approved."),
+        reason_category=StatusReason.APPROVED,
     )
     emit(StoreStatusChanged(store_id=store.pk, from_status="", to_status=StoreStatus.ACTIVE))
     membership_add(store=store, user=application.applicant, role=StaffRole.MANAGER)
@@ -277,8 +283,17 @@ ALLOWED_STATUS_TRANSITIONS: dict[str, set[str]] = {
 
 
 @transaction.atomic
-def store_status_transition(*, store: Store, to_status: str, by: User | None, reason: str) -> Store:
-    """Move a store to ``to_status`` under a row lock and record who, when and why."""
+def store_status_transition(
+    *,
+    store: Store,
+    to_status: str,
+    by: User | None,
+    reason: str,
+    reason_category: str = StatusReason.MANUAL,
+    evidence: dict | None = None,
+) -> Store:
+    """Move a store to ``to_status`` under a row lock and record who, when and why: ``reason_category`` is what the
+    store's public record shows, ``evidence`` what the decision stood on (the KPIs and their values, the audit)."""
     if to_status not in StoreStatus.values:
         raise ValidationFailed({"status": _("Unknown status.")})
     if not (reason or "").strip():
@@ -288,7 +303,15 @@ def store_status_transition(*, store: Store, to_status: str, by: User | None, re
         raise Store.DoesNotExist()
     if to_status not in ALLOWED_STATUS_TRANSITIONS[store.status]:
         raise InvalidTransition(details={"from": store.status, "to": to_status})
-    StoreStatusEvent.objects.create(store=store, from_status=store.status, to_status=to_status, by=by, reason=reason)
+    StoreStatusEvent.objects.create(
+        store=store,
+        from_status=store.status,
+        to_status=to_status,
+        by=by,
+        reason=reason,
+        reason_category=reason_category,
+        evidence=evidence or {},
+    )
     emit(StoreStatusChanged(store_id=store.pk, from_status=store.status, to_status=to_status))
     store.status = to_status
     store.save(update_fields=["status", "updated_at"])
