@@ -157,6 +157,16 @@ TEMPLATES: dict[str, MessageTemplate] = {
             params=("code", "minutes"),
             secret_params=("code",),
         ),
+        MessageTemplate(
+            code="booking_alternatives",
+            channels=SMS_AND_IN_APP,
+            subject=_("Where else to go"),
+            body=_(
+                "Your booking %(booking_id)s (%(service_name)s) was cancelled because the store is suspended. These "
+                "stores near it can do the job around the same time: %(stores)s."
+            ),
+            params=("booking_id", "service_name", "stores"),
+        ),
     ]
 }
 

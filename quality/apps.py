@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class QualityConfig(AppConfig):
     name = "quality"
     verbose_name = _("Quality assurance")
+
+    def ready(self) -> None:
+        from chefu.events import subscribe
+        from quality import sanctions
+        from quality.events_sanctions import StoreSuspended
+        from quality.parts import QualityRecordPart
+        from stores.parts import store_part_register
+
+        # Owners whose booking a suspension cancelled are offered other stores: a message, durable.
+        subscribe(StoreSuspended, sanctions.suspended_bookings_offer_alternatives, durable=True)
+        # The store's page shows its public quality record.
+        store_part_register("quality", QualityRecordPart())

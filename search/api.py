@@ -9,6 +9,7 @@ from chefu.schemas import QUERY, error_responses
 from search import selectors
 from stores import selectors as store_selectors
 from stores.coords import from_wgs84, to_wgs84
+from stores.models import StoreStatus
 from stores.schemas import NearbyOut, NearbyParams
 
 nearby_router = Router(tags=["stores"])
@@ -51,6 +52,7 @@ def stores_nearby(request, params: Query[NearbyParams]):
                 "lng": round(store_lng, 7),
                 "distance_m": round(row["distance_m"]),
                 "rating": float(row["rating"]) if row["rating"] is not None else None,
+                "badge": "probation" if row["status"] == StoreStatus.PROBATION else None,
                 "categories": row["category_codes"],
                 "price": _price_out(params.service, row["price_total"]),
                 "next_slot": row["next_slot"],

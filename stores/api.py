@@ -6,6 +6,7 @@ from chefu.pagination import PageParams, paginate
 from chefu.schemas import AUTH, BODY, QUERY, error_responses
 from stores import geocoding, selectors, services
 from stores.coords import CoordSystem, from_wgs84, to_wgs84
+from stores.parts import store_parts
 from stores.schemas import (
     ApplicationCreatedOut,
     ApplicationDecisionOut,
@@ -21,8 +22,6 @@ from stores.schemas import (
     OpeningRangeIn,
     RejectIn,
     StoreOut,
-    StoreStatusIn,
-    StoreStatusOut,
 )
 
 stores_router = Router(tags=["stores"])
@@ -65,14 +64,18 @@ def _hours_out(rows) -> list[dict]:
 
 
 @stores_router.get(
-    "/{int:store_id}", response={200: StoreOut, **error_responses(404, *QUERY)}, summary="A store's page"
+    "/{int:store_id}",
+    response={200: StoreOut, **error_responses(404, *QUERY)},
+    summary="A store's page",
+    by_alias=True,
 )
 def store_detail(request, store_id: int, params: Query[CoordParams]):
-    """A store open to the public: address, hours, bays, categories, rating and whether it is open now. No token
+    """A store open to the public: address, hours, bays, categories, rating, whether it is open now, and its public
+    quality record (badge, latest audit, probation and suspension periods, complaints of the last 12 months). No token
     needed. Errors: 404 ``not_found`` (no such store, or not open to the public); 422 ``validation_error``."""
     store = selectors.store_get_public(store_id=store_id)
     lat, lng = _point_out(store.location, params.coord)
-    return {
+    answer = {
         "id": store.id,
         "name": store.name,
         "address": store.address,
@@ -91,8 +94,11 @@ def store_detail(request, store_id: int, params: Query[CoordParams]):
         ],
         "opening_hours": _hours_out(store.opening_hours.all()),
         "open_now": selectors.store_is_open(store_id=store.id),
-        "quality": {"badge": None, "last_audit_score": None},
+        "quality": selectors.store_quality_record(store),
     }
+    for part in store_parts():
+        answer.update(part.fields(store, answer))
+    return answer
 
 
 @geo_router.get(
@@ -220,19 +226,3 @@ def application_reject(request, application_id: int, payload: RejectIn):
     require_role(request.auth, "qa")
     application = selectors.application_get(application_id=application_id)
     return services.application_reject(application=application, by=request.auth, reason=payload.reason)
-
-
-@qa_router.post(
-    "/stores/{int:store_id}/status",
-    response={200: StoreStatusOut, **error_responses(*AUTH, *BODY, 403, 404, 409)},
-    summary="Change a store's status",
-)
-def store_status(request, store_id: int, payload: StoreStatusIn):
-    """Put a store on probation, suspend, reinstate or close it, with the reason recorded. QA staff only. Errors:
-    401 ``not_authenticated``; 403 ``permission_denied``; 404 ``not_found``; 409 ``invalid_transition``; 422
-    ``validation_error``."""
-    require_role(request.auth, "qa")
-    store = selectors.store_get(store_id=store_id)
-    return services.store_status_transition(
-        store=store, to_status=payload.status, by=request.auth, reason=payload.reason
-    )

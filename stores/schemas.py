@@ -57,6 +57,7 @@ class NearbyStoreOut(Schema):
     rating: float | None
     review_count: int
     status: str
+    badge: str | None = Field(None, description='"probation" while the store is on probation, else null')
     categories: list[str]
     price: NearbyPriceOut | None = None
     next_slot: dt.datetime | None = Field(
@@ -103,9 +104,37 @@ class CategoryRef(Schema):
     name: str
 
 
+class LastAuditOut(Schema):
+    date: dt.date
+    passed: bool
+    score: str = Field(..., description="0-100, two decimals")
+
+
+class SanctionOut(Schema):
+    status: str = Field(..., description='"probation" or "suspended"')
+    from_: dt.datetime = Field(..., alias="from")
+    to: dt.datetime | None = Field(None, description="null while it lasts")
+    reason_category: str
+
+
+class ComplaintsCountOut(Schema):
+    received: int
+    upheld: int
+
+
 class QualityOut(Schema):
-    badge: str | None = None
+    """The store's public quality record: nothing about a sanction is silent."""
+
+    badge: str | None = Field(
+        None,
+        description='"probation" while on probation, "audited" after a passed audit in the last 180 days, else null',
+    )
     last_audit_score: float | None = None
+    last_audit: LastAuditOut | None = None
+    sanctions: list[SanctionOut] = Field(
+        default_factory=list, description="probation and suspension periods, the latest first"
+    )
+    complaints_12m: ComplaintsCountOut = Field(default_factory=lambda: ComplaintsCountOut(received=0, upheld=0))
 
 
 class StoreOut(Schema):

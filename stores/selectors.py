@@ -7,6 +7,7 @@ from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     BooleanField,
+    Case,
     DecimalField,
     Exists,
     Expression,
@@ -21,6 +22,7 @@ from django.db.models import (
     Subquery,
     TimeField,
     Value,
+    When,
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -38,6 +40,8 @@ from stores.models import (
     StaffRole,
     Store,
     StoreMembership,
+    StoreStatus,
+    StoreStatusEvent,
 )
 
 
@@ -138,11 +142,15 @@ def store_nearby(
         queryset = queryset.filter(offerings__service_id=service, offerings__is_active=True)
         queryset = queryset.annotate(price_total=F("offerings__total"))
     queryset = queryset.annotate(distance=Distance("location", point))
+    # A store on probation ranks after the active ones it ties with (same rating, price or distance).
+    probation_last = Case(When(status=StoreStatus.PROBATION, then=Value(1)), default=Value(0))
     if sort == "rating":
-        return queryset.order_by(F("rating").desc(nulls_last=True), F("review_count").desc(), "distance", "id")
+        return queryset.order_by(
+            F("rating").desc(nulls_last=True), probation_last, F("review_count").desc(), "distance", "id"
+        )
     if sort == "price":
-        return queryset.order_by("price_total", GeometryDistance("location", point), "id")
-    return queryset.order_by(GeometryDistance("location", point), "id")
+        return queryset.order_by("price_total", probation_last, GeometryDistance("location", point), "id")
+    return queryset.order_by(GeometryDistance("location", point), probation_last, "id")
 
 
 @dataclass(frozen=True)
@@ -437,3 +445,34 @@ def application_get(*, application_id: int) -> PartnerApplication:
 def closure_list(*, store: Store, include_past: bool = False) -> QuerySet[Closure]:
     queryset = Closure.objects.filter(store=store)
     return queryset if include_past else queryset.filter(ends_at__gt=timezone.now())
+
+
+# --- Public quality record ------------------------------------------------------------------------------------------
+
+SANCTIONED = (StoreStatus.PROBATION, StoreStatus.SUSPENDED)
+
+
+def store_sanction_periods(*, store_id: int) -> list[dict]:
+    """The store's probation and suspension periods, latest first: ``{status, from, to (None while it lasts),
+    reason_category}`` from its status trail (a period ends at the store's next move). One query."""
+    periods: list[dict] = []
+    for event in StoreStatusEvent.objects.filter(store_id=store_id).order_by("at", "id"):
+        if periods and periods[-1]["to"] is None:
+            periods[-1]["to"] = event.at
+        if event.to_status in SANCTIONED:
+            periods.append(
+                {"status": event.to_status, "from": event.at, "to": None, "reason_category": event.reason_category}
+            )
+    return periods[::-1]
+
+
+def store_quality_record(store: Store) -> dict:
+    """What stores itself knows of the page's ``quality`` record: the probation badge and the sanction periods (the
+    quality app's part adds the audits and complaints)."""
+    return {
+        "badge": "probation" if store.status == StoreStatus.PROBATION else None,
+        "last_audit_score": None,
+        "last_audit": None,
+        "sanctions": store_sanction_periods(store_id=store.pk),
+        "complaints_12m": {"received": 0, "upheld": 0},
+    }

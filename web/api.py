@@ -17,6 +17,7 @@ from chefu.health import router as health_router
 from chefu.openapi import TAGS
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
+from quality.api_sanctions import qa_sanctions_router
 from reviews.api import (
     booking_review_router,
     partner_reviews_router,
@@ -59,6 +60,7 @@ api.add_router("/partner", partner_offerings_router)
 api.add_router("/partner", partner_bookings_router)
 api.add_router("/partner", partner_settlements_router)
 api.add_router("/qa", qa_router)
+api.add_router("/qa", qa_sanctions_router)
 api.add_router("/qa", qa_bookings_router)
 api.add_router("/bookings", booking_review_router)
 api.add_router("/reviews", reviews_router)

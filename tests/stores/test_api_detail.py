@@ -91,7 +91,13 @@ def test_unrated_store(api, store):
 
     assert body["rating"] is None
     assert body["review_count"] == 0
-    assert body["quality"] == {"badge": None, "last_audit_score": None}
+    assert body["quality"] == {
+        "badge": None,
+        "last_audit_score": None,
+        "last_audit": None,
+        "sanctions": [],
+        "complaints_12m": {"received": 0, "upheld": 0},
+    }
 
 
 def test_unknown_store_is_404(api):
@@ -154,4 +160,6 @@ def test_query_count_does_not_grow_with_bays_and_hours(api):
 
     assert len(api.get(_url(big.id)).json()["bays"]) == 9
     assert _queries_for(api, small.id) == _queries_for(api, big.id)
-    assert _queries_for(api, big.id) <= 6  # store, categories, bays, bay categories, hours, open now
+    # store, categories, bays, bay categories, hours, open now; the quality record: the status trail (sanction
+    # periods), the latest audit, the complaints of the last 12 months
+    assert _queries_for(api, big.id) <= 9
