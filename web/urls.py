@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Booking photos are private (chefu.private_media): served by a view that checks who asks, never from MEDIA_URL.
     path(f"{settings.PRIVATE_MEDIA_URL.strip('/')}/{PHOTO_PREFIX}<path:path>", booking_photo, name="booking_photo"),
+    path("qa/", include("quality.urls")),  # the QA console
     path("", include("cms.urls")),
 ]
 
