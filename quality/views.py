@@ -62,6 +62,17 @@ TRENDS = [
 PAGE_SIZE = 50
 
 
+# What the sign-in box's script says (cms/templates/cms/_signin.html, static/js/chefu.js), in the request's language.
+SIGN_IN_TEXTS = {
+    "signedInAs": gettext_lazy("Signed in as %(name)s"),
+    "signingIn": gettext_lazy("Signing in…"),
+    "signInFirst": gettext_lazy("Sign in first."),
+    "sessionEnded": gettext_lazy("Your session has ended. Sign in again."),
+    "network": gettext_lazy("The network is not answering. Try again."),
+    "loading": gettext_lazy("Loading…"),
+}
+
+
 def qa_page(view: Callable) -> Callable:
     """The console's pages: the sign-in box for a visitor, 403 for a user who is not QA."""
 
@@ -69,7 +80,8 @@ def qa_page(view: Callable) -> Callable:
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         user = request.user
         if not user.is_authenticated:
-            return _render(request, "quality/console/signin.html")
+            texts = {key: str(text) for key, text in SIGN_IN_TEXTS.items()}
+            return _render(request, "quality/console/signin.html", texts=texts, config={})
         if "qa" not in (user.roles or []) and "admin" not in (user.roles or []):
             return _render(request, "quality/console/forbidden.html", http_status=403)
         return view(request, *args, **kwargs)
