@@ -230,8 +230,10 @@ def _booking_make(
     start: dt.datetime,
     now: dt.datetime | None,
     expected_total: Decimal | None,
+    free_reason: str | None = None,
 ) -> Booking:
-    """The booking, once the store's row is locked and the vehicle known to be the owner's."""
+    """The booking, once the store's row is locked and the vehicle known to be the owner's. ``free_reason``: the
+    booking costs nothing (:func:`booking_create_free`); the quote's value is kept beside its zero total."""
     now = now or timezone.now()
     vehicle = facts.vehicle
     kinds.for_service(service).validate_booking(service=service, store=store, vehicle=vehicle)
@@ -246,6 +248,11 @@ def _booking_make(
     job = _job(service, quote.version.duration_min)
     calendar = calendar_for_day(store=store, day=start.astimezone(ZoneInfo(store.timezone)).date())
     rules = calendar.rules
+    record = {k: v for k, v in quote.as_record().items() if k not in ("service", "version")}
+    total = quote.total
+    if free_reason is not None:
+        record |= {"total": "0.00", "free_of_charge": {"value": f"{quote.total:.2f}", "reason": free_reason}}
+        total = Decimal("0.00")
     booking = Booking(
         owner=owner,
         store=store,
@@ -253,8 +260,8 @@ def _booking_make(
         vehicle=vehicle,
         offering_version=quote.version,
         status=BookingStatus.PENDING_PAYMENT,
-        quote={k: v for k, v in quote.as_record().items() if k not in ("service", "version")},
-        quote_total=quote.total,
+        quote=record,
+        quote_total=total,
         checklist=_checklist_snapshot(service),
         pay_before=min(now + rules.pay_window, start),
         cancel_free_until=start - rules.free_cancel,
@@ -283,6 +290,41 @@ def _booking_make(
             pay_before=booking.pay_before,
         )
     )
+    return booking
+
+
+@transaction.atomic
+def booking_create_free(
+    *,
+    owner: User,
+    store: Store,
+    service: Service,
+    vehicle: Vehicle,
+    start: dt.datetime,
+    by: User | None,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """A booking that costs the owner nothing (the free rework of an upheld complaint), confirmed at once by the
+    platform: made as :func:`booking_create` makes one (the same checks: the store takes bookings, the start is
+    offered, a bay is free), with a quote total of 0.00 and the quote's value kept in ``quote["free_of_charge"]``
+    with the ``reason``. Who pays the store for it is the caller's business (``payments.services.rework_charge``)."""
+    _store_takes_bookings(store)
+    if vehicle.owner_id != owner.pk:
+        raise NotFound()
+    booking = _booking_make(
+        owner=owner,
+        store=store,
+        service=service,
+        facts=vehicle_facts(vehicle),
+        version=None,
+        start=start,
+        now=now,
+        expected_total=None,
+        free_reason=reason,
+    )
+    booking_transition(booking=booking, to=BookingStatus.CONFIRMED, by=by, by_role=ActorRole.PLATFORM, reason=reason)
+    emit(events.BookingConfirmed(booking_id=booking.pk, kind=service.kind))
     return booking
 
 

@@ -33,6 +33,10 @@ TAGS = [
         "and reports, and each store's public rating.",
     },
     {
+        "name": "complaints",
+        "description": "Owners' complaints about a booking and their photos, and the store's answer to them.",
+    },
+    {
         "name": "qa",
         "description": "Platform QA staff: partner applications, store status, bookings as their store "
         "sees them, and review moderation.",

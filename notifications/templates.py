@@ -147,6 +147,56 @@ TEMPLATES: dict[str, MessageTemplate] = {
             params=("store_name", "reason"),
         ),
         MessageTemplate(
+            code="complaint_filed",
+            channels=(Channel.IN_APP.value,),
+            subject=_("We received your complaint"),
+            body=_(
+                "Your complaint about booking %(booking_id)s at %(store_name)s is filed. The store answers by "
+                "%(respond_by)s and platform QA decides by %(resolve_by)s."
+            ),
+            params=("booking_id", "store_name", "respond_by", "resolve_by"),
+        ),
+        MessageTemplate(
+            code="complaint_received",
+            channels=SMS_AND_IN_APP,
+            subject=_("A complaint about your store"),
+            body=_(
+                "An owner complains about booking %(booking_id)s at %(store_name)s (%(category)s): %(excerpt)s "
+                "Answer in the partner console by %(respond_by)s."
+            ),
+            params=("booking_id", "store_name", "category", "excerpt", "respond_by"),
+        ),
+        MessageTemplate(
+            code="complaint_answered",
+            channels=(Channel.IN_APP.value,),
+            subject=_("The store answered your complaint"),
+            body=_(
+                "%(store_name)s answered your complaint about booking %(booking_id)s: %(excerpt)s Platform QA "
+                "decides by %(resolve_by)s."
+            ),
+            params=("booking_id", "store_name", "excerpt", "resolve_by"),
+        ),
+        MessageTemplate(
+            code="complaint_escalated",
+            channels=(Channel.IN_APP.value,),
+            subject=_("A complaint is overdue and escalated"),
+            body=_(
+                "The complaint %(complaint_id)s about booking %(booking_id)s at %(store_name)s passed its deadline "
+                "(%(breach)s) and is escalated to platform QA."
+            ),
+            params=("complaint_id", "booking_id", "store_name", "breach"),
+        ),
+        MessageTemplate(
+            code="complaint_resolved",
+            channels=SMS_AND_IN_APP,
+            subject=_("A complaint is resolved"),
+            body=_(
+                "Platform QA resolved the complaint about booking %(booking_id)s at %(store_name)s: %(outcome)s. "
+                "%(resolution)s %(remedy)s"
+            ),
+            params=("booking_id", "store_name", "outcome", "resolution", "remedy"),
+        ),
+        MessageTemplate(
             code="sms_code",
             channels=(Channel.SMS.value,),
             subject=_("Verification code"),

@@ -233,6 +233,7 @@ class EntryKind(models.TextChoices):
     EARNED = "earned", _("Service delivered: store payable and commission")
     SETTLEMENT = "settlement", _("Settlement paid to a store")
     COUPON_RETURN = "coupon_return", _("Coupon subsidy returned")
+    REWORK = "rework", _("Rework charged to a store")
 
 
 class JournalEntry(models.Model):
@@ -296,7 +297,7 @@ class StatementStatus(models.TextChoices):
 
 
 class Statement(models.Model):
-    """What a store earned over a period and what it is paid for it: ``net = gross - commission - refunds``.
+    """What a store earned over a period and what it is paid for it: ``net = gross - commission - refunds - rework``.
 
     Written once (``payments.settlements.statements_issue``) with the SETTLEMENT entry that pays ``net``; the
     database refuses any later change or deletion (migration 0004)."""
@@ -307,6 +308,9 @@ class Statement(models.Model):
     gross = models.DecimalField(**MONEY)
     commission = models.DecimalField(**MONEY)
     refunds = models.DecimalField(**MONEY)
+    # Free reworks after upheld complaints: charged to the store at fault (positive), credited to the store that
+    # does the work when it is another one (negative): the REWORK entries of the period (services.rework_charge).
+    rework = models.DecimalField(**MONEY, default=0)
     net = models.DecimalField(**MONEY)
     status = models.CharField(max_length=10, choices=StatementStatus.choices, default=StatementStatus.ISSUED)
     issued_at = models.DateTimeField(default=now)
@@ -324,7 +328,7 @@ class Statement(models.Model):
                 condition=Q(gross__gte=0) & Q(commission__gte=0) & Q(refunds__gte=0), name="statement_amounts_positive"
             ),
             models.CheckConstraint(
-                condition=Q(net=F("gross") - F("commission") - F("refunds")), name="statement_net_sum"
+                condition=Q(net=F("gross") - F("commission") - F("refunds") - F("rework")), name="statement_net_sum"
             ),
             models.CheckConstraint(condition=Q(status__in=StatementStatus.values), name="statement_status_known"),
         ]

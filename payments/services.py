@@ -53,6 +53,7 @@ from payments.providers.base import (
     provider_get,
     return_url_for,
 )
+from stores.models import Store
 
 logger = logging.getLogger(__name__)
 
@@ -552,3 +553,20 @@ def refund_for_complaint(*, booking_id: int, amount: Decimal, complaint: str, no
             )
             remaining -= part
     return refunds
+
+
+def rework_charge(*, rework_booking: Booking, charged_store_id: int, value: Decimal, memo: str = ""):
+    """Charge the store at fault (``charged_store_id``) the quoted ``value`` of a free rework done by another store
+    (``rework_booking``'s): one REWORK entry, debit the charged store's payable, credit the working store's; their
+    next statements take it off and pay it on (``payments.settlements``). None when the rework is done by the store
+    at fault itself (it bears the cost by doing the work unpaid) or the value is zero."""
+    value = Decimal(value)
+    if value <= 0 or rework_booking.store_id == charged_store_id:
+        return None
+    charged, working = Store.objects.get(pk=charged_store_id), Store.objects.get(pk=rework_booking.store_id)
+    return ledger.entry_post(
+        kind=EntryKind.REWORK,
+        lines=[(ledger.store_account(charged), value), (ledger.store_account(working), -value)],
+        memo=memo or f"rework: booking {rework_booking.pk} charged to store {charged_store_id}",
+        booking=rework_booking,
+    )

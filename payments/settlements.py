@@ -9,6 +9,8 @@ The money's path through the books (``payments.ledger``):
 - SETTLEMENT, on the store's daily statement: ``store_payable`` is cleared of the day's earnings (Dr gross −
   commission); the store is paid ``net`` (Cr ``settlements_paid``) and the refunds made to owners after the store
   had earned (complaints) are taken back from it into ``owner_funds_held`` (Cr), which those refunds had drawn on.
+- REWORK, when QA books a free rework at another store after an upheld complaint: the store at fault's payable is
+  debited the rework's quoted value, the working store's credited; their statements carry it as ``rework``.
 """
 
 import datetime as dt
@@ -128,6 +130,14 @@ def _refunds_charged(start: dt.datetime, end: dt.datetime) -> QuerySet[JournalEn
     ).filter(Exists(earned_before))
 
 
+def _rework_lines(start: dt.datetime, end: dt.datetime) -> QuerySet[JournalLine]:
+    """Store-payable lines of the REWORK entries dated in [start, end): a debit charges the store at fault, a credit
+    pays the store that did the rework (``payments.services.rework_charge``)."""
+    return JournalLine.objects.filter(
+        entry__kind=EntryKind.REWORK, entry__at__gte=start, entry__at__lt=end, account__store__isnull=False
+    )
+
+
 def statement_issue(*, store: Store, day: dt.date) -> Statement | None:
     """Write ``store``'s statement for ``day`` and post its SETTLEMENT entry. None when it exists already.
 
@@ -142,13 +152,14 @@ def statement_issue(*, store: Store, day: dt.date) -> Statement | None:
         gross = _sum(earned.filter(account__code=ledger.OWNER_FUNDS_HELD), "amount")
         commission = -_sum(earned.filter(account__code=ledger.PLATFORM_COMMISSION), "amount")
         refunds = _sum(_refunds_charged(start, end).filter(booking__store=store), "refund__amount")
-        net = gross - commission - refunds
+        rework = _sum(_rework_lines(start, end).filter(account=account), "amount")
+        net = gross - commission - refunds - rework
         entry = None
-        if gross - commission or refunds:
+        if gross - commission or refunds or rework:
             entry = ledger.entry_post(
                 kind=EntryKind.SETTLEMENT,
                 lines=[
-                    (account, gross - commission),
+                    (account, gross - commission - rework),
                     (ledger.account(ledger.OWNER_FUNDS_HELD), -refunds),
                     (ledger.account(ledger.SETTLEMENTS_PAID), -net),
                 ],
@@ -161,6 +172,7 @@ def statement_issue(*, store: Store, day: dt.date) -> Statement | None:
             gross=gross,
             commission=commission,
             refunds=refunds,
+            rework=rework,
             net=net,
             entry=entry,
         )
@@ -176,6 +188,7 @@ def statements_issue(*, day: dt.date) -> int:
     start, end = _day_bounds(day)
     store_ids = set(_earned_lines(start, end).values_list("entry__booking__store_id", flat=True))
     store_ids |= set(_refunds_charged(start, end).values_list("booking__store_id", flat=True))
+    store_ids |= set(_rework_lines(start, end).values_list("account__store_id", flat=True))
     written = 0
     for store in Store.objects.filter(pk__in=store_ids).order_by("pk"):
         written += statement_issue(store=store, day=day) is not None

@@ -18,6 +18,13 @@ from chefu.openapi import TAGS
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
 from quality.api_sanctions import qa_sanctions_router
+from quality.complaints.api import (
+    booking_complaints_router,
+    complaints_router,
+    me_complaints_router,
+    partner_complaints_router,
+    qa_complaints_router,
+)
 from reviews.api import (
     booking_review_router,
     partner_reviews_router,
@@ -67,6 +74,11 @@ api.add_router("/reviews", reviews_router)
 api.add_router("/stores", store_reviews_router)
 api.add_router("/partner", partner_reviews_router)
 api.add_router("/qa", qa_reviews_router)
+api.add_router("/bookings", booking_complaints_router)
+api.add_router("/complaints", complaints_router)
+api.add_router("/me", me_complaints_router)
+api.add_router("/partner", partner_complaints_router)
+api.add_router("/qa", qa_complaints_router)
 
 # Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.
 for _prefix, _router in kinds.api_routers():

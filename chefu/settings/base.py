@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "chefu.tasks.idempotency_records_purge_task",
         "schedule": crontab(hour=4, minute=0),
     },
+    # Complaints past their deadlines (store's answer 24 h, QA's resolution 72 h): one alert and escalation each.
+    "quality.complaints-sla": {
+        "task": "quality.tasks.complaints_sla_sweep_task",
+        "schedule": 300.0,
+    },
     "payments.refunds-pending": {
         "task": "payments.tasks.refunds_pending_sweep_task",
         "schedule": 300.0,

@@ -32,6 +32,11 @@ def test_the_booking_payment_and_review_apps_find_every_kind_they_send():
         "booking_cancelled_by_store",
         "booking_expired",
         "sms_code",
+        "complaint_filed",
+        "complaint_received",
+        "complaint_answered",
+        "complaint_escalated",
+        "complaint_resolved",
     }
     for template in TEMPLATES.values():
         assert template.channels and set(template.channels) <= set(Channel.values)

@@ -1,0 +1,17 @@
+"""The quality app's Celery tasks: thin, by name (``chefu.queue``), each calling one service."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from quality.complaints.sla import complaints_sla_sweep
+
+
+@shared_task(
+    name="quality.tasks.complaints_sla_sweep_task",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    max_retries=3,
+)
+def complaints_sla_sweep_task() -> int:
+    """CELERY_BEAT_SCHEDULE, every 5 minutes: alerts and escalations for complaints past their deadlines."""
+    return complaints_sla_sweep()
