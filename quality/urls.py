@@ -9,4 +9,5 @@ urlpatterns = [
     path("stores/<int:store_id>/", views.store_page, name="store"),
     path("alerts/", views.alerts, name="alerts"),
     path("complaints/", views.complaint_queue, name="complaints"),
+    path("complaints/<int:complaint_id>/", views.complaint_page, name="complaint"),
 ]

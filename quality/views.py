@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chefu.errors import ApplicationError
+from chefu.errors import ApplicationError, ValidationFailed
 from quality.alerts import alert_acknowledge, alert_list
 from quality.charts import line_chart
+from quality.complaints.selectors import complaint_for_qa
+from quality.complaints.services import complaint_resolve
 from quality.models import (
     AlertStatus,
     Audit,
@@ -242,6 +244,64 @@ def complaint_queue(request: HttpRequest) -> HttpResponse:
         status=status,
         statuses=ComplaintStatus.choices,
     )
+
+
+@qa_page
+def complaint_page(request: HttpRequest, complaint_id: int) -> HttpResponse:
+    """One complaint: the booking, the owner's text and photos, the store's answer, the trail, and the resolution
+    form (rejected, or upheld with a refund, a free rework booking and penalty points)."""
+    try:
+        complaint = complaint_for_qa(user=request.user, complaint_id=complaint_id)
+    except ApplicationError:
+        raise Http404 from None
+    error = None
+    if request.method == "POST":
+        form = request.POST
+        try:
+            rework_start = _local_datetime(form.get("rework_start", ""), "rework_start")
+            complaint_resolve(
+                complaint_id=complaint.pk,
+                by=request.user,
+                outcome=form.get("outcome", ""),
+                resolution=form.get("resolution", "").replace("\x00", ""),
+                refund_amount=form.get("refund_amount") or None,
+                rework=form.get("rework") == "on",
+                rework_store_id=_int_or_none(form.get("rework_store_id")),
+                rework_start=rework_start,
+                penalty_points=_int_or_none(form.get("penalty_points")),
+            )
+        except ApplicationError as refused:
+            error = _refusal(refused)
+        else:
+            return HttpResponseRedirect(reverse("quality:complaint", args=[complaint.pk]))
+    return _render(
+        request,
+        "quality/console/complaint.html",
+        complaint=complaint,
+        clock=_clock(complaint, timezone.now()),
+        error=error,
+        form=request.POST if error else {},
+    )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise ValidationFailed({"number": _("Give a whole number.")})
+    return int(value)
+
+
+def _local_datetime(value: str, field: str) -> dt.datetime | None:
+    """A ``datetime-local`` input (no zone) read in the platform's zone; None when empty; 422-style refusal else."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed({field: _("Give a date and time.")}) from None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 def _clock(complaint: Complaint, now: dt.datetime) -> dict:

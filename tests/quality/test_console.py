@@ -107,3 +107,33 @@ def test_the_complaint_queue_shows_the_deadline_that_applies_and_how_late(qa, ow
     Complaint.objects.update(resolve_by=now - dt.timedelta(minutes=90))
     html = qa.get("/qa/complaints/").content.decode()
     assert 'class="late"' in html and "1 h 30 min" in html
+
+
+def test_a_complaint_is_resolved_from_its_page_and_a_refusal_is_shown(qa, qa_user, owner):
+    shop = make_shop()
+    booking = book(owner, shop, local(tomorrow(), 10))
+    now = timezone.now()
+    complaint = Complaint.objects.create(
+        booking=booking,
+        store=shop,
+        owner=owner,
+        category="conduct",
+        description="店员态度恶劣",
+        respond_by=now + dt.timedelta(hours=24),
+        resolve_by=now + dt.timedelta(hours=72),
+    )
+    page = qa.get(f"/qa/complaints/{complaint.pk}/")
+    assert page.status_code == 200 and "店员态度恶劣" in page.content.decode()
+
+    refused = qa.post(
+        f"/qa/complaints/{complaint.pk}/", {"outcome": "rejected", "resolution": "x", "refund_amount": "10.00"}
+    )
+    assert refused.status_code == 200 and b'role="alert"' in refused.content
+    complaint.refresh_from_db()
+    assert complaint.status == "open"
+
+    done = qa.post(f"/qa/complaints/{complaint.pk}/", {"outcome": "rejected", "resolution": "查无实据"})
+    assert done.status_code == 302
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.outcome, complaint.resolved_by) == ("resolved", "rejected", qa_user)
+    assert qa.get("/qa/complaints/999999/").status_code == 404
