@@ -162,16 +162,14 @@ TEMPLATES: dict[str, MessageTemplate] = {
             code="corrective_action_accepted",
             channels=(Channel.IN_APP.value,),
             subject=_("Corrective action accepted"),
-            body=_("Chefu QA accepted your evidence for \"%(item)s\" at %(store_name)s."),
+            body=_('Chefu QA accepted your evidence for "%(item)s" at %(store_name)s.'),
             params=("store_name", "item"),
         ),
         MessageTemplate(
             code="corrective_action_reopened",
             channels=(Channel.IN_APP.value,),
             subject=_("Corrective action reopened"),
-            body=_(
-                "Chefu QA reopened \"%(item)s\" at %(store_name)s: %(reason)s. It is due on %(due)s."
-            ),
+            body=_('Chefu QA reopened "%(item)s" at %(store_name)s: %(reason)s. It is due on %(due)s.'),
             params=("store_name", "item", "reason", "due"),
         ),
         MessageTemplate(
