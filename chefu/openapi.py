@@ -41,4 +41,8 @@ TAGS = [
         "description": "Platform QA staff: partner applications, store status, bookings as their store "
         "sees them, and review moderation.",
     },
+    {
+        "name": "quality",
+        "description": "The store standard in force, public: what every partner store is audited against.",
+    },
 ]

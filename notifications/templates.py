@@ -146,6 +146,32 @@ TEMPLATES: dict[str, MessageTemplate] = {
             body=_("Platform QA restored your review of %(store_name)s: %(reason)s."),
             params=("store_name", "reason"),
         ),
+        # Corrective actions: the store hears of an audit's findings, never of what kind of audit it was (a mystery
+        # shopper's stays unseen), nor when it took place.
+        MessageTemplate(
+            code="corrective_actions_created",
+            channels=(Channel.IN_APP.value,),
+            subject=_("Corrective actions for your store"),
+            body=_(
+                "A Chefu audit of %(store_name)s found %(count)s item(s) to put right. The first is due on %(due)s. "
+                "Open the partner console to see them and send your evidence."
+            ),
+            params=("store_name", "count", "due"),
+        ),
+        MessageTemplate(
+            code="corrective_action_accepted",
+            channels=(Channel.IN_APP.value,),
+            subject=_("Corrective action accepted"),
+            body=_('Chefu QA accepted your evidence for "%(item)s" at %(store_name)s.'),
+            params=("store_name", "item"),
+        ),
+        MessageTemplate(
+            code="corrective_action_reopened",
+            channels=(Channel.IN_APP.value,),
+            subject=_("Corrective action reopened"),
+            body=_('Chefu QA reopened "%(item)s" at %(store_name)s: %(reason)s. It is due on %(due)s.'),
+            params=("store_name", "item", "reason", "due"),
+        ),
         MessageTemplate(
             code="complaint_filed",
             channels=(Channel.IN_APP.value,),

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from quality.actions import actions_overdue_alert
 from quality.complaints.sla import complaints_sla_sweep
 
 
@@ -15,3 +16,14 @@ from quality.complaints.sla import complaints_sla_sweep
 def complaints_sla_sweep_task() -> int:
     """CELERY_BEAT_SCHEDULE, every 5 minutes: alerts and escalations for complaints past their deadlines."""
     return complaints_sla_sweep()
+
+
+@shared_task(
+    name="quality.tasks.actions_overdue_alert_task",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=60,
+    max_retries=3,
+)
+def actions_overdue_alert_task() -> int:
+    """CELERY_BEAT_SCHEDULE, every 15 minutes: one alert per corrective action past its due date."""
+    return actions_overdue_alert()

@@ -18,6 +18,29 @@ from tests.factories import UserFactory, VehicleFactory
 NEW_PHONE = "13912345678"  # no account: the phone a sign-up may use
 
 
+def _audit_seed(qa, store):
+    """An audit in progress and a corrective action (from a finalized audit) of the store."""
+    from django.utils import timezone
+
+    from quality import audits
+    from quality.models import CorrectiveAction, StandardItem
+
+    def audit():
+        return audits.audit_create(
+            by=qa, store_id=store.pk, standard_code="prices", kind="scheduled", scheduled_for=timezone.localdate()
+        )
+
+    finalized = audit()
+    codes = StandardItem.objects.filter(standard_id=finalized.standard_id).values_list("code", "evidence_required")
+    audits.audit_results_set(
+        audit_id=finalized.pk,
+        by=qa,
+        items=[audits.ResultSpec(code, "na" if evidence else "fail") for code, evidence in codes],
+    )
+    audits.audit_finalize(audit_id=finalized.pk, by=qa)
+    return audit(), CorrectiveAction.objects.filter(audit=finalized).first()
+
+
 class World:
     """Real rows for the path parameters (``ids``, ``strings``, by parameter name) and a user per role."""
 
@@ -38,6 +61,7 @@ class World:
         self.review = review_services.review_create(
             booking_id=self.done.pk, owner=self.owner, ratings=RATINGS, text="很好", tags=[]
         )
+        self.audit, self.action = _audit_seed(self.qa, self.store)
         offering = self.store.offerings.first()
         payment = self.done.payments.first()
         self.ids = {
@@ -53,6 +77,9 @@ class World:
             "supplement_id": 1,
             "follow_up_id": 1,
             "bay_id": self.store.bays.first().pk,
+            "audit_id": self.audit.pk,
+            "action_id": self.action.pk,
+            "standard_id": self.audit.standard_id,
         }
         self.strings = {
             "provider": "sandbox",

@@ -79,6 +79,23 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
 
 
+@pytest.fixture(autouse=True)
+def _quality_default_standards(request):
+    """quality is not serialized for the rollback of transactional tests (settings.TEST_NON_SERIALIZED_APPS: a
+    trigger keeps published standards as they are), so a flush takes its default standards away: put them back, as
+    the data migration made them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from quality.defaults import load_default_standards
+    from quality.models import Standard, StandardItem
+
+    load_default_standards(Standard, StandardItem)
+    yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_media_root(tmp_path_factory):
     """Booking photos (chefu.private_media), whichever test stores one, go to a temporary directory, never the

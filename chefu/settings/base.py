@@ -285,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sms_codes_purge_task",
         "schedule": crontab(hour=4, minute=10),
     },
+    # One alert per corrective action past its due date (quality.actions.actions_overdue_alert).
+    "quality.actions-overdue": {
+        "task": "quality.tasks.actions_overdue_alert_task",
+        "schedule": 900.0,
+    },
 }
 
 # --- Wagtail -----------------------------------------------------------------------------------------
@@ -368,6 +373,16 @@ REVIEW_PRIOR_WEIGHT = env.int("REVIEW_PRIOR_WEIGHT", default=10)
 REVIEW_WINDOW_DAYS = 30  # after completion, to write the review
 REVIEW_EDIT_HOURS = 24  # after writing it, to edit it (and add photos)
 REVIEW_FOLLOW_UP_DAYS = 90  # after writing it, for the one follow-up
+
+# Quality (quality/): an audit passes at QUALITY_AUDIT_PASS_MARK (0-100, copied onto each audit when it is created)
+# with no failed critical item; a failed item's corrective action is due in QUALITY_ACTION_DAYS days (a critical one
+# in QUALITY_ACTION_DAYS_CRITICAL). The planner keeps every active or probation store audited at least once per
+# QUALITY_AUDIT_INTERVAL_DAYS, each QA user doing at most QUALITY_AUDITS_PER_WEEK planned audits a week.
+QUALITY_AUDIT_PASS_MARK = Decimal(env("QUALITY_AUDIT_PASS_MARK", default="80"))
+QUALITY_ACTION_DAYS = env.int("QUALITY_ACTION_DAYS", default=14)
+QUALITY_ACTION_DAYS_CRITICAL = env.int("QUALITY_ACTION_DAYS_CRITICAL", default=3)
+QUALITY_AUDIT_INTERVAL_DAYS = env.int("QUALITY_AUDIT_INTERVAL_DAYS", default=180)
+QUALITY_AUDITS_PER_WEEK = env.int("QUALITY_AUDITS_PER_WEEK", default=10)
 
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)

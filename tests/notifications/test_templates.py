@@ -37,6 +37,9 @@ def test_the_booking_payment_and_review_apps_find_every_kind_they_send():
         "complaint_answered",
         "complaint_escalated",
         "complaint_resolved",
+        "corrective_actions_created",
+        "corrective_action_accepted",
+        "corrective_action_reopened",
     }
     for template in TEMPLATES.values():
         assert template.channels and set(template.channels) <= set(Channel.values)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quality', '0002_standard_immutable'),
+        ('quality', '0003_audits_default_standards'),
     ]
 
     operations = [
