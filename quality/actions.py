@@ -24,7 +24,7 @@ from chefu.images import image_clean
 from notifications.services import notify
 from quality.alerts import alert_raise
 from quality.exceptions import InvalidTransition
-from quality.lock_objects import action_lock
+from quality.lock_objects import action_lock, actions_lock_open_of_audit
 from quality.models import (
     ActionPhoto,
     ActionStatus,
@@ -104,12 +104,7 @@ def actions_open(
 def actions_close_by_reaudit(*, audit: Audit, passed_codes: set[str], by: User | None, now: dt.datetime) -> int:
     """A passed re-audit closes the loop: the actions of its failed audit not accepted yet whose items now pass are
     accepted, with a trail row naming the re-audit. Runs in the re-audit's finalization. Returns how many."""
-    pending = list(
-        CorrectiveAction.objects.select_for_update(of=("self",))
-        .filter(audit_id=audit.reaudit_of_id, item__code__in=passed_codes)
-        .exclude(status=ActionStatus.ACCEPTED)
-        .order_by("pk")
-    )
+    pending = actions_lock_open_of_audit(audit_id=audit.reaudit_of_id, item_codes=passed_codes)
     for action in pending:
         action.status = ActionStatus.ACCEPTED
         action.accepted_at = now

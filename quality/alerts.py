@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chefu.errors import NotFound, ValidationFailed
+from quality.lock_objects import alert_lock
 from quality.models import Alert, AlertStatus
 
 
@@ -35,7 +36,7 @@ def alert_acknowledge(*, alert_id: int, by: User, note: str, now: dt.datetime | 
     """QA has seen the alert: it leaves the open list with who, when and their note. Acknowledging one already
     acknowledged keeps the first acknowledgement (idempotent; the answer is the alert as it is)."""
     with transaction.atomic():
-        alert = Alert.objects.select_for_update(of=("self",)).filter(pk=alert_id).first()
+        alert = alert_lock(alert_id)
         if alert is None:
             raise NotFound()
         if alert.status == AlertStatus.OPEN:

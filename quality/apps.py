@@ -9,11 +9,14 @@ class QualityConfig(AppConfig):
     def ready(self) -> None:
         from chefu.events import subscribe
         from quality import sanctions
+        from quality.events import AuditFinalized
         from quality.events_sanctions import StoreSuspended
         from quality.parts import QualityRecordPart
         from stores.parts import store_part_register
 
         # Owners whose booking a suspension cancelled are offered other stores: a message, durable.
         subscribe(StoreSuspended, sanctions.suspended_bookings_offer_alternatives, durable=True)
+        # A failed critical item suspends the store; a passed re-audit reinstates it. Durable: a sanction is not lost.
+        subscribe(AuditFinalized, sanctions.audit_finalized_enforce, durable=True)
         # The store's page shows its public quality record.
         store_part_register("quality", QualityRecordPart())

@@ -10,7 +10,7 @@ advisory lock so two plans made at once do not plan one store twice.
 from django.db import connection
 
 from chefu.errors import NotFound
-from quality.models import Audit, Complaint, CorrectiveAction, Standard
+from quality.models import Alert, Audit, Complaint, CorrectiveAction, Standard
 
 # pg_advisory_xact_lock key of the audit planner (any constant no other code uses).
 AUDIT_PLAN_LOCK_KEY = 13_0001
@@ -43,3 +43,19 @@ def audit_plan_lock() -> None:
     """Serialize audit planning until the caller's transaction ends."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_PLAN_LOCK_KEY])
+
+
+def alert_lock(alert_id: int) -> Alert | None:
+    """``SELECT ... FOR UPDATE`` of the alert's row (acknowledging it); None when there is none."""
+    return Alert.objects.select_for_update(of=("self",)).filter(pk=alert_id).first()
+
+
+def actions_lock_open_of_audit(*, audit_id: int, item_codes: set[str]) -> list[CorrectiveAction]:
+    """``SELECT ... FOR UPDATE`` of the audit's corrective actions not accepted yet for ``item_codes``, in id order
+    (a re-audit closing them)."""
+    return list(
+        CorrectiveAction.objects.select_for_update(of=("self",))
+        .filter(audit_id=audit_id, item__code__in=item_codes)
+        .exclude(status="accepted")
+        .order_by("pk")
+    )

@@ -33,6 +33,7 @@ from bookings.services import booking_cancel
 from catalog.models import Offering
 from chefu.events import emit
 from notifications.services import notify
+from quality.events import AuditFinalized
 from quality.events_sanctions import StoreSuspended
 from stores.models import StatusReason, Store, StoreStatus
 from stores.services import store_status_transition
@@ -195,4 +196,28 @@ def suspended_bookings_offer_alternatives(event: StoreSuspended) -> None:
             params={"booking_id": str(booking.pk), "service_name": booking.service.name, "stores": lines},
             ref=f"booking:{booking.pk}",
             dedupe_key=f"booking:{booking.pk}:alternatives",
+        )
+
+
+def audit_finalized_enforce(event: AuditFinalized) -> None:
+    """After an audit is finalized: a failed critical item suspends the store at once (reason ``critical_failure``,
+    the audit as evidence); a passed re-audit of a store on probation or suspended reinstates it (``reinstated``).
+    A store already where the audit would put it (or terminated) is left as it is."""
+    status = Store.objects.filter(pk=event.store_id).values_list("status", flat=True).first()
+    evidence = {"audit_id": event.audit_id, "kind": event.kind, "reaudit_of": event.reaudit_of_id}
+    if event.critical_failed and status in (StoreStatus.ACTIVE, StoreStatus.PROBATION):
+        store_sanction(
+            store_id=event.store_id,
+            to_status=StoreStatus.SUSPENDED,
+            reason=_("A critical item of the standard failed in an audit."),
+            reason_category=StatusReason.CRITICAL_FAILURE,
+            evidence=evidence,
+        )
+    elif event.passed and event.reaudit_of_id and status in (StoreStatus.PROBATION, StoreStatus.SUSPENDED):
+        store_sanction(
+            store_id=event.store_id,
+            to_status=StoreStatus.ACTIVE,
+            reason=_("Passed the re-audit."),
+            reason_category=StatusReason.REINSTATED,
+            evidence=evidence,
         )

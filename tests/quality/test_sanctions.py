@@ -11,6 +11,7 @@ from bookings.models import BookingStatus
 from notifications.models import Message
 from payments.models import Refund
 from payments.reconciliation import mismatches
+from quality import audits
 from quality.models import Audit, AuditKind, AuditStatus, Complaint, Standard
 from quality.sanctions import alternatives_for_booking, store_sanction
 from stores.models import StatusReason, StoreStatus, StoreStatusEvent
@@ -149,3 +150,32 @@ def test_alternatives_are_the_nearest_active_stores_with_a_free_start_within_two
 
     # the near one's only bay is busy 09:00-12:00, its next start (13:00) is 3 h off; probation stores are not offered
     assert [(a.store_id, a.start) for a in found] == [(farther.pk, local(tomorrow(), 10))]
+
+
+def test_a_failed_critical_item_suspends_the_store_and_a_passed_reaudit_reinstates_it(qa_user, owner):
+    from tests.quality.test_audits import new_audit, record
+
+    shop = make_shop()
+    booking = book(owner, shop, local(tomorrow(), 10))
+    failed = new_audit(qa_user, shop)
+    record(qa_user, failed, fail=("fire_safety",))  # critical
+    audits.audit_finalize(audit_id=failed.pk, by=qa_user)
+
+    shop.refresh_from_db()
+    booking.refresh_from_db()
+    assert (shop.status, booking.status) == (StoreStatus.SUSPENDED, BookingStatus.CANCELLED)
+    event = StoreStatusEvent.objects.filter(store=shop).latest("at")
+    assert (event.reason_category, event.evidence["audit_id"]) == ("critical_failure", failed.pk)
+
+    ordinary = new_audit(qa_user, shop)  # not a re-audit: a pass does not reinstate
+    record(qa_user, ordinary)
+    audits.audit_finalize(audit_id=ordinary.pk, by=qa_user)
+    shop.refresh_from_db()
+    assert shop.status == StoreStatus.SUSPENDED
+
+    reaudit = new_audit(qa_user, shop, standard_code=None, reaudit_of_id=failed.pk)
+    record(qa_user, reaudit)
+    audits.audit_finalize(audit_id=reaudit.pk, by=qa_user)
+    shop.refresh_from_db()
+    assert shop.status == StoreStatus.ACTIVE
+    assert StoreStatusEvent.objects.filter(store=shop).latest("at").reason_category == "reinstated"
