@@ -58,6 +58,9 @@ def store_share_lock(store_id: int) -> str:
 def store_key_share_get(store_id: int) -> Store:
     """:func:`store_share_lock` reading the store's plain columns with its status (its geometry deferred): the one
     read of the store a new booking needs. NotFound when there is no such store."""
+    low, high = connection.ops.integer_field_range(Store._meta.pk.get_internal_type())
+    if not low <= store_id <= high:  # the ORM would find nothing; a raw query would fail
+        raise NotFound()
     table = connection.ops.quote_name(Store._meta.db_table)
     columns = [f.column for f in Store._meta.concrete_fields if not hasattr(f, "geom_type")]
     select = ", ".join(connection.ops.quote_name(c) for c in columns)
