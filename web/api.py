@@ -17,6 +17,7 @@ from chefu.health import router as health_router
 from chefu.openapi import TAGS
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
+from quality.api_kpis import partner_kpis_router, qa_kpis_router
 from reviews.api import (
     booking_review_router,
     partner_reviews_router,
@@ -65,6 +66,8 @@ api.add_router("/reviews", reviews_router)
 api.add_router("/stores", store_reviews_router)
 api.add_router("/partner", partner_reviews_router)
 api.add_router("/qa", qa_reviews_router)
+api.add_router("/qa", qa_kpis_router)
+api.add_router("/partner", partner_kpis_router)
 
 # Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.
 for _prefix, _router in kinds.api_routers():
