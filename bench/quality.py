@@ -245,7 +245,8 @@ def load(args) -> None:
                 """,
                 {"standard": standard},
             )
-            cur.execute("UPDATE quality_standard SET published_at = now() - interval '1 year' WHERE id = %s", [standard])
+            publish = "UPDATE quality_standard SET published_at = now() - interval '1 year' WHERE id = %s"
+            cur.execute(publish, [standard])
             cur.execute(
                 """
                 INSERT INTO quality_correctiveaction (audit_id, store_id, item_id, status, due, evidence_note,
