@@ -37,9 +37,11 @@ def risk_table(
         queryset = queryset.filter(store__status=status)
     if city:
         queryset = queryset.filter(store__city=city)
-    field = "risk_score" if sort == "risk" else sort.lstrip("-")
-    descending = sort == "risk" or sort.startswith("-")
-    order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    if sort == "risk":
+        # Never null: a plain DESC follows the (day, window_days, -risk_score) index.
+        return queryset.order_by("-risk_score", "store_id")
+    field = sort.lstrip("-")
+    order = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
     return queryset.order_by(order, "store_id")
 
 

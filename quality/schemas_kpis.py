@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import field_validator
 
@@ -18,6 +19,7 @@ def _window_known(cls, value: int) -> int:
     return value
 
 
+FIRST_DAY = dt.date(2020, 1, 1)
 RATE_KEYS = tuple(m for m in METRICS if m not in ("overdue_actions", "last_audit_age_days"))
 
 
@@ -172,7 +174,14 @@ class RuleCreateIn(Schema):
 
 
 class QualityRunIn(Schema):
-    day: dt.date | None = Field(None, description="The day whose KPIs to compute (default: yesterday).")
+    day: dt.date | None = Field(None, description="The day whose KPIs to compute (default: yesterday); not ahead.")
+
+    @field_validator("day")
+    @classmethod
+    def _day_known(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not FIRST_DAY <= value <= timezone.localdate():
+            raise ValueError("a day from 2020-01-01 to today")
+        return value
 
 
 class QualityRunOut(Schema):

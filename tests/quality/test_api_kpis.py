@@ -3,7 +3,7 @@ with nothing written, rule edits are kept."""
 
 import pytest
 
-from quality.models import Alert, Rule, RuleChange, StoreKpi
+from quality.models import Alert, QualityRun, Rule, RuleChange, StoreKpi
 from quality.runs import quality_run
 from tests.bookings.floor_fixtures import staff_of
 from tests.factories import UserFactory
@@ -150,3 +150,9 @@ def test_qa_runs_the_evaluation_now_and_acknowledges_its_alerts(qa, owner_api):
     assert qa.get("qa/alerts", {"status": "open", "store_id": bad.store.pk}).json()["count"] == alerts["count"] - 1
     assert qa.post("qa/alerts/999999/ack", {"note": ""}).status_code == 404
     assert owner_api.post(f"qa/alerts/{alert_id}/ack", {"note": ""}).status_code == 403
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "2999-12-31", "not a day"])
+def test_a_quality_run_for_a_day_out_of_range_is_422(qa, day):
+    assert qa.post("qa/quality-runs", {"day": day}).status_code == 422
+    assert not QualityRun.objects.exists()
