@@ -413,7 +413,9 @@ class StoreKpi(models.Model):
             models.UniqueConstraint(fields=["store", "day", "window_days"], name="storekpi_unique_day_window"),
             models.CheckConstraint(condition=Q(window_days__in=[30, 90]), name="storekpi_window_30_or_90"),
         ]
-        indexes = [models.Index(fields=["day", "window_days", "-risk_score"], name="storekpi_risk_idx")]
+        # The risk table's order (riskiest first, then by store) straight from the index: its first page reads 20
+        # rows, not the day's 10,000 (bench/quality.py).
+        indexes = [models.Index(fields=["day", "window_days", "-risk_score", "store"], name="storekpi_risk_page_idx")]
 
     def __str__(self) -> str:
         return f"store {self.store_id} on {self.day} ({self.window_days} d)"

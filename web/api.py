@@ -18,6 +18,7 @@ from chefu.openapi import TAGS
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
 from quality.api_audits import partner_quality_router, public_standards_router, qa_quality_router
+from quality.api_kpis import partner_kpis_router, qa_kpis_router
 from quality.api_sanctions import qa_sanctions_router
 from quality.complaints.api import (
     booking_complaints_router,
@@ -83,6 +84,8 @@ api.add_router("/qa", qa_complaints_router)
 api.add_router("/quality", public_standards_router)
 api.add_router("/qa", qa_quality_router)
 api.add_router("/partner", partner_quality_router)
+api.add_router("/qa", qa_kpis_router)
+api.add_router("/partner", partner_kpis_router)
 
 # Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.
 for _prefix, _router in kinds.api_routers():

@@ -280,6 +280,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.ratings_refresh_task",
         "schedule": crontab(minute=20),
     },
+    # The nightly quality run (quality.runs.quality_run): the KPIs of the day that just ended, the rules, the
+    # monitors. Asia/Shanghai (CELERY_TIMEZONE).
+    "quality.nightly-run": {
+        "task": "quality.tasks.quality_run_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
     # SMS codes older than a day (accounts.services.sms_codes_purge).
     "accounts.sms-codes-purge": {
         "task": "accounts.tasks.sms_codes_purge_task",
@@ -462,3 +468,19 @@ PAYMENT_PROVIDER_CALL_CHECK = env("PAYMENT_PROVIDER_CALL_CHECK", default="log")
 PAYMENT_COMMISSION_RATE = Decimal(env("PAYMENT_COMMISSION_RATE", default="0.08"))
 # Statements cover calendar days in this zone (the daily beat job issues yesterday's at 02:30, CELERY_TIMEZONE).
 SETTLEMENT_TIME_ZONE = env("SETTLEMENT_TIME_ZONE", default="Asia/Shanghai")
+
+# --- Quality KPIs and rules (quality/kpis.py, quality/runs.py) -------------------------------------------
+
+# No verdict on three bookings: a KPI over fewer completed (or due) bookings, or reviews, than this is null.
+QUALITY_KPI_MIN_SAMPLE = env.int("QUALITY_KPI_MIN_SAMPLE", default=10)
+QUALITY_KPI_MIN_REVIEWS = env.int("QUALITY_KPI_MIN_REVIEWS", default=5)
+# A reference band drawn from fewer stores than this is no reference for price_deviation.
+QUALITY_BAND_MIN_SAMPLE = env.int("QUALITY_BAND_MIN_SAMPLE", default=3)
+# Service categories where doing the job again soon is routine, not rework.
+QUALITY_REWORK_EXCLUDED_CATEGORIES = ("washing",)
+# Probation not cleared within this many days (open overdue actions, or no passed audit since) becomes suspension.
+QUALITY_PROBATION_DAYS = env.int("QUALITY_PROBATION_DAYS", default=30)
+# Upsell outliers: a store above its city's 95th percentile of 90-day upsell ratios, in a city with this many
+# stores that have a ratio (fewer make no percentile worth the name).
+QUALITY_UPSELL_PERCENTILE = 0.95
+QUALITY_UPSELL_MIN_STORES = env.int("QUALITY_UPSELL_MIN_STORES", default=10)
