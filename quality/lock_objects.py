@@ -10,7 +10,7 @@ advisory lock so two plans made at once do not plan one store twice.
 from django.db import connection
 
 from chefu.errors import NotFound
-from quality.models import Alert, Audit, Complaint, CorrectiveAction, Standard
+from quality.models import Alert, Audit, Complaint, CorrectiveAction, Rule, Standard
 
 # pg_advisory_xact_lock key of the audit planner (any constant no other code uses).
 AUDIT_PLAN_LOCK_KEY = 13_0001
@@ -59,3 +59,8 @@ def actions_lock_open_of_audit(*, audit_id: int, item_codes: set[str]) -> list[C
         .exclude(status="accepted")
         .order_by("pk")
     )
+
+
+def rule_lock(rule_id: int) -> Rule | None:
+    """``SELECT ... FOR UPDATE`` of the rule's row (an edit); None when there is none."""
+    return Rule.objects.select_for_update(of=("self",)).filter(pk=rule_id).first()

@@ -15,6 +15,7 @@ from accounts.auth import require_role
 from accounts.models import User
 from chefu.errors import NotFound, ValidationFailed
 from quality.kpis import METRICS, WINDOWS
+from quality.lock_objects import rule_lock
 from quality.models import Comparator, Rule, RuleAction, RuleChange
 
 THRESHOLD_MAX = Decimal("9999999.99")
@@ -102,7 +103,7 @@ def rule_update(
     """Change a rule (fields left None stay) under a lock on its row, and keep a :class:`RuleChange` with the values
     before and after, who and why. QA only. Nothing is written when a value is out of range (``ValidationFailed``)."""
     require_role(by, "qa")
-    rule = Rule.objects.select_for_update().filter(pk=rule_id).first()
+    rule = rule_lock(rule_id)
     if rule is None:
         raise NotFound()
     errors: dict = {}

@@ -18,7 +18,7 @@ D = Decimal
 
 
 def _standard() -> Standard:
-    standard = Standard.objects.create(code="facility", category="facility", version=1, title_zh="设施", title_en="F")
+    standard = Standard.objects.create(code="kpi_test", category="facility", version=1, title_zh="设施", title_en="F")
     StandardItem.objects.create(standard=standard, code="lift", text_zh="举升机", text_en="Lift", weight=10)
     return standard
 

@@ -112,7 +112,7 @@ def _probation(store, days_ago: int):
 
 def _audit(store, *, passed: bool, days_ago: int) -> Audit:
     standard, _ = Standard.objects.get_or_create(
-        code="facility", version=1, defaults={"category": "facility", "title_zh": "设施", "title_en": "Facility"}
+        code="runs_test", version=1, defaults={"category": "facility", "title_zh": "设施", "title_en": "Facility"}
     )
     return Audit.objects.create(
         store=store,
