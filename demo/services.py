@@ -15,6 +15,7 @@ from demo.accounts import ADMIN, DEMO_PHONES, MANAGER, OWNER, QA, accounts_creat
 from demo.bookings import CUSTOMER_PHONES, DemoBookings, demo_bookings_load, demo_bookings_reset
 from demo.payments import demo_coupons_load, demo_money_reset, purging
 from demo.prices import PriceResult, demo_load_prices
+from demo.quality import DemoQuality, demo_quality_load, demo_quality_reset
 from demo.reviews import DemoReviews, demo_reviews_load, demo_reviews_reset
 from demo.stores import closures_create, demo_store_plans, stores_bulk_create
 from stores.models import DEFAULT_TIMEZONE, VISIBLE_STATUSES, PartnerApplication, Store, StoreStatus
@@ -34,6 +35,7 @@ class DemoResult:
     prices: PriceResult
     bookings: DemoBookings | None = None
     reviews: DemoReviews | None = None
+    quality: DemoQuality | None = None
 
 
 def demo_present() -> bool:
@@ -47,6 +49,7 @@ def demo_reset() -> None:
     Raises ``ProtectedError`` when other data (bookings, say) still points at them, and ``ImproperlyConfigured`` where
     history must be kept (``DEMO_RESET_ALLOWED`` off).
     """
+    demo_quality_reset()
     demo_reviews_reset()
     demo_money_reset()
     purging(on=False)  # the rest of the load writes history that stays append-only
@@ -61,13 +64,20 @@ def demo_reset() -> None:
 
 @transaction.atomic
 def demo_load(
-    *, count: int, seed: int, reset: bool = False, today: dt.date | None = None, fast_prices: bool = True
+    *,
+    count: int,
+    seed: int,
+    reset: bool = False,
+    today: dt.date | None = None,
+    fast_prices: bool = True,
+    quality: bool = True,
 ) -> DemoResult:
     """Write ``count`` demo stores for ``seed`` and the demo accounts, in one transaction.
 
     With ``reset`` the existing stores, applications and demo accounts are deleted first (see
     :func:`demo_reset`); the caller checks :func:`demo_present` otherwise. ``fast_prices=False`` writes the price
     lists through the pricing service instead of the fast path (slower; what the tests compare the fast path with).
+    ``quality=False`` leaves out the quality history (audits, complaints, sanctions: a few seconds).
     """
     if count < 1:
         raise ValueError("count must be at least 1")
@@ -82,6 +92,7 @@ def demo_load(
     bookings = _load_bookings(stores, seed)
     demo_coupons_load()
     reviews = _load_reviews(stores, seed)
+    quality = _load_quality(stores, seed) if quality else None
     by_status = Counter(p.status for p in plans)
     return DemoResult(
         stores_by_status={s: by_status[s] for s in StoreStatus.values},
@@ -92,6 +103,7 @@ def demo_load(
         prices=prices,
         bookings=bookings,
         reviews=reviews,
+        quality=quality,
     )
 
 
@@ -107,6 +119,23 @@ def _load_bookings(stores: Sequence[Store], seed: int) -> DemoBookings:
         staff=users[MANAGER.phone],
         owner=users[OWNER.phone],
         other_store=visible[0] if visible else None,
+        seed=seed,
+    )
+
+
+def _load_quality(stores: Sequence[Store], seed: int) -> DemoQuality:
+    users = {u.phone: u for u in User.objects.filter(phone__in=(MANAGER.phone, QA.phone, ADMIN.phone))}
+    customers = [
+        (user, user.vehicles.order_by("id").first())
+        for user in User.objects.filter(phone__in=CUSTOMER_PHONES).order_by("phone")
+    ]
+    return demo_quality_load(
+        manager_store=stores[0],
+        manager=users[MANAGER.phone],
+        qa=users[QA.phone],
+        admin=users[ADMIN.phone],
+        customers=[c for c in customers if c[1] is not None],
+        others=[s for s in _visible_others(stores) if s.status == StoreStatus.ACTIVE][:8],
         seed=seed,
     )
 

@@ -107,8 +107,9 @@ LAND = [(area.district, Polygon([*area.ring, area.ring[0]], srid=4326)) for area
 
 
 def seed(**options) -> str:
+    """``seed_demo`` without the quality history unless asked (it costs seconds; tests/demo/test_quality.py)."""
     out = StringIO()
-    call_command("seed_demo", stdout=out, **options)
+    call_command("seed_demo", stdout=out, **{"quality": False, **options})
     return out.getvalue()
 
 

@@ -147,5 +147,5 @@ def test_a_demo_reset_is_refused_where_history_must_be_kept(settings):
     settings.DEMO_RESET_ALLOWED = False
     _review(make_shop(), _stars(), hour=9)
     with pytest.raises(CommandError, match="DEMO_RESET_ALLOWED"):
-        call_command("seed_demo", stores=2, reset=True)
+        call_command("seed_demo", stores=2, reset=True, quality=False)
     assert reputation.Review.objects.count() == 1

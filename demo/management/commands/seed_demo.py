@@ -3,11 +3,13 @@ import time
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import ProtectedError
+from django.utils import timezone
 
 from accounts.models import User
 from chefu.errors import ApplicationError
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_PHONES
 from demo.services import DemoResult, demo_load, demo_present
+from quality.runs import quality_run
 from stores.models import Store
 
 
@@ -23,8 +25,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="Delete all stores, applications and demo accounts first."
         )
+        parser.add_argument(
+            "--no-quality",
+            dest="quality",
+            action="store_false",
+            help="Leave out the quality history (audits, complaints, sanctions) and the first quality run.",
+        )
 
-    def handle(self, *args, stores, seed, if_empty, reset, **options):
+    def handle(self, *args, stores, seed, if_empty, reset, quality=True, **options):
         if stores < 1:
             raise CommandError("--stores must be at least 1.")
         if if_empty and reset:
@@ -38,14 +46,21 @@ class Command(BaseCommand):
             if not reset:
                 raise CommandError("The database already has stores or demo accounts; use --reset to replace them.")
         started = time.monotonic()
-        result = self._load(count=stores, seed=seed, reset=reset)
+        result = self._load(count=stores, seed=seed, reset=reset, quality=quality)
+        # The first quality run, after the load commits (a run is not one transaction): the risk table is filled.
+        run = quality_run(day=timezone.localdate()) if quality else None
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Loaded {stores} demo stores (seed {seed}) in {elapsed:.1f} s."))
         self._report(result)
+        if run is not None:
+            self.stdout.write(
+                f"Quality run: {run.stores_evaluated} stores evaluated, {run.alerts_raised} alerts,"
+                f" {len(run.status_changes)} status changes"
+            )
 
-    def _load(self, *, count: int, seed: int, reset: bool) -> DemoResult:
+    def _load(self, *, count: int, seed: int, reset: bool, quality: bool) -> DemoResult:
         try:
-            return demo_load(count=count, seed=seed, reset=reset)
+            return demo_load(count=count, seed=seed, reset=reset, quality=quality)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         except ProtectedError as exc:
@@ -73,6 +88,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Reviews: {result.reviews.reviews} verified reviews (each a paid, completed booking)"
                 f" across {result.reviews.stores} stores"
+            )
+        if result.quality:
+            q = result.quality
+            self.stdout.write(
+                f"Quality: {q.audits} audits, {q.complaints} complaints"
+                + (f"; on probation: #{q.probation_store.pk} {q.probation_store.name}" if q.probation_store else "")
+                + (f"; suspended: #{q.suspended_store.pk} {q.suspended_store.name}" if q.suspended_store else "")
             )
         self._report_accounts(result)
 
