@@ -22,9 +22,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.auth import require_role
 from accounts.models import Role, User
+from chefu.errors import ValidationFailed
 from quality.lock_objects import audit_plan_lock
 from quality.models import Audit, AuditKind, AuditStatus, StoreKpi
 from quality.standards import standards_in_force
@@ -123,8 +125,16 @@ def _codes_by_age(store_ids: list[int], codes: list[str]) -> dict[int, str]:
     }
 
 
+# How far from today a plan may start: a plan is for the weeks ahead, not the past nor another year.
+START_WINDOW = dt.timedelta(days=366)
+
+
 def audit_plan(*, start: dt.date, weeks: int) -> Plan:
-    """The proposal (see the module docstring); writes nothing."""
+    """The proposal (see the module docstring); writes nothing. ``ValidationFailed`` on ``start`` more than a year
+    from today either way."""
+    today = timezone.localdate()
+    if not today - START_WINDOW <= start <= today + START_WINDOW:
+        raise ValidationFailed({"start": _("Start the plan within a year of today.")})
     capacity = settings.QUALITY_AUDITS_PER_WEEK
     plan = Plan(start=start, weeks=weeks, capacity_per_week=capacity)
     end = start + dt.timedelta(days=7 * weeks)

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bookings.checklists import checklist_answer
 from bookings.models import (
@@ -42,6 +43,8 @@ from chefu.errors import NotFound
 from notifications.models import Message
 from notifications.services import notify
 from payments.models import Payment
+from quality.models import Audit, Complaint, CorrectiveAction
+from quality.standards import standard_in_force
 from reviews.models import FollowUp, Reply, Review, ReviewPhoto, ReviewReport
 from reviews.services import review_create
 from stores.models import Closure, OpeningHours
@@ -61,10 +64,13 @@ pytestmark = pytest.mark.django_db
 MISSING = 999_999_999
 
 
-def _multipart(token: str, path: str):
-    """POST a photo as multipart (the upload endpoints), signed in with ``token``."""
+def _multipart(token: str, path: str, form: dict | None = None):
+    """POST a photo as multipart (the upload endpoints), signed in with ``token``; ``form``: the other fields, and the
+    photo's field name under ``"file_field"`` (default ``photo``)."""
+    fields = dict(form or {})
     upload = SimpleUploadedFile("car.png", image_bytes(), content_type="image/png")
-    return Client().post(f"/api/v1/{path}", {"photo": upload}, headers={"Authorization": f"Bearer {token}"})
+    fields[fields.pop("file_field", "photo")] = upload
+    return Client().post(f"/api/v1/{path}", fields, headers={"Authorization": f"Bearer {token}"})
 
 
 _tokens: dict[int, str] = {}
@@ -80,6 +86,8 @@ def _call(user, method: str, path: str, body):
     token = _tokens.get(user.pk) or _tokens.setdefault(user.pk, issue_token(user))
     if body == "photo":
         return _multipart(token, path)
+    if isinstance(body, Multipart):
+        return _multipart(token, path, body.fields)
     headers = {"Authorization": f"Bearer {token}"}
     client = Client()
     url = f"/api/v1/{path}"
@@ -108,6 +116,8 @@ def _snapshot() -> tuple:
         ReviewPhoto.objects.count(),
         sorted(Payment.objects.values_list("pk", "status")),
         sorted(Message.objects.filter(channel="in_app").values_list("pk", "read_at")),
+        sorted(Complaint.objects.values_list("pk", "status")),
+        sorted(CorrectiveAction.objects.values_list("pk", "status")),
     )
 
 
@@ -138,6 +148,36 @@ def _review(floor) -> dict:
 def _week_ahead() -> dict:
     starts = local(tomorrow() + dt.timedelta(days=7), 9)
     return {"starts_at": starts.isoformat(), "ends_at": (starts + dt.timedelta(hours=3)).isoformat(), "reason": "盘点"}
+
+
+@dataclass(frozen=True)
+class Multipart:
+    """A multipart body with a photo and these other fields."""
+
+    fields: dict
+
+
+def _complaint(floor) -> dict:
+    booking = make_booking(store=floor, status=BookingStatus.CONFIRMED)
+    now = timezone.now()
+    complaint = Complaint.objects.create(
+        booking=booking,
+        store=floor,
+        owner=booking.owner,
+        category="overcharge",
+        description="多收了钱",
+        respond_by=now + dt.timedelta(hours=24),
+        resolve_by=now + dt.timedelta(hours=72),
+    )
+    return {"complaint_id": complaint.pk}
+
+
+def _action(floor) -> dict:
+    standard = standard_in_force(code="facility")
+    audit = Audit.objects.create(store=floor, standard=standard, kind="scheduled", scheduled_for=tomorrow())
+    item = standard.items.order_by("position").first()
+    action = CorrectiveAction.objects.create(audit=audit, store=floor, item=item, due=tomorrow())
+    return {"action_id": action.pk}
 
 
 @dataclass(frozen=True)
@@ -201,6 +241,16 @@ PARTNER_ENDPOINTS = [
     ),
     PartnerEndpoint("post", "partner/reviews/{review_id}/reply", _review, body={"text": "感谢您的评价"}, ok=201),
     PartnerEndpoint("post", "partner/reviews/{review_id}/report", _review, body={"reason": "与事实不符"}, ok=201),
+    PartnerEndpoint("get", "partner/stores/{store_id}/kpis", _store),
+    PartnerEndpoint("get", "partner/stores/{store_id}/complaints", _store),
+    PartnerEndpoint("post", "partner/complaints/{complaint_id}/respond", _complaint, body={"text": "已退还差价"}),
+    PartnerEndpoint("get", "partner/stores/{store_id}/corrective-actions", _store),
+    PartnerEndpoint(
+        "post",
+        "partner/corrective-actions/{action_id}/evidence",
+        _action,
+        body=Multipart({"note": "已整改", "file_field": "photos"}),
+    ),
 ]
 # Not store-scoped: any signed-in user may apply to become a partner.
 NOT_STORE_SCOPED = {("post", "partner/applications")}
