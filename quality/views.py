@@ -10,7 +10,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,6 +22,8 @@ from quality.alerts import alert_acknowledge, alert_list
 from quality.charts import line_chart
 from quality.complaints.selectors import complaint_for_qa
 from quality.complaints.services import complaint_resolve
+from quality.kpi_selectors import SORTS, kpi_latest_day
+from quality.kpi_selectors import risk_table as kpi_risk_table
 from quality.models import (
     AlertStatus,
     Audit,
@@ -51,7 +52,6 @@ KPI_COLUMNS = [
     ("last_audit_score", gettext_lazy("Last audit")),
     ("overdue_actions", gettext_lazy("Overdue actions")),
 ]
-_SORTABLE = {name for name, _ in KPI_COLUMNS} | {"completed"}
 # The trends on a store's page: (field, title, floor of the y axis).
 TRENDS = [
     ("risk_score", gettext_lazy("Risk score"), 0),
@@ -101,22 +101,19 @@ def _latest_day(window: int = 90) -> dt.date | None:
 
 @qa_page
 def risk_table(request: HttpRequest) -> HttpResponse:
-    """Every store's latest 90-day KPIs, riskiest first; sortable by any column, filtered by status and city."""
-    sort = request.GET.get("sort", "-risk_score")
-    field = sort.lstrip("-")
-    if field not in _SORTABLE:
-        sort, field = "-risk_score", "risk_score"
+    """Every store's latest 90-day KPIs (:func:`quality.kpi_selectors.risk_table`, what ``GET /qa/stores`` answers),
+    riskiest first; sortable by any column, filtered by status and city."""
+    sort = request.GET.get("sort", "risk")
+    if sort not in SORTS:
+        sort = "risk"
     status = request.GET.get("status", "")
     city = request.GET.get("city", "")[:40]
-    day = _latest_day()
-    rows = StoreKpi.objects.filter(day=day, window_days=90).select_related("store")
-    if status in StoreStatus.values:
-        rows = rows.filter(store__status=status)
-    if city:
-        rows = rows.filter(store__city=city)
-    order = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
-    page = Paginator(rows.order_by(order, "store_id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    columns = [(name, label, ("" if sort == f"-{name}" else "-") + name) for name, label in KPI_COLUMNS]
+    rows = kpi_risk_table(
+        user=request.user, sort=sort, status=status if status in StoreStatus.values else None, city=city or None
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    day = kpi_latest_day(window_days=90)
+    columns = [(name, label, _next_sort(sort, name)) for name, label in KPI_COLUMNS]
     cities = Store.objects.order_by("city").values_list("city", flat=True).distinct()
     return _render(
         request,
@@ -136,6 +133,13 @@ def risk_table(request: HttpRequest) -> HttpResponse:
         open_alerts=alert_list(status=AlertStatus.OPEN).count(),
         open_complaints=Complaint.objects.exclude(status=ComplaintStatus.RESOLVED).count(),
     )
+
+
+def _next_sort(sort: str, name: str) -> str:
+    """The sort a column's heading links to: descending first (riskiest, highest), ascending on a second click."""
+    if name == "risk_score":
+        return "risk"
+    return name if sort == f"-{name}" else f"-{name}"
 
 
 _STATUS_MOVES = [

@@ -106,7 +106,7 @@ def test_the_complaint_queue_shows_the_deadline_that_applies_and_how_late(qa, ow
     assert "多收了机油钱" in html and 'class="late"' not in html
     Complaint.objects.update(resolve_by=now - dt.timedelta(minutes=90))
     html = qa.get("/qa/complaints/").content.decode()
-    assert 'class="late"' in html and "1 h 30 min" in html
+    assert 'class="late"' in html and "1 小时 30 分钟" in html  # zh-hans, the default
 
 
 def test_a_complaint_is_resolved_from_its_page_and_a_refusal_is_shown(qa, qa_user, owner):
