@@ -46,7 +46,7 @@ def applications(request: HttpRequest) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         except ApplicationError as refused:
-            error = _refusal(refused)
+            error = f"{application.name}: {_refusal(refused)}"
         else:
             return HttpResponseRedirect(request.get_full_path())
     status = request.GET.get("status", ApplicationStatus.SUBMITTED)
