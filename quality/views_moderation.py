@@ -7,13 +7,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy
 
 from chefu.errors import ApplicationError, NotFound
+from quality.views import PAGE_SIZE, _refusal, _render, qa_page
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 from reviews.models import ReviewStatus
 from stores import selectors as store_selectors
 from stores import services as store_services
 from stores.models import ApplicationStatus
-from quality.views import PAGE_SIZE, _refusal, _render, qa_page
 
 
 def _id(value: str | None) -> int:

@@ -60,7 +60,7 @@ def test_a_new_audit_is_created_from_the_list_and_a_refusal_names_the_field(qa, 
         "/qa/audits/", {"store_id": "999999", "standard_code": "facility", "kind": "scheduled", "scheduled_for": today}
     )
     assert refused.status_code == 200 and b'role="alert"' in refused.content
-    assert "No such store".encode() in refused.content or "门店".encode() in refused.content
+    assert b"No such store" in refused.content or "门店".encode() in refused.content
     assert not Audit.objects.exists()
 
     done = qa.post(
