@@ -80,7 +80,9 @@ def rules(request: HttpRequest) -> HttpResponse:
         request,
         "quality/console/rules.html",
         rules=[(rule, labels.get(rule.metric, rule.metric), errors.get(str(rule.pk))) for rule in rule_rows],
-        history=[(change, labels.get(change.rule.metric, change.rule.metric), _diff(change)) for change in history],
+        history=[
+            (change, labels.get(change.rule.metric, change.rule.metric), _diff(change, labels)) for change in history
+        ],
         new_error=errors.get("new"),
         form=form,
         metrics=list(labels.items()),
@@ -102,10 +104,22 @@ SNAPSHOT_FIELDS = [
 ]
 
 
-def _diff(change: RuleChange) -> list[tuple[str, object, object]]:
+def _shown(name: str, value: object, labels: dict[str, str]) -> object:
+    """A snapshot value as the page says it: the labels of choices, yes / no."""
+    if name == "enabled" and isinstance(value, bool):
+        return _("yes") if value else _("no")
+    choices = {"metric": labels, "action": dict(RuleAction.choices), "comparator": dict(Comparator.choices)}
+    return choices.get(name, {}).get(value, value)
+
+
+def _diff(change: RuleChange, labels: dict[str, str]) -> list[tuple[str, object, object]]:
     """(heading, before, after) for each value the change altered; every value for a new rule."""
     return [
-        (str(label), change.before.get(name, ""), change.after.get(name, ""))
+        (
+            str(label),
+            _shown(name, change.before.get(name, ""), labels),
+            _shown(name, change.after.get(name, ""), labels),
+        )
         for name, label in SNAPSHOT_FIELDS
         if change.before.get(name) != change.after.get(name)
     ]
