@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quality import views
+from quality import views, views_audits, views_moderation, views_rules
 
 app_name = "quality"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("alerts/", views.alerts, name="alerts"),
     path("complaints/", views.complaint_queue, name="complaints"),
     path("complaints/<int:complaint_id>/", views.complaint_page, name="complaint"),
+    path("audits/", views_audits.audit_list, name="audits"),
+    path("audits/<int:audit_id>/", views_audits.audit_page, name="audit"),
+    path("audit-plan/", views_audits.audit_plan, name="audit_plan"),
+    path("rules/", views_rules.rules, name="rules"),
+    path("applications/", views_moderation.applications, name="applications"),
+    path("reviews/", views_moderation.reviews, name="reviews"),
 ]
