@@ -219,6 +219,11 @@ def quality_page(request: HttpRequest) -> HttpResponse:
         if complaint.status == ComplaintStatus.OPEN:
             complaint.late = now > complaint.respond_by
             complaint.left = _left(complaint.respond_by - now)
+    if error is not None:
+        # A refusal is shown by its form; one about nothing on this page (another store's id), at the top.
+        forms = {"evidence": {a.pk for a in pending if a.status == ActionStatus.OPEN}}
+        forms["answer"] = {c.pk for c in complaints if c.status == ComplaintStatus.OPEN}
+        error["inline"] = error["id"] in forms.get(error["form"], set())
     status_event = (
         StoreStatusEvent.objects.filter(store=store).order_by("-at", "-id").first()
         if store.status in (StoreStatus.PROBATION, StoreStatus.SUSPENDED)
