@@ -84,7 +84,7 @@ KPIS = [
     (
         "upsell_ratio",
         gettext_lazy("Extra work / quote"),
-        gettext_lazy("Approved extra work as a share of the quoted amounts (0.10 = 10% more than quoted)."),
+        gettext_lazy("Approved extra work as a share of the quoted amounts (0.10: a tenth more than quoted)."),
         "",
     ),
     (
@@ -96,7 +96,7 @@ KPIS = [
     (
         "price_deviation",
         gettext_lazy("Price deviation"),
-        gettext_lazy("How far your posted prices are from the city's typical price (+10 = 10% above)."),
+        gettext_lazy("How far your posted prices are from the city's typical price (+10: ten percent above)."),
         "%",
     ),
 ]

@@ -145,7 +145,7 @@ def test_a_complaint_is_answered_once_open_ones_first_with_the_time_left(manager
     complaint = _complaint(shop)
     html = manager.get(URL).content.decode()
     assert html.index("多收了机油钱") < html.index("态度不好")
-    assert "5 h 29 min" in html or "5 h 30 min" in html
+    assert "5 小时 29 分" in html or "5 小时 30 分" in html
 
     refused = manager.post(URL, {"form": "answer", "id": complaint.pk, "text": " "})
     assert refused.status_code == 200 and b'role="alert"' in refused.content
