@@ -27,6 +27,7 @@ from quality.complaints.selectors import complaints_for_store
 from quality.complaints.services import complaint_respond
 from quality.models import ActionStatus, ComplaintStatus
 from quality.parts import last_public_audit
+from quality.schemas_audits import text_of
 from quality.views import SIGN_IN_TEXTS, _refusal
 from stores.models import StoreStatus, StoreStatusEvent
 from stores.selectors import membership_list_for_user, store_get_for_staff, store_sanction_periods
@@ -209,6 +210,8 @@ def quality_page(request: HttpRequest) -> HttpResponse:
     ]
     actions = list(selectors.actions_for_store(user=request.user, store_id=store.pk))
     pending = [a for a in actions if a.status != ActionStatus.ACCEPTED]
+    for action in actions:
+        action.item_text = text_of(action.item, "text")
     for action in pending:
         action.overdue = action.status == ActionStatus.OPEN and action.due < today
     complaints = sorted(
@@ -243,6 +246,8 @@ def quality_page(request: HttpRequest) -> HttpResponse:
         status_event=status_event,
         last_audit=last_public_audit(store.pk),
         pending=pending,
+        overdue_count=sum(a.overdue for a in pending),
+        open_complaints=sum(c.status == ComplaintStatus.OPEN for c in complaints),
         history=[a for a in actions if a.status == ActionStatus.ACCEPTED],
         complaints=complaints,
         max_photos=MAX_EVIDENCE_PHOTOS,

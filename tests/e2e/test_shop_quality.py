@@ -60,7 +60,7 @@ def _store_with_work():
 
 
 def test_a_manager_sends_evidence_with_a_photo_and_answers_a_complaint(live_server, page, tmp_path):
-    store, manager, action, complaint = _store_with_work()
+    _store, manager, action, complaint = _store_with_work()
     photo = tmp_path / "floor.png"
     photo.write_bytes(image_bytes("PNG", (320, 240)))
 
