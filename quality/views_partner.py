@@ -132,7 +132,7 @@ def _int(value: str | None) -> int | None:
 
 def _left(delta: dt.timedelta) -> str:
     minutes = int(abs(delta.total_seconds()) // 60)
-    return _("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}
+    return _("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
 
 
 def _store_for(request: HttpRequest):
