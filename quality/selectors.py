@@ -1,20 +1,22 @@
 """Reads of audits and corrective actions, with what their answers need loaded."""
 
-from django.db.models import Prefetch, QuerySet, Subquery
+from django.db.models import F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 
 from accounts.auth import require_role
 from accounts.models import Role, User
 from chefu.errors import NotFound
 from quality.models import (
+    QUALITY_PHOTO_PREFIX,
     ActionPhoto,
     Audit,
     AuditPhoto,
     AuditResult,
+    ComplaintPhoto,
     CorrectiveAction,
     CorrectiveActionEvent,
     StandardItem,
 )
-from stores.selectors import store_access_check
+from stores.selectors import store_access_check, store_role_subquery
 
 
 def audit_list(
@@ -98,3 +100,42 @@ def action_get_qa(*, user: User, action_id: int) -> CorrectiveAction:
     if action is None:
         raise NotFound()
     return action
+
+
+# --- private photos -------------------------------------------------------------------------------------------------
+
+_PHOTO_FOLDERS = {
+    QUALITY_PHOTO_PREFIX + "audits/": AuditPhoto,
+    QUALITY_PHOTO_PREFIX + "actions/": ActionPhoto,
+    QUALITY_PHOTO_PREFIX + "complaints/": ComplaintPhoto,
+}
+
+
+def quality_photo_get_for_viewer(*, user: User | None, name: str) -> AuditPhoto | ActionPhoto | ComplaintPhoto:
+    """The quality photo stored as ``name``, if ``user`` may see it. An audit's photo: QA (and admins) only, never the
+    store, so a mystery shop stays hidden. A corrective action's: QA and the store's staff. A complaint's: QA, the
+    complaint's owner and the store's staff. ``NotFound`` alike for a missing photo and for anyone else (nobody signed
+    in included); one query, who may see it read with the photo."""
+    if user is None or not user.is_active:
+        raise NotFound()
+    model = next((m for folder, m in _PHOTO_FOLDERS.items() if name.startswith(folder)), None)
+    qa = Role.QA in user.roles or Role.ADMIN in user.roles
+    if model is None or (model is AuditPhoto and not qa):
+        raise NotFound()
+    queryset = model.objects.filter(image=name)
+    if model is ActionPhoto:
+        queryset = queryset.annotate(
+            viewer_role=store_role_subquery(user=user, store_id=OuterRef("action__store_id")),
+            complaint_owner_id=Value(None, output_field=IntegerField()),
+        )
+    elif model is ComplaintPhoto:
+        queryset = queryset.annotate(
+            viewer_role=store_role_subquery(user=user, store_id=OuterRef("complaint__store_id")),
+            complaint_owner_id=F("complaint__owner_id"),
+        )
+    photo = queryset.first()
+    if photo is None:
+        raise NotFound()
+    if qa or getattr(photo, "viewer_role", None) is not None or getattr(photo, "complaint_owner_id", None) == user.pk:
+        return photo
+    raise NotFound()

@@ -11,6 +11,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from bookings.models import PHOTO_PREFIX
 from bookings.views import booking_photo
 from chefu.errors import api_not_found
+from quality.models import QUALITY_PHOTO_PREFIX
+from quality.photos import quality_photo
 from web.api import api
 
 urlpatterns = [
@@ -24,7 +26,14 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Booking photos are private (chefu.private_media): served by a view that checks who asks, never from MEDIA_URL.
     path(f"{settings.PRIVATE_MEDIA_URL.strip('/')}/{PHOTO_PREFIX}<path:path>", booking_photo, name="booking_photo"),
+    # Quality photos likewise: an audit's to QA only, an action's to QA and the store, a complaint's also to its owner.
+    path(
+        f"{settings.PRIVATE_MEDIA_URL.strip('/')}/{QUALITY_PHOTO_PREFIX}<path:path>",
+        quality_photo,
+        name="quality_photo",
+    ),
     path("qa/", include("quality.urls")),  # the QA console
+    path("partner/quality/", include("quality.urls_partner")),  # the shop's side of quality
     path("", include("cms.urls")),
 ]
 

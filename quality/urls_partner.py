@@ -1,0 +1,9 @@
+from django.urls import path
+
+from quality import views_partner
+
+app_name = "quality_partner"
+
+urlpatterns = [
+    path("", views_partner.quality_page, name="page"),
+]
