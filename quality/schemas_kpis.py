@@ -107,11 +107,37 @@ class KpiSeriesOut(Schema):
     items: list[KpiDayOut]
 
 
+class ShopKpisOut(Schema):
+    """The KPIs a store sees of itself: QA's, without the audit-based ones (``last_audit_score``,
+    ``last_audit_age_days`` and ``risk_score``, which stands on them), which would date a mystery shop."""
+
+    rating: str | None
+    low_rating_share: str | None
+    complaint_rate: str | None
+    upheld_complaint_rate: str | None
+    store_cancel_rate: str | None
+    no_show_rate: str | None
+    on_time_rate: str | None
+    supplement_rate: str | None
+    upsell_ratio: str | None
+    rework_rate: str | None
+    price_deviation: str | None
+    overdue_actions: int
+    completed: int
+    booked: int
+    reviews: int
+
+
+class ShopKpiDayOut(Schema):
+    day: dt.date
+    kpis: ShopKpisOut
+
+
 class PartnerKpisOut(Schema):
     store_id: int
     window_days: int
-    latest: KpiDayOut | None
-    items: list[KpiDayOut]
+    latest: ShopKpiDayOut | None
+    items: list[ShopKpiDayOut]
 
 
 class SeriesParams(Schema):

@@ -76,6 +76,8 @@ def test_kpi_endpoints_are_for_qa_and_the_store_s_own_staff(qa, owner_api, make_
     staff = make_client(staff_of(bad))
     own = staff.get(f"partner/stores/{bad.pk}/kpis").json()
     assert own["latest"]["kpis"]["upheld_complaint_rate"] == "15.00" and len(own["items"]) == 1
+    # nothing that could date a mystery shop: the audit-based KPIs stay QA's
+    assert not {"last_audit_score", "last_audit_age_days", "risk_score"} & set(own["latest"]["kpis"])
     assert staff.get(f"partner/stores/{fine.pk}/kpis").status_code == 404
     assert owner_api.get(f"partner/stores/{bad.pk}/kpis").status_code == 404
 
