@@ -22,7 +22,9 @@ from bookings.models import BookingStatus, ChecklistResult
 from chefu.errors import NotFound
 from quality.standards import standards_in_force
 from reviews.models import DIMENSIONS, FOLLOW_UP_MAX, MAX_PHOTOS, TEXT_MAX, Review, Tag
-from stores.selectors import store_get_public
+from stores.models import StatusReason
+from stores.parts import store_page_parts
+from stores.selectors import store_get_public, store_quality_record
 
 # Texts the pages' scripts show. ``%(name)s`` placeholders are filled in by ``Chefu.fmt``.
 SCRIPT_TEXTS = {
@@ -222,7 +224,10 @@ def store_page(request: HttpRequest, store_id: int) -> HttpResponse:
         store = store_get_public(store_id=store_id)
     except NotFound:
         raise Http404 from None
-    return _page(request, "cms/store_page.html", store=store, hours=_opening_hours(store))
+    quality = store_page_parts(store, {"quality": store_quality_record(store)})["quality"]
+    reasons = dict(StatusReason.choices)
+    quality["sanctions"] = [{**s, "reason": reasons.get(s["reason_category"], "")} for s in quality["sanctions"]]
+    return _page(request, "cms/store_page.html", store=store, hours=_opening_hours(store), quality=quality)
 
 
 def my_bookings(request: HttpRequest) -> HttpResponse:

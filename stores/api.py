@@ -6,7 +6,7 @@ from chefu.pagination import PageParams, paginate
 from chefu.schemas import AUTH, BODY, QUERY, error_responses
 from stores import geocoding, selectors, services
 from stores.coords import CoordSystem, from_wgs84, to_wgs84
-from stores.parts import store_parts
+from stores.parts import store_page_parts
 from stores.schemas import (
     ApplicationCreatedOut,
     ApplicationDecisionOut,
@@ -96,9 +96,7 @@ def store_detail(request, store_id: int, params: Query[CoordParams]):
         "open_now": selectors.store_is_open(store_id=store.id),
         "quality": selectors.store_quality_record(store),
     }
-    for part in store_parts():
-        answer.update(part.fields(store, answer))
-    return answer
+    return store_page_parts(store, answer)
 
 
 @geo_router.get(

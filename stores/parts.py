@@ -29,3 +29,11 @@ def store_part_register(name: str, part: StorePart) -> None:
 
 def store_parts() -> tuple[StorePart, ...]:
     return tuple(_parts.values())
+
+
+def store_page_parts(store: Store, answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer`` completed by every registered part (in registration order), as ``GET /stores/{id}`` and the store's
+    HTML page show it."""
+    for part in store_parts():
+        answer.update(part.fields(store, answer))
+    return answer

@@ -179,3 +179,14 @@ def test_a_failed_critical_item_suspends_the_store_and_a_passed_reaudit_reinstat
     shop.refresh_from_db()
     assert shop.status == StoreStatus.ACTIVE
     assert StoreStatusEvent.objects.filter(store=shop).latest("at").reason_category == "reinstated"
+
+
+def test_the_store_page_shows_the_public_record_to_everyone(client):
+    shop = make_shop()
+    store_sanction(store_id=shop.pk, to_status=StoreStatus.PROBATION, reason="kpi", reason_category="complaints")
+
+    html = client.get(f"/stores/{shop.pk}/").content.decode()
+
+    assert "质量档案" in html and "观察期" in html
+    assert "投诉成立" in html  # the reason category, in zh-hans
+    assert "尚未审核" in html and "/standards/" in html
