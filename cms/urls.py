@@ -8,5 +8,4 @@ urlpatterns = [
     path("stores/<int:store_id>/", views.store_page, name="store"),
     path("me/bookings/", views.my_bookings, name="my_bookings"),
     path("partner/schedule/", views.partner_schedule, name="partner_schedule"),
-    path("standards/", views.standards_page, name="standards"),
 ]

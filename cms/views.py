@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy
 
 from bookings.models import BookingStatus, ChecklistResult
 from chefu.errors import NotFound
-from quality.standards import standards_in_force
 from reviews.models import DIMENSIONS, FOLLOW_UP_MAX, MAX_PHOTOS, TEXT_MAX, Review, Tag
 from stores.models import StatusReason
 from stores.parts import store_page_parts
@@ -238,25 +237,3 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
 def partner_schedule(request: HttpRequest) -> HttpResponse:
     """The shop floor's day for a store's staff: each bay with its bookings and the next step for each."""
     return _page(request, "cms/partner_schedule.html")
-
-
-def standards_page(request: HttpRequest) -> HttpResponse:
-    """The store standard in force, by category: what every partner store is audited against (quality app)."""
-    english = (request.LANGUAGE_CODE or "").startswith("en")
-    standards = [
-        {
-            "standard": standard,
-            "title": standard.title_en if english else standard.title_zh,
-            "other_title": standard.title_zh if english else standard.title_en,
-            "items": [
-                {
-                    "item": item,
-                    "text": item.text_en if english else item.text_zh,
-                    "other_text": item.text_zh if english else item.text_en,
-                }
-                for item in standard.items.all()
-            ],
-        }
-        for standard in standards_in_force()
-    ]
-    return render(request, "cms/standards.html", {"standards": standards})

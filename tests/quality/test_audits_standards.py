@@ -105,3 +105,21 @@ def test_the_public_standards_page_lists_the_items_in_force(client):
     assert "持有有效的机动车维修经营备案" in html  # a licences item, zh-hans first
     assert "废油与危废处置" in html
     assert html.index("场地与设施") < html.index("客户区域")
+
+
+def test_the_standards_page_is_a_wagtail_page_its_editors_introduce_and_new_versions_reach_at_once(client, qa_client):
+    from cms.models import StandardsPage
+
+    page = StandardsPage.objects.get()
+    assert (page.live, page.url) == (True, "/standards/")
+    page.intro = "<p>我们承诺：每家门店都按同一标准接受检查。</p>"
+    page.save_revision().publish()
+
+    draft = qa_client.post(
+        "qa/standards", {"code": "facility", "category": "facility", "title_zh": "场地", "title_en": "Facility"}
+    ).json()
+    qa_client.put(f"qa/standards/{draft['id']}/items", {"items": ITEMS})
+    qa_client.post(f"qa/standards/{draft['id']}/publish")
+
+    html = client.get("/standards/").content.decode()
+    assert "我们承诺" in html and "举升机合格" in html
