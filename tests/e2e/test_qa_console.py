@@ -41,9 +41,9 @@ def qa():
 def test_qa_signs_in_at_the_console_and_reaches_the_risk_table(live_server, page, qa):
     page.goto(f"{live_server.url}/qa/")
     sign_in(page, qa)
-    expect(page.get_by_role("heading", level=1)).to_have_text("门店风险")
+    expect(page.get_by_role("heading", level=1)).to_have_text("门店风险榜")
     nav = page.get_by_role("navigation", name="质检控制台")
-    for label in ("稽核", "稽核计划", "规则", "入驻申请", "评价"):
+    for label in ("审核", "审核计划", "规则", "入驻申请", "评价"):
         expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
 
 
