@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from quality.kpi_selectors import SORTS
 from quality.kpis import METRICS, WINDOWS
 from quality.models import StoreKpi
 
@@ -73,7 +74,7 @@ class RiskTableOut(Schema):
 
 
 class RiskTableParams(Schema):
-    sort: str = Field("risk", max_length=40, description="risk, or a KPI key; a leading - sorts descending.")
+    sort: Literal[SORTS] = Field("risk", description="risk, or a KPI key; a leading - sorts descending.")  # type: ignore[valid-type]
     status: Literal["active", "probation", "suspended", "terminated"] | None = None
     city: str | None = Field(None, max_length=40)
     window: int = Field(90, description="30 or 90 (days)")

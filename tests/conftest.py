@@ -83,16 +83,22 @@ def pytest_collection_modifyitems(items):
 def _quality_default_standards(request):
     """quality is not serialized for the rollback of transactional tests (settings.TEST_NON_SERIALIZED_APPS: a
     trigger keeps published standards as they are), so a flush takes its default standards away: put them back, as
-    the data migration made them."""
+    the data migration made them, and the default rules."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         yield
         return
     request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
     from quality.defaults import load_default_standards
     from quality.models import Standard, StandardItem
 
     load_default_standards(Standard, StandardItem)
+    # the default rules too, as their data migration wrote them (a flush takes them away as well)
+    import_module("quality.migrations.0005_kpis_default_rules").seed(apps, None)
     yield
 
 

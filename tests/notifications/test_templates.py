@@ -30,6 +30,7 @@ def test_the_booking_payment_and_review_apps_find_every_kind_they_send():
         "booking_reminder_2h",
         "supplement_proposed",
         "booking_cancelled_by_store",
+        "booking_alternatives",
         "booking_expired",
         "sms_code",
         "complaint_filed",
