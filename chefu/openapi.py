@@ -45,4 +45,9 @@ TAGS = [
         "name": "quality",
         "description": "The store standard in force, public: what every partner store is audited against.",
     },
+    {
+        "name": "consignment",
+        "description": "Used-car consignment: the inspection template and report, the seller's listings and "
+        "estimates, dealers, auctions and bids, deals and claims.",
+    },
 ]

@@ -33,6 +33,7 @@ urlpatterns = [
         name="quality_photo",
     ),
     path("qa/", include("quality.urls")),  # the QA console
+    path("consignment/", include("consignment.urls")),  # the seller's, the dealer's and the inspector's pages
     path("partner/quality/", include("quality.urls_partner")),  # the shop's side of quality
     path("", include("cms.urls")),
 ]

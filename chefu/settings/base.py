@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "bookings",
     "payments",
     "reviews",
+    "consignment",
     "quality",
     "notifications",
     "search",

@@ -1,0 +1,7 @@
+"""The consignment kind's API, mounted at /api/v1/consignment by the kinds registry (``ConsignmentKind.api_router``).
+Each sub-domain keeps its own router; this module only assembles them. Endpoints outside /consignment (``/dealers``,
+``/qa/dealers``, ``/partner/bookings/{id}/inspection-report``) are mounted by ``web/api.py``."""
+
+from ninja import Router
+
+router = Router(tags=["consignment"])

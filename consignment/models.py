@@ -1,0 +1,459 @@
+"""Used-car consignment: an inspection report written during a ``consignment_inspection`` booking, the seller's
+listing it creates, verified dealers, sealed-bid auctions with proxy bids, the deal that follows, and claims.
+
+Money is the seller's until a deal: the platform holds the dealer's deposit and the deal's price through payments'
+purposes (``payments`` knows neither dealers nor deals). Every state change of a dealer, an auction, a deal and a
+claim appends an event row (who, when, why).
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import MONEY
+from chefu.private_media import private_storage
+
+# Under MEDIA: the private-media view serves this prefix through consignment's access check.
+CONSIGNMENT_PHOTO_PREFIX = "consignment/"
+
+# 17 characters of the VIN alphabet (no I, O, Q); the check digit is validated by consignment.vin.
+VIN_RE = r"^[A-HJ-NPR-Z0-9]{17}$"
+
+
+# --- Inspection -----------------------------------------------------------------------------------------------------
+
+
+class Grade(models.TextChoices):
+    A = "A", _("A: as new for its age")
+    B = "B", _("B: good, minor wear")
+    C = "C", _("C: fair, repairs needed")
+    D = "D", _("D: poor, or an accident, flood or fire history")
+
+
+class ItemResult(models.TextChoices):
+    OK = "ok", _("OK")
+    MINOR = "minor", _("Minor defect")
+    MAJOR = "major", _("Major defect")
+    NA = "na", _("Not applicable")
+
+
+class InspectionReport(models.Model):
+    """The standard report of one ``consignment_inspection`` booking. A draft while the inspector fills it;
+    published (``published_at`` set) when the booking completes, and immutable from then on: a trigger refuses any
+    change to a published report, its items and its photos."""
+
+    booking = models.OneToOneField("bookings.Booking", on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    template_version = models.CharField(max_length=20)
+    vin = models.CharField(_("VIN"), max_length=17, validators=[RegexValidator(VIN_RE)])
+    plate = models.CharField(_("plate"), max_length=12, blank=True)
+    make = models.CharField(_("make"), max_length=60, blank=True)
+    model = models.CharField(_("model"), max_length=60, blank=True)
+    year = models.PositiveSmallIntegerField(_("model year"), null=True, blank=True)
+    mileage_km = models.PositiveIntegerField(_("odometer (km)"), validators=[MaxValueValidator(2_000_000)])
+    first_registered = models.DateField(_("first registered"))
+    transfers = models.PositiveSmallIntegerField(_("number of transfers"), validators=[MaxValueValidator(99)])
+    summary = models.TextField(_("summary"), blank=True)
+    grade_computed = models.CharField(max_length=1, choices=Grade.choices)
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
+    grade_override_reason = models.TextField(_("reason for overriding the grade"), blank=True)
+    # The car's Chefu service history as it stood at publication (consignment.passport).
+    passport = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(vin__regex=VIN_RE), name="report_vin_format"),
+            models.CheckConstraint(condition=Q(grade__in=Grade.values), name="report_grade_known"),
+            models.CheckConstraint(condition=Q(grade_computed__in=Grade.values), name="report_grade_computed_known"),
+            models.CheckConstraint(
+                condition=Q(grade=F("grade_computed")) | ~Q(grade_override_reason=""),
+                name="report_override_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["vin"], name="report_vin")]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} ({self.vin})"
+
+
+class InspectionItem(models.Model):
+    """One template item's result. ``reading`` carries the item's measurement in its unit (paint thickness in µm)."""
+
+    report = models.ForeignKey(InspectionReport, on_delete=models.CASCADE, related_name="items")
+    code = models.CharField(max_length=40)
+    result = models.CharField(max_length=5, choices=ItemResult.choices)
+    reading = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "code"], name="report_item_once"),
+            models.CheckConstraint(condition=Q(result__in=ItemResult.values), name="report_item_result_known"),
+            models.CheckConstraint(condition=Q(reading__isnull=True) | Q(reading__gte=0), name="report_reading_ge_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}/{self.code}: {self.result}"
+
+
+class InspectionPhoto(models.Model):
+    """A photo of an item (``item_code``) or of the car (blank), re-encoded like a booking photo and private.
+    ``masked`` is the copy dealers are shown, with the number plate blurred."""
+
+    report = models.ForeignKey(InspectionReport, on_delete=models.CASCADE, related_name="photos")
+    item_code = models.CharField(max_length=40, blank=True)
+    image = models.ImageField(
+        upload_to=CONSIGNMENT_PHOTO_PREFIX + "reports/%Y/%m/",
+        storage=private_storage,
+        width_field="width",
+        height_field="height",
+    )
+    masked = models.ImageField(
+        upload_to=CONSIGNMENT_PHOTO_PREFIX + "masked/%Y/%m/", storage=private_storage, blank=True
+    )
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of report {self.report_id}"
+
+
+# --- Listings ---------------------------------------------------------------------------------------------------------
+
+
+class ListingStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    AUCTION = "auction", _("In auction")
+    AWAITING_SELLER = "awaiting_seller", _("Awaiting the seller's decision")
+    DEAL = "deal", _("Deal in progress")
+    SOLD = "sold", _("Sold")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Listing(models.Model):
+    """The seller's car for sale, created when its inspection report is published. Make, model, year and mileage are
+    copied from the report for the comparable-deals estimate."""
+
+    report = models.OneToOneField(InspectionReport, on_delete=models.PROTECT, related_name="listing")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=ListingStatus.choices, default=ListingStatus.DRAFT)
+    make = models.CharField(max_length=60, blank=True)
+    model = models.CharField(max_length=60, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    mileage_km = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ListingStatus.values), name="listing_status_known"),
+        ]
+        indexes = [models.Index(fields=["make", "model", "year"], name="listing_comparables")]
+
+    def __str__(self) -> str:
+        return f"listing {self.pk}"
+
+
+# --- Dealers ----------------------------------------------------------------------------------------------------------
+
+
+class DealerStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class DepositStatus(models.TextChoices):
+    NONE = "none", _("Not paid")
+    HELD = "held", _("Held")
+    FORFEITED = "forfeited", _("Forfeited")
+    RETURNED = "returned", _("Returned")
+
+
+class Dealer(models.Model):
+    """A used-car dealer's company. May bid when ``status`` is verified and the deposit is held."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dealer")
+    company = models.CharField(_("company"), max_length=120)
+    license_no = models.CharField(_("business licence number"), max_length=40, unique=True)
+    status = models.CharField(max_length=10, choices=DealerStatus.choices, default=DealerStatus.APPLIED)
+    deposit_status = models.CharField(max_length=10, choices=DepositStatus.choices, default=DepositStatus.NONE)
+    deposit_amount = models.DecimalField(**MONEY, default=0)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=DealerStatus.values), name="dealer_status_known"),
+            models.CheckConstraint(condition=Q(deposit_status__in=DepositStatus.values), name="dealer_deposit_known"),
+            models.CheckConstraint(condition=Q(deposit_amount__gte=0), name="dealer_deposit_ge_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.company
+
+    @property
+    def may_bid(self) -> bool:
+        return self.status == DealerStatus.VERIFIED and self.deposit_status == DepositStatus.HELD
+
+
+class DealerEvent(models.Model):
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=now)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"dealer {self.dealer_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+# --- Auctions ---------------------------------------------------------------------------------------------------------
+
+
+class AuctionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    SOLD = "sold", _("Sold")
+    RESERVE_NOT_MET = "reserve_not_met", _("Reserve not met")
+    NO_BIDS = "no_bids", _("No bids")
+    ACCEPTED = "accepted", _("Accepted by the seller")
+    DECLINED = "declined", _("Declined by the seller")
+
+
+class Auction(models.Model):
+    """A sealed competition among verified dealers for one listing. ``highest_amount`` is the current price (what the
+    leader pays if it closes now); the leader's own maximum stays in :class:`ProxyMax`. ``version`` grows with every
+    change dealers can see: the ETag of ``GET /consignment/auctions/{id}``."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="auctions")
+    status = models.CharField(max_length=16, choices=AuctionStatus.choices, default=AuctionStatus.OPEN)
+    reserve_price = models.DecimalField(**MONEY)
+    duration_min = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(1440)]
+    )
+    started_at = models.DateTimeField(default=now)
+    ends_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    highest_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    highest_dealer = models.ForeignKey(Dealer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    bid_count = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    decide_before = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=AuctionStatus.values), name="auction_status_known"),
+            models.CheckConstraint(condition=Q(reserve_price__gt=0), name="auction_reserve_gt_0"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("started_at")), name="auction_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(highest_amount__isnull=True, highest_dealer__isnull=True)
+                | Q(highest_amount__gt=0, highest_dealer__isnull=False),
+                name="auction_leader_with_price",
+            ),
+            models.UniqueConstraint(
+                fields=["listing"], condition=Q(status="open"), name="auction_one_open_per_listing"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ends_at"], condition=Q(status="open"), name="auction_open_ends"),
+        ]
+
+    def __str__(self) -> str:
+        return f"auction {self.pk}"
+
+
+class ProxyMax(models.Model):
+    """A dealer's maximum in an auction: the platform bids for them up to it. Never shown to anyone else."""
+
+    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="maxima")
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="+")
+    max_amount = models.DecimalField(**MONEY)
+    placed_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["auction", "dealer"], name="proxy_max_once"),
+            models.CheckConstraint(condition=Q(max_amount__gt=0), name="proxy_max_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"max of dealer {self.dealer_id} in auction {self.auction_id}"
+
+
+class BidRefusal(models.TextChoices):
+    BID_TOO_LOW = "bid_too_low", _("Below the minimum next bid")
+    AUCTION_CLOSED = "auction_closed", _("The auction has closed")
+    DEALER_NOT_VERIFIED = "dealer_not_verified", _("The dealer may not bid")
+
+
+class Bid(models.Model):
+    """Every bid a dealer placed, accepted or refused (none is lost), and every bid the platform placed for a proxy
+    (``by_proxy``)."""
+
+    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="bids")
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="bids")
+    amount = models.DecimalField(**MONEY)
+    max_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    accepted = models.BooleanField()
+    refusal = models.CharField(max_length=20, choices=BidRefusal.choices, blank=True)
+    by_proxy = models.BooleanField(default=False)
+    at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accepted=True, refusal="") | Q(accepted=False) & ~Q(refusal=""),
+                name="bid_refusal_iff_refused",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bid_amount_gt_0"),
+        ]
+        indexes = [models.Index(fields=["auction", "-amount"], condition=Q(accepted=True), name="bid_accepted")]
+
+    def __str__(self) -> str:
+        return f"bid {self.pk}: {self.amount} by dealer {self.dealer_id}"
+
+
+class AuctionEvent(models.Model):
+    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=now)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"auction {self.auction_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+# --- Deals and claims -------------------------------------------------------------------------------------------------
+
+
+class DealStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting the dealer's payment")
+    PAID = "paid", _("Paid, handover to book")
+    HANDED_OVER = "handed_over", _("Handed over")
+    SETTLED = "settled", _("Seller paid")
+    DEFAULTED = "defaulted", _("Dealer did not pay")
+    UNWOUND = "unwound", _("Unwound after a claim")
+
+
+class Deal(models.Model):
+    """A sale to one dealer at ``price``; the seller receives ``seller_net`` = price − fee after the handover. A
+    dealer who does not pay by ``pay_before`` loses the deposit and the car goes to the runner-up (a new deal on the
+    same auction) or back to the seller."""
+
+    auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="deals")
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="deals")
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="deals")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField(**MONEY)
+    fee = models.DecimalField(**MONEY)
+    seller_net = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=16, choices=DealStatus.choices, default=DealStatus.AWAITING_PAYMENT)
+    pay_before = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    handover_booking = models.OneToOneField(
+        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=DealStatus.values), name="deal_status_known"),
+            models.CheckConstraint(condition=Q(price__gt=0) & Q(fee__gte=0), name="deal_amounts"),
+            models.CheckConstraint(condition=Q(seller_net=F("price") - F("fee")), name="deal_net_is_price_less_fee"),
+            models.UniqueConstraint(
+                fields=["listing"],
+                condition=~Q(status__in=["defaulted", "unwound"]),
+                name="deal_one_live_per_listing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"deal {self.pk}"
+
+
+class DealEvent(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=now)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"deal {self.deal_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class ClaimStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    REJECTED = "rejected", _("Rejected")
+    ADJUSTED = "adjusted", _("Price adjusted")
+    UNWOUND = "unwound", _("Deal unwound")
+
+
+class Claim(models.Model):
+    """A dealer's claim of a defect the report did not disclose, within 3 days of the handover; QA arbitrates.
+    ``store`` and ``inspector`` are the report's, copied for the quality KPIs."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="claims")
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    description = models.TextField()
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.OPEN)
+    adjustment = models.DecimalField(**MONEY, null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_known"),
+            models.CheckConstraint(
+                condition=~Q(status="adjusted") | Q(adjustment__gt=0), name="claim_adjustment_when_adjusted"
+            ),
+            models.UniqueConstraint(fields=["deal"], condition=Q(status="open"), name="claim_one_open_per_deal"),
+        ]
+        indexes = [models.Index(fields=["store", "created_at"], name="claim_store_at")]
+
+    def __str__(self) -> str:
+        return f"claim {self.pk}"

@@ -1,0 +1,4 @@
+app_name = "consignment"
+
+# The consignment pages: the seller's, the dealer's, the inspector's (issue 14, item 8).
+urlpatterns: list = []
