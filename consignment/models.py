@@ -13,14 +13,12 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import VIN_RE
 from catalog.models import MONEY
 from chefu.private_media import private_storage
 
 # Under MEDIA: the private-media view serves this prefix through consignment's access check.
 CONSIGNMENT_PHOTO_PREFIX = "consignment/"
-
-# 17 characters of the VIN alphabet (no I, O, Q); the check digit is validated by consignment.vin.
-VIN_RE = r"^[A-HJ-NPR-Z0-9]{17}$"
 
 
 # --- Inspection -----------------------------------------------------------------------------------------------------
@@ -49,6 +47,7 @@ class InspectionReport(models.Model):
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     template_version = models.CharField(max_length=20)
+    # The VIN alphabet here; the check digit is validated by the report's service.
     vin = models.CharField(_("VIN"), max_length=17, validators=[RegexValidator(VIN_RE)])
     plate = models.CharField(_("plate"), max_length=12, blank=True)
     make = models.CharField(_("make"), max_length=60, blank=True)
