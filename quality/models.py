@@ -521,7 +521,11 @@ class Alert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key"], condition=Q(status="open"), name="alert_one_open_per_key"),
         ]
-        indexes = [models.Index(fields=["status", "-raised_at"], name="alert_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "-raised_at"], name="alert_status_idx"),
+            # The monitors' quiet period: was this condition acknowledged lately?
+            models.Index(fields=["key", "acked_at"], condition=Q(status="acknowledged"), name="alert_key_acked"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.status})"

@@ -9,7 +9,9 @@
   (``upsell:store:<id>``).
 
 Alerts are written in bulk (:func:`alerts_raise_many`), with the same one-open-per-key rule as
-``quality.alerts.alert_raise``: a condition that stays true raises one alert, not one per night.
+``quality.alerts.alert_raise``: a condition that stays true raises one alert, not one per night. Once QA acknowledges
+it, the condition stays quiet for ``QUALITY_ALERT_QUIET_DAYS``: a store still over a threshold is not raised again
+every night QA has already looked at it.
 """
 
 import datetime as dt
@@ -41,13 +43,17 @@ INSERT INTO quality_alert (key, code, store_id, message, details, status, raised
 SELECT r.key, r.code, r.store_id, r.message, r.details::jsonb, %(open)s, %(now)s, ''
   FROM unnest(%(keys)s::text[], %(codes)s::text[], %(stores)s::bigint[], %(messages)s::text[], %(details)s::text[])
        AS r (key, code, store_id, message, details)
+ WHERE NOT EXISTS (
+       SELECT 1 FROM quality_alert quiet
+        WHERE quiet.key = r.key AND quiet.status = %(acknowledged)s AND quiet.acked_at > %(quiet_since)s)
 ON CONFLICT (key) WHERE status = %(open)s DO NOTHING
 """
 
 
 def alerts_raise_many(rows: Iterable[AlertRow], *, now: dt.datetime | None = None) -> int:
-    """Open an alert for each row whose key has none open; one statement per 5,000 rows. Returns the alerts opened.
-    Safe under concurrency like ``alert_raise``: the partial unique index on open keys decides."""
+    """Open an alert for each row whose key has none open and none acknowledged in the last
+    ``QUALITY_ALERT_QUIET_DAYS``; one statement per 5,000 rows. Returns the alerts opened. Safe under concurrency like
+    ``alert_raise``: the partial unique index on open keys decides."""
     rows = list(rows)
     now = now or timezone.now()
     opened = 0
@@ -58,6 +64,8 @@ def alerts_raise_many(rows: Iterable[AlertRow], *, now: dt.datetime | None = Non
                 _RAISE_SQL,
                 {
                     "open": AlertStatus.OPEN,
+                    "acknowledged": AlertStatus.ACKNOWLEDGED,
+                    "quiet_since": now - dt.timedelta(days=settings.QUALITY_ALERT_QUIET_DAYS),
                     "now": now,
                     "keys": [r.key for r in batch],
                     "codes": [r.code for r in batch],

@@ -485,3 +485,6 @@ QUALITY_PROBATION_DAYS = env.int("QUALITY_PROBATION_DAYS", default=30)
 # stores that have a ratio (fewer make no percentile worth the name).
 QUALITY_UPSELL_PERCENTILE = 0.95
 QUALITY_UPSELL_MIN_STORES = env.int("QUALITY_UPSELL_MIN_STORES", default=10)
+# A monitored condition QA acknowledged is not raised again for this many days (the nightly run would otherwise
+# raise it every night it still holds).
+QUALITY_ALERT_QUIET_DAYS = env.int("QUALITY_ALERT_QUIET_DAYS", default=7)

@@ -76,8 +76,10 @@ def test_a_second_run_raises_no_alert_again_and_moves_no_store_again():
     assert second.alerts_raised == 0 and second.status_changes == []
     assert list(Alert.objects.values_list("key", flat=True).order_by("key")) == alerts
     assert StoreStatusEvent.objects.filter(store=bad.store).count() == 1  # probation: the suspend rule needs 30 jobs
-    # Acknowledged, a condition that still holds raises a new alert the next night.
+    # Acknowledged, a condition that still holds stays quiet for QUALITY_ALERT_QUIET_DAYS, then is raised again.
     Alert.objects.update(status="acknowledged", acked_at=timezone.now())
+    assert quality_run(day=day).alerts_raised == 0
+    Alert.objects.update(acked_at=timezone.now() - dt.timedelta(days=settings.QUALITY_ALERT_QUIET_DAYS, minutes=1))
     assert quality_run(day=day).alerts_raised == len(alerts)
 
 
