@@ -2,13 +2,11 @@
 through payments; the lists and their SLA clocks."""
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
 
 from bookings import services as booking_services
 from bookings.models import Booking
@@ -25,6 +23,7 @@ from tests.conftest import ApiClient, error_code, issue_token
 from tests.factories import UserFactory
 from tests.payments.paying import pay
 from tests.payments.test_settlements import complete, execute_refunds, new_booking
+from tests.uploads import image_upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
@@ -138,12 +137,6 @@ def test_a_job_not_started_30_minutes_after_its_start_is_the_stores_no_show():
 # --- photos -------------------------------------------------------------------------------------------------------
 
 
-def _jpeg() -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (10, 120, 30)).save(buffer, "JPEG")
-    return SimpleUploadedFile("scratch.jpg", buffer.getvalue(), content_type="image/jpeg")
-
-
 def test_up_to_six_photos_by_the_owner_only(done):
     complaint = file(done, category="damage")
     owner = client_of(done.owner)
@@ -154,15 +147,17 @@ def test_up_to_six_photos_by_the_owner_only(done):
             if n % 2
             else f"/api/v1/bookings/{done.pk}/complaints/{complaint.pk}/photos"
         )
-        response = owner._client.post(path, {"photo": _jpeg()}, headers=auth)
+        response = owner._client.post(path, {"photo": image_upload()}, headers=auth)
         assert response.status_code == 201, response.json()
-    seventh = owner._client.post(f"/api/v1/complaints/{complaint.pk}/photos", {"photo": _jpeg()}, headers=auth)
+    seventh = owner._client.post(f"/api/v1/complaints/{complaint.pk}/photos", {"photo": image_upload()}, headers=auth)
     assert seventh.status_code == 422 and ComplaintPhoto.objects.count() == 6
     stranger = UserFactory(roles=["owner"])
     with pytest.raises(NotFound):
-        services.photo_add(complaint_id=complaint.pk, owner=stranger, upload=_jpeg())
+        services.photo_add(complaint_id=complaint.pk, owner=stranger, upload=image_upload())
     with pytest.raises(NotFound):
-        services.photo_add(complaint_id=complaint.pk, owner=done.owner, upload=_jpeg(), booking_id=done.pk + 1000)
+        services.photo_add(
+            complaint_id=complaint.pk, owner=done.owner, upload=image_upload(), booking_id=done.pk + 1000
+        )
     not_image = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
     assert (
         owner._client.post(f"/api/v1/complaints/{complaint.pk}/photos", {"photo": not_image}, headers=auth).status_code

@@ -8,10 +8,12 @@ import pytest
 from django.utils import timezone
 
 from quality.alerts import alert_raise
+from quality.complaints.services import photo_add as complaint_photo_add
 from quality.models import Alert, AlertStatus, Complaint, StoreKpi
 from stores.models import StoreStatus, StoreStatusEvent
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.factories import UserFactory
+from tests.uploads import image_upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
@@ -122,8 +124,12 @@ def test_a_complaint_is_resolved_from_its_page_and_a_refusal_is_shown(qa, qa_use
         respond_by=now + dt.timedelta(hours=24),
         resolve_by=now + dt.timedelta(hours=72),
     )
+    photo = complaint_photo_add(complaint_id=complaint.pk, owner=owner, upload=image_upload())
     page = qa.get(f"/qa/complaints/{complaint.pk}/")
     assert page.status_code == 200 and "店员态度恶劣" in page.content.decode()
+    # The owner's photos are shown, not counted, and QA may open them.
+    assert f'<img src="{photo.image.url}"' in page.content.decode()
+    assert qa.get(photo.image.url).status_code == 200
 
     refused = qa.post(
         f"/qa/complaints/{complaint.pk}/", {"outcome": "rejected", "resolution": "x", "refund_amount": "10.00"}
