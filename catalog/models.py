@@ -14,7 +14,8 @@ from catalog.kinds import validate_kind
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-def _localized(obj, field: str) -> str:
+def localized(obj, field: str) -> str:
+    """``obj.<field>_en`` when the active language is English and it is filled in, else ``obj.<field>_zh``."""
     english = (get_language() or "").startswith("en")
     return getattr(obj, f"{field}_en") if english and getattr(obj, f"{field}_en") else getattr(obj, f"{field}_zh")
 
@@ -38,7 +39,7 @@ class Category(models.Model):
 
     @property
     def name(self) -> str:
-        return _localized(self, "name")
+        return localized(self, "name")
 
 
 class Service(models.Model):
@@ -75,11 +76,11 @@ class Service(models.Model):
 
     @property
     def name(self) -> str:
-        return _localized(self, "name")
+        return localized(self, "name")
 
     @property
     def description(self) -> str:
-        return _localized(self, "description")
+        return localized(self, "description")
 
 
 class ServiceChecklistItem(models.Model):
@@ -121,7 +122,7 @@ class ServiceChecklistItem(models.Model):
 
     @property
     def label(self) -> str:
-        return _localized(self, "label")
+        return localized(self, "label")
 
 
 class PartType(models.TextChoices):

@@ -274,9 +274,9 @@ def audit_finalize(*, audit_id: int, by: User, now: dt.datetime | None = None) -
     items = list(StandardItem.objects.filter(standard_id=audit.standard_id).order_by("position", "code"))
     results = {r.item_id: r for r in AuditResult.objects.filter(audit=audit)}
     photographed = set(AuditPhoto.objects.filter(audit=audit, item__isnull=False).values_list("item_id", flat=True))
-    missing_results = [item.code for item in items if item.pk not in results]
+    missing_results = [item for item in items if item.pk not in results]
     missing_photos = [
-        item.code
+        item
         for item in items
         if item.evidence_required
         and item.pk in results
@@ -285,9 +285,15 @@ def audit_finalize(*, audit_id: int, by: User, now: dt.datetime | None = None) -
     ]
     errors = {}
     if missing_results:
-        errors["results"] = [_("No result for %(code)s.") % {"code": code} for code in missing_results]
+        errors["results"] = [
+            _("No result for “%(text)s” (%(code)s).") % {"text": item.text, "code": item.code}
+            for item in missing_results
+        ]
     if missing_photos:
-        errors["photos"] = [_("%(code)s needs an evidence photo.") % {"code": code} for code in missing_photos]
+        errors["photos"] = [
+            _("“%(text)s” (%(code)s) needs an evidence photo.") % {"text": item.text, "code": item.code}
+            for item in missing_photos
+        ]
     if errors:
         raise ValidationFailed(errors, message=_("The audit is not complete."))
     try:

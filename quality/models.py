@@ -16,6 +16,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
+from catalog.models import localized
 from chefu.private_media import private_storage
 
 # Private photos of audits, corrective actions and complaints, served by quality's own view that checks who asks.
@@ -79,6 +80,11 @@ class StandardItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.standard_id}/{self.code}"
+
+    @property
+    def text(self) -> str:
+        """The text in the active language (Chinese first)."""
+        return localized(self, "text")
 
 
 # --- Audits ---------------------------------------------------------------------------------------------------------

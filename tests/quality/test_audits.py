@@ -133,7 +133,8 @@ def test_finalize_api_names_missing_results_and_answers_409_the_second_time(qa_c
     response = qa_client.post(f"qa/audits/{audit.pk}/finalize")
     assert response.status_code == 422
     missing = response.json()["error"]["details"]["fields"]["results"]
-    assert len(missing) == 4 and any("lift_inspected" in m for m in missing)
+    # Each missing item is named by its text, as the auditor reads it, and its code.
+    assert len(missing) == 4 and any("举升机有特种设备检验合格标志" in m and "lift_inspected" in m for m in missing)
     assert Audit.objects.get(pk=audit.pk).status == AuditStatus.IN_PROGRESS
 
     record(qa_user, audit, fail=("workshop_clean",))
