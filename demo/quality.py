@@ -22,7 +22,7 @@ from PIL import Image
 from accounts.models import User
 from bookings.models import Booking
 from demo.payments import demo_pay
-from demo.reviews import _complete, _past_booking
+from demo.reviews import complete_at_shop, past_booking
 from quality import audits
 from quality.complaints.services import complaint_file, complaint_resolve, complaint_respond
 from quality.models import (
@@ -101,10 +101,10 @@ def _backdate(audit: Audit, *, days_ago: int, store: Store | None = None) -> Non
 def _completed_booking(store: Store, customer: tuple, staff: User | None, rng: random.Random) -> Booking | None:
     owner, vehicle = customer
     for days in range(3, 12):
-        booking = _past_booking(store, owner, vehicle, day=timezone.localdate() - dt.timedelta(days=days), rng=rng)
+        booking = past_booking(store, owner, vehicle, day=timezone.localdate() - dt.timedelta(days=days), rng=rng)
         if booking is not None and booking.quote_total > 0:
             demo_pay(booking)
-            _complete(booking, staff)
+            complete_at_shop(booking, staff)
             return booking
     return None
 

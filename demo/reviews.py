@@ -59,7 +59,7 @@ class DemoReviews:
     reviews: int
 
 
-def _past_booking(store: Store, owner: User, vehicle, *, day: dt.date, rng: random.Random):
+def past_booking(store: Store, owner: User, vehicle, *, day: dt.date, rng: random.Random):
     tz = ZoneInfo(store.timezone)
     # A free check is not a paid booking to review; an oil change is not for an electric car.
     offered = [
@@ -80,7 +80,7 @@ def _past_booking(store: Store, owner: User, vehicle, *, day: dt.date, rng: rand
     )
 
 
-def _complete(booking, staff: User | None) -> None:
+def complete_at_shop(booking, staff: User | None) -> None:
     booking_services.booking_check_in(booking_id=booking.pk, by=staff)
     booking_services.booking_start(booking_id=booking.pk, by=staff)
     checklist_pass(booking, staff)
@@ -89,14 +89,14 @@ def _complete(booking, staff: User | None) -> None:
 
 def _review(store, customers, *, day, rng, staff, pick, text=None, tags=None):
     owner, vehicle = customers[rng.randrange(len(customers))]
-    booking = _past_booking(store, owner, vehicle, day=day, rng=rng)
+    booking = past_booking(store, owner, vehicle, day=day, rng=rng)
     if booking is None:
         return None
     if booking.quote_total <= 0:  # nothing to pay for this car: not a booking a review can come from
         booking_services.booking_cancel(booking_id=booking.pk, by=owner, reason="demo", now=booking.created_at)
         return None
     demo_pay(booking)
-    _complete(booking, staff)
+    complete_at_shop(booking, staff)
     ratings, default_text, default_tags = pick
     names = ("quality", "attitude", "timeliness", "price_transparency", "environment")
     return services.review_create(

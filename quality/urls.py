@@ -1,6 +1,9 @@
 from django.urls import path
 
-from quality import views, views_audits, views_moderation, views_rules
+from quality.console import audits as views_audits
+from quality.console import moderation as views_moderation
+from quality.console import rules as views_rules
+from quality.console import views
 
 app_name = "quality"
 

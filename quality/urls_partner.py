@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quality import views_partner
+from quality.console import partner as views_partner
 
 app_name = "quality_partner"
 

@@ -11,9 +11,7 @@ import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,10 +23,10 @@ from quality.actions import MAX_EVIDENCE_PHOTOS, action_evidence_submit
 from quality.charts import line_chart
 from quality.complaints.selectors import complaints_for_store
 from quality.complaints.services import complaint_respond
+from quality.console.pages import SIGN_IN_TEXTS, refusal, render
 from quality.models import ActionStatus, ComplaintStatus
 from quality.parts import last_public_audit
 from quality.schemas_audits import text_of
-from quality.views import SIGN_IN_TEXTS, _refusal
 from stores.models import StoreStatus, StoreStatusEvent
 from stores.selectors import membership_list_for_user, store_get_for_staff, store_sanction_periods
 
@@ -115,14 +113,10 @@ def shop_page(view: Callable) -> Callable:
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             texts = {key: str(text) for key, text in SIGN_IN_TEXTS.items()}
-            return _render(request, "quality/partner/signin.html", texts=texts, config={})
+            return render(request, "quality/partner/signin.html", texts=texts, config={})
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _render(request: HttpRequest, template: str, http_status: int = 200, **context) -> HttpResponse:
-    return render(request, template, {"platform_timezone": settings.TIME_ZONE, **context}, status=http_status)
 
 
 def _int(value: str | None) -> int | None:
@@ -171,7 +165,7 @@ def _post(request: HttpRequest) -> tuple[str, int | None, str | None]:
         else:
             raise NotFound()
     except ApplicationError as refused:
-        return form, object_id, _refusal(refused)
+        return form, object_id, refusal(refused)
     return form, object_id, None
 
 
@@ -232,7 +226,7 @@ def quality_page(request: HttpRequest) -> HttpResponse:
         if store.status in (StoreStatus.PROBATION, StoreStatus.SUSPENDED)
         else None
     )
-    return _render(
+    return render(
         request,
         "quality/partner/page.html",
         store=store,

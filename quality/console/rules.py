@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy
 
 from chefu.errors import ApplicationError, NotFound, ValidationFailed
 from quality import rules as rule_services
+from quality.console.pages import int_or_none, qa_page, refusal, render
+from quality.console.views import KPI_COLUMNS
 from quality.kpis import METRICS, WINDOWS
 from quality.models import Comparator, RuleAction, RuleChange
-from quality.views import KPI_COLUMNS, _int_or_none, _refusal, _render, qa_page
 
 HISTORY_ROWS = 50
 
@@ -25,7 +26,7 @@ def _threshold(value: str | None) -> Decimal:
 
 
 def _whole(value: str | None, field: str) -> int:
-    number = _int_or_none(value)
+    number = int_or_none(value)
     if number is None:
         raise ValidationFailed({field: _("Give a whole number.")})
     return number
@@ -70,13 +71,13 @@ def rules(request: HttpRequest) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         except ApplicationError as refused:
-            errors[which] = _refusal(refused)
+            errors[which] = refusal(refused)
         else:
             return HttpResponseRedirect(reverse("quality:rules"))
     labels = _metric_labels()
     rule_rows = list(rule_services.rule_list(user=request.user).order_by("metric", "window_days", "id"))
     history = RuleChange.objects.select_related("rule", "by").order_by("-at", "-id")[:HISTORY_ROWS]
-    return _render(
+    return render(
         request,
         "quality/console/rules.html",
         rules=[(rule, labels.get(rule.metric, rule.metric), errors.get(str(rule.pk))) for rule in rule_rows],

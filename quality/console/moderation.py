@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy
 
 from chefu.errors import ApplicationError, NotFound
-from quality.views import PAGE_SIZE, _refusal, _render, qa_page
+from quality.console.pages import PAGE_SIZE, qa_page, refusal, render
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 from reviews.models import ReviewStatus
@@ -46,7 +46,7 @@ def applications(request: HttpRequest) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         except ApplicationError as refused:
-            error = f"{application.name}: {_refusal(refused)}"
+            error = f"{application.name}: {refusal(refused)}"
         else:
             return HttpResponseRedirect(request.get_full_path())
     status = request.GET.get("status", ApplicationStatus.SUBMITTED)
@@ -54,7 +54,7 @@ def applications(request: HttpRequest) -> HttpResponse:
         status = ""
     queryset = store_selectors.application_list(status=status or None)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(
+    return render(
         request,
         "quality/console/applications.html",
         page=page,
@@ -112,7 +112,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         except ApplicationError as refused:
-            error = f"#{request.POST.get('review_id', '')[:12]} {_refusal(refused)}"
+            error = f"#{request.POST.get('review_id', '')[:12]} {refusal(refused)}"
         else:
             return HttpResponseRedirect(request.get_full_path())
     queue = request.GET.get("queue", "held")
@@ -122,7 +122,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
     queryset = review_selectors.qa_reviews(user=request.user, **filters)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     follow_ups = review_selectors.qa_follow_ups(user=request.user)[:PAGE_SIZE]
-    return _render(
+    return render(
         request,
         "quality/console/reviews.html",
         page=page,

@@ -5,23 +5,20 @@ Forms post back to the page, which calls the same services as the API; a refusal
 """
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chefu.errors import ApplicationError, ValidationFailed
+from chefu.errors import ApplicationError
 from quality.alerts import alert_acknowledge, alert_list
 from quality.charts import line_chart
 from quality.complaints.selectors import complaint_for_qa
 from quality.complaints.services import complaint_resolve
+from quality.console.pages import PAGE_SIZE, int_or_none, local_datetime, qa_page, refusal, render
 from quality.kpi_selectors import SORTS, kpi_latest_day
 from quality.kpi_selectors import risk_table as kpi_risk_table
 from quality.models import (
@@ -61,38 +58,6 @@ TRENDS = [
     ("store_cancel_rate", gettext_lazy("Store cancellations per 100"), 0),
     ("upsell_ratio", gettext_lazy("Extra work / quote"), 0),
 ]
-PAGE_SIZE = 50
-
-
-# What the sign-in box's script says (cms/templates/cms/_signin.html, static/js/chefu.js), in the request's language.
-SIGN_IN_TEXTS = {
-    "signedInAs": gettext_lazy("Signed in as %(name)s"),
-    "signingIn": gettext_lazy("Signing in…"),
-    "signInFirst": gettext_lazy("Sign in first."),
-    "sessionEnded": gettext_lazy("Your session has ended. Sign in again."),
-    "network": gettext_lazy("The network is not answering. Try again."),
-    "loading": gettext_lazy("Loading…"),
-}
-
-
-def qa_page(view: Callable) -> Callable:
-    """The console's pages: the sign-in box for a visitor, 403 for a user who is not QA."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            texts = {key: str(text) for key, text in SIGN_IN_TEXTS.items()}
-            return _render(request, "quality/console/signin.html", texts=texts, config={})
-        if "qa" not in (user.roles or []) and "admin" not in (user.roles or []):
-            return _render(request, "quality/console/forbidden.html", http_status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _render(request: HttpRequest, template: str, http_status: int = 200, **context) -> HttpResponse:
-    return render(request, template, {"platform_timezone": settings.TIME_ZONE, **context}, status=http_status)
 
 
 def _latest_day(window: int = 90) -> dt.date | None:
@@ -115,7 +80,7 @@ def risk_table(request: HttpRequest) -> HttpResponse:
     day = kpi_latest_day(window_days=90)
     columns = [(name, label, _next_sort(sort, name)) for name, label in KPI_COLUMNS]
     cities = Store.objects.order_by("city").values_list("city", flat=True).distinct()
-    return _render(
+    return render(
         request,
         "quality/console/risk_table.html",
         page=page,
@@ -168,7 +133,7 @@ def store_page(request: HttpRequest, store_id: int) -> HttpResponse:
                 by=request.user,
             )
         except ApplicationError as refused:
-            error = _refusal(refused)
+            error = refusal(refused)
         except Store.DoesNotExist:
             raise Http404 from None
         else:
@@ -181,7 +146,7 @@ def store_page(request: HttpRequest, store_id: int) -> HttpResponse:
     ]
     kpis = StoreKpi.objects.filter(store=store)
     latest = {window: kpis.filter(window_days=window).order_by("-day").first() for window in (30, 90)}
-    return _render(
+    return render(
         request,
         "quality/console/store.html",
         store=store,
@@ -215,7 +180,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
                 note=request.POST.get("note", "")[:2000].replace("\x00", ""),
             )
         except ApplicationError as refused:
-            error = _refusal(refused)
+            error = refusal(refused)
         except ValueError:
             error = _("Choose an alert.")
         else:
@@ -224,7 +189,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     if status not in AlertStatus.values:
         status = ""
     page = Paginator(alert_list(status=status or None), PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(
+    return render(
         request, "quality/console/alerts.html", page=page, status=status, statuses=AlertStatus.choices, error=error
     )
 
@@ -240,7 +205,7 @@ def complaint_queue(request: HttpRequest) -> HttpResponse:
         queryset = queryset.exclude(status=ComplaintStatus.RESOLVED)
     page = Paginator(queryset.order_by("resolve_by", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    return _render(
+    return render(
         request,
         "quality/console/complaints.html",
         page=page,
@@ -262,7 +227,7 @@ def complaint_page(request: HttpRequest, complaint_id: int) -> HttpResponse:
     if request.method == "POST":
         form = request.POST
         try:
-            rework_start = _local_datetime(form.get("rework_start", ""), "rework_start")
+            rework_start = local_datetime(form.get("rework_start", ""), "rework_start")
             complaint_resolve(
                 complaint_id=complaint.pk,
                 by=request.user,
@@ -270,15 +235,15 @@ def complaint_page(request: HttpRequest, complaint_id: int) -> HttpResponse:
                 resolution=form.get("resolution", "").replace("\x00", ""),
                 refund_amount=form.get("refund_amount") or None,
                 rework=form.get("rework") == "on",
-                rework_store_id=_int_or_none(form.get("rework_store_id")),
+                rework_store_id=int_or_none(form.get("rework_store_id")),
                 rework_start=rework_start,
-                penalty_points=_int_or_none(form.get("penalty_points")),
+                penalty_points=int_or_none(form.get("penalty_points")),
             )
         except ApplicationError as refused:
-            error = _refusal(refused)
+            error = refusal(refused)
         else:
             return HttpResponseRedirect(reverse("quality:complaint", args=[complaint.pk]))
-    return _render(
+    return render(
         request,
         "quality/console/complaint.html",
         complaint=complaint,
@@ -286,26 +251,6 @@ def complaint_page(request: HttpRequest, complaint_id: int) -> HttpResponse:
         error=error,
         form=request.POST if error else {},
     )
-
-
-def _int_or_none(value: str | None) -> int | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or len(value) > 9:
-        raise ValidationFailed({"number": _("Give a whole number.")})
-    return int(value)
-
-
-def _local_datetime(value: str, field: str) -> dt.datetime | None:
-    """A ``datetime-local`` input (no zone) read in the platform's zone; None when empty; 422-style refusal else."""
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed({field: _("Give a date and time.")}) from None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 def _clock(complaint: Complaint, now: dt.datetime) -> dict:
@@ -325,8 +270,3 @@ def _clock(complaint: Complaint, now: dt.datetime) -> dict:
         "late": due < now,
         "left": _("%(h)d h %(m)02d min") % {"h": abs(minutes) // 60, "m": abs(minutes) % 60},
     }
-
-
-def _refusal(error: ApplicationError) -> str:
-    fields = (error.details or {}).get("fields") or {}
-    return " ".join([str(error.message), *(m for messages in fields.values() for m in messages)])

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from chefu.errors import ApplicationError, NotFound, ValidationFailed
 from quality import audits, planner, selectors
+from quality.console.pages import PAGE_SIZE, int_or_none, qa_page, refusal, render
 from quality.models import AuditKind, AuditResultValue, AuditStatus
 from quality.schemas_audits import text_of
 from quality.standards import standards_in_force
-from quality.views import PAGE_SIZE, _int_or_none, _refusal, _render, qa_page
 
 PLAN_WEEKS_MAX = 26
 
@@ -41,16 +41,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         try:
             audit = audits.audit_create(
                 by=request.user,
-                store_id=_int_or_none(form.get("store_id")) or 0,
+                store_id=int_or_none(form.get("store_id")) or 0,
                 standard_code=form.get("standard_code", "").strip() or None,
                 kind=form.get("kind", ""),
                 scheduled_for=_date(form.get("scheduled_for", ""), "scheduled_for"),
-                assignee_id=_int_or_none(form.get("assignee_id")),
-                booking_id=_int_or_none(form.get("booking_id")),
-                reaudit_of_id=_int_or_none(form.get("reaudit_of")),
+                assignee_id=int_or_none(form.get("assignee_id")),
+                booking_id=int_or_none(form.get("booking_id")),
+                reaudit_of_id=int_or_none(form.get("reaudit_of")),
             )
         except ApplicationError as refused:
-            error = _refusal(refused)
+            error = refusal(refused)
         else:
             return HttpResponseRedirect(reverse("quality:audit", args=[audit.pk]))
     params = request.GET
@@ -63,7 +63,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         user=request.user, status=status, kind=kind, store_id=store_id, assignee_id=request.user.pk if mine else None
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(params.get("page"))
-    return _render(
+    return render(
         request,
         "quality/console/audits.html",
         page=page,
@@ -117,7 +117,7 @@ def _record(request: HttpRequest, audit_id: int, codes: list[str]) -> list[str]:
             try:
                 audits.audit_photo_add(audit_id=audit_id, by=request.user, upload=upload, item_code=code)
             except ValidationFailed as refused:
-                refusals.append(f"{code}: {_refusal(refused)}")
+                refusals.append(f"{code}: {refusal(refused)}")
     return refusals
 
 
@@ -140,12 +140,12 @@ def audit_page(request: HttpRequest, audit_id: int) -> HttpResponse:
             if request.POST.get("action") == "finalize":
                 audits.audit_finalize(audit_id=audit.pk, by=request.user)
         except ApplicationError as refused:
-            error = _refusal(refused)
+            error = refusal(refused)
             audit = selectors.audit_get(user=request.user, audit_id=audit_id)
         else:
             return HttpResponseRedirect(reverse("quality:audit", args=[audit.pk]))
     open_ = audit.status in (AuditStatus.PLANNED, AuditStatus.IN_PROGRESS)
-    return _render(
+    return render(
         request,
         "quality/console/audit.html",
         audit=audit,
@@ -175,13 +175,13 @@ def audit_plan(request: HttpRequest) -> HttpResponse:
         try:
             plan = planner.audit_plan_create(by=request.user, start=start, weeks=weeks)
         except ApplicationError as refused:
-            error = _refusal(refused)
+            error = refusal(refused)
         else:
             made = len(plan.planned)
             return HttpResponseRedirect(f"{reverse('quality:audits')}?status=planned&made={made}")
     plan = planner.audit_plan(start=start, weeks=weeks)
     names = dict(User.objects.filter(pk__in={p.assignee_id for p in plan.planned}).values_list("pk", "name"))
-    return _render(
+    return render(
         request,
         "quality/console/audit_plan.html",
         plan=plan,
