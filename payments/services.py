@@ -35,6 +35,7 @@ from payments.models import (
     PAYMENT_TRANSITIONS,
     REFUND_TRANSITIONS,
     EntryKind,
+    JournalEntry,
     Payment,
     PaymentAlert,
     PaymentEvent,
@@ -555,14 +556,20 @@ def refund_for_complaint(*, booking_id: int, amount: Decimal, complaint: str, no
     return refunds
 
 
+@transaction.atomic
 def rework_charge(*, rework_booking: Booking, charged_store_id: int, value: Decimal, memo: str = ""):
     """Charge the store at fault (``charged_store_id``) the quoted ``value`` of a free rework done by another store
     (``rework_booking``'s): one REWORK entry, debit the charged store's payable, credit the working store's; their
     next statements take it off and pay it on (``payments.settlements``). None when the rework is done by the store
-    at fault itself (it bears the cost by doing the work unpaid) or the value is zero."""
+    at fault itself (it bears the cost by doing the work unpaid) or the value is zero. Once per rework booking: the
+    booking's row is locked and a charge already posted for it is returned."""
     value = Decimal(value)
     if value <= 0 or rework_booking.store_id == charged_store_id:
         return None
+    booking_lock(rework_booking.pk)
+    posted = JournalEntry.objects.filter(kind=EntryKind.REWORK, booking_id=rework_booking.pk).first()
+    if posted is not None:
+        return posted
     charged, working = Store.objects.get(pk=charged_store_id), Store.objects.get(pk=rework_booking.store_id)
     return ledger.entry_post(
         kind=EntryKind.REWORK,

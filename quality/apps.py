@@ -7,8 +7,10 @@ class QualityConfig(AppConfig):
     verbose_name = _("Quality assurance")
 
     def ready(self) -> None:
+        from bookings.events import BookingCompleted
         from chefu.events import subscribe
         from quality import sanctions
+        from quality.complaints.rework import rework_completed_charge
         from quality.events import AuditFinalized
         from quality.events_sanctions import StoreSuspended
         from quality.parts import QualityRecordPart
@@ -18,5 +20,7 @@ class QualityConfig(AppConfig):
         subscribe(StoreSuspended, sanctions.suspended_bookings_offer_alternatives, durable=True)
         # A failed critical item suspends the store; a passed re-audit reinstates it. Durable: a sanction is not lost.
         subscribe(AuditFinalized, sanctions.audit_finalized_enforce, durable=True)
+        # A complaint's free rework done at another store is charged to the store at fault once it is done.
+        subscribe(BookingCompleted, rework_completed_charge, durable=True)
         # The store's page shows its public quality record.
         store_part_register("quality", QualityRecordPart())
