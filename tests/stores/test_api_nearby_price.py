@@ -297,10 +297,13 @@ def test_price_search_uses_the_spatial_index_and_the_offering_index():
         OfferingVersion(offering=o, number=1, labour=Decimal(t), total=Decimal(t), duration_min=60)
         for o, t in zip(offerings, (rng.randrange(30, 900) for _ in offerings), strict=True)
     )
-    for offering, version in zip(offerings, versions, strict=True):
-        offering.current, offering.total, offering.is_active = version, version.total, True
-    Offering.objects.bulk_update(offerings, ["current", "total", "is_active"])
     with connection.cursor() as cursor:
+        # One statement: bulk_update's CASE over 10,000 rows took minutes.
+        cursor.execute(
+            "UPDATE catalog_offering o SET current_id = v.id, total = v.total, is_active = true"
+            " FROM catalog_offeringversion v WHERE v.offering_id = o.id AND v.id = ANY(%s)",
+            [[v.pk for v in versions]],
+        )
         cursor.execute("ANALYZE stores_store")
         cursor.execute("ANALYZE catalog_offering")
         cursor.execute(
