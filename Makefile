@@ -5,6 +5,10 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k stores -x"
 PYTEST_ARGS ?=
+# pytest-xdist processes for make test (each with its own test database and Redis databases); 0 runs in one process.
+# Tests go out in collection order (--dist load), so each process runs its transactional tests (whose flush takes
+# the migrations' rows) after the others, as a single process does.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help run serve setup setup-dev test lint lock lock-check smoke bench clean
 
@@ -36,7 +40,7 @@ setup-dev:
 test: setup-dev lock-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-logo
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

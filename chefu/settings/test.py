@@ -1,5 +1,9 @@
 """Test settings: real PostGIS and Redis, kept apart from the demo's data and queues."""
 
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
 from chefu.settings.base import *  # noqa: F403
 from chefu.settings.base import ALIPAY, CACHES, DATABASES, GEOCODER, INSTALLED_APPS, MIDDLEWARE, REDIS_URL, env
 
@@ -21,8 +25,12 @@ def _redis_db(url: str, db: int) -> str:
 
 
 # Separate Redis databases so a running `make run` never sees test traffic, and vice versa. Two suites run
-# side by side pick different TEST_REDIS_DB values (tests flush their cache database).
-_TEST_REDIS_DB = env.int("TEST_REDIS_DB", default=14)
+# side by side pick different TEST_REDIS_DB values (tests flush their cache database). Under pytest-xdist each worker
+# process (gw0, gw1, ...) takes its own pair below that one, as pytest-django gives each its own test database.
+_XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_TEST_REDIS_DB = env.int("TEST_REDIS_DB", default=14) - 2 * _XDIST_WORKER
+if _TEST_REDIS_DB < 0:
+    raise ImproperlyConfigured(f"TEST_REDIS_DB leaves no Redis database for xdist worker {_XDIST_WORKER}.")
 CACHES = {
     "default": {**CACHES["default"], "LOCATION": _redis_db(REDIS_URL, _TEST_REDIS_DB), "KEY_PREFIX": "chefu-test"}
 }
