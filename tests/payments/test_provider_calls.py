@@ -1,6 +1,6 @@
-"""No provider call inside a transaction (STYLE.md §8): every provider's create, refund, query and transfer check it, and the
-payments services keep to it. Most tests here run inside the test's own transaction, which the root conftest's
-``_autocommit_baseline`` has the check take for autocommit; the transactional ones show the check alone."""
+"""No provider call inside a transaction (STYLE.md §8): every provider's create, refund, query and transfer check
+it, and the payments services keep to it. Most tests here run inside the test's own transaction, which the root
+conftest's ``_autocommit_baseline`` has the check take for autocommit; the transactional ones show the check alone."""
 
 import datetime as dt
 import logging
