@@ -223,7 +223,7 @@ class RefundEvent(models.Model):
 
 class PayoutStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
-    PAID = "paid", _("Paid")
+    PAID = "paid", _("Paid out")
     FAILED = "failed", _("Failed")
 
 

@@ -8,7 +8,10 @@ set, subject empty); any other is registered by the app above payments that owns
     purposes.register(PaymentPurpose(code="dealer_deposit", label=_("Dealer deposit"), return_path="/dealer/"))
 
 Its money is held in the ledger account ``held:<code>`` until that app refunds, releases or pays it out
-(``payments.held``, ``payments.payouts``); it learns of the money arriving from ``PurposePaymentSettled``.
+(``payments.held``, ``payments.payouts``); it learns of the money arriving from ``PurposePaymentSettled``. Money
+that arrives when the app no longer wants it (the charge was withdrawn, the deal went to someone else) is held like
+any other: the app gives it back with ``held_refund(reason=RefundReason.NOT_WANTED)``. Only a second payment of a
+charge already paid is refunded by payments itself.
 
 This module must not import ``payments.models`` at import time: the models name :func:`validate_purpose`.
 """

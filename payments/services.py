@@ -246,9 +246,10 @@ def charge_check(*, purpose: str, subject: str) -> purposes.PaymentPurpose:
 
 
 def amount_check(amount: Decimal, *, field: str = "amount") -> Decimal:
-    """``amount`` as a Decimal of yuan and fen, positive; ValidationFailed on ``field`` otherwise."""
+    """``amount`` (a Decimal, an int or a string, never a float) as a Decimal of yuan and fen, positive;
+    ValidationFailed on ``field`` otherwise."""
     try:
-        value = Decimal(amount)
+        value = Decimal(amount) if not isinstance(amount, float) else Decimal("NaN")
     except (ArithmeticError, TypeError, ValueError):
         value = Decimal("NaN")
     if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
@@ -306,12 +307,13 @@ def payment_open_for(
 
 
 def payment_checkout(*, payment: Payment) -> Payment:
-    """Ask the provider to open the trade of a payment :func:`payment_open` committed, and record where to pay it
-    (``pay_url``). Call it with no transaction open and no row locked: the provider may block for its whole timeout
-    (STYLE.md §8). When the provider fails (``ProviderError``: unreachable, busy, refusing) the payment is marked
-    ``failed`` with the error in its timeline and PaymentProviderFailed is raised; its pay URL never reached the
-    payer, so paying again opens a new payment. Raises PaymentClosed, without giving out the pay URL, when the
-    payment was closed or failed while the provider answered (a newer attempt superseded it)."""
+    """Ask the provider to open the trade of a payment :func:`payment_open` (or :func:`payment_open_for`) committed,
+    and record where to pay it (``pay_url``). Call it with no transaction open and no row locked: the provider may
+    block for its whole timeout (STYLE.md §8). When the provider fails (``ProviderError``: unreachable, busy,
+    refusing) the payment is marked ``failed`` with the error in its timeline and PaymentProviderFailed is raised;
+    its pay URL never reached the payer, so paying again opens a new payment. Raises PaymentClosed, without giving
+    out the pay URL, when the payment was closed or failed while the provider answered (a newer attempt superseded
+    it)."""
     client = _provider(payment.provider)
     if payment.booking_id is not None:
         subject, return_path = _("Chefu booking %(id)s") % {"id": payment.booking_id}, ""

@@ -1,12 +1,10 @@
 """A charge's held money (payments.held): given back to its payer in part or in full, kept as the platform's revenue;
 each movement one entry, idempotent per cause, never more than the charge holds, even when two ask at once."""
 
-import threading
-import time
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 
 from chefu.errors import ValidationFailed
 from chefu.events import recording
@@ -18,7 +16,17 @@ from payments.reconciliation import mismatches
 from payments.selectors import charge_held
 from payments.services import refund_execute
 from tests.factories import UserFactory
-from tests.payments.charging import CLEARING, HELD, PURPOSE, REVENUE, entry_lines, open_charge, pay_charge
+from tests.payments import charging
+from tests.payments.charging import (
+    CLEARING,
+    HELD,
+    PURPOSE,
+    REVENUE,
+    at_once,
+    entry_lines,
+    open_charge,
+    pay_charge,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
@@ -166,7 +174,9 @@ def test_nothing_is_released_from_a_charge_not_paid():
     assert not JournalEntry.objects.exists()
 
 
-@pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-5"), Decimal("0.001"), Decimal("Infinity"), "abc", None])
+@pytest.mark.parametrize(
+    "amount", [Decimal("0"), Decimal("-5"), Decimal("0.001"), Decimal("Infinity"), "abc", None, 12.5]
+)
 def test_an_amount_that_is_not_positive_yuan_and_fen_moves_nothing(paid, amount):
     for move in (held.held_refund, held.held_release):
         with pytest.raises(ValidationFailed) as bad:
@@ -180,56 +190,16 @@ def test_an_amount_that_is_not_positive_yuan_and_fen_moves_nothing(paid, amount)
 
 @pytest.fixture
 def read_together(monkeypatch):
-    """Each move, once it has read what the charge holds, waits until the other has read it too, or is seen waiting
-    on a lock: without the charge's lock both would read the same balance, then both write."""
-    read, real = [], held.charge_held
-
-    def other_waits_on_a_lock() -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                " AND wait_event_type = 'Lock'"
-            )
-            return cursor.fetchone()[0] > 0
-
-    def charge_held(**kwargs):
-        found = real(**kwargs)
-        read.append(found)
-        deadline = time.monotonic() + 10
-        while len(read) < 2 and not other_waits_on_a_lock() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return found
-
-    monkeypatch.setattr(held, "charge_held", charge_held)
-    return read
-
-
-def _at_once(*moves) -> list:
-    """Run each move on its own thread and connection, all released together; what each returned or raised."""
-    barrier, outcomes = threading.Barrier(len(moves)), [None] * len(moves)
-
-    def run(i, move):
-        try:
-            barrier.wait()
-            outcomes[i] = move()
-        except Exception as error:
-            outcomes[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, move)) for i, move in enumerate(moves)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes
+    """What the charge holds is read by each move, which then waits for the other to read it too (or to wait on the
+    charge's lock)."""
+    return charging.read_together(monkeypatch, held, "charge_held")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_releases_of_the_same_held_money_at_once_one_wins(read_together):
     pay_charge(UserFactory(), SUBJECT, "5000.00")
 
-    outcomes = _at_once(lambda: _release("5000.00", "penalty:3"), lambda: _release("5000.00", "penalty:4"))
+    outcomes = at_once(lambda: _release("5000.00", "penalty:3"), lambda: _release("5000.00", "penalty:4"))
 
     won = [o for o in outcomes if isinstance(o, JournalEntry)]
     lost = [o for o in outcomes if isinstance(o, held.HeldInsufficient)]
@@ -245,7 +215,7 @@ def test_two_releases_of_the_same_held_money_at_once_one_wins(read_together):
 def test_a_refund_and_a_release_at_once_never_take_more_than_is_held(read_together):
     pay_charge(UserFactory(), SUBJECT, "5000.00")
 
-    outcomes = _at_once(lambda: _refund("3000.00", "unwind:3"), lambda: _release("3000.00", "penalty:3"))
+    outcomes = at_once(lambda: _refund("3000.00", "unwind:3"), lambda: _release("3000.00", "penalty:3"))
 
     lost = [o for o in outcomes if isinstance(o, held.HeldInsufficient)]
     won = [o for o in outcomes if isinstance(o, Refund | JournalEntry)]

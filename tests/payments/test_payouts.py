@@ -2,11 +2,10 @@
 the charge's lock and executed after commit; paid, refused for good (the money held again), or retried while the
 provider cannot be reached; every step in the ledger and checked by reconcile."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 
 from chefu import queue
 from chefu.events import recording
@@ -27,7 +26,8 @@ from payments.reconciliation import mismatches
 from payments.selectors import charge_held
 from tests.factories import UserFactory
 from tests.fakes.payment_providers import OUTAGE, TRANSFER_DOWN
-from tests.payments.charging import CLEARING, HELD, PURPOSE, entry_lines, pay_charge
+from tests.payments import charging
+from tests.payments.charging import CLEARING, HELD, PURPOSE, at_once, entry_lines, pay_charge
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committing")]
 
@@ -233,31 +233,18 @@ def test_the_sweep_is_scheduled():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_payout_and_a_release_at_once_never_take_more_than_is_held():
+def test_a_payout_and_a_release_at_once_never_take_more_than_is_held(monkeypatch):
     pay_charge(UserFactory(), SUBJECT, "80000.00")
     seller = UserFactory()
-    barrier, outcomes = threading.Barrier(2), []
+    read = charging.read_together(monkeypatch, held, "charge_held")
 
-    def run(move):
-        try:
-            barrier.wait()
-            outcomes.append(move())
-        except Exception as error:
-            outcomes.append(error)
-        finally:
-            connections.close_all()
-
-    moves = [
+    outcomes = at_once(
         lambda: _request(seller, amount="50000.00"),
         lambda: held.held_release(purpose=PURPOSE, subject=SUBJECT, amount=Decimal("50000.00"), cause="penalty:7"),
-    ]
-    threads = [threading.Thread(target=run, args=(move,)) for move in moves]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    )
 
     assert sum(isinstance(o, held.HeldInsufficient) for o in outcomes) == 1, outcomes
+    assert read == [Decimal("80000.00"), Decimal("30000.00")]
     assert _held() == Decimal("30000.00")
     assert mismatches() == []
 

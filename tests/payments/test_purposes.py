@@ -20,10 +20,12 @@ from payments.providers.base import provider_get
 from payments.reconciliation import mismatches
 from payments.selectors import charge_held, charge_payment
 from tests.factories import UserFactory
+from tests.payments import charging
 from tests.payments.charging import (
     CLEARING,
     HELD,
     PURPOSE,
+    at_once,
     entry_lines,
     execute_charge_refunds,
     open_charge,
@@ -122,6 +124,23 @@ def test_a_retry_reuses_the_payment_whose_pay_url_was_never_given_out(payer):
     again = opened("4000.00")
     other.refresh_from_db()
     assert again.pk != other.pk and other.status == PaymentStatus.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_attempts_at_once_open_one_payment(monkeypatch):
+    payer = UserFactory()
+    read = charging.read_together(monkeypatch, services, "charge_payments_unsent_lock")
+
+    def attempt():
+        return services.payment_open_for(
+            purpose=PURPOSE, subject="deposit:1", payer=payer, amount=Decimal("5000.00"), provider="sandbox"
+        )
+
+    first, second = at_once(attempt, attempt)
+
+    assert isinstance(first, Payment) and first.pk == second.pk, (first, second)
+    assert read[0] == [] and [p.pk for p in read[1]] == [first.pk]
+    assert Payment.objects.count() == 1
 
 
 def test_a_paid_charge_opens_no_new_payment(payer):
