@@ -18,6 +18,7 @@ from payments.models import (
     LedgerAccount,
     Payment,
     PaymentAlert,
+    Payout,
     Refund,
     Statement,
 )
@@ -75,6 +76,7 @@ def demo_money_reset() -> None:
     JournalEntry.objects.all().delete()
     PaymentAlert.objects.all().delete()
     Refund.objects.all().delete()
+    Payout.objects.all().delete()
     Payment.objects.all().delete()
     CouponRedemption.objects.all().delete()
     LedgerAccount.objects.filter(store__isnull=False).delete()  # the stores' payable accounts go with the stores

@@ -16,6 +16,8 @@ from payments.models import (
     Payment,
     PaymentAlert,
     PaymentEvent,
+    Payout,
+    PayoutEvent,
     Refund,
     RefundEvent,
     Statement,
@@ -61,9 +63,20 @@ class RefundInline(ReadOnlyInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["out_trade_no", "booking", "provider", "amount", "discount", "status", "applied", "created_at"]
-    list_filter = ["status", "provider", "applied"]
-    search_fields = ["out_trade_no", "trade_no", "owner__phone"]
+    list_display = [
+        "out_trade_no",
+        "booking",
+        "purpose",
+        "subject",
+        "provider",
+        "amount",
+        "discount",
+        "status",
+        "applied",
+        "created_at",
+    ]
+    list_filter = ["status", "provider", "applied", "purpose"]
+    search_fields = ["out_trade_no", "trade_no", "owner__phone", "subject"]
     inlines = [PaymentEventInline, RefundInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -81,6 +94,19 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [RefundEventInline]
 
 
+class PayoutEventInline(ReadOnlyInline):
+    model = PayoutEvent
+    fields = ["at", "from_status", "to_status", "by", "reason"]
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["out_biz_no", "purpose", "subject", "user", "amount", "status", "created_at", "completed_at"]
+    list_filter = ["status", "purpose"]
+    search_fields = ["out_biz_no", "order_id", "subject", "user__phone"]
+    inlines = [PayoutEventInline]
+
+
 class JournalLineInline(ReadOnlyInline):
     model = JournalLine
     fields = ["account", "amount"]
@@ -88,8 +114,8 @@ class JournalLineInline(ReadOnlyInline):
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "at", "kind", "memo", "booking", "payment", "refund"]
-    list_filter = ["kind"]
+    list_display = ["id", "at", "kind", "memo", "booking", "payment", "refund", "payout", "purpose", "subject"]
+    list_filter = ["kind", "purpose"]
     date_hierarchy = "at"
     inlines = [JournalLineInline]
 

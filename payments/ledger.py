@@ -8,6 +8,11 @@ Accounts (debits positive, credits negative):
 - ``platform_commission`` (revenue): the platform's share of delivered services.
 - ``coupon_subsidy`` (expense): the part of a price the platform paid with a coupon.
 - ``settlements_paid`` (asset, negative as money leaves): transfers to stores.
+- ``held:<purpose>`` (liability): what payers paid for another purpose's charges (``payments.purposes``) and the
+  platform still holds; each entry on it names its charge (``JournalEntry.purpose``/``subject``), and no charge's
+  share ever goes below zero.
+- ``revenue:<purpose>`` (revenue): held money the platform keeps (a forfeited deposit, a fee).
+- ``payouts_payable`` (liability): held money decided for a person and not yet transferred to them.
 
 The database refuses an entry that does not balance when its transaction commits, and any change to the journal.
 """
@@ -27,22 +32,44 @@ OWNER_FUNDS_HELD = "owner_funds_held"
 PLATFORM_COMMISSION = "platform_commission"
 COUPON_SUBSIDY = "coupon_subsidy"
 SETTLEMENTS_PAID = "settlements_paid"
+PAYOUTS_PAYABLE = "payouts_payable"
+HELD = "held:"
+REVENUE = "revenue:"
 
 _FIXED = {
     OWNER_FUNDS_HELD: (AccountKind.LIABILITY, "Owner funds held"),
     PLATFORM_COMMISSION: (AccountKind.REVENUE, "Platform commission"),
     COUPON_SUBSIDY: (AccountKind.EXPENSE, "Coupon subsidies"),
     SETTLEMENTS_PAID: (AccountKind.ASSET, "Settlements paid to stores"),
+    PAYOUTS_PAYABLE: (AccountKind.LIABILITY, "Payouts payable"),
 }
+# Accounts made per provider or per purpose: (prefix, kind, name before the rest of the code).
+_PER = (
+    ("provider_clearing:", AccountKind.ASSET, "Held by "),
+    (HELD, AccountKind.LIABILITY, "Held for "),
+    (REVENUE, AccountKind.REVENUE, "Platform revenue from "),
+)
 
 
-def _provider_code(provider: str) -> str:
+def provider_code(provider: str) -> str:
+    """The code of the account of what ``provider`` holds for us."""
     return f"provider_clearing:{provider}"
 
 
+def held_code(purpose: str) -> str:
+    """The code of the account holding ``purpose``'s money."""
+    return f"{HELD}{purpose}"
+
+
+def revenue_code(purpose: str) -> str:
+    """The code of the account of what the platform keeps of ``purpose``'s money."""
+    return f"{REVENUE}{purpose}"
+
+
 def _defaults(code: str) -> dict:
-    if code.startswith("provider_clearing:"):
-        return {"kind": AccountKind.ASSET, "name": f"Held by {code.partition(':')[2]}"}
+    for prefix, kind, name in _PER:
+        if code.startswith(prefix):
+            return {"kind": kind, "name": f"{name}{code.removeprefix(prefix)}"}
     kind, name = _FIXED[code]
     return {"kind": kind, "name": name}
 
@@ -57,18 +84,18 @@ def accounts_get(*codes: str) -> dict[str, LedgerAccount]:
 
 
 def account(code: str) -> LedgerAccount:
-    """One of the platform's fixed accounts (created the first time it is used)."""
+    """One of the platform's fixed, provider or purpose accounts (created the first time it is used)."""
     return accounts_get(code)[code]
 
 
 def provider_account(provider: str) -> LedgerAccount:
-    return accounts_get(_provider_code(provider))[_provider_code(provider)]
+    return accounts_get(provider_code(provider))[provider_code(provider)]
 
 
 def payment_accounts(provider: str) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount]:
     """(the provider's clearing account, coupon subsidies, owner funds held): a payment's entry, in one query."""
-    found = accounts_get(_provider_code(provider), COUPON_SUBSIDY, OWNER_FUNDS_HELD)
-    return found[_provider_code(provider)], found[COUPON_SUBSIDY], found[OWNER_FUNDS_HELD]
+    found = accounts_get(provider_code(provider), COUPON_SUBSIDY, OWNER_FUNDS_HELD)
+    return found[provider_code(provider)], found[COUPON_SUBSIDY], found[OWNER_FUNDS_HELD]
 
 
 def store_account(store: Store) -> LedgerAccount:
@@ -86,10 +113,15 @@ def entry_post(
     booking=None,
     payment=None,
     refund=None,
+    payout=None,
+    purpose: str = "",
+    subject: str = "",
+    cause: str = "",
     at=None,
 ) -> JournalEntry:
     """Write one balanced entry. Zero lines are dropped; ValueError when fewer than two remain or they do not sum to
-    zero (the database would refuse it at commit anyway; this names the mistake where it is made)."""
+    zero (the database would refuse it at commit anyway; this names the mistake where it is made). ``purpose`` and
+    ``subject`` name the charge of an entry moving a purpose's held money."""
     kept = [(acct, money(amount)) for acct, amount in lines if money(amount) != 0]
     if len(kept) < 2:
         raise ValueError("A journal entry needs at least two non-zero lines.")
@@ -98,7 +130,16 @@ def entry_post(
         raise ValueError(f"Journal entry does not balance: the lines sum to {total}.")
     with transaction.atomic(savepoint=False):  # the entry and its lines, all or nothing with the caller's change
         entry = JournalEntry.objects.create(
-            kind=kind, memo=memo[:200], booking=booking, payment=payment, refund=refund, at=at or timezone.now()
+            kind=kind,
+            memo=memo[:200],
+            booking=booking,
+            payment=payment,
+            refund=refund,
+            payout=payout,
+            purpose=purpose,
+            subject=subject,
+            cause=cause,
+            at=at or timezone.now(),
         )
         JournalLine.objects.bulk_create(JournalLine(entry=entry, account=acct, amount=amount) for acct, amount in kept)
     return entry

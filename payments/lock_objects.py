@@ -5,13 +5,23 @@ redeems before the booking's pending payments whose pay URL was never given out;
 then its payment. A cancellation (under the booking's lock) takes the coupon of each refunded payment. A failed
 checkout locks its payment alone, a refund's record its refund alone; a store's commission rate, its payable
 ledger account and a coupon edited in the admin are locked alone, with nothing held before them.
+
+Another purpose's charge (``payments.purposes``) has no row of its own: :func:`charge_lock` (an advisory lock on
+its purpose and subject) stands for it, and is taken first by everything that opens a payment of the charge, applies
+one, or moves its held money; then its payments, then a refund or a payout. A payout's record locks its payout alone.
 """
 
 from collections.abc import Iterable
 
+from django.db import connection
+
 from bookings.models import Booking
-from payments.models import CommissionRate, Coupon, LedgerAccount, Payment, PaymentStatus, Refund
+from payments.models import CommissionRate, Coupon, LedgerAccount, Payment, PaymentStatus, Payout, Refund
 from stores.models import Store
+
+# The first key of pg_advisory_xact_lock(int, int) for a charge; the second is hashtext(purpose || '|' || subject).
+# A collision of two charges' hashes only makes them wait for each other.
+_LOCK_CHARGE = 0x5041_0001
 
 
 def coupon_lock(coupon_id: int) -> Coupon:
@@ -37,6 +47,36 @@ def payments_unsent_lock(booking: Booking) -> Iterable[Payment]:
         .filter(booking=booking, status=PaymentStatus.PENDING, pay_url="")
         .order_by("pk")
     )
+
+
+def charge_lock(*, purpose: str, subject: str) -> None:
+    """Serialize the payments and the held money of the charge (``purpose``, ``subject``) until the caller's
+    transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_LOCK_CHARGE, f"{purpose}|{subject}"])
+
+
+def charge_payments_unsent_lock(*, purpose: str, subject: str) -> Iterable[Payment]:
+    """The charge's pending payments whose pay URL was never given out, oldest first, their rows locked as they are
+    read (lazy); expects :func:`charge_lock` taken first."""
+    return (
+        Payment.objects.select_for_update(of=("self",))
+        .filter(purpose=purpose, subject=subject, status=PaymentStatus.PENDING, pay_url="")
+        .order_by("pk")
+    )
+
+
+def charge_payment_applied_lock(*, purpose: str, subject: str) -> Payment | None:
+    """The charge's applied payment (there is at most one), its row locked; None when it has none. Expects
+    :func:`charge_lock` taken first."""
+    return (
+        Payment.objects.select_for_update(of=("self",)).filter(purpose=purpose, subject=subject, applied=True).first()
+    )
+
+
+def payout_lock(payout_id: int) -> Payout:
+    """``SELECT ... FOR UPDATE`` of the payout's own row; DoesNotExist when there is none."""
+    return Payout.objects.select_for_update(of=("self",)).get(pk=payout_id)
 
 
 def refund_lock(refund_id: int) -> Refund:

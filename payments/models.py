@@ -1,8 +1,10 @@
-"""Money: payments through a provider, refunds, and the double-entry ledger every movement is written to.
+"""Money: payments through a provider, refunds, payouts, and the double-entry ledger every movement is written to.
 
 What the database itself guarantees (constraints here, triggers in migration 0002):
 - a provider's trade id is unique, and so is our own ``out_trade_no``;
 - a booking's owed amount is settled once: one applied payment per (booking, ``covers_from``);
+- a payment for another purpose (``payments.purposes``) settles its charge once: one applied payment per
+  (``purpose``, ``subject``), and it names no booking;
 - refunds of a payment never add up to more than was charged;
 - every journal entry balances (its lines sum to zero when the transaction commits), and the journal is append-only.
 """
@@ -12,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
+
+from payments.purposes import BOOKING, validate_purpose
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -34,14 +38,24 @@ PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class Payment(models.Model):
-    """One attempt to collect what a booking still owes, through one provider.
+    """One attempt to collect what a booking still owes, or another purpose's charge, through one provider.
 
     ``covers_from`` is ``amount_paid`` of the booking when the payment was created: the payment settles the owed
     amount from there. Two payments for the same slice (the owner tried two providers) cannot both succeed; the
     second to arrive is refunded.
+
+    A payment for another ``purpose`` (``payments.purposes``) names no booking: ``subject`` is the charge it pays
+    (the caller's reference, e.g. ``"deal:12"``), ``covers_from`` is 0 and there is never a coupon. ``owner`` is
+    whoever pays, in both cases.
     """
 
-    booking = models.ForeignKey("bookings.Booking", on_delete=models.PROTECT, related_name="payments")
+    booking = models.ForeignKey(
+        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    purpose = models.CharField(max_length=40, default=BOOKING, validators=[validate_purpose])
+    subject = models.CharField(max_length=64, blank=True)
+    # What the provider shows the payer (a purpose's label when empty; a booking's number for bookings).
+    description = models.CharField(max_length=120, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=20)
     status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
@@ -85,8 +99,24 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(discount=0) | Q(redemption__isnull=False), name="payment_discount_has_coupon"
             ),
+            # A booking's payment names its booking and nothing else; any other purpose's names its charge.
+            models.CheckConstraint(
+                condition=Q(purpose=BOOKING, booking__isnull=False, subject="")
+                | (~Q(purpose=BOOKING) & Q(booking__isnull=True, redemption__isnull=True) & ~Q(subject="")),
+                name="payment_purpose_names_its_charge",
+            ),
+            models.UniqueConstraint(
+                fields=["purpose", "subject"],
+                condition=Q(applied=True) & ~Q(purpose=BOOKING),
+                name="payment_one_applied_per_charge",
+            ),
         ]
-        indexes = [models.Index(fields=["booking", "status"], name="payment_booking_status_idx")]
+        indexes = [
+            models.Index(fields=["booking", "status"], name="payment_booking_status_idx"),
+            models.Index(
+                fields=["purpose", "subject"], condition=~Q(purpose=BOOKING), name="payment_purpose_subject_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.out_trade_no} {self.amount} ({self.status})"
@@ -132,13 +162,20 @@ class RefundReason(models.TextChoices):
     DUPLICATE = "duplicate", _("Paid twice")
     NO_SHOW = "no_show", _("The owner did not come")
     SUPERSEDED = "superseded", _("Paid with a coupon given up for a newer payment")
+    # Held money of another purpose going back (payments.held.held_refund).
+    RETURNED = "returned", _("Held money given back")
+    ADJUSTED = "adjusted", _("Price adjusted")
+    NOT_WANTED = "not_wanted", _("Paid for something no longer on offer")
 
 
 class Refund(models.Model):
-    """Money going back to the owner from one payment. ``out_request_no`` makes the provider call idempotent."""
+    """Money going back to the payer from one payment. ``out_request_no`` makes the provider call idempotent.
+    ``booking`` is the payment's (None for another purpose's payment)."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    booking = models.ForeignKey("bookings.Booking", on_delete=models.PROTECT, related_name="refunds")
+    booking = models.ForeignKey(
+        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
     amount = models.DecimalField(**MONEY)
     status = models.CharField(max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING)
     reason = models.CharField(max_length=20, choices=RefundReason.choices)
@@ -182,6 +219,84 @@ class RefundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refund_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class PayoutStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PAID = "paid", _("Paid out")
+    FAILED = "failed", _("Failed")
+
+
+# The moves a payout may make (``payments.payouts.payout_transition``): the provider's answer settles it once.
+PAYOUT_TRANSITIONS: dict[str, frozenset[str]] = {
+    PayoutStatus.PENDING: frozenset({PayoutStatus.PAID, PayoutStatus.FAILED}),
+    PayoutStatus.PAID: frozenset(),
+    PayoutStatus.FAILED: frozenset(),
+}
+
+
+class Payout(models.Model):
+    """Held money of a purpose's charge (``purpose``, ``subject``) paid to a person through the provider's transfer,
+    from the money of ``payment`` (the charge's applied payment, whose provider it goes through). ``out_biz_no``
+    makes the provider call idempotent; one payout per ``cause`` of a charge."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    purpose = models.CharField(max_length=40, validators=[validate_purpose])
+    subject = models.CharField(max_length=64)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="payouts")
+    provider = models.CharField(max_length=20)
+    amount = models.DecimalField(**MONEY)
+    # The payee at the provider: an Alipay logon id (a phone number or e-mail) and the real name it checks.
+    payee_account = models.CharField(max_length=100)
+    payee_name = models.CharField(max_length=60, blank=True)
+    status = models.CharField(max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.PENDING)
+    # Who asked for it, for idempotency: e.g. "seller_net:<deal>".
+    cause = models.CharField(max_length=80)
+    memo = models.CharField(max_length=200, blank=True)
+    out_biz_no = models.CharField(max_length=64, unique=True)
+    # The provider's id of the transfer, once paid.
+    order_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=PayoutStatus.values), name="payout_status_known"),
+            models.CheckConstraint(condition=~Q(purpose=BOOKING) & ~Q(subject=""), name="payout_names_a_charge"),
+            models.CheckConstraint(
+                condition=~Q(status=PayoutStatus.PAID) | Q(order_id__isnull=False, completed_at__isnull=False),
+                name="payout_paid_has_order",
+            ),
+            models.UniqueConstraint(fields=["purpose", "subject", "cause"], name="payout_one_per_cause"),
+        ]
+        indexes = [models.Index(fields=["purpose", "subject"], name="payout_purpose_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.out_biz_no} {self.amount} ({self.status})"
+
+
+class PayoutEvent(models.Model):
+    """The payout's timeline: one row per status change (decided, then paid or failed), with who and why."""
+
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=now)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, choices=PayoutStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(to_status__in=PayoutStatus.values), name="payout_event_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payout_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 # --- Ledger -----------------------------------------------------------------------------------------------------
@@ -234,10 +349,17 @@ class EntryKind(models.TextChoices):
     SETTLEMENT = "settlement", _("Settlement paid to a store")
     COUPON_RETURN = "coupon_return", _("Coupon subsidy returned")
     REWORK = "rework", _("Rework charged to a store")
+    RELEASE = "release", _("Held money kept as platform revenue")
+    PAYOUT = "payout", _("Held money owed to a person")
+    PAYOUT_PAID = "payout_paid", _("Payout paid")
+    PAYOUT_FAILED = "payout_failed", _("Payout failed: held again")
 
 
 class JournalEntry(models.Model):
-    """One money movement: lines on several accounts that sum to zero. Never changed, never deleted."""
+    """One money movement: lines on several accounts that sum to zero. Never changed, never deleted.
+
+    An entry moving a purpose's held money names its charge (``purpose``, ``subject``); a RELEASE also its
+    ``cause``, once per charge."""
 
     at = models.DateTimeField(default=now)
     kind = models.CharField(max_length=16, choices=EntryKind.choices)
@@ -247,11 +369,29 @@ class JournalEntry(models.Model):
     )
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    purpose = models.CharField(max_length=40, blank=True)
+    subject = models.CharField(max_length=64, blank=True)
+    cause = models.CharField(max_length=80, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
         verbose_name_plural = _("journal entries")
-        constraints = [models.CheckConstraint(condition=Q(kind__in=EntryKind.values), name="entry_kind_known")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EntryKind.values), name="entry_kind_known"),
+            models.CheckConstraint(condition=Q(subject="") | ~Q(purpose=""), name="entry_subject_has_purpose"),
+            models.CheckConstraint(
+                condition=~Q(kind=EntryKind.RELEASE) | (~Q(subject="") & ~Q(cause="")), name="entry_release_named"
+            ),
+            models.UniqueConstraint(
+                fields=["purpose", "subject", "cause"],
+                condition=Q(kind=EntryKind.RELEASE),
+                name="entry_one_release_per_cause",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["purpose", "subject"], condition=~Q(purpose=""), name="entry_purpose_subject_idx")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.at:%Y-%m-%d %H:%M}"

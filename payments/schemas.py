@@ -37,7 +37,9 @@ class RefundOut(Schema):
 
 class PaymentOut(Schema):
     id: int
-    booking_id: int
+    booking_id: int | None = Field(..., description="The booking paid for; null for another purpose's charge.")
+    purpose: str = Field(..., description="What it pays for: booking, or another purpose's code.")
+    subject: str = Field(..., description="The charge of another purpose it pays (e.g. deal:12); '' for a booking.")
     amount: str
     discount: str
     coupon: str | None

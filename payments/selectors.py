@@ -1,13 +1,29 @@
+from decimal import Decimal
+
+from django.db.models import Sum
+
 from accounts.models import User
 from bookings.models import Booking
 from bookings.selectors import amount_owed
 from chefu.errors import NotFound
-from payments import coupons
-from payments.models import CouponRedemption, Payment, RedemptionStatus
+from chefu.money import money
+from payments import coupons, ledger
+from payments.models import (
+    CouponRedemption,
+    EntryKind,
+    JournalLine,
+    Payment,
+    Payout,
+    PayoutStatus,
+    RedemptionStatus,
+    Refund,
+    RefundStatus,
+)
 
 
 def payment_get_for_owner(*, user: User, payment_id: int) -> Payment:
-    """The owner's payment with its refunds; NotFound when missing or someone else's."""
+    """The payment ``user`` made (``Payment.owner``: a booking's owner, or whoever paid another purpose's charge) with
+    its refunds; NotFound when missing or someone else's."""
     payment = (
         Payment.objects.filter(pk=payment_id, owner=user)
         .select_related("redemption__coupon")
@@ -42,3 +58,37 @@ def coupon_offers(*, user: User, booking_id: int) -> dict:
     )
     offers = coupons.offers_for(booking=booking, owner=user, due=owed) if owed > 0 else []
     return {"owed": owed, "held": held, "offers": offers}
+
+
+def charge_payment(*, purpose: str, subject: str) -> Payment | None:
+    """The payment that paid the charge (``purpose``, ``subject``) of another purpose (``payments.purposes``), with
+    its refunds; None while it is unpaid."""
+    return Payment.objects.filter(purpose=purpose, subject=subject, applied=True).prefetch_related("refunds").first()
+
+
+def _total(queryset, field: str) -> Decimal:
+    return money(queryset.aggregate(total=Sum(field))["total"] or 0)
+
+
+def charge_held(*, purpose: str, subject: str) -> Decimal:
+    """What the platform still holds of the charge's money and may refund, release or pay out: its applied payment's
+    amount less the refunds (failed ones aside), releases and payouts (failed ones aside) decided on it. 0.00 while
+    it is unpaid. Exact only under the charge's lock (``lock_objects.charge_lock``), as the services that move it
+    read it."""
+    paid = Payment.objects.filter(purpose=purpose, subject=subject, applied=True).values_list("pk", "amount").first()
+    if paid is None:
+        return Decimal("0.00")
+    refunded = _total(Refund.objects.filter(payment_id=paid[0]).exclude(status=RefundStatus.FAILED), "amount")
+    released = _total(
+        JournalLine.objects.filter(
+            entry__kind=EntryKind.RELEASE,
+            entry__purpose=purpose,
+            entry__subject=subject,
+            account__code=ledger.held_code(purpose),
+        ),
+        "amount",
+    )
+    paid_out = _total(
+        Payout.objects.filter(purpose=purpose, subject=subject).exclude(status=PayoutStatus.FAILED), "amount"
+    )
+    return money(paid[1] - refunded - released - paid_out)

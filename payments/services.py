@@ -1,6 +1,8 @@
-"""Collecting what a booking owes, provider notifications, and refunds.
+"""Collecting what a booking owes or another purpose's charge (``payments.purposes``), provider notifications, and
+refunds.
 
-Locks, always in this order: the booking (``bookings.lock_objects.booking_lock``), then the payment, then a refund.
+Locks, always in this order: the booking (``bookings.lock_objects.booking_lock``) or the charge
+(``payments.lock_objects.charge_lock``), then the payment, then a refund.
 A provider is never called inside a transaction or while a row is locked (``payments.providers.base`` checks): the
 payment row is written and committed first (:func:`payment_open`), the provider asked after (:func:`payment_checkout`);
 a refund row is written in the transaction that decides it, and executed after commit (:func:`refund_execute`).
@@ -28,9 +30,16 @@ from chefu.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from chefu.events import emit
 from chefu.money import format_money
 from chefu.queue import send_on_commit
-from payments import coupons, ledger
-from payments.events import PaymentSettled, RefundIssued
-from payments.lock_objects import payment_lock, payment_lock_by_trade, payments_unsent_lock, refund_lock
+from payments import coupons, ledger, purposes
+from payments.events import PaymentSettled, PurposePaymentSettled, PurposeRefundIssued, RefundIssued
+from payments.lock_objects import (
+    charge_lock,
+    charge_payments_unsent_lock,
+    payment_lock,
+    payment_lock_by_trade,
+    payments_unsent_lock,
+    refund_lock,
+)
 from payments.models import (
     PAYMENT_TRANSITIONS,
     REFUND_TRANSITIONS,
@@ -83,6 +92,11 @@ class NotPayable(Conflict):
     default_message = gettext_lazy("This booking can no longer be paid.")
 
 
+class ChargePaid(Conflict):
+    code = "already_paid"
+    default_message = gettext_lazy("This has been paid already.")
+
+
 class BookingNotEnded(Conflict):
     code = "booking_not_ended"
     default_message = gettext_lazy("A complaint refund is made once the booking has ended.")
@@ -114,7 +128,9 @@ def _provider(code: str):
         raise ValidationFailed({"provider": _("Unknown or disabled payment provider.")}) from None
 
 
-def _out_trade_no(booking: Booking) -> str:
+def _out_trade_no(booking: Booking | None) -> str:
+    if booking is None:  # another purpose's payment: its charge is the caller's, not a number of ours
+        return f"CP{secrets.token_hex(8).upper()}"
     return f"CF{booking.pk:010d}{secrets.token_hex(5).upper()}"
 
 
@@ -215,25 +231,103 @@ def payment_open(*, booking_id: int, owner: User, provider: str, coupon: str | N
 
 
 def _same_charge(earlier: Payment, new: Payment) -> bool:
-    fields = ("owner_id", "provider", "amount", "discount", "covers", "covers_from", "redemption_id")
+    fields = ("owner_id", "provider", "amount", "discount", "covers", "covers_from", "redemption_id", "description")
     return all(getattr(earlier, name) == getattr(new, name) for name in fields)
 
 
+def charge_check(*, purpose: str, subject: str) -> purposes.PaymentPurpose:
+    """The registered purpose of the charge (``purpose``, ``subject``), which must not be a booking's (those are
+    paid with :func:`payment_open`): UnknownPurpose or ValueError otherwise, a caller's mistake."""
+    found = purposes.get(purpose)
+    if purpose == purposes.BOOKING:
+        raise ValueError("A booking is paid with payment_open, not as a purpose's charge.")
+    if not subject or len(subject) > Payment._meta.get_field("subject").max_length:
+        raise ValueError(f"A charge's subject is 1-64 characters, not {subject!r}.")
+    return found
+
+
+def amount_check(amount: Decimal, *, field: str = "amount") -> Decimal:
+    """``amount`` (a Decimal, an int or a string, never a float) as a Decimal of yuan and fen, positive;
+    ValidationFailed on ``field`` otherwise."""
+    try:
+        value = Decimal(amount) if not isinstance(amount, float) else Decimal("NaN")
+    except (ArithmeticError, TypeError, ValueError):
+        value = Decimal("NaN")
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+        raise ValidationFailed({field: _("Give a positive amount in yuan and fen.")})
+    return value.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def payment_open_for(
+    *, purpose: str, subject: str, payer: User, amount: Decimal, provider: str, description: str = ""
+) -> Payment:
+    """Open a pending payment of ``amount`` by ``payer`` for the charge ``subject`` of another purpose
+    (``payments.purposes``: registered, not ``booking``), without asking the provider yet: :func:`payment_checkout`
+    does, after commit. The caller has decided that ``payer`` owes ``amount`` for it. ``description`` is what the
+    provider shows the payer (the purpose's label when empty).
+
+    Locks the charge (``lock_objects.charge_lock``) until the caller's transaction ends, then its pending payments
+    whose pay URL was never given out: one charging the same (payer, provider, amount, description) is returned
+    instead of a new one, so a retry asks the provider again with its ``out_trade_no``; any other is closed.
+    Raises ChargePaid when a payment of the charge has already been applied, ValidationFailed for an unknown or
+    disabled provider or an amount that is not positive yuan and fen; UnknownPurpose / ValueError for a purpose or
+    subject that cannot be paid (the caller's mistake)."""
+    charge_check(purpose=purpose, subject=subject)
+    amount = amount_check(amount)
+    _provider(provider)
+    charge_lock(purpose=purpose, subject=subject)
+    if Payment.objects.filter(purpose=purpose, subject=subject, applied=True).exists():
+        raise ChargePaid(details={"purpose": purpose, "subject": subject})
+    payment = Payment(
+        purpose=purpose,
+        subject=subject,
+        description=str(description)[:120],
+        owner=payer,
+        provider=provider,
+        amount=amount,
+        discount=Decimal("0.00"),
+        covers=amount,
+        covers_from=Decimal("0.00"),
+        out_trade_no=_out_trade_no(None),
+    )
+    reused = None
+    for earlier in charge_payments_unsent_lock(purpose=purpose, subject=subject):
+        if reused is None and _same_charge(earlier, payment):
+            reused = earlier
+            continue
+        payment_transition(
+            payment=earlier, to=PaymentStatus.CLOSED, by=payer, reason="superseded before its pay URL was given out"
+        )
+    if reused is not None:
+        return reused
+    payment.full_clean()
+    payment.save()
+    PaymentEvent.objects.create(payment=payment, from_status="", to_status=PaymentStatus.PENDING, by=payer)
+    return payment
+
+
 def payment_checkout(*, payment: Payment) -> Payment:
-    """Ask the provider to open the trade of a payment :func:`payment_open` committed, and record where to pay it
-    (``pay_url``). Call it with no transaction open and no row locked: the provider may block for its whole timeout
-    (STYLE.md §8). When the provider fails (``ProviderError``: unreachable, busy, refusing) the payment is marked
-    ``failed`` with the error in its timeline and PaymentProviderFailed is raised; its pay URL never reached the
-    payer, so paying again opens a new payment. Raises PaymentClosed, without giving out the pay URL, when the
-    payment was closed or failed while the provider answered (a newer attempt superseded it)."""
+    """Ask the provider to open the trade of a payment :func:`payment_open` (or :func:`payment_open_for`) committed,
+    and record where to pay it (``pay_url``). Call it with no transaction open and no row locked: the provider may
+    block for its whole timeout (STYLE.md §8). When the provider fails (``ProviderError``: unreachable, busy,
+    refusing) the payment is marked ``failed`` with the error in its timeline and PaymentProviderFailed is raised;
+    its pay URL never reached the payer, so paying again opens a new payment. Raises PaymentClosed, without giving
+    out the pay URL, when the payment was closed or failed while the provider answered (a newer attempt superseded
+    it)."""
     client = _provider(payment.provider)
+    if payment.booking_id is not None:
+        subject, return_path = _("Chefu booking %(id)s") % {"id": payment.booking_id}, ""
+    else:
+        purpose = purposes.get(payment.purpose)
+        subject, return_path = payment.description or str(purpose.label), purpose.return_path
     try:
         created = client.create(
             out_trade_no=payment.out_trade_no,
             amount=payment.amount,
-            subject=_("Chefu booking %(id)s") % {"id": payment.booking_id},
+            subject=subject,
             notify_url=notify_url_for(payment.provider),
-            return_url=return_url_for(payment.pk),
+            return_url=return_url_for(payment.pk, return_path),
         )
     except ProviderError as error:
         logger.warning("Payment %s: %s could not open the trade: %s", payment.pk, payment.provider, error)
@@ -286,10 +380,19 @@ def notification_receive(*, provider: str, params: Mapping[str, str]) -> None:
 
 @transaction.atomic
 def _notification_apply(*, provider: str, note: Notification) -> str:
-    found = Payment.objects.filter(provider=provider, out_trade_no=note.out_trade_no).values_list("booking_id").first()
+    found = (
+        Payment.objects.filter(provider=provider, out_trade_no=note.out_trade_no)
+        .values_list("booking_id", "purpose", "subject")
+        .first()
+    )
     if found is None:
         return _("Unknown trade.")
-    booking = booking_lock(found[0])
+    booking_id, purpose, subject = found
+    booking = None
+    if booking_id is not None:
+        booking = booking_lock(booking_id)
+    else:
+        charge_lock(purpose=purpose, subject=subject)
     payment = payment_lock_by_trade(provider=provider, out_trade_no=note.out_trade_no)
     if note.amount != payment.amount:
         PaymentAlert.objects.create(
@@ -307,8 +410,56 @@ def _notification_apply(*, provider: str, note: Notification) -> str:
                 payment=payment, to=PaymentStatus.CLOSED, reason="provider closed the trade", details=note.raw
             )
         return "ok"
-    _payment_succeeded(booking=booking, payment=payment, note=note)
+    if booking is None:
+        _purpose_payment_succeeded(payment=payment, note=note)
+    else:
+        _payment_succeeded(booking=booking, payment=payment, note=note)
     return "ok"
+
+
+def _purpose_payment_succeeded(*, payment: Payment, note: Notification) -> None:
+    """The money of another purpose's charge arrived (the charge and the payment locked): it is held in
+    ``held:<purpose>``, and pays the charge unless another payment already did, when it is refunded in full. Either
+    way the purpose's app hears of it (``PurposePaymentSettled``); when it no longer wants the money it gives it
+    back with ``payments.held.held_refund``."""
+    payment.trade_no = note.trade_no
+    payment.succeeded_at = timezone.now()
+    payment.applied = not Payment.objects.filter(
+        purpose=payment.purpose, subject=payment.subject, applied=True
+    ).exists()
+    payment_transition(
+        payment=payment,
+        to=PaymentStatus.SUCCEEDED,
+        reason="provider notification",
+        details=note.raw,
+        fields=("trade_no", "succeeded_at", "applied"),
+    )
+    accounts = ledger.accounts_get(ledger.provider_code(payment.provider), ledger.held_code(payment.purpose))
+    ledger.entry_post(
+        kind=EntryKind.PAYMENT,
+        lines=[
+            (accounts[ledger.provider_code(payment.provider)], payment.amount),
+            (accounts[ledger.held_code(payment.purpose)], -payment.amount),
+        ],
+        memo=f"payment {payment.out_trade_no}: {payment.purpose} {payment.subject}",
+        payment=payment,
+        purpose=payment.purpose,
+        subject=payment.subject,
+    )
+    if not payment.applied:
+        refund_request(
+            payment=payment, amount=payment.amount, reason=RefundReason.DUPLICATE, cause=f"unapplied:{payment.pk}"
+        )
+    emit(
+        PurposePaymentSettled(
+            payment_id=payment.pk,
+            purpose=payment.purpose,
+            subject=payment.subject,
+            payer_id=payment.owner_id,
+            amount=payment.amount,
+            applied=payment.applied,
+        )
+    )
 
 
 def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification) -> None:
@@ -410,26 +561,42 @@ def _refund_record(*, refund_id: int, succeeded: bool) -> str:
         fields=("completed_at",),
     )
     if succeeded:
+        payment = refund.payment
+        charge = {} if payment.booking_id else {"purpose": payment.purpose, "subject": payment.subject}
+        held = ledger.held_code(payment.purpose) if charge else ledger.OWNER_FUNDS_HELD
         ledger.entry_post(
             kind=EntryKind.REFUND,
             lines=[
-                (ledger.account(ledger.OWNER_FUNDS_HELD), refund.amount),
-                (ledger.provider_account(refund.payment.provider), -refund.amount),
+                (ledger.account(held), refund.amount),
+                (ledger.provider_account(payment.provider), -refund.amount),
             ],
             memo=f"refund {refund.out_request_no}",
             booking=refund.booking,
-            payment=refund.payment,
+            payment=payment,
             refund=refund,
+            **charge,
         )
-        emit(
-            RefundIssued(
-                refund_id=refund.pk,
-                payment_id=refund.payment_id,
-                booking_id=refund.booking_id,
-                amount=refund.amount,
-                reason=refund.reason,
+        if charge:
+            emit(
+                PurposeRefundIssued(
+                    refund_id=refund.pk,
+                    payment_id=payment.pk,
+                    amount=refund.amount,
+                    reason=refund.reason,
+                    cause=refund.cause,
+                    **charge,
+                )
             )
-        )
+        else:
+            emit(
+                RefundIssued(
+                    refund_id=refund.pk,
+                    payment_id=refund.payment_id,
+                    booking_id=refund.booking_id,
+                    amount=refund.amount,
+                    reason=refund.reason,
+                )
+            )
     else:
         PaymentAlert.objects.create(code="refund_failed", payment=refund.payment, details={"refund": refund.pk})
     return refund.status

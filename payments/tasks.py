@@ -7,7 +7,7 @@ import urllib.request
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from payments import services
+from payments import payouts, services
 from payments.providers.base import ProviderUnavailable, notify_url_for
 
 
@@ -28,6 +28,25 @@ def refund_execute_task(refund_id: int) -> str:
 def refunds_pending_sweep_task() -> int:
     """CELERY_BEAT_SCHEDULE: queue every refund still pending after a few minutes (broker down, worker lost)."""
     return services.refunds_pending_requeue()
+
+
+@shared_task(
+    name="payments.tasks.payout_execute_task",
+    autoretry_for=(OperationalError, InterfaceError, ProviderUnavailable),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=12,
+)
+def payout_execute_task(payout_id: int) -> str:
+    """Queued after commit by ``payout_request``; the payouts sweep picks up what this missed."""
+    return payouts.payout_execute(payout_id=payout_id)
+
+
+@shared_task(name="payments.tasks.payouts_pending_sweep_task")
+def payouts_pending_sweep_task() -> int:
+    """CELERY_BEAT_SCHEDULE: queue every payout still pending after a few minutes (broker down, provider away)."""
+    return payouts.payouts_pending_requeue()
 
 
 class NotificationNotAccepted(Exception):

@@ -266,6 +266,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.refunds_pending_sweep_task",
         "schedule": 300.0,
     },
+    "payments.payouts-pending": {
+        "task": "payments.tasks.payouts_pending_sweep_task",
+        "schedule": 300.0,
+    },
     "notifications.deliver-due": {
         "task": "notifications.tasks.messages_deliver_due_task",
         "schedule": 30.0,

@@ -8,8 +8,9 @@ from chefu.settings.base import *  # noqa: F403
 from chefu.settings.base import ALIPAY, CACHES, DATABASES, GEOCODER, INSTALLED_APPS, MIDDLEWARE, REDIS_URL, env
 
 DEBUG = False
-# A test-only app that registers a service kind from its AppConfig.ready(): the proof that kinds are plug-ins.
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.kinds_app"]
+# Test-only apps that register a service kind and a payment purpose from their AppConfig.ready(): the proof that
+# kinds and purposes are plug-ins.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.kinds_app", "tests.purposes_app"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Static files are not served in tests (the browser tests use live_server, which serves them itself).
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise")]

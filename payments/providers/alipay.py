@@ -2,8 +2,10 @@
 
 Payments use computer-website pay (``alipay.trade.page.pay``, product FAST_INSTANT_TRADE_PAY): ``create`` only
 signs a URL on the gateway, with no network call, and the payer's browser opens it (on a phone Alipay's page
-offers to hand over to the app). Refunds and queries are server-to-server calls whose answers the SDK checks
-against Alipay's public key.
+offers to hand over to the app). Refunds, queries and transfers (payouts, ``alipay.fund.trans.uni.transfer`` to
+an Alipay logon id) are server-to-server calls whose answers the SDK checks against Alipay's public key. Alipay
+accepts transfers only from an app that signs in public-key-certificate mode and has the transfer product
+signed; going live with payouts means configuring that, the call itself stays this one.
 
 The helpers at the bottom (``TRADE_STATUSES``, :func:`notification_read`) are Alipay's protocol, shared with the
 sandbox provider, which speaks it too.
@@ -39,6 +41,7 @@ from payments.providers.base import (
     QueryResult,
     RefundResult,
     TradeStatus,
+    TransferResult,
     amount_clean,
 )
 
@@ -53,6 +56,8 @@ SUCCESS_CODE = "10000"
 UNKNOWN_OUTCOME_CODES = frozenset({"20000"})
 UNKNOWN_OUTCOME_SUB_CODES = frozenset({"ACQ.SYSTEM_ERROR", "aop.ACQ.SYSTEM_ERROR", "isp.unknow-error"})
 TRADE_NOT_EXIST = "ACQ.TRADE_NOT_EXIST"
+# A transfer's status in a successful answer: done, refused for good, or still in progress (ask again).
+TRANSFER_DONE, TRANSFER_FAILED = "SUCCESS", "FAIL"
 
 TRADE_STATUSES: dict[str, TradeStatus] = {
     "TRADE_SUCCESS": "success",
@@ -81,6 +86,11 @@ class _AliPay(AliPay):
         data = super().build_body(method, biz_content, **kwargs)
         data["timestamp"] = timezone.now().astimezone(ALIPAY_TZ).strftime(TIMESTAMP_FORMAT)
         return data
+
+    def api_alipay_fund_trans_uni_transfer(self, **biz_content: Any) -> dict:
+        # The SDK has this call on its certificate-mode client only; the request and its answer are the same.
+        data = self.build_body("alipay.fund.trans.uni.transfer", biz_content)
+        return self.verified_sync_response(data, "alipay_fund_trans_uni_transfer_response")
 
 
 # The SDK parses (and checks) the private key each time a client is made, which costs far more than a call:
@@ -236,6 +246,53 @@ class AlipayProvider(Provider):
             amount=_amount(answer, "total_amount"),
             raw=answer,
         )
+
+    def transfer(
+        self, *, out_biz_no: str, amount: Decimal, payee_account: str, payee_name: str = "", remark: str = ""
+    ) -> TransferResult:
+        total = amount_clean(amount)
+        payee = {"identity": payee_account, "identity_type": "ALIPAY_LOGON_ID"}
+        if payee_name:
+            payee["name"] = str(payee_name)
+        biz = {
+            "out_biz_no": out_biz_no,
+            "trans_amount": format_money(total),
+            "product_code": "TRANS_ACCOUNT_NO_PWD",
+            "biz_scene": "DIRECT_TRANSFER",
+            "payee_info": payee,
+        }
+        if remark:
+            biz["remark"] = str(remark)[:200]
+        answer = self._call(self.client.api_alipay_fund_trans_uni_transfer, **biz)
+        code, sub_code = answer.get("code", ""), answer.get("sub_code", "")
+        if code != SUCCESS_CODE:
+            _raise_if_unknown_outcome(answer)
+            return TransferResult(
+                out_biz_no=out_biz_no,
+                status="failed",
+                amount=total,
+                order_id=None,
+                message=answer.get("sub_msg") or answer.get("msg") or "",
+                code=sub_code or code,
+                raw=answer,
+            )
+        status = answer.get("status", "")
+        if status == TRANSFER_DONE:
+            return TransferResult(
+                out_biz_no=out_biz_no, status="succeeded", amount=total, order_id=answer.get("order_id"), raw=answer
+            )
+        if status == TRANSFER_FAILED:
+            return TransferResult(
+                out_biz_no=out_biz_no,
+                status="failed",
+                amount=total,
+                order_id=None,
+                message=answer.get("fail_reason") or "",
+                code=answer.get("error_code") or status,
+                raw=answer,
+            )
+        # DEALING (or a status we do not know): not settled yet; the same out_biz_no asked later says how it ended.
+        raise ProviderUnavailable(f"Alipay is still processing the transfer ({status or 'no status'}).", code=status)
 
     # --- calls ------------------------------------------------------------------------------------
 

@@ -2,9 +2,9 @@
 
 Amounts are ``Decimal`` with two places, in CNY, both ways. Providers are called outside transactions and row
 locks (STYLE.md §8): every method may block on the network for up to the provider's timeout. Every provider's
-``create``, ``refund`` and ``query`` check it (:func:`transaction_open`): called with a transaction open they raise
-``ProviderCalledInTransaction`` where ``PAYMENT_PROVIDER_CALL_CHECK`` is ``"raise"`` and log an error where it is
-``"log"``.
+``create``, ``refund``, ``query`` and ``transfer`` check it (:func:`transaction_open`): called with a transaction
+open they raise ``ProviderCalledInTransaction`` where ``PAYMENT_PROVIDER_CALL_CHECK`` is ``"raise"`` and log an
+error where it is ``"log"``.
 
 ``settings.PAYMENT_PROVIDERS`` maps a code to a provider class (dotted path); a listed provider is usable only
 while its ``is_enabled()`` says so (the sandbox: ``PAYMENT_SANDBOX_ENABLED``; Alipay: ``ALIPAY["app_id"]`` set).
@@ -37,6 +37,7 @@ TradeStatus = Literal["success", "closed", "pending"]
 # A query may also learn that the provider has never seen the trade (the payer never opened the pay page).
 QueryStatus = Literal["success", "closed", "pending", "not_found"]
 RefundStatus = Literal["succeeded", "failed"]
+TransferStatus = Literal["succeeded", "failed"]
 
 
 class ProviderError(Exception):
@@ -113,12 +114,29 @@ class QueryResult:
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
 
+@dataclass(frozen=True)
+class TransferResult:
+    """The provider's answer to one transfer (a payout) to a payee's account.
+
+    ``failed`` is final for this ``out_biz_no`` (``message`` says why, ``code`` is the provider's sub-code);
+    ``order_id`` is the provider's id of a transfer made.
+    """
+
+    out_biz_no: str
+    status: TransferStatus
+    amount: Decimal
+    order_id: str | None
+    message: str = ""
+    code: str = ""
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+
 class ProviderCalledInTransaction(RuntimeError):
     """A provider was called with a database transaction open (and so, perhaps, row locks held): a bug."""
 
 
 # The methods that may go over the network, checked on every provider class (Provider.__init_subclass__).
-REMOTE_METHODS = ("create", "refund", "query")
+REMOTE_METHODS = ("create", "refund", "query", "transfer")
 
 
 # How many of a connection's atomic blocks stand for autocommit (:func:`autocommit_baseline`); none unless said.
@@ -210,6 +228,15 @@ class Provider(ABC):
     def query(self, *, out_trade_no: str) -> QueryResult:
         """The trade's current state at the provider. Raises ProviderUnavailable / ProviderError like ``refund``."""
 
+    def transfer(
+        self, *, out_biz_no: str, amount: Decimal, payee_account: str, payee_name: str = "", remark: str = ""
+    ) -> TransferResult:
+        """Transfer ``amount`` from the merchant's balance to the payee's account. ``out_biz_no`` identifies this
+        transfer: asking again with the same one never pays twice. Raises ProviderUnavailable when the outcome is
+        unknown (retry with the same ``out_biz_no``), ProviderError when the provider rejects the call itself or
+        makes no transfers."""
+        raise ProviderError(f"{type(self).__name__} makes no transfers.", code="transfer_unsupported")
+
 
 def amount_clean(amount: Decimal) -> Decimal:
     """``amount`` checked for a provider call: a Decimal (or int/str), positive, at most two places."""
@@ -247,7 +274,8 @@ def notify_url_for(code: str) -> str:
     return public_url(f"/api/v1/payments/notify/{code}")
 
 
-def return_url_for(payment_id: int) -> str:
-    """Where the provider's pay page sends the payer back: their bookings (``PAYMENT_RETURN_PATH``), naming the
-    payment so the page can watch it until the provider's notification has arrived."""
-    return public_url(f"{settings.PAYMENT_RETURN_PATH}?{urlencode({'payment': payment_id})}")
+def return_url_for(payment_id: int, path: str = "") -> str:
+    """Where the provider's pay page sends the payer back: ``path``, by default their bookings
+    (``PAYMENT_RETURN_PATH``), naming the payment so the page can watch it until the provider's notification has
+    arrived."""
+    return public_url(f"{path or settings.PAYMENT_RETURN_PATH}?{urlencode({'payment': payment_id})}")

@@ -7,11 +7,15 @@ stands for Alipay's and signs the notifications :meth:`SandboxProvider.build_not
 ``trade_status`` values and the RSA2 scheme (:mod:`payments.providers.signing`) are Alipay's. The pay URL opens the
 sandbox's own pay page (``payments.views.sandbox_cashier``), which reads it with :meth:`SandboxProvider.read_request`.
 
-Refunds and queries make no calls and touch no database:
+Refunds, transfers and queries make no calls and touch no database:
 
 * ``refund`` succeeds, with ``refunded_total`` = this refund's amount (the sandbox keeps no running total; our
   ledger does). An ``out_request_no`` containing ``FAIL`` is refused (``failed``, code ``SANDBOX_REFUND_REFUSED``)
   and one containing ``DOWN`` raises ProviderUnavailable, so tests can take either path.
+* ``transfer`` (Alipay's ``alipay.fund.trans.uni.transfer``, a payout to a payee's account) succeeds with an
+  ``order_id`` that is the same for every repeat of one ``out_biz_no``, as Alipay's is. The markers work as for
+  refunds: ``FAIL`` in the ``out_biz_no`` is refused (code ``PAYEE_NOT_EXIST``, as Alipay answers for an unknown
+  account), ``DOWN`` raises ProviderUnavailable.
 * ``query`` answers from what this process has seen: ``pending`` after ``create``, the status of the last
   notification built for the trade after ``build_notification``, ``not_found`` otherwise (so another process,
   e.g. a Celery worker, answers ``not_found`` for trades the web process created).
@@ -48,6 +52,7 @@ from payments.providers.base import (
     QueryResult,
     RefundResult,
     TradeStatus,
+    TransferResult,
     amount_clean,
     public_url,
 )
@@ -73,6 +78,12 @@ def sandbox_trade_no(out_trade_no: str) -> str:
     """The trade number the sandbox gives ``out_trade_no``: 28 digits like Alipay's, the same every time."""
     digits = int(hashlib.sha256(out_trade_no.encode("utf-8")).hexdigest(), 16) % 10**20
     return f"20000000{digits:020d}"
+
+
+def sandbox_order_id(out_biz_no: str) -> str:
+    """The transfer order id the sandbox gives ``out_biz_no``: 32 digits like Alipay's, the same every time."""
+    digits = int(hashlib.sha256(f"transfer:{out_biz_no}".encode()).hexdigest(), 16) % 10**24
+    return f"20250101{digits:024d}"
 
 
 @dataclass(frozen=True)
@@ -189,6 +200,42 @@ class SandboxProvider(Provider):
             refund_amount=amount,
             refunded_total=amount,
             raw={"out_trade_no": out_trade_no, "refund_fee": format_money(amount), "fund_change": "Y"},
+        )
+
+    def transfer(
+        self, *, out_biz_no: str, amount: Decimal, payee_account: str, payee_name: str = "", remark: str = ""
+    ) -> TransferResult:
+        total = amount_clean(amount)
+        if not payee_account:
+            raise ProviderError("payee_info.identity is missing.", code="MISSING_PAYEE")
+        if UNAVAILABLE_MARKER in out_biz_no:
+            raise ProviderUnavailable("The sandbox plays an outage for this transfer.", code="SANDBOX_DOWN")
+        if REFUSE_MARKER in out_biz_no:
+            return TransferResult(
+                out_biz_no=out_biz_no,
+                status="failed",
+                amount=total,
+                order_id=None,
+                message="收款账号不存在",
+                code="PAYEE_NOT_EXIST",
+                raw={"code": "40004", "msg": "Business Failed", "sub_code": "PAYEE_NOT_EXIST"},
+            )
+        order_id = sandbox_order_id(out_biz_no)
+        return TransferResult(
+            out_biz_no=out_biz_no,
+            status="succeeded",
+            amount=total,
+            order_id=order_id,
+            raw={
+                "code": "10000",
+                "msg": "Success",
+                "out_biz_no": out_biz_no,
+                "order_id": order_id,
+                "pay_fund_order_id": order_id,
+                "status": "SUCCESS",
+                "trans_amount": format_money(total),
+                "trans_date": _alipay_time(timezone.now()),
+            },
         )
 
     def query(self, *, out_trade_no: str) -> QueryResult:

@@ -32,3 +32,22 @@ def test_the_demo_pays_inside_its_loading_transaction_without_calling_the_provid
         demo_pay(booking)
     booking.refresh_from_db()
     assert booking.status == "confirmed" and booking.payments.get().status == "succeeded"
+
+
+@pytest.mark.usefixtures("committing")
+def test_a_demo_reset_deletes_payouts_with_the_payments_they_pay_from():
+    from decimal import Decimal
+
+    from demo.payments import demo_money_reset
+    from payments.models import Payment, Payout
+    from payments.payouts import payout_request
+    from tests.factories import UserFactory
+    from tests.payments.charging import PURPOSE, pay_charge
+
+    pay_charge(UserFactory(), "deal:1", "100.00")
+    payout_request(purpose=PURPOSE, subject="deal:1", user=UserFactory(), amount=Decimal("90.00"), cause="net:1")
+
+    with transaction.atomic():
+        demo_money_reset()
+
+    assert not Payout.objects.exists() and not Payment.objects.exists()

@@ -2,10 +2,12 @@
 
 It checks each request the way Alipay does (our app id, an RSA2 signature under our app's public key) and answers
 in Alipay's envelope, ``{"alipay_trade_refund_response": {...}, "sign": "..."}``, the signature taken over the
-exact JSON text of the inner object with the "Alipay" private key the test gave it. It knows three methods:
+exact JSON text of the inner object with the "Alipay" private key the test gave it. It knows four methods:
 ``alipay.trade.refund``, ``alipay.trade.fastpay.refund.query`` and ``alipay.trade.query``, over the trades a test
-adds with :meth:`FakeAlipayGateway.add_trade`. Signing is done here with ``cryptography`` directly, not with
-the code under test.
+adds with :meth:`FakeAlipayGateway.add_trade`, and ``alipay.fund.trans.uni.transfer`` (a payout to an Alipay
+logon id: a repeat of one ``out_biz_no`` answers the same order and moves nothing; a payee in ``unknown_payees`` is
+refused with PAYEE_NOT_EXIST; an ``out_biz_no`` in ``transfers_dealing`` is answered DEALING, still in progress).
+Signing is done here with ``cryptography`` directly, not with the code under test.
 
 ``mode``: ``"ok"``; ``"down"`` (HTTP 503); ``"slow"`` (sleeps ``slow_s`` before answering); ``"busy"`` (Alipay's
 code 20000 ACQ.SYSTEM_ERROR, signed); ``"garbage"`` (an HTML error page with status 200); ``"forged"`` (answers
@@ -55,6 +57,15 @@ class FakeTrade:
         return sum(self.refunds.values(), Decimal("0.00"))
 
 
+@dataclass
+class FakeTransfer:
+    out_biz_no: str
+    amount: Decimal
+    identity: str
+    name: str
+    order_id: str
+
+
 @dataclass(frozen=True)
 class RecordedCall:
     method: str
@@ -74,6 +85,9 @@ class FakeAlipayGateway:
         self.trades: dict[str, FakeTrade] = {}
         # out_request_nos the refund query claims not to know (a refund Alipay never recorded).
         self.refund_query_misses: set[str] = set()
+        self.transfers: dict[str, FakeTransfer] = {}
+        self.unknown_payees: set[str] = set()
+        self.transfers_dealing: set[str] = set()
         self.calls: list[RecordedCall] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -137,6 +151,9 @@ class FakeAlipayGateway:
             self.slow_s = self._default_slow_s
             self.trades.clear()
             self.refund_query_misses.clear()
+            self.transfers.clear()
+            self.unknown_payees.clear()
+            self.transfers_dealing.clear()
             self.calls.clear()
 
     def calls_to(self, method: str) -> list[RecordedCall]:
@@ -199,6 +216,7 @@ class FakeAlipayGateway:
                 "alipay.trade.refund": self._refund,
                 "alipay.trade.fastpay.refund.query": self._refund_query,
                 "alipay.trade.query": self._query,
+                "alipay.fund.trans.uni.transfer": self._transfer,
             }.get(method)
             if answer is None:
                 inner = {"code": "40004", "msg": "Business Failed", "sub_code": "isv.missing-method"}
@@ -303,4 +321,35 @@ class FakeAlipayGateway:
             "point_amount": "0.00",
             "invoice_amount": "0.00",
             "receipt_amount": "0.00",
+        }
+
+    def _transfer(self, biz: dict[str, Any]) -> dict[str, Any]:
+        out_biz_no = biz.get("out_biz_no", "")
+        payee = biz.get("payee_info") or {}
+        if payee.get("identity_type") != "ALIPAY_LOGON_ID" or biz.get("product_code") != "TRANS_ACCOUNT_NO_PWD":
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "INVALID_PARAMETER", "sub_msg": "参数有误"}
+        if payee.get("identity") in self.unknown_payees:
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "PAYEE_NOT_EXIST"} | {
+                "sub_msg": "收款账号不存在"
+            }
+        if out_biz_no in self.transfers_dealing:
+            return {"code": "10000", "msg": "Success", "out_biz_no": out_biz_no, "status": "DEALING"}
+        done = self.transfers.get(out_biz_no)
+        if done is None:
+            done = FakeTransfer(
+                out_biz_no=out_biz_no,
+                amount=Decimal(biz["trans_amount"]),
+                identity=payee["identity"],
+                name=payee.get("name", ""),
+                order_id=f"2025010111007000000{len(self.transfers) + 1:013d}",
+            )
+            self.transfers[out_biz_no] = done
+        return {
+            "code": "10000",
+            "msg": "Success",
+            "out_biz_no": out_biz_no,
+            "order_id": done.order_id,
+            "pay_fund_order_id": done.order_id,
+            "status": "SUCCESS",
+            "trans_date": "2025-01-01 12:00:00",
         }

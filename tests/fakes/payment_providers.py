@@ -4,7 +4,8 @@
 
 ``GatedSandbox.create`` says it has started (``GATE.entered``) and waits for the test to open ``GATE.release``
 before answering like the sandbox, so a test can look at the database while the call is in progress.
-``DownSandbox.create`` fails the way Alipay does when it cannot be reached.
+``DownSandbox.create`` fails the way Alipay does when it cannot be reached; ``TransferOutageSandbox.transfer`` too,
+for as many calls as ``OUTAGE.remaining`` says, then pays.
 """
 
 import threading
@@ -45,3 +46,26 @@ class GatedSandbox(SandboxProvider):
 class DownSandbox(SandboxProvider):
     def create(self, **kwargs) -> CreatedPayment:
         raise ProviderUnavailable("Alipay cannot be reached: timed out")
+
+
+TRANSFER_DOWN = "tests.fakes.payment_providers.TransferOutageSandbox"
+
+
+@dataclass
+class Outage:
+    """How many more transfers fail as if the provider could not be reached."""
+
+    remaining: int = 0
+
+
+OUTAGE = Outage()
+
+
+class TransferOutageSandbox(SandboxProvider):
+    """The sandbox, but its transfers time out while ``OUTAGE.remaining`` lasts (each failed call uses one up)."""
+
+    def transfer(self, **kwargs):
+        if OUTAGE.remaining > 0:
+            OUTAGE.remaining -= 1
+            raise ProviderUnavailable("Alipay cannot be reached: timed out")
+        return super().transfer(**kwargs)

@@ -42,3 +42,27 @@ def test_refunds_made_before_the_timeline_get_theirs():
         assert timeline(refunds["failed"]) == [("", "pending"), ("pending", "failed")]
         decided = RefundEvent.objects.get(refund_id=refunds["pending"].pk)
         assert (decided.reason, decided.details) == ("complaint", {"cause": "complaint:pending"})
+
+
+BEFORE_PURPOSES = [("payments", "0012_rework_charges")]
+PURPOSES = [("payments", "0013_payment_purposes")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payments_made_before_purposes_are_a_bookings():
+    # given a booking paid, and refunded in part, before payments had purposes
+    payment = pay(new_booking())
+    refund_request(payment=payment, amount=Decimal("10.00"), reason="complaint", cause="complaint:1")
+    with migrator() as schema:
+        schema.to(BEFORE_PURPOSES)
+
+        # when
+        models = schema.to(PURPOSES)
+
+        # then each payment is its booking's, its refunds and entries as they were
+        old = models.get_model("payments", "Payment").objects.get(pk=payment.pk)
+        assert (old.purpose, old.subject, old.description, old.booking_id) == ("booking", "", "", payment.booking_id)
+        refund = models.get_model("payments", "Refund").objects.get(payment_id=payment.pk)
+        assert refund.booking_id == payment.booking_id
+        entry = models.get_model("payments", "JournalEntry").objects.get(payment_id=payment.pk)
+        assert (entry.purpose, entry.subject, entry.cause, entry.payout_id) == ("", "", "", None)

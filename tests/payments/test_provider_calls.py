@@ -1,6 +1,6 @@
-"""No provider call inside a transaction (STYLE.md §8): every provider's create, refund and query check it, and the
-payments services keep to it. Most tests here run inside the test's own transaction, which the root conftest's
-``_autocommit_baseline`` has the check take for autocommit; the transactional ones show the check alone."""
+"""No provider call inside a transaction (STYLE.md §8): every provider's create, refund, query and transfer check
+it, and the payments services keep to it. Most tests here run inside the test's own transaction, which the root
+conftest's ``_autocommit_baseline`` has the check take for autocommit; the transactional ones show the check alone."""
 
 import datetime as dt
 import logging
@@ -38,6 +38,7 @@ CALLS = {
     "create": lambda p: p.create(out_trade_no="P1", amount=Decimal("10.00"), subject="洗车", notify_url=NOTIFY_URL),
     "refund": lambda p: p.refund(out_trade_no="P1", refund_amount=Decimal("10.00"), out_request_no="R1"),
     "query": lambda p: p.query(out_trade_no="P1"),
+    "transfer": lambda p: p.transfer(out_biz_no="PO1", amount=Decimal("10.00"), payee_account="13800000000"),
 }
 
 

@@ -32,7 +32,7 @@ from payments.providers import (
     signing,
 )
 from payments.providers.alipay import AlipayProvider
-from payments.providers.sandbox import SandboxProvider, sandbox_trade_no
+from payments.providers.sandbox import SandboxProvider, sandbox_order_id, sandbox_trade_no
 from tests.fakes.alipay import FakeAlipayGateway
 
 APP_ID = "2021000000000001"
@@ -263,6 +263,25 @@ def test_sandbox_refund_succeeds_unless_told_otherwise(sandbox):
     assert (refused.status, refused.refunded_total, refused.code) == ("failed", None, "SANDBOX_REFUND_REFUSED")
     with pytest.raises(ProviderUnavailable):
         sandbox.refund(out_trade_no="P1", refund_amount=Decimal("50"), out_request_no="R-DOWN-3")
+
+
+def test_sandbox_transfer_pays_once_per_out_biz_no_unless_told_otherwise(sandbox):
+    paid = sandbox.transfer(out_biz_no="PO1", amount=Decimal("76000"), payee_account="13800000000", payee_name="张三")
+    again = sandbox.transfer(out_biz_no="PO1", amount=Decimal("76000"), payee_account="13800000000")
+
+    assert (paid.status, paid.amount, paid.order_id) == ("succeeded", Decimal("76000.00"), sandbox_order_id("PO1"))
+    assert len(paid.order_id) == 32 and paid.order_id.isdigit()
+    assert paid.raw["status"] == "SUCCESS" and paid.raw["trans_amount"] == "76000.00"
+    assert again.order_id == paid.order_id != sandbox_order_id("PO2")
+    refused = sandbox.transfer(out_biz_no="PO-FAIL-2", amount=Decimal("1"), payee_account="13800000000")
+    assert (refused.status, refused.order_id, refused.code) == ("failed", None, "PAYEE_NOT_EXIST")
+    with pytest.raises(ProviderUnavailable):
+        sandbox.transfer(out_biz_no="PO-DOWN-3", amount=Decimal("1"), payee_account="13800000000")
+    with pytest.raises(ProviderError):
+        sandbox.transfer(out_biz_no="PO4", amount=Decimal("1"), payee_account="")
+    for amount, error in [(1.0, TypeError), (Decimal("0.001"), ValueError), (Decimal("0"), ValueError)]:
+        with pytest.raises(error):
+            sandbox.transfer(out_biz_no="PO5", amount=amount, payee_account="13800000000")
 
 
 def test_sandbox_query_answers_from_what_it_has_seen(sandbox):
@@ -599,6 +618,61 @@ def test_alipay_query(alipay, gateway, trade_status, status):
 
     assert (result.status, result.trade_no, result.amount) == (status, trade.trade_no, Decimal("88.50"))
     assert gateway.calls_to("alipay.trade.query")[0].biz_content == {"out_trade_no": "P1"}
+
+
+def test_alipay_transfer_through_the_gateway(alipay, gateway):
+    paid = alipay.transfer(
+        out_biz_no="PO1", amount=Decimal("76000"), payee_account="seller@example.com", payee_name="张三", remark="车款"
+    )
+    # a retry after a timeout: the same order, nothing paid twice
+    again = alipay.transfer(out_biz_no="PO1", amount=Decimal("76000"), payee_account="seller@example.com")
+
+    assert (paid.status, paid.amount) == ("succeeded", Decimal("76000.00"))
+    assert paid.order_id == again.order_id == gateway.transfers["PO1"].order_id
+    assert len(gateway.transfers) == 1
+    [call, _] = gateway.calls_to("alipay.fund.trans.uni.transfer")
+    assert call.signature_valid and call.params["app_id"] == APP_ID
+    assert call.biz_content == {
+        "out_biz_no": "PO1",
+        "trans_amount": "76000.00",
+        "product_code": "TRANS_ACCOUNT_NO_PWD",
+        "biz_scene": "DIRECT_TRANSFER",
+        "payee_info": {"identity": "seller@example.com", "identity_type": "ALIPAY_LOGON_ID", "name": "张三"},
+        "remark": "车款",
+    }
+
+
+def test_alipay_transfer_to_an_unknown_payee_fails_with_alipays_reason(alipay, gateway):
+    gateway.unknown_payees.add("nobody@example.com")
+
+    refused = alipay.transfer(out_biz_no="PO1", amount=Decimal("1.00"), payee_account="nobody@example.com")
+
+    assert (refused.status, refused.order_id, refused.code, refused.message) == (
+        "failed",
+        None,
+        "PAYEE_NOT_EXIST",
+        "收款账号不存在",
+    )
+    assert gateway.transfers == {}
+
+
+def test_alipay_transfer_still_in_progress_is_asked_again(alipay, gateway):
+    gateway.transfers_dealing.add("PO1")
+
+    with pytest.raises(ProviderUnavailable):
+        alipay.transfer(out_biz_no="PO1", amount=Decimal("1.00"), payee_account="seller@example.com")
+
+    gateway.transfers_dealing.clear()
+    assert alipay.transfer(out_biz_no="PO1", amount=Decimal("1.00"), payee_account="seller@example.com").order_id
+
+
+@pytest.mark.parametrize("mode", ["down", "busy", "garbage"])
+def test_alipay_transfer_outages_are_provider_unavailable(alipay_config, gateway, mode):
+    gateway.mode = mode
+    alipay = AlipayProvider({**alipay_config, "timeout_s": 0.2})
+
+    with pytest.raises(ProviderUnavailable):
+        alipay.transfer(out_biz_no="PO1", amount=Decimal("1.00"), payee_account="seller@example.com")
 
 
 def test_alipay_query_of_an_unknown_trade_is_not_found(alipay):

@@ -7,7 +7,9 @@ from payments.reconciliation import CHECKS
 
 
 class Command(BaseCommand):
-    help = "Check that the journal, payments, refunds and bookings agree; exit non-zero listing every mismatch."
+    help = (
+        "Check that the journal, payments, refunds, payouts and bookings agree; exit non-zero listing every mismatch."
+    )
 
     def handle(self, *args, **options):
         found = []
