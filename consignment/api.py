@@ -5,3 +5,7 @@ Each sub-domain keeps its own router; this module only assembles them. Endpoints
 from ninja import Router
 
 router = Router(tags=["consignment"])
+
+from consignment.inspection.api import inspection_router  # noqa: E402
+
+router.add_router("", inspection_router)
