@@ -53,7 +53,7 @@ def plate_boxes(image: Image.Image) -> list[tuple[int, int, int, int]]:
     scale = WORK_WIDTH / image.width if image.width > WORK_WIDTH else 1.0
     width, height = max(1, round(image.width * scale)), max(1, round(image.height * scale))
     small = image.convert("RGB").resize((width, height), Image.Resampling.BILINEAR).convert("HSV")
-    blue = [_plate_blue(p) for p in small.getdata()]
+    blue = [_plate_blue(p) for p in small.get_flattened_data()]
     seen = bytearray(width * height)
     total = width * height
     boxes = []
