@@ -258,7 +258,7 @@ def photo_dict(photo: InspectionPhoto, *, masked: bool = False) -> dict[str, Any
     }
 
 
-def _basis(grading: Grading) -> dict[str, Any]:
+def grading_basis(grading: Grading) -> dict[str, Any]:
     return {
         "score": grading.score,
         "by_score": grading.by_score,
@@ -308,7 +308,7 @@ def _common(report: InspectionReport, *, masked: bool) -> dict[str, Any]:
         "grade": report.grade,
         "grade_computed": report.grade_computed,
         "grade_override": {"grade": report.grade, "reason": report.grade_override_reason} if overridden else None,
-        "grade_basis": _basis(report_grading(report)),
+        "grade_basis": grading_basis(report_grading(report)),
         "store": {"id": report.store_id, "name": report.store.name, "city": report.store.city},
         "items": _items(report, masked=masked),
         "photos": [photo_dict(p, masked=masked) for p in report.photos.all() if not p.item_code],
