@@ -16,12 +16,12 @@ from chefu.schemas import AUTH, BODY, QUERY, error_responses
 from consignment.inspection import selectors, services
 from consignment.inspection.passport import passport_build
 from consignment.inspection.schemas import (
-    ListingDetailOut,
-    ListingListOut,
-    PhotoOut,
-    ReportIn,
-    ReportOut,
-    TemplateOut,
+    InspectionPhotoOut,
+    InspectionReportIn,
+    InspectionReportOut,
+    InspectionTemplateOut,
+    SellerListingDetailOut,
+    SellerListingListOut,
     listing_detail_dict,
     listing_dict,
     photo_dict,
@@ -34,7 +34,9 @@ partner_inspection_router = Router(tags=["shop floor"], auth=token_auth)
 MULTIPART = (400, 413, 422)
 
 
-@inspection_router.get("/inspection-template", response={200: TemplateOut}, summary="The standard inspection template")
+@inspection_router.get(
+    "/inspection-template", response={200: InspectionTemplateOut}, summary="The standard inspection template"
+)
 def inspection_template(request):
     """Every item an inspector answers, in groups, with its unit when it takes a reading and whether it is one of the
     critical accident, flood and fire checks. Texts in the request's language. No sign-in needed."""
@@ -43,7 +45,7 @@ def inspection_template(request):
 
 @inspection_router.get(
     "/listings",
-    response={200: ListingListOut, **error_responses(*AUTH, *QUERY)},
+    response={200: SellerListingListOut, **error_responses(*AUTH, *QUERY)},
     auth=token_auth,
     summary="My cars for sale",
 )
@@ -56,7 +58,7 @@ def listing_list(request, page: Query[PageParams]):
 
 @inspection_router.get(
     "/listings/{int:listing_id}",
-    response={200: ListingDetailOut, **error_responses(*AUTH, 404)},
+    response={200: SellerListingDetailOut, **error_responses(*AUTH, 404)},
     auth=token_auth,
     summary="One of my cars, with its inspection report",
 )
@@ -80,7 +82,7 @@ def _report(request, booking_id: int) -> dict:
 
 @partner_inspection_router.get(
     "/bookings/{int:booking_id}/inspection-report",
-    response={200: ReportOut, **error_responses(*AUTH, 403, 404, 409)},
+    response={200: InspectionReportOut, **error_responses(*AUTH, 403, 404, 409)},
     summary="A consignment inspection's report",
 )
 def report_get(request, booking_id: int):
@@ -92,10 +94,10 @@ def report_get(request, booking_id: int):
 
 @partner_inspection_router.put(
     "/bookings/{int:booking_id}/inspection-report",
-    response={200: ReportOut, **error_responses(*AUTH, *BODY, 403, 404, 409)},
+    response={200: InspectionReportOut, **error_responses(*AUTH, *BODY, 403, 404, 409)},
     summary="Write a consignment inspection's report",
 )
-def report_put(request, booking_id: int, payload: ReportIn):
+def report_put(request, booking_id: int, payload: InspectionReportIn):
     """Save the report as a draft, replacing the one saved before (photos stay), with its grade computed and the
     inspector's override applied. Every template item answered exactly once; a reading only on items with a unit,
     and the paint thickness on every painted panel. Completing the booking publishes it. The store's managers and
@@ -119,7 +121,7 @@ def report_put(request, booking_id: int, payload: ReportIn):
 
 @partner_inspection_router.post(
     "/bookings/{int:booking_id}/inspection-report/photos",
-    response={201: PhotoOut, **error_responses(*AUTH, *MULTIPART, 403, 404, 409)},
+    response={201: InspectionPhotoOut, **error_responses(*AUTH, *MULTIPART, 403, 404, 409)},
     summary="Add a photo to a consignment inspection's report",
 )
 def report_photo(request, booking_id: int, photo: File[UploadedFile], item_code: Form[str | None] = None):

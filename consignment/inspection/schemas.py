@@ -22,12 +22,12 @@ GradeValue = Literal["A", "B", "C", "D"]
 # --- the template ---------------------------------------------------------------------------------------------------
 
 
-class TemplateGroupOut(Schema):
+class InspectionTemplateGroupOut(Schema):
     code: str
     name: str
 
 
-class TemplateItemOut(Schema):
+class InspectionTemplateItemOut(Schema):
     code: str
     group: str
     text: str
@@ -38,10 +38,10 @@ class TemplateItemOut(Schema):
     reading_required: bool = Field(..., description="A reading must be given unless the answer is na (paint).")
 
 
-class TemplateOut(Schema):
+class InspectionTemplateOut(Schema):
     version: str
-    groups: list[TemplateGroupOut]
-    items: list[TemplateItemOut]
+    groups: list[InspectionTemplateGroupOut]
+    items: list[InspectionTemplateItemOut]
 
 
 def template_dict() -> dict[str, Any]:
@@ -65,7 +65,7 @@ def template_dict() -> dict[str, Any]:
 # --- writing a report -----------------------------------------------------------------------------------------------
 
 
-class ReportItemIn(Schema):
+class InspectionItemIn(Schema):
     code: str = Field(..., max_length=40)
     result: ResultValue
     reading: Decimal | None = Field(
@@ -74,25 +74,25 @@ class ReportItemIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-class GradeOverrideIn(Schema):
+class InspectionGradeOverrideIn(Schema):
     grade: GradeValue
     reason: str = Field(..., min_length=1, max_length=1000)
 
 
-class ReportIn(Schema):
+class InspectionReportIn(Schema):
     vin: str = Field(..., max_length=40, description="17 characters, the check digit (9th) validated.")
     mileage_km: int = Field(..., ge=0, le=2_000_000)
     first_registered: dt.date
     transfers: int = Field(..., ge=0, le=99)
-    items: list[ReportItemIn] = Field(..., max_length=500, description="Every template item, exactly once.")
+    items: list[InspectionItemIn] = Field(..., max_length=500, description="Every template item, exactly once.")
     summary: str = Field("", max_length=4000)
-    grade_override: GradeOverrideIn | None = None
+    grade_override: InspectionGradeOverrideIn | None = None
 
 
 # --- reading a report -----------------------------------------------------------------------------------------------
 
 
-class PhotoOut(Schema):
+class InspectionPhotoOut(Schema):
     id: int
     item_code: str = Field(..., description="The item the photo shows; blank for the car as a whole.")
     url: str
@@ -100,7 +100,7 @@ class PhotoOut(Schema):
     height: int
 
 
-class ReportItemOut(Schema):
+class InspectionItemOut(Schema):
     code: str
     group: str
     text: str
@@ -109,15 +109,15 @@ class ReportItemOut(Schema):
     result: ResultValue
     reading: Decimal | None
     note: str
-    photos: list[PhotoOut]
+    photos: list[InspectionPhotoOut]
 
 
-class GradeOverrideOut(Schema):
+class InspectionGradeOverrideOut(Schema):
     grade: GradeValue
     reason: str
 
 
-class GradeBasisOut(Schema):
+class InspectionGradeBasisOut(Schema):
     score: int = Field(..., description="100 less the deductions (consignment.inspection.grading).")
     by_score: GradeValue
     repainted: list[str] = Field(..., description="Panels over 200 µm.")
@@ -125,7 +125,7 @@ class GradeBasisOut(Schema):
     capped_by: list[str] = Field(..., description="Critical checks that capped the grade.")
 
 
-class PassportChecklistOut(Schema):
+class PassportChecklistItemOut(Schema):
     code: str
     label: str
     result: Literal["pass", "fail", "na"] | None
@@ -145,16 +145,16 @@ class PassportEntryOut(Schema):
     mileage_km: int
     mileage_source: Literal["inspection", "owner"]
     matched_by: Literal["vin", "plate", "vin_and_plate"]
-    checklist: list[PassportChecklistOut]
+    checklist: list[PassportChecklistItemOut]
 
 
-class ReportStoreOut(Schema):
+class InspectionStoreOut(Schema):
     id: int
     name: str
     city: str
 
 
-class ReportOut(Schema):
+class InspectionReportOut(Schema):
     id: int
     booking_id: int
     status: Literal["draft", "published"]
@@ -170,11 +170,11 @@ class ReportOut(Schema):
     summary: str
     grade: GradeValue
     grade_computed: GradeValue
-    grade_override: GradeOverrideOut | None
-    grade_basis: GradeBasisOut
-    store: ReportStoreOut
-    items: list[ReportItemOut] = Field(..., description="In template order.")
-    photos: list[PhotoOut] = Field(..., description="Photos of the car as a whole.")
+    grade_override: InspectionGradeOverrideOut | None
+    grade_basis: InspectionGradeBasisOut
+    store: InspectionStoreOut
+    items: list[InspectionItemOut] = Field(..., description="In template order.")
+    photos: list[InspectionPhotoOut] = Field(..., description="Photos of the car as a whole.")
     passport: list[PassportEntryOut] = Field(
         ..., description="The car's Chefu service history: at publication, or as it stands for a draft."
     )
@@ -192,7 +192,7 @@ class DealerReportItemOut(Schema):
     result: ResultValue
     reading: Decimal | None
     note: str
-    photos: list[PhotoOut] = Field(..., description="The copies with the plate pixelated.")
+    photos: list[InspectionPhotoOut] = Field(..., description="The copies with the plate pixelated.")
 
 
 class DealerReportOut(Schema):
@@ -210,11 +210,11 @@ class DealerReportOut(Schema):
     summary: str
     grade: GradeValue
     grade_computed: GradeValue
-    grade_override: GradeOverrideOut | None
-    grade_basis: GradeBasisOut
-    store: ReportStoreOut
+    grade_override: InspectionGradeOverrideOut | None
+    grade_basis: InspectionGradeBasisOut
+    store: InspectionStoreOut
     items: list[DealerReportItemOut]
-    photos: list[PhotoOut]
+    photos: list[InspectionPhotoOut]
     passport: list[PassportEntryOut]
     published_at: dt.datetime
 
@@ -338,7 +338,7 @@ def dealer_report_dict(report: InspectionReport) -> dict[str, Any]:
 # --- listings -------------------------------------------------------------------------------------------------------
 
 
-class ListingOut(Schema):
+class SellerListingOut(Schema):
     id: int
     status: str = Field(..., description="draft, auction, awaiting_seller, deal, sold, withdrawn.")
     make: str
@@ -351,13 +351,13 @@ class ListingOut(Schema):
     created_at: dt.datetime
 
 
-class ListingListOut(Schema):
-    items: list[ListingOut]
+class SellerListingListOut(Schema):
+    items: list[SellerListingOut]
     count: int
 
 
-class ListingDetailOut(ListingOut):
-    report: ReportOut
+class SellerListingDetailOut(SellerListingOut):
+    report: InspectionReportOut
 
 
 def listing_dict(listing: Listing) -> dict[str, Any]:

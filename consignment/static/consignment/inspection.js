@@ -29,6 +29,13 @@
     }
   });
 
+  // A photo picked shows as a count on its button.
+  form.addEventListener("change", function (event) {
+    if (event.target.type !== "file") return;
+    const count = event.target.closest("label").querySelector(".photo-count");
+    if (count) count.textContent = event.target.files.length ? String(event.target.files.length) : "";
+  });
+
   const restOk = document.getElementById("rest-ok");
   if (restOk) {
     restOk.addEventListener("click", function () {
