@@ -46,6 +46,12 @@ def report_detailed(queryset: QuerySet[InspectionReport]) -> QuerySet[Inspection
     )
 
 
+def inspection_require(booking: Booking) -> None:
+    """``NotAnInspection`` unless ``booking`` is of the ``consignment_inspection`` service."""
+    if booking.service_id != INSPECTION_SERVICE:
+        raise NotAnInspection(service_code=booking.service_id)
+
+
 def inspection_booking_get(*, user: User | None, booking_id: int, roles: tuple[str, ...] | None = None) -> Booking:
     """The booking, read from its store's side (:func:`bookings.selectors.booking_access_check`: ``NotFound`` with
     no tie to its store, ``PermissionDenied`` for its staff whose role is not in ``roles``, every staff role by
@@ -57,8 +63,7 @@ def inspection_booking_get(*, user: User | None, booking_id: int, roles: tuple[s
     booking = Booking.objects.select_related("service", "store", "owner", "vehicle").filter(pk=booking_id).first()
     if booking is None:
         raise NotFound()
-    if booking.service_id != INSPECTION_SERVICE:
-        raise NotAnInspection(service_code=booking.service_id)
+    inspection_require(booking)
     return booking
 
 

@@ -31,14 +31,14 @@ from chefu.events import emit
 from chefu.images import FIELD, image_clean
 from chefu.inputs import text_problem
 from consignment.inspection.events import ReportPublished as ReportPublishedEvent
-from consignment.inspection.exceptions import NotAnInspection, ReportIncomplete, ReportMissing, ReportPublished
+from consignment.inspection.exceptions import ReportIncomplete, ReportMissing, ReportPublished
 from consignment.inspection.grading import Answer, grade_compute
 from consignment.inspection.lock_objects import report_lock
 from consignment.inspection.passport import passport_build
 from consignment.inspection.plates import plate_mask
+from consignment.inspection.selectors import inspection_require
 from consignment.inspection.template import BY_CODE, CODES, READING_MAX, VERSION
 from consignment.inspection.vin import vin_clean
-from consignment.kinds import INSPECTION_SERVICE
 from consignment.models import Grade, InspectionItem, InspectionPhoto, InspectionReport, ItemResult, Listing
 from stores.models import StaffRole
 
@@ -66,12 +66,6 @@ class ItemSpec:
 class Override:
     grade: str
     reason: str
-
-
-def inspection_require(booking: Booking) -> None:
-    """``NotAnInspection`` unless ``booking`` is of the ``consignment_inspection`` service."""
-    if booking.service_id != INSPECTION_SERVICE:
-        raise NotAnInspection(service_code=booking.service_id)
 
 
 def _item_refusals(items: Sequence[ItemSpec]) -> dict[str, str]:

@@ -148,3 +148,51 @@ def test_concurrent_publications_list_the_car_once():
     assert not errors
     assert Listing.objects.count() == 1
     assert {listing.pk for listing in results} == {Listing.objects.get().pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_racing_the_completion_is_published_whole_or_refused():
+    # given an inspection with its report and checklist done
+    from bookings.checklists import checklist_answer
+    from bookings.exceptions import BookingNotAtShop
+    from consignment.inspection.exceptions import ReportPublished as Published
+
+    booking = inspection_booking()
+    save_report(booking, mileage_km=80000)
+    required = [i["code"] for i in Booking.objects.get(pk=booking.pk).checklist if i.get("required")]
+    checklist_answer(booking_id=booking.pk, by=None, items=[{"code": c, "result": "pass"} for c in required])
+
+    # when the inspector saves again while the booking is being completed
+    barrier = threading.Barrier(2)
+    outcome: dict = {}
+
+    def run(name, action):
+        try:
+            barrier.wait()
+            action()
+            outcome[name] = "done"
+        except (BookingNotAtShop, Published) as refused:
+            outcome[name] = refused.code
+        except Exception as error:  # pragma: no cover - reported below
+            outcome[name] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=("save", lambda: save_report(booking, mileage_km=90000))),
+        threading.Thread(target=run, args=("complete", lambda: booking_complete(booking_id=booking.pk, by=None))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then the completion went through and the published report is the one saved last before it
+    assert outcome["complete"] == "done", outcome
+    report = InspectionReport.objects.get(booking=booking)
+    assert report.published_at is not None and Listing.objects.filter(report=report).count() == 1
+    if outcome["save"] == "done":
+        assert report.mileage_km == 90000
+    else:
+        assert outcome["save"] in ("booking_not_at_shop", "inspection_report_published"), outcome
+        assert report.mileage_km == 80000
