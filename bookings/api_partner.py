@@ -140,7 +140,8 @@ def booking_complete(request, booking_id: int):
     """The work is done (the checklist answered, what is owed paid): the booking moves on and the event is recorded. The
     store's staff. Errors: 401 ``not_authenticated``; 403 ``permission_denied`` (the store's staff whose role is not
     enough); 404 ``not_found`` (no such booking, or not of the caller's store); 409
-    ``invalid_transition``, ``booking_not_at_shop``, ``checklist_incomplete``, ``payment_due``."""
+    ``invalid_transition``, ``booking_not_at_shop``, ``checklist_incomplete``, ``payment_due``, or the code of what the
+    service's kind still needs done (``catalog.kinds.ServiceKind.validate_completion``)."""
     return _act(request, booking_id, services.booking_complete)
 
 

@@ -599,11 +599,14 @@ def _extra_work_owed(booking: Booking) -> Decimal:
 
 @transaction.atomic
 def booking_complete(*, booking_id: int, by: User | None) -> Booking:
-    """Finish the job: every required checklist item must be answered (409 ``checklist_incomplete``) and approved
-    extra work paid (409 ``payment_due``: the owner pays it as a second payment on the booking)."""
+    """Finish the job: every required checklist item must be answered (409 ``checklist_incomplete``), whatever the
+    service's kind needs done (``ServiceKind.validate_completion``) and approved extra work paid (409 ``payment_due``:
+    the owner pays it as a second payment on the booking)."""
     booking, role = _store_side_lock(booking_id, by)
     if booking.status == BookingStatus.IN_SERVICE and (missing := checklist_missing_codes(booking)):
         raise ChecklistIncomplete(missing=missing)
+    if booking.status == BookingStatus.IN_SERVICE:
+        kinds.for_service(booking.service).validate_completion(booking=booking)
     if (
         booking.status in (BookingStatus.CHECKED_IN, BookingStatus.IN_SERVICE)
         and (owed := _extra_work_owed(booking)) > 0

@@ -6,6 +6,7 @@ kind and calls the hooks that run inside the booking services::
     kind = kinds.for_service(service)
     kind.validate_booking(service=service, store=store, vehicle=vehicle)
     items = kind.extra_checklist(service=service)
+    kind.validate_completion(booking=booking)      # in bookings.services.booking_complete
 
 What a kind does once a booking is confirmed or completed is not a hook: the kind's app subscribes to the bookings
 events (``BookingConfirmed``, ``BookingCompleted``, which carry the kind's code) from its ``AppConfig.ready()`` and
@@ -67,6 +68,10 @@ class ServiceKind:
     def extra_checklist(self, *, service: Any) -> list[ChecklistItem]:
         """Items added to the service's standard checklist for a booking of this kind."""
         return []
+
+    def validate_completion(self, *, booking: Any) -> None:
+        """Refuse to complete ``booking`` (in service, its row locked by the caller) by raising an
+        ``ApplicationError``: what the kind needs done before the job may end, beyond the checklist."""
 
     def api_router(self) -> Router | None:
         """Extra API the kind brings, mounted under ``/api/v1/{api_prefix}`` (see :func:`api_routers`)."""

@@ -117,6 +117,7 @@ SCRIPT_TEXTS = {
     "missing": gettext_lazy("Still to answer: %(items)s"),
     "done": gettext_lazy("%(plate)s: %(status)s"),
     "bookingsOnDay": gettext_lazy("%(count)s bookings"),
+    "inspectionReport": gettext_lazy("Inspection report"),
     # reviews on the store page
     "ratingScore": gettext_lazy("%(rating)s points"),
     "reviewCount": gettext_lazy("Reviews: %(count)s"),

@@ -7,8 +7,15 @@ class ConsignmentConfig(AppConfig):
     verbose_name = _("Used-car consignment")
 
     def ready(self) -> None:
+        from bookings.events import BookingCompleted
         from catalog.kinds import register
+        from chefu.events import subscribe
+        from consignment.inspection import subscribers as inspection
         from consignment.kinds import CONSIGNMENT
 
         # The consignment_inspection service's workflow: its report, its listing (nothing in bookings names it).
         register(CONSIGNMENT)
+        # A completed inspection publishes its report and lists the car. Durable: a listing is not lost.
+        subscribe(
+            BookingCompleted, inspection.inspection_booking_completed, durable=True, when=inspection.is_consignment
+        )

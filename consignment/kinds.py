@@ -19,5 +19,12 @@ class ConsignmentKind(ServiceKind):
 
         return router
 
+    def validate_completion(self, *, booking) -> None:
+        if booking.service_id == INSPECTION_SERVICE:
+            from consignment.inspection.services import report_check_complete
+
+            # An inspection ends with its report written: completing publishes it (inspection.subscribers).
+            report_check_complete(booking=booking)
+
 
 CONSIGNMENT = ConsignmentKind()

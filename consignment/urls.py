@@ -1,4 +1,6 @@
+from consignment.inspection.urls import urlpatterns as inspection_urlpatterns
+
 app_name = "consignment"
 
 # The consignment pages: the seller's, the dealer's, the inspector's (issue 14, item 8).
-urlpatterns: list = []
+urlpatterns: list = [*inspection_urlpatterns]

@@ -11,6 +11,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from bookings.models import PHOTO_PREFIX
 from bookings.views import booking_photo
 from chefu.errors import api_not_found
+from consignment.inspection.photos import consignment_photo
+from consignment.models import CONSIGNMENT_PHOTO_PREFIX
 from quality.models import QUALITY_PHOTO_PREFIX
 from quality.photos import quality_photo
 from web.api import api
@@ -31,6 +33,12 @@ urlpatterns = [
         f"{settings.PRIVATE_MEDIA_URL.strip('/')}/{QUALITY_PHOTO_PREFIX}<path:path>",
         quality_photo,
         name="quality_photo",
+    ),
+    # Inspection photos likewise: the original to the store, QA and the seller; the plate-masked copy to dealers too.
+    path(
+        f"{settings.PRIVATE_MEDIA_URL.strip('/')}/{CONSIGNMENT_PHOTO_PREFIX}<path:path>",
+        consignment_photo,
+        name="consignment_photo",
     ),
     path("qa/", include("quality.urls")),  # the QA console
     path("consignment/", include("consignment.urls")),  # the seller's, the dealer's and the inspector's pages

@@ -78,6 +78,9 @@
         actions.append(button(t.checklist, "secondary act-checklist", () => checklist(booking, panel, false)));
         break;
     }
+    if (booking.service_code === "consignment_inspection" && ["checked_in", "in_service", "completed"].includes(booking.status)) {
+      actions.append(el("a", { class: "button-link act-inspection", href: "/consignment/inspection/" + booking.id + "/", text: t.inspectionReport }));
+    }
     if (["pending_payment", "confirmed", "checked_in"].includes(booking.status)) {
       actions.append(button(t.storeCancel, "secondary act-cancel", () => callOff(booking, panel)));
     }
