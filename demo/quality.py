@@ -21,6 +21,7 @@ from PIL import Image
 
 from accounts.models import User
 from bookings.models import Booking
+from demo.bookings import bookable_offerings
 from demo.payments import demo_pay
 from demo.reviews import complete_at_shop, past_booking
 from quality import audits
@@ -155,7 +156,9 @@ def demo_quality_load(
         )
         _backdate(audit, days_ago=12, store=suspended)
         made_audits += 1
-    complaints = _complaints(manager_store, manager, qa, admin, customers, others[2:6], rng)
+    # Stores with standard services to complain about (a consignment centre's inspections are not such a job).
+    complainable = [store for store in others[2:] if bookable_offerings(store)][:4]
+    complaints = _complaints(manager_store, manager, qa, admin, customers, complainable, rng)
     # Every other store gets a proposal: the planner's audits for the next four weeks.
     audit_plan_create(by=qa, start=timezone.localdate() + dt.timedelta(days=1), weeks=4)
     return DemoQuality(audits=made_audits, complaints=complaints, probation_store=probation, suspended_store=suspended)
