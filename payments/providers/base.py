@@ -149,7 +149,9 @@ def transaction_open() -> str | None:
     for connection in connections.all(initialized_only=True):
         if len(connection.atomic_blocks) > _baselines.get(connection, 0):
             return connection.alias
-        if not connection.in_atomic_block and connection.connection is not None and not connection.get_autocommit():
+        # The connection's own record of set_autocommit(), not get_autocommit(): that one may connect, and a test
+        # without database access that runs after one with it must not.
+        if not connection.in_atomic_block and connection.connection is not None and not connection.autocommit:
             return connection.alias  # a transaction opened by hand (set_autocommit(False))
     return None
 
