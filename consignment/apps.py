@@ -12,3 +12,5 @@ class ConsignmentConfig(AppConfig):
 
         # The consignment_inspection service's workflow: its report, its listing (nothing in bookings names it).
         register(CONSIGNMENT)
+        # The auctions' Celery tasks (the close at ends_at, the sweep) live in a sub-package autodiscovery skips.
+        from consignment.auctions import tasks  # noqa: F401
