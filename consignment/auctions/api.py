@@ -35,7 +35,7 @@ from consignment.auctions.schemas import (
     start_dict,
     summary_dict,
 )
-from consignment.dealers.selectors import dealer_bidder_get
+from consignment.dealers.selectors import bidder_refusal, dealer_bidder_get
 from consignment.models import BidRefusal
 
 router = Router(tags=["consignment"], auth=token_auth)
@@ -193,6 +193,8 @@ def _refusal_details(placed: services.PlacedBid) -> dict:
         details["min_next_bid"] = bid_dict(placed)["min_next_bid"]
     elif placed.bid.refusal == BidRefusal.AUCTION_CLOSED:
         details |= {"status": placed.auction.status, "ends_at": placed.auction.ends_at.isoformat()}
+    elif (why := bidder_refusal(placed.bid.dealer)) is not None:
+        details |= why.details
     return details
 
 
