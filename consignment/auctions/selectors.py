@@ -130,5 +130,6 @@ def listing_of_seller(*, user: User, listing_id: int) -> Listing:
     return listing
 
 
-def open_auction_of_listing(listing: Listing) -> Auction | None:
+def latest_auction_of_listing(listing: Listing) -> Auction | None:
+    """The listing's latest auction, whatever its status; None before the first."""
     return Auction.objects.filter(listing=listing).order_by("-started_at", "-id").first()

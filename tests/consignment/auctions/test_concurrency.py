@@ -2,6 +2,7 @@
 get every bid answered and recorded, accepted amounts rising strictly in the order they were taken, and the price the
 rules give for that order; three closers at once close once."""
 
+import itertools
 import random
 from decimal import Decimal
 
@@ -58,7 +59,7 @@ def test_ten_dealers_bidding_at_once(auction):
     assert {b.pk: b.accepted for b in mine} == recorded
     # accepted amounts rise strictly in the order the bids were taken (proxies' bids included)
     amounts = list(Bid.objects.filter(auction=auction, accepted=True).order_by("id").values_list("amount", flat=True))
-    assert all(a < b for a, b in zip(amounts, amounts[1:], strict=False)), amounts
+    assert all(a < b for a, b in itertools.pairwise(amounts)), amounts
     assert len(amounts) >= 2
     # and the auction stands where the rules put it for that order
     order = [RefBid(str(b.dealer_id), b.amount, b.max_amount) for b in mine]
