@@ -274,24 +274,13 @@ def bid_place(
     dealer = dealer_lock_of_user(user.pk)
     if dealer is None:
         raise DealerNotVerified(details={"reason": "no_dealer"})
-    seller_id = Auction.objects.filter(pk=auction_id).values_list("listing__seller_id", flat=True).first()
-    if seller_id is None:
-        raise NotFound()
-    if seller_id == user.pk:
-        raise OwnAuction()
-    if bidder_refusal(dealer) is not None:
-        auction = Auction.objects.get(pk=auction_id)
-        return _refused(
-            auction,
-            dealer,
-            amount=amount,
-            max_amount=max_amount,
-            refusal=BidRefusal.DEALER_NOT_VERIFIED,
-            at=now or timezone.now(),
-        )
     auction = auction_lock(auction_id)
+    if auction.seller_id == user.pk:
+        raise OwnAuction()
     now = now or timezone.now()
-    if auction.status != AuctionStatus.OPEN or now >= auction.ends_at:
+    if bidder_refusal(dealer) is not None:
+        refusal = BidRefusal.DEALER_NOT_VERIFIED
+    elif auction.status != AuctionStatus.OPEN or now >= auction.ends_at:
         refusal = BidRefusal.AUCTION_CLOSED
     elif amount < rules.min_next_bid(auction.highest_amount):
         refusal = BidRefusal.BID_TOO_LOW

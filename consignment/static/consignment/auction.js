@@ -40,6 +40,13 @@
     root.classList.toggle("ending", left > 0 && left <= 120000);
   }
 
+  // The amount the form offers: the new minimum once the one there is no longer enough (unless it is being typed in).
+  function offer(minimum) {
+    const input = document.querySelector("#bid-form input[name=amount]");
+    if (!input || !minimum || document.activeElement === input) return;
+    if (!(Number(input.value) >= Number(minimum))) input.value = minimum;
+  }
+
   function show(auction) {
     const closed = status === "open" && auction.status !== "open";
     status = auction.status;
@@ -47,7 +54,10 @@
     set("highest_bid", auction.highest_bid ? Chefu.money(auction.highest_bid) : t.noBids);
     set("bid_count", String(auction.bid_count));
     set("reserve_met", auction.reserve_met ? t.met : t.notMet);
-    if (auction.min_next_bid) set("min_next_bid", Chefu.money(auction.min_next_bid));
+    if (auction.min_next_bid) {
+      set("min_next_bid", Chefu.money(auction.min_next_bid));
+      offer(auction.min_next_bid);
+    }
     if ("my_max" in auction) {
       set("my_max", auction.my_max ? Chefu.money(auction.my_max) : "—");
       set("standing", !auction.my_max ? t.notBidYet : auction.leading ? t.youLead : t.outbid);
