@@ -125,3 +125,42 @@ def test_a_last_second_bid_racing_the_close(auction):
         assert placed.bid.refusal == "auction_closed" and closed.status == "sold"
         deal = Deal.objects.get(auction=auction)
         assert (deal.dealer_id, deal.price) == (dealer.pk, Decimal("90000.00"))
+
+
+def test_a_bid_writing_the_proxys_bid_does_not_wait_for_the_leaders_own_bid_in_flight(auction):
+    """A bid that makes the proxy bid for the leader writes rows naming the leader (their foreign keys take FOR KEY
+    SHARE on the leader's row) while the leader's own next bid may hold that row, waiting for the auction's: the
+    dealer's lock must not block those rows, or the two bids deadlock."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    from consignment.dealers.lock_objects import dealer_lock_of_user
+
+    leader, rival = make_dealer(), make_dealer()
+    services.bid_place(auction_id=auction.pk, user=leader.user, amount=Decimal("50000.00"), max_amount="60000.00")
+    held, release = threading.Event(), threading.Event()
+
+    def leaders_bid_in_flight():
+        try:
+            with transaction.atomic():
+                dealer_lock_of_user(leader.user_id)  # what the leader's bid holds before it reaches the auction
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=leaders_bid_in_flight)
+    thread.start()
+    assert held.wait(5)
+    started = time.monotonic()
+    try:
+        placed = services.bid_place(auction_id=auction.pk, user=rival.user, amount=Decimal("50500.00"))
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join(15)
+    assert elapsed < 3, f"the rival's bid waited {elapsed:.1f} s for the leader's lock"
+    assert placed.bid.accepted and not placed.leading
+    assert Bid.objects.get(auction=auction, by_proxy=True).dealer_id == leader.pk
