@@ -1,6 +1,6 @@
 """STAND-IN for ``consignment.inspection.selectors.report_for_dealer`` (the inspection work provides the real one,
 with item texts, photos with the plate masked and the vehicle passport). Until then the dealer's view of a published
-report is built here from the model alone; :mod:`consignment.auctions.selectors` is the only caller, so swapping it
+report is built here from the model alone; :mod:`consignment.auctions.schemas` is the only caller, so swapping it
 is one import there.
 
 A dealer sees the car, never the seller: no owner, no plate; the VIN with its serial part masked.
