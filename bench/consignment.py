@@ -6,8 +6,8 @@
 The dev database is never touched: the script drops and recreates ``chefu_bench_consignment`` (its name derived from
 DATABASE_URL), migrates it, writes the dealers through the dealer services (applied, verified, deposit held) and the
 seller's inspected car through the ORM (the inspection services' result, as the tests write it), then starts gunicorn
-on it (``--workers`` sync workers, Celery on an in-memory broker) and drives it from client threads, one per dealer,
-each with its own bearer token.
+on it (``--workers`` sync workers, Celery on an in-memory broker) and drives it with one client per dealer, each with
+its own bearer token: a thread per bidder, a coroutine of one event loop per poller.
 
 - **bids.** ``--dealers`` dealers each send ``--bids`` bids on one auction (a third with a proxy maximum), each bid at
   the minimum the last answer named plus 0-5 increments. Two runs: *saturated* (every dealer sends its next bid as
@@ -23,6 +23,7 @@ The machine is shared and small (the clients run on it too): the script prints t
 """
 
 import argparse
+import asyncio
 import datetime as dt
 import itertools
 import os
@@ -374,28 +375,48 @@ def case_bids(ctx: Context) -> list[str]:
 # --- pollers ----------------------------------------------------------------------------------------------------------
 
 
-def _poller(ctx: Context, auction_id: int, token: str, until: float, out: list, lock, rng: random.Random):
-    import requests
+async def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """One GET over a fresh connection (gunicorn's sync workers close each one): the status and the headers."""
 
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {token}"})
-    url = f"{ctx.base}/consignment/auctions/{auction_id}"
-    etag = None
-    time.sleep(rng.uniform(0, POLL_EVERY_S))  # pollers do not all start on the same tick
-    while time.monotonic() < until:
-        next_at = time.monotonic() + POLL_EVERY_S
-        headers = {"If-None-Match": etag} if etag else {}
-        started = time.perf_counter()
-        try:
-            response = session.get(url, headers=headers, timeout=30)
-            status = response.status_code
-            etag = response.headers.get("ETag", etag)
-        except requests.RequestException:
-            status = 0
-        elapsed = time.perf_counter() - started
-        with lock:
-            out.append((status, elapsed))
-        time.sleep(max(0.0, next_at - time.monotonic()))
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *(f"{k}: {v}" for k, v in headers.items())]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    await writer.drain()
+    status = int((await reader.readline()).split()[1])
+    answer = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        answer[name.strip().lower()] = value.strip()
+    await reader.read()  # the body, to the end of the connection
+    writer.close()
+    return status, answer
+
+
+async def _pollers(ctx: Context, auction_id: int, tokens: list[str], seconds: float) -> list[tuple[int, float]]:
+    """Every poller a coroutine of one event loop (300 client threads would eat the CPUs the server needs)."""
+
+    path = f"/api/v1/consignment/auctions/{auction_id}"
+    results: list[tuple[int, float]] = []
+    loop = asyncio.get_running_loop()
+    until = loop.time() + seconds
+
+    async def poll(token: str, rng: random.Random) -> None:
+        etag = None
+        await asyncio.sleep(rng.uniform(0, POLL_EVERY_S))  # pollers do not all start on the same tick
+        while loop.time() < until:
+            next_at = loop.time() + POLL_EVERY_S
+            headers = {"Authorization": f"Bearer {token}"} | ({"If-None-Match": etag} if etag else {})
+            started = time.perf_counter()
+            try:
+                status, answer = await _get(ctx.args.port, path, headers)
+                etag = answer.get("etag", etag)
+            except OSError:
+                status = 0
+            results.append((status, time.perf_counter() - started))
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+    await asyncio.gather(*(poll(token, random.Random(i)) for i, token in enumerate(tokens)))
+    return results
 
 
 def _in_process_304(auction_id: int, token: str) -> tuple[list[float], int]:
@@ -420,15 +441,11 @@ def _in_process_304(auction_id: int, token: str) -> tuple[list[float], int]:
 def case_pollers(ctx: Context) -> list[str]:
     auction = start_auction("quiet")
     pollers = ctx.dealers[: ctx.args.pollers]
-    results, lock = [], threading.Lock()
-    until = time.monotonic() + ctx.args.poll_seconds + POLL_EVERY_S
+    tokens = [token for _dealer, token in pollers]
     with step(f"{len(pollers)} pollers for {ctx.args.poll_seconds} s, every {POLL_EVERY_S:.0f} s"):
-        wall = _run_threads(
-            [
-                lambda token=token, i=i: _poller(ctx, auction.pk, token, until, results, lock, random.Random(i))
-                for i, (_dealer, token) in enumerate(pollers)
-            ]
-        )
+        started = time.perf_counter()
+        results = asyncio.run(_pollers(ctx, auction.pk, tokens, ctx.args.poll_seconds + POLL_EVERY_S))
+        wall = time.perf_counter() - started
     statuses = Counter(status for status, _ in results)
     not_modified = [elapsed for status, elapsed in results if status == 304]
     full = [elapsed for status, elapsed in results if status == 200]

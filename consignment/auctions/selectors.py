@@ -8,6 +8,7 @@ from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 
 from accounts.models import User
 from chefu.errors import NotFound
+from chefu.prepared import PreparedQuery
 from consignment.auctions.estimates import Estimate
 from consignment.dealers.selectors import bidder_refusal, dealer_of_user
 from consignment.models import (
@@ -44,27 +45,35 @@ class Viewer:
         return f'W/"{self.version}-{who}"'
 
 
+def _viewer_query(_shape, *, auction_id: int, user_id: int) -> QuerySet:
+    bidder = Dealer.objects.filter(
+        user_id=user_id, status=DealerStatus.VERIFIED, deposit_status=DepositStatus.HELD
+    ).values("pk")[:1]
+    return (
+        Auction.objects.filter(pk=auction_id)
+        .annotate(seller_id=F("listing__seller_id"), bidder_id=Subquery(bidder))
+        .values("version", "seller_id", "bidder_id")
+    )
+
+
+# What every poll of an auction runs: compiled once, bound to each poll's ids (chefu.prepared). The markers are ids no
+# row can have.
+_VIEWER = PreparedQuery(_viewer_query, markers={"auction_id": -1_000_001, "user_id": -1_000_002})
+
+
 def auction_viewer(*, auction_id: int, user: User) -> Viewer:
     """Who ``user`` is to the auction, in one indexed query (its version, its listing's seller, the user's dealer
     account if it may bid): what ``GET /consignment/auctions/{id}`` needs to answer 304. NotFound when there is no
     such auction; DealerNotVerified for anyone but its seller and a dealer who may bid."""
-    bidder = Dealer.objects.filter(
-        user_id=user.pk, status=DealerStatus.VERIFIED, deposit_status=DepositStatus.HELD
-    ).values("pk")[:1]
-    row = (
-        Auction.objects.filter(pk=auction_id)
-        .annotate(seller_id=F("listing__seller_id"), bidder_id=Subquery(bidder))
-        .values_list("version", "seller_id", "bidder_id")
-        .first()
-    )
-    if row is None:
+    rows = _VIEWER.rows(None, {"auction_id": auction_id, "user_id": user.pk}, limit=1)
+    if not rows:
         raise NotFound()
-    version, seller_id, bidder_id = row
-    if seller_id == user.pk:
-        return Viewer(role=SELLER, version=version)
-    if bidder_id is None:
+    row = rows[0]
+    if row["seller_id"] == user.pk:
+        return Viewer(role=SELLER, version=row["version"])
+    if row["bidder_id"] is None:
         raise bidder_refusal(dealer_of_user(user=user))
-    return Viewer(role=DEALER, version=version, dealer_id=bidder_id)
+    return Viewer(role=DEALER, version=row["version"], dealer_id=row["bidder_id"])
 
 
 def _with_report(queryset: QuerySet[Auction]) -> QuerySet[Auction]:
