@@ -89,6 +89,7 @@ def test_who_may_look(auction, owner_client, make_client):
     pending = make_client(make_dealer(verified=False).user).get(f"consignment/auctions/{auction.pk}")
     assert pending.status_code == 403
     assert owner_client.get("consignment/auctions/999999").status_code == 404
+    assert owner_client.get(f"consignment/auctions/{10**30}").status_code == 404  # beyond bigint: not found, no 500
 
 
 def test_the_seller_sees_the_reserve_and_their_own_etag(auction, seller_client):
