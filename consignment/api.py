@@ -4,7 +4,9 @@ Each sub-domain keeps its own router; this module only assembles them. Endpoints
 
 from ninja import Router
 
+from consignment.auctions.api import router as auctions_router
 from consignment.inspection.api import inspection_router
 
 router = Router(tags=["consignment"])
 router.add_router("", inspection_router)
+router.add_router("", auctions_router)

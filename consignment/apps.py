@@ -10,6 +10,9 @@ class ConsignmentConfig(AppConfig):
         from bookings.events import BookingCompleted
         from catalog.kinds import register
         from chefu.events import subscribe
+
+        # The auctions' Celery tasks (the close at ends_at, the sweep) live in a sub-package autodiscovery skips.
+        from consignment.auctions import tasks  # noqa: F401
         from consignment.inspection import subscribers as inspection
         from consignment.kinds import CONSIGNMENT
 

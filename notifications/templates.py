@@ -243,6 +243,65 @@ TEMPLATES: dict[str, MessageTemplate] = {
             ),
             params=("booking_id", "service_name", "stores"),
         ),
+        # Used-car consignment: the seller never learns who the dealer is, nor the dealer who the seller is.
+        MessageTemplate(
+            code="consignment_sold",
+            channels=SMS_AND_IN_APP,
+            subject=_("Your car is sold"),
+            body=_(
+                "Your %(car)s sold at auction for %(price)s. After the platform fee of %(fee)s you receive %(net)s, "
+                "paid once the dealer has paid and the car is handed over at the store."
+            ),
+            params=("car", "price", "fee", "net"),
+        ),
+        MessageTemplate(
+            code="consignment_won",
+            channels=SMS_AND_IN_APP,
+            subject=_("You won an auction"),
+            body=_(
+                "You won auction %(auction_id)s (%(car)s) at %(price)s. Pay by %(pay_before)s, or your deposit is "
+                "forfeited."
+            ),
+            params=("auction_id", "car", "price", "pay_before"),
+        ),
+        MessageTemplate(
+            code="consignment_reserve_not_met",
+            channels=SMS_AND_IN_APP,
+            subject=_("The highest bid is below your reserve"),
+            body=_(
+                "The highest bid for your %(car)s is %(price)s, below your reserve. Accept or decline it by "
+                "%(decide_before)s; without an answer it is declined."
+            ),
+            params=("car", "price", "decide_before"),
+        ),
+        MessageTemplate(
+            code="consignment_no_bids",
+            channels=(Channel.IN_APP.value,),
+            subject=_("No bids for your car"),
+            body=_("No dealer bid for your %(car)s. You may put it to auction again."),
+            params=("car",),
+        ),
+        MessageTemplate(
+            code="consignment_declined",
+            channels=(Channel.IN_APP.value,),
+            subject=_("The seller declined your bid"),
+            body=_("The seller declined the highest bid in auction %(auction_id)s (%(car)s): the car is not sold."),
+            params=("auction_id", "car"),
+        ),
+        MessageTemplate(
+            code="dealer_status_changed",
+            channels=SMS_AND_IN_APP,
+            subject=_("Your dealer account"),
+            body=_("Your dealer account %(company)s is now: %(status)s. %(reason)s"),
+            params=("company", "status", "reason"),
+        ),
+        MessageTemplate(
+            code="dealer_deposit_changed",
+            channels=(Channel.IN_APP.value,),
+            subject=_("Your dealer deposit"),
+            body=_("The deposit of %(company)s (%(amount)s) is now: %(status)s."),
+            params=("company", "amount", "status"),
+        ),
     ]
 }
 

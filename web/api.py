@@ -15,6 +15,7 @@ from catalog.api_quotes import quotes_router
 from chefu.api import ChefuAPI
 from chefu.health import router as health_router
 from chefu.openapi import TAGS
+from consignment.dealers.api import dealers_router, qa_dealers_router
 from consignment.inspection.api import partner_inspection_router
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
@@ -88,6 +89,8 @@ api.add_router("/partner", partner_quality_router)
 api.add_router("/qa", qa_kpis_router)
 api.add_router("/partner", partner_kpis_router)
 api.add_router("/partner", partner_inspection_router)
+api.add_router("/dealers", dealers_router)
+api.add_router("/qa", qa_dealers_router)
 
 # Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.
 for _prefix, _router in kinds.api_routers():

@@ -296,6 +296,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sms_codes_purge_task",
         "schedule": crontab(hour=4, minute=10),
     },
+    # Auctions past ends_at that the task queued for them has not closed (broker down, worker lost), and sellers'
+    # decisions on a reserve not met past their 24 hours (consignment.auctions.services.auctions_sweep).
+    "consignment.auctions-sweep": {
+        "task": "consignment.auctions.tasks.auctions_sweep_task",
+        "schedule": 60.0,
+    },
     # One alert per corrective action past its due date (quality.actions.actions_overdue_alert).
     "quality.actions-overdue": {
         "task": "quality.tasks.actions_overdue_alert_task",
@@ -473,6 +479,12 @@ PAYMENT_PROVIDER_CALL_CHECK = env("PAYMENT_PROVIDER_CALL_CHECK", default="log")
 PAYMENT_COMMISSION_RATE = Decimal(env("PAYMENT_COMMISSION_RATE", default="0.08"))
 # Statements cover calendar days in this zone (the daily beat job issues yesterday's at 02:30, CELERY_TIMEZONE).
 SETTLEMENT_TIME_ZONE = env("SETTLEMENT_TIME_ZONE", default="Asia/Shanghai")
+
+# --- Used-car consignment (consignment/) ------------------------------------------------------------------
+
+# The deposit a dealer pays before bidding (consignment.dealers.services.dealer_deposit_held), forfeited when a deal
+# won is not paid in time.
+CONSIGNMENT_DEALER_DEPOSIT = Decimal(env("CONSIGNMENT_DEALER_DEPOSIT", default="5000.00"))
 
 # --- Quality KPIs and rules (quality/kpis.py, quality/runs.py) -------------------------------------------
 

@@ -41,6 +41,13 @@ def test_the_booking_payment_and_review_apps_find_every_kind_they_send():
         "corrective_actions_created",
         "corrective_action_accepted",
         "corrective_action_reopened",
+        "consignment_sold",
+        "consignment_won",
+        "consignment_reserve_not_met",
+        "consignment_no_bids",
+        "consignment_declined",
+        "dealer_status_changed",
+        "dealer_deposit_changed",
     }
     for template in TEMPLATES.values():
         assert template.channels and set(template.channels) <= set(Channel.values)
