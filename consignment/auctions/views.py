@@ -17,6 +17,7 @@ from consignment.dealers import services as dealer_services
 from consignment.dealers.exceptions import DealerNotVerified
 from consignment.dealers.selectors import bidder_refusal, dealer_of_user
 from consignment.fees import FEE_MAX, FEE_MIN, FEE_RATE
+from consignment.inspection.views import report_view
 from consignment.models import AuctionStatus, ListingStatus
 from consignment.pages import posted_text, refusal_text, render_page, signed_in_page
 
@@ -102,6 +103,7 @@ def auction_page(request: HttpRequest, auction_id: int) -> HttpResponse:
         request,
         "consignment/auctions/dealer.html",
         auction=view,
+        report=report_view(view["report"]),
         **_live(auction),
         config=_config(auction_id, viewer.etag),
     )
@@ -129,6 +131,7 @@ def _seller_page(request: HttpRequest, auction_id: int, viewer: selectors.Viewer
         request,
         "consignment/auctions/seller.html",
         auction=view,
+        report=report_view(view["report"]),
         **_live(auction),
         deciding=auction.status == AuctionStatus.RESERVE_NOT_MET,
         error=error,

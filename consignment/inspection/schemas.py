@@ -330,9 +330,16 @@ def report_dict(report: InspectionReport, *, passport: list[dict] | None = None)
     }
 
 
+def vin_masked(vin: str) -> str:
+    """The manufacturer and vehicle descriptor (10 characters) and the last 2: enough to know the model, not enough
+    to look the car up before a deal."""
+    return vin[:10] + "*" * 5 + vin[-2:] if len(vin) == 17 else ""
+
+
 def dealer_report_dict(report: InspectionReport) -> dict[str, Any]:
-    """A published report as ``DealerReportOut``: the car without its seller or plate, the photos' masked copies."""
-    return {**_common(report, masked=True), "passport": passport_dicts(report.passport)}
+    """A published report as ``DealerReportOut``: the car without its seller or plate (the VIN masked), the photos'
+    masked copies."""
+    return {**_common(report, masked=True), "vin": vin_masked(report.vin), "passport": passport_dicts(report.passport)}
 
 
 # --- listings -------------------------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def published_listing(
     year: int = 2019,
     mileage_km: int = 42_000,
     grade: str = "B",
-    defects: tuple = (("paint_front_bumper", "minor", "门漆面有划痕"),),
+    defects: tuple = (("door_front_left", "minor", "门漆面有划痕"),),
 ) -> Listing:
     """A published report (with an ok item and ``defects``) and its draft listing, as completing an inspection
     booking leaves them."""

@@ -30,7 +30,9 @@ def test_the_eta_task_closes_the_auction_at_its_end(celery_worker, listing, sell
     closed = Auction.objects.get(pk=auction.pk)
     assert closed.status == "sold" and closed.closed_at >= closed.ends_at
     assert Deal.objects.get(auction=auction).dealer_id == dealer.pk
-    assert [r.state for r in celery_worker.ran("consignment.auctions.tasks.auction_close_task")] == ["SUCCESS"]
+    # The task's run is recorded when it returns, a moment after its transaction committed the close.
+    runs = celery_worker.wait_for(lambda: celery_worker.ran("consignment.auctions.tasks.auction_close_task"))
+    assert [r.state for r in runs] == ["SUCCESS"]
 
 
 def test_the_sweep_closes_an_auction_whose_task_was_lost(celery_worker, auction):
