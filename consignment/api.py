@@ -4,4 +4,7 @@ Each sub-domain keeps its own router; this module only assembles them. Endpoints
 
 from ninja import Router
 
+from consignment.deals.api import deals_router
+
 router = Router(tags=["consignment"])
+router.add_router("/deals", deals_router)

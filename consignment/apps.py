@@ -12,3 +12,7 @@ class ConsignmentConfig(AppConfig):
 
         # The consignment_inspection service's workflow: its report, its listing (nothing in bookings names it).
         register(CONSIGNMENT)
+        # Deals: the deal's payment purpose, and its reactions to payments, handovers and payouts.
+        from consignment.deals.wiring import connect as deals_connect
+
+        deals_connect()

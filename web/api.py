@@ -15,6 +15,7 @@ from catalog.api_quotes import quotes_router
 from chefu.api import ChefuAPI
 from chefu.health import router as health_router
 from chefu.openapi import TAGS
+from consignment.deals.api import qa_claims_router
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
 from quality.api_audits import partner_quality_router, public_standards_router, qa_quality_router
@@ -86,6 +87,7 @@ api.add_router("/qa", qa_quality_router)
 api.add_router("/partner", partner_quality_router)
 api.add_router("/qa", qa_kpis_router)
 api.add_router("/partner", partner_kpis_router)
+api.add_router("/qa", qa_claims_router)
 
 # Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.
 for _prefix, _router in kinds.api_routers():
