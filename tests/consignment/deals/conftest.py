@@ -5,6 +5,7 @@ through the payments sandbox."""
 
 import datetime as dt
 import itertools
+import time
 from decimal import Decimal
 
 import pytest
@@ -35,6 +36,7 @@ from tests.bookings.conftest import book, local
 from tests.bookings.floor_fixtures import move, staff_of
 from tests.catalog.factories import set_price
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
+from tests.payments.charging import _another_waits_on_a_lock
 from tests.payments.paying import notify
 
 HOURS = [(d, dt.time(9, 0), dt.time(18, 0)) for d in range(7)]
@@ -189,6 +191,24 @@ def provider_runs() -> None:
         payment_services.refund_execute(refund_id=refund.pk)
     for payout in Payout.objects.filter(status=PayoutStatus.PENDING):
         payouts.payout_execute(payout_id=payout.pk)
+
+
+def read_together(monkeypatch, module, name: str, readers: int = 2) -> list:
+    """Make ``module.name`` (a read a service makes before it writes) wait, once it has read, until the other readers
+    have read too or one is seen waiting on a lock (``tests.payments.charging``'s way, for reads of one row): without
+    the service's lock they would all read the same state, then all write. Returns what each read, in order."""
+    read, real = [], getattr(module, name)
+
+    def reading(*args, **kwargs):
+        found = real(*args, **kwargs)
+        read.append(found)
+        deadline = time.monotonic() + 10
+        while len(read) < readers and not _another_waits_on_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return found
+
+    monkeypatch.setattr(module, name, reading)
+    return read
 
 
 def after_window(deal: Deal) -> dt.datetime:
