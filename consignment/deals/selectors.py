@@ -10,12 +10,14 @@ import datetime as dt
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.auth import require_role
 from accounts.models import User
 from chefu.errors import NotFound
-from consignment.deals.charges import PURPOSE, deal_id_of
-from consignment.deals.services import DEALER, claim_window_ends, deal_party
+from consignment.deals.charges import PURPOSE, deal_id_of, deal_subject
+from consignment.deals.services import DEALER, Step, claim_window_ends, deal_party
 from consignment.deals.settlement import split
 from consignment.models import Claim, ClaimStatus, Deal, DealEvent, DealStatus, InspectionReport
 from payments.models import Payment
@@ -24,7 +26,30 @@ UPHELD = (ClaimStatus.ADJUSTED, ClaimStatus.UNWOUND)
 # Statuses in which the deal has been paid: the parties may know where and when the handover is.
 PAID_STATUSES = (DealStatus.PAID, DealStatus.HANDED_OVER, DealStatus.SETTLED, DealStatus.UNWOUND)
 
+# The timeline's words for a step that keeps the status (``Step``).
+STEP_LABELS = {
+    Step.HANDOVER_BOOKED: gettext_lazy("Handover booked"),
+    Step.HANDOVER_LOST: gettext_lazy("Handover booking called off; booking again"),
+    Step.PAYMENT_REFUNDED: gettext_lazy("Late payment refunded"),
+    Step.CLAIM_FILED: gettext_lazy("The dealer filed a claim"),
+    Step.CLAIM_RESOLVED: gettext_lazy("QA decided the claim"),
+    Step.FEE_RELEASED: gettext_lazy("Platform fee kept"),
+    Step.PAYOUT_REQUESTED: gettext_lazy("Payment to the seller sent"),
+    Step.PAYOUT_FAILED: gettext_lazy("Payment to the seller refused by the provider"),
+}
+
+
 _JOINS = ("listing__report", "dealer", "seller", "handover_booking__store")
+
+
+def timeline(deal: Deal) -> list[dict]:
+    """The deal's events (prefetched) as the pages show them: when, what (a status, or a step), who, why."""
+    rows = []
+    for event in deal.events.all():
+        step = (event.details or {}).get("step")
+        label = STEP_LABELS.get(step, step) if step else DealStatus(event.to_status).label
+        rows.append({"at": event.at, "label": label, "by_id": event.by_id, "reason": "" if step else event.reason})
+    return rows
 
 
 def deals_for_party(*, user: User, status: str | None = None) -> QuerySet[Deal]:
@@ -93,6 +118,27 @@ def net_to_seller(deal: Deal):
 
 def claim_window(deal: Deal) -> dt.datetime | None:
     return claim_window_ends(deal)
+
+
+def claim_may_be_filed(deal: Deal, now: dt.datetime | None = None) -> bool:
+    """Whether the deal's dealer may file a claim now (what ``claims.claim_file`` would allow), its claims loaded."""
+    now = now or timezone.now()
+    return (
+        deal.status == DealStatus.HANDED_OVER
+        and deal.payout_requested_at is None
+        and now < claim_window_ends(deal)
+        and not any(claim.status == ClaimStatus.OPEN for claim in deal.claims.all())
+    )
+
+
+def deal_payment_status(*, deal: Deal, user: User, payment_id: int) -> str | None:
+    """The status of ``user``'s payment ``payment_id`` of ``deal``'s charge (the pay page names it on the way back),
+    or None when it is not one."""
+    return (
+        Payment.objects.filter(pk=payment_id, owner=user, purpose=PURPOSE, subject=deal_subject(deal.pk))
+        .values_list("status", flat=True)
+        .first()
+    )
 
 
 # --- QA ---------------------------------------------------------------------------------------------------------------
