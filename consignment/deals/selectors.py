@@ -48,7 +48,9 @@ def timeline(deal: Deal) -> list[dict]:
     for event in deal.events.all():
         step = (event.details or {}).get("step")
         label = STEP_LABELS.get(step, step) if step else DealStatus(event.to_status).label
-        rows.append({"at": event.at, "label": label, "by_id": event.by_id, "reason": "" if step else event.reason})
+        # A reason written by a person (QA unwinding a deal) is shown; the system's own are for the logs.
+        reason = event.reason if event.by_id and not step else ""
+        rows.append({"at": event.at, "label": label, "by_id": event.by_id, "reason": reason})
     return rows
 
 

@@ -58,14 +58,14 @@ def yesterday() -> dt.date:
 
 
 def inspected(store: Store, *, seller=None, inspector=None) -> InspectionReport:
-    """A ``consignment_inspection`` booking yesterday at 10:00, paid, checked in at 10:05 and completed, and its
-    published report (what the inspection code makes of it)."""
+    """A ``consignment_inspection`` booking, paid, checked in (its check-in dated yesterday 10:05) and completed, and
+    its published report (what the inspection code makes of it). Booked for tomorrow 10:00 (a booking is made for a
+    start to come; a past one's expiry would race its payment under a real worker)."""
     seller = seller or UserFactory(roles=["owner"], name="张伟")
     inspector = inspector or staff_of(store, name="检测员李")
     car = VehicleFactory(owner=seller, plate="沪A88888", make="大众", model="帕萨特", year=2018)
-    booking = book(
-        seller, store, local(yesterday(), 10), vehicle=car, service="consignment_inspection", now=local(yesterday(), 8)
-    )
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    booking = book(seller, store, local(tomorrow, 10), vehicle=car, service="consignment_inspection")
     move(booking, BookingStatus.COMPLETED, by=inspector)
     BookingEvent.objects.filter(booking=booking, to_status=BookingStatus.CHECKED_IN).update(
         at=local(yesterday(), 10, 5)
