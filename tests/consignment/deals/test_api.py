@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from consignment.models import Claim, ClaimStatus, Deal, DealStatus
 from payments.models import Payment, Refund
@@ -291,3 +293,31 @@ def test_paid_deals_show_their_status(deal, dealer_client):
     pay_deal(deal)
     assert deal.status == DealStatus.PAID
     assert dealer_client.get("consignment/deals", {"status": "paid"}).json()["count"] == 1
+
+
+# --- cost -------------------------------------------------------------------------------------------------------------
+
+
+def test_the_lists_cost_the_same_whatever_their_length(deal, dealer_client, qa_client):
+    from consignment.deals.claims import claim_file
+
+    def queries(get) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert get().status_code == 200
+        return len(captured)
+
+    handed = []
+    for _ in range(3):
+        other = deal_awaiting_payment(dealer=deal.dealer)
+        pay_deal(other)
+        complete_handover(other)
+        handed.append(other)
+    claim_file(deal_id=handed[0].pk, user=deal.dealer.user, description="一")
+    dealer_client.get("consignment/deals"), qa_client.get("qa/claims")  # the tokens' first use is recorded once
+    one_deal_list = queries(lambda: dealer_client.get("consignment/deals", {"status": "awaiting_payment"}))
+    one_claim_list = queries(lambda: qa_client.get("qa/claims"))
+    for other in handed[1:]:
+        claim_file(deal_id=other.pk, user=deal.dealer.user, description="二")
+
+    assert queries(lambda: dealer_client.get("consignment/deals")) == one_deal_list
+    assert queries(lambda: qa_client.get("qa/claims")) == one_claim_list

@@ -233,3 +233,15 @@ def test_a_refused_payout_waits_for_a_retry_into_another_account(deal):
     assert deal.status == DealStatus.SETTLED
     assert JournalEntry.objects.filter(kind=EntryKind.PAYOUT_PAID).count() == 1
     assert mismatches() == []
+
+
+def test_the_sweeps_run_on_the_beat_and_their_tasks_are_registered(settings):
+    from chefu.celery import app
+
+    entries = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for task in (
+        "consignment.deals.tasks.deals_settle_due_task",
+        "consignment.deals.tasks.handovers_book_missing_task",
+    ):
+        assert entries[task] == 600.0
+        assert task in app.tasks
