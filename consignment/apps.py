@@ -22,3 +22,7 @@ class ConsignmentConfig(AppConfig):
         subscribe(
             BookingCompleted, inspection.inspection_booking_completed, durable=True, when=inspection.is_consignment
         )
+        # Deals: the deal's payment purpose, and its reactions to payments, handovers and payouts.
+        from consignment.deals.wiring import connect as deals_connect
+
+        deals_connect()

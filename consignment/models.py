@@ -6,6 +6,8 @@ purposes (``payments`` knows neither dealers nor deals). Every state change of a
 claim appends an event row (who, when, why).
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -363,6 +365,18 @@ class DealStatus(models.TextChoices):
     UNWOUND = "unwound", _("Unwound after a claim")
 
 
+# The moves a deal may make (``consignment.deals.services.deal_transition``): paid within ``pay_before`` or defaulted;
+# handed over at the handover booking; then settled once the seller is paid, or unwound by a claim before that.
+DEAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    DealStatus.AWAITING_PAYMENT: frozenset({DealStatus.PAID, DealStatus.DEFAULTED}),
+    DealStatus.PAID: frozenset({DealStatus.HANDED_OVER}),
+    DealStatus.HANDED_OVER: frozenset({DealStatus.SETTLED, DealStatus.UNWOUND}),
+    DealStatus.SETTLED: frozenset(),
+    DealStatus.DEFAULTED: frozenset(),
+    DealStatus.UNWOUND: frozenset(),
+}
+
+
 class Deal(models.Model):
     """A sale to one dealer at ``price``; the seller receives ``seller_net`` = price − fee after the handover. A
     dealer who does not pay by ``pay_before`` loses the deposit and the car goes to the runner-up (a new deal on the
@@ -383,6 +397,13 @@ class Deal(models.Model):
     )
     handed_over_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
+    # When the inspection began (its booking's check-in, else its booked start): with ``handed_over_at``, the deal's
+    # time from inspection start to handover end.
+    inspection_started_at = models.DateTimeField(null=True, blank=True)
+    # What claims gave back to the dealer (price adjustments): taken from the seller's net before the seller is paid.
+    adjusted_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    # When the seller's payout was asked for (the claim window passed with no open claim).
+    payout_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -396,6 +417,24 @@ class Deal(models.Model):
                 condition=~Q(status__in=["defaulted", "unwound"]),
                 name="deal_one_live_per_listing",
             ),
+            models.CheckConstraint(
+                condition=Q(adjusted_total__gte=0) & Q(adjusted_total__lt=F("price")), name="deal_adjusted_below_price"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["awaiting_payment", "defaulted"]) | Q(paid_at__isnull=False),
+                name="deal_paid_has_paid_at",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["handed_over", "settled"]) | Q(handed_over_at__isnull=False),
+                name="deal_handed_over_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="settled") | Q(settled_at__isnull=False), name="deal_settled_has_time"
+            ),
+        ]
+        indexes = [
+            # The settlement sweep: deals handed over, oldest first.
+            models.Index(fields=["handed_over_at"], condition=Q(status="handed_over"), name="deal_handed_over_at"),
         ]
 
     def __str__(self) -> str:
@@ -425,6 +464,15 @@ class ClaimStatus(models.TextChoices):
     UNWOUND = "unwound", _("Deal unwound")
 
 
+# An open claim is resolved once (``consignment.deals.claims.claim_resolve``); a resolution is final.
+CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
+    ClaimStatus.OPEN: frozenset({ClaimStatus.REJECTED, ClaimStatus.ADJUSTED, ClaimStatus.UNWOUND}),
+    ClaimStatus.REJECTED: frozenset(),
+    ClaimStatus.ADJUSTED: frozenset(),
+    ClaimStatus.UNWOUND: frozenset(),
+}
+
+
 class Claim(models.Model):
     """A dealer's claim of a defect the report did not disclose, within 3 days of the handover; QA arbitrates.
     ``store`` and ``inspector`` are the report's, copied for the quality KPIs."""
@@ -451,6 +499,9 @@ class Claim(models.Model):
                 condition=~Q(status="adjusted") | Q(adjustment__gt=0), name="claim_adjustment_when_adjusted"
             ),
             models.UniqueConstraint(fields=["deal"], condition=Q(status="open"), name="claim_one_open_per_deal"),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(resolved_at__isnull=False), name="claim_resolved_has_time"
+            ),
         ]
         indexes = [models.Index(fields=["store", "created_at"], name="claim_store_at")]
 

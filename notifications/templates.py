@@ -302,6 +302,50 @@ TEMPLATES: dict[str, MessageTemplate] = {
             body=_("The deposit of %(company)s (%(amount)s) is now: %(status)s."),
             params=("company", "amount", "status"),
         ),
+        MessageTemplate(
+            code="deal_handover_booked",
+            channels=SMS_AND_IN_APP,
+            subject=_("Handover booked"),
+            body=_(
+                "Deal %(deal_id)s (%(car)s) is paid. The 30-minute handover is at %(store_name)s, %(address)s, on "
+                "%(start)s."
+            ),
+            params=("deal_id", "car", "store_name", "address", "start"),
+        ),
+        MessageTemplate(
+            code="deal_handed_over",
+            channels=SMS_AND_IN_APP,
+            subject=_("Car handed over"),
+            body=_(
+                "Your %(car)s is handed over (deal %(deal_id)s). Unless the dealer files a claim by %(until)s, we "
+                "then pay you %(net)s."
+            ),
+            params=("deal_id", "car", "net", "until"),
+        ),
+        MessageTemplate(
+            code="deal_claim_filed",
+            channels=SMS_AND_IN_APP,
+            subject=_("The dealer filed a claim"),
+            body=_(
+                "The dealer filed a claim about your %(car)s (deal %(deal_id)s). Platform QA will decide it; your "
+                "payment waits until then."
+            ),
+            params=("deal_id", "car"),
+        ),
+        MessageTemplate(
+            code="deal_claim_resolved",
+            channels=SMS_AND_IN_APP,
+            subject=_("A claim is decided"),
+            body=_("Platform QA decided the claim about %(car)s (deal %(deal_id)s): %(outcome)s. %(note)s %(remedy)s"),
+            params=("deal_id", "car", "outcome", "note", "remedy"),
+        ),
+        MessageTemplate(
+            code="deal_payout_sent",
+            channels=SMS_AND_IN_APP,
+            subject=_("You have been paid"),
+            body=_("We paid you %(amount)s for your %(car)s (deal %(deal_id)s)."),
+            params=("deal_id", "car", "amount"),
+        ),
     ]
 }
 

@@ -35,6 +35,9 @@ KPI                         Formula                                             
                             the same vehicle in the same service category (any store) within 30
                             days after / completed. ``QUALITY_REWORK_EXCLUDED_CATEGORIES``
                             (washing) are left out: washing again is routine.
+``claim_rate``              100 × dealers' claims filed in the window and upheld (adjusted      inspections ≥ 10
+                            or unwound) against the store's consignment inspection reports /
+                            inspection reports the store published in the window
 ``price_deviation``         mean over the store's active offerings of                           1 banded offering
                             ``100 × (total / median − 1)`` against its city's reference band
                             (``catalog.reference``), bands of ≥ ``QUALITY_BAND_MIN_SAMPLE``
@@ -47,7 +50,10 @@ KPI                         Formula                                             
 
 ``completed``: completed bookings of the window; ``booked``: due bookings of the window (``start`` in it and not
 ``pending_payment`` or ``expired``: every booking the store had to serve, whoever called it off); ``reviews``:
-published reviews of the window.
+published reviews of the window; ``inspections``: consignment inspection reports published in the window (their
+``published_at``), the sample of ``claim_rate`` (``QUALITY_KPI_MIN_SAMPLE`` as for bookings). Claims count in the
+window of their filing, with their status of today, as complaints do. ``claim_rate`` is not part of the risk score:
+most stores inspect no car.
 """
 
 import datetime as dt
@@ -60,6 +66,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bookings.models import BookingStatus, SupplementStatus
+from consignment.models import ClaimStatus
 from quality.models import ActionStatus, AuditStatus, ComplaintOutcome
 from reviews.models import ReviewStatus
 from reviews.reputation import platform_mean, prior_weight
@@ -111,6 +118,7 @@ METRIC_SAMPLE: dict[str, str | None] = {
     "supplement_rate": "completed",
     "upsell_ratio": "completed",
     "rework_rate": "completed",
+    "claim_rate": "inspections",
     "price_deviation": None,
     "last_audit_score": None,
     "last_audit_age_days": None,
@@ -124,6 +132,7 @@ _COLUMNS = (
     "completed",
     "booked",
     "reviews",
+    "inspections",
     "rating",
     "low_rating_share",
     "complaint_rate",
@@ -134,6 +143,7 @@ _COLUMNS = (
     "supplement_rate",
     "upsell_ratio",
     "rework_rate",
+    "claim_rate",
     "price_deviation",
     "last_audit_score",
     "last_audit_age_days",
@@ -230,6 +240,19 @@ cp AS (
      WHERE q.created_at >= %(lo90)s AND q.created_at < %(hi)s
      GROUP BY q.store_id, w.window_days
 ),
+cs AS (  -- consignment: inspection reports published, and dealers' claims upheld against them, in one pass
+    SELECT x.store_id, w.window_days, count(*) FILTER (WHERE x.inspection) AS inspections,
+           count(*) FILTER (WHERE NOT x.inspection) AS upheld
+      FROM (SELECT r.store_id, r.published_at AS at, true AS inspection
+              FROM consignment_inspectionreport r
+             WHERE r.published_at >= %(lo90)s AND r.published_at < %(hi)s
+            UNION ALL
+            SELECT c.store_id, c.created_at, false
+              FROM consignment_claim c
+             WHERE c.status = ANY(%(claim_upheld)s) AND c.created_at >= %(lo90)s AND c.created_at < %(hi)s) x
+      JOIN w ON x.at >= w.lo
+     GROUP BY x.store_id, w.window_days
+),
 pr AS (
     SELECT o.store_id, count(*) AS n, avg(100 * (o.total / r.median - 1)) AS deviation
       FROM catalog_offering o
@@ -253,6 +276,7 @@ ov AS (
 k AS (
     SELECT st.id AS store_id, w.window_days,
            coalesce(ck.completed, 0) AS completed, coalesce(bk.due, 0) AS booked, coalesce(rv.n, 0) AS reviews,
+           coalesce(cs.inspections, 0) AS inspections,
            CASE WHEN rv.n >= %(min_reviews)s
                 THEN round((%(prior_weight)s * %(prior_mean)s::numeric + rv.total) / (%(prior_weight)s + rv.n), 2)
            END AS rating,
@@ -266,6 +290,7 @@ k AS (
            CASE WHEN ck.completed >= %(min_sample)s AND ck.quoted > 0
                 THEN least(round(ck.approved / ck.quoted, 4), 999.9999) END AS upsell_ratio,
            {_rate("ck.reworked", "ck.completed", "%(min_sample)s")} AS rework_rate,
+           {_rate("cs.upheld", "cs.inspections", "%(min_sample)s")} AS claim_rate,
            round(least(greatest(pr.deviation, -99999.99), 99999.99), 2) AS price_deviation,
            au.score AS last_audit_score,
            %(day)s::date - (au.finalized_at AT TIME ZONE %(tz)s)::date AS last_audit_age_days,
@@ -276,6 +301,7 @@ k AS (
       LEFT JOIN ck ON ck.store_id = st.id AND ck.window_days = w.window_days
       LEFT JOIN rv ON rv.store_id = st.id AND rv.window_days = w.window_days
       LEFT JOIN cp ON cp.store_id = st.id AND cp.window_days = w.window_days
+      LEFT JOIN cs ON cs.store_id = st.id AND cs.window_days = w.window_days
       LEFT JOIN pr ON pr.store_id = st.id
       LEFT JOIN au ON au.store_id = st.id
       LEFT JOIN ov ON ov.store_id = st.id
@@ -321,6 +347,7 @@ def kpi_params(day: dt.date) -> dict:
         "approved": SupplementStatus.APPROVED,
         "published": ReviewStatus.PUBLISHED,
         "upheld": ComplaintOutcome.UPHELD,
+        "claim_upheld": [ClaimStatus.ADJUSTED, ClaimStatus.UNWOUND],
         "finalized": AuditStatus.FINALIZED,
         "open": ActionStatus.OPEN,
     }

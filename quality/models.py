@@ -396,6 +396,8 @@ class StoreKpi(models.Model):
     completed = models.PositiveIntegerField(default=0)
     booked = models.PositiveIntegerField(default=0)
     reviews = models.PositiveIntegerField(default=0)
+    # Consignment inspection reports the store published in the window: the sample of ``claim_rate``.
+    inspections = models.PositiveIntegerField(default=0)
     rating = models.DecimalField(max_digits=4, decimal_places=2, null=True)
     low_rating_share = models.DecimalField(max_digits=6, decimal_places=2, null=True)
     complaint_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
@@ -406,6 +408,7 @@ class StoreKpi(models.Model):
     supplement_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
     upsell_ratio = models.DecimalField(max_digits=7, decimal_places=4, null=True)
     rework_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    claim_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
     price_deviation = models.DecimalField(max_digits=7, decimal_places=2, null=True)
     last_audit_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     last_audit_age_days = models.PositiveIntegerField(null=True)

@@ -35,6 +35,7 @@ class KpisOut(Schema):
     supplement_rate: str | None
     upsell_ratio: str | None
     rework_rate: str | None
+    claim_rate: str | None = Field(..., description="Dealers' claims upheld per 100 consignment inspections.")
     price_deviation: str | None
     last_audit_score: str | None
     last_audit_age_days: int | None
@@ -43,6 +44,7 @@ class KpisOut(Schema):
     completed: int = Field(..., description="Completed bookings of the window (the sample of most rates).")
     booked: int = Field(..., description="Bookings due in the window (the sample of the cancel and no-show rates).")
     reviews: int = Field(..., description="Published reviews of the window.")
+    inspections: int = Field(..., description="Consignment inspection reports published in the window.")
 
 
 def kpis_dict(kpi: StoreKpi) -> dict:
@@ -54,6 +56,7 @@ def kpis_dict(kpi: StoreKpi) -> dict:
         "completed": kpi.completed,
         "booked": kpi.booked,
         "reviews": kpi.reviews,
+        "inspections": kpi.inspections,
     }
 
 
@@ -122,11 +125,13 @@ class ShopKpisOut(Schema):
     supplement_rate: str | None
     upsell_ratio: str | None
     rework_rate: str | None
+    claim_rate: str | None
     price_deviation: str | None
     overdue_actions: int
     completed: int
     booked: int
     reviews: int
+    inspections: int
 
 
 class ShopKpiDayOut(Schema):

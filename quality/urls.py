@@ -1,6 +1,7 @@
 from django.urls import path
 
 from quality.console import audits as views_audits
+from quality.console import claims as views_claims
 from quality.console import moderation as views_moderation
 from quality.console import rules as views_rules
 from quality.console import views
@@ -19,4 +20,6 @@ urlpatterns = [
     path("rules/", views_rules.rules, name="rules"),
     path("applications/", views_moderation.applications, name="applications"),
     path("reviews/", views_moderation.reviews, name="reviews"),
+    path("claims/", views_claims.claim_queue, name="claims"),
+    path("claims/<int:claim_id>/", views_claims.claim_page, name="claim"),
 ]

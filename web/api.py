@@ -16,6 +16,7 @@ from chefu.api import ChefuAPI
 from chefu.health import router as health_router
 from chefu.openapi import TAGS
 from consignment.dealers.api import dealers_router, qa_dealers_router
+from consignment.deals.api import qa_claims_router
 from consignment.inspection.api import partner_inspection_router
 from payments.api import booking_pay_router, payments_router
 from payments.api_partner import partner_settlements_router
@@ -91,6 +92,7 @@ api.add_router("/partner", partner_kpis_router)
 api.add_router("/partner", partner_inspection_router)
 api.add_router("/dealers", dealers_router)
 api.add_router("/qa", qa_dealers_router)
+api.add_router("/qa", qa_claims_router)
 
 # Workflow plug-ins (service kinds) may bring their own endpoints, mounted under their code.
 for _prefix, _router in kinds.api_routers():

@@ -307,6 +307,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quality.tasks.actions_overdue_alert_task",
         "schedule": 900.0,
     },
+    # Consignment deals: sellers paid once the 3-day claim window has passed; handovers that could not be booked.
+    "consignment.deals-settle-due": {"task": "consignment.deals.tasks.deals_settle_due_task", "schedule": 600.0},
+    "consignment.handovers-book-missing": {
+        "task": "consignment.deals.tasks.handovers_book_missing_task",
+        "schedule": 600.0,
+    },
 }
 
 # --- Wagtail -----------------------------------------------------------------------------------------

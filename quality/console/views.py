@@ -45,6 +45,7 @@ KPI_COLUMNS = [
     ("supplement_rate", gettext_lazy("Extra work /100")),
     ("upsell_ratio", gettext_lazy("Upsell ratio")),
     ("rework_rate", gettext_lazy("Rework /100")),
+    ("claim_rate", gettext_lazy("Upheld claims /100 inspections")),
     ("price_deviation", gettext_lazy("Price deviation %")),
     ("last_audit_score", gettext_lazy("Last audit")),
     ("overdue_actions", gettext_lazy("Overdue actions")),

@@ -48,6 +48,11 @@ def test_the_booking_payment_and_review_apps_find_every_kind_they_send():
         "consignment_declined",
         "dealer_status_changed",
         "dealer_deposit_changed",
+        "deal_handover_booked",
+        "deal_handed_over",
+        "deal_claim_filed",
+        "deal_claim_resolved",
+        "deal_payout_sent",
     }
     for template in TEMPLATES.values():
         assert template.channels and set(template.channels) <= set(Channel.values)
