@@ -158,3 +158,20 @@ def test_a_deposit_backing_an_open_auctions_lead_is_not_returned(dealer, dealer_
     response = qa_client.post(f"qa/dealers/{dealer.pk}/deposit/return", {"reason": "离开"})
     assert response.status_code == 409 and error_code(response) == "deposit_in_use"
     assert Dealer.objects.get(pk=dealer.pk).deposit_status == DepositStatus.HELD
+
+
+def test_qa_returns_a_deposit_from_the_dealer_page(newcomer, newcomer_client, qa_user):
+    from tests.consignment.auctions.test_pages import browser
+
+    payment = _pay(newcomer_client)
+    notify(payment)
+    client = browser(qa_user)
+    html = client.get("/consignment/qa/dealers/?status=verified").content.decode()
+    assert 'value="return_deposit"' in html
+    form = {"dealer_id": newcomer.pk, "action": "return_deposit"}
+    refused = client.post("/consignment/qa/dealers/?status=verified", {**form, "reason": ""})
+    assert refused.status_code == 200 and Dealer.objects.get(pk=newcomer.pk).deposit_status == DepositStatus.HELD
+    done = client.post("/consignment/qa/dealers/?status=verified", {**form, "reason": "车商退出平台"})
+    assert done.status_code == 302
+    assert Dealer.objects.get(pk=newcomer.pk).deposit_status == DepositStatus.RETURNED
+    assert Refund.objects.get(payment=payment).reason == "returned"
