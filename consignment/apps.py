@@ -14,6 +14,7 @@ class ConsignmentConfig(AppConfig):
         # The auctions' Celery tasks (the close at ends_at, the sweep) live in a sub-package autodiscovery skips.
         from consignment.auctions import tasks  # noqa: F401
         from consignment.dealers import deposits
+        from consignment.deals import defaults  # noqa: F401  (the default's task and sweep)
         from consignment.inspection import subscribers as inspection
         from consignment.kinds import CONSIGNMENT
         from payments import purposes

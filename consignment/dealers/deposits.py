@@ -24,7 +24,7 @@ from consignment.dealers.exceptions import DepositHeld, InvalidTransition
 from consignment.dealers.lock_objects import dealer_lock, dealer_lock_of_user
 from consignment.models import Dealer, DealerEvent, DealerStatus, DepositStatus
 from payments.events import PurposePaymentSettled
-from payments.held import held_refund
+from payments.held import held_refund, held_release
 from payments.models import Payment, RefundReason
 from payments.purposes import PaymentPurpose
 from payments.services import payment_open_for
@@ -134,5 +134,28 @@ def dealer_deposit_return(*, dealer_id: int, by: User, reason: str) -> Dealer:
             cause=f"returned:{payment_id}",
             reason=RefundReason.RETURNED,
             note=reason[:200],
+        )
+    return dealer
+
+
+def dealer_deposit_forfeit(*, dealer_id: int, deal_id: int, reason: str, now=None) -> Dealer:
+    """A dealer who did not pay deal ``deal_id`` loses the deposit (in the caller's transaction): the deposit is
+    ``forfeited`` (the dealer cannot bid until they pay a new one) and its money kept as the platform's revenue
+    (``held_release``, cause ``forfeit:deal:<id>``; nothing to release for a deposit recorded without a payment).
+    Nothing changes when no deposit is held (forfeited already for another deal). Locks the dealer's row, then the
+    charge."""
+    dealer = dealer_lock(dealer_id)
+    if dealer.deposit_status != DepositStatus.HELD:
+        return dealer
+    payment_id, amount = _held_payment_id(dealer), dealer.deposit_amount
+    dealer = services.dealer_deposit_forfeited(dealer_id=dealer.pk, reason=reason, deal_id=deal_id, now=now)
+    if payment_id is not None:
+        payment = Payment.objects.get(pk=payment_id)
+        held_release(
+            purpose=payment.purpose,
+            subject=payment.subject,
+            amount=amount,
+            cause=f"forfeit:deal:{deal_id}",
+            memo=f"deposit of dealer {dealer_id} forfeited: deal {deal_id} not paid",
         )
     return dealer
