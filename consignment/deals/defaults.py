@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from chefu.money import format_money
 from consignment.auctions import rules
-from consignment.auctions.lock_objects import auction_lock, listing_lock
+from consignment.auctions.lock_objects import auction_lock, deal_lock, listing_lock
 from consignment.auctions.services import car_label, deal_open, listing_move
 from consignment.dealers.deposits import dealer_deposit_forfeit
 from consignment.models import (
@@ -45,11 +45,6 @@ from consignment.models import (
     ProxyMax,
 )
 from notifications.services import notify
-
-
-def _deal_lock(deal_id: int) -> Deal | None:
-    """``SELECT ... FOR NO KEY UPDATE`` of the deal's row (taken before its dealer's, listing's and auction's)."""
-    return Deal.objects.select_for_update(of=("self",), no_key=True).filter(pk=deal_id).first()
 
 
 def runner_up(*, deal: Deal) -> tuple[int, Decimal] | None:
@@ -88,7 +83,7 @@ def deal_default(*, deal_id: int, now: dt.datetime | None = None) -> Deal | None
     (``dealer_deposit_forfeit``), then the runner-up's new deal, or the listing back to ``draft`` for the seller to
     relist. Returns the runner-up's deal, or the defaulted deal when there is none. Locks the deal's row, the
     dealer's, then the listing's and the auction's."""
-    deal = _deal_lock(deal_id)
+    deal = deal_lock(deal_id)
     now = now or timezone.now()
     if deal is None or deal.status != DealStatus.AWAITING_PAYMENT or deal.pay_before > now:
         return None
