@@ -13,8 +13,13 @@ class ConsignmentConfig(AppConfig):
 
         # The auctions' Celery tasks (the close at ends_at, the sweep) live in a sub-package autodiscovery skips.
         from consignment.auctions import tasks  # noqa: F401
+        from consignment.dealers import deposits
+        from consignment.deals import defaults  # noqa: F401  (the default's task and sweep)
+        from consignment.deals.wiring import connect as deals_connect
         from consignment.inspection import subscribers as inspection
         from consignment.kinds import CONSIGNMENT
+        from payments import purposes
+        from payments.events import PurposePaymentSettled
 
         # The consignment_inspection service's workflow: its report, its listing (nothing in bookings names it).
         register(CONSIGNMENT)
@@ -23,6 +28,9 @@ class ConsignmentConfig(AppConfig):
             BookingCompleted, inspection.inspection_booking_completed, durable=True, when=inspection.is_consignment
         )
         # Deals: the deal's payment purpose, and its reactions to payments, handovers and payouts.
-        from consignment.deals.wiring import connect as deals_connect
-
         deals_connect()
+        # The dealer's deposit is a payments purpose; its money arriving holds the deposit. Durable: none is lost.
+        purposes.register(deposits.DEALER_DEPOSIT)
+        subscribe(
+            PurposePaymentSettled, deposits.deposit_payment_settled, durable=True, when=deposits.is_dealer_deposit
+        )

@@ -13,6 +13,7 @@ from accounts.models import User
 from catalog.models import Offering
 from demo.accounts import ADMIN, DEMO_PHONES, MANAGER, OWNER, QA, accounts_create
 from demo.bookings import CUSTOMER_PHONES, DemoBookings, demo_bookings_load, demo_bookings_reset
+from demo.consignment import DemoConsignment, demo_consignment_load, demo_consignment_reset
 from demo.payments import demo_coupons_load, demo_money_reset, purging
 from demo.prices import PriceResult, demo_load_prices
 from demo.quality import DemoQuality, demo_quality_load, demo_quality_reset
@@ -36,6 +37,7 @@ class DemoResult:
     bookings: DemoBookings | None = None
     reviews: DemoReviews | None = None
     quality: DemoQuality | None = None
+    consignment: DemoConsignment | None = None
 
 
 def demo_present() -> bool:
@@ -52,6 +54,7 @@ def demo_reset() -> None:
     demo_quality_reset()
     demo_reviews_reset()
     demo_money_reset()
+    demo_consignment_reset()
     purging(on=False)  # the rest of the load writes history that stays append-only
     demo_bookings_reset()
     PartnerApplication.objects.all().delete()
@@ -93,6 +96,7 @@ def demo_load(
     demo_coupons_load()
     reviews = _load_reviews(stores, seed)
     quality = _load_quality(stores, seed) if quality else None
+    consignment = _load_consignment(stores)
     by_status = Counter(p.status for p in plans)
     return DemoResult(
         stores_by_status={s: by_status[s] for s in StoreStatus.values},
@@ -104,6 +108,7 @@ def demo_load(
         bookings=bookings,
         reviews=reviews,
         quality=quality,
+        consignment=consignment,
     )
 
 
@@ -138,6 +143,11 @@ def _load_quality(stores: Sequence[Store], seed: int) -> DemoQuality:
         others=[s for s in _visible_others(stores) if s.status == StoreStatus.ACTIVE][:8],
         seed=seed,
     )
+
+
+def _load_consignment(stores: Sequence[Store]) -> DemoConsignment | None:
+    users = {u.phone: u for u in User.objects.filter(phone__in=(OWNER.phone, QA.phone))}
+    return demo_consignment_load(stores=stores, owner=users[OWNER.phone], qa=users[QA.phone])
 
 
 def _load_reviews(stores: Sequence[Store], seed: int) -> DemoReviews:

@@ -282,6 +282,26 @@ TEMPLATES: dict[str, MessageTemplate] = {
             params=("car",),
         ),
         MessageTemplate(
+            code="consignment_runner_up",
+            channels=SMS_AND_IN_APP,
+            subject=_("A car is offered to you"),
+            body=_(
+                "The winner of auction %(auction_id)s (%(car)s) did not pay: the car is offered to you at "
+                "%(price)s. Pay by %(pay_before)s."
+            ),
+            params=("auction_id", "car", "price", "pay_before"),
+        ),
+        MessageTemplate(
+            code="consignment_deal_defaulted",
+            channels=SMS_AND_IN_APP,
+            subject=_("The dealer did not pay"),
+            body=_(
+                "The dealer who won your %(car)s did not pay, and no other dealer bid enough: the car is yours "
+                "again. You may put it to auction again."
+            ),
+            params=("car",),
+        ),
+        MessageTemplate(
             code="consignment_declined",
             channels=(Channel.IN_APP.value,),
             subject=_("The seller declined your bid"),

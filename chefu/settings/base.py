@@ -302,6 +302,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consignment.auctions.tasks.auctions_sweep_task",
         "schedule": 60.0,
     },
+    # Deals past pay_before the task queued for them has not defaulted (consignment.deals.defaults).
+    "consignment.deals-default-sweep": {
+        "task": "consignment.deals.defaults.deals_default_sweep_task",
+        "schedule": 60.0,
+    },
     # One alert per corrective action past its due date (quality.actions.actions_overdue_alert).
     "quality.actions-overdue": {
         "task": "quality.tasks.actions_overdue_alert_task",

@@ -1,11 +1,12 @@
-"""Row locks on listings and auctions, in one place. Order: a dealer's row (``consignment.dealers.lock_objects``),
-then a listing's, then its auction's. A bid locks its dealer and the auction (not the listing); starting, closing,
-accepting and declining lock the listing, then the auction. Every lock is ``FOR UPDATE OF`` the model's own table."""
+"""Row locks on listings, auctions and deals, in one place. Order: a deal's row (its default), then a dealer's row
+(``consignment.dealers.lock_objects``), then a listing's, then its auction's. A bid locks its dealer and the auction
+(not the listing); starting, closing, accepting and declining lock the listing, then the auction. Every lock is
+``FOR UPDATE OF`` the model's own table (the deal's ``FOR NO KEY UPDATE``)."""
 
 from django.db.models import F
 
 from chefu.errors import NotFound
-from consignment.models import Auction, Listing
+from consignment.models import Auction, Deal, Listing
 
 
 def listing_lock(listing_id: int) -> Listing:
@@ -24,3 +25,9 @@ def auction_lock(auction_id: int) -> Auction:
     if auction is None:
         raise NotFound()
     return auction
+
+
+def deal_lock(deal_id: int) -> Deal | None:
+    """``SELECT ... FOR NO KEY UPDATE`` of the deal's row; None when there is none. A deal's default takes it first,
+    then the dealer's, the listing's and the auction's (``consignment.deals.defaults``)."""
+    return Deal.objects.select_for_update(of=("self",), no_key=True).filter(pk=deal_id).first()

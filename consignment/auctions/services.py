@@ -65,6 +65,8 @@ PAY_WINDOW = dt.timedelta(hours=24)
 # Amounts (bids, maxima, reserves) stay below this: no car costs ¥100 million, and a typo that large is refused.
 AMOUNT_LIMIT = Decimal("100000000.00")
 CLOSE_TASK = "consignment.auctions.tasks.auction_close_task"
+# The deal's default at pay_before (consignment.deals.defaults), queued when a deal opens; the beat sweeps behind it.
+DEFAULT_TASK = "consignment.deals.defaults.deal_default_task"
 
 # The moves an auction's status may make ("" is the start).
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -81,6 +83,8 @@ LISTING_MOVES: dict[str, set[str]] = {
     ListingStatus.DRAFT: {ListingStatus.AUCTION},
     ListingStatus.AUCTION: {ListingStatus.DEAL, ListingStatus.AWAITING_SELLER, ListingStatus.DRAFT},
     ListingStatus.AWAITING_SELLER: {ListingStatus.DEAL, ListingStatus.DRAFT},
+    # A dealer who never paid (consignment.deals.defaults): back to the seller, to relist.
+    ListingStatus.DEAL: {ListingStatus.DRAFT},
 }
 
 
@@ -111,7 +115,8 @@ def _clean_duration(duration_min) -> int:
 # --- moves and messages -----------------------------------------------------------------------------------------------
 
 
-def _listing_move(listing: Listing, to: str) -> None:
+def listing_move(listing: Listing, to: str) -> None:
+    """Move the listing (locked by the caller) as an auction or a deal does; ListingNotAvailable otherwise."""
     if to not in LISTING_MOVES.get(listing.status, set()):
         raise ListingNotAvailable(status=listing.status)
     listing.status = to
@@ -147,7 +152,7 @@ def auction_transition(
     return auction
 
 
-def _car(listing: Listing) -> str:
+def car_label(listing: Listing) -> str:
     return " ".join(str(part) for part in (listing.year, listing.make, listing.model) if part)
 
 
@@ -205,7 +210,7 @@ def auction_start(
         by=seller,
         details={"estimate": estimate.as_record(), "reserve_price": format_money(reserve), "duration_min": duration},
     )
-    _listing_move(listing, ListingStatus.AUCTION)
+    listing_move(listing, ListingStatus.AUCTION)
     _close_queue(auction)
     emit(AuctionStarted(auction_id=auction.pk, listing_id=listing.pk, ends_at=auction.ends_at))
     return auction
@@ -330,16 +335,26 @@ def _accept(auction: Auction, dealer: Dealer, *, amount: Decimal, max_amount: De
 # --- deals ------------------------------------------------------------------------------------------------------------
 
 
-def deal_open(*, auction: Auction, listing: Listing, now: dt.datetime, by: User | None = None) -> Deal:
-    """The deal of a sale to the auction's leader at its price (``auction`` and ``listing`` locked by the caller):
-    awaiting the dealer's payment for ``PAY_WINDOW``, the fee and the seller's net per ``consignment.fees``. The
-    dealer and the seller are told; :class:`DealOpened` is emitted."""
-    price = auction.highest_amount
+def deal_open(
+    *,
+    auction: Auction,
+    listing: Listing,
+    now: dt.datetime,
+    by: User | None = None,
+    dealer_id: int | None = None,
+    price: Decimal | None = None,
+) -> Deal:
+    """The deal of a sale to the auction's leader at its price (``auction`` and ``listing`` locked by the caller), or
+    to ``dealer_id`` at ``price`` (the runner-up after a default: ``consignment.deals.defaults``): awaiting the
+    dealer's payment for ``PAY_WINDOW``, the fee and the seller's net per ``consignment.fees``. The dealer and the
+    seller are told; :class:`DealOpened` is emitted; the default at ``pay_before`` is queued."""
+    dealer_id = dealer_id or auction.highest_dealer_id
+    price = price if price is not None else auction.highest_amount
     fee = fee_for(price)
     deal = Deal.objects.create(
         auction=auction,
         listing=listing,
-        dealer_id=auction.highest_dealer_id,
+        dealer_id=dealer_id,
         seller_id=listing.seller_id,
         price=price,
         fee=fee,
@@ -349,8 +364,9 @@ def deal_open(*, auction: Auction, listing: Listing, now: dt.datetime, by: User 
         created_at=now,
     )
     DealEvent.objects.create(deal=deal, at=now, from_status="", to_status=DealStatus.AWAITING_PAYMENT, by=by)
-    _listing_move(listing, ListingStatus.DEAL)
-    car, ref = _car(listing), f"auction:{auction.pk}"
+    if listing.status != ListingStatus.DEAL:  # a runner-up's deal follows a defaulted one
+        listing_move(listing, ListingStatus.DEAL)
+    car, ref = car_label(listing), f"auction:{auction.pk}"
     notify(
         recipient=listing.seller,
         template="consignment_sold",
@@ -358,7 +374,7 @@ def deal_open(*, auction: Auction, listing: Listing, now: dt.datetime, by: User 
         ref=ref,
         dedupe_key=f"deal:{deal.pk}:sold",
     )
-    dealer_user = User.objects.get(dealer__pk=auction.highest_dealer_id)
+    dealer_user = User.objects.get(dealer__pk=dealer_id)
     notify(
         recipient=dealer_user,
         template="consignment_won",
@@ -383,6 +399,7 @@ def deal_open(*, auction: Auction, listing: Listing, now: dt.datetime, by: User 
             pay_before=deal.pay_before,
         )
     )
+    send_on_commit(DEFAULT_TASK, [((deal.pk,), {"eta": deal.pay_before})], what=f"default of deal {deal.pk}")
     return deal
 
 
@@ -412,10 +429,10 @@ def auction_close(*, auction_id: int, now: dt.datetime | None = None) -> Auction
         return None
     auction.closed_at = now
     deal = None
-    car = _car(listing)
+    car = car_label(listing)
     if auction.highest_amount is None:
         auction_transition(auction=auction, to=AuctionStatus.NO_BIDS, by=None, now=now)
-        _listing_move(listing, ListingStatus.DRAFT)
+        listing_move(listing, ListingStatus.DRAFT)
         notify(
             recipient=listing.seller, template="consignment_no_bids", params={"car": car}, ref=f"auction:{auction.pk}"
         )
@@ -425,7 +442,7 @@ def auction_close(*, auction_id: int, now: dt.datetime | None = None) -> Auction
     else:
         auction.decide_before = now + DECISION_WINDOW
         auction_transition(auction=auction, to=AuctionStatus.RESERVE_NOT_MET, by=None, now=now)
-        _listing_move(listing, ListingStatus.AWAITING_SELLER)
+        listing_move(listing, ListingStatus.AWAITING_SELLER)
         notify(
             recipient=listing.seller,
             template="consignment_reserve_not_met",
@@ -480,12 +497,12 @@ def auction_accept(*, auction_id: int, seller: User, now: dt.datetime | None = N
 
 def _decline(listing: Listing, auction: Auction, *, by: User | None, reason: str, now: dt.datetime) -> Auction:
     auction_transition(auction=auction, to=AuctionStatus.DECLINED, by=by, reason=reason, now=now)
-    _listing_move(listing, ListingStatus.DRAFT)
+    listing_move(listing, ListingStatus.DRAFT)
     dealer_user = User.objects.get(dealer__pk=auction.highest_dealer_id)
     notify(
         recipient=dealer_user,
         template="consignment_declined",
-        params={"auction_id": str(auction.pk), "car": _car(listing)},
+        params={"auction_id": str(auction.pk), "car": car_label(listing)},
         ref=f"auction:{auction.pk}",
     )
     _decided(listing, auction, decision=AuctionStatus.DECLINED.value, deal=None)

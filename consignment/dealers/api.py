@@ -5,11 +5,13 @@ from django.conf import settings
 from ninja import Query, Router, Status
 
 from accounts.auth import token_auth
+from chefu.idempotency import idempotent_remote
 from chefu.pagination import PageParams, paginate
 from chefu.schemas import AUTH, BODY, QUERY, error_responses
-from consignment.dealers import selectors, services
+from consignment.dealers import deposits, selectors, services
 from consignment.dealers.schemas import (
     DealerApplyIn,
+    DealerDepositPayIn,
     DealerListParams,
     DealerOut,
     DealerReasonIn,
@@ -19,6 +21,8 @@ from consignment.dealers.schemas import (
     dealer_dict,
     qa_dealer_dict,
 )
+from payments.schemas import PaymentCreatedOut, payment_created_dict
+from payments.services import payment_checkout
 
 dealers_router = Router(tags=["consignment"], auth=token_auth)
 qa_dealers_router = Router(tags=["qa"], auth=token_auth)
@@ -52,6 +56,29 @@ def dealer_me(request):
     """The caller's dealer account: its status, its deposit, and whether it may bid. Errors: 401
     ``not_authenticated``; 404 ``not_found`` (never applied)."""
     return _own(selectors.dealer_get_own(user=request.auth))
+
+
+@dealers_router.post(
+    "/deposit",
+    response={201: PaymentCreatedOut, **error_responses(*AUTH, *BODY, 404, 409, 502)},
+    summary="Pay my dealer deposit",
+)
+def dealer_deposit_pay(request, payload: DealerDepositPayIn):
+    """Open a payment of the deposit (default ¥5,000) with a provider, answered like ``POST /bookings/{id}/pay``:
+    the URL to pay at. Once the money arrives the deposit is held, and a verified dealer may bid. A dealer who
+    applied (verified or not). Errors: 401 ``not_authenticated``; 404 ``not_found`` (no dealer account); 409
+    ``deposit_held``, ``invalid_transition`` (a rejected application), ``already_paid`` (the money has arrived and
+    is being recorded), ``payment_closed``, ``idempotency_in_progress``; 422 ``validation_error``,
+    ``idempotency_key_reused``; 502 ``payment_provider_unavailable``. ``Idempotency-Key`` as for a booking's
+    payment."""
+
+    def reserve():
+        return deposits.dealer_deposit_pay(user=request.auth, provider=payload.provider)
+
+    def finish(payment):
+        return 201, payment_created_dict(payment_checkout(payment=payment))
+
+    return idempotent_remote(request, scope="POST /dealers/deposit", reserve=reserve, finish=finish)
 
 
 @qa_dealers_router.get(
@@ -123,4 +150,18 @@ def qa_dealer_suspend(request, dealer_id: int, payload: DealerReasonIn):
 def qa_dealer_reinstate(request, dealer_id: int, payload: DealerReasonIn):
     """suspended → verified, with a reason. QA only. Errors as for verify."""
     services.dealer_reinstate(dealer_id=dealer_id, by=request.auth, reason=payload.reason)
+    return _qa_detail(request, dealer_id)
+
+
+@qa_dealers_router.post(
+    "/dealers/{int:dealer_id}/deposit/return",
+    response={200: QaDealerDetailOut, **error_responses(*AUTH, *BODY, 403, 404, 409)},
+    summary="Return a dealer's deposit (QA)",
+)
+def qa_dealer_deposit_return(request, dealer_id: int, payload: DealerReasonIn):
+    """A dealer leaving: the deposit is returned (refunded in full to whoever paid it) and the dealer cannot bid,
+    with the reason the dealer is told. QA only. Errors: 401 ``not_authenticated``; 403 ``permission_denied``; 404
+    ``not_found``; 409 ``deposit_in_use`` (the dealer leads an open auction or has a deal in progress),
+    ``invalid_transition`` (no deposit held); 422 ``validation_error``."""
+    deposits.dealer_deposit_return(dealer_id=dealer_id, by=request.auth, reason=payload.reason)
     return _qa_detail(request, dealer_id)

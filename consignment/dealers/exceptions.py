@@ -39,3 +39,10 @@ class DepositInUse(Conflict):
 
     code = "deposit_in_use"
     default_message = _("The deposit backs a bid or a deal in progress and cannot be returned now.")
+
+
+class DepositHeld(Conflict):
+    """``POST /dealers/deposit`` while the dealer's deposit is held: there is nothing to pay."""
+
+    code = "deposit_held"
+    default_message = _("Your deposit is held already.")

@@ -24,6 +24,10 @@ class DealerApplyIn(Schema):
     )
 
 
+class DealerDepositPayIn(Schema):
+    provider: Literal["sandbox", "alipay"] = Field(..., description="sandbox (demo and tests) or alipay.")
+
+
 class DealerReasonIn(Schema):
     reason: str = Field(..., min_length=1, max_length=REASON_MAX, description="Told to the dealer.")
 

@@ -94,6 +94,9 @@ def _clean_reason(reason: str, *, required: bool) -> str:
     return reason
 
 
+clean_reason = _clean_reason  # the deposit's return (``deposits``) asks for a reason the same way
+
+
 # --- applying ---------------------------------------------------------------------------------------------------------
 
 

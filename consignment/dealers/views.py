@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from chefu.errors import ApplicationError, NotFound
-from consignment.dealers import selectors, services
+from consignment.dealers import deposits, selectors, services
 from consignment.models import DealerStatus
 from consignment.pages import posted_text, refusal_text, render_page, signed_in_page
 
@@ -16,6 +16,7 @@ ACTIONS = {
     "reject": services.dealer_reject,
     "suspend": services.dealer_suspend,
     "reinstate": services.dealer_reinstate,
+    "return_deposit": deposits.dealer_deposit_return,  # a dealer leaving: refunded through payments
 }
 
 

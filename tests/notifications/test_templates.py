@@ -46,6 +46,8 @@ def test_the_booking_payment_and_review_apps_find_every_kind_they_send():
         "consignment_reserve_not_met",
         "consignment_no_bids",
         "consignment_declined",
+        "consignment_runner_up",
+        "consignment_deal_defaulted",
         "dealer_status_changed",
         "dealer_deposit_changed",
         "deal_handover_booked",

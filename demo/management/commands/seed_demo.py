@@ -96,6 +96,12 @@ class Command(BaseCommand):
                 + (f"; on probation: #{q.probation_store.pk} {q.probation_store.name}" if q.probation_store else "")
                 + (f"; suspended: #{q.suspended_store.pk} {q.suspended_store.name}" if q.suspended_store else "")
             )
+        if result.consignment:
+            c = result.consignment
+            self.stdout.write(
+                f"Consignment at #{c.store.pk} {c.store.name}: auction #{c.sold.pk} sold (deal #{c.deal.pk} awaiting"
+                f" the dealer's payment); auction #{c.open.pk} open until {timezone.localtime(c.open.ends_at):%H:%M}"
+            )
         self._report_accounts(result)
 
     def _report_accounts(self, result: DemoResult) -> None:

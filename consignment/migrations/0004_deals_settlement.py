@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bookings', '0005_amount_unapplied'),
-        ('consignment', '0002_kind_handover_immutable_report'),
+        ('consignment', '0003_report_demo_purge'),
         ('stores', '0003_storestatusevent_evidence_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
