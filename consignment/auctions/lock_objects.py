@@ -6,7 +6,7 @@
 from django.db.models import F
 
 from chefu.errors import NotFound
-from consignment.models import Auction, Deal, Listing
+from consignment.models import Auction, Listing
 
 
 def listing_lock(listing_id: int) -> Listing:
@@ -25,9 +25,3 @@ def auction_lock(auction_id: int) -> Auction:
     if auction is None:
         raise NotFound()
     return auction
-
-
-def deal_lock(deal_id: int) -> Deal | None:
-    """``SELECT ... FOR NO KEY UPDATE`` of the deal's row; None when there is none. A deal's default takes it first,
-    then the dealer's, the listing's and the auction's (``consignment.deals.defaults``)."""
-    return Deal.objects.select_for_update(of=("self",), no_key=True).filter(pk=deal_id).first()

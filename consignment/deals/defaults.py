@@ -30,9 +30,10 @@ from django.utils.translation import gettext as _
 
 from chefu.money import format_money
 from consignment.auctions import rules
-from consignment.auctions.lock_objects import auction_lock, deal_lock, listing_lock
+from consignment.auctions.lock_objects import auction_lock, listing_lock
 from consignment.auctions.services import car_label, deal_open, listing_move
 from consignment.dealers.deposits import dealer_deposit_forfeit
+from consignment.deals.lock_objects import deal_lock
 from consignment.models import (
     AuctionStatus,
     Bid,

@@ -163,4 +163,8 @@ def past_deal(
         status=status,
         pay_before=at + dt.timedelta(hours=24),
         created_at=at,
+        # What the statuses after payment require (consignment.models.Deal's constraints).
+        paid_at=None if status in (DealStatus.AWAITING_PAYMENT, DealStatus.DEFAULTED) else at + dt.timedelta(hours=2),
+        handed_over_at=at + dt.timedelta(days=1) if status in (DealStatus.HANDED_OVER, DealStatus.SETTLED) else None,
+        settled_at=at + dt.timedelta(days=4) if status == DealStatus.SETTLED else None,
     )

@@ -35,6 +35,7 @@ from stores.models import Store
 from tests.bookings.conftest import book, local
 from tests.bookings.floor_fixtures import move, staff_of
 from tests.catalog.factories import set_price
+from tests.consignment.inspection.fixtures import complete, item_answers, save_report
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
 from tests.payments.charging import _another_waits_on_a_lock
 from tests.payments.paying import notify
@@ -66,27 +67,19 @@ def inspected(store: Store, *, seller=None, inspector=None) -> InspectionReport:
     car = VehicleFactory(owner=seller, plate="沪A88888", make="大众", model="帕萨特", year=2018)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     booking = book(seller, store, local(tomorrow, 10), vehicle=car, service="consignment_inspection")
-    move(booking, BookingStatus.COMPLETED, by=inspector)
+    # The report is written on the shop floor, through the inspection's service: completion needs it.
+    move(booking, BookingStatus.IN_SERVICE, by=inspector)
+    items = item_answers(bumper_rear="major")  # a major defect: grade B
+    save_report(booking, by=inspector, items=items, mileage_km=68000, first_registered="2018-05-01", transfers=0)
+    complete(booking, by=inspector)
     BookingEvent.objects.filter(booking=booking, to_status=BookingStatus.CHECKED_IN).update(
         at=local(yesterday(), 10, 5)
     )
-    return InspectionReport.objects.create(
-        booking=booking,
-        store=store,
-        inspector=inspector,
-        template_version="2026.1",
-        vin="LSVAU2180J2183294",
-        plate=car.plate,
-        make=car.make,
-        model=car.model,
-        year=car.year,
-        mileage_km=68000,
-        first_registered=dt.date(2018, 5, 1),
-        transfers=0,
-        grade_computed="B",
-        grade="B",
-        published_at=local(yesterday(), 10, 30),
+    # Completion publishes it after commit (and lists the car); a test inside one transaction publishes it here.
+    InspectionReport.objects.filter(booking=booking, published_at__isnull=True).update(
+        published_at=local(yesterday(), 10, 30)
     )
+    return InspectionReport.objects.select_related("booking").get(booking=booking)
 
 
 def verified_dealer(company: str = "沪上二手车行") -> Dealer:
@@ -114,14 +107,16 @@ def deal_awaiting_payment(
     report = report or inspected(store or consignment_store())
     dealer = dealer or verified_dealer()
     now = timezone.now()
-    listing = Listing.objects.create(
+    listing, _ = Listing.objects.update_or_create(
         report=report,
-        seller=report.booking.owner,
-        status=ListingStatus.DEAL,
-        make=report.make,
-        model=report.model,
-        year=report.year,
-        mileage_km=report.mileage_km,
+        defaults={
+            "seller": report.booking.owner,
+            "status": ListingStatus.DEAL,
+            "make": report.make,
+            "model": report.model,
+            "year": report.year,
+            "mileage_km": report.mileage_km,
+        },
     )
     auction = Auction.objects.create(
         listing=listing,

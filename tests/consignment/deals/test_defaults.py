@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from bookings.models import Booking
 from consignment.auctions import services as auctions
@@ -146,7 +147,7 @@ class TestDefault:
     def test_a_paid_deal_is_left_alone_and_the_sweep_defaults_only_what_is_due(self):
         a, b = _paying_dealer("甲车行"), _paying_dealer("乙车行")
         _, paid = _sold([(b, "81000.00"), (a, "90000.00")])
-        Deal.objects.filter(pk=paid.pk).update(status=DealStatus.PAID)  # as the deals package records a payment
+        Deal.objects.filter(pk=paid.pk).update(status=DealStatus.PAID, paid_at=timezone.now())  # as a payment does
         c, d = _paying_dealer("丙车行"), _paying_dealer("丁车行")
         _, due = _sold([(d, "81000.00"), (c, "90000.00")])
 
