@@ -40,6 +40,7 @@ from bookings.services import (
 from bookings.supplements import supplement_propose
 from catalog.models import Offering, OfferingVersion
 from chefu.errors import NotFound
+from consignment.kinds import INSPECTION_SERVICE
 from notifications.models import Message
 from notifications.services import notify
 from payments.models import Payment
@@ -47,12 +48,14 @@ from quality.models import Audit, Complaint, CorrectiveAction
 from quality.standards import standard_in_force
 from reviews.models import FollowUp, Reply, Review, ReviewPhoto, ReviewReport
 from reviews.services import review_create
-from stores.models import Closure, OpeningHours
+from stores.models import Bay, Closure, OpeningHours
 from stores.selectors import store_get_for_staff
 from tests.bookings.conftest import local, make_shop, tomorrow
 from tests.bookings.floor_fixtures import CHECKLIST, image_bytes, make_booking, past_booking, staff_of
+from tests.catalog.factories import set_price
 from tests.chefu.envelope import assert_error
 from tests.conftest import issue_token
+from tests.consignment.inspection.fixtures import inspection_booking, report_body, save_report
 from tests.factories import UserFactory, VehicleFactory
 from tests.notifications.support import BOOKING_PARAMS
 from tests.payments.test_settlements import new_booking, open_payment, pay
@@ -143,6 +146,16 @@ def _past_booking(floor) -> dict:
 def _review(floor) -> dict:
     booking = done_booking(floor)
     return {"review_id": review_create(booking_id=booking.pk, owner=booking.owner, ratings=RATINGS, text="还行").pk}
+
+
+def _inspection(floor) -> dict:
+    """A consignment inspection under way at the store (which takes them from now on), its report saved once."""
+    floor.categories.add("consignment")
+    Bay.objects.filter(store=floor).first().categories.add("consignment")
+    set_price(floor, INSPECTION_SERVICE, "199.00", duration_min=30)
+    booking = inspection_booking(store=floor, hour=15)
+    save_report(booking)
+    return {"booking_id": booking.pk}
 
 
 def _week_ahead() -> dict:
@@ -250,6 +263,15 @@ PARTNER_ENDPOINTS = [
         "partner/corrective-actions/{action_id}/evidence",
         _action,
         body=Multipart({"note": "已整改", "file_field": "photos"}),
+    ),
+    PartnerEndpoint("get", "partner/bookings/{booking_id}/inspection-report", _inspection),
+    PartnerEndpoint("put", "partner/bookings/{booking_id}/inspection-report", _inspection, body=report_body),
+    PartnerEndpoint(
+        "post",
+        "partner/bookings/{booking_id}/inspection-report/photos",
+        _inspection,
+        body=Multipart({"item_code": "hood"}),
+        ok=201,
     ),
 ]
 # Not store-scoped: any signed-in user may apply to become a partner.
