@@ -236,7 +236,9 @@ def _booking_make(
     booking costs nothing (:func:`booking_create_free`); the quote's value is kept beside its zero total."""
     now = now or timezone.now()
     vehicle = facts.vehicle
-    kinds.for_service(service).validate_booking(service=service, store=store, vehicle=vehicle)
+    kinds.for_service(service).validate_booking(
+        service=service, store=store, vehicle=vehicle, by_platform=free_reason is not None
+    )
     try:
         quote = quote_build(store=store, service=service, vehicle=vehicle, version=version, facts=facts)
     except NotFound:
@@ -577,17 +579,18 @@ def _store_transition(booking_id: int, to: str, by: User | None, **kwargs) -> Bo
 
 
 @transaction.atomic
-def booking_check_in(*, booking_id: int, by: User | None) -> Booking:
+def booking_check_in(*, booking_id: int, by: User | None, now: dt.datetime | None = None) -> Booking:
     """The car has arrived. ``by``: staff of the booking's store, an admin, or None for the platform's own code;
-    ``NotFound`` for anyone else, as for a missing booking (so for every shop-floor service below)."""
-    booking = _store_transition(booking_id, BookingStatus.CHECKED_IN, by)
+    ``NotFound`` for anyone else, as for a missing booking (so for every shop-floor service below). ``now`` (the
+    timeline row's time; the clock when None) is for the platform's own code, such as the demo's past days."""
+    booking = _store_transition(booking_id, BookingStatus.CHECKED_IN, by, now=now)
     emit(events.BookingCheckedIn(booking_id=booking.pk))
     return booking
 
 
 @transaction.atomic
-def booking_start(*, booking_id: int, by: User | None) -> Booking:
-    return _store_transition(booking_id, BookingStatus.IN_SERVICE, by)
+def booking_start(*, booking_id: int, by: User | None, now: dt.datetime | None = None) -> Booking:
+    return _store_transition(booking_id, BookingStatus.IN_SERVICE, by, now=now)
 
 
 def _extra_work_owed(booking: Booking) -> Decimal:
@@ -598,7 +601,7 @@ def _extra_work_owed(booking: Booking) -> Decimal:
 
 
 @transaction.atomic
-def booking_complete(*, booking_id: int, by: User | None) -> Booking:
+def booking_complete(*, booking_id: int, by: User | None, now: dt.datetime | None = None) -> Booking:
     """Finish the job: every required checklist item must be answered (409 ``checklist_incomplete``), whatever the
     service's kind needs done (``ServiceKind.validate_completion``) and approved extra work paid (409 ``payment_due``:
     the owner pays it as a second payment on the booking)."""
@@ -612,7 +615,7 @@ def booking_complete(*, booking_id: int, by: User | None) -> Booking:
         and (owed := _extra_work_owed(booking)) > 0
     ):
         raise PaymentDue(owed=owed)
-    booking_transition(booking=booking, to=BookingStatus.COMPLETED, by=by, by_role=role)
+    booking_transition(booking=booking, to=BookingStatus.COMPLETED, by=by, by_role=role, now=now)
     _lapse_proposed_supplements(booking, _("The job was completed before this extra work was approved."))
     emit(events.BookingCompleted(booking_id=booking.pk, kind=booking.service.kind))
     return booking

@@ -4,7 +4,7 @@
 kind and calls the hooks that run inside the booking services::
 
     kind = kinds.for_service(service)
-    kind.validate_booking(service=service, store=store, vehicle=vehicle)
+    kind.validate_booking(service=service, store=store, vehicle=vehicle, by_platform=False)
     items = kind.extra_checklist(service=service)
     kind.validate_completion(booking=booking)      # in bookings.services.booking_complete
 
@@ -62,8 +62,10 @@ class ServiceKind:
     code: str = ""
     label: Label = ""
 
-    def validate_booking(self, *, service: Any, store: Any, vehicle: Any) -> None:
-        """Refuse a booking by raising ``chefu.errors.ValidationFailed`` (or another ``ApplicationError``)."""
+    def validate_booking(self, *, service: Any, store: Any, vehicle: Any, by_platform: bool = False) -> None:
+        """Refuse a booking by raising ``chefu.errors.ValidationFailed`` (or another ``ApplicationError``).
+        ``by_platform``: the platform books it for the owner, free of charge (``booking_create_free``), rather than
+        the owner booking it."""
 
     def extra_checklist(self, *, service: Any) -> list[ChecklistItem]:
         """Items added to the service's standard checklist for a booking of this kind."""

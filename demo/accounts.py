@@ -22,7 +22,7 @@ class DemoAccount:
 
 
 ADMIN = DemoAccount("13800000000", "平台管理员", (Role.ADMIN,), "platform admin, signs in to /admin/")
-OWNER = DemoAccount("13800000001", "张先生", (Role.OWNER,), "car owner with two vehicles")
+OWNER = DemoAccount("13800000001", "张先生", (Role.OWNER,), "car owner with three vehicles")
 MANAGER = DemoAccount("13800000002", "李店长", (Role.OWNER,), "manager of the first demo store")
 QA = DemoAccount("13800000003", "王质检", (Role.QA,), "QA staff, reviews partner applications")
 APPLICANT = DemoAccount("13800000004", "赵老板", (Role.OWNER,), "shop owner with an application awaiting review")
@@ -42,6 +42,8 @@ OWNER_VEHICLES = (
         "mileage_km": 86300,
         "tyre_size": "235/45R18",
     },
+    # Sold through consignment a week before the demo (demo.consignment).
+    {"plate": "沪B8N706", "make": "丰田", "model": "卡罗拉", "year": 2019, "mileage_km": 52400},
 )
 
 # In Nanxiang, Jiading (inside the Jiading polygon below).

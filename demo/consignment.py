@@ -1,13 +1,16 @@
 """Demo used-car consignment (issue 14, item 10): three verified dealers with their deposits held (paid through the
-sandbox), the demo owner's Passat sold in a dealer auction (its inspection booking completed with a full report, bids
-from the three dealers, the deal awaiting the winning dealer's payment) and the owner's BYD in an auction that is
+sandbox); the demo owner's Corolla with the whole story a week before the load (inspected, sold at auction, paid by
+the dealer, handed over at the test centre, the seller paid after the claim window); the Passat sold in a dealer
+auction an hour before the load (the deal awaiting the winning dealer's payment); and the BYD in an auction that is
 still open, ending about two hours after the demo loads.
 
 Everything goes through the services. The services that take a ``now`` are given times in the past (the sold car's
-auction ran an hour before the load): no fast path writes rows behind their back. The inspection bookings are made
-on past days like the reviews' bookings (``demo.reviews``); their reports are published at once
-(``report_publish``, idempotent) rather than after the load commits, so the auctions can follow in the same
-transaction.
+auction ran an hour before the load): no fast path writes rows behind their back. What durable subscribers do after
+a commit (the deal paid, handed over, settled) is called here with the story's times; after the load commits they
+run again and find it done. The money rows themselves (payments, ledger entries, the payout) carry the load's time.
+The inspection bookings are made on past days like the reviews' bookings (``demo.reviews``); their reports are
+published at once (``report_publish``, idempotent) rather than after the load commits, so the auctions can follow in
+the same transaction.
 """
 
 import datetime as dt
@@ -19,12 +22,17 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings import services as booking_services
+from bookings.events import BookingCompleted
 from catalog.models import Offering
 from consignment.auctions import services as auctions
 from consignment.dealers import deposits
 from consignment.dealers import services as dealers
+from consignment.deals import handover, paying, settlement
+from consignment.deals.charges import deal_subject
+from consignment.deals.services import CLAIM_WINDOW
 from consignment.inspection import services as inspection
 from consignment.inspection.template import ITEMS, MICROMETRES, MILLIMETRES, VOLTS
+from consignment.kinds import CONSIGNMENT
 from consignment.models import (
     Auction,
     AuctionEvent,
@@ -34,6 +42,7 @@ from consignment.models import (
     Dealer,
     DealerEvent,
     DealEvent,
+    DealStatus,
     InspectionItem,
     InspectionPhoto,
     InspectionReport,
@@ -42,7 +51,10 @@ from consignment.models import (
 )
 from demo.bookings import checklist_pass, free_slots
 from demo.payments import demo_pay, purging
-from payments.providers.base import provider_get
+from payments import payouts
+from payments.events import PayoutPaid, PurposePaymentSettled
+from payments.models import Payout
+from payments.providers.base import autocommit_baseline, provider_get
 from payments.services import notification_receive
 from stores.models import Store, StoreStatus
 
@@ -55,10 +67,14 @@ DEALERS = (
 READINGS = {MICROMETRES: Decimal("118.0"), MILLIMETRES: Decimal("5.8"), VOLTS: Decimal("12.6")}
 # Findings of the sold car's report (everything else ok).
 SOLD_FINDINGS = {
-    "paint_rear_right_door": ("minor", Decimal("265.0"), "右后门补过漆，漆面厚度偏高。"),
+    "door_rear_right": ("minor", Decimal("265.0"), "右后门补过漆，漆面厚度偏高。"),
     "tyre_tread": ("minor", Decimal("3.2"), "前轮花纹较浅，建议近期更换。"),
 }
+# Findings of the settled car's report.
+SETTLED_FINDINGS = {"windscreen": ("minor", None, "前挡风玻璃有一处小石击点。")}
+HOURS_3 = dt.timedelta(hours=3)
 # (plate, VIN, mileage, first registration, days before the load the inspection took place)
+SETTLED_CAR = ("沪B8N706", "LVGBE40K8KG123457", 52_600, dt.date(2019, 4, 11), 8)
 SOLD_CAR = ("沪A5K321", "LSVAU218XN2183294", 86_500, dt.date(2018, 6, 20), 3)
 OPEN_CAR = ("沪AD12345", "LFV2A21K8D4123456", 18_900, dt.date(2022, 3, 18), 1)
 
@@ -66,6 +82,7 @@ OPEN_CAR = ("沪AD12345", "LFV2A21K8D4123456", 18_900, dt.date(2022, 3, 18), 1)
 @dataclass(frozen=True)
 class DemoConsignment:
     store: Store
+    settled: Deal
     sold: Auction
     deal: Deal
     open: Auction
@@ -110,10 +127,13 @@ def _items(findings: dict) -> list[inspection.ItemSpec]:
     return specs
 
 
-def _inspected(store: Store, offering: Offering, owner: User, car: tuple, *, findings: dict, summary: str, now):
-    """The owner's car inspected at ``store`` some days ago: the booking paid, checked in, the full report written,
-    completed; the report published and the listing made."""
-    plate, vin, mileage_km, first_registered, days_ago = car
+def _inspected(
+    store: Store, offering: Offering, owner: User, car: tuple, *, findings: dict, summary: str, now
+) -> tuple[Listing, dt.datetime]:
+    """The owner's car inspected at ``store`` some days ago: the booking paid, checked in at its start, the full report
+    written, completed half an hour later; the report published then and the listing made. Returns the listing and
+    when the inspection ended."""
+    plate, *_facts, days_ago = car
     vehicle = owner.vehicles.get(plate=plate)
     tz = ZoneInfo(store.timezone)
     booking = None
@@ -129,8 +149,13 @@ def _inspected(store: Store, offering: Offering, owner: User, car: tuple, *, fin
     if booking is None:
         raise RuntimeError(f"{store.name} takes no inspection in the week before the demo.")
     demo_pay(booking)
-    booking_services.booking_check_in(booking_id=booking.pk, by=None)
-    booking_services.booking_start(booking_id=booking.pk, by=None)
+    _shop_floor(booking, at=booking.start, before_completion=lambda: _report(booking, car, findings, summary))
+    done = booking.start + dt.timedelta(minutes=30)
+    return inspection.report_publish(booking_id=booking.pk, now=done), done
+
+
+def _report(booking, car: tuple, findings: dict, summary: str) -> None:
+    _plate, vin, mileage_km, first_registered, _days_ago = car
     inspection.report_save(
         booking_id=booking.pk,
         by=None,
@@ -141,9 +166,91 @@ def _inspected(store: Store, offering: Offering, owner: User, car: tuple, *, fin
         items=_items(findings),
         summary=summary,
     )
+
+
+def _shop_floor(booking, *, at: dt.datetime, before_completion=None) -> None:
+    """The store takes the car in at ``at``, starts two minutes later, ticks the checklist (and does what
+    ``before_completion`` does) and completes the job half an hour after ``at``; the timeline carries those times."""
+    booking_services.booking_check_in(booking_id=booking.pk, by=None, now=at)
+    booking_services.booking_start(booking_id=booking.pk, by=None, now=at + dt.timedelta(minutes=2))
+    if before_completion is not None:
+        before_completion()
     checklist_pass(booking, None)
-    booking_services.booking_complete(booking_id=booking.pk, by=None)
-    return inspection.report_publish(booking_id=booking.pk)
+    booking_services.booking_complete(booking_id=booking.pk, by=None, now=at + dt.timedelta(minutes=30))
+
+
+def _auction(listing: Listing, owner: User, *, reserve: str, start: dt.datetime, bids, duration_min: int = 30):
+    """The seller starts an auction of ``listing`` at ``start``; ``bids``: (minute, dealer's user, amount, maximum)."""
+    auction = auctions.auction_start(
+        listing_id=listing.pk, seller=owner, reserve_price=Decimal(reserve), duration_min=duration_min, now=start
+    )
+    for minute, user, amount, maximum in bids:
+        auctions.bid_place(
+            auction_id=auction.pk,
+            user=user,
+            amount=Decimal(amount),
+            max_amount=Decimal(maximum) if maximum else None,
+            now=start + dt.timedelta(minutes=minute),
+        )
+    auction.refresh_from_db()
+    return auction
+
+
+def _sold(auction: Auction) -> Deal:
+    auctions.auction_close(auction_id=auction.pk, now=auction.ends_at)
+    auction.refresh_from_db()
+    return Deal.objects.get(auction=auction)
+
+
+def _paid(deal: Deal, *, at: dt.datetime) -> Deal:
+    """The dealer pays the price through the sandbox at ``at``; the deal is paid and its handover booked then (what
+    the durable subscriber does after the load commits, and then finds done)."""
+    payment = paying.deal_pay_open(deal_id=deal.pk, user=deal.dealer.user, provider="sandbox", now=at)
+    params = provider_get("sandbox").build_notification(
+        out_trade_no=payment.out_trade_no, amount=payment.amount, trade_status="TRADE_SUCCESS"
+    )
+    notification_receive(provider="sandbox", params=params)
+    settled = PurposePaymentSettled(
+        payment_id=payment.pk,
+        purpose=payment.purpose,
+        subject=payment.subject,
+        payer_id=deal.dealer.user_id,
+        amount=payment.amount,
+        applied=True,
+    )
+    paying.deal_payment_settled(settled, now=at)
+    return deal
+
+
+def _handed_over_and_paid_out(deal: Deal) -> Deal:
+    """The handover at its booked start; the seller's payout asked for once the claim window has passed, paid by the
+    sandbox, and the deal settled then."""
+    deal.refresh_from_db()
+    booking = deal.handover_booking
+    if booking is None:
+        raise RuntimeError(f"Deal {deal.pk}: the test centre has no free handover start.")
+    _shop_floor(booking, at=booking.start)
+    handover.handover_completed(BookingCompleted(booking_id=booking.pk, kind=CONSIGNMENT.code))
+    deal.refresh_from_db()
+    due = deal.handed_over_at + CLAIM_WINDOW + dt.timedelta(minutes=10)
+    settlement.deal_settle(deal_id=deal.pk, now=due)
+    payout = Payout.objects.get(purpose=paying.PURPOSE, subject=deal_subject(deal.pk))
+    # The sandbox transfers in-process, with no network to wait on: inside the load's one transaction (which the
+    # demo owns), as the provider's check allows for such a caller.
+    with autocommit_baseline():
+        payouts.payout_execute(payout_id=payout.pk)
+    payout.refresh_from_db()
+    paid = PayoutPaid(
+        payout_id=payout.pk,
+        purpose=payout.purpose,
+        subject=payout.subject,
+        user_id=payout.user_id,
+        amount=payout.amount,
+        cause=payout.cause,
+    )
+    settlement.deal_payout_paid(paid, now=due + dt.timedelta(minutes=1))
+    deal.refresh_from_db()
+    return deal
 
 
 def demo_consignment_load(*, stores, owner: User, qa: User, now: dt.datetime | None = None) -> DemoConsignment | None:
@@ -157,46 +264,47 @@ def demo_consignment_load(*, stores, owner: User, qa: User, now: dt.datetime | N
     made = tuple(_dealer(phone, company, licence, qa=qa) for phone, company, licence in DEALERS)
     users = [d.user for d in made]
 
-    # The Passat: an auction that ran an hour ago, three dealers bidding, sold to the README's dealer.
-    listing = _inspected(
+    # The Corolla: the whole story a week ago. Inspected, sold in an auction two hours later, paid that evening,
+    # handed over at the test centre the next morning, the seller paid once the three-day claim window had passed.
+    listing, inspected_at = _inspected(
+        store, offering, owner, SETTLED_CAR, findings=SETTLED_FINDINGS, summary="车况良好，保养记录齐全。", now=now
+    )
+    start = inspected_at + dt.timedelta(hours=2)
+    bids = (
+        (3, users[2], "68000.00", None),
+        (8, users[0], "69000.00", "76000.00"),  # a proxy bid
+        (17, users[1], "72000.00", None),
+        (29, users[2], "74000.00", None),  # in the last two minutes: the end moves to two minutes after it
+    )
+    settled = _handed_over_and_paid_out(
+        _paid(_sold(_auction(listing, owner, reserve="70000.00", start=start, bids=bids)), at=start + HOURS_3)
+    )
+    if settled.status != DealStatus.SETTLED or settled.settled_at > now:
+        raise RuntimeError(f"Deal {settled.pk} is {settled.status} at {settled.settled_at}, not settled before {now}.")
+
+    # The Passat: an auction that ran an hour ago, three dealers bidding, sold to the README's dealer, who has yet to
+    # pay.
+    listing, _done = _inspected(
         store, offering, owner, SOLD_CAR, findings=SOLD_FINDINGS, summary="车况良好：右后门补漆，前轮需换胎。", now=now
     )
-    start = now - dt.timedelta(minutes=70)
-    sold = auctions.auction_start(
-        listing_id=listing.pk, seller=owner, reserve_price=Decimal("65000.00"), duration_min=30, now=start
-    )
-    for minute, user, amount, maximum in (
+    bids = (
         (4, users[1], "58000.00", None),
         (9, users[2], "60000.00", None),
         (13, users[0], "61000.00", "70000.00"),  # a proxy bid: the platform bids for them up to ¥70,000
         (21, users[1], "64000.00", None),
         (26, users[2], "66000.00", None),
-    ):
-        auctions.bid_place(
-            auction_id=sold.pk,
-            user=user,
-            amount=Decimal(amount),
-            max_amount=Decimal(maximum) if maximum else None,
-            now=start + dt.timedelta(minutes=minute),
-        )
+    )
+    sold = _auction(listing, owner, reserve="65000.00", start=now - dt.timedelta(minutes=70), bids=bids)
+    deal = _sold(sold)
     sold.refresh_from_db()
-    auctions.auction_close(auction_id=sold.pk, now=sold.ends_at)
-    sold.refresh_from_db()
-    deal = Deal.objects.get(auction=sold)
 
     # The BYD: an auction open for two hours from the load, with two bids so far and the reserve not met yet.
-    listing = _inspected(
+    listing, _done = _inspected(
         store, offering, owner, OPEN_CAR, findings={}, summary="准新车，无事故、无泡水、无火烧，电池健康。", now=now
     )
-    open_ = auctions.auction_start(
-        listing_id=listing.pk, seller=owner, reserve_price=Decimal("150000.00"), duration_min=120, now=now
-    )
-    for minute, user, amount in ((1, users[1], "120000.00"), (2, users[2], "125000.00")):
-        auctions.bid_place(
-            auction_id=open_.pk, user=user, amount=Decimal(amount), now=now + dt.timedelta(seconds=minute)
-        )
-    open_.refresh_from_db()
-    return DemoConsignment(store=store, sold=sold, deal=deal, open=open_, dealers=made)
+    bids = ((1 / 60, users[1], "120000.00", None), (2 / 60, users[2], "125000.00", None))
+    open_ = _auction(listing, owner, reserve="150000.00", start=now, bids=bids, duration_min=120)
+    return DemoConsignment(store=store, settled=settled, sold=sold, deal=deal, open=open_, dealers=made)
 
 
 def demo_consignment_reset() -> None:

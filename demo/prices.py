@@ -64,6 +64,8 @@ RECIPES: dict[str, Recipe] = {
     "wiper_blades": Recipe((0, 20), (("wiper", "", 1),)),
     "brake_pads": Recipe((180, 300), (("brake_pad", "", 1),)),
     "consignment_inspection": Recipe((200, 380)),
+    # Free to the seller (the platform books it for a paid deal); the store's price is the value the booking records.
+    "consignment_handover": Recipe((80, 150)),
 }
 # Shops price a part within this factor of its list price; the expensive ones well above it.
 _MARKUP = (0.92, 1.15)

@@ -63,11 +63,12 @@ def deal_of_purpose(event) -> bool:
     return event.purpose == PURPOSE
 
 
-def deal_payment_settled(event: PurposePaymentSettled) -> None:
+def deal_payment_settled(event: PurposePaymentSettled, *, now: dt.datetime | None = None) -> None:
     """The dealer's money arrived (subscribed durably to ``PurposePaymentSettled`` of the deals' charges). Applied to
     a deal awaiting payment: the deal is paid and its handover booked (``handover.handover_book``). Applied to a deal
     that defaulted meanwhile: given back in full (``not_wanted``). A repeat of the payment that paid the deal changes
-    nothing; a payment that was not applied (a second one) payments refunds itself."""
+    nothing; a payment that was not applied (a second one) payments refunds itself. ``now``: when the money arrived
+    (the clock when None; the demo gives a past day)."""
     deal_id = deal_id_of(event.subject)
     if not event.applied or deal_id is None:
         return
@@ -76,7 +77,7 @@ def deal_payment_settled(event: PurposePaymentSettled) -> None:
         if deal is None:
             logger.error("A payment (%s) arrived for %s, which is no deal", event.payment_id, event.subject)
             return
-        now = timezone.now()
+        now = now or timezone.now()
         if deal.status == DealStatus.AWAITING_PAYMENT:
             deal.paid_at = now
             deal_transition(

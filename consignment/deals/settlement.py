@@ -48,7 +48,9 @@ def _open_claims(deal: Deal) -> bool:
 
 def _settled(deal: Deal, now: dt.datetime, **details) -> None:
     deal.settled_at = now
-    deal_transition(deal=deal, to=DealStatus.SETTLED, reason="seller paid", details=details, fields=("settled_at",))
+    deal_transition(
+        deal=deal, to=DealStatus.SETTLED, reason="seller paid", details=details, fields=("settled_at",), at=now
+    )
     listing_status_set(listing_id=deal.listing_id, status=ListingStatus.SOLD)
 
 
@@ -114,9 +116,9 @@ def deals_settle_due(*, now: dt.datetime | None = None, limit: int = 200) -> int
     return done
 
 
-def deal_payout_paid(event: PayoutPaid) -> None:
-    """The seller's payout is paid (subscribed durably to ``PayoutPaid`` of the deals' charges): the deal is settled,
-    its listing sold, and the seller told. A repeat changes nothing."""
+def deal_payout_paid(event: PayoutPaid, *, now: dt.datetime | None = None) -> None:
+    """The seller's payout is paid (subscribed durably to ``PayoutPaid`` of the deals' charges): the deal is settled
+    (at ``now``, the clock when None), its listing sold, and the seller told. A repeat changes nothing."""
     deal_id = deal_id_of(event.subject)
     if deal_id is None:
         return
@@ -124,7 +126,7 @@ def deal_payout_paid(event: PayoutPaid) -> None:
         deal = deal_lock(deal_id)
         if deal is None or deal.status != DealStatus.HANDED_OVER:
             return
-        _settled(deal, timezone.now(), payout_id=event.payout_id, amount=format_money(event.amount))
+        _settled(deal, now or timezone.now(), payout_id=event.payout_id, amount=format_money(event.amount))
         notices.payout_sent(
             Deal.objects.select_related("listing", "seller").get(pk=deal.pk),
             amount=event.amount,

@@ -1,6 +1,7 @@
 """The demo's used-car consignment (issue 14, item 10): after ``seed_demo`` a sold car with its story, an auction
 open during the demo, and the README's dealer account able to sign in and bid."""
 
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 
@@ -15,12 +16,14 @@ from consignment.models import (
     Bid,
     Deal,
     Dealer,
+    DealEvent,
     DealStatus,
     InspectionReport,
     Listing,
     ListingStatus,
 )
 from demo.accounts import DEMO_PASSWORD
+from payments.models import Payout
 from payments.reconciliation import mismatches
 from tests.conftest import ApiClient
 
@@ -32,7 +35,24 @@ def test_the_demo_has_a_sold_car_an_open_auction_and_a_dealer_who_may_bid():
     call_command("seed_demo", stores=300, quality=False, stdout=out)
     assert "Consignment at #" in out.getvalue() and "13800000005" in out.getvalue()
 
-    sold = Auction.objects.get(status=AuctionStatus.SOLD)
+    # the Corolla's whole story, a week ago: sold, paid, handed over, the seller paid after the claim window
+    settled = Deal.objects.get(status=DealStatus.SETTLED)
+    assert settled.seller.phone == "13800000001" and settled.listing.status == ListingStatus.SOLD
+    assert settled.listing.report.booking.vehicle.plate == "沪B8N706"
+    assert settled.dealer.user.phone == "13800000005" and settled.price == Decimal("74500.00")
+    assert settled.handover_booking.status == "completed"
+    assert settled.handover_booking.service_id == "consignment_handover"
+    steps = [e.to_status for e in DealEvent.objects.filter(deal=settled).order_by("at", "id")]
+    assert steps[0] == DealStatus.AWAITING_PAYMENT and steps[-1] == DealStatus.SETTLED
+    assert {DealStatus.PAID, DealStatus.HANDED_OVER} <= set(steps)
+    assert settled.created_at < settled.paid_at < settled.handed_over_at < settled.settled_at < timezone.now()
+    assert settled.settled_at - settled.handed_over_at >= dt.timedelta(days=3)
+    to_handover = settled.handed_over_at - settled.inspection_started_at
+    assert dt.timedelta(hours=12) < to_handover < dt.timedelta(days=3)
+    payout = Payout.objects.get(subject=f"deal:{settled.pk}")
+    assert payout.status == "paid" and payout.amount == settled.seller_net == settled.price - settled.fee
+
+    sold = Auction.objects.get(status=AuctionStatus.SOLD, deals__status=DealStatus.AWAITING_PAYMENT)
     assert sold.listing.status == ListingStatus.DEAL and sold.listing.seller.phone == "13800000001"
     assert set(Bid.objects.filter(auction=sold, accepted=True).values_list("dealer__user__phone", flat=True)) == {
         "13800000005",
@@ -40,6 +60,7 @@ def test_the_demo_has_a_sold_car_an_open_auction_and_a_dealer_who_may_bid():
         "13800000007",
     }
     deal = Deal.objects.get(auction=sold)
+    assert deal.listing.report.booking.vehicle.plate == "沪A5K321"
     assert deal.status == DealStatus.AWAITING_PAYMENT and deal.dealer.user.phone == "13800000005"
     assert deal.price == Decimal("66500.00") and deal.pay_before > timezone.now()
     report = InspectionReport.objects.get(listing=sold.listing)
@@ -63,4 +84,4 @@ def test_the_demo_has_a_sold_car_an_open_auction_and_a_dealer_who_may_bid():
     assert mismatches() == []
 
     call_command("seed_demo", stores=300, quality=False, reset=True, stdout=StringIO())  # the reset takes it all
-    assert Auction.objects.count() == 2 and Dealer.objects.count() == 3
+    assert Auction.objects.count() == 3 and Dealer.objects.count() == 3

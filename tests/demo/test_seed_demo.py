@@ -264,7 +264,7 @@ def test_demo_accounts_can_sign_in_and_have_their_roles():
     admin = User.objects.get(phone="13800000000")
     assert admin.is_superuser and admin.is_staff and Role.ADMIN in admin.roles
     owner = User.objects.get(phone="13800000001")
-    assert sorted(v.is_new_energy for v in owner.vehicles.all()) == [False, True]
+    assert sorted(v.is_new_energy for v in owner.vehicles.all()) == [False, False, True]
     assert owner.vehicles.filter(plate="沪AD12345").exists()
     manager = User.objects.get(phone="13800000002")
     first_store = Store.objects.order_by("id").first()

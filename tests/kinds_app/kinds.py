@@ -28,7 +28,7 @@ class InspectionDemoKind(ServiceKind):
     code = "inspection_demo"
     label = _("Inspection (demo)")
 
-    def validate_booking(self, *, service, store, vehicle) -> None:
+    def validate_booking(self, *, service, store, vehicle, by_platform=False) -> None:
         if vehicle is not None and vehicle.year < 2000:
             raise ValidationFailed({"vehicle_id": "Vehicles older than 2000 are not inspected."})
 

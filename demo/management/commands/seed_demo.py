@@ -99,8 +99,9 @@ class Command(BaseCommand):
         if result.consignment:
             c = result.consignment
             self.stdout.write(
-                f"Consignment at #{c.store.pk} {c.store.name}: auction #{c.sold.pk} sold (deal #{c.deal.pk} awaiting"
-                f" the dealer's payment); auction #{c.open.pk} open until {timezone.localtime(c.open.ends_at):%H:%M}"
+                f"Consignment at #{c.store.pk} {c.store.name}: deal #{c.settled.pk} settled (sold, paid, handed over,"
+                f" the seller paid); auction #{c.sold.pk} sold (deal #{c.deal.pk} awaiting the dealer's payment);"
+                f" auction #{c.open.pk} open until {timezone.localtime(c.open.ends_at):%H:%M}"
             )
         self._report_accounts(result)
 

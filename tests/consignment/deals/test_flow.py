@@ -139,6 +139,23 @@ def test_the_handover_takes_the_first_free_start_from_nine_the_next_day():
     assert deal.handover_booking.start == _tomorrow_at(9, 30)
 
 
+def test_an_owner_cannot_book_a_handover_only_a_paid_deal_does(make_client):
+    # given a test centre that prices the handover and an owner with a car
+    store = consignment_store()
+    owner = UserFactory(roles=["owner"])
+    car = VehicleFactory(owner=owner)
+    body = {"store_id": store.pk, "service_code": "consignment_handover", "vehicle_id": car.pk}
+
+    # when the owner books it like any service
+    response = make_client(owner).post("bookings", {**body, "start": _tomorrow_at(10).isoformat()})
+
+    # then 422 on the service, and nothing is written
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "validation_error"
+    assert "service_code" in response.json()["error"]["details"]["fields"]
+    assert not Booking.objects.filter(store=store).exists()
+
+
 def test_a_store_that_does_not_price_the_handover_leaves_the_deal_paid_and_the_sweep_books_it_later(deal):
     # given the store stopped offering the handover
     store = deal.listing.report.store

@@ -55,6 +55,20 @@ def test_the_dealers_won_deals_and_the_sellers_sold_ones(deal):
     assert "我卖出的车" in sold and f'data-deal-id="{deal.pk}"' in sold
 
 
+def test_the_site_header_leads_dealers_to_their_auctions_and_won_cars_and_qa_to_its_console(deal):
+    def header(user) -> str:
+        page = (_as(user) if user else Client()).get("/consignment/my/").content.decode()
+        return page.split('<header class="site-header">')[1].split("</header>")[0]
+
+    dealer, seller, qa = header(deal.dealer.user), header(deal.seller), header(UserFactory(roles=["qa"]))
+
+    assert 'href="/consignment/auctions/">车商竞拍' in dealer and 'href="/consignment/deals/">我拍得的车' in dealer
+    for page in (seller, qa, header(None)):
+        assert "/consignment/auctions/" not in page and "/consignment/deals/" not in page
+    assert 'href="/qa/">质检控制台' in qa and "/qa/" not in seller and "/qa/" not in dealer
+    assert 'href="/consignment/my/">我的寄售车辆' in seller
+
+
 def test_the_pay_button_opens_the_payment_and_goes_to_the_providers_page(deal):
     response = _as(deal.dealer.user).post(_page(deal), {"action": "pay"})
 
