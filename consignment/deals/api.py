@@ -7,7 +7,7 @@ from accounts.auth import token_auth
 from chefu.idempotency import idempotent_remote
 from chefu.pagination import PageParams, paginate
 from chefu.schemas import AUTH, BODY, QUERY, error_responses
-from consignment.deals import claims, paying, selectors
+from consignment.deals import claims, paying, selectors, settlement
 from consignment.deals.schemas import (
     ClaimCreatedOut,
     ClaimIn,
@@ -17,12 +17,15 @@ from consignment.deals.schemas import (
     DealListParams,
     DealOut,
     DealPayIn,
+    DealPayoutOut,
     InspectorClaimsListOut,
+    PayoutRetryIn,
     QaClaimDetailOut,
     QaClaimListOut,
     claim_created_dict,
     deal_dict,
     deal_summary_dict,
+    payout_dict,
     qa_claim_detail_dict,
     qa_claim_dict,
 )
@@ -94,6 +97,20 @@ def claim_file(request, deal_id: int, payload: ClaimIn):
     ``validation_error``."""
     claim = claims.claim_file(deal_id=deal_id, user=request.auth, description=payload.description)
     return Status(201, claim_created_dict(claim))
+
+
+@deals_router.post(
+    "/{int:deal_id}/payout",
+    response={201: DealPayoutOut, **error_responses(*AUTH, *BODY, 403, 404, 409)},
+    summary="Pay the seller again after a refused payout",
+)
+def deal_payout_retry(request, deal_id: int, payload: PayoutRetryIn):
+    """When the provider refused the seller's payout (``payout.status`` ``failed``: the account does not exist, say),
+    the seller gives another Alipay account and the same amount is paid into it. The deal's seller, or QA. Errors:
+    401 ``not_authenticated``; 403 ``permission_denied`` (the deal's dealer); 404 ``not_found``; 409
+    ``payout_not_refused`` (no refused payout: none yet, or one pending or paid); 422 ``validation_error``."""
+    payout = settlement.deal_payout_retry(deal_id=deal_id, by=request.auth, payee_account=payload.payee_account)
+    return Status(201, payout_dict(payout))
 
 
 # --- QA -------------------------------------------------------------------------------------------------------------

@@ -44,3 +44,10 @@ class ClaimExists(Conflict):
 class ClaimResolved(Conflict):
     code = "claim_resolved"
     default_message = _("This claim has already been resolved.")
+
+
+class PayoutNotRefused(Conflict):
+    """``details.status``: the deal's status. Only a payout the provider refused may be asked for again."""
+
+    code = "payout_not_refused"
+    default_message = _("This deal has no refused payout to pay again.")

@@ -113,6 +113,24 @@ class DealSummaryOut(Schema):
     created_at: dt.datetime
 
 
+class DealPayoutOut(Schema):
+    id: int
+    status: Literal["pending", "paid", "failed"]
+    amount: str
+    payee_account: str = Field(..., description="The Alipay account paid into.")
+    error: str = Field(..., description="Why the provider refused it (failed only).")
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+
+
+class PayoutRetryIn(Schema):
+    payee_account: str = Field(
+        "",
+        max_length=100,
+        description="An Alipay account: a mainland mobile number or an e-mail; the seller's phone when empty.",
+    )
+
+
 class DealOut(DealSummaryOut):
     adjusted_total: str = Field(..., description="Refunded to the dealer by claims' price adjustments.")
     net_to_seller: str = Field(..., description="What the seller is paid: seller_net less the adjustments.")
@@ -128,6 +146,9 @@ class DealOut(DealSummaryOut):
     inspection_to_handover_min: int | None = Field(..., description="From inspection start to handover end.")
     timeline: list[DealEventOut]
     claims: list[DealClaimOut]
+    payout: DealPayoutOut | None = Field(
+        ..., description="The seller's last payout, to the seller only: a failed one may be asked for again."
+    )
 
 
 class DealListOut(Schema):
@@ -283,6 +304,19 @@ def deal_dict(deal: Deal) -> dict:
         "inspection_to_handover_min": selectors.inspection_to_handover_min(deal),
         "timeline": [event_dict(e) for e in deal.events.all()],
         "claims": [_claim_dict(c) for c in deal.claims.all()],
+        "payout": payout_dict(payout) if (payout := selectors.seller_payout(deal)) else None,
+    }
+
+
+def payout_dict(payout) -> dict:
+    return {
+        "id": payout.pk,
+        "status": payout.status,
+        "amount": format_money(payout.amount),
+        "payee_account": payout.payee_account,
+        "error": payout.last_error if payout.status == "failed" else "",
+        "created_at": payout.created_at,
+        "completed_at": payout.completed_at,
     }
 
 

@@ -17,10 +17,10 @@ from accounts.auth import require_role
 from accounts.models import User
 from chefu.errors import NotFound
 from consignment.deals.charges import PURPOSE, deal_id_of, deal_subject
-from consignment.deals.services import DEALER, Step, claim_window_ends, deal_party
-from consignment.deals.settlement import split
+from consignment.deals.services import DEALER, SELLER, Step, claim_window_ends, deal_party
+from consignment.deals.settlement import refused_payout, split
 from consignment.models import Claim, ClaimStatus, Deal, DealEvent, DealStatus, InspectionReport
-from payments.models import Payment
+from payments.models import Payment, Payout
 
 UPHELD = (ClaimStatus.ADJUSTED, ClaimStatus.UNWOUND)
 # Statuses in which the deal has been paid: the parties may know where and when the handover is.
@@ -116,6 +116,19 @@ def inspection_to_handover_min(deal: Deal) -> int | None:
 def net_to_seller(deal: Deal):
     """What the seller is paid: the net less the claims' adjustments (never below nothing)."""
     return split(deal)[0]
+
+
+def seller_payout(deal: Deal) -> Payout | None:
+    """The seller's last payout of ``deal``, shown to its seller only (None to the dealer, and before one is asked
+    for)."""
+    if deal.party != SELLER or deal.payout_requested_at is None:
+        return None
+    return Payout.objects.filter(purpose=PURPOSE, subject=deal_subject(deal.pk)).order_by("-created_at", "-pk").first()
+
+
+def payout_may_be_retried(deal: Deal) -> bool:
+    """Whether the seller may give another account for a payout the provider refused."""
+    return deal.party == SELLER and refused_payout(deal) is not None
 
 
 def claim_window(deal: Deal) -> dt.datetime | None:

@@ -6,25 +6,38 @@ fee (``fee`` less whatever the adjustments took beyond the seller's net). Both a
 the deal's lock: the fee released to revenue (``payments.held.held_release``), the payout asked for
 (``payments.payouts.payout_request``, transferred after commit). The deal is settled when the payout is paid
 (``PayoutPaid``), or at once when nothing is left to pay. A payout the provider refuses leaves the money held again
-and the deal handed over, with a ``payout_failed`` step and payments' alert: :func:`deal_payout_retry` asks again.
+and the deal handed over, with a ``payout_failed`` step and payments' alert; the seller (or QA) gives another
+Alipay account and :func:`deal_payout_retry` asks again.
 """
 
 import datetime as dt
 import logging
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import User
-from chefu.errors import NotFound
+from accounts.models import Role, User
+from accounts.validators import normalize_phone
+from chefu.errors import NotFound, ValidationFailed
 from chefu.money import format_money
 from consignment.deals import notices
 from consignment.deals.charges import PURPOSE, deal_id_of, deal_subject
-from consignment.deals.exceptions import InvalidDealTransition
+from consignment.deals.exceptions import PayoutNotRefused
 from consignment.deals.lock_objects import deal_lock
-from consignment.deals.services import CLAIM_WINDOW, Step, deal_step, deal_transition, listing_status_set
+from consignment.deals.services import (
+    CLAIM_WINDOW,
+    SELLER,
+    Step,
+    deal_step,
+    deal_transition,
+    listing_status_set,
+    party_check,
+)
 from consignment.models import Claim, ClaimStatus, Deal, DealStatus, ListingStatus
 from payments.events import PayoutFailed, PayoutPaid
 from payments.held import held_release
@@ -34,6 +47,7 @@ from payments.payouts import payout_request
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
+PAYEE_ACCOUNT_MAX = 100  # payments.Payout.payee_account
 
 
 def split(deal: Deal) -> tuple[Decimal, Decimal]:
@@ -147,27 +161,60 @@ def deal_payout_failed(event: PayoutFailed) -> None:
         deal_step(deal=deal, step=Step.PAYOUT_FAILED, payout_id=event.payout_id, error=event.error[:500])
 
 
+def payee_account_clean(raw) -> str:
+    """An Alipay account to be paid into: a mainland mobile number or an e-mail address (the two kinds of Alipay logon
+    id), stripped; empty stays empty (the seller's phone). ValidationFailed (``payee_account``) otherwise."""
+    account = str(raw or "").strip()
+    if not account:
+        return ""
+    try:
+        return normalize_phone(account)
+    except ValueError:
+        pass
+    try:
+        validate_email(account)
+    except DjangoValidationError:
+        raise ValidationFailed(
+            {"payee_account": _("Give the mobile number or the e-mail address of an Alipay account.")}
+        ) from None
+    if len(account) > PAYEE_ACCOUNT_MAX:
+        raise ValidationFailed({"payee_account": _("The account is too long.")})
+    return account
+
+
+def refused_payout(deal: Deal) -> Payout | None:
+    """The deal's last payout when the provider refused it and nothing replaced it (the seller waits for a retry)."""
+    if deal.status != DealStatus.HANDED_OVER:
+        return None
+    last = Payout.objects.filter(purpose=PURPOSE, subject=deal_subject(deal.pk)).order_by("-created_at", "-pk").first()
+    return last if last is not None and last.status == PayoutStatus.FAILED else None
+
+
 @transaction.atomic
 def deal_payout_retry(*, deal_id: int, by: User, payee_account: str = "", now: dt.datetime | None = None) -> Payout:
-    """Pay the seller again after the provider refused their payout, into ``payee_account`` (their phone when empty):
-    a new payout of the same amount with a cause of its own. Platform staff only (the caller checks). Raises
-    NotFound, InvalidDealTransition when the deal has no refused payout to replace."""
+    """Pay the seller again after the provider refused their payout, into ``payee_account`` (an Alipay logon id, see
+    :func:`payee_account_clean`; the seller's phone when empty): a new payout of the same amount with a cause of its
+    own. The deal's seller (it is their money) or QA. Raises, writing nothing: ValidationFailed (the account),
+    NotFound (no such deal, or no tie to it), PermissionDenied (the deal's dealer), PayoutNotRefused (no refused
+    payout to replace: none yet, or one pending or paid)."""
     now = now or timezone.now()
+    account = payee_account_clean(payee_account)
     deal = deal_lock(deal_id)
     if deal is None:
         raise NotFound()
+    if not (by.has_role(Role.QA) or by.has_role(Role.ADMIN)):
+        party_check(deal, by, need=SELLER)
     subject = deal_subject(deal.pk)
-    payouts = Payout.objects.filter(purpose=PURPOSE, subject=subject)
-    last = payouts.order_by("-created_at", "-pk").first()
-    if deal.status != DealStatus.HANDED_OVER or last is None or last.status != PayoutStatus.FAILED:
-        raise InvalidDealTransition(from_status=deal.status, to_status=DealStatus.SETTLED, deal_id=deal.pk)
+    last = refused_payout(deal)
+    if last is None:
+        raise PayoutNotRefused(details={"status": deal.status})
     payout = payout_request(
         purpose=PURPOSE,
         subject=subject,
         user=deal.seller,
         amount=last.amount,
-        cause=f"seller_net:{subject}:{payouts.count() + 1}",
-        payee_account=payee_account,
+        cause=f"seller_net:{subject}:{Payout.objects.filter(purpose=PURPOSE, subject=subject).count() + 1}",
+        payee_account=account,
         memo=last.memo,
         by=by,
     )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chefu.errors import ApplicationError, NotFound
-from consignment.deals import claims, paying, selectors
+from consignment.deals import claims, paying, selectors, settlement
 from consignment.deals.claims import DESCRIPTION_MAX
 from consignment.deals.services import DEALER, SELLER
 from consignment.models import DealStatus
@@ -87,7 +87,7 @@ def deal_page(request: HttpRequest, deal_id: int) -> HttpResponse:
         deal = selectors.deal_get_for_party(user=request.user, deal_id=deal_id)
     except NotFound:
         raise Http404 from None
-    error, claim_text = None, ""
+    error, claim_text, payee_account = None, "", ""
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -96,6 +96,10 @@ def deal_page(request: HttpRequest, deal_id: int) -> HttpResponse:
                     payment=paying.deal_pay_open(deal_id=deal.pk, user=request.user, provider=_provider())
                 )
                 return HttpResponseRedirect(payment.pay_url)
+            if action == "payout":
+                payee_account = request.POST.get("payee_account", "")[:100]
+                settlement.deal_payout_retry(deal_id=deal.pk, by=request.user, payee_account=payee_account)
+                return HttpResponseRedirect(f"{reverse('consignment:deal', args=[deal.pk])}#payout")
             if action == "claim":
                 claim_text = request.POST.get("description", "")
                 claims.claim_file(deal_id=deal.pk, user=request.user, description=claim_text)
@@ -128,6 +132,9 @@ def deal_page(request: HttpRequest, deal_id: int) -> HttpResponse:
             "claims": list(deal.claims.all()),
             "may_pay": deal.party == DEALER and deal.status == DealStatus.AWAITING_PAYMENT and not waiting,
             "may_claim": deal.party == DEALER and selectors.claim_may_be_filed(deal),
+            "payout": selectors.seller_payout(deal),
+            "may_retry_payout": selectors.payout_may_be_retried(deal),
+            "payee_account": payee_account,
             "waiting": waiting,
             "payment_failed": payment_status in (PaymentStatus.CLOSED, PaymentStatus.FAILED),
             "error": error,

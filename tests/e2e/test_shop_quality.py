@@ -84,7 +84,12 @@ def test_a_manager_sends_evidence_with_a_photo_and_answers_a_complaint(live_serv
     card.locator("button[type=submit]").click()
     expect(page.locator(f"#action-{action.pk}")).to_contain_text("等待质检确认")
     expect(page.locator(f"#action-{action.pk} .thumbs img")).to_have_count(1)
-    assert page.locator(f"#action-{action.pk} .thumbs img").evaluate("img => img.naturalWidth") > 0
+    # the thumbnail loads (it arrives after the page: wait for it rather than read it at once)
+    page.wait_for_function(
+        "sel => { const img = document.querySelector(sel); return img && img.complete && img.naturalWidth > 0 }",
+        arg=f"#action-{action.pk} .thumbs img",
+        timeout=10_000,
+    )
 
     # and answers the complaint
     answer = page.locator(f"#complaint-{complaint.pk}")
