@@ -26,7 +26,9 @@ OWNER = DemoAccount("13800000001", "张先生", (Role.OWNER,), "car owner with t
 MANAGER = DemoAccount("13800000002", "李店长", (Role.OWNER,), "manager of the first demo store")
 QA = DemoAccount("13800000003", "王质检", (Role.QA,), "QA staff, reviews partner applications")
 APPLICANT = DemoAccount("13800000004", "赵老板", (Role.OWNER,), "shop owner with an application awaiting review")
-DEALER = DemoAccount("13800000005", "孙经理", (Role.OWNER,), "verified used-car dealer, deposit held, won the Passat")
+DEALER = DemoAccount(
+    "13800000005", "孙经理", (Role.OWNER,), "verified used-car dealer, deposit held, won the Passat, bought the Corolla"
+)
 DEALER_2 = DemoAccount("13800000006", "钱经理", (Role.OWNER,), "verified used-car dealer bidding in the demo")
 DEALER_3 = DemoAccount("13800000007", "周经理", (Role.OWNER,), "verified used-car dealer bidding in the demo")
 DEMO_ACCOUNTS = (ADMIN, OWNER, MANAGER, QA, APPLICANT, DEALER, DEALER_2, DEALER_3)

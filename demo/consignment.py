@@ -7,7 +7,7 @@ still open, ending about two hours after the demo loads.
 Everything goes through the services. The services that take a ``now`` are given times in the past (the sold car's
 auction ran an hour before the load): no fast path writes rows behind their back. What durable subscribers do after
 a commit (the deal paid, handed over, settled) is called here with the story's times; after the load commits they
-run again and find it done. The money rows themselves (payments, ledger entries, the payout) carry the load's time.
+run again and find it done. The money rows themselves (payments, ledger entries) carry the load's time.
 The inspection bookings are made on past days like the reviews' bookings (``demo.reviews``); their reports are
 published at once (``report_publish``, idempotent) rather than after the load commits, so the auctions can follow in
 the same transaction.
@@ -238,7 +238,7 @@ def _handed_over_and_paid_out(deal: Deal) -> Deal:
     # The sandbox transfers in-process, with no network to wait on: inside the load's one transaction (which the
     # demo owns), as the provider's check allows for such a caller.
     with autocommit_baseline():
-        payouts.payout_execute(payout_id=payout.pk)
+        payouts.payout_execute(payout_id=payout.pk, now=due + dt.timedelta(seconds=30))
     payout.refresh_from_db()
     paid = PayoutPaid(
         payout_id=payout.pk,

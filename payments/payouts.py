@@ -126,11 +126,12 @@ def payout_request(
     return payout
 
 
-def payout_execute(*, payout_id: int) -> str:
+def payout_execute(*, payout_id: int, now: dt.datetime | None = None) -> str:
     """Ask the provider to transfer a pending payout (outside any lock and transaction), then record the outcome and
     its entry. Returns the payout's status; running it again after it was settled changes nothing. Raises
     ProviderUnavailable (the outcome is unknown: the task retries with the same ``out_biz_no``) and ProviderError
-    (the call itself was refused), recording the error on the payout, which stays pending."""
+    (the call itself was refused), recording the error on the payout, which stays pending. ``now``: when the answer
+    came (``completed_at``; the clock when None, the demo's past days otherwise)."""
     payout = Payout.objects.get(pk=payout_id)
     if payout.status != PayoutStatus.PENDING:
         return payout.status
@@ -145,16 +146,16 @@ def payout_execute(*, payout_id: int) -> str:
     except ProviderError as error:
         Payout.objects.filter(pk=payout.pk, status=PayoutStatus.PENDING).update(last_error=str(error)[:500])
         raise
-    return _payout_record(payout_id=payout.pk, result=result)
+    return _payout_record(payout_id=payout.pk, result=result, now=now)
 
 
 @transaction.atomic
-def _payout_record(*, payout_id: int, result: TransferResult) -> str:
+def _payout_record(*, payout_id: int, result: TransferResult, now: dt.datetime | None = None) -> str:
     """Locks the payout alone: what it settles never lowers what a charge holds, so the charge's lock is not needed."""
     payout = payout_lock(payout_id)
     if payout.status != PayoutStatus.PENDING:
         return payout.status
-    payout.completed_at = timezone.now()
+    payout.completed_at = now or timezone.now()
     held = ledger.held_code(payout.purpose)
     charge = {"payout": payout, "payment": payout.payment, "purpose": payout.purpose, "subject": payout.subject}
     what = {

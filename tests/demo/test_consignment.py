@@ -51,6 +51,7 @@ def test_the_demo_has_a_sold_car_an_open_auction_and_a_dealer_who_may_bid():
     assert dt.timedelta(hours=12) < to_handover < dt.timedelta(days=3)
     payout = Payout.objects.get(subject=f"deal:{settled.pk}")
     assert payout.status == "paid" and payout.amount == settled.seller_net == settled.price - settled.fee
+    assert settled.handed_over_at < payout.completed_at < settled.settled_at
 
     sold = Auction.objects.get(status=AuctionStatus.SOLD, deals__status=DealStatus.AWAITING_PAYMENT)
     assert sold.listing.status == ListingStatus.DEAL and sold.listing.seller.phone == "13800000001"
