@@ -170,6 +170,21 @@ class Listing(models.Model):
         return f"listing {self.pk}"
 
 
+class StatusEvent(models.Model):
+    """A row of a timeline: a move ``from_status`` → ``to_status`` (or a step that keeps the status, named in
+    ``details``), when, by whom (None: the platform) and why. Each timeline adds its object's key and its statuses'
+    width."""
+
+    at = models.DateTimeField(default=now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+
 # --- Dealers ----------------------------------------------------------------------------------------------------------
 
 
@@ -214,17 +229,10 @@ class Dealer(models.Model):
         return self.status == DealerStatus.VERIFIED and self.deposit_status == DepositStatus.HELD
 
 
-class DealerEvent(models.Model):
+class DealerEvent(StatusEvent):
     dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=now)
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(blank=True)
-    details = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"dealer {self.dealer_id}: {self.from_status or '-'} → {self.to_status}"
@@ -337,17 +345,10 @@ class Bid(models.Model):
         return f"bid {self.pk}: {self.amount} by dealer {self.dealer_id}"
 
 
-class AuctionEvent(models.Model):
+class AuctionEvent(StatusEvent):
     auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=now)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(blank=True)
-    details = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"auction {self.auction_id}: {self.from_status or '-'} → {self.to_status}"
@@ -441,17 +442,10 @@ class Deal(models.Model):
         return f"deal {self.pk}"
 
 
-class DealEvent(models.Model):
+class DealEvent(StatusEvent):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=now)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(blank=True)
-    details = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"deal {self.deal_id}: {self.from_status or '-'} → {self.to_status}"
