@@ -106,9 +106,11 @@ def claim_file(request, deal_id: int, payload: ClaimIn):
 )
 def deal_payout_retry(request, deal_id: int, payload: PayoutRetryIn):
     """When the provider refused the seller's payout (``payout.status`` ``failed``: the account does not exist, say),
-    the seller gives another Alipay account and the same amount is paid into it. The deal's seller, or QA. Errors:
-    401 ``not_authenticated``; 403 ``permission_denied`` (the deal's dealer); 404 ``not_found``; 409
-    ``payout_not_refused`` (no refused payout: none yet, or one pending or paid); 422 ``validation_error``."""
+    the seller gives another Alipay account and the same amount is paid into it. The deal's seller; QA (and admins)
+    may ask again into the account the seller named last (an empty ``payee_account``). Errors: 401
+    ``not_authenticated``; 403 ``permission_denied`` (the deal's dealer; QA naming another account); 404
+    ``not_found``; 409 ``payout_not_refused`` (no refused payout: none yet, or one pending or paid); 422
+    ``validation_error``."""
     payout = settlement.deal_payout_retry(deal_id=deal_id, by=request.auth, payee_account=payload.payee_account)
     return Status(201, payout_dict(payout))
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.validators import normalize_phone
-from chefu.errors import NotFound, ValidationFailed
+from chefu.errors import NotFound, PermissionDenied, ValidationFailed
 from chefu.money import format_money
 from consignment.deals import notices
 from consignment.deals.charges import PURPOSE, deal_id_of, deal_subject
@@ -194,20 +194,27 @@ def refused_payout(deal: Deal) -> Payout | None:
 def deal_payout_retry(*, deal_id: int, by: User, payee_account: str = "", now: dt.datetime | None = None) -> Payout:
     """Pay the seller again after the provider refused their payout, into ``payee_account`` (an Alipay logon id, see
     :func:`payee_account_clean`; the seller's phone when empty): a new payout of the same amount with a cause of its
-    own. The deal's seller (it is their money) or QA. Raises, writing nothing: ValidationFailed (the account),
-    NotFound (no such deal, or no tie to it), PermissionDenied (the deal's dealer), PayoutNotRefused (no refused
-    payout to replace: none yet, or one pending or paid)."""
+    own. The deal's seller (it is their money), or QA and admins into the account the seller named last. Raises,
+    writing nothing: ValidationFailed (the account), NotFound (no such deal, or no tie to it), PermissionDenied (the
+    deal's dealer; staff naming another account), PayoutNotRefused (no refused payout to replace: none yet, or one
+    pending or paid)."""
     now = now or timezone.now()
     account = payee_account_clean(payee_account)
     deal = deal_lock(deal_id)
     if deal is None:
         raise NotFound()
-    if not (by.has_role(Role.QA) or by.has_role(Role.ADMIN)):
+    staff = deal.seller_id != by.pk and (by.has_role(Role.QA) or by.has_role(Role.ADMIN))
+    if not staff:
         party_check(deal, by, need=SELLER)
     subject = deal_subject(deal.pk)
     last = refused_payout(deal)
     if last is None:
         raise PayoutNotRefused(details={"status": deal.status})
+    if staff:
+        # Staff ask again into the account the seller named; only the seller may name another (it is their money).
+        if account and account != last.payee_account:
+            raise PermissionDenied(_("Only the seller may name another account."))
+        account = last.payee_account
     payout = payout_request(
         purpose=PURPOSE,
         subject=subject,

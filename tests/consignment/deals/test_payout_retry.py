@@ -1,6 +1,7 @@
 """A payout the provider refused (an Alipay account that does not exist): the seller sees it on the deal and gives
-another account, by the API or on the deal page, and is paid into it; the dealer may not, a stranger finds nothing,
-a bad account or a payout that was not refused changes nothing, and two retries at once pay once."""
+another account, by the API or on the deal page, and is paid into it; QA may ask again only into the account the
+seller named; the dealer may not, a stranger finds nothing, a bad account or a payout that was not refused changes
+nothing, and two retries at once pay once."""
 
 import threading
 
@@ -66,15 +67,28 @@ def test_the_seller_sees_the_refused_payout_and_is_paid_into_another_account(dea
     assert mismatches() == []
 
 
-def test_a_mobile_number_is_an_account_too_and_qa_may_ask_for_the_seller(deal, make_client):
+def test_a_mobile_number_is_an_account_too(deal, make_client):
     _refused(deal)
 
-    response = make_client(UserFactory(roles=["qa"])).post(
+    response = make_client(deal.seller).post(
         f"consignment/deals/{deal.pk}/payout", {"payee_account": "+86 139 0000 1234"}
     )
 
     assert response.status_code == 201, response.content
     assert response.json()["payee_account"] == "13900001234"
+
+
+def test_qa_may_ask_again_only_into_the_account_the_seller_named(deal, make_client):
+    refused = _refused(deal)
+    qa = make_client(UserFactory(roles=["qa"]))
+    url = f"consignment/deals/{deal.pk}/payout"
+
+    response = qa.post(url, {"payee_account": "qa-own@example.com"})
+    assert response.status_code == 403 and Payout.objects.count() == 1
+
+    response = qa.post(url, {})
+    assert response.status_code == 201, response.content
+    assert response.json()["payee_account"] == refused.payee_account == deal.seller.phone
 
 
 def test_the_dealer_is_refused_a_stranger_finds_nothing_and_a_bad_account_writes_nothing(deal, make_client):
