@@ -218,7 +218,7 @@ def load(args) -> None:
             cur.execute(
                 """
                 INSERT INTO quality_standard (code, category, version, title_zh, title_en, published_at, created_at)
-                VALUES ('facility', 'facility', 1, '设施', 'Facility', NULL, now())
+                VALUES ('bench_facility', 'facility', 1, '设施', 'Facility', NULL, now())
                 RETURNING id
                 """
             )
