@@ -77,3 +77,15 @@ class DealOpened(Event):
     price: Decimal
     fee: Decimal
     pay_before: dt.datetime
+
+
+@dataclass(frozen=True)
+class HandoverNotBooked(Event):
+    """A paid deal's handover could not be booked at the inspecting store: ``reason`` is ``not_offered`` (the store
+    does not offer ``consignment_handover`` or takes no bookings), ``no_free_start`` (nothing free within its
+    horizon), or the booking's refusal code. Emitted at the payment and again by every sweep while it lasts."""
+
+    name = "consignment.handover_not_booked"
+    deal_id: int
+    store_id: int
+    reason: str

@@ -168,3 +168,26 @@ def upsell_outliers(*, day: dt.date) -> list[AlertRow]:
         )
         for store_id, name, city, ratio, p95, stores, completed in rows
     ]
+
+
+def handover_not_booked_alert(event) -> None:
+    """A paid consignment deal whose handover the inspecting store cannot take (``HandoverNotBooked``): one alert per
+    deal (``handover:deal:<id>``), quiet once acknowledged like the nightly monitors; the consignment sweep that
+    emits it again every ten minutes raises nothing new meanwhile."""
+    reasons = {
+        "not_offered": _("the store does not offer the handover or takes no bookings"),
+        "no_free_start": _("the store has no free start within its horizon"),
+    }
+    reason = reasons.get(event.reason, event.reason)
+    message = _("Consignment deal %(deal)s is paid but its handover cannot be booked: %(reason)s.") % {
+        "deal": event.deal_id,
+        "reason": reason,
+    }
+    row = AlertRow(
+        key=f"handover:deal:{event.deal_id}",
+        code="handover_not_booked",
+        message=message,
+        store_id=event.store_id,
+        details={"deal_id": event.deal_id, "reason": event.reason},
+    )
+    alerts_raise_many([row])

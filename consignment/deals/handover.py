@@ -6,8 +6,9 @@ The booking is the seller's (the inspection booking's car and owner), free of ch
 (``bookings.services.booking_create_free``), at the first start the store offers from ``HANDOVER_FROM`` (09:00, the
 store's time) the next day: the dealer needs a day's notice to come. The store must price ``consignment_handover``
 (as it prices the inspection). When it cannot be booked (the store no longer offers it or takes bookings, nothing
-is free within its horizon) the deal stays paid without one and :func:`handovers_book_missing` (a beat task) tries
-again; it also books again a handover the store cancelled or the seller missed.
+is free within its horizon) the deal stays paid without one, ``HandoverNotBooked`` is emitted (quality raises an
+alert for QA) and :func:`handovers_book_missing` (a beat task) tries again; it also books again a handover the store
+cancelled or the seller missed.
 """
 
 import datetime as dt
@@ -27,9 +28,11 @@ from bookings.selectors import service_offered
 from bookings.services import booking_create_free
 from catalog.models import OfferingVersion, Service
 from chefu.errors import ApplicationError
+from chefu.events import emit
 from consignment.deals import notices
 from consignment.deals.lock_objects import deal_lock
 from consignment.deals.services import Step, deal_step, deal_transition
+from consignment.events import HandoverNotBooked
 from consignment.kinds import CONSIGNMENT, HANDOVER_SERVICE
 from consignment.models import Deal, DealStatus, Listing
 from stores.models import Store
@@ -78,14 +81,14 @@ def handover_book(*, deal: Deal, now: dt.datetime) -> Booking | None:
         service, version = service_offered(store=store, code=HANDOVER_SERVICE, field="service_code")
     except ApplicationError as refused:
         logger.warning("Deal %s: %s does not offer the handover: %s", deal.pk, store.pk, refused.details)
-        return None
+        return _not_booked(deal, store, "not_offered")
     reason = _("Handover of consignment deal %(id)s.") % {"id": deal.pk}
     booking = None
     for _attempt in range(ATTEMPTS):
         start = handover_first_start(store=store, service=service, version=version, now=now)
         if start is None:
             logger.warning("Deal %s: no free handover start at store %s", deal.pk, store.pk)
-            return None
+            return _not_booked(deal, store, "no_free_start")
         try:
             with transaction.atomic():
                 booking = booking_create_free(
@@ -103,14 +106,19 @@ def handover_book(*, deal: Deal, now: dt.datetime) -> Booking | None:
             continue  # taken meanwhile: the next free start
         except ApplicationError as refused:
             logger.warning("Deal %s: the handover could not be booked: %s %s", deal.pk, refused.code, refused.details)
-            return None
+            return _not_booked(deal, store, refused.code)
     if booking is None:
-        return None
+        return _not_booked(deal, store, "no_free_start")
     deal.handover_booking = booking
     deal.save(update_fields=["handover_booking"])
     deal_step(deal=deal, step=Step.HANDOVER_BOOKED, at=now, booking_id=booking.pk, start=booking.start.isoformat())
     notices.handover_booked(_for_notice(deal.pk), Booking.objects.select_related("store").get(pk=booking.pk))
     return booking
+
+
+def _not_booked(deal: Deal, store: Store, reason: str) -> None:
+    """Say so (QA is alerted: ``quality``); the sweep tries again."""
+    emit(HandoverNotBooked(deal_id=deal.pk, store_id=store.pk, reason=reason))
 
 
 def _for_notice(deal_id: int) -> Deal:

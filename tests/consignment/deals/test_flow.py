@@ -19,6 +19,7 @@ from payments import ledger
 from payments.models import EntryKind, JournalEntry, Payout, PayoutStatus, Refund
 from payments.reconciliation import mismatches
 from payments.selectors import charge_held
+from quality.models import Alert
 from tests.bookings.conftest import book, local
 from tests.consignment.deals.conftest import (
     FEE,
@@ -164,7 +165,12 @@ def test_a_store_that_does_not_price_the_handover_leaves_the_deal_paid_and_the_s
     pay_deal(deal)
 
     assert deal.status == DealStatus.PAID and deal.handover_booking_id is None
+    # QA is alerted, once however often the sweep finds it still unbooked
+    alert = Alert.objects.get(code="handover_not_booked")
+    assert (alert.key, alert.store_id, alert.status) == (f"handover:deal:{deal.pk}", store.pk, "open")
+    assert alert.details == {"deal_id": deal.pk, "reason": "not_offered"}
     assert handover.handovers_book_missing() == 0
+    assert Alert.objects.filter(code="handover_not_booked").count() == 1
     # once it offers it again, the sweep books it (once)
     store.offerings.filter(service_id="consignment_handover").update(is_active=True)
     assert handover.handovers_book_missing() == 1
