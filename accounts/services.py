@@ -24,6 +24,7 @@ from accounts.validators import (
     normalize_plate,
     normalize_tyre_size,
     normalize_vin,
+    vehicle_year_bounds,
 )
 from chefu.errors import ApplicationError, ValidationFailed
 from notifications.services import messages_cancel, notify_phone
@@ -68,9 +69,10 @@ def _user_build(*, phone: str, name: str, roles: list[str] | None) -> User:
     return user
 
 
-def _user_insert(user: User, password: str) -> User:
-    """Hash the password and insert. The caller has checked that the phone is free: hashing is the slow part, and a
-    taken phone must not cost it. Two inserts of one phone at once: the unique index decides (:class:`PhoneTaken`)."""
+def _user_insert(user: User, password: str | None) -> User:
+    """Hash the password (None: the user has none, and signs in by SMS code) and insert. The caller has checked
+    that the phone is free: hashing is the slow part, and a taken phone must not cost it. Two inserts of one phone
+    at once: the unique index decides (:class:`PhoneTaken`)."""
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -102,8 +104,9 @@ def user_create(
     return _user_insert(user, password)
 
 
-def user_register(*, phone: str, code: str, password: str, name: str, ip: str) -> User:
-    """An owner signs up with the SMS code sent to ``phone`` for registration.
+def user_register(*, phone: str, code: str, name: str, ip: str, password: str | None = None) -> User:
+    """An owner signs up with the SMS code sent to ``phone`` for registration; without a ``password`` they sign in
+    by SMS code until they set one.
 
     In this order, cheapest first: the phone's form (:class:`~chefu.errors.ValidationFailed`), the throttle per
     address and per phone (:class:`~chefu.errors.Throttled`), a taken phone (:class:`PhoneTaken`, before the code
@@ -115,7 +118,8 @@ def user_register(*, phone: str, code: str, password: str, name: str, ip: str) -
     if _phone_taken(phone):
         raise PhoneTaken()
     user = _user_build(phone=phone, name=name, roles=[Role.OWNER])
-    _check_password(password, user)
+    if password is not None:
+        _check_password(password, user)
     sms_code_use(phone=phone, purpose=SmsCodePurpose.REGISTER, code=code, ip=ip)
     return _user_insert(user, password)
 
@@ -395,9 +399,9 @@ def vehicle_create(
             normalized[field] = normalize(raw)
         except ValueError as exc:
             errors[field] = str(exc)
-    this_year = timezone.localdate().year
-    if not 1950 <= year <= this_year + 1:
-        errors["year"] = _("Enter a year between 1950 and %(max)s.") % {"max": this_year + 1}
+    first_year, last_year = vehicle_year_bounds(timezone.localdate())
+    if not first_year <= year <= last_year:
+        errors["year"] = _("Enter a year between %(min)s and %(max)s.") % {"min": first_year, "max": last_year}
     if mileage_km < 0 or mileage_km > 3_000_000:
         errors["mileage_km"] = _("Enter the mileage in kilometres.")
     if not (make or "").strip():
