@@ -13,7 +13,7 @@ from django.views.defaults import server_error
 from accounts.models import User, Vehicle
 from accounts.validators import PLATE_RE, vehicle_year_bounds
 from tests.chefu.envelope import assert_error
-from tests.factories import PASSWORD, UserFactory, VehicleFactory, sms_code_sent
+from tests.factories import UserFactory, VehicleFactory, sms_code_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -195,8 +195,9 @@ def test_the_year_limits_the_page_shows_are_the_ones_the_api_enforces(make_clien
 
 def test_a_bad_plate_is_said_by_its_field_and_nothing_is_written(make_client):
     owner = UserFactory()
+    car = {"plate": "沪I1234", "make": "丰田", "model": "凯美瑞", "year": 2020}
 
-    response = make_client(owner).post("me/vehicles", {"plate": "沪I1234", "make": "丰田", "model": "凯美瑞", "year": 2020})
+    response = make_client(owner).post("me/vehicles", car)
 
     error = assert_error(response, 422, "validation_error")
     assert list(error["details"]["fields"]) == ["plate"]
