@@ -241,9 +241,15 @@
         C.say(formMessage, t.vehicleAdded, "ok");
         await loadList();
       } catch (error) {
-        if (error.code === "plate_taken") fieldErrors({ plate: [error.message] });
-        else fieldErrors((error.details || {}).fields);
-        C.say(formMessage, error.status === 401 ? t.signInAgain : C.explain(error), "error");
+        const fields = error.code === "plate_taken" ? { plate: [error.message] } : (error.details || {}).fields;
+        fieldErrors(fields);
+        if (fields && fields.plate) plateHint.hidden = true; // the server's word replaces the hint
+        // Each field says its own error; the message under the button only sums up.
+        let summary = C.explain(error);
+        if (error.status === 401) summary = t.signInAgain;
+        else if (error.code === "plate_taken") summary = "";
+        else if (fields) summary = error.message;
+        C.say(formMessage, summary, "error");
       } finally {
         button.disabled = false;
       }

@@ -149,3 +149,18 @@ def test_an_owner_signs_in_by_code_and_goes_on_to_next(live_server, page, viewpo
     expect(page).to_have_url(f"{live_server.url}/me/vehicles/")
     expect(page.locator("#vehicles .vehicle")).to_contain_text("沪A12345")
     _shot(page, f"my-cars-{size}", tmp_path)
+
+
+def test_a_missing_page_is_branded_and_the_favicon_is_there(live_server, page, tmp_path):
+    # live_server runs with DEBUG=False, as production does
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        response = page.goto(f"{live_server.url}/no-such-page/")
+        assert response.status == 404
+        expect(page.locator("h1")).to_have_text("没有找到这个页面")
+        expect(page.locator(".site-header .brand")).to_be_visible()
+        _no_sideways_scroll(page)
+        _shot(page, f"404-{viewport['width']}x{viewport['height']}", tmp_path)
+
+    favicon = page.request.get(f"{live_server.url}/favicon.ico")
+    assert favicon.ok and favicon.headers["content-type"].startswith("image/svg+xml")
