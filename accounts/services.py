@@ -9,14 +9,14 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import throttling
-from accounts.exceptions import InvalidCode, InvalidCredentials, PhoneTaken, PlateTaken
-from accounts.lock_objects import sms_code_lock_newest, user_lock
+from accounts.exceptions import InvalidCode, InvalidCredentials, PhoneTaken, PlateTaken, VehicleInUse
+from accounts.lock_objects import sms_code_lock_newest, user_lock, vehicle_lock
 from accounts.models import AuthToken, Role, SmsCode, SmsCodePurpose, User, Vehicle
 from accounts.validators import (
     is_new_energy_plate,
@@ -373,18 +373,18 @@ def user_sign_out_everywhere(*, user: User) -> int:
     return revoked
 
 
-@transaction.atomic
-def vehicle_create(
+def _vehicle_facts(
     *,
-    owner: User,
     plate: str,
     make: str,
     model: str,
     year: int,
-    mileage_km: int = 0,
-    vin: str | None = None,
-    tyre_size: str | None = None,
-) -> Vehicle:
+    mileage_km: int,
+    vin: str | None,
+    tyre_size: str | None,
+) -> dict:
+    """A vehicle's fields normalized (plate, VIN, tyre size) and checked, with ``is_new_energy`` read off the plate;
+    :class:`~chefu.errors.ValidationFailed` naming every field that breaks a rule."""
     errors: dict[str, str] = {}
     normalized: dict[str, str] = {}
     for field, raw, normalize in (
@@ -410,19 +410,23 @@ def vehicle_create(
         errors["model"] = _("Enter the model.")
     if errors:
         raise ValidationFailed(errors)
-    vehicle = Vehicle(
-        owner=owner,
-        plate=normalized["plate"],
-        make=make.strip(),
-        model=model.strip(),
-        year=year,
-        mileage_km=mileage_km,
-        vin=normalized["vin"],
-        tyre_size=normalized["tyre_size"],
-        is_new_energy=is_new_energy_plate(normalized["plate"]),
-    )
+    return {
+        "plate": normalized["plate"],
+        "make": make.strip(),
+        "model": model.strip(),
+        "year": year,
+        "mileage_km": mileage_km,
+        "vin": normalized["vin"],
+        "tyre_size": normalized["tyre_size"],
+        "is_new_energy": is_new_energy_plate(normalized["plate"]),
+    }
+
+
+def _vehicle_save(vehicle: Vehicle) -> Vehicle:
+    """Check and save; another of the owner's vehicles with the plate: :class:`PlateTaken` (the unique index decides
+    between two at once)."""
     vehicle.full_clean(validate_unique=False, validate_constraints=False)
-    if Vehicle.objects.filter(owner=owner, plate=vehicle.plate).exists():
+    if Vehicle.objects.filter(owner_id=vehicle.owner_id, plate=vehicle.plate).exclude(pk=vehicle.pk).exists():
         raise PlateTaken()
     try:
         with transaction.atomic():
@@ -430,3 +434,58 @@ def vehicle_create(
     except IntegrityError as exc:
         raise PlateTaken() from exc
     return vehicle
+
+
+@transaction.atomic
+def vehicle_create(
+    *,
+    owner: User,
+    plate: str,
+    make: str,
+    model: str,
+    year: int,
+    mileage_km: int = 0,
+    vin: str | None = None,
+    tyre_size: str | None = None,
+) -> Vehicle:
+    facts = _vehicle_facts(
+        plate=plate, make=make, model=model, year=year, mileage_km=mileage_km, vin=vin, tyre_size=tyre_size
+    )
+    return _vehicle_save(Vehicle(owner=owner, **facts))
+
+
+@transaction.atomic
+def vehicle_update(
+    *,
+    vehicle: Vehicle,
+    plate: str,
+    make: str,
+    model: str,
+    year: int,
+    mileage_km: int = 0,
+    vin: str | None = None,
+    tyre_size: str | None = None,
+) -> Vehicle:
+    """Replace the vehicle's facts (the owner correcting them, or the mileage going up), under the rules of
+    :func:`vehicle_create`; locks the vehicle's row. Its bookings keep the prices they were quoted."""
+    facts = _vehicle_facts(
+        plate=plate, make=make, model=model, year=year, mileage_km=mileage_km, vin=vin, tyre_size=tyre_size
+    )
+    vehicle = vehicle_lock(vehicle.pk)
+    for name, value in facts.items():
+        setattr(vehicle, name, value)
+    return _vehicle_save(vehicle)
+
+
+@transaction.atomic
+def vehicle_delete(*, vehicle: Vehicle) -> None:
+    """Take the vehicle off its owner's list; locks its row. A vehicle any booking was made for stays (its bookings
+    name it): :class:`VehicleInUse`."""
+    vehicle = vehicle_lock(vehicle.pk)
+    if vehicle.bookings.exists():
+        raise VehicleInUse()
+    try:
+        with transaction.atomic():
+            vehicle.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise VehicleInUse() from exc
