@@ -41,6 +41,15 @@ ACCOUNT_TEXTS = {
     "newEnergy": _("New energy"),
     "mileage": _("%(km)s km"),
     "signInAgain": _("Your session has ended. Sign in again."),
+    "edit": _("Edit"),
+    "remove": _("Remove"),
+    "removeConfirm": _("Remove this car?"),
+    "removeYes": _("Yes, remove it"),
+    "cancel": _("Cancel"),
+    "removed": _("Car removed."),
+    "changeCar": _("Change %(plate)s"),
+    "saveChanges": _("Save changes"),
+    "changesSaved": _("Changes saved."),
 }
 
 FIELD_NAMES = ("phone", "code", "name", "password")

@@ -90,7 +90,12 @@
     const plate = document.getElementById("vehicle-plate");
     const plateHint = document.getElementById("plate-hint");
     const plateRe = new RegExp(config.plateRe, "u");
+    const title = document.getElementById("vehicle-form-title");
+    const submit = form.querySelector("button[type=submit]");
+    const cancelEdit = form.querySelector(".cancel-edit");
     let makes = [];
+    // The vehicle the form changes (PUT /me/vehicles/{id}), or null: the form adds one.
+    let editing = null;
 
     function options(select, placeholder, values, other) {
       select.replaceChildren(C.el("option", { value: "", text: placeholder }));
@@ -182,15 +187,95 @@
     }
 
     function card(vehicle) {
-      return C.el("li", { class: "card vehicle", "data-plate": vehicle.plate }, [
+      const actions = C.el("div", { class: "actions" });
+      const note = C.el("p", { class: "card-message small", role: "status" });
+      function showActions() {
+        actions.replaceChildren(
+          C.el("button", { type: "button", class: "secondary edit", text: t.edit, onclick: () => edit(vehicle) }),
+          C.el("button", { type: "button", class: "link remove", text: t.remove, onclick: askRemove })
+        );
+      }
+      function askRemove() {
+        actions.replaceChildren(
+          C.el("span", { class: "confirm-text", text: t.removeConfirm }),
+          C.el("button", { type: "button", class: "danger remove-yes", text: t.removeYes, onclick: remove }),
+          C.el("button", { type: "button", class: "secondary", text: t.cancel, onclick: showActions })
+        );
+        actions.querySelector(".remove-yes").focus();
+      }
+      async function remove() {
+        try {
+          await C.api("DELETE", "/me/vehicles/" + vehicle.id);
+        } catch (error) {
+          C.say(note, error.status === 401 ? t.signInAgain : C.explain(error), "error");
+          showActions();
+          return;
+        }
+        if (editing && editing.id === vehicle.id) resetForm();
+        C.say(formMessage, t.removed, "ok");
+        await loadList();
+      }
+      showActions();
+      return C.el("li", { class: "card vehicle", "data-plate": vehicle.plate, "data-id": String(vehicle.id) }, [
         C.el("p", { class: "card-head" }, [
           C.el("strong", { class: "plate", text: vehicle.plate }),
           vehicle.is_new_energy ? C.el("span", { class: "badge new-energy", text: t.newEnergy }) : null,
         ]),
         C.el("p", { text: vehicle.make + " " + vehicle.model + " · " + vehicle.year }),
         C.el("p", { class: "muted small", text: C.fmt(t.mileage, { km: vehicle.mileage_km.toLocaleString() }) }),
+        actions,
+        note,
       ]);
     }
+
+    // Back to adding a car: an empty form.
+    function resetForm() {
+      editing = null;
+      form.reset();
+      makeOther.value = "";
+      modelOther.value = "";
+      make.dispatchEvent(new Event("change"));
+      plateHint.hidden = true;
+      fieldErrors({});
+      title.textContent = title.dataset.add;
+      submit.textContent = submit.dataset.add;
+      cancelEdit.hidden = true;
+    }
+
+    // The form filled with `vehicle`, to change it: a make or model the catalogue does not know goes in as typed.
+    function edit(vehicle) {
+      resetForm();
+      editing = vehicle;
+      const known = makes.find((m) => m.name === vehicle.make);
+      make.value = known ? vehicle.make : OTHER;
+      make.dispatchEvent(new Event("change"));
+      if (!known) {
+        makeOther.value = vehicle.make;
+        modelOther.value = vehicle.model;
+      } else if (known.models.some((m) => m.name === vehicle.model)) {
+        model.value = vehicle.model;
+        model.dispatchEvent(new Event("change"));
+      } else {
+        model.value = OTHER;
+        model.dispatchEvent(new Event("change"));
+        modelOther.value = vehicle.model;
+      }
+      if (![...year.options].some((o) => o.value === String(vehicle.year))) years(null);
+      year.value = String(vehicle.year);
+      plate.value = vehicle.plate;
+      form.mileage_km.value = String(vehicle.mileage_km);
+      title.textContent = C.fmt(t.changeCar, { plate: vehicle.plate });
+      submit.textContent = t.saveChanges;
+      cancelEdit.hidden = false;
+      C.say(formMessage, "");
+      title.scrollIntoView({ block: "start" });
+      make.focus();
+    }
+
+    cancelEdit.addEventListener("click", function () {
+      resetForm();
+      C.say(formMessage, "");
+    });
 
     async function loadList() {
       let answer;
@@ -229,16 +314,17 @@
         plate: plate.value.trim(),
         mileage_km: Number(form.mileage_km.value) || 0,
       };
-      const button = form.querySelector("button[type=submit]");
+      // Edits keep what the API stores but the form does not show.
+      if (editing) Object.assign(body, { vin: editing.vin, tyre_size: editing.tyre_size });
+      const button = submit;
       button.disabled = true;
       C.say(formMessage, t.saving);
       try {
-        await C.api("POST", "/me/vehicles", { body: body });
-        fieldErrors({});
-        form.reset();
-        make.dispatchEvent(new Event("change"));
-        plateHint.hidden = true;
-        C.say(formMessage, t.vehicleAdded, "ok");
+        if (editing) await C.api("PUT", "/me/vehicles/" + editing.id, { body: body });
+        else await C.api("POST", "/me/vehicles", { body: body });
+        const done = editing ? t.changesSaved : t.vehicleAdded;
+        resetForm();
+        C.say(formMessage, done, "ok");
         await loadList();
       } catch (error) {
         const fields = error.code === "plate_taken" ? { plate: [error.message] } : (error.details || {}).fields;

@@ -125,6 +125,24 @@ def test_a_car_the_catalogue_does_not_know_is_typed_in(live_server, page, tmp_pa
     expect(page.locator("#vehicles .vehicle").nth(1)).to_contain_text("新能源")
     _shot(page, "vehicles-1366x900", tmp_path)
 
+    # when they change the typed-in car's mileage
+    page.locator("#vehicles .vehicle").nth(1).locator("button.edit").click()
+    expect(page.locator("#vehicle-form-title")).to_have_text("修改 京AD12345")
+    assert page.input_value("#vehicle-make-other") == "红旗"
+    page.fill("#vehicle-mileage", "1500")
+    page.click("#vehicle-form button[type=submit]")
+    expect(page.locator("#vehicle-form-message")).to_have_text("修改已保存。")
+    expect(page.locator("#vehicles .vehicle").nth(1)).to_contain_text("1,500 公里")
+    expect(page.locator("#vehicle-form-title")).to_have_text("添加车辆")
+
+    # and remove it, saying yes when asked
+    page.locator("#vehicles .vehicle").nth(1).locator("button.remove").click()
+    _shot(page, "vehicle-remove-confirm-1366x900", tmp_path)
+    page.click("#vehicles .remove-yes")
+    expect(page.locator("#vehicles .vehicle")).to_have_count(1)
+    expect(page.locator("#vehicle-form-message")).to_have_text("车辆已删除。")
+    assert list(Vehicle.objects.filter(owner=owner).values_list("plate", flat=True)) == ["沪A12345"]
+
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_an_owner_signs_in_by_code_and_goes_on_to_next(live_server, page, viewport, tmp_path):
@@ -149,6 +167,12 @@ def test_an_owner_signs_in_by_code_and_goes_on_to_next(live_server, page, viewpo
     expect(page).to_have_url(f"{live_server.url}/me/vehicles/")
     expect(page.locator("#vehicles .vehicle")).to_contain_text("沪A12345")
     _shot(page, f"my-cars-{size}", tmp_path)
+
+    # when they open its edit form, the picker shows what the car is
+    page.click("#vehicles .vehicle button.edit")
+    assert (page.input_value("#vehicle-make"), page.input_value("#vehicle-model")) == ("大众", "朗逸")
+    assert page.input_value("#vehicle-year") == "2019"
+    _shot(page, f"vehicle-edit-{size}", tmp_path)
 
 
 def test_a_missing_page_is_branded_and_the_favicon_is_there(live_server, page, tmp_path):
