@@ -115,12 +115,13 @@ def vehicle_change(request, vehicle_id: int, payload: VehicleIn):
 
 @me_router.delete(
     "/vehicles/{vehicle_id}",
-    response={204: None, **error_responses(*AUTH, 404, 409)},
+    response={204: None, **error_responses(*AUTH, 404, 409, *QUERY)},
     summary="Remove a vehicle",
 )
 def vehicle_remove(request, vehicle_id: int):
     """Take one of the signed-in owner's cars off their list. Errors: 401 ``not_authenticated``; 404 ``not_found``
-    (not yours); 409 ``vehicle_in_use`` (a booking was made for it: it stays)."""
+    (not yours); 409 ``vehicle_in_use`` (a booking was made for it: it stays); 422 ``validation_error`` (an id that
+    is not a number)."""
     vehicle = selectors.vehicle_get_for_owner(owner=request.auth, vehicle_id=vehicle_id)
     services.vehicle_delete(vehicle=vehicle)
     return Status(204, None)
