@@ -104,6 +104,8 @@ def test_a_new_owner_signs_up_by_code_and_adds_the_car_on_a_phone(live_server, p
 def test_a_car_the_catalogue_does_not_know_is_typed_in(live_server, page, tmp_path):
     owner, _ = owner_with_car()
     page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/accounts/signup/")
+    _shot(page, "signup-1366x900", tmp_path)
     page.goto(f"{live_server.url}/accounts/signin/?next=/me/vehicles/")
     page.click(f"{AUTH} .signin-mode")  # back to the password
     page.fill(f"{AUTH} input[name=phone]", owner.phone)
