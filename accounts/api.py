@@ -98,3 +98,30 @@ def vehicle_list(request, page: Query[PageParams]):
     """The signed-in user's vehicles, a page at a time. Errors: 401 ``not_authenticated``; 422
     ``validation_error`` (paging)."""
     return paginate(selectors.vehicle_list(owner=request.auth), page)
+
+
+@me_router.put(
+    "/vehicles/{vehicle_id}",
+    response={200: VehicleOut, **error_responses(*AUTH, 404, *BODY, 409)},
+    summary="Change a vehicle",
+)
+def vehicle_change(request, vehicle_id: int, payload: VehicleIn):
+    """Replace the facts of one of the signed-in owner's cars (the same body and rules as adding one). Its bookings
+    keep the prices they were quoted. Errors: 401 ``not_authenticated``; 404 ``not_found`` (not yours); 409
+    ``plate_taken``; 422 ``validation_error``."""
+    vehicle = selectors.vehicle_get_for_owner(owner=request.auth, vehicle_id=vehicle_id)
+    return services.vehicle_update(vehicle=vehicle, **payload.dict())
+
+
+@me_router.delete(
+    "/vehicles/{vehicle_id}",
+    response={204: None, **error_responses(*AUTH, 404, 409, *QUERY)},
+    summary="Remove a vehicle",
+)
+def vehicle_remove(request, vehicle_id: int):
+    """Take one of the signed-in owner's cars off their list. Errors: 401 ``not_authenticated``; 404 ``not_found``
+    (not yours); 409 ``vehicle_in_use`` (a booking was made for it: it stays); 422 ``validation_error`` (an id that
+    is not a number)."""
+    vehicle = selectors.vehicle_get_for_owner(owner=request.auth, vehicle_id=vehicle_id)
+    services.vehicle_delete(vehicle=vehicle)
+    return Status(204, None)

@@ -13,6 +13,11 @@ class PlateTaken(Conflict):
     default_message = _("You have already added a vehicle with this plate.")
 
 
+class VehicleInUse(Conflict):
+    code = "vehicle_in_use"
+    default_message = _("This car has bookings: it stays on your list so that they keep it.")
+
+
 class InvalidCredentials(ApplicationError):
     status = 401
     code = "invalid_credentials"

@@ -3,7 +3,7 @@ holds the partner application's row when it makes the applicant staff); an SMS c
 transaction of its own. Every lock is ``FOR UPDATE OF`` the model's own table.
 """
 
-from accounts.models import SmsCode, User
+from accounts.models import SmsCode, User, Vehicle
 
 
 def user_lock(user_id: int) -> User:
@@ -19,3 +19,9 @@ def sms_code_lock_newest(*, phone: str, purpose: str) -> SmsCode | None:
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+def vehicle_lock(vehicle_id: int) -> Vehicle:
+    """``SELECT ... FOR UPDATE`` of the vehicle's row. A booking inserted for it meanwhile holds ``FOR KEY SHARE`` on
+    it (its foreign key), so the two wait for each other; DoesNotExist when there is none."""
+    return Vehicle.objects.select_for_update(of=("self",)).get(pk=vehicle_id)

@@ -9,14 +9,14 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import throttling
-from accounts.exceptions import InvalidCode, InvalidCredentials, PhoneTaken, PlateTaken
-from accounts.lock_objects import sms_code_lock_newest, user_lock
+from accounts.exceptions import InvalidCode, InvalidCredentials, PhoneTaken, PlateTaken, VehicleInUse
+from accounts.lock_objects import sms_code_lock_newest, user_lock, vehicle_lock
 from accounts.models import AuthToken, Role, SmsCode, SmsCodePurpose, User, Vehicle
 from accounts.validators import (
     is_new_energy_plate,
@@ -24,6 +24,7 @@ from accounts.validators import (
     normalize_plate,
     normalize_tyre_size,
     normalize_vin,
+    vehicle_year_bounds,
 )
 from chefu.errors import ApplicationError, ValidationFailed
 from notifications.services import messages_cancel, notify_phone
@@ -68,9 +69,10 @@ def _user_build(*, phone: str, name: str, roles: list[str] | None) -> User:
     return user
 
 
-def _user_insert(user: User, password: str) -> User:
-    """Hash the password and insert. The caller has checked that the phone is free: hashing is the slow part, and a
-    taken phone must not cost it. Two inserts of one phone at once: the unique index decides (:class:`PhoneTaken`)."""
+def _user_insert(user: User, password: str | None) -> User:
+    """Hash the password (None: the user has none, and signs in by SMS code) and insert. The caller has checked
+    that the phone is free: hashing is the slow part, and a taken phone must not cost it. Two inserts of one phone
+    at once: the unique index decides (:class:`PhoneTaken`)."""
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -102,8 +104,9 @@ def user_create(
     return _user_insert(user, password)
 
 
-def user_register(*, phone: str, code: str, password: str, name: str, ip: str) -> User:
-    """An owner signs up with the SMS code sent to ``phone`` for registration.
+def user_register(*, phone: str, code: str, name: str, ip: str, password: str | None = None) -> User:
+    """An owner signs up with the SMS code sent to ``phone`` for registration; without a ``password`` they sign in
+    by SMS code until they set one.
 
     In this order, cheapest first: the phone's form (:class:`~chefu.errors.ValidationFailed`), the throttle per
     address and per phone (:class:`~chefu.errors.Throttled`), a taken phone (:class:`PhoneTaken`, before the code
@@ -115,7 +118,8 @@ def user_register(*, phone: str, code: str, password: str, name: str, ip: str) -
     if _phone_taken(phone):
         raise PhoneTaken()
     user = _user_build(phone=phone, name=name, roles=[Role.OWNER])
-    _check_password(password, user)
+    if password is not None:
+        _check_password(password, user)
     sms_code_use(phone=phone, purpose=SmsCodePurpose.REGISTER, code=code, ip=ip)
     return _user_insert(user, password)
 
@@ -369,18 +373,18 @@ def user_sign_out_everywhere(*, user: User) -> int:
     return revoked
 
 
-@transaction.atomic
-def vehicle_create(
+def _vehicle_facts(
     *,
-    owner: User,
     plate: str,
     make: str,
     model: str,
     year: int,
-    mileage_km: int = 0,
-    vin: str | None = None,
-    tyre_size: str | None = None,
-) -> Vehicle:
+    mileage_km: int,
+    vin: str | None,
+    tyre_size: str | None,
+) -> dict:
+    """A vehicle's fields normalized (plate, VIN, tyre size) and checked, with ``is_new_energy`` read off the plate;
+    :class:`~chefu.errors.ValidationFailed` naming every field that breaks a rule."""
     errors: dict[str, str] = {}
     normalized: dict[str, str] = {}
     for field, raw, normalize in (
@@ -395,9 +399,9 @@ def vehicle_create(
             normalized[field] = normalize(raw)
         except ValueError as exc:
             errors[field] = str(exc)
-    this_year = timezone.localdate().year
-    if not 1950 <= year <= this_year + 1:
-        errors["year"] = _("Enter a year between 1950 and %(max)s.") % {"max": this_year + 1}
+    first_year, last_year = vehicle_year_bounds(timezone.localdate())
+    if not first_year <= year <= last_year:
+        errors["year"] = _("Enter a year between %(min)s and %(max)s.") % {"min": first_year, "max": last_year}
     if mileage_km < 0 or mileage_km > 3_000_000:
         errors["mileage_km"] = _("Enter the mileage in kilometres.")
     if not (make or "").strip():
@@ -406,19 +410,23 @@ def vehicle_create(
         errors["model"] = _("Enter the model.")
     if errors:
         raise ValidationFailed(errors)
-    vehicle = Vehicle(
-        owner=owner,
-        plate=normalized["plate"],
-        make=make.strip(),
-        model=model.strip(),
-        year=year,
-        mileage_km=mileage_km,
-        vin=normalized["vin"],
-        tyre_size=normalized["tyre_size"],
-        is_new_energy=is_new_energy_plate(normalized["plate"]),
-    )
+    return {
+        "plate": normalized["plate"],
+        "make": make.strip(),
+        "model": model.strip(),
+        "year": year,
+        "mileage_km": mileage_km,
+        "vin": normalized["vin"],
+        "tyre_size": normalized["tyre_size"],
+        "is_new_energy": is_new_energy_plate(normalized["plate"]),
+    }
+
+
+def _vehicle_save(vehicle: Vehicle) -> Vehicle:
+    """Check and save; another of the owner's vehicles with the plate: :class:`PlateTaken` (the unique index decides
+    between two at once)."""
     vehicle.full_clean(validate_unique=False, validate_constraints=False)
-    if Vehicle.objects.filter(owner=owner, plate=vehicle.plate).exists():
+    if Vehicle.objects.filter(owner_id=vehicle.owner_id, plate=vehicle.plate).exclude(pk=vehicle.pk).exists():
         raise PlateTaken()
     try:
         with transaction.atomic():
@@ -426,3 +434,58 @@ def vehicle_create(
     except IntegrityError as exc:
         raise PlateTaken() from exc
     return vehicle
+
+
+@transaction.atomic
+def vehicle_create(
+    *,
+    owner: User,
+    plate: str,
+    make: str,
+    model: str,
+    year: int,
+    mileage_km: int = 0,
+    vin: str | None = None,
+    tyre_size: str | None = None,
+) -> Vehicle:
+    facts = _vehicle_facts(
+        plate=plate, make=make, model=model, year=year, mileage_km=mileage_km, vin=vin, tyre_size=tyre_size
+    )
+    return _vehicle_save(Vehicle(owner=owner, **facts))
+
+
+@transaction.atomic
+def vehicle_update(
+    *,
+    vehicle: Vehicle,
+    plate: str,
+    make: str,
+    model: str,
+    year: int,
+    mileage_km: int = 0,
+    vin: str | None = None,
+    tyre_size: str | None = None,
+) -> Vehicle:
+    """Replace the vehicle's facts (the owner correcting them, or the mileage going up), under the rules of
+    :func:`vehicle_create`; locks the vehicle's row. Its bookings keep the prices they were quoted."""
+    facts = _vehicle_facts(
+        plate=plate, make=make, model=model, year=year, mileage_km=mileage_km, vin=vin, tyre_size=tyre_size
+    )
+    vehicle = vehicle_lock(vehicle.pk)
+    for name, value in facts.items():
+        setattr(vehicle, name, value)
+    return _vehicle_save(vehicle)
+
+
+@transaction.atomic
+def vehicle_delete(*, vehicle: Vehicle) -> None:
+    """Take the vehicle off its owner's list; locks its row. A vehicle any booking was made for stays (its bookings
+    name it): :class:`VehicleInUse`."""
+    vehicle = vehicle_lock(vehicle.pk)
+    if vehicle.bookings.exists():
+        raise VehicleInUse()
+    try:
+        with transaction.atomic():
+            vehicle.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise VehicleInUse() from exc

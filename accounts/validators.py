@@ -4,6 +4,7 @@ Each ``normalize_*`` returns the canonical stored form or raises ``ValueError`` 
 for the API's 422 ``details.fields``.
 """
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
@@ -35,6 +36,15 @@ _VIN = re.compile(VIN_RE)
 # 205/55R16, 225/45ZR17, 195/65R15.
 TYRE_SIZE_RE = r"^[1-3][0-9]{2}/[2-9][05]Z?R(1[2-9]|2[0-4])$"
 _TYRE = re.compile(TYRE_SIZE_RE)
+
+
+# A vehicle's model year: from VEHICLE_YEAR_MIN to next year (cars of next model year are sold from mid-year).
+VEHICLE_YEAR_MIN = 1950
+
+
+def vehicle_year_bounds(today: dt.date) -> tuple[int, int]:
+    """The first and last model year a vehicle may have on ``today``, both included."""
+    return VEHICLE_YEAR_MIN, today.year + 1
 
 
 def normalize_phone(raw: str) -> str:

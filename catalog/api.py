@@ -6,7 +6,15 @@ from accounts.auth import token_auth
 from accounts.selectors import vehicle_get_for_owner
 from catalog import selectors
 from catalog.fitment import parts_fitting
-from catalog.schemas import CategoryOut, PartListParams, PartOut, ServiceListParams, ServiceOut
+from catalog.schemas import (
+    CategoryOut,
+    PartListParams,
+    PartOut,
+    ServiceListParams,
+    ServiceOut,
+    VehicleMakeOut,
+    VehicleMakeParams,
+)
 from chefu.errors import ValidationFailed
 from chefu.schemas import AUTH, QUERY, error_responses
 
@@ -47,3 +55,15 @@ def parts(request, params: Query[PartListParams]):
         raise AuthenticationError()
     vehicle = vehicle_get_for_owner(owner=user, vehicle_id=params.vehicle_id)
     return list(parts_fitting(vehicle=vehicle, category=category))
+
+
+@router.get(
+    "/vehicle-makes",
+    response={200: list[VehicleMakeOut], **error_responses(*QUERY)},
+    summary="List vehicle makes and models",
+)
+def vehicle_makes(request, params: Query[VehicleMakeParams]):
+    """The makes and models the catalogue has factory data for, with the model years it covers: what a vehicle
+    form offers to pick (quotes size parts by them). Of one ``make``, or all. No token needed. Errors: 422
+    ``validation_error``."""
+    return selectors.vehicle_make_list(make=params.make)

@@ -113,3 +113,18 @@ class VehicleQuoteOut(Schema):
 class VehicleQuotesOut(Schema):
     vehicle_id: int
     items: list[VehicleQuoteOut]
+
+
+class VehicleMakeParams(Schema):
+    make: str | None = Field(None, min_length=1, max_length=40, description="Only this make.")
+
+
+class VehicleModelOut(Schema):
+    name: str
+    year_from: int = Field(..., description="The first model year the catalogue's specs cover.")
+    year_to: int = Field(..., description="The last model year the catalogue's specs cover.")
+
+
+class VehicleMakeOut(Schema):
+    name: str
+    models: list[VehicleModelOut]

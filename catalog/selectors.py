@@ -1,8 +1,8 @@
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, QuerySet
+from django.db.models import Max, Min, OuterRef, QuerySet
 from django.db.models.functions import JSONObject
 
-from catalog.models import Category, Offering, OfferingVersion, Part, Service, ServiceChecklistItem
+from catalog.models import Category, Offering, OfferingVersion, Part, Service, ServiceChecklistItem, VehicleSpec
 from chefu.errors import NotFound
 from chefu.prefetch import relation_given
 from stores.models import Store
@@ -42,6 +42,26 @@ def service_get_active(*, code: str) -> Service | None:
 def service_checklist_item_list(*, service: Service) -> QuerySet[ServiceChecklistItem]:
     """The service's own checklist items in position order (a ``prefetch_related("checklist_items")`` is used)."""
     return service.checklist_items.all()
+
+
+def vehicle_make_list(*, make: str | None = None) -> list[dict]:
+    """The makes the catalogue has vehicle specs for, each with its models and the model years the specs cover
+    (``[{"name", "models": [{"name", "year_from", "year_to"}]}]``), in catalogue order (the order they were added);
+    with ``make``, only that one (an empty list if the catalogue has none). One query."""
+    queryset = VehicleSpec.objects.all()
+    if make:
+        queryset = queryset.filter(make=make)
+    rows = (
+        queryset.values("make", "model")
+        .annotate(year_from=Min("year_from"), year_to=Max("year_to"), first=Min("id"))
+        .order_by("first")
+    )
+    makes: dict[str, list[dict]] = {}
+    for row in rows:
+        makes.setdefault(row["make"], []).append(
+            {"name": row["model"], "year_from": row["year_from"], "year_to": row["year_to"]}
+        )
+    return [{"name": name, "models": models} for name, models in makes.items()]
 
 
 def part_list(*, category: str | None = None) -> QuerySet[Part]:
