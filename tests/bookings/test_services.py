@@ -154,16 +154,18 @@ def test_every_illegal_transition_is_refused(owner, shop, from_status, to_status
 def test_the_happy_path_leaves_a_timeline(owner, shop, shop_manager):
     booking = book(owner, shop, local(tomorrow(), 10))
     confirmed(booking)
-    services.booking_check_in(booking_id=booking.pk, by=shop_manager, now=booking.start)
-    services.booking_start(booking_id=booking.pk, by=shop_manager)
+    # the car comes at its start: the floor's steps are dated from then on
+    at = booking.start
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager, now=at)
+    services.booking_start(booking_id=booking.pk, by=shop_manager, now=at + dt.timedelta(minutes=5))
     with pytest.raises(ChecklistIncomplete) as exc:
-        services.booking_complete(booking_id=booking.pk, by=shop_manager)
+        services.booking_complete(booking_id=booking.pk, by=shop_manager, now=at + dt.timedelta(minutes=50))
     required = [i["code"] for i in booking.checklist if i["required"]]
     assert exc.value.details["missing"] == required
     from bookings.models import ChecklistAnswer
 
     ChecklistAnswer.objects.bulk_create(ChecklistAnswer(booking=booking, code=c, result="pass") for c in required)
-    services.booking_complete(booking_id=booking.pk, by=shop_manager)
+    services.booking_complete(booking_id=booking.pk, by=shop_manager, now=at + dt.timedelta(minutes=55))
     rows = list(BookingEvent.objects.filter(booking=booking).values_list("from_status", "to_status", "by_role"))
     assert rows == [
         ("", BookingStatus.PENDING_PAYMENT, "owner"),
