@@ -133,10 +133,12 @@
     return C.api("GET", "/partner/stores/" + storeSelect.value + "/schedule" + query);
   }
 
-  // Show `text` above the board, kept across the reload that follows an action.
-  function tell(text, kind) {
-    C.say(message, text, kind);
+  // Reload the board and the booking after an action, then say what it did (not before: until then the page is
+  // still the one the action started from).
+  async function after(booking, text) {
     message.dataset.keep = "1";
+    await refresh(booking);
+    C.say(message, text, "ok");
   }
 
   // --- the board -------------------------------------------------------------------------------------------------
@@ -157,8 +159,9 @@
         }
       }
     }
-    if (from >= to) [from, to] = [8 * 60, 19 * 60];
-    return [Math.floor(from / 60) * 60, Math.min(24 * 60, Math.ceil(to / 60) * 60)];
+    if (from >= to) [from, to] = [9 * 60, 18 * 60];
+    // An hour either side, so the board shows where the day starts and ends.
+    return [Math.max(0, Math.floor(from / 60) * 60 - 60), Math.min(24 * 60, Math.ceil(to / 60) * 60 + 60)];
   }
 
   function px(minutes) {
@@ -199,10 +202,13 @@
     const length = Math.max(localMinutes(booking.end) - localMinutes(booking.start), 20);
     const position = "top:" + px(top) + ";height:" + px(length) + (lane ? ";left:" + lane.left + "%;width:" + lane.width + "%" : "");
     const button = el("button", { type: "button", class: "block-open", "aria-label": booking.plate + " " + booking.service_name }, [
-      el("strong", { class: "floor-time", text: C.time(booking.start, tz) + "–" + C.time(booking.end, tz) }),
+      el("span", { class: "block-head" }, [
+        // A week's lanes are narrow: the start is enough there.
+        el("strong", { class: "floor-time", text: C.time(booking.start, tz) + (lane ? "" : "–" + C.time(booking.end, tz)) }),
+        C.badge(booking.status),
+      ]),
       el("span", { class: "plate", text: booking.plate }),
       el("span", { class: "service", text: booking.service_name }),
-      C.badge(booking.status),
     ]);
     button.addEventListener("click", () => select(booking.id));
     return el(
@@ -362,8 +368,7 @@
   async function act(booking, action, panel) {
     try {
       const now = await C.api("POST", "/partner/bookings/" + booking.id + "/" + action);
-      tell(C.fmt(t.done, { plate: now.plate, status: t.status[now.status] || now.status }), "ok");
-      await refresh(booking);
+      await after(booking, C.fmt(t.done, { plate: now.plate, status: t.status[now.status] || now.status }));
     } catch (error) {
       if (action === "complete" && error.code === "checklist_incomplete") {
         C.say(message, t.checklistNeeded, "error");
@@ -381,8 +386,7 @@
     confirm.addEventListener("click", async function () {
       try {
         const now = await C.api("POST", "/partner/bookings/" + booking.id + "/cancel", { body: { reason: reason.value.trim() } });
-        tell(C.fmt(t.done, { plate: now.plate, status: t.status[now.status] }), "ok");
-        await refresh(booking);
+        await after(booking, C.fmt(t.done, { plate: now.plate, status: t.status[now.status] }));
       } catch (error) {
         C.say(note, C.explain(error), "error");
       }
@@ -410,7 +414,7 @@
       }
       input.value = "";
     });
-    return el("label", { class: "photo-pick button-link secondary" }, ["📷 " + label, input]);
+    return el("label", { class: "photo-pick button-link secondary" }, [label, input]);
   }
 
   // The booking's checklist as a form: pass / fail / n.a., a note and a photo per item. With `completing`, saving
@@ -482,13 +486,11 @@
       try {
         await C.api("PUT", "/partner/bookings/" + booking.id + "/checklist", { body: { items: items } });
         if (!canComplete) {
-          tell(t.saved, "ok");
-          await refresh(booking);
+          await after(booking, t.saved);
           return;
         }
         const done = await C.api("POST", "/partner/bookings/" + booking.id + "/complete");
-        tell(C.fmt(t.done, { plate: done.plate, status: t.status[done.status] }), "ok");
-        await refresh(booking);
+        await after(booking, C.fmt(t.done, { plate: done.plate, status: t.status[done.status] }));
       } catch (error) {
         if (error.code === "checklist_incomplete") {
           const labels = sheet.items.filter((i) => (error.details.missing || []).includes(i.code)).map((i) => i.label);
@@ -515,7 +517,7 @@
         el("input", { name: "qty", class: "line-qty", type: "number", min: "0.01", step: "0.01", value: "1", required: true, "aria-label": s.qty }),
         el("input", { name: "unit_price", class: "line-price", type: "number", min: "0", step: "0.01", required: true, placeholder: s.unitPrice, "aria-label": s.unitPrice }),
       ]);
-      row.append(el("button", { type: "button", class: "secondary small remove-line", text: s.removeLine, onclick: () => lines.children.length > 1 && row.remove() }));
+      row.append(el("button", { type: "button", class: "secondary remove-line", text: "×", title: s.removeLine, "aria-label": s.removeLine, onclick: () => lines.children.length > 1 && row.remove() }));
       lines.append(row);
     }
     line();
@@ -551,8 +553,7 @@
       };
       try {
         await C.api("POST", "/partner/bookings/" + booking.id + "/supplements", { body: body });
-        tell(s.sent, "ok");
-        await refresh(booking);
+        await after(booking, s.sent);
       } catch (error) {
         C.say(note, C.explain(error), "error");
       }

@@ -10,9 +10,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingStatus, ChecklistAnswer, SupplementStatus
+from bookings.services import booking_check_in, booking_start
 from bookings.supplements import supplement_approve
 from tests.bookings.conftest import SHANGHAI, book, local, make_shop, tomorrow
-from tests.bookings.floor_fixtures import CHECKLIST, image_bytes, move, staff_of
+from tests.bookings.floor_fixtures import CHECKLIST, image_bytes, staff_of
 from tests.e2e.booking_fixtures import sign_in
 from tests.factories import UserFactory, VehicleFactory
 from tests.payments.paying import pay
@@ -73,7 +74,7 @@ def test_the_managers_day_on_the_board(live_server, page, tmp_path):
     block = page.locator(f'section.bay[data-bay-id="{due.bay_id}"] li.block[data-booking-id="{due.pk}"]')
     expect(block.locator(".plate")).to_have_text("沪B54321")
     expect(block.locator(".badge")).to_have_text("已确认")
-    assert page.locator(f'section.bay[data-bay-id="{due.bay_id}"] .closed').count() >= 2  # night, lunch
+    assert page.locator(f'section.bay[data-bay-id="{due.bay_id}"] .closed').count() == 3  # before, lunch, after
     assert page.locator(".axis .tick").count() >= 9
     _shot(page, "shop-day-board-1366x900", tmp_path)
 
@@ -161,7 +162,8 @@ def test_a_technician_finishes_the_job_on_a_phone(live_server, page, tmp_path):
     tech = staff_of(store, role="technician", name="小刘")
     start = _due_start()
     job = _booked(store, plate="沪D99887", start=start, name="钱车主", phone="13600002222")
-    job = move(job, BookingStatus.IN_SERVICE)
+    booking_check_in(booking_id=job.pk, by=None)
+    booking_start(booking_id=job.pk, by=None)
     waiting = _booked(store, plate="沪E55667", start=start, name="孙车主", phone="13500003333")
     day = start.astimezone(SHANGHAI).date()
     photo = tmp_path / "tyre.png"
