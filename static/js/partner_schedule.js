@@ -194,6 +194,10 @@
       .filter(([a, b]) => b > a)
       .map(([a, b]) => el("div", { class: "closed", style: "top:" + px(a - from) + ";height:" + px(b - a), title: s.closed }));
     for (let m = from + 60; m < to; m += 60) nodes.push(el("div", { class: "hour-line", style: "top:" + px(m - from) }));
+    const now = new Date();
+    if (C.isoDate(now, tz) === date && localMinutes(now) >= from && localMinutes(now) <= to) {
+      nodes.push(el("div", { class: "now-line", style: "top:" + px(localMinutes(now) - from) }));
+    }
     return nodes;
   }
 
@@ -344,6 +348,7 @@
     const supplements = (booking.supplements || []).map((x) =>
       el("li", { class: "supplement", "data-supplement-id": String(x.id), "data-status": x.status }, [
         el("div", { class: "card-head" }, [el("span", { text: x.reason }), el("strong", { text: C.money(x.total) })]),
+        el("ul", { class: "supplement-lines small" }, x.lines.map((l) => el("li", { text: l.description + " × " + l.qty + " · " + C.money(l.amount) }))),
         el("span", { class: "badge", text: s.supplementStatus[x.status] || x.status }),
         ...x.photos.map((p) => el("img", { class: "thumb", src: p.url, alt: x.reason, loading: "lazy" })),
       ])
