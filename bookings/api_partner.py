@@ -113,8 +113,9 @@ def _act(request, booking_id: int, action: Callable, **kwargs) -> dict:
 def booking_check_in(request, booking_id: int):
     """The car has arrived: the booking moves on and the event is recorded. The store's staff. Errors: 401
     ``not_authenticated``; 403 ``permission_denied`` (the store's staff whose role is not enough); 404 ``not_found``
-    (no such booking, or not of the caller's store); 409
-    ``invalid_transition``, ``booking_not_at_shop``, ``checklist_incomplete``, ``payment_due``."""
+    (no such booking, or not of the caller's store); 409 ``too_early_to_check_in`` (check-in opens 2 hours before
+    the booked start: ``details.opens_at``), ``invalid_transition``, ``booking_not_at_shop``,
+    ``checklist_incomplete``, ``payment_due``."""
     return _act(request, booking_id, services.booking_check_in)
 
 

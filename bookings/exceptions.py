@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.utils.translation import gettext_lazy as _
 
 from chefu.errors import Conflict
@@ -26,6 +28,16 @@ class InvalidTransition(Conflict):
 
     def __init__(self, *, from_status: str, to_status: str, message=None, **details):
         super().__init__(message, details={"from": from_status, "to": to_status, **details})
+
+
+class TooEarlyToCheckIn(Conflict):
+    """A car is checked in from a while before its booked start (``CHECK_IN_LEAD``), never a day early."""
+
+    code = "too_early_to_check_in"
+    default_message = _("This booking cannot be checked in yet: check-in opens shortly before its start time.")
+
+    def __init__(self, *, opens_at: dt.datetime, starts_at: dt.datetime):
+        super().__init__(details={"opens_at": opens_at.isoformat(), "starts_at": starts_at.isoformat()})
 
 
 class ChecklistIncomplete(Conflict):

@@ -29,6 +29,14 @@ from chefu.prefetch import relation_given
 from stores.models import VISIBLE_STATUSES, Store
 from stores.selectors import STAFF_ROLES, store_access_check, store_role_subquery
 
+# How long before its booked start a car may be checked in (the shop floor's board shows the same window).
+CHECK_IN_LEAD = dt.timedelta(hours=2)
+
+
+def check_in_opens_at(booking: Booking) -> dt.datetime:
+    """The earliest time ``booking`` may be checked in."""
+    return booking.start - CHECK_IN_LEAD
+
 
 @dataclass(frozen=True)
 class Bookable:

@@ -28,6 +28,7 @@ from bookings.exceptions import (
     QuoteChanged,
     SlotUnavailable,
     StoreUnavailable,
+    TooEarlyToCheckIn,
 )
 from bookings.lock_objects import booking_lock, booking_policy_lock, store_key_share_get, store_share_lock
 from bookings.models import (
@@ -41,7 +42,7 @@ from bookings.models import (
     Supplement,
     SupplementStatus,
 )
-from bookings.selectors import amount_due, booking_access_check, service_offered
+from bookings.selectors import amount_due, booking_access_check, check_in_opens_at, service_offered
 from catalog import kinds
 from catalog.fitment import VehicleFacts, vehicle_facts, vehicle_facts_get
 from catalog.models import OfferingVersion, Service
@@ -582,8 +583,15 @@ def _store_transition(booking_id: int, to: str, by: User | None, **kwargs) -> Bo
 def booking_check_in(*, booking_id: int, by: User | None, now: dt.datetime | None = None) -> Booking:
     """The car has arrived. ``by``: staff of the booking's store, an admin, or None for the platform's own code;
     ``NotFound`` for anyone else, as for a missing booking (so for every shop-floor service below). ``now`` (the
-    timeline row's time; the clock when None) is for the platform's own code, such as the demo's past days."""
-    booking = _store_transition(booking_id, BookingStatus.CHECKED_IN, by, now=now)
+    timeline row's time; the clock when None) is for the platform's own code, such as the demo's past days.
+
+    ``TooEarlyToCheckIn`` before :func:`bookings.selectors.check_in_opens_at` (``now`` or the clock), for everyone:
+    a car is never checked in a day early. Locks the booking (``booking_lock``)."""
+    now = now or timezone.now()
+    booking, role = _store_side_lock(booking_id, by)
+    if booking.status == BookingStatus.CONFIRMED and now < (opens_at := check_in_opens_at(booking)):
+        raise TooEarlyToCheckIn(opens_at=opens_at, starts_at=booking.start)
+    booking_transition(booking=booking, to=BookingStatus.CHECKED_IN, by=by, by_role=role, now=now)
     emit(events.BookingCheckedIn(booking_id=booking.pk))
     return booking
 

@@ -77,10 +77,11 @@ def _advance(booking: Booking, *, to: str, staff: User, now: dt.datetime) -> Non
     if to == BookingStatus.NO_SHOW:
         services.booking_no_show(booking_id=booking.pk, by=staff, now=now)
         return
-    services.booking_check_in(booking_id=booking.pk, by=staff)
+    # Taken in at its start (``_schedule_fill`` moves only bookings whose start has passed), started right after.
+    services.booking_check_in(booking_id=booking.pk, by=staff, now=booking.start)
     if to == BookingStatus.CHECKED_IN:
         return
-    services.booking_start(booking_id=booking.pk, by=staff)
+    services.booking_start(booking_id=booking.pk, by=staff, now=booking.start + dt.timedelta(minutes=2))
     if to == BookingStatus.IN_SERVICE:
         return
     checklist_pass(booking, staff)

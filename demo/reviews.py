@@ -81,8 +81,10 @@ def past_booking(store: Store, owner: User, vehicle, *, day: dt.date, rng: rando
 
 
 def complete_at_shop(booking, staff: User | None) -> None:
-    booking_services.booking_check_in(booking_id=booking.pk, by=staff)
-    booking_services.booking_start(booking_id=booking.pk, by=staff)
+    """The car (of a past booking) came at its start and was taken in then; the job is completed now, which is when
+    its review window opens."""
+    booking_services.booking_check_in(booking_id=booking.pk, by=staff, now=booking.start)
+    booking_services.booking_start(booking_id=booking.pk, by=staff, now=booking.start + dt.timedelta(minutes=2))
     checklist_pass(booking, staff)
     booking_services.booking_complete(booking_id=booking.pk, by=staff)
 

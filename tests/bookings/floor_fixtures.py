@@ -11,6 +11,7 @@ from PIL import Image
 from bookings import services
 from bookings.checklists import checklist_answer
 from bookings.models import Booking, BookingStatus
+from bookings.selectors import check_in_opens_at
 from stores.models import Store
 from stores.services import membership_add
 from tests.bookings.conftest import book, local, make_shop, tomorrow
@@ -51,19 +52,21 @@ def staff_of(store: Store, role: str = "technician", **kwargs):
 
 def move(booking: Booking, status: str, *, by=None) -> Booking:
     """Take ``booking`` (pending payment) to ``status`` through the services: paid through the sandbox to be
-    confirmed, the checklist answered on the way to completed."""
+    confirmed, the checklist answered on the way to completed. A car is checked in no earlier than check-in opens
+    (2 h before its start): for a booking further ahead, the floor's steps are dated then."""
+    floor_now = max(timezone.now(), check_in_opens_at(booking))
     for step in _PATH[status]:
         if step == BookingStatus.CONFIRMED:
             pay(booking)
         elif step == BookingStatus.CHECKED_IN:
-            services.booking_check_in(booking_id=booking.pk, by=by)
+            services.booking_check_in(booking_id=booking.pk, by=by, now=floor_now)
         elif step == BookingStatus.IN_SERVICE:
-            services.booking_start(booking_id=booking.pk, by=by)
+            services.booking_start(booking_id=booking.pk, by=by, now=floor_now)
         elif step == BookingStatus.COMPLETED:
             required = [i["code"] for i in Booking.objects.get(pk=booking.pk).checklist if i.get("required")]
             if required:
                 checklist_answer(booking_id=booking.pk, by=by, items=[{"code": c, "result": "pass"} for c in required])
-            services.booking_complete(booking_id=booking.pk, by=by)
+            services.booking_complete(booking_id=booking.pk, by=by, now=floor_now)
         elif step == BookingStatus.NO_SHOW:
             services.booking_no_show(booking_id=booking.pk, by=by, now=booking.start + dt.timedelta(minutes=30))
         elif step == BookingStatus.CANCELLED:

@@ -92,7 +92,7 @@ def test_the_shop_floor_emits_checked_in_and_completed(owner, shop, car):
     Booking.objects.filter(pk=booking.pk).update(checklist=[])
 
     with recording() as emitted:
-        services.booking_check_in(booking_id=booking.pk, by=None)
+        services.booking_check_in(booking_id=booking.pk, by=None, now=booking.start)
         services.booking_start(booking_id=booking.pk, by=None)
         services.booking_complete(booking_id=booking.pk, by=None)
 

@@ -154,16 +154,18 @@ def test_every_illegal_transition_is_refused(owner, shop, from_status, to_status
 def test_the_happy_path_leaves_a_timeline(owner, shop, shop_manager):
     booking = book(owner, shop, local(tomorrow(), 10))
     confirmed(booking)
-    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
-    services.booking_start(booking_id=booking.pk, by=shop_manager)
+    # the car comes at its start: the floor's steps are dated from then on
+    at = booking.start
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager, now=at)
+    services.booking_start(booking_id=booking.pk, by=shop_manager, now=at + dt.timedelta(minutes=5))
     with pytest.raises(ChecklistIncomplete) as exc:
-        services.booking_complete(booking_id=booking.pk, by=shop_manager)
+        services.booking_complete(booking_id=booking.pk, by=shop_manager, now=at + dt.timedelta(minutes=50))
     required = [i["code"] for i in booking.checklist if i["required"]]
     assert exc.value.details["missing"] == required
     from bookings.models import ChecklistAnswer
 
     ChecklistAnswer.objects.bulk_create(ChecklistAnswer(booking=booking, code=c, result="pass") for c in required)
-    services.booking_complete(booking_id=booking.pk, by=shop_manager)
+    services.booking_complete(booking_id=booking.pk, by=shop_manager, now=at + dt.timedelta(minutes=55))
     rows = list(BookingEvent.objects.filter(booking=booking).values_list("from_status", "to_status", "by_role"))
     assert rows == [
         ("", BookingStatus.PENDING_PAYMENT, "owner"),
@@ -223,7 +225,7 @@ def test_cancellation_follows_the_store_policy(owner, shop, shop_manager, hours_
 
 def test_an_owner_cannot_cancel_once_checked_in(owner, shop, shop_manager):
     booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
-    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager, now=booking.start)
     with pytest.raises(InvalidTransition):
         services.booking_cancel(booking_id=booking.pk, by=owner, reason="")
     assert services.booking_cancel(booking_id=booking.pk, by=shop_manager, reason="设备故障", by_store=True).status == (
@@ -288,7 +290,7 @@ def test_extra_work_still_awaiting_the_owner_lapses_when_the_booking_ends(owner,
     from bookings.supplements import supplement_propose
 
     booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
-    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager, now=booking.start)
     if ending == "complete":
         services.booking_start(booking_id=booking.pk, by=shop_manager)
     lines = [{"description": "更换空调滤芯", "qty": "1", "unit_price": "80.00"}]
@@ -380,7 +382,7 @@ def test_reminders_survive_a_reschedule_back_to_an_earlier_start(owner, shop):
 
 def test_reminders_are_withdrawn_when_the_car_arrives(owner, shop, shop_manager):
     booking = confirmed(book(owner, shop, local(tomorrow() + dt.timedelta(days=2), 10)))
-    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager, now=booking.start)
     reminders = Message.objects.filter(ref=f"booking:{booking.pk}", template__startswith="booking_reminder")
     assert reminders.exists() and set(reminders.values_list("status", flat=True)) == {"cancelled"}
 
@@ -399,5 +401,5 @@ def test_an_unpaid_reschedule_never_pays_after_its_start(owner, shop):
 def test_admins_acting_for_a_store_are_recorded_as_the_platform(owner, shop):
     admin = UserFactory(roles=["admin"])
     booking = confirmed(book(owner, shop, local(tomorrow(), 10)))
-    services.booking_check_in(booking_id=booking.pk, by=admin)
+    services.booking_check_in(booking_id=booking.pk, by=admin, now=booking.start)
     assert BookingEvent.objects.filter(booking=booking).last().by_role == "platform"

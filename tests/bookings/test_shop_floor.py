@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from bookings import services
+from bookings.exceptions import TooEarlyToCheckIn
 from bookings.models import Booking, BookingStatus
 from notifications.models import Message
 from stores.models import Bay
@@ -136,7 +138,7 @@ def test_staff_see_a_booking_with_the_owners_phone_masked(floor, tech_client):
 
 
 def test_the_job_goes_from_check_in_to_completed(floor, tech, tech_client):
-    booking = make_booking(store=floor)
+    booking = past_booking(store=floor)  # its start has passed: check-in is open
     path = f"partner/bookings/{booking.pk}"
 
     checked_in = tech_client.post(f"{path}/check-in")
@@ -274,3 +276,47 @@ def test_partner_endpoints_are_in_the_openapi_document(api):
         "/api/v1/bookings/{booking_id}/supplements/{supplement_id}/reject",
     ]:
         assert path in paths
+
+
+# --- when a car may be checked in ----------------------------------------------------------------------
+
+
+def test_a_car_is_not_checked_in_a_day_early(floor, tech_client):
+    # given: a confirmed booking tomorrow at 10:00 (at least 10 hours away, whenever the test runs)
+    booking = make_booking(store=floor)
+    events = booking.events.count()
+
+    # when
+    response = tech_client.post(f"partner/bookings/{booking.pk}/check-in")
+
+    # then: refused with when check-in opens, and nothing written
+    assert_error(response, 409, "too_early_to_check_in")
+    details = response.json()["error"]["details"]
+    assert details == {
+        "opens_at": (booking.start - dt.timedelta(hours=2)).isoformat(),
+        "starts_at": booking.start.isoformat(),
+    }
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED and booking.events.count() == events
+
+
+def test_check_in_opens_exactly_two_hours_before_the_start(floor, tech):
+    booking = make_booking(store=floor)
+    opens = booking.start - dt.timedelta(hours=2)
+
+    with pytest.raises(TooEarlyToCheckIn):
+        services.booking_check_in(booking_id=booking.pk, by=tech, now=opens - dt.timedelta(seconds=1))
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CONFIRMED
+
+    checked_in = services.booking_check_in(booking_id=booking.pk, by=tech, now=opens)
+    assert checked_in.status == BookingStatus.CHECKED_IN
+    assert booking.events.order_by("id").last().at == opens
+
+
+def test_the_platforms_own_code_keeps_the_rule_at_the_time_it_gives(floor):
+    # The demo checks cars in on past days with an explicit ``now``: the rule holds at that time, not the clock's.
+    booking = past_booking(store=floor)
+
+    with pytest.raises(TooEarlyToCheckIn):
+        services.booking_check_in(booking_id=booking.pk, by=None, now=booking.start - dt.timedelta(days=1))
+    assert services.booking_check_in(booking_id=booking.pk, by=None, now=booking.start).status == "checked_in"

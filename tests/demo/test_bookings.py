@@ -24,7 +24,7 @@ def shop_manager(shop):
 def test_a_booking_with_decided_extra_work_can_still_be_deleted_whole(owner, shop, shop_manager):
     booking = book(owner, shop, local(tomorrow(), 10))
     services.booking_confirm(booking_id=booking.pk)  # as the demo data confirms its bookings: no payment to delete
-    services.booking_check_in(booking_id=booking.pk, by=shop_manager)
+    services.booking_check_in(booking_id=booking.pk, by=shop_manager, now=booking.start)
     lines = [{"description": "雨刮片", "qty": "1", "unit_price": "60.00"}]
     supplement = supplement_propose(booking_id=booking.pk, by=shop_manager, reason="老化", lines=lines)
     supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)

@@ -1,6 +1,9 @@
 """The store page's booking panel, 我的预约 and the shop-floor schedule, in a real browser against the real API."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingStatus, ChecklistAnswer
@@ -112,25 +115,28 @@ def test_owner_reschedules_then_cancels_from_my_bookings(live_server, page):
 
 
 def test_manager_runs_a_booking_through_the_shop_floor_on_a_phone(live_server, page):
-    # given a confirmed booking tomorrow at 09:00, and the store's manager on a phone-sized screen
+    # given a confirmed booking yesterday at 09:00 (check-in is open for it), and the store's manager on a phone
     store = make_shop(bays=2, name="徐家汇旗舰店")
     manager = staff_of(store, role="manager", name="王店长")
     owner = UserFactory(roles=["owner"], name="李车主", phone="13912345678")
     car = VehicleFactory(owner=owner, plate="沪B54321", make="丰田", model="卡罗拉")
-    booking = book(owner, store, local(tomorrow(), 9), vehicle=car)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    booking = book(owner, store, local(yesterday, 9), vehicle=car, now=local(yesterday - dt.timedelta(days=1), 20))
     pay(booking)
     page.set_viewport_size({"width": 390, "height": 844})
 
-    # when the manager opens the schedule for tomorrow
+    # when the manager opens the schedule for that day
     page.goto(f"{live_server.url}/partner/schedule/")
     sign_in(page, manager)
     expect(page.locator("#store")).to_have_value(str(store.pk))
-    page.fill("#date", tomorrow().isoformat())
+    page.fill("#date", yesterday.isoformat())
 
-    # then the booking is under its bay, with the owner's phone masked
-    card = page.locator(f'section.bay[data-bay-id="{booking.bay_id}"] li[data-booking-id="{booking.pk}"]')
-    expect(card.locator(".floor-time")).to_have_text("09:00–10:00")
-    expect(card.locator(".plate")).to_have_text("沪B54321")
+    # then the booking is a block under its bay, and opens with the owner's phone masked
+    block = page.locator(f'section.bay[data-bay-id="{booking.bay_id}"] li[data-booking-id="{booking.pk}"]')
+    expect(block.locator(".floor-time")).to_have_text("09:00–10:00")
+    expect(block.locator(".plate")).to_have_text("沪B54321")
+    block.locator("button").click()
+    card = page.locator(f'#detail .floor-detail[data-booking-id="{booking.pk}"]')
     expect(card.locator(".owner")).to_have_text("李车主 · 139****5678")
     expect(card.locator(".badge")).to_have_text("已确认")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

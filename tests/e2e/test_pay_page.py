@@ -129,7 +129,7 @@ def test_extra_work_after_a_refunded_duplicate_payment_can_be_paid(live_server, 
     notify(first)
     notify(second)
     staff = staff_of(store)
-    booking_check_in(booking_id=booking.pk, by=staff)
+    booking_check_in(booking_id=booking.pk, by=staff, now=booking.start)
     lines = [{"description": "空调滤芯", "qty": "1", "unit_price": "80.00"}]
     supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="滤芯脏", lines=lines)
     supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)

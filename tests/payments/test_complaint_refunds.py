@@ -63,7 +63,7 @@ def test_a_refund_spans_payments_the_latest_first():
     booking = new_booking()
     quote = pay(booking)
     staff = staff_of(booking.store)
-    booking_services.booking_check_in(booking_id=booking.pk, by=staff)
+    booking_services.booking_check_in(booking_id=booking.pk, by=staff, now=booking.start)
     lines = [{"description": "空调滤芯", "qty": "1", "unit_price": "80.00"}]
     supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="滤芯脏", lines=lines)
     supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=booking.owner)

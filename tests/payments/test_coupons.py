@@ -197,7 +197,7 @@ def test_extra_work_paid_after_a_coupon_keeps_the_coupon_used(owner, owner_clien
     coupon = make_coupon(per_user_limit=1)
     _paid_with(owner_client, booking, "NEW30")
     staff = staff_of(booking.store)
-    booking_services.booking_check_in(booking_id=booking.pk, by=staff)
+    booking_services.booking_check_in(booking_id=booking.pk, by=staff, now=booking.start)
     lines = [{"description": "空调滤芯", "qty": "1", "unit_price": "80.00"}]
     supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="滤芯脏", lines=lines)
     supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)
@@ -219,7 +219,7 @@ def test_a_reservation_that_no_longer_applies_does_not_block_paying(owner, owner
     coupon = make_coupon("TEN", kind=CouponKind.PERCENT, value="10", min_spend=Decimal("0.00"))
     _notify(Payment.objects.get(pk=_pay(owner_client, booking).json()["payment_id"]))
     staff = staff_of(booking.store)
-    booking_services.booking_check_in(booking_id=booking.pk, by=staff)
+    booking_services.booking_check_in(booking_id=booking.pk, by=staff, now=booking.start)
 
     def approve(price):
         lines = [{"description": "附加项目", "qty": "1", "unit_price": price}]
@@ -255,7 +255,7 @@ def test_one_coupon_per_booking_even_for_extra_work(owner, owner_client, booking
     make_coupon("EXTRA", value="10.00", min_spend=Decimal("0.00"))
     _paid_with(owner_client, booking, "NEW30")
     staff = staff_of(booking.store)
-    booking_services.booking_check_in(booking_id=booking.pk, by=staff)
+    booking_services.booking_check_in(booking_id=booking.pk, by=staff, now=booking.start)
     lines = [{"description": "空调滤芯", "qty": "1", "unit_price": "80.00"}]
     supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="滤芯脏", lines=lines)
     supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)

@@ -122,13 +122,12 @@ def _machine(stores, owner) -> type[RuleBasedStateMachine]:
 
         @rule(i=BOOKING)
         def complete(self, i):
-            for step in (
-                booking_services.booking_check_in,
-                booking_services.booking_start,
-                booking_services.booking_complete,
-            ):
+            booking = self.bookings[i]
+            with contextlib.suppress(ApplicationError):
+                booking_services.booking_check_in(booking_id=booking.pk, by=None, now=booking.start)
+            for step in (booking_services.booking_start, booking_services.booking_complete):
                 with contextlib.suppress(ApplicationError):
-                    step(booking_id=self.bookings[i].pk, by=None)
+                    step(booking_id=booking.pk, by=None)
 
         @rule(i=BOOKING, amount=st.integers(min_value=1, max_value=400))
         def complaint_refund(self, i, amount):

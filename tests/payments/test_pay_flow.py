@@ -183,7 +183,7 @@ def test_approved_extra_work_is_paid_as_a_second_payment(api, owner_client, owne
 
     _notify(api, Payment.objects.get(pk=_pay(owner_client, booking)["payment_id"]))
     staff = staff_of(booking.store)
-    booking_services.booking_check_in(booking_id=booking.pk, by=staff)
+    booking_services.booking_check_in(booking_id=booking.pk, by=staff, now=booking.start)
     lines = [{"description": "空调滤芯", "qty": "1", "unit_price": "80.00"}]
     supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="滤芯脏", lines=lines)
     assert owner_client.post(f"bookings/{booking.pk}/pay", {"provider": "sandbox"}).status_code == 409  # not yet
@@ -308,7 +308,7 @@ def test_a_payment_refunded_as_a_duplicate_still_counts_as_paid_and_is_never_owe
     assert refused.status_code == 409 and error_code(refused) == "nothing_due"
     # and extra work approved later is owed in full: the duplicate went back to the owner
     staff = staff_of(booking.store)
-    booking_services.booking_check_in(booking_id=booking.pk, by=staff)
+    booking_services.booking_check_in(booking_id=booking.pk, by=staff, now=booking.start)
     lines = [{"description": "空调滤芯", "qty": "1", "unit_price": "80.00"}]
     supplement = supplement_propose(booking_id=booking.pk, by=staff, reason="滤芯脏", lines=lines)
     supplement_approve(booking_id=booking.pk, supplement_id=supplement.pk, by=owner)

@@ -39,7 +39,8 @@ def new_booking(store=None, *, owner=None, hour: int = 10, days: int = 2) -> Boo
 
 
 def complete(booking: Booking) -> Booking:
-    for step in (booking_services.booking_check_in, booking_services.booking_start, booking_services.booking_complete):
+    booking_services.booking_check_in(booking_id=booking.pk, by=None, now=booking.start)  # the car came on time
+    for step in (booking_services.booking_start, booking_services.booking_complete):
         step(booking_id=booking.pk, by=None)
     booking.refresh_from_db()
     return booking

@@ -48,7 +48,7 @@ def test_only_a_completed_booking_can_be_reviewed(make_client, status):
     booking = new_booking()
     pay(booking)  # paid, so only the status can refuse it
     if status in ("checked_in", "in_service"):
-        booking_services.booking_check_in(booking_id=booking.pk, by=None)
+        booking_services.booking_check_in(booking_id=booking.pk, by=None, now=booking.start)
     if status == "in_service":
         booking_services.booking_start(booking_id=booking.pk, by=None)
     if status == "cancelled":

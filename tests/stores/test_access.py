@@ -228,7 +228,7 @@ PARTNER_ENDPOINTS = [
     ),
     PartnerEndpoint("get", "partner/stores/{store_id}/settlements", _store, manager_only=True),
     PartnerEndpoint("get", "partner/bookings/{booking_id}", _booking(BookingStatus.CONFIRMED)),
-    PartnerEndpoint("post", "partner/bookings/{booking_id}/check-in", _booking(BookingStatus.CONFIRMED)),
+    PartnerEndpoint("post", "partner/bookings/{booking_id}/check-in", _past_booking),  # due: check-in is open
     PartnerEndpoint("post", "partner/bookings/{booking_id}/start", _booking(BookingStatus.CHECKED_IN)),
     PartnerEndpoint("post", "partner/bookings/{booking_id}/complete", _booking(BookingStatus.IN_SERVICE)),
     PartnerEndpoint("post", "partner/bookings/{booking_id}/no-show", _past_booking),
@@ -418,7 +418,9 @@ class FloorService:
 
 
 FLOOR_SERVICES = [
-    FloorService("booking_check_in", BookingStatus.CONFIRMED, lambda b, by: booking_check_in(booking_id=b, by=by)),
+    FloorService(
+        "booking_check_in", BookingStatus.CONFIRMED, lambda b, by: booking_check_in(booking_id=b, by=by), past=True
+    ),
     FloorService("booking_start", BookingStatus.CHECKED_IN, lambda b, by: booking_start(booking_id=b, by=by)),
     FloorService("booking_complete", BookingStatus.IN_SERVICE, lambda b, by: booking_complete(booking_id=b, by=by)),
     FloorService(
@@ -491,7 +493,7 @@ def test_who_acted_on_the_floor_is_recorded(floor, who, recorded):
         "the platform's code": lambda: None,
     }[who]()
 
-    booking_check_in(booking_id=booking.pk, by=by)
+    booking_check_in(booking_id=booking.pk, by=by, now=booking.start)
 
     assert BookingEvent.objects.filter(booking=booking).last().by_role == recorded
 
@@ -534,7 +536,7 @@ def things(db) -> OwnersThings:
     open_payment(new_booking(store, owner=owner, days=4))  # a pending payment on a booking still owed
     pending = Payment.objects.get(booking__owner=owner, status="pending")
     manager = staff_of(store, "manager")
-    booking_check_in(booking_id=at_shop.pk, by=manager)
+    booking_check_in(booking_id=at_shop.pk, by=manager, now=at_shop.start)
     supplement = supplement_propose(
         booking_id=at_shop.pk,
         by=manager,

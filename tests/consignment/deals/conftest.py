@@ -163,7 +163,7 @@ def complete_handover(deal: Deal, by=None) -> Booking:
     deal.refresh_from_db()
     booking = deal.handover_booking
     by = by or staff_of(booking.store)
-    booking_services.booking_check_in(booking_id=booking.pk, by=by)
+    booking_services.booking_check_in(booking_id=booking.pk, by=by, now=booking.start)
     booking_services.booking_start(booking_id=booking.pk, by=by)
     required = [item["code"] for item in booking.checklist if item.get("required")]
     checklist_answer(booking_id=booking.pk, by=by, items=[{"code": code, "result": "pass"} for code in required])
