@@ -230,11 +230,6 @@ def store_page(request: HttpRequest, store_id: int) -> HttpResponse:
     return _page(request, "cms/store_page.html", store=store, hours=_opening_hours(store), quality=quality)
 
 
-def my_bookings(request: HttpRequest) -> HttpResponse:
-    """The signed-in owner's bookings, with pay, cancel and reschedule, and the review of a completed one."""
-    return _page(request, "cms/my_bookings.html")
-
-
 def partner_schedule(request: HttpRequest) -> HttpResponse:
     """The shop floor's day for a store's staff: each bay with its bookings and the next step for each."""
     return _page(request, "cms/partner_schedule.html")
