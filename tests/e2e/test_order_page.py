@@ -20,7 +20,7 @@ from notifications.models import Channel, Message
 from notifications.selectors import notification_unread_count
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.bookings.floor_fixtures import CHECKLIST, image_bytes, make_booking, staff_of
-from tests.e2e.booking_fixtures import owner_with_car, sign_in
+from tests.e2e.booking_fixtures import owner_with_car, sign_in, slot_button
 from tests.payments.paying import pay
 from tests.reviews.conftest import RATINGS, done_booking
 
@@ -37,6 +37,16 @@ LABELS = {
     "price_transparency": "价格透明",
     "environment": "门店环境",
 }
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(page):
+    """Each test fails if the page logged an error (a script's exception, a request that failed)."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield
+    assert not errors, errors
 
 
 def _shot(page, tmp_path, name: str) -> None:
@@ -164,16 +174,26 @@ def test_the_owner_cancels_seeing_the_refund_first(live_server, page, tmp_path):
     booking = make_booking(owner=owner, vehicle=car, store=make_shop(name="徐汇洗车店"))
     Booking.objects.filter(pk=booking.pk).update(cancel_free_until=booking.start - dt.timedelta(days=2))
 
-    # when the owner opens it and presses 取消预约
+    # when the owner opens it
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/me/bookings/{booking.pk}/")
     sign_in(page, owner)
     expect(page.locator("#terms")).to_have_text("现在取消将扣除违约金 ¥59.80，退还 ¥239.20。")
+
+    # when they look at moving it to 15:00 instead, the move is free but does not reopen free cancellation
+    page.locator("#change-actions button.reschedule").click()
+    page.locator(slot_button(page, local(tomorrow(), 15))).click()
+    expect(page.locator("#change-panel .move-terms")).to_have_text("改期免费，但改期后取消将扣除违约金 ¥59.80。")
+    expect(page.locator("#change-panel button.confirm-reschedule")).to_be_enabled()
+    _shot(page, tmp_path, "order-4-reschedule-terms")
+    page.locator("#change-panel").get_by_role("button", name="返回").click()
+
+    # when they press 取消预约 instead
     page.locator("#change-actions button.cancel").click()
 
     # then the fee and the refund are shown before they confirm, and the cancellation gives exactly that
     expect(page.locator("#change-panel .cancel-terms")).to_have_text("现在取消将扣除违约金 ¥59.80，退还 ¥239.20。")
-    _shot(page, tmp_path, "order-4-cancel-terms")
+    _shot(page, tmp_path, "order-5-cancel-terms")
     page.locator("#change-panel button.confirm-cancel").click()
     expect(page.locator(".order-badge .badge")).to_have_text("已取消")
     booking.refresh_from_db()
