@@ -18,6 +18,7 @@ from bookings.supplements import supplement_propose
 from cms import owner_pages
 from notifications.models import Channel, Message
 from notifications.selectors import notification_unread_count
+from quality.models import Complaint
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.bookings.floor_fixtures import CHECKLIST, image_bytes, make_booking, staff_of
 from tests.e2e.booking_fixtures import owner_with_car, sign_in, slot_button
@@ -95,6 +96,12 @@ def test_owner_approves_extra_work_follows_the_checklist_and_reviews(live_server
         ],
         photo_ids=[worn.pk],
     )
+    wipers = supplement_propose(
+        booking_id=booking.pk,
+        by=tech,
+        reason="雨刮老化",
+        lines=[{"description": "雨刮片", "qty": "1", "unit_price": "88.00"}],
+    )
 
     # when the owner opens the order page on a phone and signs in
     page.set_viewport_size(PHONE)
@@ -127,7 +134,19 @@ def test_owner_approves_extra_work_follows_the_checklist_and_reviews(live_server
     expect(page.locator(".money .amount-owed")).to_have_text("¥530.00")
     expect(proposal.locator(".badge")).to_have_text("已通过")
     expect(proposal.get_by_role("button")).to_have_count(0)
-    assert Booking.objects.get(pk=booking.pk).supplements.get().status == "approved"
+
+    # when they reject the other one, saying why
+    other = page.locator(f'.supplement[data-supplement-id="{wipers.pk}"]')
+    other.get_by_role("button", name="拒绝").click()
+    other.get_by_label("拒绝原因（选填）").fill("下次再换")
+    other.get_by_role("button", name="确认拒绝").click()
+
+    # then it is never charged: the amount due stays
+    expect(page.locator("#extra-message")).to_have_text("已拒绝追加项目，应付金额仍为 ¥829.00。")
+    expect(other.locator(".badge")).to_have_text("已驳回")
+    expect(page.locator(".money .amount-due")).to_have_text("¥829.00")
+    decided = dict(Booking.objects.get(pk=booking.pk).supplements.values_list("pk", "status"))
+    assert decided == {supplement.pk: "approved", wipers.pk: "rejected"}
 
     # when the shop answers the checklist, one item with a photo
     expect(page.locator('.check-row[data-code="oil_level"] .check-result')).to_have_text("待检查")
@@ -242,6 +261,16 @@ def test_my_bookings_tabs_show_each_booking_where_it_belongs(live_server, page, 
     page.locator(f'li.booking-item[data-booking-id="{done.pk}"] a.order-link').click()
     expect(page).to_have_url(f"{live_server.url}/me/bookings/{done.pk}/")
     expect(page.locator(".order-badge .badge")).to_have_text("已完工")
+
+    # and from there a complaint can be filed about the completed job
+    page.locator("#complaint-panel summary").click()
+    form = page.locator(".complaint-form")
+    form.get_by_label("问题类型").select_option("workmanship")
+    form.get_by_label("问题描述").fill("机油加多了，发动机冒烟。")
+    form.get_by_role("button", name="提交投诉").click()
+    expect(page.locator(".complaint-message")).to_contain_text("投诉已提交，门店将于")
+    expect(page.locator("#complaints .complaint")).to_contain_text("机油加多了，发动机冒烟。")
+    assert Complaint.objects.filter(booking=done, owner=owner, category="workmanship").exists()
 
 
 def test_the_inbox_marks_messages_read_and_the_badge_follows(live_server, page, tmp_path):
