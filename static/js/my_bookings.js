@@ -225,6 +225,11 @@
     list.replaceChildren();
     if (user) {
       load();
+      // The header's unread badge (inbox_badge.js) was drawn before this sign-in.
+      C.api("GET", "/me/notifications/unread-count").then(
+        (answer) => document.dispatchEvent(new CustomEvent("chefu:unread", { detail: { count: answer.count } })),
+        () => null
+      );
       if (returnedPayment) watchPayment(returnedPayment);
     } else C.say(message, "");
   });
