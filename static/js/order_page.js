@@ -98,8 +98,13 @@
     };
   }
 
+  let drawnSupplements = null; // what the list shows: redrawn only when it changed, so a reason being typed stays
+
   function drawSupplements() {
     const list = byId("supplements");
+    const signature = booking.status + JSON.stringify(booking.supplements);
+    if (signature === drawnSupplements) return;
+    drawnSupplements = signature;
     if (!booking.supplements.length) {
       list.replaceChildren(el("li", { class: "muted", text: t.noExtraWork }));
       return;
