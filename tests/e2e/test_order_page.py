@@ -118,7 +118,8 @@ def test_owner_approves_extra_work_follows_the_checklist_and_reviews(live_server
     expect(proposal).to_contain_text("原因：前刹车片磨损到极限")
     expect(proposal.locator("tfoot .num")).to_have_text("¥530.00")
     expect(proposal.locator(".thumbs img")).to_have_count(1)
-    assert proposal.locator(".thumbs img").evaluate("img => img.complete && img.naturalWidth > 0")
+    proposal.locator(".thumbs img").scroll_into_view_if_needed()  # it loads lazily
+    assert proposal.locator(".thumbs img").evaluate("img => img.decode().then(() => img.naturalWidth)") == 64
     expect(page.locator(".money .amount-due")).to_have_text("¥299.00")
     expect(page.locator(".money .amount-paid")).to_have_text("¥299.00")
     expect(page.locator("#change")).to_be_hidden()  # the car is at the shop: nothing to cancel or move here
