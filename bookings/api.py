@@ -17,11 +17,14 @@ from bookings.schemas import (
     BookingListParams,
     BookingOut,
     CancelIn,
+    CancellationTermsOut,
+    CancellationTermsParams,
     RescheduleIn,
     booking_dict,
 )
 from chefu.errors import NotFound, PermissionDenied
 from chefu.idempotency import idempotent
+from chefu.money import format_money, format_quantity
 from chefu.pagination import PageParams, paginate
 from chefu.schemas import AUTH, BODY, QUERY, error_responses
 from stores.selectors import store_get_visible
@@ -106,6 +109,31 @@ def booking_detail(request, booking_id: int):
     """The booking with its history, price, payments, refunds, extra work and review. Errors: 401
     ``not_authenticated``; 404 ``not_found`` (someone else's alike)."""
     return booking_dict(selectors.booking_get_for_owner(user=request.auth, booking_id=booking_id))
+
+
+@bookings_router.get(
+    "/{int:booking_id}/cancellation-terms",
+    response={200: CancellationTermsOut, **error_responses(*AUTH, *QUERY, 404)},
+    summary="What cancelling my booking would cost",
+)
+def booking_cancellation_terms(request, booking_id: int, params: Query[CancellationTermsParams]):
+    """Before the owner confirms: whether the booking can be cancelled or moved now, and the store's terms for it,
+    as the cancellation would apply them at this instant (``fee`` kept, ``refund`` given back, free until
+    ``free_until``). With ``start``, the terms once the booking is moved there (a reschedule never reopens a free
+    window that has closed, and moving it earlier can close it). Read through
+    :func:`bookings.selectors.booking_cancellation_terms_for_owner`; changes nothing. Errors: 401
+    ``not_authenticated``; 404 ``not_found`` (someone else's alike); 422 ``validation_error`` (a bad ``start``)."""
+    terms = selectors.booking_cancellation_terms_for_owner(user=request.auth, booking_id=booking_id, start=params.start)
+    return {
+        "start": terms.start,
+        "cancellable": terms.cancellable,
+        "reschedulable": terms.reschedulable,
+        "amount_paid": format_money(terms.amount_paid),
+        "fee_pct": format_quantity(terms.fee_pct),
+        "free_until": terms.free_until,
+        "fee": format_money(terms.fee),
+        "refund": format_money(terms.refund),
+    }
 
 
 @bookings_router.post(

@@ -84,6 +84,27 @@ class RescheduleIn(Schema):
     start: NearDateTime
 
 
+class CancellationTermsParams(Schema):
+    start: NearDateTime | None = Field(
+        None, description="A start to move the booking to (ISO-8601 with offset): the terms after that reschedule."
+    )
+
+
+class CancellationTermsOut(Schema):
+    start: dt.datetime = Field(..., description="The start the terms are for: the booking's, or the given one.")
+    cancellable: bool = Field(..., description="Whether the owner may cancel it now.")
+    reschedulable: bool = Field(..., description="Whether the owner may move it now (moving is free).")
+    amount_paid: str
+    fee_pct: str = Field(..., description='The late-cancellation fee, in % of what was paid ("20").')
+    free_until: dt.datetime = Field(..., description="Cancelling before this instant costs nothing.")
+    fee: str = Field(..., description="What the store keeps if the booking is cancelled now.")
+    refund: str = Field(
+        ...,
+        description="What goes back if it is cancelled now (the cancellation's refund_due): amount_paid less fee; a "
+        "coupon's part of it returns to the coupon, the rest to the owner.",
+    )
+
+
 class BookingQuoteLineOut(Schema):
     kind: str
     description: str

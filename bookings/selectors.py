@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -255,4 +256,56 @@ def schedule_bookings(*, store_id: int, day: dt.date, tz: ZoneInfo) -> QuerySet[
         Booking.objects.filter(store_id=store_id, start__gte=lo, start__lt=hi, status__in=SCHEDULE_STATUSES)
         .select_related("owner", "vehicle", "service")
         .order_by("start", "id")
+    )
+
+
+@dataclass(frozen=True)
+class CancellationTerms:
+    """What calling off a booking would cost its owner, as :func:`booking_cancellation_terms_for_owner` reads it."""
+
+    start: dt.datetime  # the start the terms are for: the booking's own, or the one a reschedule would move it to
+    cancellable: bool  # whether the owner may cancel it now (bookings.services.booking_cancel)
+    reschedulable: bool  # whether the owner may move it now (bookings.services.booking_reschedule)
+    amount_paid: Decimal
+    fee_pct: Decimal
+    free_until: dt.datetime  # cancelling before this is free
+    fee: Decimal  # what the store keeps if cancelled now
+    refund: Decimal  # what goes back if cancelled now, a coupon's part included
+
+
+# The owner's own moves (bookings.services.booking_cancel, booking_reschedule): cancel or move until the car is at
+# the store; a confirmed booking whose start has passed is the store's to mark as a no-show.
+_OWNER_MAY_CHANGE = (BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED)
+
+
+def booking_cancellation_terms_for_owner(
+    *, user: User, booking_id: int, start: dt.datetime | None = None, now: dt.datetime | None = None
+) -> CancellationTerms:
+    """The store's cancellation terms for the owner's booking, before they decide: the fee and the refund of
+    cancelling ``now``, by the terms the booking was made with (:func:`bookings.services.cancellation_terms`, the
+    same function the cancellation uses). With ``start``, the terms once the booking is moved there: a reschedule
+    moves the free-cancellation deadline with the booking while it has not passed, and never reopens it
+    (:func:`bookings.services.booking_reschedule`), so an earlier start can end the free window. Whether ``start``
+    is free is not checked here. Reads only, locks nothing; NotFound when missing or someone else's."""
+    from bookings.services import cancellation_terms  # services builds on this module
+
+    now = now or timezone.now()
+    booking = Booking.objects.filter(pk=booking_id, owner=user).first()
+    if booking is None:
+        raise NotFound()
+    if start is not None and start != booking.start:
+        if now < booking.cancel_free_until:
+            booking.cancel_free_until = start - (booking.start - booking.cancel_free_until)
+        booking.start = start
+    fee, refund = cancellation_terms(booking=booking, by_store=False, now=now)
+    may_change = booking.status in _OWNER_MAY_CHANGE
+    return CancellationTerms(
+        start=booking.start,
+        cancellable=may_change and not (booking.status == BookingStatus.CONFIRMED and now >= booking.start),
+        reschedulable=may_change,
+        amount_paid=booking.amount_paid,
+        fee_pct=booking.cancel_fee_pct,
+        free_until=booking.cancel_free_until,
+        fee=fee,
+        refund=refund,
     )

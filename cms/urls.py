@@ -1,12 +1,14 @@
 from django.urls import path
 
-from cms import account_pages, shop_pages, views
+from cms import account_pages, owner_pages, shop_pages, views
 
 app_name = "cms"
 
 urlpatterns = [
     path("stores/<int:store_id>/", views.store_page, name="store"),
-    path("me/bookings/", views.my_bookings, name="my_bookings"),
+    path("me/bookings/", owner_pages.my_bookings, name="my_bookings"),
+    path("me/bookings/<int:booking_id>/", owner_pages.order_page, name="owner_booking"),
+    path("me/notifications/", owner_pages.inbox, name="inbox"),
     path("partner/schedule/", shop_pages.partner_schedule, name="partner_schedule"),
     path("accounts/signin/", account_pages.signin, name="signin"),
     path("accounts/signup/", account_pages.signup, name="signup"),

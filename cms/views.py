@@ -228,8 +228,3 @@ def store_page(request: HttpRequest, store_id: int) -> HttpResponse:
     reasons = dict(StatusReason.choices)
     quality["sanctions"] = [{**s, "reason": reasons.get(s["reason_category"], "")} for s in quality["sanctions"]]
     return _page(request, "cms/store_page.html", store=store, hours=_opening_hours(store), quality=quality)
-
-
-def my_bookings(request: HttpRequest) -> HttpResponse:
-    """The signed-in owner's bookings, with pay, cancel and reschedule, and the review of a completed one."""
-    return _page(request, "cms/my_bookings.html")

@@ -1,5 +1,6 @@
-// The owner's bookings: status, time, store and amount, with pay, cancel and reschedule while they are allowed, and
-// a completed booking's review (review_form.js).
+// The owner's bookings under the tab in the URL (?tab=, cms.owner_pages.TABS): status, time, store, 应付 and 实付
+// and a link to the order page, with pay, cancel and reschedule while they are allowed, and a completed booking's
+// review (review_form.js).
 (function () {
   "use strict";
   const C = window.Chefu;
@@ -10,6 +11,8 @@
   const message = document.getElementById("list-message");
   const platformTz = list.dataset.platformTimezone;
   const zones = {}; // store id -> its time zone (a Promise)
+  const tabs = C.config.tabs || [];
+  const tab = tabs.find((one) => one.key === C.config.tab) || tabs[0];
   // What the owner may still change (bookings.services: booking_cancel, booking_reschedule).
   const CHANGEABLE = ["pending_payment", "confirmed"];
 
@@ -97,7 +100,12 @@
         el("a", { href: "/stores/" + booking.store_id + "/", text: booking.store_name }),
         " · " + booking.bay_name + " · " + booking.plate,
       ]),
-      el("p", {}, [t.amountDue + " ", el("strong", { class: "amount", text: C.money(booking.amount_due) })]),
+      el("p", { class: "amounts" }, [
+        t.amountDue + " ",
+        el("strong", { class: "amount", text: C.money(booking.amount_due) }),
+        " · " + t.amountPaid + " ",
+        el("strong", { class: "amount-paid", text: C.money(booking.amount_paid) }),
+      ]),
     ];
     if (booking.pay_before) {
       facts.push(el("p", { class: "muted", text: C.fmt(t.payBefore, { time: C.day(booking.pay_before, tz) + " " + C.time(booking.pay_before, tz) }) }));
@@ -137,7 +145,10 @@
       );
     }
     return el("li", { class: "card booking-item", "data-booking-id": String(booking.id), "data-status": booking.status }, [
-      el("div", { class: "card-head" }, [el("strong", { text: booking.service_name }), C.badge(booking.status)]),
+      el("div", { class: "card-head" }, [
+        el("a", { class: "order-link", href: C.fmt(C.config.orderUrl, { id: booking.id }) }, [el("strong", { text: booking.service_name })]),
+        C.badge(booking.status),
+      ]),
       ...facts,
       actions,
       panel,
@@ -154,9 +165,28 @@
       if (error.status !== 401) C.say(message, C.explain(error), "error");
       return;
     }
-    const tzs = await Promise.all(page.items.map((b) => zoneOf(b.store_id)));
-    list.replaceChildren(...page.items.map((b, n) => card(b, tzs[n])));
+    for (const one of tabs) {
+      const count = document.querySelector('.owner-tabs [data-tab="' + one.key + '"] .tab-count');
+      const n = page.items.filter((b) => inTab(b, one)).length;
+      if (count && one.key !== "all") {
+        count.textContent = String(n);
+        count.hidden = !n;
+      }
+    }
+    const shown = page.items.filter((b) => inTab(b, tab));
+    const tzs = await Promise.all(shown.map((b) => zoneOf(b.store_id)));
+    list.replaceChildren(...shown.map((b, n) => card(b, tzs[n])));
     if (!page.items.length) C.say(message, t.noBookings);
+    else if (!shown.length) C.say(message, t.noBookingsInTab);
+  }
+
+  // Whether `booking` is listed under `one` of the tabs: its statuses (none: all), and for 待评价 only those the
+  // owner may still review (the server's reviewable_until: completed, paid, not yet reviewed).
+  function inTab(booking, one) {
+    if (!one) return true;
+    if (one.statuses.length && !one.statuses.includes(booking.status)) return false;
+    if (one.toReview) return Boolean(booking.reviewable_until) && Date.now() < new Date(booking.reviewable_until).getTime();
+    return true;
   }
 
   // Back from the provider's page (?payment=<id>, payments.providers.base.return_url_for): its notification
@@ -195,6 +225,11 @@
     list.replaceChildren();
     if (user) {
       load();
+      // The header's unread badge (inbox_badge.js) was drawn before this sign-in.
+      C.api("GET", "/me/notifications/unread-count").then(
+        (answer) => document.dispatchEvent(new CustomEvent("chefu:unread", { detail: { count: answer.count } })),
+        () => null
+      );
       if (returnedPayment) watchPayment(returnedPayment);
     } else C.say(message, "");
   });

@@ -67,6 +67,12 @@ def test_the_site_header_leads_dealers_to_their_auctions_and_won_cars_and_qa_to_
         assert "/consignment/auctions/" not in page and "/consignment/deals/" not in page
     assert 'href="/qa/">质检控制台' in qa and "/qa/" not in seller and "/qa/" not in dealer
     assert 'href="/consignment/my/">我的寄售车辆' in seller
+    # the shop's pages are for the shops' staff (and a visitor who may be one)
+    assert (
+        "/partner/schedule/" not in seller
+        and "/partner/schedule/" not in dealer
+        and "/partner/schedule/" in header(None)
+    )
 
 
 def test_the_pay_button_opens_the_payment_and_goes_to_the_providers_page(deal):
