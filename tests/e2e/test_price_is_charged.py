@@ -22,7 +22,7 @@ from payments.models import Coupon, CouponKind, Payment, PaymentStatus
 from tests.bookings.conftest import local, make_shop, tomorrow
 from tests.catalog.factories import set_price
 from tests.e2e.booking_fixtures import sign_in, slot_button
-from tests.factories import UserFactory, VehicleFactory
+from tests.factories import SHANGHAI, UserFactory, VehicleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -205,3 +205,44 @@ def test_the_desktop_page_shows_the_cars_price_beside_the_list(live_server, page
     expect(page.locator("#book")).to_have_text(f"预约 · {exact}")
     _no_internal_note(page, quote)
     _shot(page, "price-desktop-camry")
+
+
+def test_the_search_shows_each_shops_price_for_the_car(live_server, page):
+    store, owner, camry, han, quote = _world()
+    exact = f"¥{quote.total}"
+    page.set_viewport_size(PHONE)
+
+    def search(car=None):
+        page.goto(live_server.url + "/")
+        page.locator("#nearby-form summary").click()
+        page.fill("#lat", str(SHANGHAI[0]))
+        page.fill("#lng", str(SHANGHAI[1]))
+        page.select_option("#service", MINOR)
+        if car:
+            expect(page.locator("#car-choice")).to_be_visible()
+            page.select_option("#car", str(car.pk))
+        page.click("#nearby-form button[type=submit]")
+        return page.locator(f'#results li.store[data-store-id="{store.pk}"]')
+
+    # a visitor is told what 小保养 costs at least there, and asked for the car
+    result = search()
+    expect(result.locator(".price-total")).to_have_text("¥120.00 起")
+    expect(page.locator("#status")).to_contain_text("登录并选择您的车辆")
+
+    # signed in (on the store page), the owner searches for their Camry: its exact price, the one booking charges
+    page.goto(f"{live_server.url}/stores/{store.pk}/")
+    sign_in(page, owner)
+    result = search(camry)
+    expect(result.locator(".price-total")).to_have_text(exact)
+    assert _scroll_width(page) <= 390
+    _shot(page, "price-phone-search-camry")
+
+    # and the shop's page opens for the same service and car, at the same price
+    result.locator("a").click()
+    expect(page).to_have_url(re.compile(rf"/stores/{store.pk}/\?service={MINOR}&vehicle={camry.pk}"))
+    expect(page.locator(f'#price-list li[data-service="{MINOR}"] .price-total')).to_have_text(exact)
+    expect(page.locator("#book-bar .book-bar-price")).to_have_text(exact)
+
+    # for the electric car, the oil change is not offered at any shop
+    result = search(han)
+    expect(result.locator(".price-total")).to_have_text("不适用于此车")
