@@ -216,7 +216,7 @@
     }
     const item = quotes && quotes.byService[price.service.code];
     bookingCar.hidden = !quotes;
-    bookingCar.querySelector(".booking-car-name").textContent = quotes ? t.car + "：" + quotes.car : "";
+    bookingCar.querySelector(".booking-car-name").textContent = quotes ? C.fmt(t.carIs, { car: quotes.car }) : "";
     if (item && item.applies) {
       const notes = quoteNotes(item.quote);
       bookingQuote.replaceChildren(
