@@ -1,6 +1,9 @@
 """Reads of store price lists: the prices in force with their reference bands, and the version history."""
 
-from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet
 
 from catalog.models import Offering, OfferingPartLine, OfferingVersion, Service
 from chefu.errors import NotFound
@@ -67,3 +70,26 @@ def offering_version_get(*, offering: Offering, number: int) -> OfferingVersion:
     if version is None:
         raise NotFound()
     return version
+
+
+@dataclass(frozen=True)
+class PriceFloor:
+    """What a store's price of a service says before the car is known (as ``GET /stores/{id}/prices`` has it)."""
+
+    total: Decimal  # for the store's own reference car
+    varies_by_vehicle: bool  # it has part lines: parts and quantities are chosen for each car
+    price_from: Decimal  # what no car is charged less than: total, or the labour alone when it varies
+
+
+def offering_price_floors(*, store_ids: list[int], service_code: str) -> dict[int, PriceFloor]:
+    """For each of ``store_ids`` with an active price of the service ``service_code``, its :class:`PriceFloor`.
+    One query."""
+    rows = (
+        Offering.objects.filter(store_id__in=store_ids, service_id=service_code, is_active=True, current__isnull=False)
+        .annotate(has_lines=Exists(OfferingPartLine.objects.filter(version_id=OuterRef("current_id"))))
+        .values_list("store_id", "current__labour", "current__total", "has_lines")
+    )
+    return {
+        store_id: PriceFloor(total=total, varies_by_vehicle=varies, price_from=labour if varies else total)
+        for store_id, labour, total, varies in rows
+    }

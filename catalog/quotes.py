@@ -207,6 +207,29 @@ def quote_list_for_vehicle(*, store: Store, vehicle: Vehicle) -> list[QuoteOrRef
     ]
 
 
+def quote_by_store(*, store_ids: list[int], service: Service, vehicle: Vehicle) -> dict[int, QuoteOrRefusal]:
+    """For each of ``store_ids`` with an active price of ``service``, the quote for ``vehicle`` that
+    :func:`quote_build` gives there, or the refusal when the service is not for the vehicle (then for every store:
+    whether a service applies depends on the car, not the shop). Stores that do not price the service are left out.
+    Four queries at most whatever the number of stores: the vehicle's spec, the offerings, the part lines of their
+    current versions, and the catalogue substitutes when a part type needs one."""
+    facts = vehicle_facts(vehicle)
+    offerings = list(
+        Offering.objects.filter(store_id__in=store_ids, service=service, is_active=True, current__isnull=False)
+        .select_related("current")
+        .order_by("store_id")
+    )
+    try:
+        service_applicability_check(service=service, facts=facts)
+    except ServiceNotApplicable as refusal:
+        return {o.store_id: QuoteOrRefusal(service=service, quote=None, refusal=refusal) for o in offerings}
+    quotes = _quotes_for(facts=facts, priced=[(service, o.current) for o in offerings])
+    return {
+        o.store_id: QuoteOrRefusal(service=service, quote=quote, refusal=None)
+        for o, quote in zip(offerings, quotes, strict=True)
+    }
+
+
 def _quotes_for(*, facts: VehicleFacts, priced: list[tuple[Service, OfferingVersion]]) -> list[Quote]:
     """The quote of each ``(service, version)`` for the vehicle, in order: one query for the part lines of every
     version, one more for the catalogue substitutes when any part type needs one."""

@@ -54,6 +54,9 @@ SCRIPT_TEXTS = {
     "notForCar": gettext_lazy("Not for this car"),
     "notForEV": gettext_lazy("Not for electric cars."),
     "priceChanged": gettext_lazy("The price for your car is now %(amount)s. Check it and book again."),
+    "book": gettext_lazy("Book"),
+    "bookFor": gettext_lazy("Book · %(amount)s"),
+    "carIs": gettext_lazy("Car: %(car)s"),
     # vehicles and booking
     "noVehicles": gettext_lazy("Add your car to book."),
     "vehicleAdded": gettext_lazy("Car added."),

@@ -4,13 +4,16 @@ It reads across three apps, so it stands above them: stores find the stores (geo
 catalog knows the services, bookings' engine computes the next slots (:func:`bookings.soonest.next_slots`)."""
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Vehicle
 from bookings.soonest import next_slots
 from catalog.models import Service
+from catalog.price_selectors import PriceFloor, offering_price_floors
+from catalog.quotes import QuoteOrRefusal, quote_by_store
 from catalog.selectors import service_get_active
 from chefu.errors import ValidationFailed
 from stores import selectors as store_selectors
@@ -98,3 +101,22 @@ def store_nearby_with_slots(
         tail = store_selectors.store_nearby_page(**filters, sort="distance", limit=end - start, offset=start)
         items += _with_slots(tail.items, service=found, now=now)
     return NearbyPage(items=items, count=count)
+
+
+@dataclass(frozen=True)
+class CarPrice:
+    """A store's price of the searched service: what it costs at least, and, for a given car, exactly."""
+
+    floor: PriceFloor
+    for_vehicle: QuoteOrRefusal | None  # None without a vehicle
+
+
+def nearby_car_prices(*, store_ids: list[int], service: str, vehicle: Vehicle | None) -> dict[int, CarPrice]:
+    """For each of ``store_ids`` pricing ``service`` (a code :func:`store_nearby_with_slots` accepted): its price
+    floor and, with ``vehicle``, the quote ``POST /bookings`` would charge for it (or the refusal of a service that is
+    not for the car). One query without a vehicle, six at most with one, whatever the number of stores."""
+    floors = offering_price_floors(store_ids=store_ids, service_code=service) if store_ids else {}
+    quotes = {}
+    if vehicle is not None and floors and (found := service_get_active(code=service)) is not None:
+        quotes = quote_by_store(store_ids=list(floors), service=found, vehicle=vehicle)
+    return {store_id: CarPrice(floor=floor, for_vehicle=quotes.get(store_id)) for store_id, floor in floors.items()}

@@ -37,6 +37,12 @@ class NearbyParams(CoordParams):
     )
     min_rating: float | None = Field(None, ge=1, le=5)
     open_now: bool = False
+    vehicle_id: int | None = Field(
+        None,
+        ge=1,
+        description="One of the signed-in caller's vehicles (401 without a session or token, 404 when not theirs):"
+        " with `service`, each `car_price` says exactly what that car would be charged.",
+    )
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0)
 
@@ -44,6 +50,25 @@ class NearbyParams(CoordParams):
 class NearbyPriceOut(Schema):
     service: str
     total: str
+
+
+class NearbyCarPriceOut(Schema):
+    price_from: str = Field(
+        ..., examples=["120.00"], description="What no car is charged less than (as GET /stores/{id}/prices has it)."
+    )
+    varies_by_vehicle: bool = Field(..., description="True when parts and quantities are chosen for each car.")
+    vehicle_id: int | None = Field(None, description="The car priced (`vehicle_id`); null without one.")
+    applies: bool | None = Field(
+        None, description="With a car: false when the service is not for it (an oil change for an electric car)."
+    )
+    total: str | None = Field(
+        None,
+        examples=["811.00"],
+        description="With a car the service applies to: exactly the quote total POST /bookings charges for it"
+        " (GET /stores/{id}/quote); else null.",
+    )
+    reason: str | None = Field(None, description="Why the service is not for the car (needs_engine); else null.")
+    message: str | None = Field(None, description="The same, for people; else null.")
 
 
 class NearbyStoreOut(Schema):
@@ -60,6 +85,9 @@ class NearbyStoreOut(Schema):
     badge: str | None = Field(None, description='"probation" while the store is on probation, else null')
     categories: list[str]
     price: NearbyPriceOut | None = None
+    car_price: NearbyCarPriceOut | None = Field(
+        None, description="With `service`: its price floor, and with `vehicle_id` the exact price for that car."
+    )
     next_slot: dt.datetime | None = Field(
         None,
         description="With `service`: the soonest start `POST /bookings` accepts (in the store's zone), null when"

@@ -21,7 +21,10 @@
   const result = document.getElementById("booking-result");
 
   const priceBasis = document.getElementById("price-basis");
+  const askCar = document.getElementById("ask-car");
   const bookingQuote = document.getElementById("booking-quote");
+  const bookingCar = document.getElementById("booking-car");
+  const bookBar = document.getElementById("book-bar");
 
   let me = null;
   let start = null;
@@ -49,8 +52,33 @@
     return item && item.applies ? item.quote : null;
   }
 
+  // 预约 says what booking charges: the chosen car's quote total, which POST /bookings is held to (expected_total).
   function refreshButton() {
-    bookButton.disabled = !(me && serviceSelect.value && start && vehicleSelect.value && chosenQuote());
+    const quote = chosenQuote();
+    bookButton.disabled = !(me && serviceSelect.value && start && vehicleSelect.value && quote);
+    bookButton.textContent = quote ? C.fmt(t.bookFor, { amount: C.money(quote.total) }) : t.book;
+    refreshBar();
+  }
+
+  // The phone's bar at the bottom: the chosen service at its price for the car (or from what), leading to the panel.
+  function refreshBar() {
+    const price = prices.find((p) => p.service.code === serviceSelect.value);
+    if (!price) {
+      bookBar.hidden = true;
+      return;
+    }
+    const quote = chosenQuote();
+    bookBar.querySelector(".book-bar-service").textContent = price.service.name;
+    bookBar.querySelector(".book-bar-price").textContent = quote ? C.money(quote.total) : fromText(price);
+    bookBar.hidden = false;
+  }
+
+  // What the page was opened with (?vehicle=&service=) is kept in its address, so a reload or a shared link keeps them.
+  function remember(name, value) {
+    const url = new URL(location.href);
+    if (value) url.searchParams.set(name, value);
+    else url.searchParams.delete(name);
+    history.replaceState(history.state, "", url);
   }
 
   // The service the slots shown are for.
@@ -99,6 +127,11 @@
     ]);
   }
 
+  function referenceNote(price) {
+    const band = C.fmt(t.reference, { p25: C.money(price.reference.p25), p75: C.money(price.reference.p75) });
+    return el("p", { class: "muted small reference", text: band });
+  }
+
   function minutesNote(price) {
     const notes = [C.fmt(t.minutes, { count: price.duration_min })];
     if (price.reference) {
@@ -140,6 +173,7 @@
   }
 
   function renderPrices() {
+    askCar.hidden = !!me;
     priceList.replaceChildren();
     if (!prices.length) priceList.append(el("li", { class: "muted", text: t.noPrices }));
     for (const price of prices) {
@@ -181,12 +215,15 @@
       return;
     }
     const item = quotes && quotes.byService[price.service.code];
+    bookingCar.hidden = !quotes;
+    bookingCar.querySelector(".booking-car-name").textContent = quotes ? C.fmt(t.carIs, { car: quotes.car }) : "";
     if (item && item.applies) {
       const notes = quoteNotes(item.quote);
       bookingQuote.replaceChildren(
         el("p", { class: "quote-for", text: C.fmt(t.yourPrice, { car: quotes.car }) }),
         quoteTable(item.quote),
-        ...(notes ? [notes] : [])
+        ...(notes ? [notes] : []),
+        ...(price.reference ? [referenceNote(price)] : [])
       );
     } else if (item) {
       bookingQuote.replaceChildren(el("p", { class: "error", text: item.message || t.notForCar }));
@@ -244,7 +281,10 @@
       for (const v of page.items) {
         vehicleSelect.append(el("option", { value: String(v.id), text: carName(v) }));
       }
-      if (select) vehicleSelect.value = String(select);
+      // The car asked for (just added, or ?vehicle= when it is one of the owner's), else their first.
+      const wanted = String(select || new URLSearchParams(location.search).get("vehicle") || "");
+      if (page.items.some((v) => String(v.id) === wanted)) vehicleSelect.value = wanted;
+      remember("vehicle", vehicleSelect.value);
       addVehicle.open = page.items.length === 0;
       C.say(vehicleMessage, page.items.length ? "" : t.noVehicles);
     } catch (error) {
@@ -367,14 +407,23 @@
   });
 
   serviceSelect.addEventListener("change", function () {
+    remember("service", serviceSelect.value);
     renderBookingQuote();
     loadSlots();
   });
   dateSelect.addEventListener("change", loadSlots);
   vehicleSelect.addEventListener("change", function () {
+    remember("vehicle", vehicleSelect.value);
     refreshButton();
     loadQuotes();
   });
+
+  // The bar leads to the panel: once the panel is on screen it is not needed.
+  if ("IntersectionObserver" in window) {
+    new IntersectionObserver(function (entries) {
+      bookBar.classList.toggle("away", entries[0].isIntersecting);
+    }).observe(panel);
+  }
 
   C.dateOptions(dateSelect, tz, 15);
   loadPrices();
