@@ -53,6 +53,11 @@
     } catch (error) {
       // the search still works without choosing a service
     }
+    // A visitor has no cars: asking would only log a 401 in the console.
+    if (document.body.dataset.signedIn !== "true") {
+      carChoice.hidden = true;
+      return;
+    }
     try {
       const page = await getJSON("/api/v1/me/vehicles?limit=100");
       for (const v of page.items) {
