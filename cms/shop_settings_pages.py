@@ -7,11 +7,16 @@ import csv
 import io
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.dates import WEEKDAYS
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bookings.models import BookingPolicy
+from bookings.partner_schemas import BookingPolicyIn
 from chefu.errors import NotFound, PermissionDenied
 from cms.views import _page
+from payments.models import StatementStatus
 from payments.settlements import statement_list
 from stores.selectors import MANAGER_ROLES, membership_list_for_user, store_access_check, store_get
 
@@ -28,6 +33,7 @@ SETTINGS_TEXTS = {
     "parts": gettext_lazy("Parts"),
     "total": gettext_lazy("Total"),
     "duration": gettext_lazy("Duration (min)"),
+    "minutes": gettext_lazy("%(n)s min"),
     "version": gettext_lazy("Version %(n)s"),
     "current": gettext_lazy("In force"),
     "updated": gettext_lazy("Changed %(time)s"),
@@ -53,6 +59,8 @@ SETTINGS_TEXTS = {
     "chooseService": gettext_lazy("Choose a service"),
     "closedDay": gettext_lazy("Closed"),
     "addRange": gettext_lazy("Add hours"),
+    "opens": gettext_lazy("Opening time"),
+    "closes": gettext_lazy("Closing time"),
     "hoursSaved": gettext_lazy("Opening hours saved."),
     "closureAdded": gettext_lazy("Closure added."),
     "noClosures": gettext_lazy("No closures ahead."),
@@ -67,6 +75,24 @@ _REFUSALS = {
     "settings": gettext_lazy("Only the store's managers may change its hours, closures and booking rules."),
     "settlements": gettext_lazy("Only the store's managers may see its settlements."),
 }
+
+
+def _policy_fields() -> list[dict]:
+    """The booking rules' inputs: each field's label (the model's) and bounds (the API's schema), so the form
+    offers what ``PUT /partner/stores/{id}/booking-policy`` accepts."""
+    fields = []
+    for name, field in BookingPolicyIn.model_fields.items():
+        bounds = {}
+        for rule in field.metadata:
+            if getattr(rule, "ge", None) is not None:
+                bounds["min"] = str(rule.ge)
+            if getattr(rule, "le", None) is not None:
+                bounds["max"] = str(rule.le)
+        label = capfirst(BookingPolicy._meta.get_field(name).verbose_name)
+        fields.append(
+            {"name": name, "label": str(label), "step": "0.01" if name == "cancel_fee_pct" else "1", **bounds}
+        )
+    return fields
 
 
 def _store_for(request: HttpRequest, roles: tuple[str, ...]) -> tuple[dict, int]:
@@ -93,7 +119,7 @@ def _store_for(request: HttpRequest, roles: tuple[str, ...]) -> tuple[dict, int]
     return {"id": store.id, "name": store.name, "role": role or "admin", "timezone": store.timezone}, 200
 
 
-def _shop_page(request: HttpRequest, template: str, *, section: str, roles: tuple[str, ...]) -> HttpResponse:
+def _shop_page(request: HttpRequest, template: str, *, section: str, roles: tuple[str, ...], **script) -> HttpResponse:
     stores = []
     store: dict = {}
     status = 200
@@ -111,8 +137,9 @@ def _shop_page(request: HttpRequest, template: str, *, section: str, roles: tupl
         stores=stores,
         store=store,
         shop={
-            "store": store if "refusal" not in store else None,
+            "store": store if store.get("id") and "refusal" not in store else None,
             "texts": {key: str(text) for key, text in SETTINGS_TEXTS.items()},
+            **script,
         },
     )
     response.status_code = status
@@ -126,12 +153,25 @@ def partner_prices(request: HttpRequest) -> HttpResponse:
 
 def partner_settings(request: HttpRequest) -> HttpResponse:
     """The store's opening hours, closures and booking rules."""
-    return _shop_page(request, "cms/shop/settings.html", section="settings", roles=MANAGER_ROLES)
+    return _shop_page(
+        request,
+        "cms/shop/settings.html",
+        section="settings",
+        roles=MANAGER_ROLES,
+        weekdays=[str(WEEKDAYS[day]) for day in range(7)],
+        policy=_policy_fields(),
+    )
 
 
 def partner_settlements(request: HttpRequest) -> HttpResponse:
     """The store's settlement statements, and the link to them as CSV."""
-    return _shop_page(request, "cms/shop/settlements.html", section="settlements", roles=MANAGER_ROLES)
+    return _shop_page(
+        request,
+        "cms/shop/settlements.html",
+        section="settlements",
+        roles=MANAGER_ROLES,
+        statementStatus={value: str(label) for value, label in StatementStatus.choices},
+    )
 
 
 def partner_settlements_csv(request: HttpRequest) -> HttpResponse:
@@ -151,7 +191,7 @@ def partner_settlements_csv(request: HttpRequest) -> HttpResponse:
             _("Gross"),
             _("Commission"),
             _("Refunds"),
-            _("Rework"),
+            _("Rework charges"),
             _("Net"),
             _("Status"),
         ]

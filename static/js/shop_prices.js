@@ -133,7 +133,7 @@
       body.replaceChildren(
         lines(price),
         band(price),
-        el("p", { class: "muted", text: C.fmt(s.version, { n: price.version }) + " · " + C.fmt(s.updated, { time: when(price.updated_at) }) + " · " + price.duration_min + " min" }),
+        el("p", { class: "muted", text: C.fmt(s.version, { n: price.version }) + " · " + C.fmt(s.updated, { time: when(price.updated_at) }) + " · " + C.fmt(s.minutes, { n: price.duration_min }) }),
         el("div", { class: "row" }, [
           el("button", { type: "button", class: "edit-price", text: s.editPrice, onclick: () => body.replaceChildren(editor(price.service.code, price, show)) }),
           historyButton,
