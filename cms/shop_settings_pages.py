@@ -18,15 +18,8 @@ from chefu.errors import NotFound, PermissionDenied
 from cms.views import _page
 from payments.models import StatementStatus
 from payments.settlements import statement_list
-from stores.selectors import MANAGER_ROLES, membership_list_for_user, store_access_check, store_get
-
-# The sub-nav of the shop pages (cms/templates/cms/shop/_nav.html): url name, label.
-SHOP_NAV = [
-    ("cms:partner_schedule", gettext_lazy("Board")),
-    ("cms:partner_prices", gettext_lazy("Prices")),
-    ("cms:partner_settings", gettext_lazy("Hours and rules")),
-    ("cms:partner_settlements", gettext_lazy("Settlements")),
-]
+from reviews.models import REPLY_MAX
+from stores.selectors import MANAGER_ROLES, STAFF_ROLES, membership_list_for_user, store_access_check, store_get
 
 SETTINGS_TEXTS = {
     "labour": gettext_lazy("Labour"),
@@ -68,12 +61,23 @@ SETTINGS_TEXTS = {
     "policySaved": gettext_lazy("Booking rules saved."),
     "noStatements": gettext_lazy("No statements yet."),
     "more": gettext_lazy("More"),
+    "replyLabel": gettext_lazy("Reply publicly"),
+    "sendReply": gettext_lazy("Send the reply"),
+    "replySent": gettext_lazy("Reply published."),
+    "replyHeld": gettext_lazy("Reply sent: it is shown once QA has checked it."),
+    "replyHidden": gettext_lazy("The platform hid the store's reply."),
+    "report": gettext_lazy("Report to QA"),
+    "reportReason": gettext_lazy("Why should QA look at this review?"),
+    "sendReport": gettext_lazy("Send the report"),
+    "reported": gettext_lazy("Reported: QA will look at it."),
+    "noReviews": gettext_lazy("No reviews yet."),
 }
 
 _REFUSALS = {
     "prices": gettext_lazy("Only the store's managers may change its prices."),
     "settings": gettext_lazy("Only the store's managers may change its hours, closures and booking rules."),
     "settlements": gettext_lazy("Only the store's managers may see its settlements."),
+    "reviews": gettext_lazy("Only the store's staff may answer its reviews."),
 }
 
 
@@ -131,7 +135,6 @@ def _shop_page(request: HttpRequest, template: str, *, section: str, roles: tupl
     response = _page(
         request,
         template,
-        nav=SHOP_NAV,
         section=section,
         store_query=f"?store={store['id']}" if store.get("id") else "",
         stores=stores,
@@ -172,6 +175,12 @@ def partner_settlements(request: HttpRequest) -> HttpResponse:
         roles=MANAGER_ROLES,
         statementStatus={value: str(label) for value, label in StatementStatus.choices},
     )
+
+
+def partner_reviews(request: HttpRequest) -> HttpResponse:
+    """The store's reviews, each with the reply box (one public reply) and a report to QA; any staff role, as the
+    API lets them."""
+    return _shop_page(request, "cms/shop/reviews.html", section="reviews", roles=STAFF_ROLES, replyMax=REPLY_MAX)
 
 
 def partner_settlements_csv(request: HttpRequest) -> HttpResponse:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("partner/prices/", shop_settings_pages.partner_prices, name="partner_prices"),
     path("partner/settings/", shop_settings_pages.partner_settings, name="partner_settings"),
     path("partner/settlements/", shop_settings_pages.partner_settlements, name="partner_settlements"),
+    path("partner/reviews/", shop_settings_pages.partner_reviews, name="partner_reviews"),
     path("partner/settlements.csv", shop_settings_pages.partner_settlements_csv, name="partner_settlements_csv"),
     path("accounts/signin/", account_pages.signin, name="signin"),
     path("accounts/signup/", account_pages.signup, name="signup"),

@@ -143,3 +143,19 @@ def test_the_csv_refuses_as_the_api_does(client, store):
     assert client.get(url).status_code == 401
     assert _signed_in(technician).get(url).status_code == 403
     assert _signed_in(other).get(url).status_code == 404
+
+
+# --- reviews: any staff role, as the API lets them reply ----------------------------------------------------------
+
+
+def test_the_reviews_page_is_for_any_of_the_stores_staff(client, store):
+    technician = staff_of(store, role="technician")
+    other = staff_of(make_shop(name="浦东店"), role="manager")
+
+    signed_out = client.get("/partner/reviews/")
+    mine = _signed_in(technician).get("/partner/reviews/")
+    theirs = _signed_in(other).get(f"/partner/reviews/?store={store.pk}")
+
+    assert signed_out.status_code == 200 and 'class="signin"' in signed_out.content.decode()
+    assert mine.status_code == 200 and _shop_script(mine)["store"]["id"] == store.pk
+    assert theirs.status_code == 404 and store.name not in theirs.content.decode()
