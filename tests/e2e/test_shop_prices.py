@@ -49,8 +49,14 @@ def test_the_manager_edits_a_price_and_owners_see_the_new_version(live_server, p
     expect(card.locator(".band")).to_contain_text("¥399.00")
     _shot(page, "prices-1-list-desktop", tmp_path)
 
-    # when they set the labour to ¥350 with a filter part line, as a new version
+    # when they type a labour the API refuses (422), the editor says why and nothing changes
     card.locator("button.edit-price").click()
+    card.locator("input[name=labour]").fill("-5")
+    card.locator("button[type=submit]").click()
+    expect(card.locator(".price-editor .form-message")).to_have_class("form-message error")
+    expect(card.locator(".price-editor .form-message")).not_to_be_empty()
+
+    # when they set the labour to ¥350, as a new version
     card.locator("input[name=labour]").fill("350.00")
     card.locator("button[type=submit]").click()
 
@@ -71,9 +77,11 @@ def test_the_manager_edits_a_price_and_owners_see_the_new_version(live_server, p
     page.set_viewport_size(PHONE)
     page.reload()
     expect(page.locator('li.price[data-service="minor_service"] .price-total')).to_have_text("¥350.00")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _shot(page, "prices-3-list-phone", tmp_path)
     page.locator('li.price[data-service="minor_service"] button.edit-price').click()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    _shot(page, "prices-3-editor-phone", tmp_path)
+    _shot(page, "prices-4-editor-phone", tmp_path)
 
     # and an owner on the store's page sees the new price
     page.set_viewport_size(DESKTOP)
