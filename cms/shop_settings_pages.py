@@ -105,7 +105,7 @@ def _store_for(request: HttpRequest, roles: tuple[str, ...]) -> tuple[dict, int]
     memberships = list(membership_list_for_user(user=request.user))
     wanted = request.GET.get("store", "")
     if wanted:
-        if not wanted.isdigit() or len(wanted) > 12:
+        if not (wanted.isascii() and wanted.isdigit()) or len(wanted) > 12:
             return {"refusal": _("No such store among yours.")}, 404
         store_id = int(wanted)
     else:

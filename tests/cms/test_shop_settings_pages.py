@@ -76,9 +76,10 @@ def test_another_stores_manager_is_told_not_found(url, store):
     assert _shop_script(response)["store"] is None
 
 
-@pytest.mark.parametrize("url", PAGES)
-def test_a_store_id_that_is_not_a_number_is_not_found(url, store):
-    assert _signed_in(staff_of(store, role="manager")).get(f"{url}?store=abc").status_code == 404
+@pytest.mark.parametrize("url", [*PAGES, "/partner/settlements.csv"])
+@pytest.mark.parametrize("wanted", ["abc", "²", "1" * 13])
+def test_a_store_id_that_is_not_a_number_is_not_found(url, wanted, store):
+    assert _signed_in(staff_of(store, role="manager")).get(f"{url}?store={wanted}").status_code == 404
 
 
 @pytest.mark.parametrize("url", PAGES)
