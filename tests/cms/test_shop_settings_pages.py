@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from payments.models import Statement
+from stores.services import membership_add
 from tests.bookings.conftest import make_shop
 from tests.bookings.floor_fixtures import staff_of
 from tests.factories import PASSWORD
@@ -160,3 +161,21 @@ def test_the_reviews_page_is_for_any_of_the_stores_staff(client, store):
     assert signed_out.status_code == 200 and 'class="signin"' in signed_out.content.decode()
     assert mine.status_code == 200 and _shop_script(mine)["store"]["id"] == store.pk
     assert theirs.status_code == 404 and store.name not in theirs.content.decode()
+
+
+def test_staff_of_two_stores_pick_one_and_the_first_where_their_role_is_enough_comes_first(store):
+    # given: a technician at 徐家汇, the manager of 浦东
+    user = staff_of(store, role="technician")
+    pudong = make_shop(name="浦东店")
+    membership_add(store=pudong, user=user, role="manager")
+    client = _signed_in(user)
+
+    # when they open the price list without naming a store, they get the one they manage, with the picker
+    response = client.get("/partner/prices/")
+    assert response.status_code == 200
+    assert _shop_script(response)["store"]["id"] == pudong.pk
+    html = response.content.decode()
+    assert f'<option value="{store.pk}">' in html and f'<option value="{pudong.pk}" selected>' in html
+
+    # and naming the other store says the role refusal
+    assert client.get(f"/partner/prices/?store={store.pk}").status_code == 403
