@@ -98,9 +98,10 @@ def test_the_owners_pages(live_server, page):
         _assert_good(_check(page, url), url)
 
 
-def test_the_shops_board(live_server, page):
+def test_the_shops_pages(live_server, page):
     store = make_shop()
     make_booking(store=store, status=BookingStatus.CONFIRMED)
     _signed_in(page, live_server, staff_of(store, role="manager"))
-    url = f"{live_server.url}{reverse('cms:partner_schedule')}"
-    _assert_good(_check(page, url), url)
+    for name in ("partner_schedule", "partner_prices", "partner_settings", "partner_settlements", "partner_reviews"):
+        url = f"{live_server.url}{reverse(f'cms:{name}')}"
+        _assert_good(_check(page, url), url)
