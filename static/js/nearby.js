@@ -64,6 +64,10 @@
     } catch (error) {
       // the search still works without choosing a service
     }
+    if (!t.signedIn) {
+      carChoice.hidden = true; // a visitor: prices say "from" (and no 401 to ask for)
+      return;
+    }
     try {
       const page = await getJSON("/api/v1/me/vehicles?limit=100");
       for (const v of page.items) {
