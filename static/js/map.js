@@ -46,7 +46,10 @@ window.ChefuMap = (function () {
     const shift = options.tileCrs === "gcj02" ? wgs84ToGcj02 : (lat, lng) => [lat, lng];
     const map = L.map(element, { zoomControl: true, attributionControl: Boolean(options.tileUrl) });
     if (options.tileUrl) {
-      L.tileLayer(options.tileUrl, { maxZoom: 19, attribution: options.attribution || "" }).addTo(map);
+      const tiles = L.tileLayer(options.tileUrl, { maxZoom: 19, attribution: options.attribution || "" }).addTo(map);
+      // An unreachable tile server leaves the pins, the circle and the scale on the plain background.
+      tiles.on("tileerror", () => element.classList.add("no-tiles"));
+      tiles.on("tileload", () => element.classList.remove("no-tiles"));
     } else {
       element.classList.add("no-tiles");
     }

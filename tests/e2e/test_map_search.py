@@ -2,6 +2,7 @@
 in the URL (Back brings the search back), "use my location", and each result's price, next slot, open/closed and
 probation badge. No tile server is configured (MAP_TILE_URL empty): the map still draws its pins and scale."""
 
+import copy
 import datetime as dt
 import os
 import re
@@ -13,6 +14,7 @@ from django.db import connections
 from geopy.distance import geodesic
 from playwright.sync_api import expect
 
+from stores.coords import wgs84_to_gcj02
 from tests.catalog.factories import set_price
 from tests.e2e.conftest import csp_violation
 from tests.factories import StoreFactory
@@ -25,6 +27,7 @@ DESKTOP = {"width": 1366, "height": 900}
 ORIGIN = (31.2304, 121.4737)
 MINOR = "minor_service"
 ALL_DAY = [(d, dt.time(0, 0), dt.time(0, 0)) for d in range(7)]
+UNREACHABLE_TILES = "http://127.0.0.1:59999/tiles/{z}/{x}/{y}.png"  # nothing listens there
 
 
 def _at(metres: float, bearing: float) -> dict:
@@ -50,6 +53,14 @@ def _town() -> dict:
     return {"near": near, "cheap": cheap, "wash": wash}
 
 
+def _problem(message) -> bool:
+    """A console error, or anything the CSP refused; not a tile the unreachable tile server did not send."""
+    if csp_violation(message.text):
+        return True
+    tile = "net::ERR_" in message.text and UNREACHABLE_TILES.split("{")[0] in message.location["url"]
+    return message.type == "error" and not tile
+
+
 @pytest.fixture
 def open_page(browser):
     """A page factory (zh-CN, Shanghai time, a viewport, optionally a granted location) that fails the test on a
@@ -64,7 +75,7 @@ def open_page(browser):
         page.set_default_timeout(15_000)
         page.on(
             "console",
-            lambda m: problems.append(m.text) if m.type == "error" or csp_violation(m.text) else None,
+            lambda m: problems.append(m.text) if _problem(m) else None,
         )
         page.on("pageerror", lambda error: problems.append(str(error)))
         return page
@@ -167,6 +178,11 @@ def test_use_my_location_on_a_desktop_map_beside_the_list(live_server, open_page
     expect(page.locator("#map-toggle")).to_be_hidden()
     _shot(page, "map-search-desktop")
 
+    # the pins' shift for GCJ-02 tiles (MAP_TILE_CRS=gcj02) is the one the API's coord=gcj02 uses
+    for point in [(31.2304, 121.4737), (39.9042, 116.4074), (22.5431, 114.0579), (51.5072, -0.1276)]:
+        shifted = page.evaluate("([lat, lng]) => ChefuMap.wgs84ToGcj02(lat, lng)", list(point))
+        assert shifted == pytest.approx(list(wgs84_to_gcj02(*point)), abs=1e-9)
+
     # a filter is one more step in the URL, and Back undoes it
     page.select_option("#category", "washing")
     expect(page.locator("#results li.store")).to_have_count(1)
@@ -183,3 +199,20 @@ def test_a_refused_location_is_said_plainly(live_server, open_page):
     page.click("#locate")
 
     expect(page.locator("#status")).to_contain_text("无法使用您的位置")
+
+
+def test_an_unreachable_tile_server_still_leaves_pins_and_a_scale(live_server, open_page, settings):
+    # given a tile server configured (and allowed by the CSP, as chefu/settings does it) that does not answer
+    settings.MAP_TILE_URL = UNREACHABLE_TILES
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["img-src"].append("http://127.0.0.1:59999")
+    settings.CONTENT_SECURITY_POLICY = policy
+    _town()
+    page = open_page(DESKTOP)
+
+    page.goto(f"{live_server.url}/?lat={ORIGIN[0]}&lng={ORIGIN[1]}")
+
+    expect(page.locator("#map .shop-pin")).to_have_count(3)
+    expect(page.locator("#map")).to_have_class(re.compile(r"\bno-tiles\b"))
+    expect(page.locator("#map .leaflet-control-scale")).to_be_visible()
+    expect(page.locator("#map .search-area")).to_have_count(1)
