@@ -197,6 +197,7 @@
   function syncSort() {
     for (const option of sortSelect.querySelectorAll("option[data-needs-service]")) {
       option.disabled = !serviceSelect.value;
+      option.title = option.disabled ? t.needsService : "";
     }
     if (sortSelect.selectedOptions[0].disabled) sortSelect.value = "distance";
   }
