@@ -94,6 +94,7 @@ def stores_nearby(request, params: Query[NearbyParams]):
                 "price": _price_out(params.service, row["price_total"]),
                 "car_price": _car_price_out(car_prices.get(row["id"]), vehicle),
                 "next_slot": row["next_slot"],
+                "open_now": row["open_now"],
             }
         )
     return {"items": items, "count": page.count}

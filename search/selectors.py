@@ -92,7 +92,7 @@ def store_nearby_with_slots(
     never = dt.datetime.max.replace(tzinfo=dt.UTC)
     ranked = sorted(candidates, key=lambda s: (slots[s.pk] is None, slots[s.pk] or never, s.distance_m, s.pk))
     ids = [s.pk for s in ranked[offset : offset + limit]]
-    rows = store_selectors.store_nearby_rows(ids=ids, lat=lat, lng=lng, radius_m=radius_m, service=service)
+    rows = store_selectors.store_nearby_rows(ids=ids, lat=lat, lng=lng, radius_m=radius_m, service=service, at=now)
     items = [{**row, "next_slot": slots[row["id"]]} for row in rows]
     end = offset + limit
     if capped and end > SOONEST_CANDIDATES and offset < count:

@@ -93,6 +93,11 @@ class NearbyStoreOut(Schema):
         description="With `service`: the soonest start `POST /bookings` accepts (in the store's zone), null when"
         " the store has none within its booking horizon. Null without `service`.",
     )
+    open_now: bool = Field(
+        False,
+        description="Whether the store is open at the time of the search (its hours and closures, as GET"
+        " /stores/{id} has it).",
+    )
 
 
 class NearbyOut(Schema):

@@ -11,6 +11,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     Expression,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -202,7 +203,8 @@ def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, service
         lat=_Coordinate(F("location"), function="ST_Y"),
         lng=_Coordinate(F("location"), function="ST_X"),
         category_codes=ArraySubquery(categories.values("category_id")),
-    ).values(*NEARBY_FIELDS, "lat", "lng", "distance_m", "category_codes", "price_total", "timezone")
+        open_now=ExpressionWrapper(_open_at_q(at), output_field=BooleanField()),
+    ).values(*NEARBY_FIELDS, "lat", "lng", "distance_m", "category_codes", "price_total", "timezone", "open_now")
 
 
 _nearby_page = PreparedQuery(_nearby_page_queryset, _NEARBY_MARKERS)
@@ -223,7 +225,8 @@ def store_nearby_page(
     offset: int = 0,
 ) -> NearbyPage:
     """One page of :func:`store_nearby` as dicts (``NEARBY_FIELDS`` plus ``lat``, ``lng`` in WGS-84,
-    ``distance_m`` float metres, ``category_codes``, ``price_total`` Decimal or None without ``service``)
+    ``distance_m`` float metres, ``category_codes``, ``price_total`` Decimal or None without ``service``,
+    ``open_now`` whether the store is open at ``at`` as :func:`store_is_open` judges it)
     and the total count: two queries, each compiled once per filter shape and bound to these values.
 
     Raises ``ValidationFailed`` on ``sort`` for ``"price"`` without a service. An unknown service code matches no
@@ -315,14 +318,24 @@ def store_nearby_candidates(
     return stores
 
 
-def store_nearby_rows(*, ids: list[int], lat: float, lng: float, radius_m: float, service: str | None) -> list[dict]:
-    """The rows of :func:`store_nearby_page` (same keys) for the stores ``ids``, in the order of ``ids``; ids the
-    search would not return (out of the radius, hidden, no price for ``service``) are left out. One query."""
+def store_nearby_rows(
+    *, ids: list[int], lat: float, lng: float, radius_m: float, service: str | None, at: dt.datetime | None = None
+) -> list[dict]:
+    """The rows of :func:`store_nearby_page` (same keys, ``open_now`` judged at ``at``, default now) for the stores
+    ``ids``, in the order of ``ids``; ids the search would not return (out of the radius, hidden, no price for
+    ``service``) are left out. One query."""
     if not ids:
         return []
     shape = nearby_shape(category=None, open_now=False, min_rating=None, service=service, sort="distance")
     queryset = _nearby_page_queryset(
-        shape, lat=lat, lng=lng, radius_m=radius_m, category=None, service=service, min_rating=None, at=None
+        shape,
+        lat=lat,
+        lng=lng,
+        radius_m=radius_m,
+        category=None,
+        service=service,
+        min_rating=None,
+        at=at or timezone.now(),
     )
     by_id = {row["id"]: row for row in queryset.filter(pk__in=ids)}
     return [by_id[pk] for pk in ids if pk in by_id]

@@ -6,6 +6,7 @@ development machine; real environment variables win over it.
 
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -122,6 +123,18 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [SELF],
     },
 }
+# The home search's map (static/js/map.js): a tile URL template for Leaflet ("https://{s}.tile.example.com/{z}/{x}/{y}.png"),
+# empty for none (the map then shows the pins, a scale and the search circle on a plain background), and the
+# coordinate system its tiles are drawn in: "wgs84", or "gcj02" for Chinese vendors' tiles (pins are shifted to match).
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
+MAP_TILE_CRS = env("MAP_TILE_CRS", default="wgs84")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+if MAP_TILE_CRS not in ("wgs84", "gcj02"):
+    raise ValueError(f"MAP_TILE_CRS must be wgs84 or gcj02, not {MAP_TILE_CRS!r}")
+if MAP_TILE_URL:
+    # The tiles are images from the tile server's origin ({s} subdomains become a wildcard).
+    _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "*"))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 # The back office and the API's docs: third-party pages with inline scripts and styles.
 CSP_BACK_OFFICE_PREFIXES = ["/admin/", "/django-admin/", "/api/v1/docs"]
 CONTENT_SECURITY_POLICY_BACK_OFFICE = {
