@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.test import RequestFactory
 from wagtail.admin.menu import admin_menu
+from wagtail.models import Page
 
 from catalog.models import ReferencePrice
 from demo.content import demo_content_load
@@ -69,3 +70,13 @@ def test_the_django_admin_names_reference_prices_and_follow_ups_in_chinese(admin
     prices = admin_client.get("/django-admin/catalog/referenceprice/").content.decode()
     for header in ("标准服务", "下四分位价", "中位价", "上四分位价", "样本门店数", "计算时间"):
         assert header in prices
+
+
+@pytest.mark.parametrize("slug", ["promotions", "faq", "guides", "minor-service", "chefu-shanghai-launch"])
+def test_editors_open_the_content_pages_in_the_back_office(admin_client, slug):
+    demo_content_load()
+    page = Page.objects.get(slug=slug)
+
+    response = admin_client.get(f"/admin/pages/{page.id}/edit/")
+
+    assert response.status_code == 200
