@@ -306,16 +306,20 @@ class OfferingPartLine(models.Model):
 class ReferencePrice(models.Model):
     """Quartiles of the current totals of active stores' offerings, per service and city."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="reference_prices")
-    city = models.CharField(max_length=40)
-    p25 = models.DecimalField(**MONEY)
-    median = models.DecimalField(**MONEY)
-    p75 = models.DecimalField(**MONEY)
-    sample_size = models.PositiveIntegerField()
-    computed_at = models.DateTimeField(default=now)
+    service = models.ForeignKey(
+        Service, verbose_name=_("standard service"), on_delete=models.CASCADE, related_name="reference_prices"
+    )
+    city = models.CharField(_("city"), max_length=40)
+    p25 = models.DecimalField(_("lower quartile"), **MONEY)
+    median = models.DecimalField(_("median"), **MONEY)
+    p75 = models.DecimalField(_("upper quartile"), **MONEY)
+    sample_size = models.PositiveIntegerField(_("sample size"))
+    computed_at = models.DateTimeField(_("computed at"), default=now)
 
     class Meta:
         ordering = ["service_id", "city"]
+        verbose_name = _("reference price")
+        verbose_name_plural = _("reference prices")
         constraints = [
             models.UniqueConstraint(fields=["service", "city"], name="reference_price_unique"),
             models.CheckConstraint(

@@ -56,3 +56,8 @@ def offerings_flagged_for_qa(*, ratio: Decimal = QA_RATIO, city: str | None = No
         .select_related("store", "service")
         .order_by(F("deviation").desc(), "id")
     )
+
+
+def reference_band_list(*, service_code: str) -> QuerySet[ReferencePrice]:
+    """The bands of ``service_code`` in every city that has one, by city: what the content site's guides show."""
+    return ReferencePrice.objects.filter(service_id=service_code).order_by("city")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cms import account_pages, owner_pages, shop_pages, shop_settings_pages, views
+from cms import account_pages, content_views, owner_pages, shop_pages, shop_settings_pages, views
 
 app_name = "cms"
 
@@ -20,4 +20,6 @@ urlpatterns = [
     path("me/vehicles/", account_pages.my_vehicles, name="my_vehicles"),
     # Browsers ask for /favicon.ico whatever the page links: send them to the SVG one.
     path("favicon.ico", account_pages.favicon),
+    path("search/", content_views.content_search, name="content_search"),
+    path("sitemap.xml", content_views.sitemap, name="sitemap"),
 ]

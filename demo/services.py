@@ -14,6 +14,7 @@ from catalog.models import Offering
 from demo.accounts import ADMIN, DEMO_PHONES, MANAGER, OWNER, QA, accounts_create
 from demo.bookings import CUSTOMER_PHONES, DemoBookings, demo_bookings_load, demo_bookings_reset
 from demo.consignment import DemoConsignment, demo_consignment_load, demo_consignment_reset
+from demo.content import DemoContent, demo_content_load
 from demo.payments import demo_coupons_load, demo_money_reset, purging
 from demo.prices import PriceResult, demo_load_prices
 from demo.quality import DemoQuality, demo_quality_load, demo_quality_reset
@@ -38,6 +39,7 @@ class DemoResult:
     reviews: DemoReviews | None = None
     quality: DemoQuality | None = None
     consignment: DemoConsignment | None = None
+    content: DemoContent | None = None
 
 
 def demo_present() -> bool:
@@ -94,6 +96,7 @@ def demo_load(
     closures_create(stores=stores, plans=plans, by=User.objects.get(phone=ADMIN.phone))
     bookings = _load_bookings(stores, seed)
     demo_coupons_load()
+    content = demo_content_load(today=today)
     reviews = _load_reviews(stores, seed)
     quality = _load_quality(stores, seed) if quality else None
     consignment = _load_consignment(stores)
@@ -109,6 +112,7 @@ def demo_load(
         reviews=reviews,
         quality=quality,
         consignment=consignment,
+        content=content,
     )
 
 

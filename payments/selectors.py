@@ -1,6 +1,7 @@
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
@@ -9,6 +10,7 @@ from chefu.errors import NotFound
 from chefu.money import money
 from payments import coupons, ledger
 from payments.models import (
+    Coupon,
     CouponRedemption,
     EntryKind,
     JournalLine,
@@ -92,3 +94,16 @@ def charge_held(*, purpose: str, subject: str) -> Decimal:
         Payout.objects.filter(purpose=purpose, subject=subject).exclude(status=PayoutStatus.FAILED), "amount"
     )
     return money(paid[1] - refunded - released - paid_out)
+
+
+def coupon_listed_list() -> QuerySet[Coupon]:
+    """The active coupons offered at checkout (``listed``), valid now or not: what a promotion may point at."""
+    return Coupon.objects.filter(is_active=True, listed=True).order_by("code")
+
+
+def coupon_listed_live(*, codes, now=None) -> dict[str, Coupon]:
+    """Of ``codes``, the coupons an owner can take at checkout now (active, listed, within their window, budget not
+    spent), by code; a code that is none of these is absent."""
+    now = now or timezone.now()
+    found = coupon_listed_list().filter(code__in=list(codes), valid_from__lte=now, valid_until__gt=now)
+    return {coupon.code: coupon for coupon in found if coupon.spent < coupon.budget}

@@ -55,9 +55,13 @@ def _rating_field(label):
 
 
 class Review(models.Model):
-    booking = models.OneToOneField("bookings.Booking", on_delete=models.PROTECT, related_name="review")
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="reviews")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    booking = models.OneToOneField(
+        "bookings.Booking", verbose_name=_("booking"), on_delete=models.PROTECT, related_name="review"
+    )
+    store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="reviews")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="reviews"
+    )
     quality = _rating_field(_("quality"))
     attitude = _rating_field(_("attitude"))
     timeliness = _rating_field(_("timeliness"))
@@ -66,11 +70,11 @@ class Review(models.Model):
     overall = models.DecimalField(_("overall"), max_digits=3, decimal_places=2)
     text = models.TextField(_("text"), blank=True, max_length=TEXT_MAX)
     tags = ArrayField(models.CharField(max_length=30), default=list, blank=True, size=len(TAGS))
-    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PUBLISHED)
+    status = models.CharField(_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PUBLISHED)
     # Why the automatic check held it (``{"phone": [...], "url": [...], "blocked_words": [...]}``), empty otherwise.
     held_for = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=now)
-    edited_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=now)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -260,12 +264,14 @@ class ModerationAction(models.Model):
 class BlockedWord(models.Model):
     """A word or phrase that holds a review for QA (matched case- and width-insensitively). Edited in the admin."""
 
-    word = models.CharField(max_length=40, unique=True)
-    is_active = models.BooleanField(default=True)
-    note = models.CharField(max_length=120, blank=True)
+    word = models.CharField(_("word"), max_length=40, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=120, blank=True)
 
     class Meta:
         ordering = ["word"]
+        verbose_name = _("blocked word")
+        verbose_name_plural = _("blocked words")
 
     def __str__(self) -> str:
         return self.word
@@ -279,17 +285,25 @@ class QaFollowUpStatus(models.TextChoices):
 class QaFollowUp(models.Model):
     """A review QA should follow up (overall ≤ 2): the quality app acts on these."""
 
-    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="qa_follow_up")
-    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=40, default="low_rating")
-    status = models.CharField(max_length=10, choices=QaFollowUpStatus.choices, default=QaFollowUpStatus.OPEN)
-    created_at = models.DateTimeField(default=now)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
+    review = models.OneToOneField(
+        Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="qa_follow_up"
+    )
+    store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=40, default="low_rating")
+    status = models.CharField(
+        _("status"), max_length=10, choices=QaFollowUpStatus.choices, default=QaFollowUpStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("created at"), default=now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("QA follow-up")
+        verbose_name_plural = _("QA follow-ups")
         indexes = [models.Index(fields=["status", "-created_at"], name="qafollowup_status_idx")]
 
     def __str__(self) -> str:
