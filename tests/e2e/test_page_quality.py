@@ -108,3 +108,27 @@ def test_the_shops_pages(live_server, page):
     for name in ("partner_schedule", "partner_prices", "partner_settings", "partner_settlements", "partner_reviews"):
         url = f"{live_server.url}{reverse(f'cms:{name}')}"
         _assert_good(_check(page, url), url)
+
+
+def test_the_content_pages(live_server, page):
+    from demo.content import demo_content_load
+
+    demo_content_load()
+    for path in ("/guides/", "/guides/minor-service/", "/faq/", "/news/", "/promotions/", "/search/?q=保养"):
+        url = f"{live_server.url}{path}"
+        _assert_good(_check(page, url), url)
+
+
+def test_the_dealers_and_qas_pages(live_server, page):
+    from tests.consignment.deals.conftest import verified_dealer
+
+    dealer = verified_dealer()
+    _signed_in(page, live_server, dealer.user)
+    for path in (reverse("consignment:auctions"), reverse("consignment:deals")):
+        url = f"{live_server.url}{path}"
+        _assert_good(_check(page, url), url)
+    page.context.clear_cookies()
+    _signed_in(page, live_server, UserFactory(roles=["qa"]))
+    for path in ("/qa/", reverse("consignment:qa_dealers"), "/qa/claims/"):
+        url = f"{live_server.url}{path}"
+        _assert_good(_check(page, url), url)

@@ -188,6 +188,23 @@ def provider_runs() -> None:
         payouts.payout_execute(payout_id=payout.pk)
 
 
+def payout_refused(deal: Deal) -> Payout:
+    """The deal paid, handed over, its claim window passed and its settlement asked for, and the provider refusing
+    the seller's payout (the sandbox's refusal marker on its ``out_biz_no``); the refused payout."""
+    from consignment.deals import settlement
+    from payments.providers.sandbox import REFUSE_MARKER
+
+    pay_deal(deal)
+    complete_handover(deal)
+    settlement.deals_settle_due(now=after_window(deal))
+    payout = Payout.objects.get(subject=f"deal:{deal.pk}")
+    Payout.objects.filter(pk=payout.pk).update(out_biz_no=f"{payout.out_biz_no}{REFUSE_MARKER}")
+    provider_runs()
+    deal.refresh_from_db()
+    payout.refresh_from_db()
+    return payout
+
+
 def read_together(monkeypatch, module, name: str, readers: int = 2) -> list:
     """Make ``module.name`` (a read a service makes before it writes) wait, once it has read, until the other readers
     have read too or one is seen waiting on a lock (``tests.payments.charging``'s way, for reads of one row): without

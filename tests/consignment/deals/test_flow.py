@@ -29,6 +29,7 @@ from tests.consignment.deals.conftest import (
     consignment_store,
     deal_awaiting_payment,
     pay_deal,
+    payout_refused,
     provider_runs,
 )
 from tests.factories import UserFactory, VehicleFactory
@@ -231,17 +232,8 @@ def test_the_same_notification_twice_pays_the_deal_once(deal):
 
 
 def test_a_refused_payout_waits_for_a_retry_into_another_account(deal):
-    from payments.providers.sandbox import REFUSE_MARKER
+    payout_refused(deal)
 
-    pay_deal(deal)
-    complete_handover(deal)
-    settlement.deals_settle_due(now=after_window(deal))
-    payout = Payout.objects.get()
-    Payout.objects.filter(pk=payout.pk).update(out_biz_no=f"{payout.out_biz_no}{REFUSE_MARKER}")
-
-    provider_runs()
-
-    deal.refresh_from_db()
     assert deal.status == DealStatus.HANDED_OVER
     assert deal.events.order_by("id").last().details["step"] == "payout_failed"
     assert _held(deal) == NET

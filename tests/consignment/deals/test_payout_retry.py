@@ -13,15 +13,12 @@ from consignment.deals import settlement
 from consignment.deals.exceptions import PayoutNotRefused
 from consignment.models import DealStatus
 from payments.models import EntryKind, JournalEntry, Payout, PayoutStatus
-from payments.providers.sandbox import REFUSE_MARKER
 from payments.reconciliation import mismatches
 from tests.consignment.deals.conftest import (
     FEE,
     PRICE,
-    after_window,
-    complete_handover,
     deal_awaiting_payment,
-    pay_deal,
+    payout_refused,
     provider_runs,
     read_together,
 )
@@ -33,15 +30,8 @@ NET = PRICE - FEE
 
 
 def _refused(deal):
-    """The deal handed over, its window passed, and the provider refusing the seller's payout."""
-    pay_deal(deal)
-    complete_handover(deal)
-    settlement.deals_settle_due(now=after_window(deal))
-    payout = Payout.objects.get()
-    Payout.objects.filter(pk=payout.pk).update(out_biz_no=f"{payout.out_biz_no}{REFUSE_MARKER}")
-    provider_runs()
-    deal.refresh_from_db()
-    assert deal.status == DealStatus.HANDED_OVER
+    payout = payout_refused(deal)
+    assert deal.status == DealStatus.HANDED_OVER and payout.status == PayoutStatus.FAILED
     return payout
 
 
