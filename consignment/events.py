@@ -83,7 +83,8 @@ class DealOpened(Event):
 class HandoverNotBooked(Event):
     """A paid deal's handover could not be booked at the inspecting store: ``reason`` is ``not_offered`` (the store
     does not offer ``consignment_handover`` or takes no bookings), ``no_free_start`` (nothing free within its
-    horizon), or the booking's refusal code. Emitted at the payment and again by every sweep while it lasts."""
+    horizon), ``slots_taken`` (every free start taken by others meanwhile), or the booking's refusal code. Emitted at
+    the payment and again by every sweep while it lasts."""
 
     name = "consignment.handover_not_booked"
     deal_id: int

@@ -366,6 +366,16 @@ TEMPLATES: dict[str, MessageTemplate] = {
             body=_("We paid you %(amount)s for your %(car)s (deal %(deal_id)s)."),
             params=("deal_id", "car", "amount"),
         ),
+        MessageTemplate(
+            code="deal_payout_account_changed",
+            channels=SMS_AND_IN_APP,
+            subject=_("Your payment goes to another account"),
+            body=_(
+                "The payment for your %(car)s (deal %(deal_id)s) is being sent to the Alipay account %(account)s. "
+                "If you did not ask for this, call Chefu at once."
+            ),
+            params=("deal_id", "car", "account"),
+        ),
     ]
 }
 

@@ -177,6 +177,7 @@ def handover_not_booked_alert(event) -> None:
     reasons = {
         "not_offered": _("the store does not offer the handover or takes no bookings"),
         "no_free_start": _("the store has no free start within its horizon"),
+        "slots_taken": _("each free start was taken by another booking meanwhile"),
     }
     reason = reasons.get(event.reason, event.reason)
     message = _("Consignment deal %(deal)s is paid but its handover cannot be booked: %(reason)s.") % {

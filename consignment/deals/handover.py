@@ -108,7 +108,7 @@ def handover_book(*, deal: Deal, now: dt.datetime) -> Booking | None:
             logger.warning("Deal %s: the handover could not be booked: %s %s", deal.pk, refused.code, refused.details)
             return _not_booked(deal, store, refused.code)
     if booking is None:
-        return _not_booked(deal, store, "no_free_start")
+        return _not_booked(deal, store, "slots_taken")
     deal.handover_booking = booking
     deal.save(update_fields=["handover_booking"])
     deal_step(deal=deal, step=Step.HANDOVER_BOOKED, at=now, booking_id=booking.pk, start=booking.start.isoformat())

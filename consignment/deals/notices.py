@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.validators import mask_phone
 from bookings.models import Booking
 from chefu.money import format_money
 from consignment.deals.services import claim_window_ends
@@ -130,3 +131,22 @@ def payout_sent(deal: Deal, *, amount: Decimal, payout_id: int) -> None:
         ref=_ref(deal),
         dedupe_key=f"{_ref(deal)}:payout:{payout_id}",
     )
+
+
+def payout_account_changed(deal: Deal, *, account: str, payout_id: int) -> None:
+    """The seller: their payment now goes to ``account`` (shown masked), in case someone else asked for it."""
+    notify(
+        recipient=deal.seller,
+        template="deal_payout_account_changed",
+        params={"deal_id": str(deal.pk), "car": _car(deal), "account": _masked_account(account)},
+        ref=_ref(deal),
+        dedupe_key=f"{_ref(deal)}:payout:{payout_id}:account",
+    )
+
+
+def _masked_account(account: str) -> str:
+    """A phone as 139****1234, an e-mail as z***@example.com."""
+    if "@" in account:
+        name, domain = account.split("@", 1)
+        return f"{name[:1]}***@{domain}"
+    return mask_phone(account)

@@ -11,6 +11,7 @@ from chefu.money import format_money
 from consignment.deals import selectors
 from consignment.deals.claims import DESCRIPTION_MAX, NOTE_MAX, OUTCOMES
 from consignment.models import Claim, ClaimStatus, Deal, DealStatus
+from payments.models import PayoutStatus
 
 DealStatusIn = Literal[tuple(DealStatus.values)]  # type: ignore[valid-type]
 ClaimStatusIn = Literal[tuple(ClaimStatus.values)]  # type: ignore[valid-type]
@@ -113,9 +114,12 @@ class DealSummaryOut(Schema):
     created_at: dt.datetime
 
 
+PayoutStatusOut = Literal[tuple(PayoutStatus.values)]
+
+
 class DealPayoutOut(Schema):
     id: int
-    status: Literal["pending", "paid", "failed"]
+    status: PayoutStatusOut
     amount: str
     payee_account: str = Field(..., description="The Alipay account paid into.")
     error: str = Field(..., description="Why the provider refused it (failed only).")
@@ -314,7 +318,7 @@ def payout_dict(payout) -> dict:
         "status": payout.status,
         "amount": format_money(payout.amount),
         "payee_account": payout.payee_account,
-        "error": payout.last_error if payout.status == "failed" else "",
+        "error": payout.last_error if payout.status == PayoutStatus.FAILED else "",
         "created_at": payout.created_at,
         "completed_at": payout.completed_at,
     }

@@ -31,8 +31,10 @@ from consignment.deals.exceptions import PayoutNotRefused
 from consignment.deals.lock_objects import deal_lock
 from consignment.deals.services import (
     CLAIM_WINDOW,
+    DEALER,
     SELLER,
     Step,
+    deal_party,
     deal_step,
     deal_transition,
     listing_status_set,
@@ -194,18 +196,22 @@ def refused_payout(deal: Deal) -> Payout | None:
 def deal_payout_retry(*, deal_id: int, by: User, payee_account: str = "", now: dt.datetime | None = None) -> Payout:
     """Pay the seller again after the provider refused their payout, into ``payee_account`` (an Alipay logon id, see
     :func:`payee_account_clean`; the seller's phone when empty): a new payout of the same amount with a cause of its
-    own. The deal's seller (it is their money), or QA and admins into the account the seller named last. Raises,
-    writing nothing: ValidationFailed (the account), NotFound (no such deal, or no tie to it), PermissionDenied (the
-    deal's dealer; staff naming another account), PayoutNotRefused (no refused payout to replace: none yet, or one
-    pending or paid)."""
+    own. The deal's seller (it is their money), into an account other than the one refused; or QA and admins (with no
+    part in the deal) into the account the seller named last. Raises, writing nothing: NotFound (no such deal, or no
+    tie to it), PermissionDenied (the deal's dealer, whatever their roles; staff naming another account),
+    ValidationFailed (the account, or the seller's refused one again), PayoutNotRefused (no refused payout to
+    replace: none yet, or one pending or paid)."""
     now = now or timezone.now()
-    account = payee_account_clean(payee_account)
     deal = deal_lock(deal_id)
     if deal is None:
         raise NotFound()
-    staff = deal.seller_id != by.pk and (by.has_role(Role.QA) or by.has_role(Role.ADMIN))
+    party = deal_party(deal, by)
+    if party == DEALER:
+        raise PermissionDenied()  # whatever other role the dealer has
+    staff = party is None and (by.has_role(Role.QA) or by.has_role(Role.ADMIN))
     if not staff:
         party_check(deal, by, need=SELLER)
+    account = payee_account_clean(payee_account)
     subject = deal_subject(deal.pk)
     last = refused_payout(deal)
     if last is None:
@@ -215,6 +221,9 @@ def deal_payout_retry(*, deal_id: int, by: User, payee_account: str = "", now: d
         if account and account != last.payee_account:
             raise PermissionDenied(_("Only the seller may name another account."))
         account = last.payee_account
+    elif (account or deal.seller.phone) == last.payee_account:
+        # The seller asking again into the account just refused would only take the money and fail again.
+        raise ValidationFailed({"payee_account": _("Alipay refused this account: give another one.")})
     payout = payout_request(
         purpose=PURPOSE,
         subject=subject,
@@ -228,4 +237,10 @@ def deal_payout_retry(*, deal_id: int, by: User, payee_account: str = "", now: d
     deal_step(
         deal=deal, step=Step.PAYOUT_REQUESTED, by=by, at=now, amount=format_money(last.amount), payout_id=payout.pk
     )
+    if payout.payee_account != last.payee_account:
+        notices.payout_account_changed(
+            Deal.objects.select_related("listing", "seller").get(pk=deal.pk),
+            account=payout.payee_account,
+            payout_id=payout.pk,
+        )
     return payout

@@ -97,7 +97,7 @@ def deal_page(request: HttpRequest, deal_id: int) -> HttpResponse:
                 )
                 return HttpResponseRedirect(payment.pay_url)
             if action == "payout":
-                payee_account = request.POST.get("payee_account", "")[:100]
+                payee_account = request.POST.get("payee_account", "")
                 settlement.deal_payout_retry(deal_id=deal.pk, by=request.user, payee_account=payee_account)
                 return HttpResponseRedirect(f"{reverse('consignment:deal', args=[deal.pk])}#payout")
             if action == "claim":

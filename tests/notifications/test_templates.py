@@ -55,6 +55,7 @@ def test_the_booking_payment_and_review_apps_find_every_kind_they_send():
         "deal_claim_filed",
         "deal_claim_resolved",
         "deal_payout_sent",
+        "deal_payout_account_changed",
     }
     for template in TEMPLATES.values():
         assert template.channels and set(template.channels) <= set(Channel.values)

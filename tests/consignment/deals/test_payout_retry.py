@@ -12,6 +12,7 @@ from django.test import Client
 from consignment.deals import settlement
 from consignment.deals.exceptions import PayoutNotRefused
 from consignment.models import DealStatus
+from notifications.models import Message
 from payments.models import EntryKind, JournalEntry, Payout, PayoutStatus
 from payments.reconciliation import mismatches
 from tests.consignment.deals.conftest import (
@@ -49,6 +50,9 @@ def test_the_seller_sees_the_refused_payout_and_is_paid_into_another_account(dea
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["status"], body["amount"], body["payee_account"]) == ("pending", f"{NET:.2f}", "zw@example.com")
+    # the seller is told where the money now goes (masked), in case someone else asked for it
+    told = Message.objects.get(template="deal_payout_account_changed", channel="sms")
+    assert told.recipient_id == deal.seller_id and "z***@example.com" in told.body
     provider_runs()
     deal.refresh_from_db()
     assert deal.status == DealStatus.SETTLED
@@ -79,6 +83,7 @@ def test_qa_may_ask_again_only_into_the_account_the_seller_named(deal, make_clie
     response = qa.post(url, {})
     assert response.status_code == 201, response.content
     assert response.json()["payee_account"] == refused.payee_account == deal.seller.phone
+    assert not Message.objects.filter(template="deal_payout_account_changed").exists()  # the same account
 
 
 def test_the_dealer_is_refused_a_stranger_finds_nothing_and_a_bad_account_writes_nothing(deal, make_client):
@@ -94,6 +99,16 @@ def test_the_dealer_is_refused_a_stranger_finds_nothing_and_a_bad_account_writes
         assert response.status_code == 422, (bad, response.content)
         assert response.json()["error"]["code"] == "validation_error"
 
+    # the dealer is refused whatever other role they have; a stranger's bad account is still a 404
+    deal.dealer.user.roles = [*deal.dealer.user.roles, "qa"]
+    deal.dealer.user.save(update_fields=["roles"])
+    assert make_client(deal.dealer.user).post(url, {}).status_code == 403
+    assert make_client(UserFactory(roles=["owner"])).post(url, {"payee_account": "nope"}).status_code == 404
+    # the seller asking again into the account just refused (their phone, given or left empty)
+    for same in ({}, {"payee_account": deal.seller.phone}):
+        response = make_client(deal.seller).post(url, same)
+        assert response.status_code == 422 and "payee_account" in response.json()["error"]["details"]["fields"]
+
     assert (Payout.objects.count(), deal.events.count()) == before
 
 
@@ -103,8 +118,8 @@ def test_only_a_refused_payout_may_be_asked_for_again(deal, make_client):
     assert seller.post(url, {}).json()["error"]["code"] == "payout_not_refused"  # not even paid yet
 
     _refused(deal)
-    assert seller.post(url, {}).status_code == 201  # pending now
-    response = seller.post(url, {})
+    assert seller.post(url, {"payee_account": "zw@example.com"}).status_code == 201  # pending now
+    response = seller.post(url, {"payee_account": "zw2@example.com"})
 
     assert response.status_code == 409 and response.json()["error"]["code"] == "payout_not_refused"
     assert Payout.objects.filter(status=PayoutStatus.PENDING).count() == 1
