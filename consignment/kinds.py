@@ -22,8 +22,11 @@ class ConsignmentKind(ServiceKind):
         return router
 
     def validate_booking(self, *, service, store, vehicle, by_platform: bool = False) -> None:
-        if service.code == HANDOVER_SERVICE and not by_platform:
-            # A handover is booked by the platform for a paid deal (consignment.deals.handover), never by an owner.
+        # A handover is booked by the platform for a paid deal of this car at the store that inspected it, waiting for
+        # one (consignment.deals.handover): never by an owner, nor by another free booking (a complaint's rework).
+        if service.code == HANDOVER_SERVICE and not (
+            by_platform and _deal_awaits_handover(store=store, vehicle=vehicle)
+        ):
             raise ValidationFailed(
                 {"service_code": gettext("A handover is arranged by Chefu once a dealer has paid for the car.")}
             )
@@ -34,6 +37,17 @@ class ConsignmentKind(ServiceKind):
 
             # An inspection ends with its report written: completing publishes it (inspection.subscribers).
             report_check_complete(booking=booking)
+
+
+def _deal_awaits_handover(*, store, vehicle) -> bool:
+    from consignment.models import Deal, DealStatus
+
+    return Deal.objects.filter(
+        status=DealStatus.PAID,
+        handover_booking__isnull=True,
+        listing__report__store=store,
+        listing__report__booking__vehicle=vehicle,
+    ).exists()
 
 
 CONSIGNMENT = ConsignmentKind()

@@ -10,6 +10,8 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatus
+from bookings.services import booking_create_free
+from chefu.errors import ValidationFailed
 from chefu.models import EventDelivery
 from consignment.deals import handover, settlement
 from consignment.deals.charges import PURPOSE
@@ -156,6 +158,28 @@ def test_an_owner_cannot_book_a_handover_only_a_paid_deal_does(make_client):
     assert response.json()["error"]["code"] == "validation_error"
     assert "service_code" in response.json()["error"]["details"]["fields"]
     assert not Booking.objects.filter(store=store).exists()
+
+
+def test_no_free_booking_makes_a_handover_without_a_paid_deal_awaiting_it(deal):
+    # given a deal already handed over (its handover booking done), e.g. a complaint's free rework of that booking
+    pay_deal(deal)
+    done = complete_handover(deal)
+
+    # when the platform books the same service free of charge for the car at that store
+    with pytest.raises(ValidationFailed) as refused:
+        booking_create_free(
+            owner=deal.seller,
+            store=done.store,
+            service=done.service,
+            vehicle=done.vehicle,
+            start=done.start + dt.timedelta(days=2),
+            by=None,
+            reason="rework",
+        )
+
+    # then it is refused: only a paid deal waiting for its handover books one
+    assert "service_code" in refused.value.details["fields"]
+    assert Booking.objects.filter(service_id="consignment_handover").count() == 1
 
 
 def test_a_store_that_does_not_price_the_handover_leaves_the_deal_paid_and_the_sweep_books_it_later(deal):
