@@ -113,6 +113,19 @@ def vehicle_change(request, vehicle_id: int, payload: VehicleIn):
     return services.vehicle_update(vehicle=vehicle, **payload.dict())
 
 
+@me_router.post(
+    "/vehicles/{vehicle_id}/default",
+    response={200: VehicleOut, **error_responses(*AUTH, 404, *QUERY)},
+    summary="Make a vehicle my default",
+)
+def vehicle_default(request, vehicle_id: int):
+    """Make one of the signed-in owner's cars their default: the car the store pages, the search and booking start
+    with; the one before stops being it. Errors: 401 ``not_authenticated``; 404 ``not_found`` (not yours); 422
+    ``validation_error`` (an id that is not a number)."""
+    vehicle = selectors.vehicle_get_for_owner(owner=request.auth, vehicle_id=vehicle_id)
+    return services.vehicle_set_default(vehicle=vehicle)
+
+
 @me_router.delete(
     "/vehicles/{vehicle_id}",
     response={204: None, **error_responses(*AUTH, 404, 409, *QUERY)},

@@ -193,12 +193,18 @@ class Vehicle(models.Model):
     vin = models.CharField(_("VIN"), max_length=17, blank=True)
     tyre_size = models.CharField(_("tyre size"), max_length=12, blank=True)
     is_new_energy = models.BooleanField(_("new-energy vehicle"), default=False)
+    # The car the owner's prices and bookings start with; one per owner, kept by the services (the first car added,
+    # then the owner's choice, then the oldest left when it is removed).
+    is_default = models.BooleanField(_("default vehicle"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["owner", "plate"], name="vehicle_plate_unique_per_owner"),
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(is_default=True), name="vehicle_one_default_per_owner"
+            ),
             models.CheckConstraint(condition=Q(plate__regex=PLATE_RE), name="vehicle_plate_mainland"),
             models.CheckConstraint(condition=Q(vin="") | Q(vin__regex=VIN_RE), name="vehicle_vin_format"),
             models.CheckConstraint(

@@ -87,6 +87,7 @@ class VehicleOut(Schema):
     vin: str | None
     tyre_size: str | None
     is_new_energy: bool
+    is_default: bool = Field(description="The owner's default car: the one prices and bookings start with.")
 
     @staticmethod
     def resolve_vin(obj) -> str | None:

@@ -5,7 +5,8 @@ from chefu.errors import NotFound
 
 
 def vehicle_list(*, owner: User) -> QuerySet[Vehicle]:
-    return Vehicle.objects.filter(owner=owner).order_by("created_at", "id")
+    """The owner's cars, the default first, then the oldest first."""
+    return Vehicle.objects.filter(owner=owner).order_by("-is_default", "created_at", "id")
 
 
 def vehicle_get_for_owner(*, owner: User, vehicle_id: int) -> Vehicle:

@@ -448,10 +448,14 @@ def vehicle_create(
     vin: str | None = None,
     tyre_size: str | None = None,
 ) -> Vehicle:
+    """One of the owner's cars; the first they add is their default. Locks the owner's row (the default is one per
+    owner: two cars added at once cannot both be the first)."""
     facts = _vehicle_facts(
         plate=plate, make=make, model=model, year=year, mileage_km=mileage_km, vin=vin, tyre_size=tyre_size
     )
-    return _vehicle_save(Vehicle(owner=owner, **facts))
+    user_lock(owner.pk)
+    first = not Vehicle.objects.filter(owner=owner, is_default=True).exists()
+    return _vehicle_save(Vehicle(owner=owner, is_default=first, **facts))
 
 
 @transaction.atomic
@@ -479,8 +483,9 @@ def vehicle_update(
 
 @transaction.atomic
 def vehicle_delete(*, vehicle: Vehicle) -> None:
-    """Take the vehicle off its owner's list; locks its row. A vehicle any booking was made for stays (its bookings
-    name it): :class:`VehicleInUse`."""
+    """Take the vehicle off its owner's list; locks its owner's row, then its own. A vehicle any booking was made for
+    stays (its bookings name it): :class:`VehicleInUse`. When it was the default, the oldest car left becomes it."""
+    user_lock(vehicle.owner_id)
     vehicle = vehicle_lock(vehicle.pk)
     if vehicle.bookings.exists():
         raise VehicleInUse()
@@ -489,3 +494,18 @@ def vehicle_delete(*, vehicle: Vehicle) -> None:
             vehicle.delete()
     except (ProtectedError, RestrictedError) as exc:
         raise VehicleInUse() from exc
+    if vehicle.is_default:
+        oldest = Vehicle.objects.filter(owner_id=vehicle.owner_id).order_by("created_at", "id").first()
+        if oldest is not None:
+            Vehicle.objects.filter(pk=oldest.pk).update(is_default=True)
+
+
+@transaction.atomic
+def vehicle_set_default(*, vehicle: Vehicle) -> Vehicle:
+    """Make the vehicle its owner's default (the car prices and bookings start with), in place of the one before;
+    locks the owner's row, so two choices at once end with one default: the later one."""
+    user_lock(vehicle.owner_id)
+    Vehicle.objects.filter(owner_id=vehicle.owner_id, is_default=True).exclude(pk=vehicle.pk).update(is_default=False)
+    Vehicle.objects.filter(pk=vehicle.pk).update(is_default=True)
+    vehicle.refresh_from_db()
+    return vehicle

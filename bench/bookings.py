@@ -585,7 +585,7 @@ def case_nearby_soonest(ctx: Context) -> list[str]:
 
     from bookings.soonest import next_slots
     from catalog.models import Service
-    from search.selectors import SOONEST_CANDIDATES, store_nearby_with_slots
+    from search.selectors import RANKED_CANDIDATES, store_nearby_with_slots
     from stores.models import Store
     from stores.selectors import store_nearby_candidates, store_nearby_rows
 
@@ -626,7 +626,7 @@ def case_nearby_soonest(ctx: Context) -> list[str]:
     for _ in range(20):
         elapsed, candidates = timed(
             lambda: store_nearby_candidates(
-                lat=lat, lng=lng, radius_m=radius_m, service=SERVICE, limit=SOONEST_CANDIDATES
+                lat=lat, lng=lng, radius_m=radius_m, service=SERVICE, limit=RANKED_CANDIDATES
             )
         )
         part["candidates"].append(elapsed)
@@ -647,7 +647,7 @@ def case_nearby_soonest(ctx: Context) -> list[str]:
     print(f"  sort=soonest (candidates + next slots + page) : {describe(times['soonest'])}")
     print(f"  sort=distance + next_slot for the page        : {describe(times['distance'])}")
     print(f"  matching stores within radius: p50={rank(counts, 50)} p90={rank(counts, 90)} max={max(counts)};"
-          f" cap {SOONEST_CANDIDATES}; pages in soonest order: {ordered}/{len(points)}")  # fmt: skip
+          f" cap {RANKED_CANDIDATES}; pages in soonest order: {ordered}/{len(points)}")  # fmt: skip
     print(f"  page items with a next slot: p50={rank(with_slot, 50)} of {PAGE}")
     print(f"  breakdown at the median query ({n_candidates} candidates):")
     for name, xs in part.items():

@@ -50,6 +50,9 @@ ACCOUNT_TEXTS = {
     "changeCar": _("Change %(plate)s"),
     "saveChanges": _("Save changes"),
     "changesSaved": _("Changes saved."),
+    "isDefault": _("Default"),
+    "makeDefault": _("Make default"),
+    "defaultSet": _("%(plate)s is now your default car: prices and bookings start with it."),
 }
 
 FIELD_NAMES = ("phone", "code", "name", "password")

@@ -70,6 +70,7 @@ def stores_nearby(request, params: Query[NearbyParams]):
         min_rating=params.min_rating,
         service=params.service,
         sort=params.sort,
+        vehicle=vehicle,
         limit=params.limit,
         offset=params.offset,
     )

@@ -4,6 +4,7 @@ It reads across three apps, so it stands above them: stores find the stores (geo
 catalog knows the services, bookings' engine computes the next slots (:func:`bookings.soonest.next_slots`)."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.utils import timezone
@@ -20,11 +21,12 @@ from stores import selectors as store_selectors
 from stores.models import Store
 from stores.selectors import NearbyPage
 
-# sort=soonest ranks the nearest this many matching stores by their next slot; any farther ones follow them by
-# distance. Each candidate costs its calendar and a day-by-day search (1-2 ms of Python a store on the 2-core
-# reference machine, see bench/bookings.py). 500 still ranks every store of a default 5 km search in a dense city
-# (at most ~350 in the benchmark's), and past that a farther shop is no answer to "who can take my car soonest".
-SOONEST_CANDIDATES = 500
+# sort=soonest (and sort=price for a given car) ranks the nearest this many matching stores by their next slot (or
+# the car's quote); any farther ones follow them by distance. For soonest each candidate costs its calendar and a
+# day-by-day search (1-2 ms of Python a store on the 2-core reference machine, see bench/bookings.py); a car's quotes
+# cost four queries for them all. 500 still ranks every store of a default 5 km search in a dense city (at most ~350
+# in the benchmark's), and past that a farther shop is no answer to "who can take my car soonest" (or cheapest).
+RANKED_CANDIDATES = 500
 
 
 def _service(code: str) -> Service:
@@ -52,18 +54,21 @@ def store_nearby_with_slots(
     min_rating: float | None = None,
     service: str | None = None,
     sort: str = "distance",
+    vehicle: Vehicle | None = None,
     limit: int = 20,
     offset: int = 0,
     now: dt.datetime | None = None,
 ) -> NearbyPage:
     """:func:`stores.selectors.store_nearby_page` with ``next_slot`` on every item (see :func:`next_slots`; None
-    without ``service``), and ``sort="soonest"``.
+    without ``service``), and ``sort="soonest"``; with ``vehicle``, ``sort="price"`` ranks by that car's quote.
 
     ``ValidationFailed`` on ``service`` for a code that is not an active catalogue service's. ``soonest`` needs
-    ``service`` (``ValidationFailed`` on ``sort`` otherwise). It ranks the :data:`SOONEST_CANDIDATES` nearest
+    ``service`` (``ValidationFailed`` on ``sort`` otherwise). It ranks the :data:`RANKED_CANDIDATES` nearest
     matching stores by next slot (none last), then distance, then id; matching stores beyond them follow by
-    distance. ``count`` is every matching store. About ten queries whatever the number of stores; for the other
-    sorts, the page's two plus eight for the page's slots.
+    distance. ``sort="price"`` with a ``vehicle`` ranks the same candidates by the total ``POST /bookings`` would
+    charge for that car (stores whose quote is refused last), then distance, then id. ``count`` is every matching
+    store. About ten queries whatever the number of stores; for the other sorts, the page's two plus eight for the
+    page's slots.
     """
     now = now or timezone.now()
     filters = {
@@ -76,28 +81,67 @@ def store_nearby_with_slots(
         "service": service,
         "at": now,
     }
+    if sort == "soonest" and not service:
+        raise ValidationFailed({"sort": _("Sorting by the soonest free slot needs a service.")})
+    if sort == "price" and vehicle is not None and service:
+        found = _service(service)
+        return _ranked_page(filters, _by_car_price(found, vehicle), found=found, limit=limit, offset=offset, now=now)
     if sort != "soonest":
         page = store_selectors.store_nearby_page(**filters, sort=sort, limit=limit, offset=offset)
         if service and not page.count:
             _service(service)  # an unknown code finds no store: only then is it looked up, to say so
         found = service_get_active(code=service) if service and page.items else None
         return replace(page, items=_with_slots(page.items, service=found, now=now))
-    if not service:
-        raise ValidationFailed({"sort": _("Sorting by the soonest free slot needs a service.")})
     found = _service(service)
-    candidates = store_selectors.store_nearby_candidates(**filters, limit=SOONEST_CANDIDATES)
-    capped = len(candidates) == SOONEST_CANDIDATES
-    count = store_selectors.store_nearby_count(**filters) if capped else len(candidates)
-    slots = next_slots(stores=candidates, service=found, now=now)
+    return _ranked_page(filters, _by_next_slot(found, now), found=found, limit=limit, offset=offset, now=now)
+
+
+# A ranking of candidate stores: given them (nearest first, ``distance_m`` set), a sort key per store id, and the
+# next slots it computed on the way (per store id; empty when it needed none).
+Ranking = Callable[[list[Store]], tuple[dict[int, tuple], dict[int, dt.datetime | None]]]
+
+
+def _by_next_slot(service: Service, now: dt.datetime) -> Ranking:
     never = dt.datetime.max.replace(tzinfo=dt.UTC)
-    ranked = sorted(candidates, key=lambda s: (slots[s.pk] is None, slots[s.pk] or never, s.distance_m, s.pk))
-    ids = [s.pk for s in ranked[offset : offset + limit]]
-    rows = store_selectors.store_nearby_rows(ids=ids, lat=lat, lng=lng, radius_m=radius_m, service=service, at=now)
+
+    def keys(candidates: list[Store]) -> tuple[dict[int, tuple], dict[int, dt.datetime | None]]:
+        slots = next_slots(stores=candidates, service=service, now=now)
+        return {s.pk: (slots[s.pk] is None, slots[s.pk] or never) for s in candidates}, slots
+
+    return keys
+
+
+def _by_car_price(service: Service, vehicle: Vehicle) -> Ranking:
+    def keys(candidates: list[Store]) -> tuple[dict[int, tuple], dict[int, dt.datetime | None]]:
+        quotes = quote_by_store(store_ids=[s.pk for s in candidates], service=service, vehicle=vehicle)
+        totals = {pk: quoted.quote.total for pk, quoted in quotes.items() if quoted.quote is not None}
+        return {s.pk: (s.pk not in totals, totals.get(s.pk, 0)) for s in candidates}, {}
+
+    return keys
+
+
+def _ranked_page(
+    filters: dict, ranking: Ranking, *, found: Service, limit: int, offset: int, now: dt.datetime
+) -> NearbyPage:
+    """The page of the :data:`RANKED_CANDIDATES` nearest matching stores ordered by ``ranking``, then distance, then
+    id; matching stores beyond them follow by distance."""
+    candidates = store_selectors.store_nearby_candidates(**filters, limit=RANKED_CANDIDATES)
+    capped = len(candidates) == RANKED_CANDIDATES
+    count = store_selectors.store_nearby_count(**filters) if capped else len(candidates)
+    keys, slots = ranking(candidates)
+    ranked = sorted(candidates, key=lambda s: (*keys[s.pk], s.distance_m, s.pk))
+    page = ranked[offset : offset + limit]
+    if not slots:
+        slots = next_slots(stores=page, service=found, now=now)
+    ids = [s.pk for s in page]
+    rows = store_selectors.store_nearby_rows(
+        ids=ids, lat=filters["lat"], lng=filters["lng"], radius_m=filters["radius_m"], service=found.code, at=now
+    )
     items = [{**row, "next_slot": slots[row["id"]]} for row in rows]
     end = offset + limit
-    if capped and end > SOONEST_CANDIDATES and offset < count:
+    if capped and end > RANKED_CANDIDATES and offset < count:
         # Past the candidates the order is the search's own (nearest first), so the page query can serve it.
-        start = max(offset, SOONEST_CANDIDATES)
+        start = max(offset, RANKED_CANDIDATES)
         tail = store_selectors.store_nearby_page(**filters, sort="distance", limit=end - start, offset=start)
         items += _with_slots(tail.items, service=found, now=now)
     return NearbyPage(items=items, count=count)

@@ -44,6 +44,8 @@ class VehicleFactory(factory.django.DjangoModelFactory):
     model = "朗逸"
     year = 2019
     mileage_km = 42000
+    # The owner's first car is their default, as vehicle_create makes it.
+    is_default = factory.LazyAttribute(lambda o: not Vehicle.objects.filter(owner=o.owner, is_default=True).exists())
 
 
 class StoreFactory(factory.django.DjangoModelFactory):

@@ -190,10 +190,26 @@
       const actions = C.el("div", { class: "actions" });
       const note = C.el("p", { class: "card-message small", role: "status" });
       function showActions() {
-        actions.replaceChildren(
+        const buttons = [
           C.el("button", { type: "button", class: "secondary edit", text: t.edit, onclick: () => edit(vehicle) }),
-          C.el("button", { type: "button", class: "link remove", text: t.remove, onclick: askRemove })
-        );
+        ];
+        if (!vehicle.is_default) {
+          buttons.push(
+            C.el("button", { type: "button", class: "secondary make-default", text: t.makeDefault, onclick: makeDefault })
+          );
+        }
+        buttons.push(C.el("button", { type: "button", class: "link remove", text: t.remove, onclick: askRemove }));
+        actions.replaceChildren(...buttons);
+      }
+      async function makeDefault() {
+        try {
+          await C.api("POST", "/me/vehicles/" + vehicle.id + "/default");
+        } catch (error) {
+          C.say(note, error.status === 401 ? t.signInAgain : C.explain(error), "error");
+          return;
+        }
+        await loadList();
+        C.say(listMessage, C.fmt(t.defaultSet, { plate: vehicle.plate }), "ok");
       }
       function askRemove() {
         actions.replaceChildren(
@@ -220,6 +236,7 @@
         C.el("p", { class: "card-head" }, [
           C.el("strong", { class: "plate", text: vehicle.plate }),
           vehicle.is_new_energy ? C.el("span", { class: "badge new-energy", text: t.newEnergy }) : null,
+          vehicle.is_default ? C.el("span", { class: "badge default-car", text: t.isDefault }) : null,
         ]),
         C.el("p", { text: vehicle.make + " " + vehicle.model + " · " + vehicle.year }),
         C.el("p", { class: "muted small", text: C.fmt(t.mileage, { km: vehicle.mileage_km.toLocaleString() }) }),

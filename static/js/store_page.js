@@ -248,7 +248,7 @@
     renderPrices(); // and the slots of the service it selects
   }
 
-  // The quotes of every service for the car chosen in #vehicle (the owner's first car unless another is chosen).
+  // The quotes of every service for the car chosen in #vehicle (the owner's default car unless another is chosen).
   async function loadQuotes() {
     const mine = ++quotesRequest;
     const option = vehicleSelect.selectedOptions[0];

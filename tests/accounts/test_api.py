@@ -466,6 +466,7 @@ def test_add_vehicle_answers_201_with_the_normalized_plate(owner, owner_client):
         "vin": None,
         "tyre_size": None,
         "is_new_energy": False,
+        "is_default": True,
     }
     vehicle = Vehicle.objects.get(pk=body["id"])
     assert vehicle.owner == owner

@@ -58,3 +58,30 @@ def test_a_migration_test_that_fails_on_an_old_schema_leaves_the_database_on_the
         raise AssertionError("an assertion failing on the old schema")
 
     assert at_latest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_owners_oldest_car_becomes_their_default():
+    before, after = [("accounts", "0005_sms_code_tries_per_address")], [("accounts", "0006_vehicle_default")]
+    with migrator() as schema:
+        # given two owners' cars from before defaults, the second owner's added newest first by id
+        old = schema.to(before)
+        old_user, old_vehicle = old.get_model("accounts", "User"), old.get_model("accounts", "Vehicle")
+        wang = old_user.objects.create(phone="13900000021", name="王", roles=["owner"])
+        li = old_user.objects.create(phone="13900000022", name="李", roles=["owner"])
+        old_user.objects.create(phone="13900000023", name="no car", roles=["owner"])
+        cars = [
+            (wang, "沪A12345", "2024-01-01T08:00Z"),
+            (wang, "沪B6M218", "2024-02-01T08:00Z"),
+            (li, "沪C88888", "2024-03-01T08:00Z"),
+            (li, "沪D66666", "2023-03-01T08:00Z"),
+        ]
+        for owner, plate, added in cars:
+            old_vehicle.objects.create(owner=owner, plate=plate, make="大众", model="朗逸", year=2019, created_at=added)
+
+        # when
+        new_vehicle = schema.to(after).get_model("accounts", "Vehicle")
+
+        # then
+        defaults = new_vehicle.objects.filter(is_default=True, plate__in=[plate for _o, plate, _a in cars])
+        assert sorted(defaults.values_list("plate", flat=True)) == ["沪A12345", "沪D66666"]

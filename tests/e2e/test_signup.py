@@ -137,13 +137,24 @@ def test_a_car_the_catalogue_does_not_know_is_typed_in(live_server, page, tmp_pa
     expect(page.locator("#vehicles .vehicle").nth(1)).to_contain_text("1,500 公里")
     expect(page.locator("#vehicle-form-title")).to_have_text("添加车辆")
 
-    # and remove it, saying yes when asked
-    page.locator("#vehicles .vehicle").nth(1).locator("button.remove").click()
+    # when they make it their default car, it is marked so and comes first (prices and bookings start with it)
+    first = page.locator("#vehicles .vehicle").nth(0)
+    expect(first.locator(".badge.default-car")).to_have_text("默认")
+    page.locator("#vehicles .vehicle").nth(1).locator("button.make-default").click()
+    expect(page.locator("#vehicles-message")).to_have_text("京AD12345 已设为默认车辆：价格和预约都先按这辆车显示。")
+    expect(first).to_contain_text("京AD12345")
+    expect(first.locator(".badge.default-car")).to_have_text("默认")
+    expect(first.locator("button.make-default")).to_have_count(0)
+    expect(page.locator("#vehicles .badge.default-car")).to_have_count(1)
+
+    # and remove it, saying yes when asked: the car left is the default again
+    page.locator("#vehicles .vehicle").nth(0).locator("button.remove").click()
     _shot(page, "vehicle-remove-confirm-1366x900", tmp_path)
     page.click("#vehicles .remove-yes")
     expect(page.locator("#vehicles .vehicle")).to_have_count(1)
     expect(page.locator("#vehicle-form-message")).to_have_text("车辆已删除。")
-    assert list(Vehicle.objects.filter(owner=owner).values_list("plate", flat=True)) == ["沪A12345"]
+    assert list(Vehicle.objects.filter(owner=owner).values_list("plate", "is_default")) == [("沪A12345", True)]
+    expect(page.locator("#vehicles .vehicle .badge.default-car")).to_have_text("默认")
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -106,3 +106,38 @@ def test_the_car_prices_cost_the_same_queries_for_one_store_or_many(owner_client
 
     with django_assert_max_num_queries(len(one)):
         assert len(_search(owner_client, vehicle_id=camry.pk)) == 5
+
+
+def test_sorting_by_price_with_a_car_ranks_by_what_that_car_is_charged(owner_client, owner, shops):
+    # given a flat-priced shop priced between the other's listed total and its quote for a Camry, so that the two
+    # orders disagree
+    lavida, flat = shops
+    camry = VehicleFactory(owner=owner, plate="沪B6M218", make="丰田", model="凯美瑞", year=2020)
+    quoted = quote_build(store=lavida, service=Service.objects.get(code=MINOR), vehicle=camry).total
+    listed = Decimal("647.00")
+    set_price(flat, MINOR, f"{(listed + quoted) / 2:.2f}")
+    cheaper_for_the_camry = [lavida.pk, flat.pk] if quoted < listed else [flat.pk, lavida.pk]
+
+    def order(**params) -> list[int]:
+        response = owner_client.get(
+            URL, {"lat": SHANGHAI[0], "lng": SHANGHAI[1], "service": MINOR, "sort": "price", **params}
+        )
+        assert response.status_code == 200, response.content
+        return [item["id"] for item in response.json()["items"]]
+
+    # then without a car the listed totals rank them, and with the Camry its quotes do
+    assert order() == cheaper_for_the_camry[::-1]
+    assert order(vehicle_id=camry.pk) == cheaper_for_the_camry
+
+
+def test_sorting_by_price_a_car_the_service_is_not_for_is_ranked_by_distance(owner_client, owner, shops):
+    han = VehicleFactory(owner=owner, plate="沪AD12345", make="比亚迪", model="汉EV", year=2022)
+
+    response = owner_client.get(
+        URL, {"lat": SHANGHAI[0], "lng": SHANGHAI[1], "service": MINOR, "sort": "price", "vehicle_id": han.pk}
+    )
+
+    assert response.status_code == 200, response.content
+    items = response.json()["items"]
+    assert [item["car_price"]["applies"] for item in items] == [False, False]
+    assert [item["distance_m"] for item in items] == sorted(item["distance_m"] for item in items)

@@ -230,7 +230,7 @@ def test_pages_follow_the_ranking_and_count_every_store(api, now):
 
 def test_beyond_the_candidates_stores_follow_by_distance(api, now, monkeypatch):
     # given five stores where the two farthest are free soonest, and only three candidates
-    monkeypatch.setattr(search_selectors, "SOONEST_CANDIDATES", 3)
+    monkeypatch.setattr(search_selectors, "RANKED_CANDIDATES", 3)
     stores = [shop(400 * (k + 1), 60 * k) for k in range(5)]
     for store in stores[:3]:
         close_bay(store, start=now - dt.timedelta(hours=1), end=now + 2 * DAY)
