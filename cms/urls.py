@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cms import account_pages, content_views, owner_pages, shop_pages, shop_settings_pages, views
+from cms import account_pages, content_views, owner_pages, partner_apply_pages, shop_pages, shop_settings_pages, views
 
 app_name = "cms"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("partner/settings/", shop_settings_pages.partner_settings, name="partner_settings"),
     path("partner/settlements/", shop_settings_pages.partner_settlements, name="partner_settlements"),
     path("partner/reviews/", shop_settings_pages.partner_reviews, name="partner_reviews"),
+    path("partner/apply/", partner_apply_pages.partner_apply, name="partner_apply"),
     path("partner/settlements.csv", shop_settings_pages.partner_settlements_csv, name="partner_settlements_csv"),
     path("accounts/signin/", account_pages.signin, name="signin"),
     path("accounts/signup/", account_pages.signup, name="signup"),

@@ -17,6 +17,7 @@ from stores.schemas import (
     CoordParams,
     GeocodeOut,
     GeocodeParams,
+    MyApplicationListOut,
     OpeningHoursIn,
     OpeningHoursOut,
     OpeningRangeIn,
@@ -136,6 +137,18 @@ def application_submit(request, payload: ApplicationIn, params: Query[CoordParam
         timezone_name=payload.timezone,
     )
     return Status(201, {"id": application.id, "status": application.status})
+
+
+@partner_router.get(
+    "/applications",
+    response={200: MyApplicationListOut, **error_responses(*AUTH, *QUERY)},
+    summary="List my partner applications",
+)
+def application_list_mine(request, page: Query[PageParams], coord: Query[CoordParams]):
+    """The signed-in user's own applications, the newest first, with QA's decision (the reason of a refusal, the
+    store an approval made). Errors: 401 ``not_authenticated``; 422 ``validation_error``."""
+    found = paginate(selectors.application_list_for_applicant(applicant=request.auth), page)
+    return {"items": [_application_out(a, coord.coord) for a in found["items"]], "count": found["count"]}
 
 
 @partner_router.put(

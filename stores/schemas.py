@@ -250,6 +250,32 @@ class ApplicationListOut(Schema):
     count: int
 
 
+class MyApplicationOut(Schema):
+    """An application as its applicant sees it: what they applied for and QA's decision (not QA's notes)."""
+
+    id: int
+    status: str
+    name: str
+    address: str
+    city: str
+    lat: float
+    lng: float
+    phone: str
+    timezone: str
+    categories: list[str]
+    bays: list[ApplicationBayOut]
+    opening_hours: list[OpeningRangeOut]
+    submitted_at: dt.datetime
+    reviewed_at: dt.datetime | None
+    reject_reason: str
+    store_id: int | None
+
+
+class MyApplicationListOut(Schema):
+    items: list[MyApplicationOut]
+    count: int
+
+
 class ApplicationListParams(Schema):
     status: Literal["submitted", "approved", "rejected"] | None = None
     limit: int = Field(20, ge=1, le=100)

@@ -448,6 +448,15 @@ def application_list(*, status: str | None = None) -> QuerySet[PartnerApplicatio
     return queryset.filter(status=status) if status else queryset
 
 
+def application_list_for_applicant(*, applicant) -> QuerySet[PartnerApplication]:
+    """The user's own applications, the newest first."""
+    return (
+        PartnerApplication.objects.filter(applicant=applicant)
+        .select_related("applicant")
+        .order_by("-submitted_at", "-id")
+    )
+
+
 def application_get(*, application_id: int) -> PartnerApplication:
     application = PartnerApplication.objects.filter(pk=application_id).first()
     if application is None:

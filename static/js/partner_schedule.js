@@ -602,6 +602,7 @@
     storeSelect.replaceChildren();
     stores = me ? me.stores : [];
     controls.hidden = !stores.length;
+    document.getElementById("apply-link").hidden = !me || stores.length > 0;
     if (!me) {
       C.say(message, "");
       return;

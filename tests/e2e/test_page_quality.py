@@ -95,6 +95,7 @@ def test_the_owners_pages(live_server, page):
         reverse("cms:my_vehicles"),
         reverse("cms:inbox"),
         reverse("consignment:my_listings"),
+        reverse("cms:partner_apply"),
         f"/stores/{store.pk}/",
     ):
         url = f"{live_server.url}{path}"

@@ -274,8 +274,9 @@ PARTNER_ENDPOINTS = [
         ok=201,
     ),
 ]
-# Not store-scoped: any signed-in user may apply to become a partner.
-NOT_STORE_SCOPED = {("post", "partner/applications")}
+# Not store-scoped: any signed-in user may apply to become a partner, and follows their own applications
+# (tests/stores/test_my_applications.py).
+NOT_STORE_SCOPED = {("post", "partner/applications"), ("get", "partner/applications")}
 
 
 def _id(endpoint: PartnerEndpoint) -> str:
