@@ -303,3 +303,17 @@ def closure_create(request, store_id: int, payload: ClosureIn):
         horizon_days=policy_for(store).horizon_days,
     )
     return Status(201, closure)
+
+
+@partner_closures_router.delete(
+    "/stores/{int:store_id}/closures/{int:closure_id}",
+    response={204: None, **error_responses(*AUTH, 403, 404, 409)},
+    summary="Lift a store's or a bay's closure",
+    operation_id="stores_api_closure_delete",
+)
+def closure_delete(request, store_id: int, closure_id: int):
+    """The closed time is bookable again at once: a future closure is deleted, one under way ends now (its past
+    stays). The store's managers. Errors: 401 ``not_authenticated``; 403 ``permission_denied``; 404 ``not_found``
+    (no such store or closure, or not the caller's); 409 ``closure_over`` (it has ended: it is history)."""
+    store_services.closure_delete(store_id=store_id, closure_id=closure_id, by=request.auth)
+    return Status(204, None)

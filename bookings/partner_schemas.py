@@ -47,11 +47,23 @@ class ScheduleBookingOut(Schema):
     amount_due: str
 
 
+class ScheduleClosureOut(Schema):
+    id: int
+    bay_id: int | None = Field(..., description="None: the whole store is closed (listed under every bay).")
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str
+
+
 class ScheduleBayOut(Schema):
     id: int
     name: str
     is_active: bool = Field(..., description="An inactive bay is listed only for the bookings it still holds.")
     bookings: list[ScheduleBookingOut]
+    closures: list[ScheduleClosureOut] = Field(
+        ...,
+        description="The closures covering some of the day, not clipped to it: the bay's own and the whole store's.",
+    )
 
 
 class ScheduleOut(Schema):
@@ -92,6 +104,10 @@ def schedule_dict(*, store, day: dt.date, bays: list[BaySchedule]) -> dict[str, 
                 "name": entry.bay.name,
                 "is_active": entry.bay.is_active,
                 "bookings": [_schedule_booking(b) for b in entry.bookings],
+                "closures": [
+                    {"id": c.pk, "bay_id": c.bay_id, "starts_at": c.starts_at, "ends_at": c.ends_at, "reason": c.reason}
+                    for c in entry.closures
+                ],
             }
             for entry in bays
         ],

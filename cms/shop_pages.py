@@ -23,6 +23,7 @@ SHOP_TEXTS = {
     "day": gettext_lazy("Day"),
     "week": gettext_lazy("Week"),
     "closed": gettext_lazy("Closed"),
+    "closure": gettext_lazy("Closed: %(reason)s"),
     "checkInOpensAt": gettext_lazy("Check-in opens at %(time)s, %(hours)s h before the start."),
     "extraWork": gettext_lazy("Extra work"),
     "proposeExtraWork": gettext_lazy("Propose extra work"),

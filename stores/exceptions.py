@@ -11,3 +11,8 @@ class InvalidTransition(Conflict):
 class GeocoderUnavailable(ServiceUnavailable):
     code = "geocoder_unavailable"
     default_message = _("The geocoding service cannot be reached. Try again later.")
+
+
+class ClosureOver(Conflict):
+    code = "closure_over"
+    default_message = _("This closure has already ended: it is kept as the store's history.")

@@ -469,6 +469,11 @@ def closure_list(*, store: Store, include_past: bool = False) -> QuerySet[Closur
     return queryset if include_past else queryset.filter(ends_at__gt=timezone.now())
 
 
+def closures_overlapping(*, store_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet[Closure]:
+    """The store's closures, whole-store and per bay, that cover some of ``[start, end)``, by start."""
+    return Closure.objects.filter(store_id=store_id, starts_at__lt=end, ends_at__gt=start).order_by("starts_at", "id")
+
+
 # --- Public quality record ------------------------------------------------------------------------------------------
 
 SANCTIONED = (StoreStatus.PROBATION, StoreStatus.SUSPENDED)

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.services import user_add_role
 from accounts.validators import normalize_business_phone
-from chefu.errors import ValidationFailed
+from chefu.errors import NotFound, ValidationFailed
 from chefu.events import emit
 from stores.events import StoreStatusChanged
-from stores.exceptions import InvalidTransition
+from stores.exceptions import ClosureOver, InvalidTransition
 from stores.hours import Range, parse_ranges
-from stores.lock_objects import application_lock, store_lock
+from stores.lock_objects import application_lock, closure_lock, store_lock
 from stores.models import (
     ApplicationStatus,
     Bay,
@@ -30,7 +30,7 @@ from stores.models import (
     StoreStatusEvent,
     validate_timezone,
 )
-from stores.selectors import category_codes
+from stores.selectors import MANAGER_ROLES, category_codes, store_access_check
 
 MAX_BAYS = 50
 
@@ -271,6 +271,31 @@ def closure_create(
     closure.full_clean()
     closure.save()
     return closure
+
+
+@transaction.atomic
+def closure_delete(*, store_id: int, closure_id: int, by: User, now: dt.datetime | None = None) -> None:
+    """Lift closure ``closure_id`` of store ``store_id``: the time it still held is bookable again at once
+    (availability is computed from the rows, nothing is cached). ``by`` must be one of the store's managers (or an
+    admin): ``NotFound`` when they have no tie to the store, ``PermissionDenied`` when their role there is not
+    enough (:func:`stores.selectors.store_access_check`, checked before the closure is read); ``NotFound`` when the
+    store has no such closure, another store's alike.
+
+    A future closure is deleted. One under way ends ``now``: the part already past stays as it was, as history.
+    One already over raises ``ClosureOver``. Locks the closure's row, nothing before it."""
+    store_access_check(user=by, store_id=store_id, roles=MANAGER_ROLES)
+    closure = closure_lock(store_id=store_id, closure_id=closure_id)
+    if closure is None:
+        raise NotFound()
+    now = now or timezone.now()
+    if closure.ends_at <= now:
+        raise ClosureOver(details={"ends_at": closure.ends_at.isoformat()})
+    if closure.starts_at >= now:
+        closure.delete()
+        return
+    closure.ends_at = now
+    closure.full_clean(exclude=["created_by"])  # its author may be gone (SET_NULL): not this change's business
+    closure.save(update_fields=["ends_at"])
 
 
 # Any status may move to any other except out of terminated, which is final.

@@ -1,5 +1,5 @@
 // The shop floor's board: a store's bays on a time axis (a day, or a week with a lane per bay in each day), the
-// store's closed hours shaded, and a booking's next steps for the staff member's role (check in, start, checklist
+// store's closed hours shaded, its closures (the whole store's, a bay's) shaded with their reason, and a booking's next steps for the staff member's role (check in, start, checklist
 // with photos, extra work, complete, no-show, call off). The date, the view and the open booking are in the URL.
 (function () {
   "use strict";
@@ -201,6 +201,33 @@
     return nodes;
   }
 
+  // A closure's part of `date` inside the axis [from, to]: [top, length] in minutes from `from`, or null.
+  function closedPart(closure, date, from, to) {
+    const start = C.isoDate(new Date(closure.starts_at), tz) < date ? 0 : localMinutes(closure.starts_at);
+    const end = C.isoDate(new Date(closure.ends_at), tz) > date ? 24 * 60 : localMinutes(closure.ends_at);
+    const top = Math.max(start, from);
+    const bottom = Math.min(end, to);
+    return bottom > top ? [top - from, bottom - top] : null;
+  }
+
+  function closureBlock(closure, date, from, to, lane) {
+    const part = closedPart(closure, date, from, to);
+    if (!part) return null;
+    const position = "top:" + px(part[0]) + ";height:" + px(part[1]) + (lane ? ";left:" + lane.left + "%;width:" + lane.width + "%" : "");
+    const when = C.day(closure.starts_at, tz) + " " + C.time(closure.starts_at, tz) + " – " + C.day(closure.ends_at, tz) + " " + C.time(closure.ends_at, tz);
+    const label = C.fmt(s.closure, { reason: closure.reason });
+    return el(
+      "div",
+      {
+        class: "closure-block " + (closure.bay_id ? "bay-closure" : "store-closure"),
+        "data-closure-id": String(closure.id),
+        style: position,
+        title: label + "\n" + when,
+      },
+      [el("span", { class: "closure-reason", text: label })]
+    );
+  }
+
   function block(booking, from, lane) {
     const top = localMinutes(booking.start) - from;
     const length = Math.max(localMinutes(booking.end) - localMinutes(booking.start), 20);
@@ -234,6 +261,7 @@
         el("h2", { class: "lane-head" }, [bay.name + " ", el("span", { class: "muted small", text: "(" + bay.bookings.length + ")" })]),
         el("div", { class: "lane-body", style: "height:" + px(to - from) }, [
           ...backdrop(data.date, from, to),
+          ...(bay.closures || []).map((c) => closureBlock(c, data.date, from, to)),
           el("ol", { class: "blocks" }, bay.bookings.map((b) => block(b, from))),
         ]),
       ])
@@ -248,9 +276,15 @@
     const width = 100 / Math.max(bayIds.length, 1);
     const columns = days.map((d) => {
       const blocks = [];
+      // A whole-store closure is listed under every bay: drawn once, across the day's column.
+      const closed = new Map();
       for (const bay of d.bays) {
         const lane = { left: bayIds.indexOf(bay.id) * width, width: width };
         for (const b of bay.bookings) blocks.push(block(b, from, lane));
+        for (const c of bay.closures || []) {
+          if (c.bay_id) closed.set(c.id, closureBlock(c, d.date, from, to, lane));
+          else if (!closed.has(c.id)) closed.set(c.id, closureBlock(c, d.date, from, to));
+        }
       }
       const head = el("button", { type: "button", class: "lane-head day-link", text: dayLabel(d.date) });
       head.addEventListener("click", function () {
@@ -260,7 +294,11 @@
       });
       return el("section", { class: "lane week-day" + (d.date === dateInput.value ? " current" : ""), "data-date": d.date }, [
         head,
-        el("div", { class: "lane-body", style: "height:" + px(to - from) }, [...backdrop(d.date, from, to), el("ol", { class: "blocks" }, blocks)]),
+        el("div", { class: "lane-body", style: "height:" + px(to - from) }, [
+          ...backdrop(d.date, from, to),
+          ...closed.values(),
+          el("ol", { class: "blocks" }, blocks),
+        ]),
       ]);
     });
     return el("div", { class: "board week-board" }, [axis(from, to), ...columns]);

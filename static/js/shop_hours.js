@@ -1,5 +1,6 @@
 // Opening hours, closures and booking rules of a store, through the partner API: PUT .../opening-hours (the week
-// replaced whole), GET|POST .../closures, GET|PUT .../booking-policy. Times typed are the store's wall clock.
+// replaced whole), GET|POST .../closures and DELETE .../closures/{id}, GET|PUT .../booking-policy. Times typed are
+// the store's wall clock.
 (function () {
   "use strict";
   const C = window.Chefu;
@@ -14,6 +15,8 @@
   const policyForm = document.getElementById("policy-form");
   const policyBox = document.getElementById("policy");
   let info = null;
+  // Signed out, or refused: the page has no forms (the server renders them only for the store's managers).
+  if (!hoursForm) return;
 
   function note(form, text, kind) {
     C.say(form.querySelector(".form-message"), text, kind);
@@ -80,13 +83,54 @@
     return bay ? bay.name : s.wholeStore;
   }
 
+  // The closure's 删除 button, then in its place the question and the two answers; deleting reloads the list.
+  function closureActions(c) {
+    const box = el("span", { class: "closure-actions" });
+    const ask = el("button", { type: "button", class: "secondary delete-closure", text: s.deleteClosure, "aria-label": s.deleteClosure + " " + c.reason });
+    function idle() {
+      box.replaceChildren(ask);
+    }
+    ask.addEventListener("click", function () {
+      const sure = el("button", { type: "button", class: "danger confirm-delete", text: s.confirmDelete });
+      sure.addEventListener("click", async function () {
+        sure.disabled = true;
+        try {
+          await C.api("DELETE", K.path("/closures/" + c.id));
+          note(closureForm, s.closureDeleted, "ok");
+        } catch (error) {
+          note(closureForm, C.explain(error), "error");
+        }
+        await loadClosures();
+      });
+      box.replaceChildren(
+        el("span", { class: "confirm-question", text: s.deleteClosureQuestion }),
+        sure,
+        el("button", {
+          type: "button",
+          class: "secondary keep-closure",
+          text: s.cancel,
+          onclick: function () {
+            idle();
+            ask.focus();
+          },
+        })
+      );
+      sure.focus();
+    });
+    idle();
+    return box;
+  }
+
   async function loadClosures() {
     const data = await C.api("GET", K.path("/closures?limit=100"));
     closures.replaceChildren(
       ...data.items.map((c) =>
-        el("li", { class: "closure" }, [
-          el("strong", { text: C.day(c.starts_at, info.timezone) + " " + C.time(c.starts_at, info.timezone) + " – " + C.day(c.ends_at, info.timezone) + " " + C.time(c.ends_at, info.timezone) }),
-          el("span", { class: "muted", text: " · " + bayName(c.bay_id) + " · " + c.reason }),
+        el("li", { class: "closure", "data-closure-id": String(c.id) }, [
+          el("span", { class: "closure-what" }, [
+            el("strong", { text: C.day(c.starts_at, info.timezone) + " " + C.time(c.starts_at, info.timezone) + " – " + C.day(c.ends_at, info.timezone) + " " + C.time(c.ends_at, info.timezone) }),
+            el("span", { class: "muted", text: " · " + bayName(c.bay_id) + " · " + c.reason }),
+          ]),
+          closureActions(c),
         ])
       )
     );

@@ -98,12 +98,12 @@ def test_the_schedule_costs_the_same_queries_however_busy_the_day(floor, tech_cl
     day = tomorrow()
     make_booking(store=floor, start=local(day, 9))
     _schedule(tech_client, floor, day)  # the token's first use of the day also records last_used_at
-    # token, store, membership, bookings, bays
-    with django_assert_num_queries(5):
+    # token, store, membership, bookings, bays, closures
+    with django_assert_num_queries(6):
         assert len(_schedule(tech_client, floor, day).json()["bays"][0]["bookings"]) == 1
     for hh in (10, 11, 13, 14, 15, 16):
         make_booking(store=floor, start=local(day, hh))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         body = _schedule(tech_client, floor, day).json()
     assert sum(len(b["bookings"]) for b in body["bays"]) == 7
 

@@ -158,6 +158,14 @@ def _inspection(floor) -> dict:
     return {"booking_id": booking.pk}
 
 
+def _closure(floor) -> dict:
+    starts = local(tomorrow() + dt.timedelta(days=7), 9)
+    closure = Closure.objects.create(
+        store=floor, starts_at=starts, ends_at=starts + dt.timedelta(hours=3), reason="盘点"
+    )
+    return {"store_id": floor.pk, "closure_id": closure.pk}
+
+
 def _week_ahead() -> dict:
     starts = local(tomorrow() + dt.timedelta(days=7), 9)
     return {"starts_at": starts.isoformat(), "ends_at": (starts + dt.timedelta(hours=3)).isoformat(), "reason": "盘点"}
@@ -213,6 +221,7 @@ PARTNER_ENDPOINTS = [
     ),
     PartnerEndpoint("get", "partner/stores/{store_id}/closures", _store),
     PartnerEndpoint("post", "partner/stores/{store_id}/closures", _store, manager_only=True, body=_week_ahead, ok=201),
+    PartnerEndpoint("delete", "partner/stores/{store_id}/closures/{closure_id}", _closure, manager_only=True, ok=204),
     PartnerEndpoint(
         "put",
         "partner/stores/{store_id}/offerings/{service_code}",
