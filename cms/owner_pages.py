@@ -19,6 +19,7 @@ from bookings.selectors import booking_get_for_owner
 from chefu.errors import NotFound
 from cms.views import _script_config, _script_texts
 from payments.models import RefundReason, RefundStatus
+from quality.complaints.services import MAX_PHOTOS as COMPLAINT_MAX_PHOTOS
 from quality.models import ComplaintCategory, ComplaintStatus
 
 # How often the order page reads the booking again while the car is at the store (the checklist fills in).
@@ -170,7 +171,7 @@ def order_page(request: HttpRequest, booking_id: int) -> HttpResponse:
     return _owner_page(
         request,
         "cms/owner/order.html",
-        config={"bookingId": booking_id, "pollSeconds": POLL_SECONDS},
+        config={"bookingId": booking_id, "pollSeconds": POLL_SECONDS, "complaintMaxPhotos": COMPLAINT_MAX_PHOTOS},
         booking=booking,
         booking_id=booking_id,
         map_url=map_url,

@@ -317,7 +317,8 @@ def payment_checkout(*, payment: Payment) -> Payment:
     it)."""
     client = _provider(payment.provider)
     if payment.booking_id is not None:
-        subject, return_path = _("Chefu booking %(id)s") % {"id": payment.booking_id}, ""
+        subject = _("Chefu booking %(id)s") % {"id": payment.booking_id}
+        return_path = settings.PAYMENT_BOOKING_RETURN_PATH % {"booking_id": payment.booking_id}
     else:
         purpose = purposes.get(payment.purpose)
         subject, return_path = payment.description or str(purpose.label), purpose.return_path

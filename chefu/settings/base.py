@@ -493,8 +493,10 @@ ALIPAY = {
 }
 # Public base URL of this site, for the notify URL providers post to and the sandbox's pay page.
 PAYMENT_NOTIFY_BASE_URL = env("PAYMENT_NOTIFY_BASE_URL", default=WAGTAILADMIN_BASE_URL)
-# Where a provider's pay page sends the payer back to (on PAYMENT_NOTIFY_BASE_URL): the owner's bookings.
+# Where a provider's pay page sends the payer back to (on PAYMENT_NOTIFY_BASE_URL): the owner's bookings; and for a
+# booking's payment, that booking's order page (cms.urls "owner_booking"; %(booking_id)s is filled in).
 PAYMENT_RETURN_PATH = "/me/bookings/"
+PAYMENT_BOOKING_RETURN_PATH = "/me/bookings/%(booking_id)s/"
 # A provider's create/refund/query called while a database transaction is open (row locks perhaps held across a
 # network call, STYLE.md rule 8): "raise" raises ProviderCalledInTransaction (dev and test settings), "log" logs an
 # error and goes on.

@@ -277,7 +277,7 @@ def notify_url_for(code: str) -> str:
 
 
 def return_url_for(payment_id: int, path: str = "") -> str:
-    """Where the provider's pay page sends the payer back: ``path``, by default their bookings
-    (``PAYMENT_RETURN_PATH``), naming the payment so the page can watch it until the provider's notification has
-    arrived."""
+    """Where the provider's pay page sends the payer back: ``path`` (a booking's order page, a purpose's page), by
+    default their bookings (``PAYMENT_RETURN_PATH``), naming the payment so the page can watch it until the
+    provider's notification has arrived."""
     return public_url(f"{path or settings.PAYMENT_RETURN_PATH}?{urlencode({'payment': payment_id})}")

@@ -466,6 +466,38 @@
     return button;
   }
 
+  // Back from the provider's page (?payment=<id>, payments.providers.base.return_url_for): its notification
+  // usually arrives a moment later, so follow the payment until it is settled, say so in `message`, drop ?payment
+  // from the address and `refresh()` the page's data.
+  let watching = false;
+
+  async function watchPayment(paymentId, message, refresh) {
+    if (watching) return;
+    watching = true;
+    say(message, t.checkingPayment);
+    for (let tries = 0; tries < 40; tries++) {
+      let payment;
+      try {
+        payment = await api("GET", "/payments/" + paymentId);
+      } catch (error) {
+        if (error.status === 401) break;
+        if (!error.retryable) {
+          say(message, explain(error), "error");
+          break;
+        }
+      }
+      if (payment && payment.status !== "pending") {
+        say(message, payment.status === "succeeded" ? t.paid : t.notPaid, payment.status === "succeeded" ? "ok" : "error");
+        history.replaceState(null, "", location.pathname);
+        await refresh();
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+    if (message.textContent === t.checkingPayment) say(message, t.paymentLater);
+    watching = false;
+  }
+
   window.Chefu = {
     t: t,
     config: config,
@@ -490,5 +522,6 @@
     couponLine: couponLine,
     couponPicker: couponPicker,
     payButton: payButton,
+    watchPayment: watchPayment,
   };
 })();

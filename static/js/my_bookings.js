@@ -189,37 +189,8 @@
     return true;
   }
 
-  // Back from the provider's page (?payment=<id>, payments.providers.base.return_url_for): its notification
-  // usually arrives a moment later, so follow the payment until it is settled, then show the bookings again.
+  // Back from the provider's page (?payment=<id>, payments.providers.base.return_url_for): Chefu.watchPayment.
   const returnedPayment = new URLSearchParams(location.search).get("payment");
-  let watching = false;
-
-  async function watchPayment(paymentId) {
-    if (watching) return;
-    watching = true;
-    C.say(message, t.checkingPayment);
-    for (let tries = 0; tries < 40; tries++) {
-      let payment;
-      try {
-        payment = await C.api("GET", "/payments/" + paymentId);
-      } catch (error) {
-        if (error.status === 401) break;
-        if (!error.retryable) {
-          C.say(message, C.explain(error), "error");
-          break;
-        }
-      }
-      if (payment && payment.status !== "pending") {
-        C.say(message, payment.status === "succeeded" ? t.paid : t.notPaid, payment.status === "succeeded" ? "ok" : "error");
-        history.replaceState(null, "", location.pathname);
-        await load();
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-    }
-    if (message.textContent === t.checkingPayment) C.say(message, t.paymentLater);
-    watching = false;
-  }
 
   C.mountAuth(document.getElementById("auth"), function (user) {
     list.replaceChildren();
@@ -230,7 +201,7 @@
         (answer) => document.dispatchEvent(new CustomEvent("chefu:unread", { detail: { count: answer.count } })),
         () => null
       );
-      if (returnedPayment) watchPayment(returnedPayment);
+      if (returnedPayment) C.watchPayment(returnedPayment, message, load);
     } else C.say(message, "");
   });
 })();

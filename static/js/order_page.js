@@ -327,6 +327,7 @@
             el("span", { class: "badge", text: t.complaintStatus[c.status] || c.status }),
           ]),
           el("p", { text: c.description }),
+          c.photos.length ? el("div", { class: "thumbs" }, c.photos.map((p, n) => photo(p, C.fmt(t.photoAlt, { n: n + 1 })))) : null,
           c.store_response ? el("p", { class: "muted", text: C.fmt(t.storeAnswer, { text: c.store_response }) }) : null,
           c.resolution ? el("p", { class: "muted", text: C.fmt(t.resolution, { text: c.resolution }) }) : null,
         ])
@@ -338,26 +339,52 @@
       Object.entries(t.complaintCategory).map(([value, label]) => el("option", { value: value, text: label }))
     );
     const text = el("textarea", { name: "description", rows: "3", maxlength: "2000", required: true });
+    // From the phone's camera or its album; each sent on its own once the complaint exists (quality.complaints).
+    const maxPhotos = C.config.complaintMaxPhotos;
+    const photos = el("input", { type: "file", name: "photos", accept: "image/*", capture: "environment", multiple: true });
     const note = el("p", { class: "complaint-message", role: "status", "aria-live": "polite" });
     const send = el("button", { type: "submit", text: t.fileComplaint });
     const form = el("form", { class: "complaint-form stack" }, [
       el("p", { class: "muted small", text: t.complaintIntro }),
       el("label", {}, [t.complaintCategoryField, category]),
       el("label", {}, [t.complaintText, text]),
+      el("label", {}, [C.fmt(t.reviewPhotos, { count: maxPhotos }), photos]),
       send,
       note,
     ]);
+    photos.addEventListener("change", function () {
+      C.say(note, photos.files.length > maxPhotos ? C.fmt(t.tooManyPhotos, { count: maxPhotos }) : "", "error");
+    });
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
+      const files = Array.from(photos.files || []);
+      if (files.length > maxPhotos) {
+        C.say(note, C.fmt(t.tooManyPhotos, { count: maxPhotos }), "error");
+        return;
+      }
       send.disabled = true;
+      let filed;
       try {
-        const filed = await C.api("POST", "/bookings/" + bookingId + "/complaints", { body: { category: category.value, description: text.value.trim() } });
-        await drawComplaints();
-        C.say(byId("complaint-form").querySelector(".complaint-message"), C.fmt(t.complaintSent, { time: when(filed.respond_by) }), "ok");
+        filed = await C.api("POST", "/bookings/" + bookingId + "/complaints", { body: { category: category.value, description: text.value.trim() } });
       } catch (error) {
         C.say(note, C.explain(error), "error");
         send.disabled = false;
+        return;
       }
+      const failures = [];
+      for (let n = 0; n < files.length; n++) {
+        C.say(note, C.fmt(t.uploadingPhoto, { n: n + 1, count: files.length }));
+        const upload = new FormData();
+        upload.append("photo", files[n]);
+        try {
+          await C.api("POST", "/bookings/" + bookingId + "/complaints/" + filed.id + "/photos", { form: upload });
+        } catch (error) {
+          failures.push(C.fmt(t.photoFailed, { name: files[n].name, error: C.explain(error) }));
+        }
+      }
+      await drawComplaints();
+      const sent = C.fmt(t.complaintSent, { time: when(filed.respond_by) });
+      C.say(byId("complaint-form").querySelector(".complaint-message"), [sent, ...failures].join(" "), failures.length ? "error" : "ok");
     });
     byId("complaint-form").replaceChildren(form);
   }
@@ -394,7 +421,11 @@
       if (user) location.reload();
       return;
     }
-    if (user) load();
-    else location.reload();
+    if (user) {
+      load();
+      // Back from the provider's page: this booking's payment (payments.services.payment_checkout's return URL).
+      const returnedPayment = new URLSearchParams(location.search).get("payment");
+      if (returnedPayment) C.watchPayment(returnedPayment, message, load);
+    } else location.reload();
   });
 })();

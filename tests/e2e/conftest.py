@@ -56,3 +56,14 @@ def page(browser):
     # The connection the test body opened under Playwright would otherwise outlive the test database.
     connections.close_all()
     assert not violations, f"the Content-Security-Policy refused: {violations}"
+
+
+@pytest.fixture
+def no_console_errors(page):
+    """The test fails if the page logged an error (a script's exception, a request that failed). Use it with
+    ``pytest.mark.usefixtures``."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield
+    assert not errors, errors

@@ -2,65 +2,40 @@
 checklist filling in as the shop answers it, the review once the job is done; and 我的预约's tabs."""
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from bookings import services
 from bookings.checklists import checklist_answer
 from bookings.models import Booking
-from bookings.photos import photo_add
 from bookings.supplements import supplement_propose
 from cms import owner_pages
 from notifications.models import Channel, Message
 from notifications.selectors import notification_unread_count
+from quality.complaints.services import MAX_PHOTOS as COMPLAINT_MAX_PHOTOS
 from quality.models import Complaint
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.bookings.floor_fixtures import CHECKLIST, image_bytes, make_booking, staff_of
-from tests.e2e.booking_fixtures import owner_with_car, sign_in, slot_button
+from tests.e2e.booking_fixtures import (
+    PHONE,
+    RATING_LABELS,
+    no_sideways_scroll,
+    owner_with_car,
+    shop_photo,
+    shot,
+    sign_in,
+    slot_button,
+)
 from tests.payments.paying import pay
 from tests.reviews.conftest import RATINGS, done_booking
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-# Where screenshots go when CHEFU_SCREENSHOTS names a directory (to look at them); else the test's own tmp_path.
-SHOTS = os.environ.get("CHEFU_SCREENSHOTS")
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
-LABELS = {
-    "quality": "施工质量",
-    "attitude": "服务态度",
-    "timeliness": "准时程度",
-    "price_transparency": "价格透明",
-    "environment": "门店环境",
-}
-
-
-@pytest.fixture(autouse=True)
-def no_console_errors(page):
-    """Each test fails if the page logged an error (a script's exception, a request that failed)."""
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield
-    assert not errors, errors
-
-
-def _shot(page, tmp_path, name: str) -> None:
-    folder = Path(SHOTS or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-
-
-def _no_sideways_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("no_console_errors"),
+]
 
 
 def _at_the_shop(store, owner, car) -> tuple[Booking, object]:
@@ -74,18 +49,13 @@ def _at_the_shop(store, owner, car) -> tuple[Booking, object]:
     return Booking.objects.get(pk=booking.pk), tech
 
 
-def _photo(booking, tech, color: str):
-    upload = SimpleUploadedFile(f"{color}.png", image_bytes(color=color), content_type="image/png")
-    return photo_add(booking_id=booking.pk, by=tech, upload=upload)
-
-
 def test_owner_approves_extra_work_follows_the_checklist_and_reviews(live_server, page, monkeypatch, tmp_path):
     monkeypatch.setattr(owner_pages, "POLL_SECONDS", 1)  # the page reads the booking again every second
     # given an owner's car in service, and the shop proposing new brake pads with a photo of the worn ones
     store = make_shop(name="漕溪路保养店", phone="021-64001234")
     owner, car = owner_with_car()
     booking, tech = _at_the_shop(store, owner, car)
-    worn = _photo(booking, tech, "gray")
+    worn = shop_photo(booking, tech, "gray")
     supplement = supplement_propose(
         booking_id=booking.pk,
         by=tech,
@@ -123,8 +93,8 @@ def test_owner_approves_extra_work_follows_the_checklist_and_reviews(live_server
     expect(page.locator(".money .amount-due")).to_have_text("¥299.00")
     expect(page.locator(".money .amount-paid")).to_have_text("¥299.00")
     expect(page.locator("#change")).to_be_hidden()  # the car is at the shop: nothing to cancel or move here
-    _no_sideways_scroll(page)
-    _shot(page, tmp_path, "order-1-proposal")
+    no_sideways_scroll(page)
+    shot(page, tmp_path, "order-1-proposal")
 
     # when they approve it
     proposal.get_by_role("button", name="同意").click()
@@ -151,10 +121,11 @@ def test_owner_approves_extra_work_follows_the_checklist_and_reviews(live_server
 
     # when the shop answers the checklist, one item with a photo
     expect(page.locator('.check-row[data-code="oil_level"] .check-result')).to_have_text("待检查")
+    green = shop_photo(booking, tech, "green")
     checklist_answer(
         booking_id=booking.pk,
         by=tech,
-        items=[{"code": "oil_level", "result": "pass", "note": "液位正常", "photo": _photo(booking, tech, "green").pk}],
+        items=[{"code": "oil_level", "result": "pass", "note": "液位正常", "photo": green.pk}],
     )
 
     # then the page shows it without being reloaded
@@ -164,7 +135,7 @@ def test_owner_approves_extra_work_follows_the_checklist_and_reviews(live_server
     expect(oil.locator(".thumbs img")).to_have_count(1)
     checklist_answer(booking_id=booking.pk, by=tech, items=[{"code": "tyre_pressure", "result": "fail"}])
     expect(page.locator('.check-row[data-code="tyre_pressure"] .check-result')).to_have_text("不合格")
-    _shot(page, tmp_path, "order-2-checklist")
+    shot(page, tmp_path, "order-2-checklist")
 
     # when the owner has paid the extra work and the shop completes the job
     pay(Booking.objects.get(pk=booking.pk))
@@ -177,15 +148,15 @@ def test_owner_approves_extra_work_follows_the_checklist_and_reviews(live_server
     review = page.locator("#review-panel")
     review.get_by_role("button", name="评价", exact=True).click()
     for dimension, stars in RATINGS.items():
-        review.get_by_role("radiogroup", name=LABELS[dimension]).get_by_role("radio", name=f"{stars} 星").check()
+        review.get_by_role("radiogroup", name=RATING_LABELS[dimension]).get_by_role("radio", name=f"{stars} 星").check()
     review.get_by_label("评价内容（选填）").fill("增项讲得清楚，有照片。")
     review.get_by_role("button", name="提交评价").click()
     expect(review.locator(".review-message")).to_have_text("评价已提交，感谢您的反馈。")
     expect(review.locator(".review .review-overall")).to_have_text("4.4")
     # and the complaint form is at hand
     expect(page.locator("#complaint-panel summary")).to_have_text("我要投诉")
-    _no_sideways_scroll(page)
-    _shot(page, tmp_path, "order-3-reviewed")
+    no_sideways_scroll(page)
+    shot(page, tmp_path, "order-3-reviewed")
 
 
 def test_the_owner_cancels_seeing_the_refund_first(live_server, page, tmp_path):
@@ -205,7 +176,7 @@ def test_the_owner_cancels_seeing_the_refund_first(live_server, page, tmp_path):
     page.locator(slot_button(page, local(tomorrow(), 15))).click()
     expect(page.locator("#change-panel .move-terms")).to_have_text("改期免费，但改期后取消将扣除违约金 ¥59.80。")
     expect(page.locator("#change-panel button.confirm-reschedule")).to_be_enabled()
-    _shot(page, tmp_path, "order-4-reschedule-terms")
+    shot(page, tmp_path, "order-4-reschedule-terms")
     page.locator("#change-panel").get_by_role("button", name="返回").click()
 
     # when they press 取消预约 instead
@@ -213,7 +184,7 @@ def test_the_owner_cancels_seeing_the_refund_first(live_server, page, tmp_path):
 
     # then the fee and the refund are shown before they confirm, and the cancellation gives exactly that
     expect(page.locator("#change-panel .cancel-terms")).to_have_text("现在取消将扣除违约金 ¥59.80，退还 ¥239.20。")
-    _shot(page, tmp_path, "order-5-cancel-terms")
+    shot(page, tmp_path, "order-5-cancel-terms")
     page.locator("#change-panel button.confirm-cancel").click()
     expect(page.locator(".order-badge .badge")).to_have_text("已取消")
     booking.refresh_from_db()
@@ -244,8 +215,8 @@ def test_my_bookings_tabs_show_each_booking_where_it_belongs(live_server, page, 
     expect(row.locator("a.order-link")).to_have_attribute("href", f"/me/bookings/{to_pay.pk}/")
     expect(page.locator('.owner-tabs [data-tab="to_pay"]')).to_have_attribute("aria-current", "page")
     expect(page.locator('.owner-tabs [data-tab="upcoming"] .tab-count')).to_have_text("1")
-    _no_sideways_scroll(page)
-    _shot(page, tmp_path, "my-bookings-to-pay")
+    no_sideways_scroll(page)
+    shot(page, tmp_path, "my-bookings-to-pay")
 
     # and each tab, followed from the tab bar, lists its own
     for key, booking in (("upcoming", upcoming), ("to_review", done), ("completed", done), ("cancelled", cancelled)):
@@ -254,7 +225,7 @@ def test_my_bookings_tabs_show_each_booking_where_it_belongs(live_server, page, 
         expect(page.locator(f'li.booking-item[data-booking-id="{booking.pk}"]')).to_be_visible()
         expect(rows).to_have_count(1)
     expect(page.locator(f'li.booking-item[data-booking-id="{cancelled.pk}"] .amount-paid')).to_have_text("¥299.00")
-    _shot(page, tmp_path, "my-bookings-cancelled")
+    shot(page, tmp_path, "my-bookings-cancelled")
 
     # and 全部 lists them all; a row's link opens its order page
     page.locator('.owner-tabs [data-tab="all"]').click()
@@ -294,8 +265,8 @@ def test_the_inbox_marks_messages_read_and_the_badge_follows(live_server, page, 
     expect(page.locator(".notification.unread")).to_have_count(unread)
     expect(page.locator(".notification .subject").first).to_have_text("门店提出了追加项目")
     expect(page.locator(".site-header .unread-badge")).to_have_text(str(unread))
-    _no_sideways_scroll(page)
-    _shot(page, tmp_path, "inbox")
+    no_sideways_scroll(page)
+    shot(page, tmp_path, "inbox")
 
     # when one is marked read, the badge follows; 全部标为已读 reads the rest
     page.locator(".notification.unread .mark-read").first.click()
@@ -308,3 +279,48 @@ def test_the_inbox_marks_messages_read_and_the_badge_follows(live_server, page, 
     # and a message about the booking opens its order page
     page.locator(".notification .open-ref").first.click()
     expect(page).to_have_url(f"{live_server.url}/me/bookings/{booking.pk}/")
+
+
+def test_the_owner_files_a_complaint_with_a_photo_from_the_phone(live_server, page, tmp_path):
+    # given an owner's completed job
+    owner, _car = owner_with_car()
+    done = done_booking(make_shop(name="漕溪路保养店"), owner=owner)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/me/bookings/{done.pk}/")
+    sign_in(page, owner)
+
+    # when they open the complaint form: it takes up to the API's limit of photos, from the phone's camera
+    page.locator("#complaint-panel summary").click()
+    form = page.locator(".complaint-form")
+    photos = form.get_by_label(f"照片（选填，最多 {COMPLAINT_MAX_PHOTOS} 张）")
+    expect(photos).to_have_attribute("type", "file")
+    expect(photos).to_have_attribute("accept", "image/*")
+    expect(photos).to_have_attribute("capture", "environment")
+
+    # when they choose more photos than that, they are told before anything is sent
+    too_many = [
+        {"name": f"{n}.png", "mimeType": "image/png", "buffer": image_bytes()} for n in range(COMPLAINT_MAX_PHOTOS + 1)
+    ]
+    photos.set_input_files(too_many)
+    expect(page.locator(".complaint-message")).to_have_text(f"最多 {COMPLAINT_MAX_PHOTOS} 张照片。")
+
+    # when they file it with one photo of the smoking engine
+    form.get_by_label("问题类型").select_option("workmanship")
+    form.get_by_label("问题描述").fill("机油加多了，发动机冒烟。")
+    photos.set_input_files([{"name": "smoke.png", "mimeType": "image/png", "buffer": image_bytes(color="gray")}])
+    form.get_by_role("button", name="提交投诉").click()
+
+    # then the complaint is listed with the photo as a thumbnail
+    expect(page.locator(".complaint-message")).to_contain_text("投诉已提交，门店将于")
+    filed = page.locator("#complaints .complaint")
+    expect(filed).to_contain_text("机油加多了，发动机冒烟。")
+    expect(filed.locator(".thumbs img")).to_have_count(1)
+    filed.locator(".thumbs img").scroll_into_view_if_needed()  # it loads lazily
+    assert filed.locator(".thumbs img").evaluate("img => img.decode().then(() => img.naturalWidth)") == 64
+    no_sideways_scroll(page)
+    shot(page, tmp_path, "order-complaint-photo")
+
+    # and the complaint and its photo are stored
+    complaint = Complaint.objects.get(booking=done, owner=owner, category="workmanship")
+    photo = complaint.photos.get()
+    assert (photo.width, photo.height, photo.uploaded_by_id) == (64, 48, owner.pk)

@@ -40,12 +40,13 @@ def test_owner_pays_a_booking_from_my_bookings(celery_worker, live_server, page,
     # when the owner presses 付款
     page.get_by_role("button", name="付款").click()
 
-    # then they are back on 我的预约, which shows the booking confirmed once the notification has arrived
-    expect(page).to_have_url(re.compile(r"/me/bookings/"))
-    item = page.locator(f'li.booking-item[data-booking-id="{booking.pk}"]')
-    expect(item.locator(".badge")).to_have_text("已确认", timeout=30_000)
-    expect(page.locator("#list-message")).to_have_text("已支付。")
-    expect(item.locator("button.pay")).to_have_count(0)
+    # then they are on the order page of the booking they paid, which follows the payment (?payment=) until the
+    # notification has arrived, says so, shows the booking confirmed, and drops the payment from its address
+    expect(page.locator(".order-badge .badge")).to_have_text("已确认", timeout=30_000)
+    expect(page.locator("#order-message")).to_have_text("已支付。")
+    expect(page).to_have_url(f"{live_server.url}/me/bookings/{booking.pk}/")
+    expect(page.locator(".money .amount-paid")).to_have_text("¥299.00")
+    expect(page.locator("#pay-actions button.pay")).to_have_count(0)
     booking.refresh_from_db()
     payment.refresh_from_db()
     assert (booking.status, booking.amount_paid) == (BookingStatus.CONFIRMED, payment.amount)
@@ -82,10 +83,10 @@ def test_owner_pays_with_a_listed_coupon(celery_worker, live_server, page, setti
     # then the sandbox charges ¥269.00, and the booking is paid in full once the notification arrives
     expect(page.locator(".cashier .amount")).to_have_text("¥269.00")
     page.get_by_role("button", name="付款").click()
-    item = page.locator(f'li.booking-item[data-booking-id="{booking.pk}"]')
-    expect(item.locator(".badge")).to_have_text("已确认", timeout=30_000)
-    expect(item.locator(".coupon-held")).to_have_text("优惠券 XINKE30 −¥30.00")
-    expect(item.locator("select.coupon-choice")).to_have_count(0)
+    expect(page).to_have_url(re.compile(rf"/me/bookings/{booking.pk}/"))
+    expect(page.locator(".order-badge .badge")).to_have_text("已确认", timeout=30_000)
+    expect(page.locator("#pay-actions .coupon-held")).to_have_text("优惠券 XINKE30 −¥30.00")
+    expect(page.locator("#pay-actions select.coupon-choice")).to_have_count(0)
     payment = Payment.objects.get(booking=booking)
     booking.refresh_from_db()
     assert (payment.status, payment.amount, payment.discount) == (PaymentStatus.SUCCEEDED, Decimal("269.00"), 30)

@@ -9,19 +9,11 @@ from playwright.sync_api import expect
 from reviews import services
 from reviews.models import DIMENSIONS, Review, ReviewStatus
 from tests.bookings.conftest import make_shop
-from tests.e2e.booking_fixtures import sign_in
+from tests.e2e.booking_fixtures import RATING_LABELS, sign_in
 from tests.factories import UserFactory
 from tests.reviews.conftest import RATINGS, done_booking
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-LABELS = {
-    "quality": "施工质量",
-    "attitude": "服务态度",
-    "timeliness": "准时程度",
-    "price_transparency": "价格透明",
-    "environment": "门店环境",
-}
 
 
 def _png() -> bytes:
@@ -42,7 +34,7 @@ def test_owner_reviews_a_completed_booking_and_the_store_page_shows_it(live_serv
     item = page.locator(f'li.booking-item[data-booking-id="{booking.pk}"]')
     item.get_by_role("button", name="评价", exact=True).click()
     for dimension, stars in RATINGS.items():
-        item.get_by_role("radiogroup", name=LABELS[dimension]).get_by_role("radio", name=f"{stars} 星").check()
+        item.get_by_role("radiogroup", name=RATING_LABELS[dimension]).get_by_role("radio", name=f"{stars} 星").check()
     item.get_by_role("checkbox", name="价格与报价一致").check()
     item.get_by_label("评价内容（选填）").fill("师傅很专业，报价透明。")
     item.locator("input[type=file]").set_input_files([{"name": "car.png", "mimeType": "image/png", "buffer": _png()}])

@@ -60,11 +60,11 @@ def test_the_page_shows_the_signed_order_with_pay_and_cancel(owner, booking):
 
 
 @pytest.mark.django_db
-def test_the_pay_url_brings_the_payer_back_to_their_bookings(owner, booking):
+def test_the_pay_url_brings_the_payer_back_to_the_bookings_order_page(owner, booking):
     url = _pay_url(owner, booking)
     payment = Payment.objects.get(booking=booking)
     return_url = dict(parse_qsl(url.partition("?")[2]))["return_url"]
-    assert return_url == f"http://testserver/me/bookings/?payment={payment.pk}"
+    assert return_url == f"http://testserver/me/bookings/{booking.pk}/?payment={payment.pk}"
 
 
 @pytest.mark.django_db
@@ -161,9 +161,9 @@ def test_pay_delivers_a_notification_that_confirms_the_booking(celery_worker, li
     # when the payer presses 付款
     response = _press(url, "pay")
 
-    # then they are sent back to their bookings, and the worker's notification confirms the booking
+    # then they are sent back to the booking's order page, and the worker's notification confirms the booking
     assert response.status_code == 302
-    assert response["Location"] == f"{live_server.url}/me/bookings/?payment={payment.pk}"
+    assert response["Location"] == f"{live_server.url}/me/bookings/{booking.pk}/?payment={payment.pk}"
     celery_worker.wait_for(lambda: Payment.objects.get(pk=payment.pk).status == PaymentStatus.SUCCEEDED, timeout=20)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED and booking.amount_paid == payment.amount
