@@ -21,7 +21,7 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 class TsTzRange(Func):
     function = "TSTZRANGE"
-    output_field = DateTimeRangeField(verbose_name=_("output field"))
+    output_field = DateTimeRangeField()
 
 
 class BookingStatus(models.TextChoices):
