@@ -58,7 +58,7 @@ class Message(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    provider_message_id = models.CharField(_("provider message ID"), max_length=100, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=now)
 
