@@ -249,6 +249,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # A reaction to a domain event (chefu.events) is tried this many times, then kept as dead for someone to look at.
 EVENT_DELIVERY_MAX_ATTEMPTS = env.int("EVENT_DELIVERY_MAX_ATTEMPTS", default=10)
+# Dead deliveries are kept this long for someone to look at, then purged (chefu.retention).
+EVENT_DELIVERY_DEAD_RETENTION_DAYS = env.int("EVENT_DELIVERY_DEAD_RETENTION_DAYS", default=365)
 
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Synced into django-celery-beat's tables when beat starts (DatabaseScheduler.setup_schedule); times are in
@@ -306,6 +308,16 @@ CELERY_BEAT_SCHEDULE = {
     "quality.nightly-run": {
         "task": "quality.tasks.quality_run_task",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # Retention (docs/growth.md): final outbox messages past NOTIFICATION_RETENTION_DAYS, dead event deliveries past
+    # EVENT_DELIVERY_DEAD_RETENTION_DAYS, in batches.
+    "notifications.messages-purge": {
+        "task": "notifications.tasks.messages_purge_task",
+        "schedule": crontab(hour=4, minute=20),
+    },
+    "chefu.event-deliveries-dead-purge": {
+        "task": "chefu.tasks.event_deliveries_dead_purge_task",
+        "schedule": crontab(hour=4, minute=30),
     },
     # SMS codes older than a day (accounts.services.sms_codes_purge).
     "accounts.sms-codes-purge": {
@@ -456,6 +468,9 @@ NOTIFICATION_CLAIM_LEASE_S = env.int("NOTIFICATION_CLAIM_LEASE_S", default=300)
 # Retry n waits NOTIFICATION_RETRY_BACKOFF_S * 2**(n-1), at most NOTIFICATION_RETRY_BACKOFF_MAX_S.
 NOTIFICATION_RETRY_BACKOFF_S = env.int("NOTIFICATION_RETRY_BACKOFF_S", default=60)
 NOTIFICATION_RETRY_BACKOFF_MAX_S = env.int("NOTIFICATION_RETRY_BACKOFF_MAX_S", default=3600)
+# Sent, cancelled and given-up messages are purged this many days after they were written (notifications.retention);
+# an in-app message leaves the inbox with them.
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
 
 # --- Payments ---
 # Provider classes by code (payments/providers). A listed provider is usable only while it is switched on:
