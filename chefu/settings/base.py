@@ -319,6 +319,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "chefu.tasks.event_deliveries_dead_purge_task",
         "schedule": crontab(hour=4, minute=30),
     },
+    "chefu.sessions-clear": {"task": "chefu.tasks.sessions_clear_task", "schedule": crontab(hour=4, minute=40)},
     # SMS codes older than a day (accounts.services.sms_codes_purge).
     "accounts.sms-codes-purge": {
         "task": "accounts.tasks.sms_codes_purge_task",

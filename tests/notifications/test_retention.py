@@ -88,7 +88,24 @@ def test_the_task_purges_with_the_current_time(settings):
 
 def test_the_purges_are_scheduled_nightly_in_beat():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"notifications.tasks.messages_purge_task", "chefu.tasks.event_deliveries_dead_purge_task"} <= tasks
+    assert {
+        "notifications.tasks.messages_purge_task",
+        "chefu.tasks.event_deliveries_dead_purge_task",
+        "chefu.tasks.sessions_clear_task",
+    } <= tasks
+
+
+def test_expired_sessions_are_cleared():
+    from django.contrib.sessions.models import Session
+
+    from chefu.tasks import sessions_clear_task
+
+    Session.objects.create(session_key="a" * 32, session_data="x", expire_date=NOW - dt.timedelta(days=1))
+    Session.objects.create(session_key="b" * 32, session_data="x", expire_date=timezone.now() + dt.timedelta(days=1))
+
+    sessions_clear_task()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["b" * 32]
 
 
 def _delivery(*, age_days: int, dead: bool) -> EventDelivery:
