@@ -23,8 +23,12 @@ TASKS_BY_QUEUE: dict[str, tuple[str, ...]] = {
         "bookings.tasks.bookings_expire_due_task",
         "catalog.tasks.reference_prices_nightly_task",
         "catalog.tasks.reference_prices_recompute_task",
+        "chefu.tasks.event_deliveries_dead_purge_task",
         "chefu.tasks.events_retry_due_task",
         "chefu.tasks.idempotency_records_purge_task",
+        "chefu.tasks.sessions_clear_task",
+        # Housekeeping of the outbox: here, not on notifications, so a night's purge never holds deliveries back.
+        "notifications.tasks.messages_purge_task",
         "reviews.tasks.ratings_refresh_task",
     ),
     NOTIFICATIONS: (
