@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from bookings import availability
 from bookings.availability import BayInput, Busy, Slot
@@ -70,7 +70,8 @@ class StoreCalendar:
         """One of the store's active bays as a model instance with its id and name loaded (other columns deferred):
         what an answer shows of the bay a booking was just put on, without reading it again."""
         name = next(b.name for b in self.bays if b.id == bay_id)
-        return Bay.from_db(connection.alias, ["id", "store_id", "name"], [bay_id, self.store_id, name])
+        db = router.db_for_read(Bay) or DEFAULT_DB_ALIAS
+        return Bay.from_db(db, ["id", "store_id", "name"], [bay_id, self.store_id, name])
 
     def slots(self, *, day: dt.date, job: Job, now: dt.datetime) -> list[Slot]:
         return availability.available_slots(day=day, **self._common(job, now))
@@ -158,7 +159,9 @@ def calendars_load(
         "live": list(LIVE_STATUSES),
         "exclude": exclude_booking_id or 0,
     }
-    with connection.cursor() as cursor:
+    # The router's choice, as an ORM read would make it: the replica for a page's availability, the primary inside
+    # a booking's transaction or for a user who just wrote (chefu/db_router.py).
+    with connections[router.db_for_read(Booking) or DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(calendar_sql(), params)
         rows = cursor.fetchall()
     return {row[0]: _calendar(*row) for row in rows}

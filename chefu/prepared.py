@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
 class _Template:
+    model: type
     sql: str
     count_sql: str
     slots: tuple[str | None, ...]
@@ -55,6 +56,12 @@ def _bind(slots: tuple[str | None, ...], constants: tuple[Any, ...], values: Map
     return [constants[i] if slot is None else values[slot] for i, slot in enumerate(slots)]
 
 
+def _connection(template: _Template):
+    # Where the ORM would read the queryset: the replica for a page's search when one is configured
+    # (chefu/db_router.py). Both connections speak the same SQL, so one template serves them.
+    return connections[router.db_for_read(template.model) or DEFAULT_DB_ALIAS]
+
+
 class PreparedQuery:
     """``build(shape, **markers) -> QuerySet`` (a ``.values()`` queryset, ordered) compiled per shape.
 
@@ -77,6 +84,7 @@ class PreparedQuery:
             count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
             count_slots, count_constants = _slots(count_sql, count_params, self._markers)
             template = _Template(
+                model=queryset.model,
                 sql=sql,
                 count_sql=f"SELECT COUNT(*) FROM ({count_sql}) AS matches",
                 slots=slots,
@@ -91,13 +99,13 @@ class PreparedQuery:
     def rows(self, shape: Hashable, values: Mapping[str, Any], *, limit: int, offset: int = 0) -> list[dict]:
         template = self.template(shape)
         params = [*_bind(template.slots, template.constants, values), limit, offset]
-        with connection.cursor() as cursor:
+        with _connection(template).cursor() as cursor:
             cursor.execute(f"{template.sql} LIMIT %s OFFSET %s", params)
             names = [column.name for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def count(self, shape: Hashable, values: Mapping[str, Any]) -> int:
         template = self.template(shape)
-        with connection.cursor() as cursor:
+        with _connection(template).cursor() as cursor:
             cursor.execute(template.count_sql, _bind(template.count_slots, template.count_constants, values))
             return cursor.fetchone()[0]

@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Reads on the replica when one is configured, sticky to the primary after a user's write (chefu/db_router.py).
+    "chefu.db_router.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cms.middleware.SiteRedirectMiddleware",
@@ -178,6 +180,18 @@ DATABASES = {"default": env.db("DATABASE_URL", engine="django.contrib.gis.db.bac
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica (scripts/replica.sh) for the web's reads, with read-your-writes: chefu/db_router.py. Unset:
+# everything on the primary, as before. A user's reads stay on the primary for REPLICA_STICKY_S seconds after a
+# request of theirs wrote: keep it above the replica's worst lag.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Tests read the replica of the test database (its name), never a database of their own.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["chefu.db_router.ReplicaRouter"]
+REPLICA_STICKY_S = env.int("REPLICA_STICKY_S", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -54,6 +54,10 @@ DATABASES = {
     **DATABASES,
     "default": {**DATABASES["default"], "TEST": {"NAME": env("TEST_DATABASE_NAME", default=None)}},
 }
+# A replica only for a run that asks for one (tests/chefu/test_replica.py runs its scenarios so): a developer's
+# DATABASE_REPLICA_URL is not for the whole suite.
+if not env.bool("TEST_REPLICA", default=False):
+    DATABASES.pop("replica", None)
 
 # --- Payments ---
 # The sandbox is always on in tests and Alipay off unless a test configures it (a developer's .env must not
