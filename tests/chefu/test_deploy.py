@@ -193,7 +193,7 @@ class Node:
 
 
 @pytest.fixture
-def two_nodes(transactional_db) -> Iterator[tuple[Node, Node]]:
+def two_nodes(transactional_db, django_db_serialized_rollback) -> Iterator[tuple[Node, Node]]:
     db = connection.settings_dict
     redis = settings.CACHES["default"]["LOCATION"]
     env = {
