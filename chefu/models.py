@@ -39,6 +39,9 @@ class EventDelivery(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=now)
     dead_at = models.DateTimeField(null=True, blank=True)
+    # The id of the request whose change emitted the event (chefu.observability): a retry logs under it, and the
+    # tasks it queues carry it on.
+    request_id = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         indexes = [

@@ -5,13 +5,17 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from chefu.observability.logs import logging_config
 from chefu.settings.base import *  # noqa: F403
-from chefu.settings.base import ALIPAY, SECRET_KEY, env
+from chefu.settings.base import ALIPAY, LOG_LEVEL, SECRET_KEY, env
 
 DEBUG = False
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters (and not one repeated) in production.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# One JSON object a line for the log shipper (LOG_FORMAT=plain to read them by eye).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 # Public addresses: where Wagtail's back office links and payment providers' notifications point. No default.
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL")
