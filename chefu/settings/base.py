@@ -96,7 +96,7 @@ MIDDLEWARE = [
     # Requests' counts, latencies and statuses (django-prometheus); its "after" half is the last middleware.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Error answers under /api/ in the envelope, whichever middleware gave them (a Host outside ALLOWED_HOSTS is
-    # refused by CommonMiddleware): first, so that it sees them all (chefu/errors.py).
+    # refused by CommonMiddleware): before every middleware that may answer, so that it sees them all (chefu/errors.py).
     "chefu.errors.ApiErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
