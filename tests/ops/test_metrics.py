@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from kombu import Queue
 
@@ -64,11 +65,12 @@ def test_a_booking_its_payment_its_cancellation_and_refund_move_the_counters(own
     )
 
 
+@pytest.mark.usefixtures("committing")
 def test_a_rolled_back_booking_counts_nothing(owner):
     # The counters move after the commit, from the events: a change that does not commit is not counted.
     before = scrape()
 
-    with pytest.raises(RuntimeError), __import__("django.db").db.transaction.atomic():
+    with pytest.raises(RuntimeError), transaction.atomic():
         new_booking(owner=owner)
         raise RuntimeError("the request failed after the booking")
 
