@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # the migrations' rows) after the others, as a single process does.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run serve setup setup-dev test lint lock lock-check smoke bench clean
+.PHONY: help run serve setup setup-dev test lint lock lock-check smoke bench clean backup restore
 
 help:
 	@echo "make run         set up (packages, PostGIS, Redis, venv, migrations, demo data) and serve on PORT=$(PORT)"
@@ -23,6 +23,9 @@ help:
 	@echo "make lock-check  fail when an .in file and its lock disagree"
 	@echo "make lint        ruff check and the layer contract (lint-imports, .importlinter)"
 	@echo "make bench       run bench/nearby.py, bench/bookings.py, bench/payments.py and bench/reviews.py"
+	@echo "make backup      the database (pg_dump custom format) and the media into var/backups/<UTC time> (or TO=dir)"
+	@echo "make restore     BACKUP=dir [INTO=chefu_restored]: a backup into a new database and var/restored/INTO/,"
+	@echo "                 then reconcile on it"
 	@echo "make clean       remove caches (keeps .venv and .env)"
 
 run: setup
@@ -64,3 +67,15 @@ bench: setup-dev
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 	rm -rf .pytest_cache .ruff_cache .hypothesis .import_linter_cache
+
+# Backups (chefu/backups.py). Restoring names a new database and new media folders, so it never touches the live
+# ones: switch DATABASE_URL, MEDIA_ROOT and PRIVATE_MEDIA_ROOT to them once reconcile is clean.
+TO ?=
+INTO ?= chefu_restored
+backup:
+	$(PYTHON) manage.py backup $(if $(TO),--to "$(TO)")
+
+restore:
+	@[ -n "$(BACKUP)" ] || { echo "usage: make restore BACKUP=<backup folder> [INTO=<new database>]" >&2; exit 2; }
+	$(PYTHON) manage.py restore --from "$(BACKUP)" --into "$(INTO)" \
+		--media-root "var/restored/$(INTO)/media" --private-media-root "var/restored/$(INTO)/private-media"

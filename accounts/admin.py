@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuthToken, SmsCode, User, Vehicle
 from chefu.admin import ReadOnlyAdminMixin
@@ -13,8 +14,8 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_active", "is_staff"]
     fieldsets = [
         (None, {"fields": ["phone", "password", "name", "roles"]}),
-        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "name", "password1", "password2"]})]
 

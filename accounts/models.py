@@ -43,15 +43,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     phone = models.CharField(_("phone"), max_length=11, unique=True)
     name = models.CharField(_("name"), max_length=60)
-    roles = ArrayField(models.CharField(max_length=20, choices=Role.choices), default=list, blank=True)
-    is_active = models.BooleanField(default=True)
+    roles = ArrayField(
+        models.CharField(max_length=20, choices=Role.choices), verbose_name=_("roles"), default=list, blank=True
+    )
+    is_active = models.BooleanField(verbose_name=_("is active"), default=True)
     is_staff = models.BooleanField(
+        verbose_name=_("is staff"),
         default=False,
         help_text=_("May sign in to /django-admin/. Platform admins only: QA and shop staff use their own consoles."),
     )
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(verbose_name=_("date joined"), default=timezone.now)
     # Raised by signing out everywhere: every session signed in before then stops matching (get_session_auth_hash).
-    session_generation = models.PositiveIntegerField(default=0, editable=False)
+    session_generation = models.PositiveIntegerField(verbose_name=_("session generation"), default=0, editable=False)
 
     objects = UserManager()
 
@@ -104,16 +107,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 class AuthToken(models.Model):
     """A bearer token. Only its SHA-256 is stored; the token itself is shown once, at issue."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_tokens")
-    digest = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8, help_text=_("First characters of the token, to recognise it."))
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    user_agent = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="auth_tokens")
+    digest = models.CharField(verbose_name=_("digest"), max_length=64, unique=True)
+    prefix = models.CharField(
+        verbose_name=_("prefix"), max_length=8, help_text=_("First characters of the token, to recognise it.")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(verbose_name=_("last used at"), null=True, blank=True)
+    user_agent = models.CharField(verbose_name=_("user agent"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("auth token")
+        verbose_name_plural = _("auth tokens")
         constraints = [
             models.CheckConstraint(
                 condition=Q(expires_at__gt=models.F("created_at")), name="token_expires_after_created"
@@ -147,16 +154,20 @@ class SmsCode(models.Model):
 
     phone = models.CharField(_("phone"), max_length=11)
     purpose = models.CharField(_("purpose"), max_length=10, choices=SmsCodePurpose.choices)
-    salt = models.CharField(max_length=32)
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    requester = models.CharField(max_length=64, blank=True, help_text=_("Keyed hash of the asking address."))
-    attempts = models.PositiveSmallIntegerField(default=0, help_text=_("Tries from the address that asked."))
-    other_attempts = models.PositiveSmallIntegerField(
-        default=0, help_text=_("Tries from every other address together.")
+    salt = models.CharField(verbose_name=_("salt"), max_length=32)
+    code_hash = models.CharField(verbose_name=_("code hash"), max_length=64)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    requester = models.CharField(
+        verbose_name=_("requester"), max_length=64, blank=True, help_text=_("Keyed hash of the asking address.")
     )
-    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        verbose_name=_("attempts"), default=0, help_text=_("Tries from the address that asked.")
+    )
+    other_attempts = models.PositiveSmallIntegerField(
+        verbose_name=_("other attempts"), default=0, help_text=_("Tries from every other address together.")
+    )
+    used_at = models.DateTimeField(verbose_name=_("used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SMS code")
@@ -184,7 +195,7 @@ class SmsCode(models.Model):
 
 
 class Vehicle(models.Model):
-    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="vehicles")
+    owner = models.ForeignKey(User, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="vehicles")
     plate = models.CharField(_("plate"), max_length=10)
     make = models.CharField(_("make"), max_length=40)
     model = models.CharField(_("model"), max_length=60)
@@ -196,9 +207,11 @@ class Vehicle(models.Model):
     # The car the owner's prices and bookings start with; one per owner, kept by the services (the first car added,
     # then the owner's choice, then the oldest left when it is removed).
     is_default = models.BooleanField(_("default vehicle"), default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["owner", "plate"], name="vehicle_plate_unique_per_owner"),

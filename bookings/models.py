@@ -58,7 +58,9 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 class BookingPolicy(models.Model):
     """A store's booking rules. A store without a row uses the defaults (``BookingPolicy(store=store)``)."""
 
-    store = models.OneToOneField("stores.Store", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    store = models.OneToOneField(
+        "stores.Store", verbose_name=_("store"), primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
     slot_step_min = models.PositiveSmallIntegerField(_("slot step (minutes)"), default=15)
     min_notice_min = models.PositiveIntegerField(_("minimum notice (minutes)"), default=60)
     horizon_days = models.PositiveSmallIntegerField(_("booking horizon (days)"), default=30)
@@ -66,7 +68,7 @@ class BookingPolicy(models.Model):
     pay_window_min = models.PositiveSmallIntegerField(_("time to pay (minutes)"), default=15)
     free_cancel_hours = models.PositiveSmallIntegerField(_("free cancellation until (hours before)"), default=2)
     cancel_fee_pct = models.DecimalField(_("late cancellation fee (%)"), max_digits=5, decimal_places=2, default=20)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("booking policy")
@@ -94,23 +96,33 @@ class BookingPolicy(models.Model):
 
 
 class Booking(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="bookings")
-    bay = models.ForeignKey("stores.Bay", on_delete=models.PROTECT, related_name="bookings")
-    service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="bookings")
-    vehicle = models.ForeignKey("accounts.Vehicle", on_delete=models.PROTECT, related_name="bookings")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    store = models.ForeignKey(
+        "stores.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    bay = models.ForeignKey("stores.Bay", verbose_name=_("bay"), on_delete=models.PROTECT, related_name="bookings")
+    service = models.ForeignKey(
+        "catalog.Service", verbose_name=_("service"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    vehicle = models.ForeignKey(
+        "accounts.Vehicle", verbose_name=_("vehicle"), on_delete=models.PROTECT, related_name="bookings"
+    )
     # The price version the quote was built from: versions are immutable, so this is what was agreed.
-    offering_version = models.ForeignKey("catalog.OfferingVersion", on_delete=models.PROTECT, related_name="bookings")
+    offering_version = models.ForeignKey(
+        "catalog.OfferingVersion", verbose_name=_("offering version"), on_delete=models.PROTECT, related_name="bookings"
+    )
     status = models.CharField(_("status"), max_length=16, choices=BookingStatus.choices)
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     # end + the store's cleaning buffer: what the bay is held for.
-    blocks_until = models.DateTimeField()
+    blocks_until = models.DateTimeField(verbose_name=_("blocks until"))
     # The itemized quote at booking time ({"lines": [...], "total": "...", "notes": [...]}) and its total.
-    quote = models.JSONField()
+    quote = models.JSONField(verbose_name=_("quote"))
     quote_total = models.DecimalField(_("quote total"), **MONEY)
     # The service's checklist at booking time: [{"code", "label_zh", "label_en", "required"}].
-    checklist = models.JSONField(default=list)
+    checklist = models.JSONField(verbose_name=_("checklist"), default=list)
     pay_before = models.DateTimeField(_("pay before"), null=True, blank=True)
     # Kept by the payments app. ``amount_paid``: what succeeded payments settled of the booking's cost (their
     # ``covers``, a coupon's discount included); what is owed is ``amount_due`` less it. ``amount_unapplied``: the
@@ -121,17 +133,19 @@ class Booking(models.Model):
     amount_unapplied = models.DecimalField(_("paid without settling anything"), **MONEY, default=0, db_default=0)
     # The store's cancellation terms as they were when the booking was made: free until ``cancel_free_until``,
     # then ``cancel_fee_pct`` of what was paid. A reschedule moves the deadline only while it has not passed.
-    cancel_free_until = models.DateTimeField()
-    cancel_fee_pct = models.DecimalField(max_digits=5, decimal_places=2)
-    cancelled_by_store = models.BooleanField(default=False)
-    cancel_reason = models.TextField(blank=True)
+    cancel_free_until = models.DateTimeField(verbose_name=_("cancel free until"))
+    cancel_fee_pct = models.DecimalField(verbose_name=_("cancel fee (%)"), max_digits=5, decimal_places=2)
+    cancelled_by_store = models.BooleanField(verbose_name=_("cancelled by store"), default=False)
+    cancel_reason = models.TextField(verbose_name=_("cancel reason"), blank=True)
     # Set when cancelled: the fee the cancellation policy kept and what is owed back to the owner.
-    cancellation_fee = models.DecimalField(**MONEY, null=True, blank=True)
-    refund_due = models.DecimalField(**MONEY, null=True, blank=True)
-    created_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(auto_now=True)
+    cancellation_fee = models.DecimalField(verbose_name=_("cancellation fee"), **MONEY, null=True, blank=True)
+    refund_due = models.DecimalField(verbose_name=_("refund due"), **MONEY, null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         ordering = ["start", "id"]
         constraints = [
             ExclusionConstraint(
@@ -195,18 +209,26 @@ class ActorRole(models.TextChoices):
 class BookingEvent(models.Model):
     """The timeline: one row per status change (and per reschedule), with who, when and why."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=now)
-    action = models.CharField(max_length=12, choices=EventAction.choices, default=EventAction.STATUS)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, choices=BookingStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    action = models.CharField(
+        verbose_name=_("action"), max_length=12, choices=EventAction.choices, default=EventAction.STATUS
+    )
+    from_status = models.CharField(verbose_name=_("from status"), max_length=16, blank=True)
+    to_status = models.CharField(verbose_name=_("to status"), max_length=16, choices=BookingStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # In what capacity: the owner, the store's staff, the platform (QA, admin) or the system (expiry, payment).
-    by_role = models.CharField(max_length=10, choices=ActorRole.choices, default=ActorRole.SYSTEM)
-    reason = models.TextField(blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    by_role = models.CharField(
+        verbose_name=_("by role"), max_length=10, choices=ActorRole.choices, default=ActorRole.SYSTEM
+    )
+    reason = models.TextField(verbose_name=_("reason"), blank=True)
+    details = models.JSONField(verbose_name=_("details"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("booking event")
+        verbose_name_plural = _("booking events")
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(to_status__in=BookingStatus.values), name="booking_event_status_known"),
@@ -224,22 +246,27 @@ PHOTO_PREFIX = "bookings/"
 class Photo(models.Model):
     """A photo taken at the shop for a booking (checklist evidence, extra work), already re-encoded."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="photos")
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="photos")
     # Private (chefu.private_media): shown only through bookings.views.booking_photo, found by its name.
     image = models.ImageField(
+        verbose_name=_("image"),
         upload_to=PHOTO_PREFIX + "%Y/%m/",
         storage=private_storage,
         width_field="width",
         height_field="height",
         db_index=True,
     )
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=now)
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -253,15 +280,23 @@ class ChecklistResult(models.TextChoices):
 
 
 class ChecklistAnswer(models.Model):
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="checklist_answers")
-    code = models.SlugField(max_length=60)
-    result = models.CharField(max_length=4, choices=ChecklistResult.choices)
-    note = models.TextField(blank=True)
-    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    answered_at = models.DateTimeField(default=now)
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="checklist_answers"
+    )
+    code = models.SlugField(verbose_name=_("code"), max_length=60)
+    result = models.CharField(verbose_name=_("result"), max_length=4, choices=ChecklistResult.choices)
+    note = models.TextField(verbose_name=_("note"), blank=True)
+    photo = models.ForeignKey(
+        Photo, verbose_name=_("photo"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(verbose_name=_("answered at"), default=now)
 
     class Meta:
+        verbose_name = _("checklist answer")
+        verbose_name_plural = _("checklist answers")
         ordering = ["booking_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["booking", "code"], name="checklist_answer_unique_code"),
@@ -281,20 +316,33 @@ class SupplementStatus(models.TextChoices):
 class Supplement(models.Model):
     """Extra work found at the shop. It costs the owner nothing until the owner approves it."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="supplements")
-    status = models.CharField(max_length=10, choices=SupplementStatus.choices, default=SupplementStatus.PROPOSED)
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="supplements"
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=SupplementStatus.choices, default=SupplementStatus.PROPOSED
+    )
     reason = models.TextField(_("reason"))
     total = models.DecimalField(_("total"), **MONEY)
-    photos = models.ManyToManyField(Photo, blank=True, related_name="supplements")
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    proposed_at = models.DateTimeField(default=now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    photos = models.ManyToManyField(Photo, verbose_name=_("photos"), blank=True, related_name="supplements")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    proposed_at = models.DateTimeField(verbose_name=_("proposed at"), default=now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(verbose_name=_("decision note"), blank=True)
 
     class Meta:
+        verbose_name = _("supplement")
+        verbose_name_plural = _("supplements")
         ordering = ["proposed_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=SupplementStatus.values), name="supplement_status_known"),
@@ -312,15 +360,19 @@ class Supplement(models.Model):
 
 
 class SupplementLine(models.Model):
-    supplement = models.ForeignKey(Supplement, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveSmallIntegerField()
-    description = models.CharField(max_length=200)
-    sku = models.CharField(max_length=40, blank=True)
-    qty = models.DecimalField(max_digits=8, decimal_places=2)
-    unit_price = models.DecimalField(**MONEY)
-    amount = models.DecimalField(**MONEY)
+    supplement = models.ForeignKey(
+        Supplement, verbose_name=_("supplement"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    description = models.CharField(verbose_name=_("description"), max_length=200)
+    sku = models.CharField(verbose_name=_("SKU"), max_length=40, blank=True)
+    qty = models.DecimalField(verbose_name=_("quantity"), max_digits=8, decimal_places=2)
+    unit_price = models.DecimalField(verbose_name=_("unit price"), **MONEY)
+    amount = models.DecimalField(verbose_name=_("amount"), **MONEY)
 
     class Meta:
+        verbose_name = _("supplement line")
+        verbose_name_plural = _("supplement lines")
         ordering = ["supplement_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["supplement", "position"], name="supplement_line_unique_position"),

@@ -277,7 +277,7 @@ def _booking_make(
         booking, from_status="", to_status=BookingStatus.PENDING_PAYMENT, by=owner, by_role=ActorRole.OWNER, at=now
     )
     relation_given(booking, "events", [event])
-    # A broker that is down only delays the expiry: the beat sweep (bookings_expire_due) expires what it missed.
+    # Sent only if pay_before is minutes away (chefu.queue); the beat sweep (bookings_expire_due) expires the rest.
     send_on_commit(
         "bookings.tasks.booking_expire_task",
         [((booking.pk,), {"eta": booking.pay_before})],

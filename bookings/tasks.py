@@ -17,11 +17,13 @@ _DB_RETRY = {
 
 @shared_task(name="bookings.tasks.booking_expire_task", **_DB_RETRY)
 def booking_expire_task(booking_id: int) -> None:
-    """Queued at creation with ``eta=pay_before``."""
+    """Queued at creation with ``eta=pay_before`` when that is within ``CELERY_ETA_MAX_S``; the sweep expires the
+    others."""
     services.booking_expire(booking_id=booking_id)
 
 
 @shared_task(name="bookings.tasks.bookings_expire_due_task", **_DB_RETRY)
 def bookings_expire_due_task() -> int:
-    """CELERY_BEAT_SCHEDULE, every minute: expires what the per-booking task missed (broker down, worker lost)."""
+    """CELERY_BEAT_SCHEDULE, every minute: expires the bookings past ``pay_before`` (those with more than
+    ``CELERY_ETA_MAX_S`` to pay had no task; a broker down or a worker lost lost theirs)."""
     return services.bookings_expire_due()

@@ -107,6 +107,20 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "parent", "sort_order"]
 
 
+class KindListFilter(admin.SimpleListFilter):
+    """By the registry's kinds, under their labels (``kind`` is a plain CharField: the default filter would list
+    the stored codes)."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return kinds.choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 class ServiceChecklistItemInline(admin.TabularInline):
     model = ServiceChecklistItem
     fields = ["position", "code", "label_zh", "label_en", "required"]
@@ -117,10 +131,14 @@ class ServiceChecklistItemInline(admin.TabularInline):
 class ServiceAdmin(admin.ModelAdmin):
     form = ServiceAdminForm
     inlines = [ServiceChecklistItemInline]
-    list_display = ["code", "name_zh", "category", "duration_min", "kind", "needs_engine", "is_active"]
-    list_filter = ["category", "kind", "is_active"]
+    list_display = ["code", "name_zh", "category", "duration_min", "kind_label", "needs_engine", "is_active"]
+    list_filter = ["category", KindListFilter, "is_active"]
     list_select_related = ["category"]
     search_fields = ["code", "name_zh", "name_en"]
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, obj):
+        return dict(kinds.choices()).get(obj.kind, obj.kind)
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []

@@ -23,11 +23,13 @@ def localized(obj, field: str) -> str:
 class Category(models.Model):
     """A kind of work a store's bays can do. Platform-defined; the code is the stable key."""
 
-    code = models.SlugField(primary_key=True, max_length=40)
+    code = models.SlugField(verbose_name=_("code"), primary_key=True, max_length=40)
     name_zh = models.CharField(_("name (Chinese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=60)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    sort_order = models.PositiveSmallIntegerField(default=0)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    sort_order = models.PositiveSmallIntegerField(verbose_name=_("sort order"), default=0)
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -45,8 +47,10 @@ class Category(models.Model):
 class Service(models.Model):
     """A platform-defined standard service. Stores price it; the ``kind`` names its workflow plug-in."""
 
-    code = models.SlugField(primary_key=True, max_length=60)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="services")
+    code = models.SlugField(verbose_name=_("code"), primary_key=True, max_length=60)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="services"
+    )
     name_zh = models.CharField(_("name (Chinese)"), max_length=80)
     name_en = models.CharField(_("name (English)"), max_length=80)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
@@ -59,7 +63,7 @@ class Service(models.Model):
         help_text=_("Work on the engine (oil changes): not offered for a vehicle known to be electric."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    sort_order = models.PositiveSmallIntegerField(default=0)
+    sort_order = models.PositiveSmallIntegerField(verbose_name=_("sort order"), default=0)
 
     class Meta:
         ordering = ["category__sort_order", "sort_order", "code"]
@@ -87,7 +91,9 @@ class ServiceChecklistItem(models.Model):
     """One item staff answer when doing the service (a note, photos). Bookings copy the list when they are made
     (``catalog.checklists.checklist_snapshot``), so editing it here changes future bookings only."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="checklist_items")
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="checklist_items"
+    )
     code = models.SlugField(_("code"), max_length=60)
     label_zh = models.CharField(_("label (Chinese)"), max_length=120)
     label_en = models.CharField(_("label (English)"), max_length=120)
@@ -148,7 +154,7 @@ class Part(models.Model):
     spec = models.CharField(_("specification"), max_length=120, blank=True)
     unit = models.CharField(_("unit"), max_length=10)
     list_price = models.DecimalField(_("list price"), **MONEY)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="parts")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="parts")
     part_type = models.CharField(_("type"), max_length=20, choices=PartType.choices)
     tyre_size = models.CharField(_("tyre size"), max_length=12, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -178,13 +184,15 @@ class PartFitment(models.Model):
     A part without fitment rows fits every vehicle (oils, fluids, care products); tyres fit by size.
     """
 
-    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="fitments")
+    part = models.ForeignKey(Part, verbose_name=_("part"), on_delete=models.CASCADE, related_name="fitments")
     make = models.CharField(_("make"), max_length=40)
     model = models.CharField(_("model"), max_length=60, blank=True, help_text=_("Empty: every model of the make."))
     year_from = models.PositiveSmallIntegerField(_("from year"))
     year_to = models.PositiveSmallIntegerField(_("to year"))
 
     class Meta:
+        verbose_name = _("part fitment")
+        verbose_name_plural = _("part fitments")
         ordering = ["part_id", "make", "model", "year_from"]
         constraints = [
             models.CheckConstraint(condition=Q(year_from__lte=F("year_to")), name="fitment_year_range"),
@@ -206,6 +214,8 @@ class VehicleSpec(models.Model):
     tyre_size = models.CharField(_("original tyre size"), max_length=12, blank=True)
 
     class Meta:
+        verbose_name = _("vehicle spec")
+        verbose_name_plural = _("vehicle specs")
         ordering = ["make", "model", "year_from"]
         constraints = [
             models.CheckConstraint(condition=Q(year_from__lte=F("year_to")), name="spec_year_range"),
@@ -224,17 +234,26 @@ class Offering(models.Model):
     """A store's price for one standard service. Its prices live in immutable versions; ``current``
     is the one in force (null once deactivated, with ``is_active`` false)."""
 
-    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="offerings")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="offerings")
-    current = models.OneToOneField(
-        "OfferingVersion", null=True, blank=True, on_delete=models.RESTRICT, related_name="current_of"
+    store = models.ForeignKey(
+        "stores.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="offerings"
     )
-    is_active = models.BooleanField(default=True)
+    service = models.ForeignKey(Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="offerings")
+    current = models.OneToOneField(
+        "OfferingVersion",
+        verbose_name=_("current"),
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="current_of",
+    )
+    is_active = models.BooleanField(verbose_name=_("is active"), default=True)
     # Denormalized from ``current`` for index-driven search and sorting by price.
-    total = models.DecimalField(**MONEY, null=True, blank=True)
-    updated_at = models.DateTimeField(default=now)
+    total = models.DecimalField(verbose_name=_("total"), **MONEY, null=True, blank=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), default=now)
 
     class Meta:
+        verbose_name = _("offering")
+        verbose_name_plural = _("offerings")
         ordering = ["store_id", "service_id"]
         constraints = [
             models.UniqueConstraint(fields=["store", "service"], name="offering_unique_per_store_service"),
@@ -256,15 +275,21 @@ class OfferingVersion(models.Model):
     new version, and bookings keep pointing at the version they were priced at.
     """
 
-    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
+    offering = models.ForeignKey(
+        Offering, verbose_name=_("offering"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(verbose_name=_("number"))
     labour = models.DecimalField(_("labour"), **MONEY)
     total = models.DecimalField(_("total"), **MONEY)
     duration_min = models.PositiveSmallIntegerField(_("duration (minutes)"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("offering version")
+        verbose_name_plural = _("offering versions")
         ordering = ["offering_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["offering", "number"], name="offering_version_unique_number"),
@@ -280,14 +305,18 @@ class OfferingVersion(models.Model):
 
 
 class OfferingPartLine(models.Model):
-    version = models.ForeignKey(OfferingVersion, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveSmallIntegerField()
-    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(
+        OfferingVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    part = models.ForeignKey(Part, verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
     qty = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2)
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     amount = models.DecimalField(_("amount"), **MONEY)
 
     class Meta:
+        verbose_name = _("offering part line")
+        verbose_name_plural = _("offering part lines")
         ordering = ["version_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["version", "position"], name="part_line_unique_position"),

@@ -16,8 +16,8 @@ from quality.standards import standards_in_force
 class HomePage(Page):
     """The site root: what Chefu is, and the way into shop search."""
 
-    intro = models.CharField(max_length=200, blank=True)
-    body = RichTextField(blank=True)
+    intro = models.CharField(verbose_name=_("intro"), max_length=200, blank=True)
+    body = RichTextField(verbose_name=_("body"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     parent_page_types = ["wagtailcore.Page"]
@@ -25,13 +25,17 @@ class HomePage(Page):
 
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
+    class Meta:
+        verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
+
 
 class StandardsPage(Page):
     """The store standard in force, generated from the quality app's published standards (``quality.standards``):
     what every partner store is audited against. The editors write the introduction; the items come from the
     standards themselves, so the page changes the moment a new version is published."""
 
-    intro = RichTextField(blank=True)
+    intro = RichTextField(verbose_name=_("intro"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
@@ -43,6 +47,10 @@ class StandardsPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["standards"] = standards_for_page(english=(request.LANGUAGE_CODE or "").startswith("en"))
         return context
+
+    class Meta:
+        verbose_name = _("standards page")
+        verbose_name_plural = _("standards pages")
 
 
 def standards_for_page(*, english: bool) -> list[dict]:

@@ -45,10 +45,14 @@ class InspectionReport(models.Model):
     published (``published_at`` set) when the booking completes, and immutable from then on: a trigger refuses any
     change to a published report, its items and its photos."""
 
-    booking = models.OneToOneField("bookings.Booking", on_delete=models.PROTECT, related_name="+")
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    template_version = models.CharField(max_length=20)
+    booking = models.OneToOneField(
+        "bookings.Booking", verbose_name=_("booking"), on_delete=models.PROTECT, related_name="+"
+    )
+    store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="+")
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("inspector"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    template_version = models.CharField(verbose_name=_("template version"), max_length=20)
     # The VIN alphabet here; the check digit is validated by the report's service.
     vin = models.CharField(_("VIN"), max_length=17, validators=[RegexValidator(VIN_RE)])
     plate = models.CharField(_("plate"), max_length=12, blank=True)
@@ -59,16 +63,18 @@ class InspectionReport(models.Model):
     first_registered = models.DateField(_("first registered"))
     transfers = models.PositiveSmallIntegerField(_("number of transfers"), validators=[MaxValueValidator(99)])
     summary = models.TextField(_("summary"), blank=True)
-    grade_computed = models.CharField(max_length=1, choices=Grade.choices)
+    grade_computed = models.CharField(verbose_name=_("grade computed"), max_length=1, choices=Grade.choices)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
     grade_override_reason = models.TextField(_("reason for overriding the grade"), blank=True)
     # The car's Chefu service history as it stood at publication (consignment.passport).
-    passport = models.JSONField(default=list, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(auto_now=True)
+    passport = models.JSONField(verbose_name=_("passport"), default=list, blank=True)
+    published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("inspection report")
+        verbose_name_plural = _("inspection reports")
         constraints = [
             models.CheckConstraint(condition=Q(vin__regex=VIN_RE), name="report_vin_format"),
             models.CheckConstraint(condition=Q(grade__in=Grade.values), name="report_grade_known"),
@@ -87,13 +93,17 @@ class InspectionReport(models.Model):
 class InspectionItem(models.Model):
     """One template item's result. ``reading`` carries the item's measurement in its unit (paint thickness in µm)."""
 
-    report = models.ForeignKey(InspectionReport, on_delete=models.CASCADE, related_name="items")
-    code = models.CharField(max_length=40)
-    result = models.CharField(max_length=5, choices=ItemResult.choices)
-    reading = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
-    note = models.TextField(blank=True)
+    report = models.ForeignKey(
+        InspectionReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="items"
+    )
+    code = models.CharField(verbose_name=_("code"), max_length=40)
+    result = models.CharField(verbose_name=_("result"), max_length=5, choices=ItemResult.choices)
+    reading = models.DecimalField(verbose_name=_("reading"), max_digits=8, decimal_places=1, null=True, blank=True)
+    note = models.TextField(verbose_name=_("note"), blank=True)
 
     class Meta:
+        verbose_name = _("inspection item")
+        verbose_name_plural = _("inspection items")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["report", "code"], name="report_item_once"),
@@ -109,24 +119,34 @@ class InspectionPhoto(models.Model):
     """A photo of an item (``item_code``) or of the car (blank), re-encoded like a booking photo and private.
     ``masked`` is the copy dealers are shown, with the number plate blurred."""
 
-    report = models.ForeignKey(InspectionReport, on_delete=models.CASCADE, related_name="photos")
-    item_code = models.CharField(max_length=40, blank=True)
+    report = models.ForeignKey(
+        InspectionReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="photos"
+    )
+    item_code = models.CharField(verbose_name=_("item code"), max_length=40, blank=True)
     image = models.ImageField(
+        verbose_name=_("image"),
         upload_to=CONSIGNMENT_PHOTO_PREFIX + "reports/%Y/%m/",
         storage=private_storage,
         width_field="width",
         height_field="height",
     )
     masked = models.ImageField(
-        upload_to=CONSIGNMENT_PHOTO_PREFIX + "masked/%Y/%m/", storage=private_storage, blank=True
+        verbose_name=_("masked"),
+        upload_to=CONSIGNMENT_PHOTO_PREFIX + "masked/%Y/%m/",
+        storage=private_storage,
+        blank=True,
     )
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=now)
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("inspection photo")
+        verbose_name_plural = _("inspection photos")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -149,17 +169,25 @@ class Listing(models.Model):
     """The seller's car for sale, created when its inspection report is published. Make, model, year and mileage are
     copied from the report for the comparable-deals estimate."""
 
-    report = models.OneToOneField(InspectionReport, on_delete=models.PROTECT, related_name="listing")
-    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=16, choices=ListingStatus.choices, default=ListingStatus.DRAFT)
-    make = models.CharField(max_length=60, blank=True)
-    model = models.CharField(max_length=60, blank=True)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    mileage_km = models.PositiveIntegerField()
-    created_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(auto_now=True)
+    report = models.OneToOneField(
+        InspectionReport, verbose_name=_("report"), on_delete=models.PROTECT, related_name="listing"
+    )
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("seller"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=ListingStatus.choices, default=ListingStatus.DRAFT
+    )
+    make = models.CharField(verbose_name=_("make"), max_length=60, blank=True)
+    model = models.CharField(verbose_name=_("model"), max_length=60, blank=True)
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"), null=True, blank=True)
+    mileage_km = models.PositiveIntegerField(verbose_name=_("mileage (km)"))
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=ListingStatus.values), name="listing_status_known"),
@@ -175,10 +203,12 @@ class StatusEvent(models.Model):
     ``details``), when, by whom (None: the platform) and why. Each timeline adds its object's key and its statuses'
     width."""
 
-    at = models.DateTimeField(default=now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(verbose_name=_("reason"), blank=True)
+    details = models.JSONField(verbose_name=_("details"), default=dict, blank=True)
 
     class Meta:
         abstract = True
@@ -205,16 +235,24 @@ class DepositStatus(models.TextChoices):
 class Dealer(models.Model):
     """A used-car dealer's company. May bid when ``status`` is verified and the deposit is held."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dealer")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="dealer"
+    )
     company = models.CharField(_("company"), max_length=120)
     license_no = models.CharField(_("business licence number"), max_length=40, unique=True)
-    status = models.CharField(max_length=10, choices=DealerStatus.choices, default=DealerStatus.APPLIED)
-    deposit_status = models.CharField(max_length=10, choices=DepositStatus.choices, default=DepositStatus.NONE)
-    deposit_amount = models.DecimalField(**MONEY, default=0)
-    created_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=DealerStatus.choices, default=DealerStatus.APPLIED
+    )
+    deposit_status = models.CharField(
+        verbose_name=_("deposit status"), max_length=10, choices=DepositStatus.choices, default=DepositStatus.NONE
+    )
+    deposit_amount = models.DecimalField(verbose_name=_("deposit amount"), **MONEY, default=0)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("dealer")
+        verbose_name_plural = _("dealers")
         constraints = [
             models.CheckConstraint(condition=Q(status__in=DealerStatus.values), name="dealer_status_known"),
             models.CheckConstraint(condition=Q(deposit_status__in=DepositStatus.values), name="dealer_deposit_known"),
@@ -230,9 +268,13 @@ class Dealer(models.Model):
 
 
 class DealerEvent(StatusEvent):
-    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(verbose_name=_("from status"), max_length=10, blank=True)
+    to_status = models.CharField(verbose_name=_("to status"), max_length=10)
+
+    class Meta:
+        verbose_name = _("dealer event")
+        verbose_name_plural = _("dealer events")
 
     def __str__(self) -> str:
         return f"dealer {self.dealer_id}: {self.from_status or '-'} → {self.to_status}"
@@ -255,22 +297,28 @@ class Auction(models.Model):
     leader pays if it closes now); the leader's own maximum stays in :class:`ProxyMax`. ``version`` grows with every
     change dealers can see: the ETag of ``GET /consignment/auctions/{id}``."""
 
-    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="auctions")
-    status = models.CharField(max_length=16, choices=AuctionStatus.choices, default=AuctionStatus.OPEN)
-    reserve_price = models.DecimalField(**MONEY)
-    duration_min = models.PositiveSmallIntegerField(
-        default=30, validators=[MinValueValidator(1), MaxValueValidator(1440)]
+    listing = models.ForeignKey(Listing, verbose_name=_("listing"), on_delete=models.PROTECT, related_name="auctions")
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=AuctionStatus.choices, default=AuctionStatus.OPEN
     )
-    started_at = models.DateTimeField(default=now)
-    ends_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
-    highest_amount = models.DecimalField(**MONEY, null=True, blank=True)
-    highest_dealer = models.ForeignKey(Dealer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    bid_count = models.PositiveIntegerField(default=0)
-    version = models.PositiveIntegerField(default=1)
-    decide_before = models.DateTimeField(null=True, blank=True)
+    reserve_price = models.DecimalField(verbose_name=_("reserve price"), **MONEY)
+    duration_min = models.PositiveSmallIntegerField(
+        verbose_name=_("duration (minutes)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(1440)]
+    )
+    started_at = models.DateTimeField(verbose_name=_("started at"), default=now)
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
+    highest_amount = models.DecimalField(verbose_name=_("highest amount"), **MONEY, null=True, blank=True)
+    highest_dealer = models.ForeignKey(
+        Dealer, verbose_name=_("highest dealer"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    bid_count = models.PositiveIntegerField(verbose_name=_("bid count"), default=0)
+    version = models.PositiveIntegerField(verbose_name=_("version"), default=1)
+    decide_before = models.DateTimeField(verbose_name=_("decide before"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("auction")
+        verbose_name_plural = _("auctions")
         ordering = ["-started_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=AuctionStatus.values), name="auction_status_known"),
@@ -296,12 +344,14 @@ class Auction(models.Model):
 class ProxyMax(models.Model):
     """A dealer's maximum in an auction: the platform bids for them up to it. Never shown to anyone else."""
 
-    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="maxima")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="+")
-    max_amount = models.DecimalField(**MONEY)
-    placed_at = models.DateTimeField(default=now)
+    auction = models.ForeignKey(Auction, verbose_name=_("auction"), on_delete=models.CASCADE, related_name="maxima")
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="+")
+    max_amount = models.DecimalField(verbose_name=_("max amount"), **MONEY)
+    placed_at = models.DateTimeField(verbose_name=_("placed at"), default=now)
 
     class Meta:
+        verbose_name = _("proxy max bid")
+        verbose_name_plural = _("proxy max bids")
         constraints = [
             models.UniqueConstraint(fields=["auction", "dealer"], name="proxy_max_once"),
             models.CheckConstraint(condition=Q(max_amount__gt=0), name="proxy_max_gt_0"),
@@ -321,16 +371,18 @@ class Bid(models.Model):
     """Every bid a dealer placed, accepted or refused (none is lost), and every bid the platform placed for a proxy
     (``by_proxy``)."""
 
-    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="bids")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="bids")
-    amount = models.DecimalField(**MONEY)
-    max_amount = models.DecimalField(**MONEY, null=True, blank=True)
-    accepted = models.BooleanField()
-    refusal = models.CharField(max_length=20, choices=BidRefusal.choices, blank=True)
-    by_proxy = models.BooleanField(default=False)
-    at = models.DateTimeField(default=now)
+    auction = models.ForeignKey(Auction, verbose_name=_("auction"), on_delete=models.CASCADE, related_name="bids")
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="bids")
+    amount = models.DecimalField(verbose_name=_("amount"), **MONEY)
+    max_amount = models.DecimalField(verbose_name=_("max amount"), **MONEY, null=True, blank=True)
+    accepted = models.BooleanField(verbose_name=_("accepted"))
+    refusal = models.CharField(verbose_name=_("refusal"), max_length=20, choices=BidRefusal.choices, blank=True)
+    by_proxy = models.BooleanField(verbose_name=_("by proxy"), default=False)
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
 
     class Meta:
+        verbose_name = _("bid")
+        verbose_name_plural = _("bids")
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -346,9 +398,13 @@ class Bid(models.Model):
 
 
 class AuctionEvent(StatusEvent):
-    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
+    auction = models.ForeignKey(Auction, verbose_name=_("auction"), on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(verbose_name=_("from status"), max_length=16, blank=True)
+    to_status = models.CharField(verbose_name=_("to status"), max_length=16)
+
+    class Meta:
+        verbose_name = _("auction event")
+        verbose_name_plural = _("auction events")
 
     def __str__(self) -> str:
         return f"auction {self.auction_id}: {self.from_status or '-'} → {self.to_status}"
@@ -383,31 +439,42 @@ class Deal(models.Model):
     dealer who does not pay by ``pay_before`` loses the deposit and the car goes to the runner-up (a new deal on the
     same auction) or back to the seller."""
 
-    auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="deals")
-    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="deals")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="deals")
-    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    price = models.DecimalField(**MONEY)
-    fee = models.DecimalField(**MONEY)
-    seller_net = models.DecimalField(**MONEY)
-    status = models.CharField(max_length=16, choices=DealStatus.choices, default=DealStatus.AWAITING_PAYMENT)
-    pay_before = models.DateTimeField()
-    paid_at = models.DateTimeField(null=True, blank=True)
-    handover_booking = models.OneToOneField(
-        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    auction = models.ForeignKey(Auction, verbose_name=_("auction"), on_delete=models.PROTECT, related_name="deals")
+    listing = models.ForeignKey(Listing, verbose_name=_("listing"), on_delete=models.PROTECT, related_name="deals")
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="deals")
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("seller"), on_delete=models.PROTECT, related_name="+"
     )
-    handed_over_at = models.DateTimeField(null=True, blank=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
+    price = models.DecimalField(verbose_name=_("price"), **MONEY)
+    fee = models.DecimalField(verbose_name=_("fee"), **MONEY)
+    seller_net = models.DecimalField(verbose_name=_("seller net"), **MONEY)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=DealStatus.choices, default=DealStatus.AWAITING_PAYMENT
+    )
+    pay_before = models.DateTimeField(verbose_name=_("pay before"))
+    paid_at = models.DateTimeField(verbose_name=_("paid at"), null=True, blank=True)
+    handover_booking = models.OneToOneField(
+        "bookings.Booking",
+        verbose_name=_("handover booking"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handed_over_at = models.DateTimeField(verbose_name=_("handed over at"), null=True, blank=True)
+    settled_at = models.DateTimeField(verbose_name=_("settled at"), null=True, blank=True)
     # When the inspection began (its booking's check-in, else its booked start): with ``handed_over_at``, the deal's
     # time from inspection start to handover end.
-    inspection_started_at = models.DateTimeField(null=True, blank=True)
+    inspection_started_at = models.DateTimeField(verbose_name=_("inspection started at"), null=True, blank=True)
     # What claims gave back to the dealer (price adjustments): taken from the seller's net before the seller is paid.
-    adjusted_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    adjusted_total = models.DecimalField(verbose_name=_("adjusted total"), **MONEY, default=Decimal("0.00"))
     # When the seller's payout was asked for (the claim window passed with no open claim).
-    payout_requested_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=now)
+    payout_requested_at = models.DateTimeField(verbose_name=_("payout requested at"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=DealStatus.values), name="deal_status_known"),
@@ -443,9 +510,13 @@ class Deal(models.Model):
 
 
 class DealEvent(StatusEvent):
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
+    deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(verbose_name=_("from status"), max_length=16, blank=True)
+    to_status = models.CharField(verbose_name=_("to status"), max_length=16)
+
+    class Meta:
+        verbose_name = _("deal event")
+        verbose_name_plural = _("deal events")
 
     def __str__(self) -> str:
         return f"deal {self.deal_id}: {self.from_status or '-'} → {self.to_status}"
@@ -471,21 +542,32 @@ class Claim(models.Model):
     """A dealer's claim of a defect the report did not disclose, within 3 days of the handover; QA arbitrates.
     ``store`` and ``inspector`` are the report's, copied for the quality KPIs."""
 
-    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="claims")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="+")
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    description = models.TextField()
-    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.OPEN)
-    adjustment = models.DecimalField(**MONEY, null=True, blank=True)
-    resolution_note = models.TextField(blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.PROTECT, related_name="claims")
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="+")
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("inspector"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    description = models.TextField(verbose_name=_("description"))
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.OPEN
+    )
+    adjustment = models.DecimalField(verbose_name=_("adjustment"), **MONEY, null=True, blank=True)
+    resolution_note = models.TextField(verbose_name=_("resolution note"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    resolved_at = models.DateTimeField(verbose_name=_("resolved at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_known"),

@@ -50,35 +50,51 @@ class Payment(models.Model):
     """
 
     booking = models.ForeignKey(
-        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+        "bookings.Booking",
+        verbose_name=_("booking"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
     )
-    purpose = models.CharField(max_length=40, default=BOOKING, validators=[validate_purpose])
-    subject = models.CharField(max_length=64, blank=True)
+    purpose = models.CharField(verbose_name=_("purpose"), max_length=40, default=BOOKING, validators=[validate_purpose])
+    subject = models.CharField(verbose_name=_("subject"), max_length=64, blank=True)
     # What the provider shows the payer (a purpose's label when empty; a booking's number for bookings).
-    description = models.CharField(max_length=120, blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
-    provider = models.CharField(max_length=20)
-    status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    description = models.CharField(verbose_name=_("description"), max_length=120, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="payments"
+    )
+    provider = models.CharField(verbose_name=_("provider"), max_length=20)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
     # What the owner is charged through the provider, the platform-funded coupon discount, and their sum: the part
     # of the booking's amount due this payment settles.
-    amount = models.DecimalField(**MONEY)
-    discount = models.DecimalField(**MONEY, default=0)
-    covers = models.DecimalField(**MONEY)
-    covers_from = models.DecimalField(**MONEY)
+    amount = models.DecimalField(verbose_name=_("amount"), **MONEY)
+    discount = models.DecimalField(verbose_name=_("discount"), **MONEY, default=0)
+    covers = models.DecimalField(verbose_name=_("covers"), **MONEY)
+    covers_from = models.DecimalField(verbose_name=_("covers from"), **MONEY)
     # False for money that arrived but settles nothing: a second payment of a slice already paid, or a payment that
     # came after its booking expired or was cancelled. Such payments are refunded in full.
-    applied = models.BooleanField(default=False)
+    applied = models.BooleanField(verbose_name=_("applied"), default=False)
     # The coupon this payment used (its ``discount`` is the redemption's, taken off the owner's charge).
     redemption = models.ForeignKey(
-        "payments.CouponRedemption", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+        "payments.CouponRedemption",
+        verbose_name=_("redemption"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
     )
-    out_trade_no = models.CharField(max_length=64, unique=True)
-    trade_no = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    pay_url = models.URLField(max_length=2000, blank=True)
-    created_at = models.DateTimeField(default=now)
-    succeeded_at = models.DateTimeField(null=True, blank=True)
+    out_trade_no = models.CharField(verbose_name=_("out trade no"), max_length=64, unique=True)
+    trade_no = models.CharField(verbose_name=_("trade no"), max_length=64, null=True, blank=True, unique=True)
+    pay_url = models.URLField(verbose_name=_("pay URL"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    succeeded_at = models.DateTimeField(verbose_name=_("succeeded at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=PaymentStatus.values), name="payment_status_known"),
@@ -125,15 +141,19 @@ class Payment(models.Model):
 class PaymentEvent(models.Model):
     """The payment's timeline: one row per status change, with what caused it (a notification, a query, a user)."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=now)
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10, choices=PaymentStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    from_status = models.CharField(verbose_name=_("from status"), max_length=10, blank=True)
+    to_status = models.CharField(verbose_name=_("to status"), max_length=10, choices=PaymentStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(verbose_name=_("reason"), blank=True)
+    details = models.JSONField(verbose_name=_("details"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -172,22 +192,31 @@ class Refund(models.Model):
     """Money going back to the payer from one payment. ``out_request_no`` makes the provider call idempotent.
     ``booking`` is the payment's (None for another purpose's payment)."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds")
     booking = models.ForeignKey(
-        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+        "bookings.Booking",
+        verbose_name=_("booking"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
     )
-    amount = models.DecimalField(**MONEY)
-    status = models.CharField(max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING)
-    reason = models.CharField(max_length=20, choices=RefundReason.choices)
-    note = models.TextField(blank=True)
-    out_request_no = models.CharField(max_length=64, unique=True)
+    amount = models.DecimalField(verbose_name=_("amount"), **MONEY)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    reason = models.CharField(verbose_name=_("reason"), max_length=20, choices=RefundReason.choices)
+    note = models.TextField(verbose_name=_("note"), blank=True)
+    out_request_no = models.CharField(verbose_name=_("out request no"), max_length=64, unique=True)
     # Who asked for it (a service, for idempotency: one refund per cause): e.g. "cancel:<booking>", "complaint:<id>".
-    cause = models.CharField(max_length=80)
-    created_at = models.DateTimeField(default=now)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    cause = models.CharField(verbose_name=_("cause"), max_length=80)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    completed_at = models.DateTimeField(verbose_name=_("completed at"), null=True, blank=True)
+    last_error = models.TextField(verbose_name=_("last error"), blank=True)
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
@@ -203,15 +232,19 @@ class Refund(models.Model):
 class RefundEvent(models.Model):
     """The refund's timeline: one row per status change (decided, then paid back or failed), with who and why."""
 
-    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=now)
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10, choices=RefundStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    refund = models.ForeignKey(Refund, verbose_name=_("refund"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    from_status = models.CharField(verbose_name=_("from status"), max_length=10, blank=True)
+    to_status = models.CharField(verbose_name=_("to status"), max_length=10, choices=RefundStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(verbose_name=_("reason"), blank=True)
+    details = models.JSONField(verbose_name=_("details"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("refund event")
+        verbose_name_plural = _("refund events")
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(to_status__in=RefundStatus.values), name="refund_event_status_known"),
@@ -240,27 +273,33 @@ class Payout(models.Model):
     from the money of ``payment`` (the charge's applied payment, whose provider it goes through). ``out_biz_no``
     makes the provider call idempotent; one payout per ``cause`` of a charge."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
-    purpose = models.CharField(max_length=40, validators=[validate_purpose])
-    subject = models.CharField(max_length=64)
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="payouts")
-    provider = models.CharField(max_length=20)
-    amount = models.DecimalField(**MONEY)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="payouts"
+    )
+    purpose = models.CharField(verbose_name=_("purpose"), max_length=40, validators=[validate_purpose])
+    subject = models.CharField(verbose_name=_("subject"), max_length=64)
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="payouts")
+    provider = models.CharField(verbose_name=_("provider"), max_length=20)
+    amount = models.DecimalField(verbose_name=_("amount"), **MONEY)
     # The payee at the provider: an Alipay logon id (a phone number or e-mail) and the real name it checks.
-    payee_account = models.CharField(max_length=100)
-    payee_name = models.CharField(max_length=60, blank=True)
-    status = models.CharField(max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.PENDING)
+    payee_account = models.CharField(verbose_name=_("payee account"), max_length=100)
+    payee_name = models.CharField(verbose_name=_("payee name"), max_length=60, blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.PENDING
+    )
     # Who asked for it, for idempotency: e.g. "seller_net:<deal>".
-    cause = models.CharField(max_length=80)
-    memo = models.CharField(max_length=200, blank=True)
-    out_biz_no = models.CharField(max_length=64, unique=True)
+    cause = models.CharField(verbose_name=_("cause"), max_length=80)
+    memo = models.CharField(verbose_name=_("memo"), max_length=200, blank=True)
+    out_biz_no = models.CharField(verbose_name=_("out biz no"), max_length=64, unique=True)
     # The provider's id of the transfer, once paid.
-    order_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    created_at = models.DateTimeField(default=now)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    order_id = models.CharField(verbose_name=_("order ID"), max_length=64, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    completed_at = models.DateTimeField(verbose_name=_("completed at"), null=True, blank=True)
+    last_error = models.TextField(verbose_name=_("last error"), blank=True)
 
     class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
@@ -281,15 +320,19 @@ class Payout(models.Model):
 class PayoutEvent(models.Model):
     """The payout's timeline: one row per status change (decided, then paid or failed), with who and why."""
 
-    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=now)
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10, choices=PayoutStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    payout = models.ForeignKey(Payout, verbose_name=_("payout"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    from_status = models.CharField(verbose_name=_("from status"), max_length=10, blank=True)
+    to_status = models.CharField(verbose_name=_("to status"), max_length=10, choices=PayoutStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(verbose_name=_("reason"), blank=True)
+    details = models.JSONField(verbose_name=_("details"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("payout event")
+        verbose_name_plural = _("payout events")
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(to_status__in=PayoutStatus.values), name="payout_event_status_known"),
@@ -312,12 +355,16 @@ class AccountKind(models.TextChoices):
 class LedgerAccount(models.Model):
     """An account of the platform's books. Stores each have their own payable account."""
 
-    code = models.CharField(max_length=60, unique=True)
-    kind = models.CharField(max_length=10, choices=AccountKind.choices)
-    name = models.CharField(max_length=120)
-    store = models.ForeignKey("stores.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(verbose_name=_("code"), max_length=60, unique=True)
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=AccountKind.choices)
+    name = models.CharField(verbose_name=_("name"), max_length=120)
+    store = models.ForeignKey(
+        "stores.Store", verbose_name=_("store"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
         ordering = ["code"]
         constraints = [models.CheckConstraint(condition=Q(kind__in=AccountKind.values), name="account_kind_known")]
 
@@ -329,13 +376,17 @@ class PaymentAlert(models.Model):
     """Something about money that a person must look at (an amount that does not match, a refund that keeps
     failing). The quality app's alerts will pick these up."""
 
-    at = models.DateTimeField(default=now)
-    code = models.CharField(max_length=40)
-    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
-    details = models.JSONField(default=dict)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    code = models.CharField(verbose_name=_("code"), max_length=40)
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    details = models.JSONField(verbose_name=_("details"), default=dict)
+    resolved_at = models.DateTimeField(verbose_name=_("resolved at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payment alert")
+        verbose_name_plural = _("payment alerts")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -361,20 +412,32 @@ class JournalEntry(models.Model):
     An entry moving a purpose's held money names its charge (``purpose``, ``subject``); a RELEASE also its
     ``cause``, once per charge."""
 
-    at = models.DateTimeField(default=now)
-    kind = models.CharField(max_length=16, choices=EntryKind.choices)
-    memo = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    kind = models.CharField(verbose_name=_("kind"), max_length=16, choices=EntryKind.choices)
+    memo = models.CharField(verbose_name=_("memo"), max_length=200, blank=True)
     booking = models.ForeignKey(
-        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="journal_entries"
+        "bookings.Booking",
+        verbose_name=_("booking"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="journal_entries",
     )
-    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
-    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
-    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
-    purpose = models.CharField(max_length=40, blank=True)
-    subject = models.CharField(max_length=64, blank=True)
-    cause = models.CharField(max_length=80, blank=True)
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    refund = models.ForeignKey(
+        Refund, verbose_name=_("refund"), null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    payout = models.ForeignKey(
+        Payout, verbose_name=_("payout"), null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    purpose = models.CharField(verbose_name=_("purpose"), max_length=40, blank=True)
+    subject = models.CharField(verbose_name=_("subject"), max_length=64, blank=True)
+    cause = models.CharField(verbose_name=_("cause"), max_length=80, blank=True)
 
     class Meta:
+        verbose_name = _("journal entry")
         ordering = ["at", "id"]
         verbose_name_plural = _("journal entries")
         constraints = [
@@ -400,11 +463,15 @@ class JournalEntry(models.Model):
 class JournalLine(models.Model):
     """Debits are positive, credits negative."""
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="lines")
-    amount = models.DecimalField(**MONEY)
+    entry = models.ForeignKey(JournalEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(
+        LedgerAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="lines"
+    )
+    amount = models.DecimalField(verbose_name=_("amount"), **MONEY)
 
     class Meta:
+        verbose_name = _("journal line")
+        verbose_name_plural = _("journal lines")
         ordering = ["entry_id", "id"]
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="journal_line_not_zero")]
         indexes = [models.Index(fields=["account", "entry"], name="journal_line_account_idx")]
@@ -419,11 +486,15 @@ class JournalLine(models.Model):
 class CommissionRate(models.Model):
     """The platform's share of what a store earns, when it is not the platform default (PAYMENT_COMMISSION_RATE)."""
 
-    store = models.OneToOneField("stores.Store", primary_key=True, on_delete=models.CASCADE, related_name="+")
-    rate = models.DecimalField(max_digits=5, decimal_places=4)
-    updated_at = models.DateTimeField(auto_now=True)
+    store = models.OneToOneField(
+        "stores.Store", verbose_name=_("store"), primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    rate = models.DecimalField(verbose_name=_("rate"), max_digits=5, decimal_places=4)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("commission rate")
+        verbose_name_plural = _("commission rates")
         constraints = [
             models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lte=1), name="commission_rate_range"),
         ]
@@ -442,24 +513,30 @@ class Statement(models.Model):
     Written once (``payments.settlements.statements_issue``) with the SETTLEMENT entry that pays ``net``; the
     database refuses any later change or deletion (migration 0004)."""
 
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="statements")
-    period_start = models.DateField()
-    period_end = models.DateField()
-    gross = models.DecimalField(**MONEY)
-    commission = models.DecimalField(**MONEY)
-    refunds = models.DecimalField(**MONEY)
+    store = models.ForeignKey(
+        "stores.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="statements"
+    )
+    period_start = models.DateField(verbose_name=_("period start"))
+    period_end = models.DateField(verbose_name=_("period end"))
+    gross = models.DecimalField(verbose_name=_("gross"), **MONEY)
+    commission = models.DecimalField(verbose_name=_("commission"), **MONEY)
+    refunds = models.DecimalField(verbose_name=_("refunds"), **MONEY)
     # Free reworks after upheld complaints: charged to the store at fault (positive), credited to the store that
     # does the work when it is another one (negative): the REWORK entries of the period (services.rework_charge).
-    rework = models.DecimalField(**MONEY, default=0)
-    net = models.DecimalField(**MONEY)
-    status = models.CharField(max_length=10, choices=StatementStatus.choices, default=StatementStatus.ISSUED)
-    issued_at = models.DateTimeField(default=now)
+    rework = models.DecimalField(verbose_name=_("rework"), **MONEY, default=0)
+    net = models.DecimalField(verbose_name=_("net"), **MONEY)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=StatementStatus.choices, default=StatementStatus.ISSUED
+    )
+    issued_at = models.DateTimeField(verbose_name=_("issued at"), default=now)
     # The SETTLEMENT entry that paid ``net`` (None when there was nothing to move).
     entry = models.OneToOneField(
-        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="statement"
+        JournalEntry, verbose_name=_("entry"), null=True, blank=True, on_delete=models.PROTECT, related_name="statement"
     )
 
     class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
         ordering = ["-period_start", "store_id"]
         constraints = [
             models.UniqueConstraint(fields=["store", "period_start", "period_end"], name="statement_one_per_period"),
@@ -515,7 +592,7 @@ class Coupon(models.Model):
         _("offered at checkout"), default=True, help_text=_("Unlisted coupons work only for owners who know the code.")
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
         ordering = ["-valid_from", "code"]
@@ -570,17 +647,25 @@ class CouponRedemption(models.Model):
     (budget and the owner's use given back) when the booking ends without using it, or is called off with a full
     refund. ``returned`` is the part of ``discount`` a cancellation gave back to the budget."""
 
-    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="redemptions")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    booking = models.ForeignKey("bookings.Booking", on_delete=models.PROTECT, related_name="coupon_redemptions")
-    discount = models.DecimalField(**MONEY)
-    returned = models.DecimalField(**MONEY, default=0)
-    status = models.CharField(max_length=10, choices=RedemptionStatus.choices, default=RedemptionStatus.RESERVED)
-    created_at = models.DateTimeField(default=now)
-    used_at = models.DateTimeField(null=True, blank=True)
-    released_at = models.DateTimeField(null=True, blank=True)
+    coupon = models.ForeignKey(Coupon, verbose_name=_("coupon"), on_delete=models.PROTECT, related_name="redemptions")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    booking = models.ForeignKey(
+        "bookings.Booking", verbose_name=_("booking"), on_delete=models.PROTECT, related_name="coupon_redemptions"
+    )
+    discount = models.DecimalField(verbose_name=_("discount"), **MONEY)
+    returned = models.DecimalField(verbose_name=_("returned"), **MONEY, default=0)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=RedemptionStatus.choices, default=RedemptionStatus.RESERVED
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    used_at = models.DateTimeField(verbose_name=_("used at"), null=True, blank=True)
+    released_at = models.DateTimeField(verbose_name=_("released at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("coupon redemption")
+        verbose_name_plural = _("coupon redemptions")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=RedemptionStatus.values), name="redemption_status_known"),

@@ -47,11 +47,18 @@ class Standard(models.Model):
     title_en = models.CharField(_("title (English)"), max_length=120)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("standard")
+        verbose_name_plural = _("standards")
         ordering = ["code", "-version"]
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="standard_version_unique")]
 
@@ -62,7 +69,7 @@ class Standard(models.Model):
 class StandardItem(models.Model):
     """One requirement of a standard version, scored pass/fail/n.a. in an audit."""
 
-    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="items")
+    standard = models.ForeignKey(Standard, verbose_name=_("standard"), on_delete=models.PROTECT, related_name="items")
     code = models.SlugField(_("code"), max_length=60)
     text_zh = models.TextField(_("text (Chinese)"))
     text_en = models.TextField(_("text (English)"))
@@ -72,6 +79,8 @@ class StandardItem(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("standard item")
+        verbose_name_plural = _("standard items")
         ordering = ["standard_id", "position", "code"]
         constraints = [
             models.UniqueConstraint(fields=["standard", "code"], name="standarditem_code_unique"),
@@ -108,28 +117,50 @@ class Audit(models.Model):
     """A visit (or a mystery-shopper booking) that scores a store against one standard version. ``score`` is the
     weighted share of passed items among those not n.a. (0-100); ``passed`` also needs no failed critical item."""
 
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
-    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="audits")
+    store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="+")
+    standard = models.ForeignKey(Standard, verbose_name=_("standard"), on_delete=models.PROTECT, related_name="audits")
     kind = models.CharField(_("kind"), max_length=20, choices=AuditKind.choices)
     status = models.CharField(_("status"), max_length=12, choices=AuditStatus.choices, default=AuditStatus.PLANNED)
     scheduled_for = models.DateField(_("scheduled for"))
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # A mystery shopper's booking (made and paid as an ordinary owner); never shown to the store as an audit.
-    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    complaint = models.ForeignKey("Complaint", null=True, blank=True, on_delete=models.SET_NULL, related_name="audits")
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    complaint = models.ForeignKey(
+        "Complaint",
+        verbose_name=_("complaint"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audits",
+    )
     # A re-audit closes the loop of the audit whose failed items it checks again.
-    reaudit_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reaudits")
-    pass_mark = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("80.00"))
-    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    passed = models.BooleanField(null=True, blank=True)
-    critical_failed = models.BooleanField(default=False)
-    finalized_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=now)
+    reaudit_of = models.ForeignKey(
+        "self", verbose_name=_("reaudit of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reaudits"
+    )
+    pass_mark = models.DecimalField(
+        verbose_name=_("pass mark"), max_digits=5, decimal_places=2, default=Decimal("80.00")
+    )
+    score = models.DecimalField(verbose_name=_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(verbose_name=_("passed"), null=True, blank=True)
+    critical_failed = models.BooleanField(verbose_name=_("critical failed"), default=False)
+    finalized_at = models.DateTimeField(verbose_name=_("finalized at"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("audit")
+        verbose_name_plural = _("audits")
         ordering = ["-scheduled_for", "-id"]
         indexes = [
             models.Index(fields=["store", "-finalized_at"], name="audit_store_final_idx"),
@@ -155,12 +186,14 @@ class AuditResultValue(models.TextChoices):
 
 
 class AuditResult(models.Model):
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="results")
-    item = models.ForeignKey(StandardItem, on_delete=models.PROTECT, related_name="+")
-    result = models.CharField(max_length=4, choices=AuditResultValue.choices)
-    note = models.TextField(blank=True)
+    audit = models.ForeignKey(Audit, verbose_name=_("audit"), on_delete=models.CASCADE, related_name="results")
+    item = models.ForeignKey(StandardItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(verbose_name=_("result"), max_length=4, choices=AuditResultValue.choices)
+    note = models.TextField(verbose_name=_("note"), blank=True)
 
     class Meta:
+        verbose_name = _("audit result")
+        verbose_name_plural = _("audit results")
         ordering = ["audit_id", "item__position", "item_id"]
         constraints = [models.UniqueConstraint(fields=["audit", "item"], name="auditresult_unique_item")]
 
@@ -171,21 +204,28 @@ class AuditResult(models.Model):
 class AuditPhoto(models.Model):
     """Evidence for an audit item, re-encoded like a booking photo and private."""
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="photos")
-    item = models.ForeignKey(StandardItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    audit = models.ForeignKey(Audit, verbose_name=_("audit"), on_delete=models.CASCADE, related_name="photos")
+    item = models.ForeignKey(
+        StandardItem, verbose_name=_("item"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     image = models.ImageField(
+        verbose_name=_("image"),
         upload_to=QUALITY_PHOTO_PREFIX + "audits/%Y/%m/",
         storage=private_storage,
         width_field="width",
         height_field="height",
     )
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=now)
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("audit photo")
+        verbose_name_plural = _("audit photos")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -204,17 +244,23 @@ class ActionStatus(models.TextChoices):
 class CorrectiveAction(models.Model):
     """A failed audit item the store must put right by ``due``: it submits evidence, QA accepts it or reopens it."""
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="corrective_actions")
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey(StandardItem, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    audit = models.ForeignKey(
+        Audit, verbose_name=_("audit"), on_delete=models.CASCADE, related_name="corrective_actions"
+    )
+    store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(StandardItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
     due = models.DateField(_("due"))
-    evidence_note = models.TextField(blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=now)
+    evidence_note = models.TextField(verbose_name=_("evidence note"), blank=True)
+    submitted_at = models.DateTimeField(verbose_name=_("submitted at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(verbose_name=_("accepted at"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("corrective action")
+        verbose_name_plural = _("corrective actions")
         ordering = ["due", "id"]
         indexes = [models.Index(fields=["store", "status", "due"], name="action_store_status_idx")]
         constraints = [models.UniqueConstraint(fields=["audit", "item"], name="action_unique_per_audit_item")]
@@ -226,13 +272,19 @@ class CorrectiveAction(models.Model):
 class CorrectiveActionEvent(models.Model):
     """The trail of a corrective action: created, evidence submitted, accepted, reopened."""
 
-    action = models.ForeignKey(CorrectiveAction, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=now)
-    kind = models.CharField(max_length=12)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
+    action = models.ForeignKey(
+        CorrectiveAction, verbose_name=_("action"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    kind = models.CharField(verbose_name=_("kind"), max_length=12)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(verbose_name=_("note"), blank=True)
 
     class Meta:
+        verbose_name = _("corrective action event")
+        verbose_name_plural = _("corrective action events")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -240,20 +292,27 @@ class CorrectiveActionEvent(models.Model):
 
 
 class ActionPhoto(models.Model):
-    action = models.ForeignKey(CorrectiveAction, on_delete=models.CASCADE, related_name="photos")
+    action = models.ForeignKey(
+        CorrectiveAction, verbose_name=_("action"), on_delete=models.CASCADE, related_name="photos"
+    )
     image = models.ImageField(
+        verbose_name=_("image"),
         upload_to=QUALITY_PHOTO_PREFIX + "actions/%Y/%m/",
         storage=private_storage,
         width_field="width",
         height_field="height",
     )
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=now)
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("action photo")
+        verbose_name_plural = _("action photos")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -288,34 +347,54 @@ class Complaint(models.Model):
     """An owner's complaint about a booking. The store answers by ``respond_by`` (24 h), QA resolves by
     ``resolve_by`` (72 h), wall-clock. One per booking and category while unresolved."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="+")
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
     category = models.CharField(_("category"), max_length=20, choices=ComplaintCategory.choices)
     description = models.TextField(_("description"))
-    status = models.CharField(max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN)
-    created_at = models.DateTimeField(default=now)
-    respond_by = models.DateTimeField()
-    resolve_by = models.DateTimeField()
-    store_response = models.TextField(blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    respond_by = models.DateTimeField(verbose_name=_("respond by"))
+    resolve_by = models.DateTimeField(verbose_name=_("resolve by"))
+    store_response = models.TextField(verbose_name=_("store response"), blank=True)
+    responded_at = models.DateTimeField(verbose_name=_("responded at"), null=True, blank=True)
     responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    outcome = models.CharField(max_length=10, choices=ComplaintOutcome.choices, blank=True)
-    resolution = models.TextField(blank=True)
-    refund_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
-    rework_booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    penalty_points = models.PositiveSmallIntegerField(default=0)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(verbose_name=_("outcome"), max_length=10, choices=ComplaintOutcome.choices, blank=True)
+    resolution = models.TextField(verbose_name=_("resolution"), blank=True)
+    refund_amount = models.DecimalField(
+        verbose_name=_("refund amount"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    rework_booking = models.ForeignKey(
+        Booking, verbose_name=_("rework booking"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    penalty_points = models.PositiveSmallIntegerField(verbose_name=_("penalty points"), default=0)
+    resolved_at = models.DateTimeField(verbose_name=_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(verbose_name=_("escalated at"), null=True, blank=True)
     # When the SLA sweep found it unresolved past ``resolve_by`` (its alert raised once, not once per sweep).
-    resolve_breached_at = models.DateTimeField(null=True, blank=True)
+    resolve_breached_at = models.DateTimeField(verbose_name=_("resolve breached at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "resolve_by"], name="complaint_status_due_idx"),
@@ -346,15 +425,21 @@ class Complaint(models.Model):
 class ComplaintEvent(models.Model):
     """Every step of a complaint: filed, answered, escalated, resolved; who and when."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=now)
-    kind = models.CharField(max_length=12)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    by_role = models.CharField(max_length=12)
-    text = models.TextField(blank=True)
-    details = models.JSONField(default=dict)
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    kind = models.CharField(verbose_name=_("kind"), max_length=12)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_role = models.CharField(verbose_name=_("by role"), max_length=12)
+    text = models.TextField(verbose_name=_("text"), blank=True)
+    details = models.JSONField(verbose_name=_("details"), default=dict)
 
     class Meta:
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -362,20 +447,27 @@ class ComplaintEvent(models.Model):
 
 
 class ComplaintPhoto(models.Model):
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="photos")
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="photos"
+    )
     image = models.ImageField(
+        verbose_name=_("image"),
         upload_to=QUALITY_PHOTO_PREFIX + "complaints/%Y/%m/",
         storage=private_storage,
         width_field="width",
         height_field="height",
     )
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=now)
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("complaint photo")
+        verbose_name_plural = _("complaint photos")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -390,33 +482,45 @@ class StoreKpi(models.Model):
     completed bookings of the window; a value is null when its sample is below the minimum (no verdict on three
     bookings). See ``quality/kpis.py`` for each formula."""
 
-    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    window_days = models.PositiveSmallIntegerField()
-    completed = models.PositiveIntegerField(default=0)
-    booked = models.PositiveIntegerField(default=0)
-    reviews = models.PositiveIntegerField(default=0)
+    store = models.ForeignKey("stores.Store", verbose_name=_("store"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(verbose_name=_("day"))
+    window_days = models.PositiveSmallIntegerField(verbose_name=_("window (days)"))
+    completed = models.PositiveIntegerField(verbose_name=_("completed"), default=0)
+    booked = models.PositiveIntegerField(verbose_name=_("booked"), default=0)
+    reviews = models.PositiveIntegerField(verbose_name=_("reviews"), default=0)
     # Consignment inspection reports the store published in the window: the sample of ``claim_rate``.
-    inspections = models.PositiveIntegerField(default=0)
-    rating = models.DecimalField(max_digits=4, decimal_places=2, null=True)
-    low_rating_share = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    complaint_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    upheld_complaint_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    store_cancel_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    no_show_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    on_time_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    supplement_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    upsell_ratio = models.DecimalField(max_digits=7, decimal_places=4, null=True)
-    rework_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    claim_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    price_deviation = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    last_audit_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
-    last_audit_age_days = models.PositiveIntegerField(null=True)
-    overdue_actions = models.PositiveIntegerField(default=0)
-    risk_score = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.00"))
-    computed_at = models.DateTimeField(default=now)
+    inspections = models.PositiveIntegerField(verbose_name=_("inspections"), default=0)
+    rating = models.DecimalField(verbose_name=_("rating"), max_digits=4, decimal_places=2, null=True)
+    low_rating_share = models.DecimalField(
+        verbose_name=_("low rating share"), max_digits=6, decimal_places=2, null=True
+    )
+    complaint_rate = models.DecimalField(verbose_name=_("complaint rate"), max_digits=7, decimal_places=2, null=True)
+    upheld_complaint_rate = models.DecimalField(
+        verbose_name=_("upheld complaint rate"), max_digits=7, decimal_places=2, null=True
+    )
+    store_cancel_rate = models.DecimalField(
+        verbose_name=_("store cancel rate"), max_digits=7, decimal_places=2, null=True
+    )
+    no_show_rate = models.DecimalField(verbose_name=_("no show rate"), max_digits=7, decimal_places=2, null=True)
+    on_time_rate = models.DecimalField(verbose_name=_("on time rate"), max_digits=7, decimal_places=2, null=True)
+    supplement_rate = models.DecimalField(verbose_name=_("supplement rate"), max_digits=7, decimal_places=2, null=True)
+    upsell_ratio = models.DecimalField(verbose_name=_("upsell ratio"), max_digits=7, decimal_places=4, null=True)
+    rework_rate = models.DecimalField(verbose_name=_("rework rate"), max_digits=7, decimal_places=2, null=True)
+    claim_rate = models.DecimalField(verbose_name=_("claim rate"), max_digits=7, decimal_places=2, null=True)
+    price_deviation = models.DecimalField(verbose_name=_("price deviation"), max_digits=7, decimal_places=2, null=True)
+    last_audit_score = models.DecimalField(
+        verbose_name=_("last audit score"), max_digits=5, decimal_places=2, null=True
+    )
+    last_audit_age_days = models.PositiveIntegerField(verbose_name=_("days since last audit"), null=True)
+    overdue_actions = models.PositiveIntegerField(verbose_name=_("overdue actions"), default=0)
+    risk_score = models.DecimalField(
+        verbose_name=_("risk score"), max_digits=5, decimal_places=2, default=Decimal("0.00")
+    )
+    computed_at = models.DateTimeField(verbose_name=_("computed at"), default=now)
 
     class Meta:
+        verbose_name = _("store KPI")
+        verbose_name_plural = _("store KPIs")
         ordering = ["store_id", "-day"]
         constraints = [
             models.UniqueConstraint(fields=["store", "day", "window_days"], name="storekpi_unique_day_window"),
@@ -447,16 +551,18 @@ class Rule(models.Model):
     """A threshold on one KPI: when a store's value over ``window_days`` compares true against ``threshold`` on a
     sample of at least ``min_sample`` completed bookings, the nightly run takes ``action``."""
 
-    metric = models.CharField(max_length=30)
-    window_days = models.PositiveSmallIntegerField(default=90)
-    comparator = models.CharField(max_length=3, choices=Comparator.choices)
-    threshold = models.DecimalField(max_digits=9, decimal_places=2)
-    min_sample = models.PositiveIntegerField(default=20)
-    action = models.CharField(max_length=10, choices=RuleAction.choices)
-    enabled = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(default=now)
+    metric = models.CharField(verbose_name=_("metric"), max_length=30)
+    window_days = models.PositiveSmallIntegerField(verbose_name=_("window (days)"), default=90)
+    comparator = models.CharField(verbose_name=_("comparator"), max_length=3, choices=Comparator.choices)
+    threshold = models.DecimalField(verbose_name=_("threshold"), max_digits=9, decimal_places=2)
+    min_sample = models.PositiveIntegerField(verbose_name=_("min sample"), default=20)
+    action = models.CharField(verbose_name=_("action"), max_length=10, choices=RuleAction.choices)
+    enabled = models.BooleanField(verbose_name=_("enabled"), default=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), default=now)
 
     class Meta:
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
         ordering = ["metric", "window_days", "id"]
         constraints = [models.CheckConstraint(condition=Q(window_days__in=[30, 90]), name="rule_window_30_or_90")]
 
@@ -467,14 +573,18 @@ class Rule(models.Model):
 class RuleChange(models.Model):
     """Every edit of a rule: who, when, why, and the values before and after."""
 
-    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="changes")
-    at = models.DateTimeField(default=now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField()
-    before = models.JSONField(default=dict)
-    after = models.JSONField(default=dict)
+    rule = models.ForeignKey(Rule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(verbose_name=_("reason"))
+    before = models.JSONField(verbose_name=_("before"), default=dict)
+    after = models.JSONField(verbose_name=_("after"), default=dict)
 
     class Meta:
+        verbose_name = _("rule change")
+        verbose_name_plural = _("rule changes")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -484,15 +594,24 @@ class RuleChange(models.Model):
 class QualityRun(models.Model):
     """One evaluation of every store: the KPIs computed, the rules applied."""
 
-    day = models.DateField()
-    started_at = models.DateTimeField(default=now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    stores_evaluated = models.PositiveIntegerField(default=0)
-    alerts_raised = models.PositiveIntegerField(default=0)
-    status_changes = models.JSONField(default=list)
+    day = models.DateField(verbose_name=_("day"))
+    started_at = models.DateTimeField(verbose_name=_("started at"), default=now)
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    stores_evaluated = models.PositiveIntegerField(verbose_name=_("stores evaluated"), default=0)
+    alerts_raised = models.PositiveIntegerField(verbose_name=_("alerts raised"), default=0)
+    status_changes = models.JSONField(verbose_name=_("status changes"), default=list)
 
     class Meta:
+        verbose_name = _("quality run")
+        verbose_name_plural = _("quality runs")
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
@@ -512,20 +631,31 @@ class Alert(models.Model):
     open alert per key (a partial unique index), so a condition that stays true raises one alert, not one per
     sweep."""
 
-    key = models.CharField(max_length=120)
-    code = models.CharField(max_length=40)
-    store = models.ForeignKey("stores.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    message = models.TextField()
-    details = models.JSONField(default=dict)
-    status = models.CharField(max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN)
-    raised_at = models.DateTimeField(default=now)
-    acked_at = models.DateTimeField(null=True, blank=True)
-    acked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    key = models.CharField(verbose_name=_("key"), max_length=120)
+    code = models.CharField(verbose_name=_("code"), max_length=40)
+    store = models.ForeignKey(
+        "stores.Store", verbose_name=_("store"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    note = models.TextField(blank=True)
+    message = models.TextField(verbose_name=_("message"))
+    details = models.JSONField(verbose_name=_("details"), default=dict)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
+    raised_at = models.DateTimeField(verbose_name=_("raised at"), default=now)
+    acked_at = models.DateTimeField(verbose_name=_("acked at"), null=True, blank=True)
+    acked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(verbose_name=_("note"), blank=True)
 
     class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
         ordering = ["-raised_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["key"], condition=Q(status="open"), name="alert_one_open_per_key"),

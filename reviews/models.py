@@ -69,10 +69,10 @@ class Review(models.Model):
     environment = _rating_field(_("environment"))
     overall = models.DecimalField(_("overall"), max_digits=3, decimal_places=2)
     text = models.TextField(_("text"), blank=True, max_length=TEXT_MAX)
-    tags = ArrayField(models.CharField(max_length=30), default=list, blank=True, size=len(TAGS))
+    tags = ArrayField(models.CharField(max_length=30), verbose_name=_("tags"), default=list, blank=True, size=len(TAGS))
     status = models.CharField(_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PUBLISHED)
     # Why the automatic check held it (``{"phone": [...], "url": [...], "blocked_words": [...]}``), empty otherwise.
-    held_for = models.JSONField(default=dict, blank=True)
+    held_for = models.JSONField(verbose_name=_("held for"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=now)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
 
@@ -120,14 +120,16 @@ class Review(models.Model):
 class ReviewRevision(models.Model):
     """What a review said before its owner edited it (append-only)."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="revisions")
-    ratings = models.JSONField()
-    text = models.TextField(blank=True)
-    tags = ArrayField(models.CharField(max_length=30), default=list, blank=True)
-    written_at = models.DateTimeField()
-    replaced_at = models.DateTimeField(default=now)
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="revisions")
+    ratings = models.JSONField(verbose_name=_("ratings"))
+    text = models.TextField(verbose_name=_("text"), blank=True)
+    tags = ArrayField(models.CharField(max_length=30), verbose_name=_("tags"), default=list, blank=True)
+    written_at = models.DateTimeField(verbose_name=_("written at"))
+    replaced_at = models.DateTimeField(verbose_name=_("replaced at"), default=now)
 
     class Meta:
+        verbose_name = _("review revision")
+        verbose_name_plural = _("review revisions")
         ordering = ["replaced_at", "id"]
 
     def __str__(self) -> str:
@@ -135,14 +137,18 @@ class ReviewRevision(models.Model):
 
 
 class ReviewPhoto(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="reviews/%Y/%m/", width_field="width", height_field="height")
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(default=now)
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(
+        verbose_name=_("image"), upload_to="reviews/%Y/%m/", width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("review photo")
+        verbose_name_plural = _("review photos")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -152,13 +158,17 @@ class ReviewPhoto(models.Model):
 class FollowUp(models.Model):
     """The owner's one later word on the job (追评), moderated like the review."""
 
-    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="follow_up")
-    text = models.TextField(max_length=FOLLOW_UP_MAX)
-    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PUBLISHED)
-    held_for = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=now)
+    review = models.OneToOneField(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="follow_up")
+    text = models.TextField(verbose_name=_("text"), max_length=FOLLOW_UP_MAX)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PUBLISHED
+    )
+    held_for = models.JSONField(verbose_name=_("held for"), default=dict, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("follow up")
+        verbose_name_plural = _("follow ups")
         constraints = [
             models.CheckConstraint(condition=Q(status__in=ReviewStatus.values), name="followup_status_known"),
         ]
@@ -170,15 +180,20 @@ class FollowUp(models.Model):
 class Reply(models.Model):
     """The store's one answer to a review."""
 
-    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="reply")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    text = models.TextField(max_length=REPLY_MAX)
+    review = models.OneToOneField(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="reply")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(verbose_name=_("text"), max_length=REPLY_MAX)
     # Checked like the owners' words: a store's contact details wait for QA too.
-    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PUBLISHED)
-    held_for = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=now)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PUBLISHED
+    )
+    held_for = models.JSONField(verbose_name=_("held for"), default=dict, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("reply")
         verbose_name_plural = _("replies")
         constraints = [models.CheckConstraint(condition=Q(status__in=ReviewStatus.values), name="reply_status_known")]
 
@@ -194,14 +209,20 @@ class ReportStatus(models.TextChoices):
 class ReviewReport(models.Model):
     """A store asking QA to look at a review (it cannot hide one itself). One open report per review and store."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(max_length=500)
-    status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN)
-    created_at = models.DateTimeField(default=now)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="reports")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(verbose_name=_("reason"), max_length=500)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("review report")
+        verbose_name_plural = _("review reports")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -241,17 +262,23 @@ class ModerationAction(models.Model):
     moves the review or its part says from which status to which (both blank for reports; rows written before
     migration 0006 left them blank too)."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="moderation")
-    follow_up = models.BooleanField(default=False, help_text=_("About the follow-up rather than the review."))
-    kind = models.CharField(max_length=16, choices=ModerationKind.choices)
-    from_status = models.CharField(max_length=10, blank=True, default="")
-    to_status = models.CharField(max_length=10, blank=True, default="")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(default=now)
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="moderation")
+    follow_up = models.BooleanField(
+        verbose_name=_("follow up"), default=False, help_text=_("About the follow-up rather than the review.")
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=16, choices=ModerationKind.choices)
+    from_status = models.CharField(verbose_name=_("from status"), max_length=10, blank=True, default="")
+    to_status = models.CharField(verbose_name=_("to status"), max_length=10, blank=True, default="")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(verbose_name=_("reason"), blank=True)
+    details = models.JSONField(verbose_name=_("details"), default=dict, blank=True)
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
 
     class Meta:
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation actions")
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ModerationKind.values), name="moderation_kind_known"),
@@ -315,14 +342,21 @@ class StoreReputation(models.Model):
     ``Store.rating`` is derived from it). ``hidden`` and ``held`` are counted apart, so the public page can say how
     many reviews it does not show."""
 
-    store = models.OneToOneField("stores.Store", primary_key=True, on_delete=models.CASCADE, related_name="reputation")
-    count = models.PositiveIntegerField(default=0)
-    overall_sum = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    means = models.JSONField(default=dict)  # {dimension: mean} over published reviews
-    distribution = models.JSONField(default=dict)  # {"1".."5": count of published reviews by rounded overall}
-    hidden = models.PositiveIntegerField(default=0)
-    held = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    store = models.OneToOneField(
+        "stores.Store", verbose_name=_("store"), primary_key=True, on_delete=models.CASCADE, related_name="reputation"
+    )
+    count = models.PositiveIntegerField(verbose_name=_("count"), default=0)
+    overall_sum = models.DecimalField(verbose_name=_("overall sum"), max_digits=12, decimal_places=2, default=0)
+    means = models.JSONField(verbose_name=_("means"), default=dict)  # {dimension: mean} over published reviews
+    # {"1".."5": count of published reviews by rounded overall}
+    distribution = models.JSONField(verbose_name=_("distribution"), default=dict)
+    hidden = models.PositiveIntegerField(verbose_name=_("hidden"), default=0)
+    held = models.PositiveIntegerField(verbose_name=_("held"), default=0)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("store reputation")
+        verbose_name_plural = _("store reputations")
 
     def __str__(self) -> str:
         return f"{self.store_id}: {self.count} reviews"

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Run Chefu locally: Celery worker + Celery beat in the background, gunicorn in
-# front. Ctrl-C (or TERM) stops all three; if any one of them dies, the others
+# Run Chefu locally: Celery workers + Celery beat in the background, gunicorn in
+# front. Ctrl-C (or TERM) stops them all; if any one of them dies, the others
 # are stopped too and the script exits non-zero. Run scripts/setup.sh first.
 #
 #   PORT=8000 scripts/serve.sh
+#
+# Workers: one per group of CELERY_WORKERS, a space-separated list of
+# queue[,queue...][:concurrency] (queues of chefu/broker.py). The default is one
+# worker for every queue, light on a small machine; production gives the
+# busiest concerns workers of their own (README: "Queues and workers"), e.g.
+#   CELERY_WORKERS="notifications:4 payments:2 default,quality,consignment:2"
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -68,7 +74,15 @@ trap 'echo; echo "==> stopping"; stop_all; exit 130' INT
 trap 'echo "==> stopping"; stop_all; exit 143' TERM
 trap 'stop_all' EXIT
 
-start "celery worker" "$BIN/celery" -A chefu worker -l info --concurrency 2
+CELERY_WORKERS=${CELERY_WORKERS:-default,notifications,payments,quality,consignment:2}
+for group in $CELERY_WORKERS; do
+    queues=${group%%:*}
+    concurrency=2
+    [[ $group == *:* ]] && concurrency=${group##*:}
+    # -n: one node name per group, so that workers on one host do not clash.
+    start "celery worker ($queues)" "$BIN/celery" -A chefu worker -l info -Q "$queues" \
+        --concurrency "$concurrency" -n "${queues//,/-}@%h"
+done
 start "celery beat" "$BIN/celery" -A chefu beat -l info \
     --scheduler django_celery_beat.schedulers:DatabaseScheduler
 start gunicorn "$BIN/gunicorn" chefu.wsgi:application --bind "127.0.0.1:$PORT" \

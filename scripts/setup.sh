@@ -3,8 +3,9 @@
 #
 #   scripts/setup.sh          system packages, PostgreSQL/PostGIS, Redis, .venv,
 #                             .env, migrations, demo data (what `make run` needs)
-#   scripts/setup.sh --dev    the same plus dev/test packages and Debian's
-#                             Chromium for Playwright; no demo data
+#   scripts/setup.sh --dev    the same plus dev/test packages, Debian's
+#                             Chromium for Playwright and RabbitMQ (the
+#                             tests run a worker on it); no demo data
 #
 # Works as root, or as a user with sudo; on machines with or without systemd.
 # A second run with everything in place only checks and takes a few seconds.
@@ -27,6 +28,9 @@ PG_HOST=127.0.0.1
 PG_PORT=5432
 REDIS_HOST=127.0.0.1
 REDIS_PORT=6379
+# RabbitMQ, production's broker: the tests marked rabbitmq run a worker against it (guest/guest, local only).
+AMQP_HOST=127.0.0.1
+AMQP_PORT=5672
 # A second copy on the same machine (make smoke) sets its own database and Redis database; only a new .env uses them.
 DB_NAME=${CHEFU_DB_NAME:-chefu}
 REDIS_DB=${CHEFU_REDIS_DB:-0}
@@ -95,6 +99,14 @@ redis_up() {
     fi
 }
 
+# An AMQP 0-9-1 server answers the protocol header with a method frame (type 1: connection.start).
+rabbitmq_up() {
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
+        printf "AMQP\x00\x00\x09\x01" >&3; head -c 1 <&3 | od -An -tx1 | grep -q 01' \
+        "$AMQP_HOST" "$AMQP_PORT" 2>/dev/null
+}
+
 have_systemd() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
 
 # "VERSION CLUSTER STATUS" of the Debian cluster configured on $PG_PORT, if any.
@@ -160,6 +172,8 @@ fi
 redis_up || want+=(redis-server)
 # chromium for the browser tests; a CJK font so screenshots show Chinese; gettext for makemessages.
 [ "$DEV" -eq 1 ] && want+=(chromium fonts-wqy-zenhei gettext)
+# RabbitMQ for the tests of production's broker (development itself queues on Redis).
+[ "$DEV" -eq 1 ] && ! rabbitmq_up && want+=(rabbitmq-server)
 mapfile -t missing < <(missing_pkgs "${want[@]}")
 apt_install "${missing[@]}"
 
@@ -272,6 +286,27 @@ if ! redis_up; then
     redis_up || die "Redis did not come up on $REDIS_HOST:$REDIS_PORT"
 fi
 log "Redis answers on $REDIS_HOST:$REDIS_PORT"
+
+# --- d2. RabbitMQ (--dev) -----------------------------------------------------
+
+if [ "$DEV" -eq 1 ] && ! rabbitmq_up; then
+    if port_open "$AMQP_HOST" "$AMQP_PORT"; then
+        die "something listens on $AMQP_HOST:$AMQP_PORT but does not speak AMQP"
+    fi
+    log "starting RabbitMQ on $AMQP_HOST:$AMQP_PORT"
+    if have_systemd && systemctl cat rabbitmq-server.service >/dev/null 2>&1; then
+        as_root systemctl start rabbitmq-server 2>/dev/null || true
+    elif [ -x /etc/init.d/rabbitmq-server ]; then
+        as_root /etc/init.d/rabbitmq-server start >/dev/null 2>&1 || true
+    fi
+    # The Erlang VM takes a few seconds to boot.
+    for _ in $(seq 120); do
+        rabbitmq_up && break
+        sleep 0.5
+    done
+    rabbitmq_up || die "RabbitMQ did not come up on $AMQP_HOST:$AMQP_PORT (see /var/log/rabbitmq/)"
+fi
+[ "$DEV" -eq 1 ] && log "RabbitMQ answers on $AMQP_HOST:$AMQP_PORT"
 
 # --- e. virtualenv and Python packages ----------------------------------------
 

@@ -43,8 +43,8 @@ class Store(models.Model):
     # Reputation, kept by the reviews app; null until the first review.
     rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, null=True, blank=True)
     review_count = models.PositiveIntegerField(_("reviews"), default=0)
-    created_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["id"]
@@ -81,18 +81,24 @@ class StatusReason(models.TextChoices):
 class StoreStatusEvent(models.Model):
     """One row per status change of a store: who, when, why."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="status_events")
-    at = models.DateTimeField(default=now)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12, choices=StoreStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(blank=True)
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.CASCADE, related_name="status_events")
+    at = models.DateTimeField(verbose_name=_("at"), default=now)
+    from_status = models.CharField(verbose_name=_("from status"), max_length=12, blank=True)
+    to_status = models.CharField(verbose_name=_("to status"), max_length=12, choices=StoreStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(verbose_name=_("reason"), blank=True)
     # Shown on the store's public record (a sanction is never silent); ``evidence``: what the decision stood on (the
     # KPIs and their values, the audit), for QA and the store.
-    reason_category = models.CharField(max_length=20, choices=StatusReason.choices, default=StatusReason.MANUAL)
-    evidence = models.JSONField(default=dict, blank=True)
+    reason_category = models.CharField(
+        verbose_name=_("reason category"), max_length=20, choices=StatusReason.choices, default=StatusReason.MANUAL
+    )
+    evidence = models.JSONField(verbose_name=_("evidence"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("store status event")
+        verbose_name_plural = _("store status events")
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(to_status__in=StoreStatus.values), name="store_event_status_known"),
@@ -105,12 +111,14 @@ class StoreStatusEvent(models.Model):
 class Bay(models.Model):
     """A workplace (lift, wash bay) that takes one job at a time."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="bays")
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.CASCADE, related_name="bays")
     name = models.CharField(_("name"), max_length=40)
     categories = models.ManyToManyField("catalog.Category", related_name="bays", verbose_name=_("categories"))
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(verbose_name=_("is active"), default=True)
 
     class Meta:
+        verbose_name = _("bay")
+        verbose_name_plural = _("bays")
         ordering = ["store_id", "id"]
         constraints = [models.UniqueConstraint(fields=["store", "name"], name="bay_name_unique_per_store")]
 
@@ -125,12 +133,14 @@ class OpeningHours(models.Model):
     00:00-00:00 is open all day. A day with no rows is a closed day; several rows make a lunch break.
     """
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="opening_hours")
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.CASCADE, related_name="opening_hours")
     weekday = models.PositiveSmallIntegerField(_("weekday"))
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
 
     class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
         ordering = ["store_id", "weekday", "opens"]
         constraints = [
             models.CheckConstraint(condition=Q(weekday__gte=0) & Q(weekday__lte=6), name="hours_weekday_range"),
@@ -149,15 +159,21 @@ class OpeningHours(models.Model):
 class Closure(models.Model):
     """The whole store (``bay`` empty) or one bay closed for a period (holiday, repairs)."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="closures")
-    bay = models.ForeignKey(Bay, null=True, blank=True, on_delete=models.CASCADE, related_name="closures")
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.CASCADE, related_name="closures")
+    bay = models.ForeignKey(
+        Bay, verbose_name=_("bay"), null=True, blank=True, on_delete=models.CASCADE, related_name="closures"
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     reason = models.CharField(_("reason"), max_length=200)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
         ordering = ["starts_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="closure_ends_after_start"),
@@ -175,12 +191,16 @@ class StaffRole(models.TextChoices):
 
 
 class StoreMembership(models.Model):
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_memberships")
-    role = models.CharField(max_length=12, choices=StaffRole.choices)
-    created_at = models.DateTimeField(default=now)
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="store_memberships"
+    )
+    role = models.CharField(verbose_name=_("role"), max_length=12, choices=StaffRole.choices)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
 
     class Meta:
+        verbose_name = _("store membership")
+        verbose_name_plural = _("store memberships")
         ordering = ["store_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["store", "user"], name="membership_unique"),
@@ -200,29 +220,44 @@ class ApplicationStatus(models.TextChoices):
 class PartnerApplication(models.Model):
     """A shop asking to join. Approval creates the store from exactly what was applied for."""
 
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
-    name = models.CharField(max_length=80)
-    address = models.CharField(max_length=200)
-    city = models.CharField(max_length=40)
-    location = gis.PointField(geography=True, srid=4326, spatial_index=False)
-    phone = models.CharField(max_length=20)
-    timezone = models.CharField(max_length=64, default=DEFAULT_TIMEZONE, validators=[validate_timezone])
-    categories = ArrayField(models.SlugField(max_length=40))
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="applications"
+    )
+    name = models.CharField(verbose_name=_("name"), max_length=80)
+    address = models.CharField(verbose_name=_("address"), max_length=200)
+    city = models.CharField(verbose_name=_("city"), max_length=40)
+    location = gis.PointField(verbose_name=_("location"), geography=True, srid=4326, spatial_index=False)
+    phone = models.CharField(verbose_name=_("phone"), max_length=20)
+    timezone = models.CharField(
+        verbose_name=_("timezone"), max_length=64, default=DEFAULT_TIMEZONE, validators=[validate_timezone]
+    )
+    categories = ArrayField(models.SlugField(max_length=40), verbose_name=_("categories"))
     # [{"name": str, "categories": [code]}] and [{"weekday": int, "opens": "HH:MM", "closes": "HH:MM"}],
     # validated by the service before they are stored.
-    bays = models.JSONField()
-    opening_hours = models.JSONField()
-    status = models.CharField(max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED)
-    submitted_at = models.DateTimeField(default=now)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    bays = models.JSONField(verbose_name=_("bays"))
+    opening_hours = models.JSONField(verbose_name=_("opening hours"))
+    status = models.CharField(
+        verbose_name=_("status"), max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    notes = models.TextField(blank=True)
-    reject_reason = models.TextField(blank=True)
-    store = models.OneToOneField(Store, null=True, blank=True, on_delete=models.SET_NULL, related_name="application")
+    submitted_at = models.DateTimeField(verbose_name=_("submitted at"), default=now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(verbose_name=_("reviewed at"), null=True, blank=True)
+    notes = models.TextField(verbose_name=_("notes"), blank=True)
+    reject_reason = models.TextField(verbose_name=_("reject reason"), blank=True)
+    store = models.OneToOneField(
+        Store, verbose_name=_("store"), null=True, blank=True, on_delete=models.SET_NULL, related_name="application"
+    )
 
     class Meta:
+        verbose_name = _("partner application")
+        verbose_name_plural = _("partner applications")
         ordering = ["submitted_at", "id"]
         constraints = [
             models.CheckConstraint(

@@ -1,5 +1,5 @@
-"""A real Celery worker for integration and browser tests: a thread of the test process, consuming the test broker
-(Redis DB TEST_REDIS_DB + 1) and running tasks against the test database. A plugin of the root conftest
+"""A real Celery worker for integration and browser tests: a thread of the test process, consuming every queue of
+the test broker (Redis DB TEST_REDIS_DB + 1) and running tasks against the test database. A plugin of the root conftest
 (``pytest_plugins``), so any test may ask for it::
 
     @pytest.mark.django_db(transaction=True)
@@ -74,11 +74,17 @@ class WorkerHandle:
         return self.wait_for(lambda: len(self.ran(task_name)) >= count and self.ran(task_name), timeout=timeout)
 
 
-def _purge(queue: str) -> None:
-    """Empty the test broker's queue, and forget messages a crashed run left unacknowledged (Redis transport)."""
+def queue_names() -> list[str]:
+    """Every queue of the test settings (chefu.broker's, under the test run's prefix)."""
+    return [queue.name for queue in celery_app.conf.task_queues]
+
+
+def queues_purge() -> None:
+    """Empty the test broker's queues, and forget messages a crashed run left unacknowledged (Redis transport)."""
     with celery_app.connection_for_write() as conn:
         channel = conn.default_channel
-        channel.queue_purge(queue)
+        for name in queue_names():
+            channel.queue_purge(name)
         channel.client.delete(channel.unacked_key, channel.unacked_index_key)
 
 
@@ -106,9 +112,10 @@ def celery_worker(request, transactional_db, django_db_serialized_rollback, monk
         )
 
     signals.task_postrun.connect(record, weak=False)
-    _purge(celery_app.conf.task_default_queue)
+    queues_purge()
     marker = request.node.get_closest_marker("celery_worker")
     options = {
+        "queues": queue_names(),  # all of them, as the development worker of scripts/serve.sh
         "pool": "solo",
         "perform_ping_check": False,
         "shutdown_timeout": 30.0,
@@ -121,4 +128,4 @@ def celery_worker(request, transactional_db, django_db_serialized_rollback, monk
     finally:
         signals.task_postrun.disconnect(record)
         # Messages the worker held back (countdown, ETA) went back to the queue when it stopped.
-        _purge(celery_app.conf.task_default_queue)
+        queues_purge()

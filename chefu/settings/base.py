@@ -12,6 +12,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
+from chefu import broker
 from chefu.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -246,7 +247,22 @@ STORAGES = {
 
 # --- Celery (configured from Django settings: see chefu/celery.py) -----------------------------------
 
+# Redis by default (development, the demo, tests: one service less to run); production sets
+# CELERY_BROKER_URL=amqp://user:password@host:5672/vhost for RabbitMQ (README: "Queues and workers"). Redis stays the
+# cache, the throttles' store and the sessions' either way.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+# Queues by concern (chefu/broker.py): every task routed by name; a worker consumes the ones named by its -Q.
+CELERY_TASK_QUEUES = broker.task_queues()
+CELERY_TASK_ROUTES = broker.task_routes()
+CELERY_TASK_DEFAULT_QUEUE = broker.DEFAULT
+CELERY_TASK_DEFAULT_EXCHANGE = broker.DEFAULT
+CELERY_TASK_DEFAULT_ROUTING_KEY = broker.DEFAULT
+CELERY_TASK_CREATE_MISSING_QUEUES = False
+# The longest ETA (or countdown) a task may be queued with, in seconds. Work due later (a booking's pay_before up to
+# 24 h, an auction's end, a deal's deadline) is done by the beat sweeps, which find it from the rows: a worker never
+# holds an unacknowledged message for long, which Redis would deliver again after its visibility timeout and RabbitMQ
+# would cut off after its consumer_timeout (30 min). See chefu.queue.send_now.
+CELERY_ETA_MAX_S = env.int("CELERY_ETA_MAX_S", default=300)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -257,9 +273,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = broker.transport_options(CELERY_BROKER_URL, visibility_timeout=3600)
 # A reaction to a domain event (chefu.events) is tried this many times, then kept as dead for someone to look at.
 EVENT_DELIVERY_MAX_ATTEMPTS = env.int("EVENT_DELIVERY_MAX_ATTEMPTS", default=10)
+# Dead deliveries are kept this long for someone to look at, then purged (chefu.retention).
+EVENT_DELIVERY_DEAD_RETENTION_DAYS = env.int("EVENT_DELIVERY_DEAD_RETENTION_DAYS", default=365)
 
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Synced into django-celery-beat's tables when beat starts (DatabaseScheduler.setup_schedule); times are in
@@ -269,7 +287,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.reference_prices_nightly_task",
         "schedule": crontab(hour=3, minute=15),
     },
-    # Safety nets behind the tasks queued on commit: unpaid bookings past pay_before, and outbox messages
+    # Unpaid bookings past pay_before (no task waits for a pay_before beyond CELERY_ETA_MAX_S), and outbox messages
     # that are due but undelivered (broker down at commit time, a failed attempt, reminders coming due).
     "bookings.expire-unpaid": {
         "task": "bookings.tasks.bookings_expire_due_task",
@@ -318,18 +336,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quality.tasks.quality_run_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Retention (docs/growth.md): final outbox messages past NOTIFICATION_RETENTION_DAYS, dead event deliveries past
+    # EVENT_DELIVERY_DEAD_RETENTION_DAYS, in batches.
+    "notifications.messages-purge": {
+        "task": "notifications.tasks.messages_purge_task",
+        "schedule": crontab(hour=4, minute=20),
+    },
+    "chefu.event-deliveries-dead-purge": {
+        "task": "chefu.tasks.event_deliveries_dead_purge_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    "chefu.sessions-clear": {"task": "chefu.tasks.sessions_clear_task", "schedule": crontab(hour=4, minute=40)},
     # SMS codes older than a day (accounts.services.sms_codes_purge).
     "accounts.sms-codes-purge": {
         "task": "accounts.tasks.sms_codes_purge_task",
         "schedule": crontab(hour=4, minute=10),
     },
-    # Auctions past ends_at that the task queued for them has not closed (broker down, worker lost), and sellers'
+    # Auctions past ends_at (the close task is queued only for an end minutes away: chefu.queue), and sellers'
     # decisions on a reserve not met past their 24 hours (consignment.auctions.services.auctions_sweep).
     "consignment.auctions-sweep": {
         "task": "consignment.auctions.tasks.auctions_sweep_task",
         "schedule": 60.0,
     },
-    # Deals past pay_before the task queued for them has not defaulted (consignment.deals.defaults).
+    # Deals past pay_before (consignment.deals.defaults; a day away, no task waits for it).
     "consignment.deals-default-sweep": {
         "task": "consignment.deals.defaults.deals_default_sweep_task",
         "schedule": 60.0,
@@ -487,6 +516,9 @@ NOTIFICATION_CLAIM_LEASE_S = env.int("NOTIFICATION_CLAIM_LEASE_S", default=300)
 # Retry n waits NOTIFICATION_RETRY_BACKOFF_S * 2**(n-1), at most NOTIFICATION_RETRY_BACKOFF_MAX_S.
 NOTIFICATION_RETRY_BACKOFF_S = env.int("NOTIFICATION_RETRY_BACKOFF_S", default=60)
 NOTIFICATION_RETRY_BACKOFF_MAX_S = env.int("NOTIFICATION_RETRY_BACKOFF_MAX_S", default=3600)
+# Sent, cancelled and given-up messages are purged this many days after they were written (notifications.retention);
+# an in-app message leaves the inbox with them.
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
 
 # --- Payments ---
 # Provider classes by code (payments/providers). A listed provider is usable only while it is switched on:

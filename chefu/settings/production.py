@@ -40,6 +40,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
+# Web nodes keep nothing of their own (deploy/README.md): sessions are read from the cache (Redis) and written
+# through to the database, so N nodes behind a proxy share them and a Redis flush signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[WAGTAILADMIN_BASE_URL])
 STORAGES = {

@@ -4,6 +4,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from chefu import broker
 from chefu.settings.base import *  # noqa: F403
 from chefu.settings.base import ALIPAY, CACHES, DATABASES, GEOCODER, INSTALLED_APPS, MIDDLEWARE, REDIS_URL, env
 
@@ -35,7 +36,16 @@ if _TEST_REDIS_DB < 0:
 CACHES = {
     "default": {**CACHES["default"], "LOCATION": _redis_db(REDIS_URL, _TEST_REDIS_DB), "KEY_PREFIX": "chefu-test"}
 }
-CELERY_BROKER_URL = _redis_db(REDIS_URL, _TEST_REDIS_DB + 1)
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default=_redis_db(REDIS_URL, _TEST_REDIS_DB + 1))
+CELERY_BROKER_TRANSPORT_OPTIONS = broker.transport_options(CELERY_BROKER_URL, visibility_timeout=3600)
+# Queue names of their own, so that suites (and xdist processes) sharing one RabbitMQ (tests/celery_process.py) never
+# consume each other's tasks; on Redis their databases keep them apart already.
+QUEUE_PREFIX = f"test{_TEST_REDIS_DB}."
+CELERY_TASK_QUEUES = broker.task_queues(QUEUE_PREFIX)
+CELERY_TASK_ROUTES = broker.task_routes(QUEUE_PREFIX)
+CELERY_TASK_DEFAULT_QUEUE = CELERY_TASK_DEFAULT_EXCHANGE = CELERY_TASK_DEFAULT_ROUTING_KEY = (
+    QUEUE_PREFIX + broker.DEFAULT
+)
 
 GEOCODER = {**GEOCODER, "provider": "nominatim", "min_interval_s": 0.0, "timeout_s": 2.0}
 

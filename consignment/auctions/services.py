@@ -7,9 +7,10 @@ auction's row: that is its place in line, and the clock it is judged by (``ends_
 accepted or refused with its reason: a refusal is returned, not raised, so that it is written with the caller's
 transaction (``bid_refusal_error`` names the error to answer).
 
-The close is queued as a Celery task with ``eta=ends_at`` when the auction starts and again whenever a late bid moves
-``ends_at``; a beat sweep (``auctions_sweep``, every minute) closes whatever those missed and declines the seller
-decisions left past their 24 hours. Each re-checks the state under the lock, so running twice changes nothing.
+A beat sweep (``auctions_sweep``, every minute) closes the auctions past ``ends_at`` and declines the seller decisions
+left past their 24 hours. The close is also queued as a Celery task with ``eta=ends_at`` when the auction starts and
+whenever a late bid moves ``ends_at``, which ``chefu.queue`` sends only when that end is minutes away (a late bid's):
+it spares the wait for the next sweep. Each re-checks the state under the lock, so running twice changes nothing.
 """
 
 import datetime as dt

@@ -18,7 +18,8 @@ _DB_RETRY = {
 @shared_task(name="consignment.auctions.tasks.auction_close_task", **_DB_RETRY)
 def auction_close_task(auction_id: int) -> str | None:
     """Queued with ``eta=ends_at`` at the start and again whenever a late bid moves ``ends_at`` (the earlier one then
-    finds the auction not due and does nothing). Returns the outcome, or None when nothing was closed."""
+    finds the auction not due and does nothing), when ``ends_at`` is within ``CELERY_ETA_MAX_S``: the sweep closes
+    the others. Returns the outcome, or None when nothing was closed."""
     auction = services.auction_close(auction_id=auction_id)
     return auction.status if auction is not None else None
 

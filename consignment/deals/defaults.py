@@ -2,8 +2,9 @@
 ``defaulted``, the dealer's deposit forfeited to the platform's revenue, and the car offered to the runner-up, or
 given back to the seller.
 
-When: a Celery task queued with ``eta=pay_before`` when the deal opens (``auctions.services.deal_open``) and a beat
-sweep every minute (``CELERY_BEAT_SCHEDULE``); both call :func:`deal_default`, which re-checks under the deal's row
+When: a beat sweep every minute (``CELERY_BEAT_SCHEDULE``), and a Celery task queued with ``eta=pay_before`` when the
+deal opens (``auctions.services.deal_open``) if that is within ``CELERY_ETA_MAX_S`` (a day is not: ``chefu.queue``);
+both call :func:`deal_default`, which re-checks under the deal's row
 lock, so the default happens exactly once however many callers race.
 
 **The runner-up** (decided here, documented in the README): among the auction's other dealers (never one who has
@@ -156,8 +157,8 @@ _DB_RETRY = {
 
 @shared_task(name="consignment.deals.defaults.deal_default_task", **_DB_RETRY)
 def deal_default_task(deal_id: int) -> bool:
-    """Queued with ``eta=pay_before`` when the deal opens; a paid deal (or one defaulted by the sweep) is left
-    alone. True when it defaulted the deal."""
+    """Queued with ``eta=pay_before`` when the deal opens (if that is within ``CELERY_ETA_MAX_S``); a paid deal (or
+    one defaulted by the sweep) is left alone. True when it defaulted the deal."""
     return deal_default(deal_id=deal_id) is not None
 
 

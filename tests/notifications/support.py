@@ -83,11 +83,11 @@ def broker_down() -> Iterator[None]:
 
 
 class Queue:
-    """The test broker's default queue (Redis DB TEST_REDIS_DB + 1), read without consuming."""
+    """The test broker's queue of deliveries (Redis DB TEST_REDIS_DB + 1), read without consuming."""
 
     def __init__(self):
         assert celery_app.conf.broker_url == settings.CELERY_BROKER_URL  # the test broker, never the demo's
-        self.name = celery_app.conf.task_default_queue
+        self.name = settings.CELERY_TASK_ROUTES[DELIVER_TASK]["queue"]
         self.redis = redis.Redis.from_url(settings.CELERY_BROKER_URL)
 
     def purge(self) -> None:

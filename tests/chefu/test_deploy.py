@@ -1,0 +1,296 @@
+"""deploy/: the environment reference lists what the settings read, production keeps no state in a web process, and
+two web processes (two gunicorns, production settings, as behind deploy/nginx/chefu.conf) share sessions and
+throttles."""
+
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connection
+
+from tests.factories import PASSWORD, UserFactory
+
+ROOT = Path(settings.BASE_DIR)
+DEPLOY = ROOT / "deploy"
+# Where the project reads its environment: every Python file but the tests', the benchmarks' and migrations.
+_SKIP = {".venv", "tests", "bench", "migrations", "node_modules", "staticfiles", "var", "media"}
+_READ = re.compile(
+    r"""\benv(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]*)["']"""
+    r"""|os\.environ(?:\.get)?\s*[\[(]\s*["']([A-Z][A-Z0-9_]*)["']"""
+    r"""|os\.getenv\(\s*["']([A-Z][A-Z0-9_]*)["']"""
+)
+_LISTED = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+
+HOST = "chefu.example.com"
+# What production.py requires, for a web process started by the test (TRUSTED_PROXY_COUNT=1: deploy/nginx's).
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "chefu.settings.production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": HOST,
+    "WAGTAILADMIN_BASE_URL": f"https://{HOST}",
+    "TRUSTED_PROXY_COUNT": "1",
+}
+
+
+def _python_files() -> Iterator[Path]:
+    for path in ROOT.rglob("*.py"):
+        if not _SKIP.intersection(path.relative_to(ROOT).parts):
+            yield path
+
+
+def _variables_read() -> dict[str, str]:
+    found = {}
+    for path in _python_files():
+        for match in _READ.finditer(path.read_text(encoding="utf-8")):
+            found.setdefault(next(g for g in match.groups() if g), str(path.relative_to(ROOT)))
+    return found
+
+
+def test_the_environment_reference_lists_every_variable_the_settings_read():
+    read = _variables_read()
+    listed = set(_LISTED.findall((DEPLOY / "env.example").read_text(encoding="utf-8")))
+
+    # the scan itself works: it sees what base.py, production.py, test.py and environment.py read
+    assert {"SECRET_KEY", "DATABASE_URL", "TRUSTED_PROXY_COUNT", "TEST_REDIS_DB", "PRIVATE_MEDIA_ROOT"} <= set(read)
+    missing = {name: where for name, where in read.items() if name not in listed}
+    assert not missing, f"add these to deploy/env.example (read in): {missing}"
+    stale = listed - set(read) - {"DJANGO_SETTINGS_MODULE"}
+    assert not stale, f"deploy/env.example lists variables nothing reads: {sorted(stale)}"
+
+
+def test_environment_py_reads_django_settings_module():
+    # chefu/environment.py reads it through a constant, which the scan above does not see.
+    from chefu import environment
+
+    assert environment.VARIABLE == "DJANGO_SETTINGS_MODULE"
+
+
+def _production_settings(*names: str) -> dict:
+    script = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}, default=str))"
+    )
+    env = {**os.environ, **PRODUCTION_ENV, "DATABASE_URL": "postgis://u:p@127.0.0.1:5432/none"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_production_keeps_sessions_caches_and_throttles_out_of_the_process():
+    values = _production_settings("SESSION_ENGINE", "CACHES", "TRUSTED_PROXY_COUNT", "SECURE_PROXY_SSL_HEADER")
+
+    assert values["SESSION_ENGINE"] in (
+        "django.contrib.sessions.backends.cached_db",
+        "django.contrib.sessions.backends.cache",
+        "django.contrib.sessions.backends.db",
+    )
+    # Every cache (the throttles' counters and the SMS codes' secrets use the default one's Redis) is Redis.
+    assert values["CACHES"], "no cache configured"
+    for alias, cache in values["CACHES"].items():
+        assert cache["BACKEND"] == "django_redis.cache.RedisCache", alias
+        assert cache["LOCATION"].startswith(("redis://", "rediss://")), alias
+    assert values["TRUSTED_PROXY_COUNT"] == 1
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_the_nginx_configuration_matches_the_settings():
+    """What can be checked without nginx: the internal location is the one the settings' example names, the proxy
+    headers are the ones TRUSTED_PROXY_COUNT=1 expects, and the body limit fits PHOTO_MAX_BYTES."""
+    conf = (DEPLOY / "nginx" / "chefu.conf").read_text(encoding="utf-8")
+    env_example = (DEPLOY / "env.example").read_text(encoding="utf-8")
+
+    accel = re.search(r"^PRIVATE_MEDIA_ACCEL_REDIRECT=(\S+)$", env_example, re.MULTILINE).group(1)
+    private_root = re.search(r"^PRIVATE_MEDIA_ROOT=(\S+)$", env_example, re.MULTILINE).group(1)
+    assert re.search(rf"location {re.escape(accel)} \{{\s*internal;\s*alias {re.escape(private_root)}/;", conf)
+    assert accel != settings.PRIVATE_MEDIA_URL  # the public URL goes to the app, which checks who asks
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
+    limit_mb = int(re.search(r"^    client_max_body_size (\d+)m;", conf, re.MULTILINE).group(1))
+    assert settings.PHOTO_MAX_BYTES < limit_mb * 1024 * 1024 <= settings.PHOTO_MAX_BYTES + 2 * 1024 * 1024
+    assert f"alias {Path(settings.STATIC_ROOT).name}" not in conf  # the deployed path, not the checkout's name
+    assert "alias /srv/chefu/staticfiles/;" in conf
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed here: `nginx -t` cannot run")
+def test_nginx_accepts_the_configuration(tmp_path):
+    main = tmp_path / "nginx.conf"
+    conf = (DEPLOY / "nginx" / "chefu.conf").read_text(encoding="utf-8")
+    main.write_text(f"events {{}}\nhttp {{\n{conf}\n}}\n", encoding="utf-8")
+    done = subprocess.run(["nginx", "-t", "-c", str(main)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_systemd_units_start_what_serve_sh_starts():
+    web = (DEPLOY / "chefu-web.service").read_text(encoding="utf-8")
+    worker = (DEPLOY / "chefu-worker@.service").read_text(encoding="utf-8")
+    beat = (DEPLOY / "chefu-beat.service").read_text(encoding="utf-8")
+    migrate = (DEPLOY / "chefu-migrate.service").read_text(encoding="utf-8")
+
+    assert "gunicorn chefu.wsgi:application" in web
+    assert "EnvironmentFile=/etc/chefu/worker-%i.env" in worker
+    assert "--queues ${CELERY_QUEUES}" in worker
+    assert "beat" in beat and "django_celery_beat.schedulers:DatabaseScheduler" in beat
+    assert "Type=oneshot" in migrate and "manage.py migrate --noinput" in migrate
+    for unit in (web, worker, beat, migrate):
+        assert "EnvironmentFile=/etc/chefu/chefu.env" in unit
+
+
+# --- two web processes ----------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Node:
+    """One gunicorn web process on its own port, reached as nginx would reach it."""
+
+    def __init__(self, port: int, process: subprocess.Popen):
+        self.port = port
+        self.process = process
+
+    def request(self, method: str, path: str, *, body=None, cookies: dict | None = None, csrf: str | None = None):
+        headers = {
+            "Host": HOST,
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "198.51.100.7",
+            "Origin": f"https://{HOST}",
+            "Content-Type": "application/json",
+        }
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        if csrf:
+            headers["X-CSRFToken"] = csrf
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            set_cookies = {}
+            for name, value in response.getheaders():
+                if name.lower() == "set-cookie":
+                    key, _, rest = value.partition("=")
+                    set_cookies[key] = rest.split(";", 1)[0]
+            return response.status, (json.loads(data) if data else None), set_cookies
+        finally:
+            conn.close()
+
+
+@pytest.fixture
+def two_nodes(transactional_db) -> Iterator[tuple[Node, Node]]:
+    db = connection.settings_dict
+    redis = settings.CACHES["default"]["LOCATION"]
+    env = {
+        **os.environ,
+        **PRODUCTION_ENV,
+        "DATABASE_URL": f"postgis://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+        f"{db['NAME']}",
+        "REDIS_URL": redis,
+        "CACHE_URL": redis,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "GUNICORN_CMD_ARGS": "",
+    }
+    nodes = []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "chefu.wsgi:application",
+                    "--workers",
+                    "1",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+            nodes.append(Node(port, process))
+        deadline = time.monotonic() + 90
+        for node in nodes:
+            while True:
+                assert node.process.poll() is None, node.process.stderr.read().decode()[-3000:]
+                try:
+                    if node.request("GET", "/api/v1/health")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, "gunicorn did not answer in 90 s"
+                time.sleep(0.3)
+        yield nodes[0], nodes[1]
+    finally:
+        for node in nodes:
+            node.process.terminate()
+        for node in nodes:
+            try:
+                node.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                node.process.kill()
+                node.process.wait()
+            node.process.stderr.close()
+
+
+def test_two_web_processes_share_the_session_and_the_throttles(two_nodes):
+    # given two web processes (production settings, behind one trusted proxy) and a user
+    a, b = two_nodes
+    user = UserFactory()
+    # The test settings hash with MD5, which production does not accept: a hash production knows (few iterations).
+    user.password = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt(), iterations=1000)
+    user.save(update_fields=["password"])
+    csrf = secrets.token_hex(16)  # a browser's csrftoken cookie: 32 characters, echoed in X-CSRFToken
+
+    # when the user signs in on A
+    status, body, set_cookies = a.request(
+        "POST",
+        "/api/v1/auth/session",
+        body={"phone": user.phone, "password": PASSWORD},
+        cookies={"csrftoken": csrf},
+        csrf=csrf,
+    )
+    assert status == 200, body
+    session = set_cookies[settings.SESSION_COOKIE_NAME]
+    cookies = {settings.SESSION_COOKIE_NAME: session, "csrftoken": set_cookies["csrftoken"]}
+
+    # then B knows them (and A still does); without the cookie B does not
+    assert b.request("GET", "/api/v1/me/vehicles", cookies=cookies)[0] == 200
+    assert a.request("GET", "/api/v1/me/vehicles", cookies=cookies)[0] == 200
+    assert b.request("GET", "/api/v1/me/vehicles")[0] == 401
+
+    # when they sign out on B, then A no longer knows the session
+    status, body, _ = b.request("DELETE", "/api/v1/auth/session", cookies=cookies, csrf=body["csrf_token"])
+    assert status == 204, body
+    assert a.request("GET", "/api/v1/me/vehicles", cookies=cookies)[0] == 401
+
+    # and wrong passwords from one address count on both nodes together (LOGIN_THROTTLE_MAX_PER_PHONE_IP)
+    wrong = {"phone": user.phone, "password": "wrong-password-1"}
+    tries = settings.LOGIN_THROTTLE_MAX_PER_PHONE_IP
+    for i in range(tries):
+        node = (a, b)[i % 2]
+        status, body, _ = node.request(
+            "POST", "/api/v1/auth/session", body=wrong, cookies={"csrftoken": csrf}, csrf=csrf
+        )
+        assert status == 401, (i, body)
+    status, body, _ = a.request("POST", "/api/v1/auth/session", body=wrong, cookies={"csrftoken": csrf}, csrf=csrf)
+    assert status == 429, body
