@@ -25,5 +25,6 @@ class EventDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("event", "subscriber", "attempts", "next_attempt_at", "dead_at", "created_at")
     list_filter = (("dead_at", admin.EmptyFieldListFilter), "event")
-    search_fields = ("subscriber", "last_error")
+    # request_id: find the request (and its other tasks) in the logs.
+    search_fields = ("subscriber", "last_error", "request_id")
     ordering = ("-created_at",)

@@ -31,6 +31,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from chefu.observability.context import request_id_bound, request_id_get
+
 logger = logging.getLogger(__name__)
 
 # The values a payload field may hold; Decimal, datetime and date travel as strings and come back typed.
@@ -111,6 +113,7 @@ class Subscriber:
     handler: Handler
     durable: bool
     when: Callable[[Any], bool] | None = None
+    atomic: bool = True
 
     def wants(self, event: Event) -> bool:
         return self.when is None or self.when(event)
@@ -127,19 +130,28 @@ def handler_path(handler: Handler) -> str:
 
 
 def subscribe(
-    event_class: type[Event], handler: Handler, *, durable: bool = False, when: Callable[[Any], bool] | None = None
+    event_class: type[Event],
+    handler: Handler,
+    *,
+    durable: bool = False,
+    when: Callable[[Any], bool] | None = None,
+    atomic: bool = True,
 ) -> None:
     """Call ``handler(event)`` after each committed ``event_class``. From the subscriber app's
     ``AppConfig.ready()`` only; subscribing the same handler again is a no-op. ``durable``: the reaction is written
     to the outbox with the event, so a crash between the commit and the handler loses nothing. ``when(event)``,
     asked at :func:`emit`: only the events it is true for reach the handler (a durable one writes no row for the
-    others), e.g. a service kind's own bookings, or a payment that settled nothing."""
+    others), e.g. a service kind's own bookings, or a payment that settled nothing. ``atomic=False``: the handler
+    runs without a transaction of its own, for one that never writes to the database (a metric): it then costs no
+    savepoint when the emitter's commit is itself inside a transaction."""
     path = handler_path(handler)
     if "<" in path:
         raise ImproperlyConfigured(f"{path}: a handler must be a module-level function (it is known by its path).")
+    if durable and not atomic:
+        raise ImproperlyConfigured(f"{path}: a durable handler runs in the transaction that deletes its outbox row.")
     subscribers = _subscribers.setdefault(event_class, [])
     if all(s.path != path for s in subscribers):
-        subscribers.append(Subscriber(path=path, handler=handler, durable=durable, when=when))
+        subscribers.append(Subscriber(path=path, handler=handler, durable=durable, when=when, atomic=atomic))
 
 
 def subscribers(event_class: type[Event]) -> list[Subscriber]:
@@ -169,6 +181,7 @@ def emit(event: Event) -> None:
                     subscriber=s.path,
                     next_attempt_at=now + _retry_delay(0),
                     created_at=now,
+                    request_id=request_id_get() or "",
                 )
                 for s in durable
             ]
@@ -211,7 +224,7 @@ def _deliver(event: Event, subscribed: list[Subscriber], rows: dict[str, int]) -
 
 def _deliver_once(event: Event, subscriber: Subscriber) -> None:
     try:
-        with transaction.atomic():
+        with transaction.atomic() if subscriber.atomic else contextlib.nullcontext():
             subscriber.handler(event)
     except Exception as error:
         logger.exception("%s failed on %s; it will be retried", subscriber.path, event.name)
@@ -233,6 +246,7 @@ def _retry_row_write(event: Event, subscriber: Subscriber, error: BaseException)
         next_attempt_at=now + _retry_delay(1),
         last_error=_error_text(error),
         created_at=now,
+        request_id=request_id_get() or "",
     )
 
 
@@ -294,7 +308,8 @@ def deliveries_retry_due(*, now: dt.datetime | None = None, limit: int = 500) ->
             if delivery is None:
                 break
             try:
-                with transaction.atomic():
+                # Under the id of the request that emitted the event: the handler's logs and tasks carry it.
+                with transaction.atomic(), request_id_bound(delivery.request_id or None):
                     event_class, subscriber = _subscriber_for(delivery)
                     subscriber.handler(event_class.from_payload(delivery.payload))
             except SoftTimeLimitExceeded:

@@ -44,6 +44,9 @@ class EventDelivery(models.Model):
     last_error = models.TextField(verbose_name=_("last error"), blank=True)
     created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
     dead_at = models.DateTimeField(verbose_name=_("dead at"), null=True, blank=True)
+    # The id of the request whose change emitted the event (chefu.observability): a retry logs under it, and the
+    # tasks it queues carry it on.
+    request_id = models.CharField(verbose_name=_("request id"), max_length=128, blank=True, default="")
 
     class Meta:
         verbose_name = _("event delivery")

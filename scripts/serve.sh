@@ -26,6 +26,13 @@ for exe in celery gunicorn; do
     [ -x "$BIN/$exe" ] || { echo "ERROR: $BIN/$exe not found; run scripts/setup.sh first" >&2; exit 1; }
 done
 
+# Prometheus metrics from every process (gunicorn's workers, Celery's): each writes its own files here and /metrics
+# adds them up. Emptied at each start, so counters start from zero with the processes that feed them.
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+# Only prometheus_client's own files: the variable may name a directory shared with something else.
+find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -type f -name '*.db' -delete
+
 pids=()
 declare -A names=()
 

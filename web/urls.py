@@ -13,6 +13,7 @@ from bookings.views import booking_photo
 from chefu.errors import api_not_found
 from consignment.inspection.photos import consignment_photo
 from consignment.models import CONSIGNMENT_PHOTO_PREFIX
+from ops.views import metrics
 from quality.models import QUALITY_PHOTO_PREFIX
 from quality.photos import quality_photo
 from web.api import api
@@ -40,6 +41,8 @@ urlpatterns = [
         consignment_photo,
         name="consignment_photo",
     ),
+    # Prometheus's scrape: to the allowed networks or the metrics token only (ops/views.py).
+    path("metrics", metrics, name="metrics"),
     path("qa/", include("quality.urls")),  # the QA console
     path("consignment/", include("consignment.urls")),  # the seller's, the dealer's and the inspector's pages
     path("partner/quality/", include("quality.urls_partner")),  # the shop's side of quality

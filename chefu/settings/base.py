@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from chefu import broker
+from chefu.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "cms",
     "web",
     "demo",
+    "ops",
     "chefu",
     # Wagtail
     "wagtail.contrib.forms",
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_celery_beat",
     "csp",
+    "django_prometheus",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -88,8 +91,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request's id (X-Request-ID) for its logs and the tasks it queues, and one log line per request: outermost,
+    # so that every answer carries it (chefu/observability/middleware.py).
+    "chefu.observability.middleware.RequestIdMiddleware",
+    # Requests' counts, latencies and statuses (django-prometheus); its "after" half is the last middleware.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Error answers under /api/ in the envelope, whichever middleware gave them (a Host outside ALLOWED_HOSTS is
-    # refused by CommonMiddleware): first, so that it sees them all (chefu/errors.py).
+    # refused by CommonMiddleware): before every middleware that may answer, so that it sees them all (chefu/errors.py).
     "chefu.errors.ApiErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -108,6 +116,7 @@ MIDDLEWARE = [
     "cms.middleware.SiteRedirectMiddleware",
     # Content-Security-Policy: the site's and the back office's (chefu/csp.py).
     "chefu.csp.ChefuCSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # --- Content-Security-Policy (django-csp, chefu/csp.py) ------------------------------------------------------------
@@ -177,7 +186,8 @@ TEMPLATES = [
 # --- Data ------------------------------------------------------------------------------------------
 
 DATABASES = {"default": env.db("DATABASE_URL", engine="django.contrib.gis.db.backends.postgis")}
-DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# PostGIS, with django-prometheus's counts of connections, queries and their durations, and errors, per alias.
+DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A streaming replica (scripts/replica.sh) for the web's reads, with read-your-writes: chefu/db_router.py. Unset:
@@ -437,13 +447,33 @@ GEOCODER = {
     "cache_ttl_s": env.int("GEOCODER_CACHE_TTL_S", default=30 * 24 * 3600),
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+# --- Observability (README, Operations) -----------------------------------------------------------------------------
+# Logs on the console, every record with the request id (X-Request-ID; in a task, the id of the request that queued
+# it): "plain" text for a person, or "json", one object a line for a log shipper (production's default).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# GET /metrics (Prometheus, ops/metrics.py): answered to the addresses in these networks (the client's address, as
+# TRUSTED_PROXY_COUNT makes it out) or to "Authorization: Bearer <METRICS_TOKEN>" from anywhere; 404 otherwise.
+# Several processes (gunicorn's workers, Celery's) add up when PROMETHEUS_MULTIPROC_DIR names a directory they share
+# (scripts/serve.sh empties it at start).
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Errors to Sentry when SENTRY_DSN is set (chefu/observability/sentry.py), from the web and the workers; no personal
+# data. The release is the checked-out commit unless SENTRY_RELEASE names one.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+# The environment events are filed under: by default the settings module's name (production, demo, dev).
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default=env("DJANGO_SETTINGS_MODULE", default="").rpartition(".")[2])
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from chefu.observability.sentry import git_release, sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=env("SENTRY_RELEASE", default="") or git_release(BASE_DIR),
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
 
 # Debian 12 ships GDAL 3.6. The warning is about opening untrusted spatial-reference files, which we never do:
 # coordinates reach GDAL/GEOS only as numbers we have validated.

@@ -5,13 +5,17 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from chefu.observability.logs import logging_config
 from chefu.settings.base import *  # noqa: F403
-from chefu.settings.base import ALIPAY, SECRET_KEY, env
+from chefu.settings.base import ALIPAY, LOG_LEVEL, SECRET_KEY, env
 
 DEBUG = False
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters (and not one repeated) in production.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# One JSON object a line for the log shipper (LOG_FORMAT=plain to read them by eye).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 # Public addresses: where Wagtail's back office links and payment providers' notifications point. No default.
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL")
@@ -29,6 +33,8 @@ if TRUSTED_PROXY_COUNT < 0:
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# Probes and Prometheus reach each web node directly, over plain HTTP inside the network: no redirect for them.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/(health|ready)$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.auth import require_role
@@ -46,6 +46,20 @@ def complaints_for_qa(
         late = overdue_q(timezone.now())
         queryset = queryset.filter(late) if overdue else queryset.exclude(late)
     return queryset
+
+
+def complaints_unresolved_counts() -> dict[str, int]:
+    """How many complaints are unresolved, by status (waiting for the store, answered and waiting for QA), every
+    unresolved status present (0 for none): for the operators' metrics."""
+    counts = dict.fromkeys((s for s in ComplaintStatus.values if s != ComplaintStatus.RESOLVED), 0)
+    rows = (
+        Complaint.objects.exclude(status=ComplaintStatus.RESOLVED)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    counts.update(dict(rows))
+    return counts
 
 
 def overdue_q(now: dt.datetime) -> Q:
