@@ -311,9 +311,10 @@
   });
 
   // The URL's search (a shared link, a reload, Back into the page), once the choices it may name are loaded.
+  // A bare address names no search: what the visitor typed while the choices loaded stays as it is.
   loadChoices().then(function () {
-    const params = new URLSearchParams(location.search);
-    fillForm(params);
+    if (!location.search) return;
+    fillForm(new URLSearchParams(location.search));
     if (hasPlace()) search(false);
   });
 })();
