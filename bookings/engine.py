@@ -2,14 +2,24 @@
 number of queries, and the questions asked of it: the day's slots, whether a start can be booked, the next free
 slot. The pure rules live in :mod:`bookings.availability`; this module only feeds them, so the availability list,
 ``POST /bookings``, rescheduling and ``/stores/nearby?sort=soonest`` all answer from the same code.
+
+The lists that pages and searches show (``StoreCalendar.day_slots``, :func:`first_slots`) come from a cache: a day's
+every start, whatever the time, keyed by a digest of everything in the calendar that can change that day's list (the
+rules, hours, bays, and the closures and live bookings near the day), then cut to ``now``'s notice and horizon. A
+booking, a cancellation, a closure or a change of hours changes the digest, so nothing needs to be invalidated and no
+write path can forget to: a stale list is never read, it only ages out (``SLOTS_CACHE_TTL_S``). Booking itself
+(``check``) never reads the cache.
 """
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from bookings import availability
@@ -76,6 +86,37 @@ class StoreCalendar:
     def slots(self, *, day: dt.date, job: Job, now: dt.datetime) -> list[Slot]:
         return availability.available_slots(day=day, **self._common(job, now))
 
+    def day_slots(self, *, day: dt.date, job: Job, now: dt.datetime) -> list[Slot]:
+        """:meth:`slots`, from the cache when the day's list is there (see the module's docstring)."""
+        key = self._day_key(day, job)
+        every = cache.get(key)
+        if every is None:
+            every = self._every_slot(day, job)
+            cache.set(key, every, settings.SLOTS_CACHE_TTL_S)
+        return self._due(every, now)
+
+    def _every_slot(self, day: dt.date, job: Job) -> list[Slot]:
+        """The day's slots at any time of asking: no notice, and a horizon past the day (cut later by :meth:`_due`:
+        notice and horizon only ever drop starts, see ``availability._Plan.starts``)."""
+        before = dt.datetime.combine(day - ONE_DAY, dt.time(0), tzinfo=self.tz)
+        common = {**self._common(job, before), "min_notice": dt.timedelta(0), "horizon": 4 * ONE_DAY}
+        return availability.available_slots(day=day, **common)
+
+    def _due(self, every: list[Slot], now: dt.datetime) -> list[Slot]:
+        """The slots of ``every`` a request at ``now`` may offer: within notice and horizon."""
+        earliest, latest = now + self.rules.min_notice, now + self.rules.horizon
+        return [slot for slot in every if earliest <= slot.start < latest]
+
+    def _day_key(self, day: dt.date, job: Job) -> str:
+        """A digest of what decides ``day``'s list for ``job``: the closures and bookings that can touch a job
+        starting that day (the window ``availability._Plan.build`` keeps, with a day to spare), and the rest."""
+        lo = dt.datetime.combine(day - 2 * ONE_DAY, dt.time(0), tzinfo=self.tz)
+        hi = dt.datetime.combine(day + 3 * ONE_DAY, dt.time(0), tzinfo=self.tz) + job.duration + self.rules.buffer
+        near = sorted((b for b in self.busy if b.start < hi and lo < b.end), key=repr)
+        bays = [(b.id, sorted(b.categories)) for b in self.bays]  # a frozenset's order differs between processes
+        facts = (self.store_id, self.tz.key, self.rules, self.hours, bays, near, day, job)
+        return f"slots:{self.store_id}:{hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()}"
+
     def check(self, *, start: dt.datetime, job: Job, now: dt.datetime) -> tuple[bool, list[int]]:
         """``(offered, free bay ids)`` for a start: see :func:`bookings.availability.start_check`."""
         return availability.start_check(start=start, **self._common(job, now))
@@ -92,6 +133,44 @@ class StoreCalendar:
                 return slot
             day += ONE_DAY
         return None
+
+
+def first_slots(
+    calendars: Iterable[StoreCalendar], jobs: dict[int, Job], *, now: dt.datetime, until: dt.datetime
+) -> dict[int, Slot | None]:
+    """Each calendar's soonest slot for its store's job in ``jobs``, searched day by day up to the local date of
+    ``until`` (and the store's horizon), from the cached day lists (:meth:`StoreCalendar.day_slots`): one
+    ``get_many`` per day searched, whatever the number of stores. The calendars must cover every day searched."""
+    found: dict[int, Slot | None] = {}
+    searching: dict[int, tuple[StoreCalendar, dt.date, dt.date]] = {}
+    for calendar in calendars:
+        first = (now + calendar.rules.min_notice).astimezone(calendar.tz).date()
+        last = min((now + calendar.rules.horizon).astimezone(calendar.tz).date(), until.astimezone(calendar.tz).date())
+        searching[calendar.store_id] = (calendar, first, last)
+        found[calendar.store_id] = None
+    while searching:
+        keys = {}
+        for store_id, (calendar, day, last) in list(searching.items()):
+            if day > last:
+                del searching[store_id]
+            else:
+                keys[calendar._day_key(day, jobs[store_id])] = store_id
+        cached = cache.get_many(list(keys))
+        computed = {}
+        for key, store_id in keys.items():
+            calendar, day, last = searching[store_id]
+            every = cached.get(key)
+            if every is None:
+                every = computed[key] = calendar._every_slot(day, jobs[store_id])
+            due = calendar._due(every, now)
+            if due:
+                found[store_id] = due[0]
+                del searching[store_id]
+            else:
+                searching[store_id] = (calendar, day + ONE_DAY, last)
+        if computed:
+            cache.set_many(computed, settings.SLOTS_CACHE_TTL_S)
+    return found
 
 
 def policy_for(store: Store) -> BookingPolicy:

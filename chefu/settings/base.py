@@ -214,6 +214,10 @@ CACHES = {
     }
 }
 
+# How long a store's day of slots stays in the cache (bookings/engine.py): its key is a digest of what decides it, so
+# a change is never served stale; this only bounds the memory kept for lists nobody asks for again.
+SLOTS_CACHE_TTL_S = env.int("SLOTS_CACHE_TTL_S", default=600)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledPhoneBackend"]
 AUTH_PASSWORD_VALIDATORS = [
