@@ -22,6 +22,7 @@ from payments.models import EntryKind, JournalEntry, Payment, PaymentEvent, Paym
 from payments.providers.base import provider_get
 from tests.bookings.conftest import book, local, make_shop, tomorrow
 from tests.fakes.alipay import FakeAlipayGateway
+from tests.fakes.payment_providers import DOWN
 from tests.payments.charging import at_once
 from tests.payments.paying import open_payment
 
@@ -214,10 +215,23 @@ def test_only_pending_payments_whose_pay_url_was_given_out_are_asked_about(gatew
     assert services.payment_query(payment_id=unsent.pk, now=later) == PaymentStatus.PENDING
     sent = services.payment_checkout(payment=unsent)
     assert list(selectors.payments_query_due(now=later)) == [sent]
-    Payment.objects.filter(pk=sent.pk).update(status=PaymentStatus.FAILED)
-    assert not selectors.payments_query_due(now=later).exists()
-    assert services.payment_query(payment_id=sent.pk, now=later) == PaymentStatus.FAILED
     assert gateway.calls_to("alipay.trade.query") == []
+
+
+@pytest.mark.django_db
+def test_a_checkout_the_provider_failed_is_never_queried(booking, settings):
+    # given: the provider could not be reached when the trade was opened (the sandbox variant failing like Alipay)
+    settings.PAYMENT_PROVIDERS = {**settings.PAYMENT_PROVIDERS, "sandbox": DOWN}
+    payment = services.payment_open(booking_id=booking.pk, owner=booking.owner, provider="sandbox")
+    with pytest.raises(services.PaymentProviderFailed):
+        services.payment_checkout(payment=payment)
+    # then: failed, its pay URL never given out, so nothing to ask about and nothing the payer could have paid
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED and payment.pay_url == ""
+    later = payment.created_at + LATER
+    assert not selectors.payments_query_due(now=later).exists()
+    assert services.payment_query(payment_id=payment.pk, now=later) == PaymentStatus.FAILED
+    assert payment_entries(payment) == 0
 
 
 @pytest.mark.django_db
