@@ -91,7 +91,10 @@ def load_data(args: argparse.Namespace) -> None:
     with step(f"creating {args.owners} car owners with a car each"), FAST_HASHING:
         for i in range(args.owners):
             owner = user_create(
-                phone=f"{OWNER_PHONE_PREFIX}{i:08d}", password="chefu-load-2026", name=f"车主{i}", validate_password_strength=False
+                phone=f"{OWNER_PHONE_PREFIX}{i:08d}",
+                password="chefu-load-2026",
+                name=f"车主{i}",
+                validate_password_strength=False,
             )
             vehicle_create(
                 owner=owner, plate=f"沪C{i:05d}", make="丰田", model="凯美瑞", year=2020, mileage_km=30000 + i
