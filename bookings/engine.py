@@ -11,6 +11,7 @@ write path can forget to: a stale list is never read, it only ages out (``SLOTS_
 (``check``) never reads the cache.
 """
 
+import bisect
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
@@ -50,6 +51,14 @@ class Job:
 
     category: str
     duration: dt.timedelta
+
+
+# A day's slots as the cache keeps them: (start, end) in Unix seconds and the free bays' ids, in time order.
+DayList = tuple[tuple[int, int, tuple[int, ...]], ...]
+
+
+def _start(row: tuple[int, int, tuple[int, ...]]) -> int:
+    return row[0]
 
 
 @dataclass(frozen=True)
@@ -95,17 +104,22 @@ class StoreCalendar:
             cache.set(key, every, settings.SLOTS_CACHE_TTL_S)
         return self._due(every, now)
 
-    def _every_slot(self, day: dt.date, job: Job) -> list[Slot]:
+    def _every_slot(self, day: dt.date, job: Job) -> DayList:
         """The day's slots at any time of asking: no notice, and a horizon past the day (cut later by :meth:`_due`:
         notice and horizon only ever drop starts, see ``availability._Plan.starts``)."""
         before = dt.datetime.combine(day - ONE_DAY, dt.time(0), tzinfo=self.tz)
         common = {**self._common(job, before), "min_notice": dt.timedelta(0), "horizon": 4 * ONE_DAY}
-        return availability.available_slots(day=day, **common)
+        slots = availability.available_slots(day=day, **common)
+        return tuple((int(s.start.timestamp()), int(s.end.timestamp()), s.free_bay_ids) for s in slots)
 
-    def _due(self, every: list[Slot], now: dt.datetime) -> list[Slot]:
-        """The slots of ``every`` a request at ``now`` may offer: within notice and horizon."""
-        earliest, latest = now + self.rules.min_notice, now + self.rules.horizon
-        return [slot for slot in every if earliest <= slot.start < latest]
+    def _due(self, every: DayList, now: dt.datetime, *, first: bool = False) -> list[Slot]:
+        """The slots of ``every`` a request at ``now`` may offer (within notice and horizon), or only the first."""
+        lo = bisect.bisect_left(every, (now + self.rules.min_notice).timestamp(), key=_start)
+        hi = bisect.bisect_left(every, (now + self.rules.horizon).timestamp(), key=_start)
+        if first:
+            hi = min(hi, lo + 1)
+        at = dt.datetime.fromtimestamp
+        return [Slot(at(start, self.tz), at(end, self.tz), free) for start, end, free in every[lo:hi]]
 
     def _day_key(self, day: dt.date, job: Job) -> str:
         """A digest of what decides ``day``'s list for ``job``: the closures and bookings that can touch a job
@@ -162,7 +176,7 @@ def first_slots(
             every = cached.get(key)
             if every is None:
                 every = computed[key] = calendar._every_slot(day, jobs[store_id])
-            due = calendar._due(every, now)
+            due = calendar._due(every, now, first=True)
             if due:
                 found[store_id] = due[0]
                 del searching[store_id]
