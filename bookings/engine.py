@@ -53,8 +53,10 @@ class Job:
     duration: dt.timedelta
 
 
-# A day's slots as the cache keeps them: (start, end) in Unix seconds and the free bays' ids, in time order.
+# A day's slots as the cache keeps them: (start, end) in Unix seconds and the free bays' ids, in time order. The
+# format's version is part of every key, so a release that changes it never reads what an older one wrote.
 DayList = tuple[tuple[int, int, tuple[int, ...]], ...]
+DAY_LIST_FORMAT = 2
 
 
 def _start(row: tuple[int, int, tuple[int, ...]]) -> int:
@@ -129,7 +131,8 @@ class StoreCalendar:
         near = sorted((b for b in self.busy if b.start < hi and lo < b.end), key=repr)
         bays = [(b.id, sorted(b.categories)) for b in self.bays]  # a frozenset's order differs between processes
         facts = (self.store_id, self.tz.key, self.rules, self.hours, bays, near, day, job)
-        return f"slots:{self.store_id}:{hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()}"
+        digest = hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
+        return f"slots:{DAY_LIST_FORMAT}:{self.store_id}:{digest}"
 
     def check(self, *, start: dt.datetime, job: Job, now: dt.datetime) -> tuple[bool, list[int]]:
         """``(offered, free bay ids)`` for a start: see :func:`bookings.availability.start_check`."""
