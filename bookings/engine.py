@@ -14,6 +14,7 @@ write path can forget to: a stale list is never read, it only ages out (``SLOTS_
 import bisect
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,6 +31,7 @@ from stores.hours import Range
 from stores.models import Bay, Closure, OpeningHours, Store
 
 ONE_DAY = dt.timedelta(days=1)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,10 @@ class StoreCalendar:
     def day_slots(self, *, day: dt.date, job: Job, now: dt.datetime) -> list[Slot]:
         """:meth:`slots`, from the cache when the day's list is there (see the module's docstring)."""
         key = self._day_key(day, job)
-        every = cache.get(key)
+        every = _cached([key]).get(key)
         if every is None:
             every = self._every_slot(day, job)
-            cache.set(key, every, settings.SLOTS_CACHE_TTL_S)
+            _cache({key: every})
         return self._due(every, now)
 
     def _every_slot(self, day: dt.date, job: Job) -> DayList:
@@ -172,7 +174,7 @@ def first_slots(
                 del searching[store_id]
             else:
                 keys[calendar._day_key(day, jobs[store_id])] = store_id
-        cached = cache.get_many(list(keys))
+        cached = _cached(list(keys))
         computed = {}
         for key, store_id in keys.items():
             calendar, day, last = searching[store_id]
@@ -186,8 +188,24 @@ def first_slots(
             else:
                 searching[store_id] = (calendar, day + ONE_DAY, last)
         if computed:
-            cache.set_many(computed, settings.SLOTS_CACHE_TTL_S)
+            _cache(computed)
     return found
+
+
+def _cached(keys: list[str]) -> dict[str, DayList]:
+    """The day lists the cache holds for ``keys``; none while the cache cannot be reached (they are computed)."""
+    try:
+        return cache.get_many(keys)
+    except Exception as error:  # django-redis raises its own ConnectionInterrupted, redis-py others
+        logger.warning("Slot lists computed without the cache: %s", error)
+        return {}
+
+
+def _cache(lists: dict[str, DayList]) -> None:
+    try:
+        cache.set_many(lists, settings.SLOTS_CACHE_TTL_S)
+    except Exception as error:
+        logger.warning("Slot lists not cached: %s", error)
 
 
 def policy_for(store: Store) -> BookingPolicy:

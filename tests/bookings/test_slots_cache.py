@@ -108,3 +108,20 @@ def test_first_slots_reads_one_batch_a_day(django_assert_max_num_queries):
         found = first_slots(calendars.values(), jobs, now=now, until=now + dt.timedelta(days=2))
     assert {slot.start for slot in found.values()} == {local(tomorrow(), 9)}
     assert len(cache.keys("slots:*")) == 3
+
+
+def test_without_the_cache_the_lists_are_computed(api, shop, settings, caplog):
+    """Redis down (a port nothing listens on): the list and the search answer as before, from the database."""
+    expected = _starts(api, shop)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    assert _starts(api, shop) == expected
+    now = local(tomorrow(), 7)
+    found = next_slots(stores=[shop], service=Service.objects.get(code="minor_service"), now=now)
+    assert found == {shop.pk: local(tomorrow(), 9)}
+    assert "computed without the cache" in caplog.text
