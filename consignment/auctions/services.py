@@ -25,7 +25,7 @@ from accounts.models import User
 from chefu.errors import NotFound, ValidationFailed
 from chefu.events import emit
 from chefu.money import format_money, money
-from chefu.queue import send_on_commit
+from chefu.queue import send_now, send_on_commit
 from consignment.auctions import rules
 from consignment.auctions.estimates import listing_estimate
 from consignment.auctions.exceptions import (
@@ -529,10 +529,22 @@ def auction_decision_lapse(*, auction_id: int, now: dt.datetime | None = None) -
     return _decline(listing, auction, by=None, reason=_("No decision within 24 hours."), now=now)
 
 
+# The beat runs the sweep every minute: an auction ending before the next one gets its close task now, so that it
+# closes at ``ends_at`` and not up to a minute later (a long auction queued none when it started: chefu.queue).
+SWEEP_LOOKAHEAD = dt.timedelta(seconds=90)
+
+
 def auctions_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:
     """The beat's safety net: close the open auctions past ``ends_at`` and lapse the decisions past
-    ``decide_before``, one transaction each. Returns how many of each it changed."""
+    ``decide_before``, one transaction each; queue the close of those ending within ``SWEEP_LOOKAHEAD`` at their
+    ``ends_at`` (closing twice changes nothing). Returns how many of each it changed."""
     now = now or timezone.now()
+    soon = Auction.objects.filter(status=AuctionStatus.OPEN, ends_at__gt=now, ends_at__lte=now + SWEEP_LOOKAHEAD)
+    send_now(
+        CLOSE_TASK,
+        [((pk,), {"eta": ends_at}) for pk, ends_at in soon.values_list("pk", "ends_at")[:limit]],
+        what="closes of auctions ending before the next sweep",
+    )
     due = Auction.objects.filter(status=AuctionStatus.OPEN, ends_at__lte=now).order_by("ends_at", "id")
     lapsed = Auction.objects.filter(status=AuctionStatus.RESERVE_NOT_MET, decide_before__lte=now).order_by("id")
     closed = sum(auction_close(auction_id=pk, now=now) is not None for pk in due.values_list("pk", flat=True)[:limit])

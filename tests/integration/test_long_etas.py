@@ -37,7 +37,10 @@ class Broker:
         self.redis.delete(*self.names)
 
     def tasks(self) -> list[str]:
-        return [json.loads(raw)["headers"]["task"] for name in self.names for raw in self.redis.lrange(name, 0, -1)]
+        return [headers["task"] for headers in self.headers()]
+
+    def headers(self) -> list[dict]:
+        return [json.loads(raw)["headers"] for name in self.names for raw in self.redis.lrange(name, 0, -1)]
 
 
 @pytest.fixture
@@ -105,3 +108,24 @@ def test_a_24_hour_auction_queues_no_close_and_the_sweep_closes_it_once(queued, 
     events = DealEvent.objects.count()
     assert deals_default_sweep(now=deal.pay_before + dt.timedelta(minutes=1)) == 0
     assert DealEvent.objects.count() == events
+
+
+def test_an_auction_ending_before_the_next_sweep_has_its_close_queued_for_its_end(queued):
+    """A day-long auction queued no close when it started; the sweep in its last minute and a half queues one for
+    ``ends_at``, so it closes on time and not at the next beat, up to a minute late."""
+    seller = UserFactory(roles=["owner"])
+    auction = auction_services.auction_start(
+        listing_id=published_listing(seller=seller).pk,
+        seller=seller,
+        reserve_price=Decimal("80000.00"),
+        duration_min=24 * 60,
+    )
+    now = timezone.now()
+    assert auction_services.auctions_sweep(now=now) == {"closed": 0, "declined": 0}
+    assert "consignment.auctions.tasks.auction_close_task" not in queued.tasks()  # a day away
+    ends_at = now + dt.timedelta(seconds=60)
+    Auction.objects.filter(pk=auction.pk).update(ends_at=ends_at)  # the day has nearly gone by
+    assert auction_services.auctions_sweep(now=now) == {"closed": 0, "declined": 0}
+    closes = [h for h in queued.headers() if h["task"] == "consignment.auctions.tasks.auction_close_task"]
+    assert len(closes) == 1
+    assert closes[0]["argsrepr"] == f"({auction.pk},)" and dt.datetime.fromisoformat(closes[0]["eta"]) == ends_at
