@@ -92,6 +92,7 @@ def _copy_the_test_database(*, port: int, name: str) -> None:
 
 # Transactional, so that it starts from the migrations' rows, which it copies to the private primary for the run of
 # the scenarios (tests/chefu/replica_scenarios.py); the run itself reuses that database (--reuse-db).
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(900)
 def test_a_lagging_replica_never_shows_a_user_a_state_older_than_their_own_write(replica_pair):
