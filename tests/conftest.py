@@ -66,17 +66,24 @@ def issue_token(user) -> str:
     return token_issue(phone=user.phone, password=PASSWORD, ip="127.0.0.1").token
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Every transactional test restores the migrations' data (categories, the CMS page tree) when it starts.
 
     A transactional test ends by truncating every table. With serialized rollback the next one reloads
     what the migrations wrote; mixing both kinds breaks that (the plain flush re-creates content types,
     which then clash with the reload), so it is all or nothing, and here it is all.
+
+    Tests marked ``slow`` go first. pytest-django's own hook runs after this one (both are tryfirst; a conftest's
+    comes first) and sorts by kind (plain database tests, transactional, none) keeping this order within each, so a
+    slow test leads its kind: under pytest-xdist it starts while the other process still has a queue of short ones,
+    instead of keeping one process busy for minutes at the end while the other has nothing left.
     """
     for item in items:
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
             item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ BEFORE_REFUND_TIMELINE = [("payments", "0010_booking_amount_unapplied")]
 REFUND_TIMELINE = [("payments", "0011_refund_timeline")]
 
 
+@pytest.mark.slow  # unapplies the migrations of every app that depends on this one, then applies them again
 @pytest.mark.django_db(transaction=True)
 def test_refunds_made_before_the_timeline_get_theirs():
     # given three refunds, one still pending, one paid back and one the provider refused
@@ -48,6 +49,7 @@ BEFORE_PURPOSES = [("payments", "0012_rework_charges")]
 PURPOSES = [("payments", "0013_payment_purposes")]
 
 
+@pytest.mark.slow  # unapplies the migrations of every app that depends on this one, then applies them again
 @pytest.mark.django_db(transaction=True)
 def test_payments_made_before_purposes_are_a_bookings():
     # given a booking paid, and refunded in part, before payments had purposes
