@@ -1,5 +1,5 @@
 """A stand-in for Sentry's ingestion: a tiny HTTP server on 127.0.0.1 that accepts what sentry_sdk's own transport
-sends to ``POST /api/<project>/envelope/`` (gzip'd or plain), parses the envelopes and keeps their items.
+sends to ``POST /api/<project>/envelope/`` (gzip'd, brotli'd or plain), parses the envelopes and keeps their items.
 
     with FakeSentry() as sentry:
         dsn = sentry.dsn(project=42)        # http://public@127.0.0.1:<port>/42
@@ -62,8 +62,13 @@ class FakeSentry:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.headers.get("Content-Encoding") == "gzip":
+                encoding = self.headers.get("Content-Encoding")
+                if encoding == "gzip":
                     body = gzip.decompress(body)
+                elif encoding == "br":  # sentry-sdk's choice whenever the brotli package is installed
+                    import brotli
+
+                    body = brotli.decompress(body)
                 match = _ENVELOPE_PATH.match(self.path)
                 if not match:
                     with fake._lock:
