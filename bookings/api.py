@@ -52,7 +52,7 @@ def store_availability(request, store_id: int, params: Query[AvailabilityParams]
         raise NotFound()
     calendar = calendar_for_day(store=bookable.store, day=params.date)
     job = Job(category=bookable.category, duration=dt.timedelta(minutes=bookable.duration_min))
-    slots = calendar.slots(day=params.date, job=job, now=timezone.now())
+    slots = calendar.day_slots(day=params.date, job=job, now=timezone.now())
     return {
         "date": params.date,
         "timezone": bookable.store.timezone,

@@ -2,14 +2,26 @@
 number of queries, and the questions asked of it: the day's slots, whether a start can be booked, the next free
 slot. The pure rules live in :mod:`bookings.availability`; this module only feeds them, so the availability list,
 ``POST /bookings``, rescheduling and ``/stores/nearby?sort=soonest`` all answer from the same code.
+
+The lists that pages and searches show (``StoreCalendar.day_slots``, :func:`first_slots`) come from a cache: a day's
+every start, whatever the time, keyed by a digest of everything in the calendar that can change that day's list (the
+rules, hours, bays, and the closures and live bookings near the day), then cut to ``now``'s notice and horizon. A
+booking, a cancellation, a closure or a change of hours changes the digest, so nothing needs to be invalidated and no
+write path can forget to: a stale list is never read, it only ages out (``SLOTS_CACHE_TTL_S``). Booking itself
+(``check``) never reads the cache.
 """
 
+import bisect
 import datetime as dt
+import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from bookings import availability
@@ -19,6 +31,7 @@ from stores.hours import Range
 from stores.models import Bay, Closure, OpeningHours, Store
 
 ONE_DAY = dt.timedelta(days=1)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,16 @@ class Job:
 
     category: str
     duration: dt.timedelta
+
+
+# A day's slots as the cache keeps them: (start, end) in Unix seconds and the free bays' ids, in time order. The
+# format's version is part of every key, so a release that changes it never reads what an older one wrote.
+DayList = tuple[tuple[int, int, tuple[int, ...]], ...]
+DAY_LIST_FORMAT = 2
+
+
+def _start(row: tuple[int, int, tuple[int, ...]]) -> int:
+    return row[0]
 
 
 @dataclass(frozen=True)
@@ -76,6 +99,43 @@ class StoreCalendar:
     def slots(self, *, day: dt.date, job: Job, now: dt.datetime) -> list[Slot]:
         return availability.available_slots(day=day, **self._common(job, now))
 
+    def day_slots(self, *, day: dt.date, job: Job, now: dt.datetime) -> list[Slot]:
+        """:meth:`slots`, from the cache when the day's list is there (see the module's docstring)."""
+        key = self._day_key(day, job)
+        every = _cached([key]).get(key)
+        if every is None:
+            every = self._every_slot(day, job)
+            _cache({key: every})
+        return self._due(every, now)
+
+    def _every_slot(self, day: dt.date, job: Job) -> DayList:
+        """The day's slots at any time of asking: no notice, and a horizon past the day (cut later by :meth:`_due`:
+        notice and horizon only ever drop starts, see ``availability._Plan.starts``)."""
+        before = dt.datetime.combine(day - ONE_DAY, dt.time(0), tzinfo=self.tz)
+        common = {**self._common(job, before), "min_notice": dt.timedelta(0), "horizon": 4 * ONE_DAY}
+        slots = availability.available_slots(day=day, **common)
+        return tuple((int(s.start.timestamp()), int(s.end.timestamp()), s.free_bay_ids) for s in slots)
+
+    def _due(self, every: DayList, now: dt.datetime, *, first: bool = False) -> list[Slot]:
+        """The slots of ``every`` a request at ``now`` may offer (within notice and horizon), or only the first."""
+        lo = bisect.bisect_left(every, (now + self.rules.min_notice).timestamp(), key=_start)
+        hi = bisect.bisect_left(every, (now + self.rules.horizon).timestamp(), key=_start)
+        if first:
+            hi = min(hi, lo + 1)
+        at = dt.datetime.fromtimestamp
+        return [Slot(at(start, self.tz), at(end, self.tz), free) for start, end, free in every[lo:hi]]
+
+    def _day_key(self, day: dt.date, job: Job) -> str:
+        """A digest of what decides ``day``'s list for ``job``: the closures and bookings that can touch a job
+        starting that day (the window ``availability._Plan.build`` keeps, with a day to spare), and the rest."""
+        lo = dt.datetime.combine(day - 2 * ONE_DAY, dt.time(0), tzinfo=self.tz)
+        hi = dt.datetime.combine(day + 3 * ONE_DAY, dt.time(0), tzinfo=self.tz) + job.duration + self.rules.buffer
+        near = sorted((b for b in self.busy if b.start < hi and lo < b.end), key=repr)
+        bays = [(b.id, sorted(b.categories)) for b in self.bays]  # a frozenset's order differs between processes
+        facts = (self.store_id, self.tz.key, self.rules, self.hours, bays, near, day, job)
+        digest = hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
+        return f"slots:{DAY_LIST_FORMAT}:{self.store_id}:{digest}"
+
     def check(self, *, start: dt.datetime, job: Job, now: dt.datetime) -> tuple[bool, list[int]]:
         """``(offered, free bay ids)`` for a start: see :func:`bookings.availability.start_check`."""
         return availability.start_check(start=start, **self._common(job, now))
@@ -92,6 +152,60 @@ class StoreCalendar:
                 return slot
             day += ONE_DAY
         return None
+
+
+def first_slots(
+    calendars: Iterable[StoreCalendar], jobs: dict[int, Job], *, now: dt.datetime, until: dt.datetime
+) -> dict[int, Slot | None]:
+    """Each calendar's soonest slot for its store's job in ``jobs``, searched day by day up to the local date of
+    ``until`` (and the store's horizon), from the cached day lists (:meth:`StoreCalendar.day_slots`): one
+    ``get_many`` per day searched, whatever the number of stores. The calendars must cover every day searched."""
+    found: dict[int, Slot | None] = {}
+    searching: dict[int, tuple[StoreCalendar, dt.date, dt.date]] = {}
+    for calendar in calendars:
+        first = (now + calendar.rules.min_notice).astimezone(calendar.tz).date()
+        last = min((now + calendar.rules.horizon).astimezone(calendar.tz).date(), until.astimezone(calendar.tz).date())
+        searching[calendar.store_id] = (calendar, first, last)
+        found[calendar.store_id] = None
+    while searching:
+        keys = {}
+        for store_id, (calendar, day, last) in list(searching.items()):
+            if day > last:
+                del searching[store_id]
+            else:
+                keys[calendar._day_key(day, jobs[store_id])] = store_id
+        cached = _cached(list(keys))
+        computed = {}
+        for key, store_id in keys.items():
+            calendar, day, last = searching[store_id]
+            every = cached.get(key)
+            if every is None:
+                every = computed[key] = calendar._every_slot(day, jobs[store_id])
+            due = calendar._due(every, now, first=True)
+            if due:
+                found[store_id] = due[0]
+                del searching[store_id]
+            else:
+                searching[store_id] = (calendar, day + ONE_DAY, last)
+        if computed:
+            _cache(computed)
+    return found
+
+
+def _cached(keys: list[str]) -> dict[str, DayList]:
+    """The day lists the cache holds for ``keys``; none while the cache cannot be reached (they are computed)."""
+    try:
+        return cache.get_many(keys)
+    except Exception as error:  # django-redis raises its own ConnectionInterrupted, redis-py others
+        logger.warning("Slot lists computed without the cache: %s", error)
+        return {}
+
+
+def _cache(lists: dict[str, DayList]) -> None:
+    try:
+        cache.set_many(lists, settings.SLOTS_CACHE_TTL_S)
+    except Exception as error:
+        logger.warning("Slot lists not cached: %s", error)
 
 
 def policy_for(store: Store) -> BookingPolicy:

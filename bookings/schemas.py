@@ -14,6 +14,7 @@ from bookings.selectors import amount_due, amount_owed
 from catalog.quotes import quote_record_for_owner
 from chefu.inputs import Instant
 from chefu.money import format_money, format_quantity
+from chefu.schemas import RowSchema
 
 # No store books or keeps a schedule further than this from today; beyond it a date is a mistake (and near the
 # calendar's ends, arithmetic on it would overflow).
@@ -42,13 +43,13 @@ class AvailabilityParams(Schema):
     date: NearDate = Field(..., description="A day in the store's own time zone, YYYY-MM-DD.")
 
 
-class SlotOut(Schema):
+class SlotOut(RowSchema):
     start: dt.datetime
     end: dt.datetime
     free_bays: int
 
 
-class AvailabilityOut(Schema):
+class AvailabilityOut(RowSchema):
     date: dt.date
     timezone: str
     duration_min: int

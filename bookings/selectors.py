@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from catalog import selectors as catalog_selectors
 from catalog.models import Offering, OfferingVersion, Service
 from chefu.errors import NotFound, PermissionDenied, ValidationFailed
 from chefu.prefetch import relation_given
+from chefu.prepared import PreparedQuery
 from stores.models import VISIBLE_STATUSES, Store
 from stores.selectors import STAFF_ROLES, store_access_check, store_role_subquery
 
@@ -48,10 +49,8 @@ class Bookable:
     duration_min: int
 
 
-def bookable_get(*, store_id: int, service_code: str) -> Bookable | None:
-    """The service at the store if an owner can book it there (visible store, active service, active price); None
-    otherwise, and the caller finds out why (:func:`stores.selectors.store_get_visible` and the catalog's getters)."""
-    row = (
+def _bookable_query(shape: None, *, store_id: int, service_code: str) -> QuerySet:
+    return (
         Offering.objects.filter(
             store_id=store_id,
             store__status__in=VISIBLE_STATUSES,
@@ -60,13 +59,24 @@ def bookable_get(*, store_id: int, service_code: str) -> Bookable | None:
             is_active=True,
             current__isnull=False,
         )
-        .values_list("store__timezone", "service__category_id", "current__duration_min")
-        .first()
+        .values(timezone=F("store__timezone"), category=F("service__category_id"), duration=F("current__duration_min"))
+        .order_by()
     )
-    if row is None:
+
+
+# Every availability list asks it: compiled once (chefu/prepared.py), not built again per request.
+_BOOKABLE = PreparedQuery(_bookable_query, {"store_id": -7_000_001, "service_code": "~bookable-service-marker~"})
+
+
+def bookable_get(*, store_id: int, service_code: str) -> Bookable | None:
+    """The service at the store if an owner can book it there (visible store, active service, active price); None
+    otherwise, and the caller finds out why (:func:`stores.selectors.store_get_visible` and the catalog's getters)."""
+    rows = _BOOKABLE.rows(None, {"store_id": store_id, "service_code": service_code}, limit=1)
+    if not rows:
         return None
-    store = Store.from_db(None, ("id", "timezone"), (store_id, row[0]))
-    return Bookable(store=store, category=row[1], duration_min=row[2])
+    row = rows[0]
+    store = Store.from_db(None, ("id", "timezone"), (store_id, row["timezone"]))
+    return Bookable(store=store, category=row["category"], duration_min=row["duration"])
 
 
 def service_offered(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from django.db.models import IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from bookings.engine import Job, calendars_load
+from bookings.engine import Job, calendars_load, first_slots
 from bookings.models import BookingPolicy
 from catalog.models import Offering, Service
 from stores.models import Store
@@ -47,22 +47,20 @@ def next_slots(*, stores: Sequence[Store], service: Service, now: dt.datetime) -
     priced = [s for s in stores if s.pk in durations]
     if not priced:
         return out
-    # Most stores have a free start within a day or two: search those days with a short calendar first, and load
-    # the whole horizon only for the stores that have none there.
-    near = dt.timedelta(days=NEAR_DAYS)
-    remaining = priced
-    for end, near_only in ((now + near + ONE_DAY, True), (now + dt.timedelta(days=longest), False)):
-        calendars = calendars_load(stores=remaining, start=now, end=end)
-        missed = []
-        for store in remaining:
-            calendar = calendars[store.pk]
-            last_day = (now + near).astimezone(calendar.tz).date() if near_only else None
-            slot = calendar.next_slot(job=Job(service.category_id, durations[store.pk]), now=now, last_day=last_day)
-            if slot:
-                out[store.pk] = slot.start
-            else:
-                missed.append(store)
-        remaining = missed
-        if not remaining or longest <= NEAR_DAYS:
-            break
+    # Most stores have a free start within a day or two: search those days with a short calendar first, from the
+    # cached day lists, and load the whole horizon only for the stores that have none there.
+    jobs = {store.pk: Job(service.category_id, durations[store.pk]) for store in priced}
+    near_end = now + dt.timedelta(days=NEAR_DAYS)
+    calendars = calendars_load(stores=priced, start=now, end=near_end + ONE_DAY)
+    remaining = []
+    for store_id, slot in first_slots(calendars.values(), jobs, now=now, until=near_end).items():
+        if slot:
+            out[store_id] = slot.start
+        else:
+            remaining.append(Store(pk=store_id))
+    if remaining and longest > NEAR_DAYS:
+        calendars = calendars_load(stores=remaining, start=now, end=now + dt.timedelta(days=longest))
+        for store_id, calendar in calendars.items():
+            slot = calendar.next_slot(job=jobs[store_id], now=now)
+            out[store_id] = slot.start if slot else None
     return out

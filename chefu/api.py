@@ -51,9 +51,14 @@ class ChefuJSONEncoder(NinjaJSONEncoder):
     """Aware datetimes leave in the platform's zone with their offset (``2026-11-23T09:30:00+08:00``),
     as API.md shows them; the instant is the same as the UTC one the database holds."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Looked up once per answer, not per value: an availability list holds about a hundred datetimes.
+        self.zone = timezone.get_current_timezone()
+
     def default(self, o):
-        if isinstance(o, dt.datetime) and timezone.is_aware(o):
-            return timezone.localtime(o).isoformat()
+        if isinstance(o, dt.datetime) and o.utcoffset() is not None:
+            return o.astimezone(self.zone).isoformat()
         return super().default(o)
 
 

@@ -37,6 +37,8 @@ TASKS_BY_QUEUE: dict[str, tuple[str, ...]] = {
     ),
     PAYMENTS: (
         "payments.settlements.statements_daily_task",
+        "payments.tasks.payment_query_task",
+        "payments.tasks.payments_pending_query_task",
         "payments.tasks.payout_execute_task",
         "payments.tasks.payouts_pending_sweep_task",
         "payments.tasks.refund_execute_task",

@@ -2,9 +2,10 @@
 
 Order: a booking's row first (``bookings.lock_objects.booking_lock``), then, in ``payment_open``, the coupon it
 redeems before the booking's pending payments whose pay URL was never given out; a notification takes the booking,
-then its payment. A cancellation (under the booking's lock) takes the coupon of each refunded payment. A failed
-checkout locks its payment alone, a refund's record its refund alone; a store's commission rate, its payable
-ledger account and a coupon edited in the admin are locked alone, with nothing held before them.
+then its payment (so does a query's answer, ``services.payment_query``). A cancellation (under the booking's lock)
+takes the coupon of each refunded payment. A failed checkout, or a trade closed at its expiry, locks its payment
+alone, a refund's record its refund alone; a store's commission rate, its payable ledger account and a coupon edited
+in the admin are locked alone, with nothing held before them.
 
 Another purpose's charge (``payments.purposes``) has no row of its own: :func:`charge_lock` (an advisory lock on
 its purpose and subject) stands for it, and is taken first by everything that opens a payment of the charge, applies

@@ -91,6 +91,9 @@ class Payment(models.Model):
     pay_url = models.URLField(verbose_name=_("pay URL"), max_length=2000, blank=True)
     created_at = models.DateTimeField(verbose_name=_("created at"), default=now)
     succeeded_at = models.DateTimeField(verbose_name=_("succeeded at"), null=True, blank=True)
+    # When the provider was last asked about the trade because its notification had not come (None: never); the
+    # next query waits as long as the payment had waited then (``payments.services.payments_pending_query``).
+    queried_at = models.DateTimeField(verbose_name=_("queried at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment")
@@ -131,6 +134,12 @@ class Payment(models.Model):
             models.Index(fields=["booking", "status"], name="payment_booking_status_idx"),
             models.Index(
                 fields=["purpose", "subject"], condition=~Q(purpose=BOOKING), name="payment_purpose_subject_idx"
+            ),
+            # The payments the query sweep looks at: pending, their pay URL given out.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status=PaymentStatus.PENDING) & ~Q(pay_url=""),
+                name="payment_pending_sent_idx",
             ),
         ]
 

@@ -1,6 +1,9 @@
+import datetime as dt
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.conf import settings
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from accounts.models import User
@@ -15,6 +18,7 @@ from payments.models import (
     EntryKind,
     JournalLine,
     Payment,
+    PaymentStatus,
     Payout,
     PayoutStatus,
     RedemptionStatus,
@@ -107,3 +111,22 @@ def coupon_listed_live(*, codes, now=None) -> dict[str, Coupon]:
     now = now or timezone.now()
     found = coupon_listed_list().filter(code__in=list(codes), valid_from__lte=now, valid_until__gt=now)
     return {coupon.code: coupon for coupon in found if coupon.spent < coupon.budget}
+
+
+def payments_query_due(*, now: dt.datetime | None = None) -> QuerySet[Payment]:
+    """The pending payments whose pay URL was given out, ``PAYMENT_QUERY_AFTER_S`` old, that are due a query: never
+    queried, or last queried at least as long ago as they had waited then (between ``PAYMENT_QUERY_AFTER_S`` and
+    ``PAYMENT_QUERY_MAX_INTERVAL_S``: a provider that is down is asked less and less often), the oldest first."""
+    now = now or timezone.now()
+    after = dt.timedelta(seconds=settings.PAYMENT_QUERY_AFTER_S)
+    most = dt.timedelta(seconds=settings.PAYMENT_QUERY_MAX_INTERVAL_S)
+    duration = DurationField()
+    waited = ExpressionWrapper(F("queried_at") - F("created_at"), output_field=duration)
+    interval = Greatest(Least(waited, Value(most, duration)), Value(after, duration), output_field=duration)
+    return (
+        Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lte=now - after)
+        .exclude(pay_url="")
+        .alias(next_query_at=ExpressionWrapper(F("queried_at") + interval, output_field=DateTimeField()))
+        .filter(Q(queried_at__isnull=True) | Q(next_query_at__lte=now))
+        .order_by("created_at", "pk")
+    )

@@ -1,5 +1,5 @@
-"""Collecting what a booking owes or another purpose's charge (``payments.purposes``), provider notifications, and
-refunds.
+"""Collecting what a booking owes or another purpose's charge (``payments.purposes``), provider notifications (and
+queries when they do not come), and refunds.
 
 Locks, always in this order: the booking (``bookings.lock_objects.booking_lock``) or the charge
 (``payments.lock_objects.charge_lock``), then the payment, then a refund.
@@ -63,6 +63,7 @@ from payments.providers.base import (
     provider_get,
     return_url_for,
 )
+from payments.selectors import payments_query_due
 from stores.models import Store
 
 logger = logging.getLogger(__name__)
@@ -379,8 +380,20 @@ def notification_receive(*, provider: str, params: Mapping[str, str]) -> None:
         raise BadNotification(outcome)
 
 
+# What told us how a trade went: the provider's notification, or our query (payment_query). The payment's timeline
+# says which.
+NOTIFICATION, QUERY = "notification", "query"
+
+
 @transaction.atomic
-def _notification_apply(*, provider: str, note: Notification) -> str:
+def _notification_apply(*, provider: str, note: Notification, cause: str = NOTIFICATION) -> str:
+    """Move the payment of ``note`` on as the provider says, under the booking's (or the charge's) lock, then the
+    payment's: "ok", or why the news was refused. A repeat, or news of a payment already succeeded, changes
+    nothing. ``cause`` (NOTIFICATION or QUERY) is recorded in the timeline."""
+    if cause == QUERY:
+        record = {"reason": "provider query", "details": {"cause": QUERY, "answer": note.raw}}
+    else:
+        record = {"reason": "provider notification", "details": note.raw}
     found = (
         Payment.objects.filter(provider=provider, out_trade_no=note.out_trade_no)
         .values_list("booking_id", "purpose", "subject")
@@ -407,18 +420,17 @@ def _notification_apply(*, provider: str, note: Notification) -> str:
         return "ok"  # a repeat, or news of nothing yet
     if note.status == "closed":
         if payment.status == PaymentStatus.PENDING:
-            payment_transition(
-                payment=payment, to=PaymentStatus.CLOSED, reason="provider closed the trade", details=note.raw
-            )
+            reason = "provider closed the trade" if cause == NOTIFICATION else "provider query: the trade is closed"
+            payment_transition(payment=payment, to=PaymentStatus.CLOSED, reason=reason, details=record["details"])
         return "ok"
     if booking is None:
-        _purpose_payment_succeeded(payment=payment, note=note)
+        _purpose_payment_succeeded(payment=payment, note=note, record=record)
     else:
-        _payment_succeeded(booking=booking, payment=payment, note=note)
+        _payment_succeeded(booking=booking, payment=payment, note=note, record=record)
     return "ok"
 
 
-def _purpose_payment_succeeded(*, payment: Payment, note: Notification) -> None:
+def _purpose_payment_succeeded(*, payment: Payment, note: Notification, record: Mapping) -> None:
     """The money of another purpose's charge arrived (the charge and the payment locked): it is held in
     ``held:<purpose>``, and pays the charge unless another payment already did, when it is refunded in full. Either
     way the purpose's app hears of it (``PurposePaymentSettled``); when it no longer wants the money it gives it
@@ -429,11 +441,7 @@ def _purpose_payment_succeeded(*, payment: Payment, note: Notification) -> None:
         purpose=payment.purpose, subject=payment.subject, applied=True
     ).exists()
     payment_transition(
-        payment=payment,
-        to=PaymentStatus.SUCCEEDED,
-        reason="provider notification",
-        details=note.raw,
-        fields=("trade_no", "succeeded_at", "applied"),
+        payment=payment, to=PaymentStatus.SUCCEEDED, fields=("trade_no", "succeeded_at", "applied"), **record
     )
     accounts = ledger.accounts_get(ledger.provider_code(payment.provider), ledger.held_code(payment.purpose))
     ledger.entry_post(
@@ -463,7 +471,7 @@ def _purpose_payment_succeeded(*, payment: Payment, note: Notification) -> None:
     )
 
 
-def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification) -> None:
+def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification, record: Mapping) -> None:
     """The money arrived. It settles the booking's slice, unless the slice is already paid or the booking is gone:
     then it is refunded in full and the owner told."""
     payment.trade_no = note.trade_no
@@ -476,12 +484,7 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
     elif coupons.redemption_is_void(payment):
         reason = RefundReason.SUPERSEDED
     payment.applied = not reason
-    succeeded = {
-        "to": PaymentStatus.SUCCEEDED,
-        "reason": "provider notification",
-        "details": note.raw,
-        "fields": ("trade_no", "succeeded_at", "applied"),
-    }
+    succeeded = {"to": PaymentStatus.SUCCEEDED, "fields": ("trade_no", "succeeded_at", "applied"), **record}
     before = payment.status
     try:
         with transaction.atomic():
@@ -505,6 +508,75 @@ def _payment_succeeded(*, booking: Booking, payment: Payment, note: Notification
         booking_payment_unapplied(booking=booking, amount=payment.amount)
         refund_request(payment=payment, amount=payment.amount, reason=reason, cause=f"unapplied:{payment.pk}")
     emit(PaymentSettled(payment_id=payment.pk, booking_id=booking.pk, amount=payment.amount, applied=payment.applied))
+
+
+def payment_query(*, payment_id: int, now: dt.datetime | None = None) -> str:
+    """Ask the provider about a pending payment whose pay URL was given out and whose notification has not come
+    (lost, or never sent), and act on the answer exactly as on a notification (``_notification_apply``: the same
+    locks and moves, so a notification before or after it, or a second query, changes nothing): paid → succeeded,
+    closed → closed; not found (the payer never opened the pay page) or still waiting → left pending, and closed
+    once ``PAYMENT_TRADE_EXPIRY_S`` old. A provider down, timing out or refusing (``ProviderError``) leaves it
+    pending, logged; the sweep asks again later. Returns the payment's status after.
+
+    Call it with no transaction open and no row locked: the provider may block for its whole timeout. The time of
+    the query (``queried_at``) is written before the provider is asked, so a query that never returns still spaces
+    the next one out (:func:`payments.selectors.payments_query_due`)."""
+    now = now or timezone.now()
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None or payment.status != PaymentStatus.PENDING or not payment.pay_url:
+        return payment.status if payment else ""
+    Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(queried_at=now)
+    try:
+        answer = provider_get(payment.provider).query(out_trade_no=payment.out_trade_no)
+    except ProviderError as error:  # ProviderUnavailable (down, timed out, busy) included; ProviderNotEnabled too
+        logger.warning("Payment %s: %s could not be queried: %r", payment.pk, payment.provider, error)
+        return payment.status
+    settled = answer.status in ("success", "closed")
+    if settled and answer.trade_no and answer.amount is not None:
+        note = Notification(
+            out_trade_no=payment.out_trade_no,
+            trade_no=answer.trade_no,
+            amount=answer.amount,
+            status=answer.status,
+            notify_id="",
+            raw=dict(answer.raw),
+        )
+        outcome = _notification_apply(provider=payment.provider, note=note, cause=QUERY)
+        if outcome != "ok":  # an amount that does not match: alerted, left pending for a person to look at
+            logger.error("Payment %s: the query's answer was refused: %s", payment.pk, outcome)
+    elif settled:
+        logger.error(
+            "Payment %s: %s says the trade is %s, without its number or amount",
+            payment.pk,
+            payment.provider,
+            answer.status,
+        )
+    elif now - payment.created_at >= dt.timedelta(seconds=settings.PAYMENT_TRADE_EXPIRY_S):
+        _payment_expired(payment_id=payment.pk, answer=answer.status)
+    return Payment.objects.values_list("status", flat=True).get(pk=payment.pk)
+
+
+@transaction.atomic
+def _payment_expired(*, payment_id: int, answer: str) -> None:
+    """Locks the payment only, as :func:`_payment_failed` does: money that comes after all still moves it on
+    (closed → succeeded, refunded when it settles nothing)."""
+    payment = payment_lock(payment_id)
+    if payment.status != PaymentStatus.PENDING:
+        return
+    payment_transition(
+        payment=payment,
+        to=PaymentStatus.CLOSED,
+        reason="not paid by the trade's expiry",
+        details={"cause": QUERY, "answer": answer, "expiry_s": settings.PAYMENT_TRADE_EXPIRY_S},
+    )
+
+
+def payments_pending_query(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Queue :func:`payment_query` for the pending payments due a query (``payments.selectors.payments_query_due``),
+    at most ``limit`` of them, the oldest first: those beyond it are due at the next sweep. Returns how many."""
+    ids = list(payments_query_due(now=now).values_list("pk", flat=True)[:limit])
+    send_on_commit("payments.tasks.payment_query_task", [((pk,), {}) for pk in ids], what=f"payment queries {ids}")
+    return len(ids)
 
 
 def refund_request(*, payment: Payment, amount: Decimal, reason: str, cause: str, note: str = "") -> Refund:

@@ -31,6 +31,23 @@ def refunds_pending_sweep_task() -> int:
 
 
 @shared_task(
+    name="payments.tasks.payment_query_task",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    max_retries=3,
+)
+def payment_query_task(payment_id: int) -> str:
+    """Queued by the payments query sweep; a provider that is down leaves the payment for a later sweep."""
+    return services.payment_query(payment_id=payment_id)
+
+
+@shared_task(name="payments.tasks.payments_pending_query_task")
+def payments_pending_query_task() -> int:
+    """CELERY_BEAT_SCHEDULE: ask the provider about the pending payments whose notification has not come."""
+    return services.payments_pending_query()
+
+
+@shared_task(
     name="payments.tasks.payout_execute_task",
     autoretry_for=(OperationalError, InterfaceError, ProviderUnavailable),
     retry_backoff=30,

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 
 from chefu.inputs import Instant
+from chefu.schemas import RowSchema
 from stores.coords import CoordSystem
 from stores.models import Store
 
@@ -47,12 +48,12 @@ class NearbyParams(CoordParams):
     offset: int = Field(0, ge=0)
 
 
-class NearbyPriceOut(Schema):
+class NearbyPriceOut(RowSchema):
     service: str
     total: str
 
 
-class NearbyCarPriceOut(Schema):
+class NearbyCarPriceOut(RowSchema):
     price_from: str = Field(
         ..., examples=["120.00"], description="What no car is charged less than (as GET /stores/{id}/prices has it)."
     )
@@ -71,7 +72,7 @@ class NearbyCarPriceOut(Schema):
     message: str | None = Field(None, description="The same, for people; else null.")
 
 
-class NearbyStoreOut(Schema):
+class NearbyStoreOut(RowSchema):
     id: int
     name: str
     address: str
@@ -100,7 +101,7 @@ class NearbyStoreOut(Schema):
     )
 
 
-class NearbyOut(Schema):
+class NearbyOut(RowSchema):
     items: list[NearbyStoreOut]
     count: int
 

@@ -214,6 +214,10 @@ CACHES = {
     }
 }
 
+# How long a store's day of slots stays in the cache (bookings/engine.py): its key is a digest of what decides it, so
+# a change is never served stale; this only bounds the memory kept for lists nobody asks for again.
+SLOTS_CACHE_TTL_S = env.int("SLOTS_CACHE_TTL_S", default=600)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledPhoneBackend"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -324,6 +328,11 @@ CELERY_BEAT_SCHEDULE = {
     "payments.refunds-pending": {
         "task": "payments.tasks.refunds_pending_sweep_task",
         "schedule": 300.0,
+    },
+    # Pending payments whose notification has not come: the provider is asked (PAYMENT_QUERY_*).
+    "payments.payments-pending-query": {
+        "task": "payments.tasks.payments_pending_query_task",
+        "schedule": 120.0,
     },
     "payments.payouts-pending": {
         "task": "payments.tasks.payouts_pending_sweep_task",
@@ -578,6 +587,14 @@ PAYMENT_BOOKING_RETURN_PATH = "/me/bookings/%(booking_id)s/"
 # network call, STYLE.md rule 8): "raise" raises ProviderCalledInTransaction (dev and test settings), "log" logs an
 # error and goes on.
 PAYMENT_PROVIDER_CALL_CHECK = env("PAYMENT_PROVIDER_CALL_CHECK", default="log")
+# A pending payment whose pay URL was given out and whose notification has not come (lost, or the provider never
+# sent it) is asked about (payments.services.payments_pending_query, every 2 minutes) once it is
+# PAYMENT_QUERY_AFTER_S old; asked again after as long as it had waited when last asked (at least
+# PAYMENT_QUERY_AFTER_S, at most PAYMENT_QUERY_MAX_INTERVAL_S), so a provider that is down is not hammered; and
+# closed once PAYMENT_TRADE_EXPIRY_S old with the provider still not paid (the longest pay window is a day).
+PAYMENT_QUERY_AFTER_S = env.int("PAYMENT_QUERY_AFTER_S", default=300)
+PAYMENT_QUERY_MAX_INTERVAL_S = env.int("PAYMENT_QUERY_MAX_INTERVAL_S", default=3600)
+PAYMENT_TRADE_EXPIRY_S = env.int("PAYMENT_TRADE_EXPIRY_S", default=26 * 3600)
 
 # --- Settlements ---------------------------------------------------------------------------------------
 
