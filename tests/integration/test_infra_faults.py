@@ -273,7 +273,8 @@ class PostgresCluster:
 
 
 class Gunicorn:
-    """``gunicorn chefu.wsgi:application`` with the production settings, as deploy/chefu-web.service runs it."""
+    """``gunicorn chefu.wsgi:application`` with the production settings and deploy/gunicorn.conf.py, as
+    deploy/chefu-web.service runs it (two workers: this machine's cores are shared with the test)."""
 
     def __init__(self, *, database_url: str, log: Path, workers: int = 2):
         self.port = free_port()
@@ -297,8 +298,8 @@ class Gunicorn:
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "gunicorn", "chefu.wsgi:application", "--workers", str(self.workers),
-            "--bind", f"127.0.0.1:{self.port}", "--timeout", "30", "--graceful-timeout", "5",
+            sys.executable, "-m", "gunicorn", "chefu.wsgi:application", "-c", "deploy/gunicorn.conf.py",
+            "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5",
         ]  # fmt: skip
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
@@ -403,7 +404,7 @@ class Traffic:
 
 
 @pytest.fixture
-def private_postgres(django_db_setup, django_db_blocker, tmp_path):
+def private_postgres(db, tmp_path):
     """A private cluster (under /tmp: the ``postgres`` OS user runs it when we are root) with a copy of the test
     database; destroyed afterwards."""
     base = Path(tempfile.mkdtemp(prefix="chefu-pgfault-"))
@@ -418,6 +419,7 @@ def private_postgres(django_db_setup, django_db_blocker, tmp_path):
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.mark.django_db  # the test database, for its copy (without the mark, connection names the development one)
 def test_postgresql_restarted_under_traffic_answers_503_while_down_and_recovers_without_restarting_the_web(
     private_postgres, tmp_path
 ):
