@@ -4,7 +4,7 @@
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from accounts.exceptions import InvalidCredentials
+from accounts.exceptions import InvalidCredentials, ThrottlesUnavailable
 from accounts.services import credentials_check
 from chefu.errors import Throttled
 from chefu.http import client_ip
@@ -19,7 +19,7 @@ class ThrottledPhoneBackend(ModelBackend):
             return credentials_check(phone=phone or username, password=password, ip=ip)
         except InvalidCredentials:
             return None
-        except Throttled as exc:
+        except (Throttled, ThrottlesUnavailable) as exc:
             # Django's login forms show their usual "wrong credentials" error and stop trying. (The pages and the
             # API sign in through accounts.services.user_authenticate, and say when to try again.)
             raise PermissionDenied("throttled") from exc

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from chefu.errors import ApplicationError, Conflict
+from chefu.errors import ApplicationError, Conflict, ServiceUnavailable
 
 
 class PhoneTaken(Conflict):
@@ -43,3 +43,13 @@ class CsrfFailed(ApplicationError):
     status = 403
     code = "csrf_failed"
     default_message = _("The page's security token is missing or out of date. Reload the page and try again.")
+
+
+class ThrottlesUnavailable(ServiceUnavailable):
+    """The throttles' counters (Redis) do not answer: sign-in, registration and SMS codes are refused rather than let
+    through uncounted (accounts.throttling fails closed). The code stays ``service_unavailable``."""
+
+    default_message = _(
+        "Signing in, registering and sending codes are paused for a moment. Try again in a minute; if you are signed "
+        "in already, nothing changes for you."
+    )

@@ -15,12 +15,19 @@ guessed at.
 
 An "address" is :func:`address_bucket` of the client's address: an IPv6 client holds a whole /64, so its /64 is one
 address here.
+
+The counters fail closed: while Redis does not answer, every guarded attempt is refused with
+:class:`~accounts.exceptions.ThrottlesUnavailable` (503) instead of going through uncounted. An outage then pauses
+signing in, registering and SMS codes (a password guesser or an SMS pumper would otherwise have free rein, and each
+code costs money); whoever is signed in already (a token or a session in the database) carries on.
 """
 
+import contextlib
 import datetime as dt
 import ipaddress
 import logging
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,7 +35,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_redis import get_redis_connection
+from redis import Redis, RedisError
 
+from accounts.exceptions import ThrottlesUnavailable
 from chefu.errors import Throttled
 
 logger = logging.getLogger(__name__)
@@ -74,12 +83,21 @@ class _Limit:
     message: str | None = None
 
 
+@contextlib.contextmanager
+def _counters() -> Iterator[Redis]:
+    """The counters' Redis; :class:`ThrottlesUnavailable` when it does not answer (see the module's docstring)."""
+    try:
+        yield get_redis_connection("default")
+    except RedisError as exc:
+        logger.warning("Throttle counters unavailable, refusing the attempt: %s", exc)
+        raise ThrottlesUnavailable() from exc
+
+
 def _reserve(limits: list[_Limit], message: str) -> None:
     """Count one against each limit; when any is over, give every count back and raise :class:`Throttled` with the
     longest wait among those over, worded by that limit's ``message`` or else by ``message`` (both take
     ``%(wait)s`` and ``%(time)s``)."""
-    redis = get_redis_connection("default")
-    with redis.pipeline() as pipe:
+    with _counters() as redis, redis.pipeline() as pipe:
         for limit in limits:
             pipe.incr(limit.key)
             pipe.expire(limit.key, limit.window_s, nx=True)
@@ -87,15 +105,16 @@ def _reserve(limits: list[_Limit], message: str) -> None:
     over = [limit for limit, count in zip(limits, counts, strict=True) if count > limit.limit]
     if over:
         _give_back(limits)
-        waits = {limit.key: max(int(redis.ttl(limit.key)), 1) for limit in over}
+        with _counters() as redis:
+            waits = {limit.key: max(int(redis.ttl(limit.key)), 1) for limit in over}
         longest = max(over, key=lambda limit: waits[limit.key])
         raise throttled(waits[longest.key], longest.message or message)
 
 
 def _give_back(limits: list[_Limit]) -> None:
-    redis = get_redis_connection("default")
-    for limit in limits:
-        redis.eval(_GIVE_BACK, 1, limit.key)
+    with _counters() as redis:
+        for limit in limits:
+            redis.eval(_GIVE_BACK, 1, limit.key)
 
 
 def _wait_text(seconds: int) -> str:
@@ -173,7 +192,8 @@ def login_attempt_succeeded(*, phone: str, ip: str) -> None:
     """The password was right: this (phone, address) starts afresh and the attempt is given back. The phone's
     failures from elsewhere stay counted (the owner signing in must not give a distributed guesser fresh tries)."""
     phone_ip, ip_limit, phone_limit = _login_limits(phone=phone, ip=ip)
-    get_redis_connection("default").delete(phone_ip.key)
+    with _counters() as redis:
+        redis.delete(phone_ip.key)
     _give_back([ip_limit, phone_limit])
 
 
@@ -194,7 +214,8 @@ def login_with_code_succeeded(*, phone: str, ip: str) -> None:
     counted (others behind it may be guessing)."""
     password_phone_ip, _ip, _phone = _login_limits(phone=phone, ip=ip)
     code_phone_ip, code_ip = _code_login_limits(phone=phone, ip=ip)
-    get_redis_connection("default").delete(password_phone_ip.key, code_phone_ip.key)
+    with _counters() as redis:
+        redis.delete(password_phone_ip.key, code_phone_ip.key)
     _give_back([code_ip])
 
 
@@ -247,16 +268,17 @@ def sms_code_reserve(*, ip: str, phone: str | None = None, purpose: str = "") ->
 def _platform_sms_budget_warn() -> None:
     """Log once per window that the platform's budget is spent (every code request is refused until it ends)."""
     platform = _platform_sms_limit()
-    redis = get_redis_connection("default")
-    count = redis.get(platform.key)
-    if count is None or int(count) < platform.limit:
-        return
-    if redis.set(f"{platform.key}:warned", 1, nx=True, ex=max(int(redis.ttl(platform.key)), 1)):
-        logger.warning(
-            "The platform's budget of %d SMS codes an hour (SMS_CODE_MAX_PER_HOUR) is spent: no code is sent for %d s.",
-            platform.limit,
-            redis.ttl(platform.key),
-        )
+    with _counters() as redis:
+        count = redis.get(platform.key)
+        if count is None or int(count) < platform.limit:
+            return
+        if redis.set(f"{platform.key}:warned", 1, nx=True, ex=max(int(redis.ttl(platform.key)), 1)):
+            logger.warning(
+                "The platform's budget of %d SMS codes an hour (SMS_CODE_MAX_PER_HOUR) is spent: no code is sent for "
+                "%d s.",
+                platform.limit,
+                redis.ttl(platform.key),
+            )
 
 
 def register_attempt_reserve(*, phone: str, ip: str) -> None:

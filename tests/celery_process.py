@@ -130,20 +130,30 @@ def _queues_clear(conn: Connection, *, delete: bool) -> None:
 
 
 @contextmanager
+def on_broker(url: str, transport_options: dict):
+    """Point the test process's Celery app at the broker ``url``, with fresh connection and producer pools; put the
+    test broker back afterwards."""
+    conf = celery_app.conf
+    saved = conf.broker_url, conf.broker_transport_options, celery_app._pool, celery_app.amqp._producer_pool
+    conf.broker_url = url
+    conf.broker_transport_options = transport_options
+    celery_app._pool = celery_app.amqp._producer_pool = None
+    try:
+        yield url
+    finally:
+        celery_app.close()
+        conf.broker_url, conf.broker_transport_options, celery_app._pool, celery_app.amqp._producer_pool = saved
+
+
+@contextmanager
 def on_rabbitmq():
     """Point the test process's Celery app at RabbitMQ (as production's CELERY_BROKER_URL=amqp://... does), with the
     run's own queues empty; afterwards delete them and put the test broker back."""
     conn = rabbitmq_connection()
     _queues_clear(conn, delete=False)
-    conf = celery_app.conf
-    saved = conf.broker_url, conf.broker_transport_options, celery_app._pool, celery_app.amqp._producer_pool
-    conf.broker_url = RABBITMQ_URL
-    conf.broker_transport_options = {"confirm_publish": True}
-    celery_app._pool = celery_app.amqp._producer_pool = None
     try:
-        yield RABBITMQ_URL
+        with on_broker(RABBITMQ_URL, {"confirm_publish": True}) as url:
+            yield url
     finally:
-        celery_app.close()
-        conf.broker_url, conf.broker_transport_options, celery_app._pool, celery_app.amqp._producer_pool = saved
         _queues_clear(conn, delete=True)
         conn.release()

@@ -41,8 +41,9 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 # Web nodes keep nothing of their own (deploy/README.md): sessions are read from the cache (Redis) and written
-# through to the database, so N nodes behind a proxy share them and a Redis flush signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# through to the database, so N nodes behind a proxy share them and a Redis flush signs nobody out; while Redis is
+# down they are read from the database (chefu.sessions: Django's cached_db, minus its 500s without the cache).
+SESSION_ENGINE = "chefu.sessions"
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[WAGTAILADMIN_BASE_URL])
 STORAGES = {

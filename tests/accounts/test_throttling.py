@@ -87,3 +87,24 @@ def test_rotating_through_a_64_does_not_buy_fresh_sms_codes(api, settings):
 
     assert_error(same, 429, "throttled")
     assert other.status_code == 202
+
+
+# Nothing listens there: every counter is unreachable at once.
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+@pytest.mark.django_db
+def test_without_redis_signing_in_registering_and_codes_are_refused_not_let_through(api, owner, settings):
+    # given the throttles' Redis down
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": DEAD_REDIS}}
+
+    # when the owner signs in (with the right password), someone registers, someone asks for a code
+    sign_in = api.post("auth/token", {"phone": owner.phone, "password": PASSWORD})
+    register = api.post("auth/register", {"phone": "13900139001", "code": "123456", "password": PASSWORD, "name": "王"})
+    code = api.post("auth/sms-code", {"phone": "13900139002", "purpose": "login"})
+
+    # then each is refused, in plain words (the throttles fail closed), and no code was written or sent
+    for response in (sign_in, register, code):
+        error = assert_error(response, 503, "service_unavailable")
+        assert "paused" in error["message"] or "暂停" in error["message"]
+    assert not owner.auth_tokens.exists()

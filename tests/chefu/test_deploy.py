@@ -94,6 +94,7 @@ def test_production_keeps_sessions_caches_and_throttles_out_of_the_process():
     values = _production_settings("SESSION_ENGINE", "CACHES", "TRUSTED_PROXY_COUNT", "SECURE_PROXY_SSL_HEADER")
 
     assert values["SESSION_ENGINE"] in (
+        "chefu.sessions",
         "django.contrib.sessions.backends.cached_db",
         "django.contrib.sessions.backends.cache",
         "django.contrib.sessions.backends.db",
