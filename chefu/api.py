@@ -18,6 +18,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
@@ -37,6 +38,7 @@ from chefu.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    ServiceUnavailable,
     UnreadableJson,
     UnsupportedMediaType,
     ValidationFailed,
@@ -250,6 +252,13 @@ def _request_refused(request, exc):
     return application_error_response(request_refused(request, exc))
 
 
+def _database_unavailable(request, exc):
+    """The database cannot be reached (restarting, failing over) or gave up on the statement: nothing the request
+    asked was done, and the same request may succeed in a moment. Logged as any unexpected error."""
+    logger.exception("Database error on %s %s", request.method, request.path)
+    return application_error_response(ServiceUnavailable())
+
+
 def _unhandled(request, exc):
     logger.exception("Unhandled error on %s %s", request.method, request.path)
     return application_error_response(InternalError())
@@ -270,6 +279,8 @@ class ChefuAPI(NinjaAPI):
         (SuspiciousOperation, _request_refused),
         (MultiPartParserError, _request_refused),
         (BadRequest, _request_refused),
+        (OperationalError, _database_unavailable),
+        (InterfaceError, _database_unavailable),
         (Exception, _unhandled),
     )
 

@@ -143,6 +143,25 @@ def test_an_unexpected_error_is_500_without_internals(monkeypatch, caplog, store
     assert any(r.exc_info and r.exc_info[0] is RuntimeError for r in caplog.records)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("error", ["OperationalError", "InterfaceError"])
+def test_a_database_that_cannot_be_reached_is_503_try_again(monkeypatch, caplog, store, error):
+    """The connection refused or lost mid-request (PostgreSQL restarting): 503, the request can be sent again."""
+    import django.db
+
+    from stores import selectors
+
+    def unreachable(**kwargs):
+        raise getattr(django.db, error)("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(selectors, "store_get_public", unreachable)
+    with caplog.at_level(logging.ERROR):
+        response = Client(raise_request_exception=False).get(f"/api/v1/stores/{store.id}")
+    assert assert_error(response, 503, "service_unavailable")["details"] == {}
+    assert "Connection refused" not in response.content.decode()
+    assert any(r.exc_info and r.exc_info[0].__name__ == error for r in caplog.records)
+
+
 # --- The middleware for answers that do not come from the NinjaAPI handlers -----------------------------
 
 
