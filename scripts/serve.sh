@@ -85,8 +85,9 @@ for group in $CELERY_WORKERS; do
 done
 start "celery beat" "$BIN/celery" -A chefu beat -l info \
     --scheduler django_celery_beat.schedulers:DatabaseScheduler
+# ops/gunicorn_hooks.py: a worker that exits is marked dead in PROMETHEUS_MULTIPROC_DIR.
 start gunicorn "$BIN/gunicorn" chefu.wsgi:application --bind "127.0.0.1:$PORT" \
-    --workers 3 --access-logfile -
+    --config python:ops.gunicorn_hooks --workers 3 --access-logfile -
 
 echo "==> Chefu is starting on http://127.0.0.1:$PORT/  (Ctrl-C to stop)"
 echo "Demo accounts: see README.md"

@@ -217,6 +217,24 @@ def test_the_systemd_units_start_what_serve_sh_starts():
         assert "EnvironmentFile=/etc/chefu/chefu.env" in unit
 
 
+def test_the_web_and_workers_of_a_machine_share_one_metrics_directory_emptied_when_they_start():
+    metrics_dir = (DEPLOY / "chefu-metrics-dir.service").read_text(encoding="utf-8")
+    web = (DEPLOY / "chefu-web.service").read_text(encoding="utf-8")
+    worker = (DEPLOY / "chefu-worker@.service").read_text(encoding="utf-8")
+
+    # a oneshot that stays active: it runs (emptying the directory) only when it starts, not when one of them restarts
+    assert "Type=oneshot" in metrics_dir and "RemainAfterExit=yes" in metrics_dir
+    runtime = re.search(r"^RuntimeDirectory=(\S+)$", metrics_dir, re.MULTILINE).group(1)
+    assert "ExecStart=/usr/bin/find /run/chefu/prometheus -mindepth 1 -delete" in metrics_dir
+    for unit in (web, worker):
+        assert f"Environment=PROMETHEUS_MULTIPROC_DIR=/run/{runtime}\n" in unit
+        assert "Requires=chefu-metrics-dir.service" in unit
+        assert re.search(r"^After=.*\bchefu-metrics-dir\.service\b", unit, re.MULTILINE)
+    # gunicorn marks a worker that exits dead there (ops/gunicorn_hooks.py), as scripts/serve.sh does
+    assert "--config python:ops.gunicorn_hooks" in web
+    assert "--config python:ops.gunicorn_hooks" in (ROOT / "scripts" / "serve.sh").read_text(encoding="utf-8")
+
+
 # --- two web processes ----------------------------------------------------------------------------------------
 
 
