@@ -5,12 +5,12 @@ auction an hour before the load (the deal awaiting the winning dealer's payment)
 still open, ending about two hours after the demo loads.
 
 Everything goes through the services. The services that take a ``now`` are given times in the past (the sold car's
-auction ran an hour before the load): no fast path writes rows behind their back. What durable subscribers do after
-a commit (the deal paid, handed over, settled) is called here with the story's times; after the load commits they
-run again and find it done. The money rows themselves (payments, ledger entries) carry the load's time.
-The inspection bookings are made on past days like the reviews' bookings (``demo.reviews``); their reports are
-published at once (``report_publish``, idempotent) rather than after the load commits, so the auctions can follow in
-the same transaction.
+auction ran an hour before the load): no fast path writes rows behind their back. What durable subscribers do after a
+commit (the deal paid, handed over, settled) is called here with the story's times; after the load commits they run
+again and find it done. The money rows themselves (payments, ledger entries) carry the load's time. The seller's payout
+is transferred once the load has committed (a call to the provider, never made inside a transaction). The inspection
+bookings are made on past days like the reviews' bookings (``demo.reviews``); their reports are published at once
+(``report_publish``, idempotent) rather than after the load commits, so the auctions can follow in the same transaction.
 """
 
 import datetime as dt
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -54,7 +55,7 @@ from demo.payments import demo_pay, purging
 from payments import payouts
 from payments.events import PayoutPaid, PurposePaymentSettled
 from payments.models import Payout
-from payments.providers.base import autocommit_baseline, provider_get
+from payments.providers.base import provider_get
 from payments.services import notification_receive
 from stores.models import Store, StoreStatus
 
@@ -223,8 +224,8 @@ def _paid(deal: Deal, *, at: dt.datetime) -> Deal:
 
 
 def _handed_over_and_paid_out(deal: Deal) -> Deal:
-    """The handover at its booked start; the seller's payout asked for once the claim window has passed, paid by the
-    sandbox, and the deal settled then."""
+    """The handover at its booked start; the seller's payout asked for once the claim window has passed and the deal
+    settled then; the sandbox transfers the payout after the load commits."""
     deal.refresh_from_db()
     booking = deal.handover_booking
     if booking is None:
@@ -235,11 +236,11 @@ def _handed_over_and_paid_out(deal: Deal) -> Deal:
     due = deal.handed_over_at + CLAIM_WINDOW + dt.timedelta(minutes=10)
     settlement.deal_settle(deal_id=deal.pk, now=due)
     payout = Payout.objects.get(purpose=paying.PURPOSE, subject=deal_subject(deal.pk))
-    # The sandbox transfers in-process, with no network to wait on: inside the load's one transaction (which the
-    # demo owns), as the provider's check allows for such a caller.
-    with autocommit_baseline():
-        payouts.payout_execute(payout_id=payout.pk, now=due + dt.timedelta(seconds=30))
-    payout.refresh_from_db()
+    # The transfer calls the provider, which is never done inside a transaction (STYLE.md §8): it runs once the load
+    # has committed, paid at the story's time. The deal is settled here already, at its own time, as the PayoutPaid
+    # subscriber would settle it; after the transfer that subscriber finds it done.
+    payout_id, paid_at = payout.pk, due + dt.timedelta(seconds=30)
+    transaction.on_commit(lambda: payouts.payout_execute(payout_id=payout_id, now=paid_at))
     paid = PayoutPaid(
         payout_id=payout.pk,
         purpose=payout.purpose,

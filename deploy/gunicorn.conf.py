@@ -28,7 +28,8 @@ accesslog = None
 
 
 def child_exit(server, worker):
-    """A worker that exits leaves its Prometheus gauges behind: prometheus_client's multiprocess mode drops them."""
+    """A worker has exited (replaced after a crash or a timeout, or on a HUP): prometheus_client forgets its live
+    gauges in PROMETHEUS_MULTIPROC_DIR. Its counters' files stay, so the totals a scrape adds up never go back."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

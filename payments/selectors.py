@@ -72,6 +72,11 @@ def charge_payment(*, purpose: str, subject: str) -> Payment | None:
     return Payment.objects.filter(purpose=purpose, subject=subject, applied=True).prefetch_related("refunds").first()
 
 
+def charge_last_payout(*, purpose: str, subject: str) -> Payout | None:
+    """The latest payout decided on the charge (``purpose``, ``subject``), whatever its status; None before any."""
+    return Payout.objects.filter(purpose=purpose, subject=subject).order_by("-created_at", "-pk").first()
+
+
 def _total(queryset, field: str) -> Decimal:
     return money(queryset.aggregate(total=Sum(field))["total"] or 0)
 

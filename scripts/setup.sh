@@ -4,14 +4,15 @@
 #   scripts/setup.sh          system packages, PostgreSQL/PostGIS, Redis, .venv,
 #                             .env, migrations, demo data (what `make run` needs)
 #   scripts/setup.sh --dev    the same plus dev/test packages, Debian's
-#                             Chromium for Playwright and RabbitMQ (the
-#                             tests run a worker on it); no demo data
+#                             Chromium for Playwright, RabbitMQ (the
+#                             tests run a worker on it) and nginx (never
+#                             started: the tests run `nginx -t`); no demo data
 #
 # Works as root, or as a user with sudo; on machines with or without systemd.
 # A second run with everything in place only checks and takes a few seconds.
 set -euo pipefail
 
-usage() { sed -n '2,10s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,11s/^# \{0,1\}//p' "$0"; }
 
 DEV=0
 for arg in "$@"; do
@@ -180,6 +181,44 @@ apt_install "${missing[@]}"
 PG_V=$(pg_major)
 mapfile -t missing < <(missing_pkgs "postgresql-$PG_V-postgis-3" "postgresql-$PG_V-postgis-3-scripts")
 apt_install "${missing[@]}"
+
+# nginx (--dev): only its program, for the test that runs `nginx -t` on deploy/nginx/chefu.conf. Debian's package
+# starts a server on port 80 as it installs and enables it at boot: a policy-rc.d that refuses every start (the
+# one dpkg's invoke-rc.d and deb-systemd-invoke ask, with or without systemd) keeps it from starting, and the
+# service is then disabled, so neither a boot nor a later upgrade of the package starts it.
+POLICY_RC=/usr/sbin/policy-rc.d
+policy_restore() {
+    if [ -e "$POLICY_RC.chefu-setup" ]; then
+        as_root mv -f "$POLICY_RC.chefu-setup" "$POLICY_RC"
+    else
+        as_root rm -f "$POLICY_RC"
+    fi
+}
+install_without_starting() {
+    [ "$#" -gt 0 ] || return 0
+    # Whoever's policy is there (a container's usually refuses too) is put back afterwards.
+    [ -e "$POLICY_RC" ] && as_root mv -f "$POLICY_RC" "$POLICY_RC.chefu-setup"
+    trap policy_restore EXIT
+    as_root sh -c "printf '#!/bin/sh\n# scripts/setup.sh: no service starts while it installs %s\nexit 101\n' \
+        '$*' >'$POLICY_RC' && chmod 755 '$POLICY_RC'"
+    apt_install "$@"
+    policy_restore
+    trap - EXIT
+}
+if [ "$DEV" -eq 1 ]; then
+    mapfile -t missing < <(missing_pkgs nginx)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        install_without_starting "${missing[@]}"
+        # systemctl disables the unit and the SysV links, with or without a running systemd.
+        if have_systemd; then
+            as_root systemctl disable --now --quiet nginx.service
+        elif command -v systemctl >/dev/null 2>&1; then
+            as_root systemctl disable --quiet nginx.service 2>/dev/null
+        else
+            as_root update-rc.d nginx disable >/dev/null
+        fi
+    fi
+fi
 log "system packages present (PostgreSQL $PG_V)"
 
 # --- b. PostgreSQL running ----------------------------------------------------

@@ -225,32 +225,6 @@ class ApplicationBayOut(Schema):
     categories: list[str]
 
 
-class ApplicationOut(Schema):
-    id: int
-    status: str
-    name: str
-    address: str
-    city: str
-    lat: float
-    lng: float
-    phone: str
-    timezone: str
-    categories: list[str]
-    bays: list[ApplicationBayOut]
-    opening_hours: list[OpeningRangeOut]
-    applicant: ApplicantOut
-    submitted_at: dt.datetime
-    reviewed_at: dt.datetime | None
-    notes: str
-    reject_reason: str
-    store_id: int | None
-
-
-class ApplicationListOut(Schema):
-    items: list[ApplicationOut]
-    count: int
-
-
 class MyApplicationOut(Schema):
     """An application as its applicant sees it: what they applied for and QA's decision (not QA's notes)."""
 
@@ -270,6 +244,18 @@ class MyApplicationOut(Schema):
     reviewed_at: dt.datetime | None
     reject_reason: str
     store_id: int | None
+
+
+class ApplicationOut(MyApplicationOut):
+    """An application as QA sees it: the applicant's view, with who applied and QA's own notes."""
+
+    applicant: ApplicantOut
+    notes: str
+
+
+class ApplicationListOut(Schema):
+    items: list[ApplicationOut]
+    count: int
 
 
 class MyApplicationListOut(Schema):

@@ -21,6 +21,7 @@ from consignment.deals.services import DEALER, SELLER, Step, claim_window_ends, 
 from consignment.deals.settlement import refused_payout, split
 from consignment.models import Claim, ClaimStatus, Deal, DealEvent, DealStatus, InspectionReport
 from payments.models import Payment, Payout
+from payments.selectors import charge_last_payout
 
 UPHELD = (ClaimStatus.ADJUSTED, ClaimStatus.UNWOUND)
 # Statuses in which the deal has been paid: the parties may know where and when the handover is.
@@ -123,7 +124,7 @@ def seller_payout(deal: Deal) -> Payout | None:
     for)."""
     if deal.party != SELLER or deal.payout_requested_at is None:
         return None
-    return Payout.objects.filter(purpose=PURPOSE, subject=deal_subject(deal.pk)).order_by("-created_at", "-pk").first()
+    return charge_last_payout(purpose=PURPOSE, subject=deal_subject(deal.pk))
 
 
 def payout_may_be_retried(deal: Deal) -> bool:

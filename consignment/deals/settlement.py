@@ -45,6 +45,7 @@ from payments.events import PayoutFailed, PayoutPaid
 from payments.held import held_release
 from payments.models import Payout, PayoutStatus
 from payments.payouts import payout_request
+from payments.selectors import charge_last_payout
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ def refused_payout(deal: Deal) -> Payout | None:
     """The deal's last payout when the provider refused it and nothing replaced it (the seller waits for a retry)."""
     if deal.status != DealStatus.HANDED_OVER:
         return None
-    last = Payout.objects.filter(purpose=PURPOSE, subject=deal_subject(deal.pk)).order_by("-created_at", "-pk").first()
+    last = charge_last_payout(purpose=PURPOSE, subject=deal_subject(deal.pk))
     return last if last is not None and last.status == PayoutStatus.FAILED else None
 
 

@@ -13,9 +13,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
@@ -126,12 +131,75 @@ def test_the_nginx_configuration_matches_the_settings():
     assert "alias /srv/chefu/staticfiles/;" in conf
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed here: `nginx -t` cannot run")
+def _nginx() -> str:
+    """The nginx program (Debian's is in /usr/sbin, which a user's PATH may lack). `scripts/setup.sh --dev` installs
+    it, so CI (CI=true, set by .ci/run) fails without it; elsewhere the test is skipped."""
+    found = shutil.which("nginx", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
+    if found is None:
+        message = "nginx is not installed here: `scripts/setup.sh --dev` (make setup-dev) installs it, never started"
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
+    now = datetime.now(tz=UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    chain, private = directory / "fullchain.pem", directory / "privkey.pem"
+    chain.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return chain, private
+
+
 def test_nginx_accepts_the_configuration(tmp_path):
-    main = tmp_path / "nginx.conf"
+    """`nginx -t` on deploy/nginx/chefu.conf as installed: inside the `http` block of a main configuration that
+    keeps nginx's own files (pid, logs, temporary bodies) in a temporary directory, with a throwaway certificate
+    where the deployed one would be and free loopback ports for 80 and 443, so it runs as any user, beside any other
+    server."""
+    nginx = _nginx()
     conf = (DEPLOY / "nginx" / "chefu.conf").read_text(encoding="utf-8")
-    main.write_text(f"events {{}}\nhttp {{\n{conf}\n}}\n", encoding="utf-8")
-    done = subprocess.run(["nginx", "-t", "-c", str(main)], capture_output=True, text=True, check=False)
+    chain, private = _self_signed_certificate(tmp_path)
+    for deployed, local in (("/etc/ssl/chefu/fullchain.pem", chain), ("/etc/ssl/chefu/privkey.pem", private)):
+        assert deployed in conf
+        conf = conf.replace(deployed, str(local))
+    # `nginx -t` binds what it listens on: ports of its own on the loopback (not 80 and 443, which need root and may
+    # be taken), one per `listen`, keeping each one's options (ssl, http2).
+    conf, listens = re.subn(
+        r"^(\s*listen )(?:\[::\]:)?(?:80|443)\b", lambda m: f"{m.group(1)}127.0.0.1:{_free_port()}", conf, flags=re.M
+    )
+    assert listens == 4
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {tmp_path / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        f"pid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'error.log'};\nevents {{}}\n"
+        f"http {{\n    access_log {tmp_path / 'access.log'};\n{temp_paths}\n{conf}\n}}\n",
+        encoding="utf-8",
+    )
+
+    done = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(main)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
     assert done.returncode == 0, done.stderr
 
 
@@ -148,6 +216,24 @@ def test_the_systemd_units_start_what_serve_sh_starts():
     assert "Type=oneshot" in migrate and "manage.py migrate --noinput" in migrate
     for unit in (web, worker, beat, migrate):
         assert "EnvironmentFile=/etc/chefu/chefu.env" in unit
+
+
+def test_the_web_and_workers_of_a_machine_share_one_metrics_directory_emptied_when_they_start():
+    metrics_dir = (DEPLOY / "chefu-metrics-dir.service").read_text(encoding="utf-8")
+    web = (DEPLOY / "chefu-web.service").read_text(encoding="utf-8")
+    worker = (DEPLOY / "chefu-worker@.service").read_text(encoding="utf-8")
+
+    # a oneshot that stays active: it runs (emptying the directory) only when it starts, not when one of them restarts
+    assert "Type=oneshot" in metrics_dir and "RemainAfterExit=yes" in metrics_dir
+    runtime = re.search(r"^RuntimeDirectory=(\S+)$", metrics_dir, re.MULTILINE).group(1)
+    assert "ExecStart=/usr/bin/find /run/chefu/prometheus -mindepth 1 -delete" in metrics_dir
+    for unit in (web, worker):
+        assert f"Environment=PROMETHEUS_MULTIPROC_DIR=/run/{runtime}\n" in unit
+        assert "Requires=chefu-metrics-dir.service" in unit
+        assert re.search(r"^After=.*\bchefu-metrics-dir\.service\b", unit, re.MULTILINE)
+    # gunicorn marks a worker that exits dead there (deploy/gunicorn.conf.py's child_exit), as scripts/serve.sh does
+    assert "-c deploy/gunicorn.conf.py" in web
+    assert "-c deploy/gunicorn.conf.py" in (ROOT / "scripts" / "serve.sh").read_text(encoding="utf-8")
 
 
 # --- two web processes ----------------------------------------------------------------------------------------

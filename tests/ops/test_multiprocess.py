@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from prometheus_client import multiprocess
+from prometheus_client import Gauge, multiprocess, values
 
 from tests.ops.scraping import parse, total
 
@@ -40,7 +40,8 @@ def _get(url: str) -> tuple[int, bytes]:
 
 @pytest.fixture
 def gunicorn(django_db_setup, tmp_path):
-    """gunicorn with two sync workers on the test database, counting into its own multiprocess directory."""
+    """gunicorn with two sync workers on the test database, counting into its own multiprocess directory, with the
+    deployed hooks."""
     port = _free_port()
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
@@ -52,7 +53,16 @@ def gunicorn(django_db_setup, tmp_path):
     }
     gunicorn_bin = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(
-        [str(gunicorn_bin), "chefu.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [
+            str(gunicorn_bin),
+            "chefu.wsgi:application",
+            "--config",
+            "deploy/gunicorn.conf.py",  # as deploy/chefu-web.service and scripts/serve.sh start it
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+        ],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -103,3 +113,42 @@ def test_a_scrape_adds_up_every_worker(gunicorn):
     for n in range(4):
         # (a scrape is counted once it has answered: the ones before it count, itself not yet)
         assert total(parse(_get(f"{base}/metrics")[1].decode()), GET) == before + REQUESTS + 1 + n
+
+
+def _live_gauge_of(pid: int, metrics_dir: Path, monkeypatch) -> None:
+    """The file a gauge with multiprocess_mode="livesum" would write in process ``pid``."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
+    monkeypatch.setattr(values, "ValueClass", values.MultiProcessValue(process_identifier=lambda: pid))
+    Gauge("chefu_test_live", "A live gauge.", multiprocess_mode="livesum", registry=None).set(1)
+
+
+def test_a_dead_worker_keeps_its_counts_and_loses_its_live_gauges(gunicorn, monkeypatch):
+    # given: what both workers counted, and a live gauge's file (multiprocess_mode="livesum") beside each worker's
+    # counters, as any such gauge would write it
+    base, metrics_dir = gunicorn
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(lambda _: _get(f"{base}/api/v1/health")[0], range(REQUESTS))) == {200}
+    counted = total(parse(_get(f"{base}/metrics")[1].decode()), GET)
+    pids = [int(path.stem.rpartition("_")[2]) for path in metrics_dir.glob("counter_*.db")]
+    for pid in pids:
+        _live_gauge_of(pid, metrics_dir, monkeypatch)
+
+    # when: one worker dies (gunicorn starts another in its place)
+    os.kill(pids[0], signal.SIGKILL)
+
+    # then: gunicorn's child_exit hook drops that worker's live gauge, not the other's, and no count is lost
+    dead_gauge = metrics_dir / f"gauge_livesum_{pids[0]}.db"
+    deadline = time.monotonic() + 20
+    while dead_gauge.exists():
+        assert time.monotonic() < deadline, "child_exit did not mark the worker dead"
+        time.sleep(0.1)
+    assert (metrics_dir / f"gauge_livesum_{pids[1]}.db").exists()
+    assert (metrics_dir / f"counter_{pids[0]}.db").exists()
+    while True:  # a scrape may reach the new worker, which only counts once it has loaded the app
+        try:
+            after = total(parse(_get(f"{base}/metrics")[1].decode()), GET)
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "no worker answers after the other died"
+            time.sleep(0.1)
+    assert after >= counted + 1

@@ -60,3 +60,13 @@ def test_someone_with_no_application_has_none_and_a_visitor_is_401(applicant, ap
     assert make_client(UserFactory(roles=["owner"])).get(MINE).json() == {"items": [], "count": 0}
     assert_error(api.get(MINE), 401, "not_authenticated")
     assert_error(make_client(applicant).get(MINE, {"limit": 0}), 422, "validation_error")
+
+
+def test_qa_sees_what_the_applicant_sees_with_who_applied_and_qa_notes(applicant, applicant_client, qa_client):
+    _submit(applicant)
+
+    mine = applicant_client.get(MINE).json()["items"][0]
+    qa = qa_client.get("/api/v1/qa/applications").json()["items"][0]
+
+    assert set(qa) - set(mine) == {"applicant", "notes"}
+    assert {name: qa[name] for name in mine} == mine
