@@ -31,6 +31,8 @@ class _Template:
     count_slots: tuple[str | None, ...]
     constants: tuple[Any, ...]
     count_constants: tuple[Any, ...]
+    # ``sql`` with the total number of rows (before LIMIT) in a first column, for :meth:`PreparedQuery.page`.
+    counted_sql: str | None
 
 
 def _slots(sql: str, params: tuple, markers: Mapping[str, Any]) -> tuple[tuple[str | None, ...], tuple[Any, ...]]:
@@ -50,6 +52,38 @@ def _slots(sql: str, params: tuple, markers: Mapping[str, Any]) -> tuple[tuple[s
         if leaked:
             raise ImproperlyConfigured(f"Marker {name!r} was transformed or inlined; bind it with an exact lookup.")
     return tuple(slots), tuple(params)
+
+
+def _counted(sql: str) -> str | None:
+    """``sql`` with ``COUNT(*) OVER ()`` as its last column (an ORDER BY may name columns by position), or None when
+    a window count would not count its rows (DISTINCT is applied after window functions) or the SQL cannot be read."""
+    if not sql.startswith("SELECT ") or sql.startswith("SELECT DISTINCT"):
+        return None
+    at = _top_level_from(sql)
+    if at is None:
+        return None
+    return f"{sql[:at]}, COUNT(*) OVER () AS {_TOTAL}{sql[at:]}"
+
+
+_TOTAL = '"prepared_total"'
+
+
+def _top_level_from(sql: str) -> int | None:
+    """Where the outermost `` FROM `` of ``sql`` starts: outside parentheses, quoted names and string literals."""
+    depth, quote = 0, None
+    for i, char in enumerate(sql):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and sql.startswith(" FROM ", i):
+            return i
+    return None
 
 
 def _bind(slots: tuple[str | None, ...], constants: tuple[Any, ...], values: Mapping[str, Any]) -> list[Any]:
@@ -91,6 +125,7 @@ class PreparedQuery:
                 count_slots=count_slots,
                 constants=constants,
                 count_constants=count_constants,
+                counted_sql=_counted(sql),
             )
             with self._lock:
                 self._templates.setdefault(shape, template)
@@ -103,6 +138,24 @@ class PreparedQuery:
             cursor.execute(f"{template.sql} LIMIT %s OFFSET %s", params)
             names = [column.name for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def page(
+        self, shape: Hashable, values: Mapping[str, Any], *, limit: int, offset: int = 0
+    ) -> tuple[list[dict], int]:
+        """``(rows(...), count(...))`` in one statement: the total rides on every row as a window count. The count
+        is asked apart only for a page past the end (no row to carry it)."""
+        template = self.template(shape)
+        if template.counted_sql is None:
+            count = self.count(shape, values)
+            return (self.rows(shape, values, limit=limit, offset=offset) if offset < count else []), count
+        params = [*_bind(template.slots, template.constants, values), limit, offset]
+        with _connection(template).cursor() as cursor:
+            cursor.execute(f"{template.counted_sql} LIMIT %s OFFSET %s", params)
+            names = [column.name for column in cursor.description[:-1]]
+            found = cursor.fetchall()
+        if not found:
+            return [], self.count(shape, values) if offset else 0
+        return [dict(zip(names, row[:-1], strict=True)) for row in found], found[0][-1]
 
     def count(self, shape: Hashable, values: Mapping[str, Any]) -> int:
         template = self.template(shape)

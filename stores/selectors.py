@@ -227,11 +227,11 @@ def store_nearby_page(
     """One page of :func:`store_nearby` as dicts (``NEARBY_FIELDS`` plus ``lat``, ``lng`` in WGS-84,
     ``distance_m`` float metres, ``category_codes``, ``price_total`` Decimal or None without ``service``,
     ``open_now`` whether the store is open at ``at`` as :func:`store_is_open` judges it)
-    and the total count: two queries, each compiled once per filter shape and bound to these values.
+    and the total count: one query (the count rides on the rows; asked apart only past the last page), compiled
+    once per filter shape and bound to these values.
 
     Raises ``ValidationFailed`` on ``sort`` for ``"price"`` without a service. An unknown service code matches no
-    store (the caller that knows the catalogue, :mod:`search.selectors`, tells it apart when the count is 0, which
-    skips the page query: two queries either way).
+    store (the caller that knows the catalogue, :mod:`search.selectors`, tells it apart when the count is 0).
     """
     if sort == "price" and not service:
         raise ValidationFailed({"sort": _("Sorting by price needs a service.")})
@@ -245,8 +245,7 @@ def store_nearby_page(
         "min_rating": Decimal(str(min_rating)) if min_rating is not None else None,
         "at": at or timezone.now(),
     }
-    count = _nearby_page.count(shape, values)
-    items = _nearby_page.rows(shape, values, limit=limit, offset=offset) if offset < count else []
+    items, count = _nearby_page.page(shape, values, limit=limit, offset=offset)
     return NearbyPage(items=items, count=count)
 
 

@@ -50,3 +50,32 @@ def test_equal_markers_are_refused():
 
     with pytest.raises(ImproperlyConfigured):
         PreparedQuery(build, {"a": "same", "b": "same"}).template("s")
+
+
+def test_a_page_is_the_rows_and_their_count_in_one_statement(django_assert_num_queries):
+    query = PreparedQuery(_codes, {"code": "chefu:marker"})
+    for offset in range(3):  # three rows in all
+        with django_assert_num_queries(1):
+            page = query.page("all-but", {"code": "washing"}, limit=2, offset=offset)
+        assert page == (query.rows("all-but", {"code": "washing"}, limit=2, offset=offset), 3)
+    with django_assert_num_queries(2):  # past the last row: no row carries the count, it is asked apart
+        assert query.page("all-but", {"code": "washing"}, limit=2, offset=3) == ([], 3)
+    with django_assert_num_queries(1):
+        assert query.page("one", {"code": "nope"}, limit=2) == ([], 0)
+
+
+def test_a_page_keeps_an_order_by_column_position_and_counts_distinct_rows_apart():
+    def by_position(shape, *, code):
+        rows = Category.objects.exclude(code=code).annotate(first=Value("(a FROM b)")).values("code", "first")
+        return (rows.distinct() if shape == "distinct" else rows).order_by("code")
+
+    query = PreparedQuery(by_position, {"code": "chefu:marker"})
+    plain = query.template("plain")
+    # The count is the last column, before the outermost FROM (not one inside a literal or parentheses): an
+    # ORDER BY 1 (the store search's tie-break) still names the first column.
+    head, tail = plain.counted_sql.split(' AS "prepared_total"', 1)
+    assert head.endswith("COUNT(*) OVER ()") and tail.startswith(" FROM ") and plain.sql.endswith(tail)
+    assert query.template("distinct").counted_sql is None
+    for shape in ("plain", "distinct"):
+        rows, count = query.page(shape, {"code": "washing"}, limit=10)
+        assert [r["code"] for r in rows] == ["consignment", "maintenance", "parts_install"] and count == 3
