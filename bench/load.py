@@ -14,7 +14,7 @@ emptied first.
 The platform is served as ``make run`` serves it (``chefu.settings.demo``, gunicorn with deploy/gunicorn.conf.py,
 one Celery worker on every queue, which delivers the sandbox's payment notifications back to gunicorn); the serving
 model can be changed from the command line (``--workers``, ``--worker-class``, ``--threads``, ``--access-log``) or
-the server's environment (``--server-env AVAILABILITY_CACHE=false``) to compare. Each case runs locust headless with
+the server's environment (``--server-env SLOTS_CACHE_TTL_S=1``, say) to compare. Each case runs locust headless with
 ``--users`` users for ``--time`` seconds (``bench/locustfile.py`` holds the users) and prints requests per second,
 p50/p95/p99 and failures per endpoint. Then, after the worker has emptied its queues, the database is checked: no two
 live bookings overlap on a bay, every succeeded payment was applied once (one "succeeded" event, one journal entry),

@@ -18,11 +18,14 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, router
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
 
 from bookings import availability
 from bookings.availability import BayInput, Busy, Slot
@@ -32,6 +35,8 @@ from stores.models import Bay, Closure, OpeningHours, Store
 
 ONE_DAY = dt.timedelta(days=1)
 logger = logging.getLogger(__name__)
+# What the cache raises when Redis cannot be reached or answer: django-redis's own error, redis-py's beneath it.
+RedisUnavailable = (ConnectionInterrupted, RedisError, OSError)
 
 
 @dataclass(frozen=True)
@@ -55,10 +60,14 @@ class Job:
     duration: dt.timedelta
 
 
-# A day's slots as the cache keeps them: (start, end) in Unix seconds and the free bays' ids, in time order. The
-# format's version is part of every key, so a release that changes it never reads what an older one wrote.
+# A day's slots as the cache keeps them: (start, end) in Unix seconds and the free bays' ids, in time order. Every
+# key names the code that made the list (the format, and a digest of the slot rules and of this module), so a
+# release that changes either never reads what an older one wrote.
 DayList = tuple[tuple[int, int, tuple[int, ...]], ...]
 DAY_LIST_FORMAT = 2
+_CODE = hashlib.blake2b(
+    Path(availability.__file__).read_bytes() + Path(__file__).read_bytes(), digest_size=4
+).hexdigest()
 
 
 def _start(row: tuple[int, int, tuple[int, ...]]) -> int:
@@ -102,10 +111,12 @@ class StoreCalendar:
     def day_slots(self, *, day: dt.date, job: Job, now: dt.datetime) -> list[Slot]:
         """:meth:`slots`, from the cache when the day's list is there (see the module's docstring)."""
         key = self._day_key(day, job)
-        every = _cached([key]).get(key)
+        cached = _cached([key])
+        every = (cached or {}).get(key)
         if every is None:
             every = self._every_slot(day, job)
-            _cache({key: every})
+            if cached is not None:
+                _cache({key: every})
         return self._due(every, now)
 
     def _every_slot(self, day: dt.date, job: Job) -> DayList:
@@ -126,15 +137,17 @@ class StoreCalendar:
         return [Slot(at(start, self.tz), at(end, self.tz), free) for start, end, free in every[lo:hi]]
 
     def _day_key(self, day: dt.date, job: Job) -> str:
-        """A digest of what decides ``day``'s list for ``job``: the closures and bookings that can touch a job
-        starting that day (the window ``availability._Plan.build`` keeps, with a day to spare), and the rest."""
-        lo = dt.datetime.combine(day - 2 * ONE_DAY, dt.time(0), tzinfo=self.tz)
-        hi = dt.datetime.combine(day + 3 * ONE_DAY, dt.time(0), tzinfo=self.tz) + job.duration + self.rules.buffer
+        """A digest of what decides ``day``'s list for ``job``: the rules, hours and bays, and the closures and
+        bookings that can touch a job starting that day. Those are the ones ``availability._Plan.build`` keeps
+        (its window, widened by the buffer it adds to bookings and to closures' starts), which every calendar
+        covering the day holds: the availability list's and the soonest search's give the same key."""
+        lo = dt.datetime.combine(day - ONE_DAY, dt.time(0), tzinfo=self.tz) - self.rules.buffer
+        hi = dt.datetime.combine(day + 2 * ONE_DAY, dt.time(0), tzinfo=self.tz) + job.duration + self.rules.buffer
         near = sorted((b for b in self.busy if b.start < hi and lo < b.end), key=repr)
         bays = [(b.id, sorted(b.categories)) for b in self.bays]  # a frozenset's order differs between processes
         facts = (self.store_id, self.tz.key, self.rules, self.hours, bays, near, day, job)
         digest = hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
-        return f"slots:{DAY_LIST_FORMAT}:{self.store_id}:{digest}"
+        return f"slots:{DAY_LIST_FORMAT}.{_CODE}:{self.store_id}:{digest}"
 
     def check(self, *, start: dt.datetime, job: Job, now: dt.datetime) -> tuple[bool, list[int]]:
         """``(offered, free bay ids)`` for a start: see :func:`bookings.availability.start_check`."""
@@ -167,6 +180,7 @@ def first_slots(
         last = min((now + calendar.rules.horizon).astimezone(calendar.tz).date(), until.astimezone(calendar.tz).date())
         searching[calendar.store_id] = (calendar, first, last)
         found[calendar.store_id] = None
+    reachable = True
     while searching:
         keys = {}
         for store_id, (calendar, day, last) in list(searching.items()):
@@ -174,7 +188,9 @@ def first_slots(
                 del searching[store_id]
             else:
                 keys[calendar._day_key(day, jobs[store_id])] = store_id
-        cached = _cached(list(keys))
+        cached = _cached(list(keys)) if reachable else None
+        reachable = cached is not None  # a cache that failed once is not waited for again in this search
+        cached = cached or {}
         computed = {}
         for key, store_id in keys.items():
             calendar, day, last = searching[store_id]
@@ -187,24 +203,25 @@ def first_slots(
                 del searching[store_id]
             else:
                 searching[store_id] = (calendar, day + ONE_DAY, last)
-        if computed:
+        if computed and reachable:
             _cache(computed)
     return found
 
 
-def _cached(keys: list[str]) -> dict[str, DayList]:
-    """The day lists the cache holds for ``keys``; none while the cache cannot be reached (they are computed)."""
+def _cached(keys: list[str]) -> dict[str, DayList] | None:
+    """The day lists the cache holds for ``keys``; None when the cache cannot be reached (the lists are computed,
+    and not offered to it: a Redis that hangs costs one timeout per request, not one per call)."""
     try:
         return cache.get_many(keys)
-    except Exception as error:  # django-redis raises its own ConnectionInterrupted, redis-py others
+    except RedisUnavailable as error:
         logger.warning("Slot lists computed without the cache: %s", error)
-        return {}
+        return None
 
 
 def _cache(lists: dict[str, DayList]) -> None:
     try:
         cache.set_many(lists, settings.SLOTS_CACHE_TTL_S)
-    except Exception as error:
+    except RedisUnavailable as error:
         logger.warning("Slot lists not cached: %s", error)
 
 

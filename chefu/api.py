@@ -253,8 +253,10 @@ def _request_refused(request, exc):
 
 
 def _database_unavailable(request, exc):
-    """The database cannot be reached (restarting, failing over) or gave up on the statement: nothing the request
-    asked was done, and the same request may succeed in a moment. Logged as any unexpected error."""
+    """The database cannot be reached (restarting, failing over) or gave up on the statement (a deadlock, a
+    timeout): a fault of the service, not of the request, and one that passes. Whatever the request's own
+    transaction held was rolled back; a request sent again with its ``Idempotency-Key`` never does twice what an
+    earlier commit did. Logged as any unexpected error."""
     logger.exception("Database error on %s %s", request.method, request.path)
     return application_error_response(ServiceUnavailable())
 

@@ -31,7 +31,7 @@ class _Template:
     count_slots: tuple[str | None, ...]
     constants: tuple[Any, ...]
     count_constants: tuple[Any, ...]
-    # ``sql`` with the total number of rows (before LIMIT) in a first column, for :meth:`PreparedQuery.page`.
+    # ``sql`` with the total number of rows (before LIMIT) as a last column, for :meth:`PreparedQuery.page`.
     counted_sql: str | None
 
 

@@ -6,7 +6,7 @@ A request is mostly Python (routing, validation, JSON) with a few short PostgreS
 so a core is kept busy by about two processes; more only add memory and context switches, and threads
 (``gthread``) share one interpreter lock, so they add nothing a process would not. Each worker keeps its
 PostgreSQL connection across requests (``CONN_MAX_AGE``, checked before reuse), so the database sees at most
-``workers`` connections per web node, and no pooler is needed at this size.
+``workers`` connections per web node (and the replica as many, when there is one): no pooler is needed at this size.
 """
 
 import multiprocessing

@@ -67,7 +67,7 @@ def store_nearby_with_slots(
     matching stores by next slot (none last), then distance, then id; matching stores beyond them follow by
     distance. ``sort="price"`` with a ``vehicle`` ranks the same candidates by the total ``POST /bookings`` would
     charge for that car (stores whose quote is refused last), then distance, then id. ``count`` is every matching
-    store. About ten queries whatever the number of stores; for the other sorts, the page's two plus eight for the
+    store. About ten queries whatever the number of stores; for the other sorts, the page's one plus a few for the
     page's slots.
     """
     now = now or timezone.now()

@@ -9,8 +9,9 @@ transaction (``bid_refusal_error`` names the error to answer).
 
 A beat sweep (``auctions_sweep``, every minute) closes the auctions past ``ends_at`` and declines the seller decisions
 left past their 24 hours. The close is also queued as a Celery task with ``eta=ends_at`` when the auction starts and
-whenever a late bid moves ``ends_at``, which ``chefu.queue`` sends only when that end is minutes away (a late bid's):
-it spares the wait for the next sweep. Each re-checks the state under the lock, so running twice changes nothing.
+whenever a late bid moves ``ends_at``, which ``chefu.queue`` sends only when that end is minutes away (a late bid's);
+for the others, the sweep queues it once the end is due before its next run (``SWEEP_LOOKAHEAD``). Either spares
+the wait for the next sweep. Each re-checks the state under the lock, so running twice changes nothing.
 """
 
 import datetime as dt

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from bookings import services
-from bookings.engine import Job, calendar_for_day, calendars_load, first_slots
+from bookings.engine import Job, StoreCalendar, calendar_for_day, calendars_load, first_slots
 from bookings.models import BookingPolicy
 from bookings.soonest import next_slots
 from catalog.models import Service
@@ -35,12 +35,24 @@ def _free(api, store, start: dt.datetime) -> int | None:
     return {s["start"]: s["free_bays"] for s in response.json()["slots"]}.get(start.isoformat())
 
 
-def test_the_list_is_kept_in_the_cache_and_read_back(api, shop):
+def _counting(monkeypatch, name: str, owner=StoreCalendar) -> list:
+    """Calls of ``owner.name`` from now on, each still made."""
+    calls, real = [], getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def test_the_list_is_kept_in_the_cache_and_read_back(api, shop, monkeypatch):
+    computed = _counting(monkeypatch, "_every_slot")
     first = _starts(api, shop)
-    keys = cache.keys(f"slots:*:{shop.pk}:*")
-    assert len(keys) == 1
+    assert len(cache.keys(f"slots:*:{shop.pk}:*")) == 1 and len(computed) == 1
     assert _starts(api, shop) == first
-    assert cache.keys(f"slots:*:{shop.pk}:*") == keys  # read, not made again
+    assert len(computed) == 1  # read back, not computed again
 
 
 def test_every_change_to_the_calendar_shows_at_once(api, shop):
@@ -99,15 +111,20 @@ def test_the_soonest_slot_of_many_stores_matches_the_engine_day_by_day():
     assert next_slots(stores=stores, service=Service.objects.get(code="minor_service"), now=now) == found
 
 
-def test_first_slots_reads_one_batch_a_day(django_assert_max_num_queries):
+def test_first_slots_reads_one_batch_a_day(django_assert_max_num_queries, monkeypatch):
     stores = [make_shop(bays=1) for _ in range(3)]
+    # The third store is closed tomorrow: its search goes on to the day after.
+    Closure.objects.create(store=stores[2], starts_at=local(tomorrow(), 0), ends_at=local(tomorrow(), 23), reason="x")
     now = local(tomorrow(), 7)
     calendars = calendars_load(stores=stores, start=now, end=now + dt.timedelta(days=3))
     jobs = {store.pk: JOB for store in stores}
+    reads = _counting(monkeypatch, "get_many", owner=cache)
     with django_assert_max_num_queries(0):  # the calendars are loaded: the search is the cache and Python
         found = first_slots(calendars.values(), jobs, now=now, until=now + dt.timedelta(days=2))
-    assert {slot.start for slot in found.values()} == {local(tomorrow(), 9)}
-    assert len(cache.keys("slots:*")) == 3
+    day_after = tomorrow() + dt.timedelta(days=1)
+    assert [found[s.pk].start for s in stores] == [local(tomorrow(), 9)] * 2 + [local(day_after, 9)]
+    assert [len(keys) for (keys,) in reads] == [3, 1]  # one batch a day searched: three stores, then one
+    assert len(cache.keys("slots:*")) == 4
 
 
 def test_without_the_cache_the_lists_are_computed(api, shop, settings, caplog):

@@ -3,7 +3,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Value
 
 from catalog.models import Category
-from chefu.prepared import PreparedQuery
+from chefu.prepared import PreparedQuery, _counted
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +79,13 @@ def test_a_page_keeps_an_order_by_column_position_and_counts_distinct_rows_apart
     for shape in ("plain", "distinct"):
         rows, count = query.page(shape, {"code": "washing"}, limit=10)
         assert [r["code"] for r in rows] == ["consignment", "maintenance", "parts_install"] and count == 3
+
+
+def test_the_count_goes_before_the_outermost_from_only():
+    sql = (
+        'SELECT \'a FROM b\' AS "x", (SELECT 1 FROM t WHERE t.id = s.id) AS "y FROM z", s.id FROM s'
+        " WHERE s.name <> ') FROM (' ORDER BY 1 ASC"
+    )
+    assert _counted(sql) == sql.replace(" FROM s WHERE", ', COUNT(*) OVER () AS "prepared_total" FROM s WHERE')
+    assert _counted("SELECT DISTINCT a FROM s") is None
+    assert _counted("WITH w AS (SELECT 1) SELECT * FROM w") is None
