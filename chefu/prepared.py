@@ -66,6 +66,7 @@ def _counted(sql: str) -> str | None:
 
 
 _TOTAL = '"prepared_total"'
+_BIGINT_MAX = 2**63 - 1
 
 
 def _top_level_from(sql: str) -> int | None:
@@ -145,7 +146,7 @@ class PreparedQuery:
         """``(rows(...), count(...))`` in one statement: the total rides on every row as a window count. The count
         is asked apart only for a page past the end (no row to carry it)."""
         template = self.template(shape)
-        if template.counted_sql is None:
+        if template.counted_sql is None or offset + limit > _BIGINT_MAX:  # PostgreSQL's OFFSET is a bigint
             count = self.count(shape, values)
             return (self.rows(shape, values, limit=limit, offset=offset) if offset < count else []), count
         params = [*_bind(template.slots, template.constants, values), limit, offset]

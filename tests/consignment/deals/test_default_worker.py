@@ -36,7 +36,9 @@ def test_the_eta_task_defaults_the_deal_at_pay_before(celery_worker, listing, se
     assert deal.status == DealStatus.AWAITING_PAYMENT and deal.pay_before > timezone.now()
     celery_worker.wait_for(lambda: Deal.objects.get(pk=deal.pk).status != DealStatus.AWAITING_PAYMENT, timeout=20)
     assert Deal.objects.get(pk=deal.pk).status == DealStatus.DEFAULTED
-    assert [r.state for r in celery_worker.ran("consignment.deals.defaults.deal_default_task")] == ["SUCCESS"]
+    # the task's run is recorded once it returns, a moment after its transaction committed the default
+    runs = celery_worker.wait_for_task("consignment.deals.defaults.deal_default_task")
+    assert [r.state for r in runs] == ["SUCCESS"]
 
 
 def test_the_sweep_defaults_a_deal_whose_task_was_lost(celery_worker, listing, seller):
