@@ -203,7 +203,11 @@
   }
 
   // Run the search the form says; push it as a history entry unless it is the URL's already (Back, a shared link).
+  // Searches overlap (a filter changed, then the form sent): only the latest one's answer is shown, whichever
+  // answer arrives last.
+  let latest = 0;
   async function search(push) {
+    const mine = ++latest;
     const state = formState();
     if (push && state.toString() !== location.search.replace(/^\?/, "")) {
       history.pushState(null, "", "?" + state.toString());
@@ -236,6 +240,7 @@
       const car = !carChoice.hidden && carSelect.value ? carSelect.selectedOptions[0] : null;
       if (serviceSelect.value && car) params.set("vehicle_id", car.value);
       const page = await getJSON("/api/v1/stores/nearby?" + params);
+      if (mine !== latest) return;
       render(page.items);
       if (map) map.show(page.items, { lat: Number(lat), lng: Number(lng) }, Number(form.radius_km.value) * 1000);
       let said = page.count ? t.found.replace("%(count)s", page.count) : t.none;
@@ -244,7 +249,7 @@
       }
       statusEl.textContent = said;
     } catch (error) {
-      statusEl.textContent = t.failed + error.message;
+      if (mine === latest) statusEl.textContent = t.failed + error.message;
     }
   }
 
