@@ -21,39 +21,31 @@ from payments import selectors, services
 from payments.models import EntryKind, JournalEntry, Payment, PaymentEvent, PaymentStatus
 from payments.providers.base import provider_get
 from tests.bookings.conftest import book, local, make_shop, tomorrow
-from tests.fakes.alipay import FakeAlipayGateway
 from tests.fakes.payment_providers import DOWN
 from tests.payments.charging import at_once
+from tests.payments.conftest import ALIPAY_TEST_APP_ID
 from tests.payments.paying import open_payment
 
-APP_ID = "2021000000000001"
+APP_ID = ALIPAY_TEST_APP_ID
 NOTIFY_PATH = "/api/v1/payments/notify/{provider}"
 LATER = dt.timedelta(minutes=6)  # past PAYMENT_QUERY_AFTER_S (5 min)
 
 
-@pytest.fixture(scope="module")
-def _gateway_server(alipay_keys):
-    with FakeAlipayGateway(
-        app_id=APP_ID, alipay_private_key=alipay_keys.alipay_private, app_public_key=alipay_keys.app_public
-    ) as fake:
-        yield fake
-
-
 @pytest.fixture
-def gateway(_gateway_server, alipay_keys, settings):
+def gateway(alipay_gateway_server, alipay_keys, settings):
     """The Alipay stand-in, fresh for each test, and Alipay enabled against it with a short timeout."""
-    _gateway_server.reset()
-    _gateway_server.slow_s = 1.0
+    alipay_gateway_server.reset()
+    alipay_gateway_server.slow_s = 1.0
     settings.ALIPAY = {
         **settings.ALIPAY,
         "app_id": APP_ID,
         "app_private_key": alipay_keys.app_private,
         "public_key": alipay_keys.alipay_public,
-        "gateway": _gateway_server.gateway_url,
+        "gateway": alipay_gateway_server.gateway_url,
         "timeout_s": 0.3,
     }
-    yield _gateway_server
-    _gateway_server.reset()
+    yield alipay_gateway_server
+    alipay_gateway_server.reset()
 
 
 @pytest.fixture

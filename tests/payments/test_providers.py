@@ -33,9 +33,9 @@ from payments.providers import (
 )
 from payments.providers.alipay import AlipayProvider
 from payments.providers.sandbox import SandboxProvider, sandbox_order_id, sandbox_trade_no
-from tests.fakes.alipay import FakeAlipayGateway
+from tests.payments.conftest import ALIPAY_TEST_APP_ID
 
-APP_ID = "2021000000000001"
+APP_ID = ALIPAY_TEST_APP_ID
 NOTIFY_URL = "https://chefu.example/api/v1/payments/notify/alipay"
 SUBJECT = "小保养套餐 · 机油+机滤 & 工时"
 
@@ -309,20 +309,12 @@ def test_sandbox_without_keys_says_how_to_make_them(settings, tmp_path):
 # --- alipay ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _gateway_server(alipay_keys):
-    with FakeAlipayGateway(
-        app_id=APP_ID, alipay_private_key=alipay_keys.alipay_private, app_public_key=alipay_keys.app_public
-    ) as fake:
-        yield fake
-
-
 @pytest.fixture
-def gateway(_gateway_server):
+def gateway(alipay_gateway_server):
     """The fake Alipay gateway on 127.0.0.1, fresh for each test."""
-    _gateway_server.reset()
-    yield _gateway_server
-    _gateway_server.reset()
+    alipay_gateway_server.reset()
+    yield alipay_gateway_server
+    alipay_gateway_server.reset()
 
 
 @pytest.fixture
