@@ -129,37 +129,37 @@ class MixUser(_Chefu):
             return
         start = self.rnd.choice(slots)["start"]
         body = {"store_id": store_id, "service_code": service, "vehicle_id": self.vehicle_id, "start": start}
-        headers = {**self.owner_headers, "Idempotency-Key": uuid.uuid4().hex}
-        with self.client.post(
-            "/api/v1/bookings", json=body, headers=headers, name="POST /bookings", catch_response=True
-        ) as response:
+        booked = self._post("/api/v1/bookings", "POST /bookings", 201, body, idempotent=True)
+        if booked is None:
+            return
+        paying = self._post(
+            f"/api/v1/bookings/{booked['id']}/pay",
+            "POST /bookings/{id}/pay",
+            201,
+            {"provider": "sandbox"},
+            idempotent=True,
+        )
+        if paying is None:
+            return
+        self._post(
+            f"/api/v1/payments/sandbox/{paying['payment_id']}/simulate",
+            "POST /payments/sandbox/{id}/simulate",
+            200,
+            {"result": "success"},
+        )
+
+    def _post(self, path: str, name: str, expected: int, body: dict, *, idempotent: bool = False) -> dict | None:
+        """The answer's JSON when ``path`` answered ``expected``; None otherwise (a failure, or a booking's race lost
+        to another user, which is no failure)."""
+        headers = {**self.owner_headers, "Idempotency-Key": uuid.uuid4().hex} if idempotent else self.owner_headers
+        with self.client.post(path, json=body, headers=headers, name=name, catch_response=True) as response:
             if response.status_code == 409 and '"slot_unavailable"' in response.text:
                 response.success()  # another user took the bay first
-                return
-            if response.status_code != 201:
+                return None
+            if response.status_code != expected:
                 response.failure(f"{response.status_code}: {response.text[:200]}")
-                return
-            booking_id = response.json()["id"]
-        with self.client.post(
-            f"/api/v1/bookings/{booking_id}/pay",
-            json={"provider": "sandbox"},
-            headers={**self.owner_headers, "Idempotency-Key": uuid.uuid4().hex},
-            name="POST /bookings/{id}/pay",
-            catch_response=True,
-        ) as response:
-            if response.status_code != 201:
-                response.failure(f"{response.status_code}: {response.text[:200]}")
-                return
-            payment_id = response.json()["payment_id"]
-        with self.client.post(
-            f"/api/v1/payments/sandbox/{payment_id}/simulate",
-            json={"result": "success"},
-            headers=self.owner_headers,
-            name="POST /payments/sandbox/{id}/simulate",
-            catch_response=True,
-        ) as response:
-            if response.status_code != 200:
-                response.failure(f"{response.status_code}: {response.text[:200]}")
+                return None
+            return response.json()
 
     @task(3)
     def reviews(self) -> None:
