@@ -1,20 +1,24 @@
 """gunicorn's settings for Chefu, read by scripts/serve.sh (``make run``) and deploy/chefu-web.service (``-c``).
 Command-line flags and GUNICORN_CMD_ARGS still override each of them.
 
-The serving model, chosen with ``bench/load.py`` (figures in docs/serving.md): sync workers, 2 per core plus one.
-A request is mostly Python (routing, validation, JSON) with a few short PostgreSQL and Redis round trips in between,
-so a core is kept busy by about two processes; more only add memory and context switches, and threads
-(``gthread``) share one interpreter lock, so they add nothing a process would not. Each worker keeps its
-PostgreSQL connection across requests (``CONN_MAX_AGE``, checked before reuse), so the database sees at most
-``workers`` connections per web node (and the replica as many, when there is one): no pooler is needed at this size.
+The serving model, chosen with ``bench/load.py`` (figures in docs/serving.md): threaded workers (``gthread``), one
+process per core plus one, four threads each. A thread keeps its client's connection open between requests (HTTP
+keep-alive, nginx's upstream connections or a load generator's): a sync worker answers one request per connection
+and then waits for the client to close it, a round trip that holds the whole process. A request is mostly Python
+between a few short PostgreSQL and Redis round trips; the threads of a process take turns on its interpreter lock,
+so while one waits on the database another runs. Measured on the 2-core machine (nearby search, 16 users): 5 sync
+workers about 330 req/s, 3 processes of 4 threads about 570. Each thread keeps its own PostgreSQL connection across
+requests (``CONN_MAX_AGE``, checked before reuse): ``workers x threads`` connections per web node (12 on two cores),
+and as many on the replica when there is one. No pooler is needed at this size.
 """
 
 import multiprocessing
 import os
 
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
-worker_class = "sync"
-# Keep-alive for nginx's upstream connections (deploy/nginx/chefu.conf keeps them open).
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() + 1)
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS") or 4)
+# Seconds an idle kept-alive connection stays open (nginx's upstream connections, deploy/nginx/chefu.conf).
 keepalive = 5
 timeout = 30
 graceful_timeout = 30

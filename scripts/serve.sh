@@ -85,7 +85,7 @@ for group in $CELERY_WORKERS; do
 done
 start "celery beat" "$BIN/celery" -A chefu beat -l info \
     --scheduler django_celery_beat.schedulers:DatabaseScheduler
-# Workers, keep-alive and logging: deploy/gunicorn.conf.py (WEB_CONCURRENCY sets the number of workers); its
+# Workers, keep-alive and logging: deploy/gunicorn.conf.py (WEB_CONCURRENCY and WEB_THREADS set the numbers of workers and threads); its
 # child_exit hook marks a worker that exits dead in PROMETHEUS_MULTIPROC_DIR.
 start gunicorn "$BIN/gunicorn" chefu.wsgi:application -c deploy/gunicorn.conf.py --bind "127.0.0.1:$PORT"
 

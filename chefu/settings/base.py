@@ -111,7 +111,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Reads on the replica when one is configured, sticky to the primary after a user's write (chefu/db_router.py).
     "chefu.db_router.ReplicaReadsMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's messages, for pages only: the API never shows them (chefu/messages.py).
+    "chefu.messages.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cms.middleware.SiteRedirectMiddleware",
     # Content-Security-Policy: the site's and the back office's (chefu/csp.py).
@@ -186,8 +187,9 @@ TEMPLATES = [
 # --- Data ------------------------------------------------------------------------------------------
 
 DATABASES = {"default": env.db("DATABASE_URL", engine="django.contrib.gis.db.backends.postgis")}
-# PostGIS, with django-prometheus's counts of connections, queries and their durations, and errors, per alias.
-DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgis"
+# PostGIS, with django-prometheus's counts of connections, queries and their durations, and errors, per alias, and a
+# health check that looks at the socket before it asks PostgreSQL (chefu/db/postgis/base.py).
+DATABASES["default"]["ENGINE"] = "chefu.db.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A streaming replica (scripts/replica.sh) for the web's reads, with read-your-writes: chefu/db_router.py. Unset:
@@ -195,7 +197,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # request of theirs wrote: keep it above the replica's worst lag.
 if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
-    DATABASES["replica"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    DATABASES["replica"]["ENGINE"] = "chefu.db.postgis"
     DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     # Tests read the replica of the test database (its name), never a database of their own.

@@ -1,9 +1,11 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Value
+from django.db.models.expressions import RawSQL
 
 from catalog.models import Category
-from chefu.prepared import PreparedQuery, _counted
+from chefu.prepared import PreparedQuery, _counted, _execute, _numbered
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +93,72 @@ def test_the_count_goes_before_the_outermost_from_only():
     assert _counted(sql) == sql.replace(" FROM s WHERE", ', COUNT(*) OVER () AS "prepared_total" FROM s WHERE')
     assert _counted("SELECT DISTINCT a FROM s") is None
     assert _counted("WITH w AS (SELECT 1) SELECT * FROM w") is None
+
+
+def _prepared_here() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'chefu\\_%%'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_each_statement_is_prepared_once_per_connection_and_then_executed_with_the_values(
+    django_assert_num_queries,
+):
+    def build(shape, *, code):  # a statement no other test runs, so not yet prepared on this session
+        return Category.objects.filter(code=code).order_by("-code").values("code")
+
+    query = PreparedQuery(build, {"code": "chefu:marker"})
+    before = _prepared_here()
+    # when: the same shape runs twice with different values
+    with django_assert_num_queries(1) as first:  # the PREPARE is not one of the answer's queries
+        assert query.rows("s", {"code": "washing"}, limit=10) == [{"code": "washing"}]
+    with django_assert_num_queries(1) as second:
+        assert query.rows("s", {"code": "consignment"}, limit=10) == [{"code": "consignment"}]
+    # then: one statement was prepared on this session, and each call executed it with its own values
+    added = _prepared_here() - before
+    assert len(added) == 1, added
+    (name,) = added
+    assert [q["sql"].split("(")[0] for q in (*first.captured_queries, *second.captured_queries)] == [
+        f"EXECUTE {name}"
+    ] * 2
+    assert "'consignment'" in second.captured_queries[0]["sql"]
+
+
+def test_a_new_session_prepares_again():
+    # given: a connection of its own that ran a statement, prepared on its session
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
+    sql, params = 'SELECT "code" FROM "catalog_category" WHERE "code" = %s', ["washing"]
+    try:
+        for _ in range(2):
+            with own.cursor() as cursor:
+                _execute(own, cursor, sql, params)
+                assert cursor.fetchall() == [("washing",)]
+        # when: it reconnects (CONN_MAX_AGE, a restarted PostgreSQL): the new session holds no statement
+        own.close()
+        # then: the statement is prepared on the new session (an EXECUTE of one it does not hold would fail)
+        with own.cursor() as cursor:
+            _execute(own, cursor, sql, ["consignment"])
+            assert cursor.fetchall() == [("consignment",)]
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'chefu\\_%%'")
+            assert cursor.fetchone() == (1,)
+    finally:
+        own.close()
+
+
+def test_a_statement_postgresql_cannot_prepare_runs_as_plain_sql_inside_the_transaction():
+    def untyped(shape, *, code):
+        # "$1 IS NULL": PostgreSQL cannot tell the parameter's type, so it refuses to prepare the statement
+        return Category.objects.annotate(unset=RawSQL("%s IS NULL", (code,))).filter(code=code).values("code", "unset")
+
+    query = PreparedQuery(untyped, {"code": "chefu:marker"})
+    before = _prepared_here()
+    # when: it runs inside the test's transaction, twice
+    assert query.rows("s", {"code": "washing"}, limit=5) == [{"code": "washing", "unset": False}]
+    assert query.rows("s", {"code": "consignment"}, limit=5) == [{"code": "consignment", "unset": False}]
+    # then: nothing was prepared, and the transaction the refusal happened in still works
+    assert _prepared_here() == before
+    assert Category.objects.filter(code="washing").exists()
+
+
+def test_numbering_turns_django_placeholders_into_postgresql_ones_and_unescapes_percents():
+    assert _numbered("SELECT %s, '50%%', %s LIMIT %s") == ("SELECT $1, '50%', $2 LIMIT $3", 3)
