@@ -1,10 +1,12 @@
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import router
 from django.db.models import Max, Min, OuterRef, QuerySet
 from django.db.models.functions import JSONObject
 
 from catalog.models import Category, Offering, OfferingVersion, Part, Service, ServiceChecklistItem, VehicleSpec
 from chefu.errors import NotFound
 from chefu.prefetch import relation_given
+from chefu.prepared import PreparedQuery
 from stores.models import Store
 
 
@@ -35,8 +37,19 @@ def service_get(*, code: str) -> Service:
     return service
 
 
+_SERVICE_FIELDS = tuple(field.attname for field in Service._meta.concrete_fields)
+# Every search with a service and every availability list asks for it: compiled once (chefu.prepared).
+_ACTIVE_SERVICE = PreparedQuery(
+    lambda shape, *, code: Service.objects.filter(code=code, is_active=True).order_by().values(*_SERVICE_FIELDS),
+    {"code": "~active-service-marker~"},
+)
+
+
 def service_get_active(*, code: str) -> Service | None:
-    return Service.objects.filter(code=code, is_active=True).first()
+    rows = _ACTIVE_SERVICE.rows("one", {"code": code}, limit=1)
+    if not rows:
+        return None
+    return Service.from_db(router.db_for_read(Service), _SERVICE_FIELDS, [rows[0][name] for name in _SERVICE_FIELDS])
 
 
 def service_checklist_item_list(*, service: Service) -> QuerySet[ServiceChecklistItem]:
