@@ -104,6 +104,11 @@ _PLACEHOLDER = re.compile(r"%[s%]")
 _NAME_PREFIX = "chefu_"
 # Texts PostgreSQL refused to prepare, in this process: they run as plain SQL from then on.
 _UNPREPARABLE: set[str] = set()
+# Per prepared statement, its integer parameters: (position, least, greatest value their type holds). PostgreSQL
+# gives a parameter the type of what it is compared with, so an id beyond that range ("999999999999999999999")
+# is an error where the plain statement would compare it and find nothing: such a call runs as plain SQL.
+_INTEGER_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+_INTEGER_PARAMS: dict[str, tuple[tuple[int, int, int], ...]] = {}
 
 
 def _numbered(sql: str) -> tuple[str, int]:
@@ -133,7 +138,8 @@ def _prepared_names(connection) -> set[str]:
 
 def _execute(connection, cursor, sql: str, params: list[Any]) -> None:
     """Runs ``sql`` with ``params`` on ``cursor`` as a statement prepared on ``connection``'s session (prepared on its
-    first run there), or as plain SQL when PostgreSQL cannot prepare it."""
+    first run there), or as plain SQL when PostgreSQL cannot prepare it or an integer is beyond its parameter's type
+    (as the plain statement would, it then finds nothing instead of failing)."""
     name = _NAME_PREFIX + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
     if name in _UNPREPARABLE:
         cursor.execute(sql, params)
@@ -150,7 +156,14 @@ def _execute(connection, cursor, sql: str, params: list[Any]) -> None:
             cursor.execute(sql, params)
             return
         prepared.add(name)
+    if not _in_range(_INTEGER_PARAMS[name], params):
+        cursor.execute(sql, params)
+        return
     cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
+
+
+def _in_range(integers: tuple[tuple[int, int, int], ...], params: list[Any]) -> bool:
+    return all(type(params[i]) is not int or least <= params[i] <= greatest for i, least, greatest in integers)
 
 
 def _prepare(connection, name: str, numbered: str) -> None:
@@ -158,17 +171,23 @@ def _prepare(connection, name: str, numbered: str) -> None:
     statements that answer). Inside a transaction, behind a savepoint, so that a refusal does not abort it."""
     in_transaction = not connection.get_autocommit()
     with connection.wrap_database_errors, connection.connection.cursor() as raw:
-        if not in_transaction:
-            raw.execute(f"PREPARE {name} AS {numbered}")
-            return
-        raw.execute("SAVEPOINT chefu_prepare")
+        if in_transaction:
+            raw.execute("SAVEPOINT chefu_prepare")
         try:
             raw.execute(f"PREPARE {name} AS {numbered}")
         except Exception:
-            raw.execute("ROLLBACK TO SAVEPOINT chefu_prepare")
+            if in_transaction:
+                raw.execute("ROLLBACK TO SAVEPOINT chefu_prepare")
             raise
         finally:
-            raw.execute("RELEASE SAVEPOINT chefu_prepare")
+            if in_transaction:
+                raw.execute("RELEASE SAVEPOINT chefu_prepare")
+        if name not in _INTEGER_PARAMS:
+            raw.execute("SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s", [name])
+            types = raw.fetchone()[0]
+            _INTEGER_PARAMS[name] = tuple(
+                (i, -_INTEGER_RANGES[t], _INTEGER_RANGES[t] - 1) for i, t in enumerate(types) if t in _INTEGER_RANGES
+            )
 
 
 def _connection(template: _Template):

@@ -117,7 +117,8 @@ MIDDLEWARE = [
     "cms.middleware.SiteRedirectMiddleware",
     # Content-Security-Policy: the site's and the back office's (chefu/csp.py).
     "chefu.csp.ChefuCSPMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # django-prometheus's "after" half, without the metrics no one graphs (chefu/observability/prometheus.py).
+    "chefu.observability.prometheus.LeanPrometheusAfterMiddleware",
 ]
 
 # --- Content-Security-Policy (django-csp, chefu/csp.py) ------------------------------------------------------------

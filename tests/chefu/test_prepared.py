@@ -6,6 +6,7 @@ from django.db.models.expressions import RawSQL
 
 from catalog.models import Category
 from chefu.prepared import PreparedQuery, _counted, _execute, _numbered
+from stores.models import Store
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,17 @@ def test_a_statement_postgresql_cannot_prepare_runs_as_plain_sql_inside_the_tran
 
 def test_numbering_turns_django_placeholders_into_postgresql_ones_and_unescapes_percents():
     assert _numbered("SELECT %s, '50%%', %s LIMIT %s") == ("SELECT $1, '50%', $2 LIMIT $3", 3)
+
+
+def test_an_integer_beyond_its_parameter_s_type_finds_nothing_as_the_plain_statement_would():
+    def store_by_id(shape, *, pk):
+        return Store.objects.filter(pk=pk).values("id")
+
+    query = PreparedQuery(store_by_id, {"pk": -1_000_003})
+    assert query.rows("s", {"pk": 1}, limit=1) == []  # prepared: its parameter is a bigint
+    # when: ids beyond bigint and beyond PostgreSQL's numbers altogether, then a fitting one
+    assert query.rows("s", {"pk": 10**30}, limit=1) == []
+    assert query.rows("s", {"pk": -(10**30)}, limit=1) == []
+    assert query.rows("s", {"pk": 2**63 - 1}, limit=1) == []
+    # then: no error, and the transaction is still usable
+    assert Category.objects.filter(code="washing").exists()

@@ -96,6 +96,18 @@ def test_requests_and_queries_are_measured(api):
         before, "django_db_execute_total", alias="default"
     )
     assert total(after, "django_http_requests_latency_seconds_by_view_method_count") > 0
+    # per view, from the responses (chefu.observability.prometheus): the health view's 200 was counted
+    assert total(after, "django_http_responses_total_by_status_view_method_total", status="200", method="GET") > total(
+        before, "django_http_responses_total_by_status_view_method_total", status="200", method="GET"
+    )
+    # and not the metrics no one graphs, each a shared-file write on every request: the body sizes, the transport
+    for dropped in (
+        "django_http_responses_body_total_bytes_count",
+        "django_http_requests_body_total_bytes_count",
+        "django_http_requests_total_by_transport_total",
+        "django_http_requests_total_by_view_transport_method_total",
+    ):
+        assert total(after, dropped) == total(before, dropped) == 0, dropped
 
 
 def test_unresolved_complaints_are_counted_by_status():
