@@ -1,7 +1,7 @@
 """Django's messages (the one-time notices a page shows after a redirect, "Booking cancelled") for the site's pages.
 
-The API never shows them, and setting their storage up costs every request two storages, one read from a cookie and
-one from the session: an API request skips it. A call to ``django.contrib.messages`` while answering one would raise
+The API never shows them: an API request skips setting their storage up (a cookie storage and a session storage,
+built for every request) and updating it. A call to ``django.contrib.messages`` while answering one would raise
 ``MessageFailure`` (the API answers in its body instead)."""
 
 from django.contrib.messages.middleware import MessageMiddleware

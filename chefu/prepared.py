@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, DataError, ProgrammingError, connections, router
+from django.db import DEFAULT_DB_ALIAS, DataError, NotSupportedError, ProgrammingError, connections, router
 from django.db.models import QuerySet
 
 
@@ -126,11 +126,24 @@ def _numbered(sql: str) -> tuple[str, int]:
     return _PLACEHOLDER.sub(number, sql), count
 
 
+# What PostgreSQL says when a session's prepared statement can no longer run: its result's type changed under it (a
+# migration altered a column while this release still served), or it is gone (DEALLOCATE).
+_STALE = {"0A000", "26000"}
+# Left in place of a session's names when one of its statements was stale.
+_STALE_SESSION: frozenset[str] = frozenset()
+
+
 def _prepared_names(connection) -> set[str]:
-    """The statements prepared on ``connection``'s current session (a reconnection starts an empty set)."""
+    """The statements prepared on ``connection``'s current session (a reconnection starts an empty set). After a
+    stale statement, the session's statements are all deallocated first: each is prepared again on its next run."""
     session = connection.connection
     held = getattr(connection, "_chefu_prepared", None)
     if held is None or held[0] is not session:
+        held = (session, set())
+        connection._chefu_prepared = held
+    elif held[1] is _STALE_SESSION:
+        with connection.wrap_database_errors, session.cursor() as raw:
+            raw.execute("DEALLOCATE ALL")
         held = (session, set())
         connection._chefu_prepared = held
     return held[1]
@@ -159,7 +172,16 @@ def _execute(connection, cursor, sql: str, params: list[Any]) -> None:
     if not _in_range(_INTEGER_PARAMS[name], params):
         cursor.execute(sql, params)
         return
-    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
+    try:
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
+    except (NotSupportedError, ProgrammingError) as error:
+        if getattr(error.__cause__, "pgcode", None) not in _STALE:
+            raise
+        connection._chefu_prepared = (connection.connection, _STALE_SESSION)
+        if not connection.get_autocommit():
+            raise  # the transaction is aborted: this request fails; the next statement on the session prepares anew
+        _prepared_names(connection)  # deallocates them all
+        cursor.execute(sql, params)
 
 
 def _in_range(integers: tuple[tuple[int, int, int], ...], params: list[Any]) -> bool:

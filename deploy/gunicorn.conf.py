@@ -20,6 +20,8 @@ worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS") or 4)
 # Seconds an idle kept-alive connection stays open (nginx's upstream connections, deploy/nginx/chefu.conf).
 keepalive = 5
+# With threads, a worker reports itself alive from its main loop: this restarts a worker that hangs as a whole, not
+# one slow request. A database that vanished is given up on by TCP keepalives (chefu.settings.base DATABASES).
 timeout = 30
 graceful_timeout = 30
 # A worker is replaced after this many requests (with jitter, so they are not all replaced at once): memory a

@@ -6,7 +6,8 @@ method (``django_http_responses_total_by_status[_view_method]``), latency by vie
 ``PrometheusBeforeMiddleware`` and the database backend count. Left out: requests by transport and by view,
 transport and method (the responses by view say it), AJAX requests, responses by charset, streaming responses, and
 the request and response body size histograms: each was a metric update on every request (a lock and a write to a
-shared file with ``PROMETHEUS_MULTIPROC_DIR``), and a search answers in about two milliseconds of Python."""
+shared file with ``PROMETHEUS_MULTIPROC_DIR``), and a search answers in about two milliseconds of Python. The
+latency's method label is the sanitised one, as the counters': any other method is ``<invalid method>``."""
 
 from django_prometheus.middleware import PrometheusAfterMiddleware
 from django_prometheus.utils import Time, TimeSince
@@ -33,6 +34,6 @@ class LeanPrometheusAfterMiddleware(PrometheusAfterMiddleware):
             self.label_metric(self.metrics.requests_unknown_latency, request, response).inc()
         else:
             self.label_metric(
-                self.metrics.requests_latency_by_view_method, request, response, view=view, method=request.method
+                self.metrics.requests_latency_by_view_method, request, response, view=view, method=method
             ).observe(TimeSince(started))
         return response

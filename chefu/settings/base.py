@@ -193,6 +193,10 @@ DATABASES = {"default": env.db("DATABASE_URL", engine="django.contrib.gis.db.bac
 DATABASES["default"]["ENGINE"] = "chefu.db.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# TCP keepalives (libpq): a connection whose server vanished without closing it (its host lost) fails within about a
+# minute instead of waiting on the kernel's two hours, for the health check above and for a query in flight.
+_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+DATABASES["default"]["OPTIONS"] = {**_KEEPALIVES, **DATABASES["default"].get("OPTIONS", {})}
 # A streaming replica (scripts/replica.sh) for the web's reads, with read-your-writes: chefu/db_router.py. Unset:
 # everything on the primary, as before. A user's reads stay on the primary for REPLICA_STICKY_S seconds after a
 # request of theirs wrote: keep it above the replica's worst lag.
@@ -201,6 +205,7 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["ENGINE"] = "chefu.db.postgis"
     DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["OPTIONS"] = {**_KEEPALIVES, **DATABASES["replica"].get("OPTIONS", {})}
     # Tests read the replica of the test database (its name), never a database of their own.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["chefu.db_router.ReplicaRouter"]

@@ -47,3 +47,20 @@ def test_a_connection_the_server_ended_is_not_usable_and_the_next_query_reconnec
     with own.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != pid
+
+
+def test_after_an_error_or_inside_a_transaction_postgresql_is_asked(own):
+    pid = own.connection.get_backend_pid()
+    # after an error (Django's check at the request's end): the quiet socket is not enough
+    own.errors_occurred = True
+    assert own.is_usable()
+    assert _last_statement(pid) == "SELECT 1"
+    own.errors_occurred = False
+    # inside a transaction left open: neither
+    with own.cursor() as cursor:
+        own.set_autocommit(False)
+        cursor.execute("SELECT 'in a transaction'")
+        assert own.is_usable()
+        assert _last_statement(pid) == "SELECT 1"
+        own.rollback()
+        own.set_autocommit(True)

@@ -11,6 +11,14 @@ from stores.models import Store
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def own_connection():
+    """A connection of its own, in autocommit (the test's is inside its transaction), closed afterwards."""
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
+    yield own
+    own.close()
+
+
 def _codes(shape, *, code):
     queryset = Category.objects.order_by("code").values("code")
     return queryset.filter(code=code) if shape == "one" else queryset.exclude(code=code)
@@ -177,3 +185,27 @@ def test_an_integer_beyond_its_parameter_s_type_finds_nothing_as_the_plain_state
     assert query.rows("s", {"pk": 2**63 - 1}, limit=1) == []
     # then: no error, and the transaction is still usable
     assert Category.objects.filter(code="washing").exists()
+
+
+def test_a_statement_a_migration_made_stale_runs_as_plain_sql_and_is_prepared_again(own_connection):
+    # given: a statement prepared on a session, over a column ...
+    with own_connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE plates (n integer)")
+        cursor.execute("INSERT INTO plates VALUES (1), (2)")
+    sql = "SELECT n FROM plates WHERE n >= %s ORDER BY n"
+
+    def run(least):
+        with own_connection.cursor() as cursor:
+            _execute(own_connection, cursor, sql, [least])
+            return [n for (n,) in cursor.fetchall()]
+
+    assert run(1) == [1, 2]
+    # ... whose type a migration then changes while this process serves: PostgreSQL refuses the prepared plan
+    with own_connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE plates ALTER COLUMN n TYPE bigint")
+    # then: the call still answers, and the next one runs a statement prepared again on the new type
+    assert run(2) == [2]
+    assert run(1) == [1, 2]
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone() == (1,)

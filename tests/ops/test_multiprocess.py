@@ -40,7 +40,7 @@ def _get(url: str) -> tuple[int, bytes]:
 
 @pytest.fixture
 def gunicorn(django_db_setup, tmp_path):
-    """gunicorn with two sync workers on the test database, counting into its own multiprocess directory, with the
+    """gunicorn with two workers on the test database, counting into its own multiprocess directory, with the
     deployed hooks."""
     port = _free_port()
     metrics_dir = tmp_path / "prometheus"

@@ -6,12 +6,14 @@ one more round trip per request, about a tenth of a busy search's database time.
 and receives nothing, so a look at its socket tells most of it: nothing to read means the server has neither closed
 it (PostgreSQL restarted, the backend terminated: it sends a last error, then closes) nor said anything else, and the
 connection is used as it is. When there is something to read, or the socket reports an error or a hang-up, Django's
-``SELECT 1`` decides, as before.
+``SELECT 1`` decides, as before. A server that vanishes without closing (its host lost) leaves a quiet socket until
+TCP's keepalives (``DATABASES`` OPTIONS) give up on it: the first query then fails, and Django replaces the connection.
 """
 
 import select
 
 from django_prometheus.db.backends.postgis.base import DatabaseWrapper as PrometheusPostgisWrapper
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 _READABLE = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
 
@@ -28,6 +30,8 @@ class DatabaseWrapper(PrometheusPostgisWrapper):
         connection = self.connection
         if connection is None or connection.closed:  # psycopg2: nonzero once closed, by us or on a failure
             return False
-        if socket_quiet(connection.fileno()):
+        # After an error (Django asks at the request's end), or with a transaction left open, PostgreSQL decides.
+        quiet_is_enough = not self.errors_occurred and connection.get_transaction_status() == TRANSACTION_STATUS_IDLE
+        if quiet_is_enough and socket_quiet(connection.fileno()):
             return True
         return super().is_usable()
