@@ -193,8 +193,10 @@ class Served:
             gunicorn += ["--workers", str(self.args.workers)]
         if self.args.worker_class:
             gunicorn += ["--worker-class", self.args.worker_class]
-        if self.args.threads:
-            gunicorn += ["--threads", str(self.args.threads)]
+        # gunicorn runs threads whenever threads > 1, whatever the class: sync means one (the conf's default is 4)
+        threads = self.args.threads or (1 if self.args.worker_class == "sync" else None)
+        if threads:
+            gunicorn += ["--threads", str(threads)]
         if self.args.access_log:
             gunicorn += ["--access-logfile", "-"]
         self._start("gunicorn", gunicorn)
