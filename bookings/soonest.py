@@ -12,7 +12,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from bookings.engine import Job, calendars_load, first_slots
 from bookings.models import BookingPolicy
-from catalog.models import Offering, OfferingVersion, Service
+from catalog.models import Offering, Service
+from catalog.price_selectors import active_offerings_sql
 from stores.models import Store
 
 # Days searched with the first, short calendar.
@@ -20,18 +21,13 @@ NEAR_DAYS = 2
 ONE_DAY = dt.timedelta(days=1)
 _DEFAULT_HORIZON_DAYS = BookingPolicy._meta.get_field("horizon_days").default
 
-# The stores' current durations of a service (an active price with a current version) and their booking horizons,
-# for many stores in one statement: building the ORM's version cost more than running it, on every search.
-_DURATIONS_SQL = """
-SELECT o.store_id, v.duration_min, COALESCE(p.horizon_days, %(default_horizon)s)
-FROM {offering} o JOIN {version} v ON v.id = o.current_id LEFT JOIN {policy} p ON p.store_id = o.store_id
-WHERE o.store_id = ANY(%(ids)s) AND o.service_id = %(service)s AND o.is_active
-"""
-
 
 def _durations_sql() -> str:
-    return _DURATIONS_SQL.format(
-        offering=Offering._meta.db_table, version=OfferingVersion._meta.db_table, policy=BookingPolicy._meta.db_table
+    """The stores' current durations of a service and their booking horizons, in one statement."""
+    policy = BookingPolicy._meta.db_table
+    return active_offerings_sql(
+        "o.store_id, v.duration_min, "
+        f"COALESCE((SELECT p.horizon_days FROM {policy} p WHERE p.store_id = o.store_id), %(default_horizon)s)"
     )
 
 

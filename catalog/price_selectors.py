@@ -82,19 +82,24 @@ class PriceFloor:
     price_from: Decimal  # what no car is charged less than: total, or the labour alone when it varies
 
 
-_PRICE_FLOORS_SQL = """
-SELECT o.store_id, v.labour, v.total, EXISTS (SELECT 1 FROM {line} l WHERE l.version_id = o.current_id)
-FROM {offering} o JOIN {version} v ON v.id = o.current_id
-WHERE o.store_id = ANY(%(ids)s) AND o.service_id = %(service)s AND o.is_active
-"""
+def active_offerings_sql(columns: str) -> str:
+    """A statement selecting ``columns`` from the stores' active prices of one service that have a current version
+    (``o``: the offering, ``v``: its current version), for ``%(ids)s`` (a list of store ids) and ``%(service)s``. For
+    the statements every search with a service runs, written out: the ORM's versions cost more to build than to run.
+    """
+    return (
+        f"SELECT {columns} FROM {Offering._meta.db_table} o "
+        f"JOIN {OfferingVersion._meta.db_table} v ON v.id = o.current_id "
+        "WHERE o.store_id = ANY(%(ids)s) AND o.service_id = %(service)s AND o.is_active"
+    )
 
 
 def offering_price_floors(*, store_ids: list[int], service_code: str) -> dict[int, PriceFloor]:
     """For each of ``store_ids`` with an active price of the service ``service_code``, its :class:`PriceFloor`.
-    One statement, written out: the search asks it for every page, and the ORM's version cost more to build than to
-    run."""
-    sql = _PRICE_FLOORS_SQL.format(
-        offering=Offering._meta.db_table, version=OfferingVersion._meta.db_table, line=OfferingPartLine._meta.db_table
+    One statement (:func:`active_offerings_sql`)."""
+    line = OfferingPartLine._meta.db_table
+    sql = active_offerings_sql(
+        f"o.store_id, v.labour, v.total, EXISTS (SELECT 1 FROM {line} l WHERE l.version_id = o.current_id)"
     )
     with connections[router.db_for_read(Offering) or DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, {"ids": list(store_ids), "service": service_code})
