@@ -43,7 +43,7 @@ setup-dev:
 test: setup-dev lock-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-logo
-	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist load --durations=30 $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

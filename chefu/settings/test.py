@@ -52,7 +52,12 @@ GEOCODER = {**GEOCODER, "provider": "nominatim", "min_interval_s": 0.0, "timeout
 # Lets two suites run side by side on one server (e.g. a developer's run while CI runs).
 DATABASES = {
     **DATABASES,
-    "default": {**DATABASES["default"], "TEST": {"NAME": env("TEST_DATABASE_NAME", default=None)}},
+    "default": {
+        **DATABASES["default"],
+        # chefu.db.postgis with a transactional test's flush and reload done in SQL (tests/db_backend)
+        "ENGINE": "tests.db_backend",
+        "TEST": {"NAME": env("TEST_DATABASE_NAME", default=None)},
+    },
 }
 # A replica only for a run that asks for one (tests/chefu/test_replica.py runs its scenarios so): a developer's
 # DATABASE_REPLICA_URL is not for the whole suite.
