@@ -1,3 +1,5 @@
+import json
+
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import router
 from django.db.models import Max, Min, OuterRef, QuerySet
@@ -83,27 +85,63 @@ def part_list(*, category: str | None = None) -> QuerySet[Part]:
     return queryset.filter(category_id=category) if category else queryset
 
 
+_OFFERING_FIELDS = tuple(field.attname for field in Offering._meta.concrete_fields)
+_VERSION_FIELDS = tuple(field.attname for field in OfferingVersion._meta.concrete_fields)
+_CHECKLIST_FIELDS = tuple(field.attname for field in ServiceChecklistItem._meta.concrete_fields)
+
+
+def _current_offering(with_checklist: bool, *, store_id: int, service_code: str) -> QuerySet:
+    queryset = Offering.objects.filter(
+        store_id=store_id, service_id=service_code, service__is_active=True, is_active=True, current__isnull=False
+    )
+    names = [
+        *_OFFERING_FIELDS,
+        *(f"service__{name}" for name in _SERVICE_FIELDS),
+        *(f"current__{name}" for name in _VERSION_FIELDS),
+    ]
+    if with_checklist:
+        items = (
+            ServiceChecklistItem.objects.filter(service=OuterRef("service_id"))
+            .order_by("position", "code")  # the model's order, kept by the array
+            .values(row=JSONObject(**{name: name for name in _CHECKLIST_FIELDS}))
+        )
+        queryset = queryset.annotate(checklist_rows=ArraySubquery(items))
+        names.append("checklist_rows")
+    return queryset.order_by().values(*names)
+
+
+# Every availability list and every booking reads it: compiled once per shape (with or without the checklist).
+_CURRENT_OFFERING = PreparedQuery(
+    _current_offering, {"store_id": -7_000_011, "service_code": "~current-offering-marker~"}
+)
+
+
+def _json(value):
+    """A jsonb value as the raw cursor hands it (text: Django's connection leaves its decoding to the fields)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def offering_get_current(*, store: Store, service_code: str, with_checklist: bool = False) -> Offering | None:
     """The store's active offering of the active service ``service_code``, with ``service`` and ``current`` (the
     version in force) loaded, in one query; None when the service is unknown, retired, or not offered there.
     ``with_checklist``: the service's own checklist items too, read in the same query (as an array of rows) and
     given to ``service.checklist_items`` as a prefetch would."""
-    queryset = Offering.objects.filter(
-        store=store, service_id=service_code, service__is_active=True, is_active=True, current__isnull=False
-    ).select_related("service", "current")
+    rows = _CURRENT_OFFERING.rows(with_checklist, {"store_id": store.pk, "service_code": service_code}, limit=1)
+    if not rows:
+        return None
+    row = rows[0]
+    db = router.db_for_read(Offering)
+    offering = Offering.from_db(db, _OFFERING_FIELDS, [row[name] for name in _OFFERING_FIELDS])
+    offering.service = Service.from_db(db, _SERVICE_FIELDS, [row[f"service__{name}"] for name in _SERVICE_FIELDS])
+    offering.current = OfferingVersion.from_db(
+        db, _VERSION_FIELDS, [row[f"current__{name}"] for name in _VERSION_FIELDS]
+    )
     if with_checklist:
-        fields = [f.attname for f in ServiceChecklistItem._meta.concrete_fields]
-        items = (
-            ServiceChecklistItem.objects.filter(service=OuterRef("service_id"))
-            .order_by("position", "code")  # the model's order, kept by the array
-            .values(row=JSONObject(**{name: name for name in fields}))
-        )
-        queryset = queryset.annotate(checklist_rows=ArraySubquery(items))
-    offering = queryset.first()
-    if offering is not None and with_checklist:
-        db = offering._state.db
-        rows = [ServiceChecklistItem.from_db(db, fields, [r[name] for name in fields]) for r in offering.checklist_rows]
-        relation_given(offering.service, "checklist_items", rows)
+        items = [
+            ServiceChecklistItem.from_db(db, _CHECKLIST_FIELDS, [item[name] for name in _CHECKLIST_FIELDS])
+            for item in map(_json, row["checklist_rows"] or ())
+        ]
+        relation_given(offering.service, "checklist_items", items)
     return offering
 
 
