@@ -90,6 +90,9 @@ class FakeAlipayGateway:
         self.transfers_dealing: set[str] = set()
         self.calls: list[RecordedCall] = []
         self._lock = threading.Lock()
+        # Bumped by reset(): a request still in flight from before it (a "slow" answer the client gave up on)
+        # must not act on the next test's trades.
+        self._generation = 0
         self._server: ThreadingHTTPServer | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------
@@ -147,6 +150,7 @@ class FakeAlipayGateway:
     def reset(self) -> None:
         """Back to a fresh gateway: no trades, no calls, mode "ok" (for a server shared by several tests)."""
         with self._lock:
+            self._generation += 1
             self.mode = "ok"
             self.slow_s = self._default_slow_s
             self.trades.clear()
@@ -184,6 +188,7 @@ class FakeAlipayGateway:
         valid = self._signature_valid(params)
         with self._lock:
             self.calls.append(RecordedCall(method, params, biz_content, valid))
+            generation = self._generation
 
         if self.mode == "down":
             self._send(handler, 503, "text/plain", "Service Unavailable")
@@ -222,7 +227,14 @@ class FakeAlipayGateway:
                 inner = {"code": "40004", "msg": "Business Failed", "sub_code": "isv.missing-method"}
             else:
                 with self._lock:
-                    inner = answer(biz_content)
+                    if generation != self._generation:  # reset while this request slept: another test's gateway
+                        inner = {
+                            "code": "20000",
+                            "msg": "Service Currently Unavailable",
+                            "sub_code": "ACQ.SYSTEM_ERROR",
+                        }
+                    else:
+                        inner = answer(biz_content)
         self._send_signed(handler, response_type, inner)
 
     def _send_signed(self, handler: BaseHTTPRequestHandler, response_type: str, inner: dict[str, Any]) -> None:
