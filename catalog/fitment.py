@@ -89,6 +89,8 @@ _VEHICLE_WITH_SPEC = PreparedQuery(_vehicle_with_spec, {"owner_id": -7_000_001, 
 def vehicle_facts_get(*, owner: User, vehicle_id: int) -> VehicleFacts:
     """The owner's vehicle with its spec (:func:`vehicle_spec_for`), in one query; NotFound both when the vehicle
     does not exist and when it is someone else's."""
+    if not -(2**63) <= vehicle_id < 2**63:  # no such id (the ORM would have found nothing without asking)
+        raise NotFound()
     rows = _VEHICLE_WITH_SPEC.rows("one", {"owner_id": owner.pk, "vehicle_id": vehicle_id}, limit=1)
     if not rows:
         raise NotFound()

@@ -185,6 +185,9 @@ def test_vehicle_facts_get_reads_the_owners_vehicle_and_the_same_spec_in_one_que
             assert facts.spec == expected
     with pytest.raises(NotFound):  # someone else's vehicle is not found, alike a missing one
         vehicle_facts_get(owner=UserFactory(), vehicle_id=vehicle.pk)
+    for absurd in (2**63, -(2**63) - 1, 10**5000):  # beyond any id (the last beyond Python's int-to-text limit)
+        with pytest.raises(NotFound):
+            vehicle_facts_get(owner=owner, vehicle_id=absurd)
 
 
 def test_an_electric_vehicle_gets_no_engine_oil_but_a_vehicle_without_spec_does():
