@@ -1,5 +1,3 @@
-import json
-
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import router
 from django.db.models import Max, Min, OuterRef, QuerySet
@@ -8,7 +6,7 @@ from django.db.models.functions import JSONObject
 from catalog.models import Category, Offering, OfferingVersion, Part, Service, ServiceChecklistItem, VehicleSpec
 from chefu.errors import NotFound
 from chefu.prefetch import relation_given
-from chefu.prepared import PreparedQuery
+from chefu.prepared import PreparedQuery, json_value
 from stores.models import Store
 
 
@@ -116,11 +114,6 @@ _CURRENT_OFFERING = PreparedQuery(
 )
 
 
-def _json(value):
-    """A jsonb value as the raw cursor hands it (text: Django's connection leaves its decoding to the fields)."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def offering_get_current(*, store: Store, service_code: str, with_checklist: bool = False) -> Offering | None:
     """The store's active offering of the active service ``service_code``, with ``service`` and ``current`` (the
     version in force) loaded, in one query; None when the service is unknown, retired, or not offered there.
@@ -139,7 +132,7 @@ def offering_get_current(*, store: Store, service_code: str, with_checklist: boo
     if with_checklist:
         items = [
             ServiceChecklistItem.from_db(db, _CHECKLIST_FIELDS, [item[name] for name in _CHECKLIST_FIELDS])
-            for item in map(_json, row["checklist_rows"] or ())
+            for item in map(json_value, row["checklist_rows"] or ())
         ]
         relation_given(offering.service, "checklist_items", items)
     return offering

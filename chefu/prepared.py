@@ -19,6 +19,7 @@ Prepared statements belong to the session: behind a pooler that shares sessions 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 from collections.abc import Callable, Hashable, Mapping
@@ -210,6 +211,12 @@ def _prepare(connection, name: str, numbered: str) -> None:
             _INTEGER_PARAMS[name] = tuple(
                 (i, -_INTEGER_RANGES[t], _INTEGER_RANGES[t] - 1) for i, t in enumerate(types) if t in _INTEGER_RANGES
             )
+
+
+def json_value(value):
+    """A jsonb value as a row of :class:`PreparedQuery` holds it, decoded: Django's connection hands jsonb over as text
+    (its fields decode it), and a raw row is read without the fields."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _connection(template: _Template):

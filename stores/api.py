@@ -94,7 +94,7 @@ def store_detail(request, store_id: int, params: Query[CoordParams]):
             {"id": b.id, "name": b.name, "categories": [c.code for c in b.categories.all()]} for b in store.bays.all()
         ],
         "opening_hours": _hours_out(store.opening_hours.all()),
-        "open_now": selectors.store_is_open(store_id=store.id),
+        "open_now": store.open_now,
         "quality": selectors.store_quality_record(store),
     }
     return store_page_parts(store, answer)
