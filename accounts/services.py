@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, router, transaction
 from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -27,6 +27,7 @@ from accounts.validators import (
     vehicle_year_bounds,
 )
 from chefu.errors import ApplicationError, ValidationFailed
+from chefu.prepared import PreparedQuery
 from notifications.services import messages_cancel, notify_phone
 
 TOKEN_BYTES = 32
@@ -336,11 +337,35 @@ def token_issue(
     return IssuedToken(token=token, record=record)
 
 
+_TOKEN_FIELDS = tuple(f.attname for f in AuthToken._meta.concrete_fields)
+_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
+
+
+def _token_with_user(shape: None, *, digest: str):
+    return (
+        AuthToken.objects.filter(digest=digest)
+        .order_by()
+        .values(*_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS))
+    )
+
+
+# Every request with a token reads it: compiled once (chefu.prepared), not built again by the ORM each time.
+_TOKEN_WITH_USER = PreparedQuery(_token_with_user, {"digest": "~token-digest-marker~"})
+
+
+def _token_from_row(row: dict) -> AuthToken:
+    db = router.db_for_read(AuthToken) or DEFAULT_DB_ALIAS
+    record = AuthToken.from_db(db, _TOKEN_FIELDS, [row[name] for name in _TOKEN_FIELDS])
+    record.user = User.from_db(db, _USER_FIELDS, [row[f"user__{name}"] for name in _USER_FIELDS])
+    return record
+
+
 def token_authenticate(*, token: str) -> AuthToken | None:
     """The live token record for ``token``, or None (unknown, expired, revoked, inactive user)."""
     if not token or len(token) > 200:
         return None
-    record = AuthToken.objects.select_related("user").filter(digest=_digest(token)).first()
+    rows = _TOKEN_WITH_USER.rows(None, {"digest": _digest(token)}, limit=1)
+    record = _token_from_row(rows[0]) if rows else None
     now = timezone.now()
     if record is None or not record.is_live(now) or not record.user.is_active:
         return None

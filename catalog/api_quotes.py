@@ -7,6 +7,7 @@ from ninja import Query, Router
 from accounts.auth import token_auth
 from accounts.selectors import vehicle_get_for_owner
 from catalog import quotes, selectors
+from catalog.fitment import vehicle_facts_get
 from catalog.schemas import QuoteOut, QuoteParams, VehicleQuotesOut, VehicleQuotesParams
 from chefu.errors import ValidationFailed
 from chefu.schemas import AUTH, QUERY, error_responses
@@ -29,9 +30,9 @@ def store_quote(request, store_id: int, params: Query[QuoteParams]):
     service = selectors.service_get_active(code=params.service)
     if service is None:
         raise ValidationFailed({"service": _("Unknown service.")})
-    vehicle = vehicle_get_for_owner(owner=request.auth, vehicle_id=params.vehicle_id)
+    facts = vehicle_facts_get(owner=request.auth, vehicle_id=params.vehicle_id)  # the car with its spec, one query
     store = store_get_visible(store_id=store_id)
-    return quotes.quote_build(store=store, service=service, vehicle=vehicle).as_dict()
+    return quotes.quote_build(store=store, service=service, vehicle=facts.vehicle, facts=facts).as_dict()
 
 
 @quotes_router.get(

@@ -118,29 +118,47 @@ def oil_litres_charged(litres: Decimal) -> Decimal:
     return Decimal(math.ceil(litres))
 
 
-def _same_tyre_sizes(size: str) -> list[str]:
+def _same_tyre_sizes(size: str) -> tuple[str, str]:
     plain = size.replace("ZR", "R")
-    return [plain, plain.replace("R", "ZR")]
+    return plain, plain.replace("R", "ZR")
 
 
 def fits_q(facts: VehicleFacts) -> Q:
     """A filter on :class:`Part`: the parts that fit the vehicle, active or not. Works inside a subquery
     (``Part.objects.filter(pk=OuterRef("part_id")).filter(fits_q(facts))``)."""
+    return fits_q_of(fits_shape(facts), **fits_values(facts))
+
+
+def fits_shape(facts: VehicleFacts) -> tuple[bool, bool]:
+    """What decides the form of :func:`fits_q`'s filter, as opposed to its values: whether the vehicle's tyre size is
+    known, and whether it is electric. The shape of a statement compiled once (``chefu.prepared``)."""
+    return bool(facts.tyre_size), facts.is_electric
+
+
+def fits_values(facts: VehicleFacts) -> dict:
+    """The values :func:`fits_q_of` takes for the vehicle (the tyre sizes are blank when its size is not known)."""
     vehicle = facts.vehicle
+    tyre_a, tyre_b = _same_tyre_sizes(facts.tyre_size) if facts.tyre_size else ("", "")
+    return {"make": vehicle.make, "model": vehicle.model, "year": vehicle.year, "tyre_a": tyre_a, "tyre_b": tyre_b}
+
+
+def fits_q_of(shape: tuple[bool, bool], *, make, model, year, tyre_a, tyre_b) -> Q:
+    """:func:`fits_q` from :func:`fits_shape` and :func:`fits_values`; the values may be a prepared query's markers."""
+    has_tyre_size, is_electric = shape
     matching_row = PartFitment.objects.filter(
-        Q(model="") | Q(model=vehicle.model),
+        Q(model="") | Q(model=model),
         part=OuterRef("pk"),
-        make=vehicle.make,
-        year_from__lte=vehicle.year,
-        year_to__gte=vehicle.year,
+        make=make,
+        year_from__lte=year,
+        year_to__gte=year,
     )
     any_row = PartFitment.objects.filter(part=OuterRef("pk"))
     q = Q(Exists(matching_row)) | ~Q(Exists(any_row))
-    if facts.tyre_size:
-        q &= ~Q(part_type=PartType.TYRE) | Q(tyre_size__in=_same_tyre_sizes(facts.tyre_size))
+    if has_tyre_size:
+        q &= ~Q(part_type=PartType.TYRE) | Q(tyre_size__in=[tyre_a, tyre_b])
     else:
         q &= ~Q(part_type=PartType.TYRE)
-    if facts.is_electric:
+    if is_electric:
         q &= ~Q(part_type=PartType.ENGINE_OIL)
     return q
 

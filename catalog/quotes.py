@@ -28,15 +28,25 @@ owners (:func:`quote_record_for_owner`).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q
+from django.db import DEFAULT_DB_ALIAS, router
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from accounts.models import Vehicle
 from catalog.exceptions import ServiceNotApplicable
-from catalog.fitment import VehicleFacts, fits_q, oil_litres_charged, parts_fitting_facts, vehicle_facts
+from catalog.fitment import (
+    VehicleFacts,
+    fits_q_of,
+    fits_shape,
+    fits_values,
+    oil_litres_charged,
+    vehicle_facts,
+)
 from catalog.models import Offering, OfferingPartLine, OfferingVersion, Part, PartType, Service
 from catalog.selectors import offering_version_current
 from chefu.money import format_money, format_quantity, money
+from chefu.prepared import PreparedQuery
 from stores.models import Store
 
 LABOUR = "labour"
@@ -230,18 +240,54 @@ def quote_by_store(*, store_ids: list[int], service: Service, vehicle: Vehicle) 
     }
 
 
+_LINE_FIELDS = tuple(f.attname for f in OfferingPartLine._meta.concrete_fields)
+_PART_FIELDS = tuple(f.attname for f in Part._meta.concrete_fields)
+
+
+def _part_lines(shape: tuple[bool, bool], *, versions: list[int], **fits) -> QuerySet:
+    """The part lines of ``versions`` with their parts, and ``fits``: whether the part fits the vehicle."""
+    fitting_part = Part.objects.filter(pk=OuterRef("part_id")).filter(fits_q_of(shape, **fits))
+    # the ids as one array parameter, whatever their number
+    any_version = RawSQL("SELECT unnest(%s::bigint[])", (versions,))
+    return (
+        OfferingPartLine.objects.filter(version_id__in=any_version)
+        .annotate(fits=Exists(fitting_part))
+        .order_by("version_id", "position")
+        .values(*_LINE_FIELDS, *(f"part__{name}" for name in _PART_FIELDS), "fits")
+    )
+
+
+# Every quote reads it (a car's quote, a booking's, a price search's): compiled once per shape of the vehicle's fitment
+# filter (chefu.prepared). Built by the ORM, its per-car filter cost more than PostgreSQL's answer.
+_PART_LINES_MARKERS = {
+    "versions": [-7_000_051],
+    "make": "~fitment-make-marker~",
+    "model": "~fitment-model-marker~",
+    "year": 32_052,  # within the column's range (the ORM drops a comparison no value of it could pass)
+    "tyre_a": "~fitment-tyre-a-marker~",
+    "tyre_b": "~fitment-tyre-b-marker~",
+}
+_PART_LINES = PreparedQuery(_part_lines, _PART_LINES_MARKERS)
+
+
+def _lines_from_rows(rows: list[dict]) -> list[OfferingPartLine]:
+    db = router.db_for_read(OfferingPartLine) or DEFAULT_DB_ALIAS
+    lines = []
+    for row in rows:
+        line = OfferingPartLine.from_db(db, _LINE_FIELDS, [row[name] for name in _LINE_FIELDS])
+        line.part = Part.from_db(db, _PART_FIELDS, [row[f"part__{name}"] for name in _PART_FIELDS])
+        line.fits = row["fits"]
+        lines.append(line)
+    return lines
+
+
 def _quotes_for(*, facts: VehicleFacts, priced: list[tuple[Service, OfferingVersion]]) -> list[Quote]:
     """The quote of each ``(service, version)`` for the vehicle, in order: one query for the part lines of every
     version, one more for the catalogue substitutes when any part type needs one."""
     if not priced:
         return []
-    fitting_part = Part.objects.filter(pk=OuterRef("part_id")).filter(fits_q(facts))
-    store_lines = (
-        OfferingPartLine.objects.filter(version__in=[version.pk for _service, version in priced])
-        .select_related("part")
-        .annotate(fits=Exists(fitting_part))
-        .order_by("version_id", "position")
-    )
+    values = {**fits_values(facts), "versions": [version.pk for _service, version in priced]}
+    store_lines = _lines_from_rows(_PART_LINES.rows(fits_shape(facts), values, limit=None))
     groups: dict[int, dict[str, list[OfferingPartLine]]] = {version.pk: {} for _service, version in priced}
     for line in store_lines:
         groups[line.version_id].setdefault(line.part.part_type, []).append(line)
@@ -318,20 +364,48 @@ def _quote_for(
     )
 
 
+def _catalogue_parts(shape: tuple[bool, bool], *, categories: list[str], part_types: list[str], **fits) -> QuerySet:
+    """Active catalogue parts fitting the vehicle, of any of ``categories`` and any of ``part_types``, cheapest first
+    (then by SKU)."""
+    return (
+        Part.objects.filter(
+            fits_q_of(shape, **fits),
+            is_active=True,
+            category_id__in=RawSQL("SELECT unnest(%s::text[])", (categories,)),
+            part_type__in=RawSQL("SELECT unnest(%s::text[])", (part_types,)),
+        )
+        .order_by("list_price", "sku")
+        .values(*_PART_FIELDS)
+    )
+
+
+# Read for a quote whenever one of the shop's parts does not fit the car: compiled once per shape, as _PART_LINES.
+_CATALOGUE_PARTS = PreparedQuery(
+    _catalogue_parts,
+    {
+        "categories": ["~catalogue-category-marker~"],
+        "part_types": ["~catalogue-part-type-marker~"],
+        **{name: marker for name, marker in _PART_LINES_MARKERS.items() if name != "versions"},
+    },
+)
+
+
 def _catalogue_options(*, facts: VehicleFacts, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], list[Part]]:
     """The active catalogue parts fitting the vehicle for each wanted ``(service category, part type)``, cheapest
     first (then by SKU). One query, none when nothing is wanted."""
     if not wanted:
         return {}
-    by_category: dict[str, list[str]] = {}
-    for category, part_type in sorted(wanted):
-        by_category.setdefault(category, []).append(part_type)
-    which = Q()
-    for category, part_types in by_category.items():
-        which |= Q(category_id=category, part_type__in=part_types)
+    values = {
+        **fits_values(facts),
+        "categories": sorted({category for category, _part_type in wanted}),
+        "part_types": sorted({part_type for _category, part_type in wanted}),
+    }
+    db = router.db_for_read(Part) or DEFAULT_DB_ALIAS
     options: dict[tuple[str, str], list[Part]] = {}
-    for part in parts_fitting_facts(facts=facts).filter(which).order_by("list_price", "sku"):
-        options.setdefault((part.category_id, part.part_type), []).append(part)
+    for row in _CATALOGUE_PARTS.rows(fits_shape(facts), values, limit=None):
+        key = (row["category_id"], row["part_type"])
+        if key in wanted:  # the query asks for every category with every type: a few more rows than wanted
+            options.setdefault(key, []).append(Part.from_db(db, _PART_FIELDS, [row[name] for name in _PART_FIELDS]))
     return options
 
 

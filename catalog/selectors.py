@@ -140,12 +140,9 @@ def offering_get_current(*, store: Store, service_code: str, with_checklist: boo
 
 def offering_version_current(*, store: Store, service: Service) -> OfferingVersion:
     """The version in force of the store's active offering of ``service``; NotFound when the store does
-    not offer it (never priced, or deactivated)."""
-    offering = (
-        Offering.objects.filter(store=store, service=service, is_active=True, current__isnull=False)
-        .select_related("current")
-        .first()
-    )
-    if offering is None:
+    not offer it (never priced, or deactivated). One statement, compiled once (:func:`offering_get_current`'s)."""
+    rows = _CURRENT_OFFERING.rows(False, {"store_id": store.pk, "service_code": service.pk}, limit=1)
+    if not rows:
         raise NotFound()
-    return offering.current
+    names = [f"current__{name}" for name in _VERSION_FIELDS]
+    return OfferingVersion.from_db(router.db_for_read(Offering), _VERSION_FIELDS, [rows[0][name] for name in names])

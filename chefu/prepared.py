@@ -260,7 +260,8 @@ class PreparedQuery:
                 self._templates.setdefault(shape, template)
         return template
 
-    def rows(self, shape: Hashable, values: Mapping[str, Any], *, limit: int, offset: int = 0) -> list[dict]:
+    def rows(self, shape: Hashable, values: Mapping[str, Any], *, limit: int | None, offset: int = 0) -> list[dict]:
+        """The rows for ``values`` (``limit`` None: all of them)."""
         template = self.template(shape)
         params = [*_bind(template.slots, template.constants, values), limit, offset]
         connection = _connection(template)

@@ -31,6 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -287,6 +288,25 @@ def store_nearby_count(
     return _nearby_page.count(shape, values)
 
 
+def _nearby_candidates_queryset(shape: tuple, *, lat, lng, radius_m, category, service, min_rating, at) -> QuerySet:
+    has_category, open_now, has_min_rating, has_service = shape
+    queryset = store_nearby(
+        lat=lat,
+        lng=lng,
+        radius_m=radius_m,
+        category=category if has_category else None,
+        open_now=open_now,
+        min_rating=min_rating if has_min_rating else None,
+        at=at,
+        service=service if has_service else None,
+    )
+    distance = Func(F("location"), _GeographyPoint(lat=lat, lng=lng), function="ST_Distance", output_field=FloatField())
+    return queryset.annotate(distance_m=distance).values("id", "timezone", "distance_m")
+
+
+_nearby_candidates = PreparedQuery(_nearby_candidates_queryset, _NEARBY_MARKERS)
+
+
 def store_nearby_candidates(
     *,
     lat: float,
@@ -300,28 +320,28 @@ def store_nearby_candidates(
     at: dt.datetime | None = None,
 ) -> list[Store]:
     """The ``limit`` nearest stores :func:`store_nearby` finds (nearest first, then id), for rankings SQL cannot
-    compute (the soonest free slot). One query. Only ``id`` and ``timezone`` are loaded (the rest is deferred);
-    ``distance_m`` is set (float metres, the same ``ST_Distance`` as the page's)."""
-    queryset = store_nearby(
-        lat=lat,
-        lng=lng,
-        radius_m=radius_m,
-        category=category,
-        open_now=open_now,
-        min_rating=min_rating,
-        at=at,
-        service=service,
+    compute (the soonest free slot). One query, compiled once per shape. Only ``id`` and ``timezone`` are loaded (the
+    rest is deferred); ``distance_m`` is set (float metres, the same ``ST_Distance`` as the page's)."""
+    shape = (bool(category), bool(open_now), min_rating is not None, bool(service))
+    values = _nearby_values(
+        lat=lat, lng=lng, radius_m=radius_m, category=category, service=service, min_rating=min_rating, at=at
     )
-    distance = Func(F("location"), _GeographyPoint(lat=lat, lng=lng), function="ST_Distance", output_field=FloatField())
-    rows = queryset.annotate(distance_m=distance).values_list("id", "timezone", "distance_m")[:limit]
+    db = router.db_for_read(Store) or DEFAULT_DB_ALIAS
     stores = []
-    for pk, tz, distance_m in rows:
-        # Model instances without the unused columns or the measure conversions (the ``distance`` annotation)
-        # that .only() would still select: this list can be hundreds of stores long.
-        store = Store.from_db(queryset.db, ("id", "timezone"), (pk, tz))
-        store.distance_m = distance_m
+    for row in _nearby_candidates.rows(shape, values, limit=limit):
+        # Model instances without the unused columns: this list can be hundreds of stores long.
+        store = Store.from_db(db, ("id", "timezone"), (row["id"], row["timezone"]))
+        store.distance_m = row["distance_m"]
         stores.append(store)
     return stores
+
+
+def _nearby_rows_queryset(shape: tuple, *, ids: list[int], **markers) -> QuerySet:
+    # the ids as one array parameter, whatever their number
+    return _nearby_page_queryset(shape, **markers).filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+
+
+_nearby_rows = PreparedQuery(_nearby_rows_queryset, {**_NEARBY_MARKERS, "ids": [-7_000_061]})
 
 
 def store_nearby_rows(
@@ -329,21 +349,13 @@ def store_nearby_rows(
 ) -> list[dict]:
     """The rows of :func:`store_nearby_page` (same keys, ``open_now`` judged at ``at``, default now) for the stores
     ``ids``, in the order of ``ids``; ids the search would not return (out of the radius, hidden, no price for
-    ``service``) are left out. One query."""
+    ``service``) are left out. One query, compiled once per shape."""
     if not ids:
         return []
     shape = nearby_shape(category=None, open_now=False, min_rating=None, service=service, sort="distance")
-    queryset = _nearby_page_queryset(
-        shape,
-        lat=lat,
-        lng=lng,
-        radius_m=radius_m,
-        category=None,
-        service=service,
-        min_rating=None,
-        at=at or timezone.now(),
-    )
-    by_id = {row["id"]: row for row in queryset.filter(pk__in=ids)}
+    values = _nearby_values(lat=lat, lng=lng, radius_m=radius_m, category=None, service=service, min_rating=None, at=at)
+    rows = _nearby_rows.rows(shape, {**values, "ids": list(ids)}, limit=None)
+    by_id = {row["id"]: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
