@@ -18,6 +18,7 @@ Prepared statements belong to the session: behind a pooler that shares sessions 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -211,6 +212,22 @@ def _prepare(connection, name: str, numbered: str) -> None:
             _INTEGER_PARAMS[name] = tuple(
                 (i, -_INTEGER_RANGES[t], _INTEGER_RANGES[t] - 1) for i, t in enumerate(types) if t in _INTEGER_RANGES
             )
+
+
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
+@functools.lru_cache(maxsize=64)
+def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
+    return _NAMED.sub("%s", sql), tuple(_NAMED.findall(sql))
+
+
+def execute_prepared(connection, cursor, sql: str, params: Mapping[str, Any]) -> None:
+    """Runs raw ``sql`` with ``%(name)s`` placeholders (a name may come back) on ``cursor`` as a statement prepared on
+    ``connection``'s session, as :class:`PreparedQuery`'s are: for hand-written statements that run on every request
+    (the booking engine's calendar)."""
+    positional, names = _positional(sql)
+    _execute(connection, cursor, positional, [params[name] for name in names])
 
 
 def json_value(value):

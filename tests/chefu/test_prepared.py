@@ -5,7 +5,7 @@ from django.db.models import Value
 from django.db.models.expressions import RawSQL
 
 from catalog.models import Category
-from chefu.prepared import PreparedQuery, _counted, _execute, _numbered
+from chefu.prepared import PreparedQuery, _counted, _execute, _numbered, execute_prepared, json_value
 from stores.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +209,47 @@ def test_a_statement_a_migration_made_stale_runs_as_plain_sql_and_is_prepared_ag
     with own_connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone() == (1,)
+
+
+def test_a_list_marker_binds_an_array_of_any_length_and_no_limit_returns_every_row():
+    def build(shape, *, codes):  # the codes as one array parameter, whatever their number
+        return Category.objects.filter(code__in=RawSQL("SELECT unnest(%s::text[])", (codes,))).values("code")
+
+    query = PreparedQuery(build, {"codes": ["chefu:marker"]})
+
+    assert query.template("s").slots.count("codes") == 1
+    assert query.rows("s", {"codes": ["washing"]}, limit=None) == [{"code": "washing"}]
+    assert query.rows("s", {"codes": ["washing", "maintenance", "nope"]}, limit=None) == [
+        {"code": "maintenance"},
+        {"code": "washing"},
+    ]
+    assert query.rows("s", {"codes": []}, limit=None) == []
+
+
+def test_a_named_raw_statement_is_prepared_once_and_answers_as_the_plain_one():
+    # a name used twice takes its value twice; the statement is one no other test runs
+    sql = (
+        'SELECT "code" FROM "catalog_category" WHERE "code" >= %(low)s AND "code" <> %(skip)s AND %(low)s <> \'\''
+        ' ORDER BY "code" DESC'
+    )
+    values = {"low": "m", "skip": "parts_install"}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        plain = cursor.fetchall()
+    before = _prepared_here()
+
+    with connection.cursor() as cursor:
+        execute_prepared(connection, cursor, sql, values)
+        first = cursor.fetchall()
+        execute_prepared(connection, cursor, sql, {"low": "a", "skip": "washing"})
+        second = cursor.fetchall()
+
+    assert first == plain == [("washing",), ("maintenance",)]
+    assert second == [("parts_install",), ("maintenance",), ("consignment",)]
+    assert len(_prepared_here() - before) == 1
+
+
+def test_json_value_decodes_the_text_a_raw_row_holds():
+    assert json_value('{"a": [1, "b"]}') == {"a": [1, "b"]}
+    assert json_value({"a": 1}) == {"a": 1}
+    assert json_value(None) is None
