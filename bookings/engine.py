@@ -13,6 +13,7 @@ write path can forget to: a stale list is never read, it only ages out (``SLOTS_
 
 import bisect
 import datetime as dt
+import functools
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -145,10 +146,16 @@ class StoreCalendar:
         lo = dt.datetime.combine(day - ONE_DAY, dt.time(0), tzinfo=self.tz) - self.rules.buffer
         hi = dt.datetime.combine(day + 2 * ONE_DAY, dt.time(0), tzinfo=self.tz) + job.duration + self.rules.buffer
         near = sorted((b for b in self.busy if b.start < hi and lo < b.end), key=repr)
+        digest = hashlib.blake2b(self._fixed_facts, digest_size=16)
+        digest.update(repr((near, day, job)).encode())
+        return f"slots:{DAY_LIST_FORMAT}.{_CODE}:{self.store_id}:{digest.hexdigest()}"
+
+    @functools.cached_property
+    def _fixed_facts(self) -> bytes:
+        """What every day's key holds the same (the store, its zone, rules, hours and bays), written out once per
+        calendar: a search asks the keys of up to the horizon's days for each of its stores."""
         bays = [(b.id, sorted(b.categories)) for b in self.bays]  # a frozenset's order differs between processes
-        facts = (self.store_id, self.tz.key, self.rules, self.hours, bays, near, day, job)
-        digest = hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
-        return f"slots:{DAY_LIST_FORMAT}.{_CODE}:{self.store_id}:{digest}"
+        return repr((self.store_id, self.tz.key, self.rules, self.hours, bays)).encode()
 
     def check(self, *, start: dt.datetime, job: Job, now: dt.datetime) -> tuple[bool, list[int]]:
         """``(offered, free bay ids)`` for a start: see :func:`bookings.availability.start_check`."""
