@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, router, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -27,7 +27,7 @@ from accounts.validators import (
     vehicle_year_bounds,
 )
 from chefu.errors import ApplicationError, ValidationFailed
-from chefu.prepared import PreparedQuery
+from chefu.prepared import PreparedQuery, instance_from_row
 from notifications.services import messages_cancel, notify_phone
 
 TOKEN_BYTES = 32
@@ -354,9 +354,9 @@ _TOKEN_WITH_USER = PreparedQuery(_token_with_user, {"digest": "~token-digest-mar
 
 
 def _token_from_row(row: dict) -> AuthToken:
-    db = router.db_for_read(AuthToken) or DEFAULT_DB_ALIAS
-    record = AuthToken.from_db(db, _TOKEN_FIELDS, [row[name] for name in _TOKEN_FIELDS])
-    record.user = User.from_db(db, _USER_FIELDS, [row[f"user__{name}"] for name in _USER_FIELDS])
+    db = router.db_for_read(AuthToken)
+    record = instance_from_row(AuthToken, db, row)
+    record.user = instance_from_row(User, db, row, prefix="user__")
     return record
 
 

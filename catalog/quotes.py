@@ -28,9 +28,8 @@ owners (:func:`quote_record_for_owner`).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import DEFAULT_DB_ALIAS, router
+from django.db import router
 from django.db.models import Exists, OuterRef, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from accounts.models import Vehicle
@@ -46,7 +45,7 @@ from catalog.fitment import (
 from catalog.models import Offering, OfferingPartLine, OfferingVersion, Part, PartType, Service
 from catalog.selectors import offering_version_current
 from chefu.money import format_money, format_quantity, money
-from chefu.prepared import PreparedQuery
+from chefu.prepared import PreparedQuery, any_of, instance_from_row
 from stores.models import Store
 
 LABOUR = "labour"
@@ -247,10 +246,8 @@ _PART_FIELDS = tuple(f.attname for f in Part._meta.concrete_fields)
 def _part_lines(shape: tuple[bool, bool], *, versions: list[int], **fits) -> QuerySet:
     """The part lines of ``versions`` with their parts, and ``fits``: whether the part fits the vehicle."""
     fitting_part = Part.objects.filter(pk=OuterRef("part_id")).filter(fits_q_of(shape, **fits))
-    # the ids as one array parameter, whatever their number
-    any_version = RawSQL("SELECT unnest(%s::bigint[])", (versions,))
     return (
-        OfferingPartLine.objects.filter(version_id__in=any_version)
+        OfferingPartLine.objects.filter(version_id__in=any_of(versions, "bigint"))
         .annotate(fits=Exists(fitting_part))
         .order_by("version_id", "position")
         .values(*_LINE_FIELDS, *(f"part__{name}" for name in _PART_FIELDS), "fits")
@@ -271,11 +268,11 @@ _PART_LINES = PreparedQuery(_part_lines, _PART_LINES_MARKERS)
 
 
 def _lines_from_rows(rows: list[dict]) -> list[OfferingPartLine]:
-    db = router.db_for_read(OfferingPartLine) or DEFAULT_DB_ALIAS
+    db = router.db_for_read(OfferingPartLine)
     lines = []
     for row in rows:
-        line = OfferingPartLine.from_db(db, _LINE_FIELDS, [row[name] for name in _LINE_FIELDS])
-        line.part = Part.from_db(db, _PART_FIELDS, [row[f"part__{name}"] for name in _PART_FIELDS])
+        line = instance_from_row(OfferingPartLine, db, row)
+        line.part = instance_from_row(Part, db, row, prefix="part__")
         line.fits = row["fits"]
         lines.append(line)
     return lines
@@ -371,8 +368,8 @@ def _catalogue_parts(shape: tuple[bool, bool], *, categories: list[str], part_ty
         Part.objects.filter(
             fits_q_of(shape, **fits),
             is_active=True,
-            category_id__in=RawSQL("SELECT unnest(%s::text[])", (categories,)),
-            part_type__in=RawSQL("SELECT unnest(%s::text[])", (part_types,)),
+            category_id__in=any_of(categories, "text"),
+            part_type__in=any_of(part_types, "text"),
         )
         .order_by("list_price", "sku")
         .values(*_PART_FIELDS)
@@ -400,12 +397,12 @@ def _catalogue_options(*, facts: VehicleFacts, wanted: set[tuple[str, str]]) -> 
         "categories": sorted({category for category, _part_type in wanted}),
         "part_types": sorted({part_type for _category, part_type in wanted}),
     }
-    db = router.db_for_read(Part) or DEFAULT_DB_ALIAS
+    db = router.db_for_read(Part)
     options: dict[tuple[str, str], list[Part]] = {}
     for row in _CATALOGUE_PARTS.rows(fits_shape(facts), values, limit=None):
         key = (row["category_id"], row["part_type"])
         if key in wanted:  # the query asks for every category with every type: a few more rows than wanted
-            options.setdefault(key, []).append(Part.from_db(db, _PART_FIELDS, [row[name] for name in _PART_FIELDS]))
+            options.setdefault(key, []).append(instance_from_row(Part, db, row))
     return options
 
 

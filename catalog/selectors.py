@@ -6,7 +6,7 @@ from django.db.models.functions import JSONObject
 from catalog.models import Category, Offering, OfferingVersion, Part, Service, ServiceChecklistItem, VehicleSpec
 from chefu.errors import NotFound
 from chefu.prefetch import relation_given
-from chefu.prepared import PreparedQuery, json_value
+from chefu.prepared import PreparedQuery, instance_from_row, json_value
 from stores.models import Store
 
 
@@ -139,10 +139,10 @@ def offering_get_current(*, store: Store, service_code: str, with_checklist: boo
 
 
 def offering_version_current(*, store: Store, service: Service) -> OfferingVersion:
-    """The version in force of the store's active offering of ``service``; NotFound when the store does
-    not offer it (never priced, or deactivated). One statement, compiled once (:func:`offering_get_current`'s)."""
+    """The version in force of the store's active offering of the active ``service``; NotFound when the store does
+    not offer it (never priced, or deactivated) or the service is retired. One statement, compiled once
+    (:func:`offering_get_current`'s)."""
     rows = _CURRENT_OFFERING.rows(False, {"store_id": store.pk, "service_code": service.pk}, limit=1)
     if not rows:
         raise NotFound()
-    names = [f"current__{name}" for name in _VERSION_FIELDS]
-    return OfferingVersion.from_db(router.db_for_read(Offering), _VERSION_FIELDS, [rows[0][name] for name in names])
+    return instance_from_row(OfferingVersion, router.db_for_read(Offering), rows[0], prefix="current__")

@@ -29,7 +29,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, DataError, NotSupportedError, ProgrammingError, connections, router
-from django.db.models import QuerySet
+from django.db.models import JSONField, Model, QuerySet
+from django.db.models.expressions import RawSQL
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,27 @@ def execute_prepared(connection, cursor, sql: str, params: Mapping[str, Any]) ->
     (the booking engine's calendar)."""
     positional, names = _positional(sql)
     _execute(connection, cursor, positional, [params[name] for name in names])
+
+
+def any_of(values: list, sql_type: str) -> RawSQL:
+    """``values`` as one array parameter for an ``__in`` lookup, whatever their number (``id__in=any_of(ids,
+    "bigint")``): with a list marker (``[-7_000_051]``) it is one slot of a :class:`PreparedQuery`, not a statement per
+    length. ``sql_type`` names the elements' type, which PostgreSQL could not infer from ``unnest`` alone."""
+    return RawSQL(f"SELECT unnest(%s::{sql_type}[])", (values,))
+
+
+def instance_from_row(model: type[Model], db: str, row: Mapping[str, Any], *, prefix: str = "", fields=None) -> Model:
+    """A ``model`` instance from a :class:`PreparedQuery` row whose columns are ``prefix`` + each field's attname
+    (``fields``: those loaded, default every concrete one; the rest are deferred), as the ORM would load it: a raw row
+    holds a JSON column as text, decoded here by the field itself."""
+    fields = fields or model._meta.concrete_fields
+    values = []
+    for field in fields:
+        value = row[prefix + field.attname]
+        if value is not None and isinstance(field, JSONField):
+            value = field.from_db_value(value, None, connections[db])
+        values.append(value)
+    return model.from_db(db, [field.attname for field in fields], values)
 
 
 def json_value(value):

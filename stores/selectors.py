@@ -2,17 +2,15 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.contrib.gis.db.models import PointField
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import DEFAULT_DB_ALIAS, router
+from django.db import router
 from django.db.models import (
     BooleanField,
     Case,
-    DateTimeField,
     DecimalField,
     Exists,
     Expression,
@@ -22,6 +20,7 @@ from django.db.models import (
     ForeignObjectRel,
     Func,
     IntegerField,
+    JSONField,
     Model,
     OuterRef,
     Q,
@@ -31,7 +30,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,7 +37,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from chefu.errors import NotFound, PermissionDenied, ValidationFailed
 from chefu.prefetch import relation_given
-from chefu.prepared import PreparedQuery, json_value
+from chefu.prepared import PreparedQuery, any_of, instance_from_row, json_value
 from stores.models import (
     VISIBLE_STATUSES,
     Bay,
@@ -326,7 +324,7 @@ def store_nearby_candidates(
     values = _nearby_values(
         lat=lat, lng=lng, radius_m=radius_m, category=category, service=service, min_rating=min_rating, at=at
     )
-    db = router.db_for_read(Store) or DEFAULT_DB_ALIAS
+    db = router.db_for_read(Store)
     stores = []
     for row in _nearby_candidates.rows(shape, values, limit=limit):
         # Model instances without the unused columns: this list can be hundreds of stores long.
@@ -337,8 +335,7 @@ def store_nearby_candidates(
 
 
 def _nearby_rows_queryset(shape: tuple, *, ids: list[int], **markers) -> QuerySet:
-    # the ids as one array parameter, whatever their number
-    return _nearby_page_queryset(shape, **markers).filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+    return _nearby_page_queryset(shape, **markers).filter(pk__in=any_of(ids, "bigint"))
 
 
 _nearby_rows = PreparedQuery(_nearby_rows_queryset, {**_NEARBY_MARKERS, "ids": [-7_000_061]})
@@ -381,14 +378,22 @@ def store_get_visible(*, store_id: int) -> Store:
 # The public page's store in one statement, compiled once (chefu.prepared): the store, its reputation, categories,
 # active bays with theirs, hours and status trail as JSON, and whether it is open. Built with the ORM as five prefetch
 # queries, it cost about 4 ms of Python per page, more than PostgreSQL's time for all of them.
-_STORE_FIELDS = tuple(f.attname for f in Store._meta.concrete_fields if f.name != "location")
+# The store's columns the page loads: all but its location, read as two floats (a raw row would hold its bytes).
+_STORE_FIELDS = tuple(f for f in Store._meta.concrete_fields if f.name != "location")
+
+
+# The models of the apps above this one that the store page reads, found through the store's relations: this app
+# imports neither (and their models load after this module).
+@functools.cache
+def _category_model() -> type[Model]:
+    """catalog's ``Category``."""
+    return Store._meta.get_field("categories").related_model
 
 
 @functools.cache
-def _above() -> tuple[type[Model], ForeignObjectRel]:
-    """catalog's ``Category`` and the reverse relation to reviews' ``StoreReputation``, found through the store's
-    relations: this app imports neither app above it (and their models load after this module)."""
-    return Store._meta.get_field("categories").related_model, Store._meta.get_field("reputation")
+def _reputation_relation() -> ForeignObjectRel:
+    """The reverse one-to-one relation to reviews' ``StoreReputation`` (``store.reputation``)."""
+    return Store._meta.get_field("reputation")
 
 
 def _json_rows(queryset: QuerySet, **extra) -> ArraySubquery:
@@ -398,10 +403,10 @@ def _json_rows(queryset: QuerySet, **extra) -> ArraySubquery:
 
 
 def _public_store(shape: None, *, store_id: int, at: dt.datetime) -> QuerySet:
-    category, reputation = _above()
+    category = _category_model()
 
-    def categories(**related):
-        return _json_rows(category.objects.filter(**related).order_by("sort_order", "code"))
+    def categories(**related):  # in the model's order, as the relation's .all() gives them
+        return _json_rows(category.objects.filter(**related).order_by(*category._meta.ordering))
 
     bays = Bay.objects.filter(store=OuterRef("pk"), is_active=True).order_by("id")
     hours = OpeningHours.objects.filter(store=OuterRef("pk")).order_by("weekday", "opens")
@@ -419,8 +424,8 @@ def _public_store(shape: None, *, store_id: int, at: dt.datetime) -> QuerySet:
         )
         .order_by()
         .values(
-            *_STORE_FIELDS,
-            *(f"reputation__{f.attname}" for f in reputation.related_model._meta.concrete_fields),
+            *(f.attname for f in _STORE_FIELDS),
+            *(f"reputation__{f.attname}" for f in _reputation_relation().related_model._meta.concrete_fields),
             "lat",
             "lng",
             "category_rows",
@@ -437,38 +442,36 @@ _PUBLIC_STORE = PreparedQuery(
 )
 
 
-def _from_json(model, db: str, item) -> Any:
-    """A model instance from one of :func:`_json_rows`'s objects, its values as the ORM would give them."""
+def _from_json(model: type[Model], db: str, item) -> Model:
+    """A model instance from one of :func:`_json_rows`'s objects, its values as the ORM would give them: each read
+    from its JSON form by its field (a JSON column's value is already the decoded JSON)."""
     item = json_value(item)
-    values = []
-    for field in model._meta.concrete_fields:
-        value = item[field.attname]
-        if value is not None and isinstance(field, DateTimeField):
-            value = dt.datetime.fromisoformat(value)
-        elif value is not None and isinstance(field, TimeField):
-            value = dt.time.fromisoformat(value)
-        values.append(value)
-    return model.from_db(db, [f.attname for f in model._meta.concrete_fields], values)
+    fields = model._meta.concrete_fields
+    values = [
+        item[f.attname] if item[f.attname] is None or isinstance(f, JSONField) else f.to_python(item[f.attname])
+        for f in fields
+    ]
+    return model.from_db(db, [f.attname for f in fields], values)
 
 
 def store_get_public(*, store_id: int, at: dt.datetime | None = None) -> Store:
     """A store owners may see (active or on probation) with its categories, active bays (with theirs), hours, status
     trail (``status_events``) and reputation loaded, and ``open_now`` (whether it is open at ``at``, default now, as
     :func:`store_is_open` judges it); NotFound otherwise. One statement."""
+    if not -(2**63) <= store_id < 2**63:  # no such id (the ORM would have found nothing without asking)
+        raise NotFound()
     rows = _PUBLIC_STORE.rows(None, {"store_id": store_id, "at": at or timezone.now()}, limit=1)
     if not rows:
         raise NotFound()
     row = rows[0]
-    category, reputation_relation = _above()
-    db = router.db_for_read(Store) or DEFAULT_DB_ALIAS
-    store = Store.from_db(db, _STORE_FIELDS, [row[name] for name in _STORE_FIELDS])
+    category, reputation_relation = _category_model(), _reputation_relation()
+    db = router.db_for_read(Store)
+    store = instance_from_row(Store, db, row, fields=_STORE_FIELDS)
     store.location = Point(row["lng"], row["lat"], srid=4326)
     store.open_now = row["open_now"]
     reputation = None
     if row["reputation__store_id"] is not None:
-        names = [f.attname for f in reputation_relation.related_model._meta.concrete_fields]
-        values = [json_value(row[f"reputation__{name}"]) for name in names]
-        reputation = reputation_relation.related_model.from_db(db, names, values)
+        reputation = instance_from_row(reputation_relation.related_model, db, row, prefix="reputation__")
     reputation_relation.set_cached_value(store, reputation)
     relation_given(store, "categories", [_from_json(category, db, item) for item in row["category_rows"]])
     bays = []

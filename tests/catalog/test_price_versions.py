@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 
 from catalog.models import Offering, OfferingPartLine, OfferingVersion, Service
 from catalog.pricing import offering_set_price
+from catalog.selectors import offering_version_current
+from chefu.errors import NotFound
 from tests.catalog.factories import PartFactory
 from tests.chefu.envelope import assert_error
 from tests.factories import StoreFactory
@@ -194,3 +196,17 @@ def test_an_author_who_leaves_shows_as_null_and_the_version_stays_immutable(stor
         OfferingVersion.objects.filter(pk=version.pk).update(labour=Decimal("1.00"))
     with pytest.raises(IntegrityError), transaction.atomic():
         OfferingVersion.objects.filter(pk=version.pk).update(total=Decimal("99.00"))
+
+
+def test_the_version_in_force_is_the_current_one_of_an_active_offering_of_an_active_service(store, three_versions):
+    current = offering_version_current(store=store, service=Service.objects.get(pk=MINOR))
+    assert (current.pk, current.number, current.labour) == (three_versions.current_id, 3, Decimal("120.00"))
+
+    Service.objects.filter(pk=MINOR).update(is_active=False)  # retired from the catalogue
+    with pytest.raises(NotFound):
+        offering_version_current(store=store, service=Service.objects.get(pk=MINOR))
+
+    Service.objects.filter(pk=MINOR).update(is_active=True)
+    Offering.objects.filter(pk=three_versions.pk).update(is_active=False)  # the store stopped offering it
+    with pytest.raises(NotFound):
+        offering_version_current(store=store, service=Service.objects.get(pk=MINOR))

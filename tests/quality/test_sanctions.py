@@ -13,8 +13,10 @@ from payments.models import Refund
 from payments.reconciliation import mismatches
 from quality import audits
 from quality.models import Audit, AuditKind, AuditStatus, Complaint, Standard
+from quality.parts import QualityRecordPart
 from quality.sanctions import alternatives_for_booking, store_sanction
-from stores.models import StatusReason, StoreStatus, StoreStatusEvent
+from stores.models import StatusReason, Store, StoreStatus, StoreStatusEvent
+from stores.selectors import store_quality_record
 from tests.bookings.conftest import book, booking_body, local, make_shop, tomorrow
 from tests.conftest import error_code
 from tests.factories import UserFactory, VehicleFactory
@@ -132,6 +134,14 @@ def test_the_public_record_shows_periods_audits_and_complaints_but_never_a_myste
         ("suspended", "critical_failure", True),
         ("probation", "kpi", True),
     ]
+
+
+def test_the_record_of_a_store_deleted_since_its_page_read_it_is_left_as_stores_gave_it():
+    shop = make_shop()
+    given = {"quality": store_quality_record(shop)}
+    Store.objects.filter(pk=shop.pk).delete()
+
+    assert QualityRecordPart().fields(shop, given) == given
 
 
 def test_alternatives_are_the_nearest_active_stores_with_a_free_start_within_two_hours(owner):
