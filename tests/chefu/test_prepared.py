@@ -5,8 +5,17 @@ from django.db.models import Value
 from django.db.models.expressions import RawSQL
 
 from catalog.models import Category
-from chefu.prepared import PreparedQuery, _counted, _execute, _numbered, execute_prepared, json_value
-from stores.models import Store
+from chefu.prepared import (
+    PreparedQuery,
+    _counted,
+    _execute,
+    _numbered,
+    execute_prepared,
+    instance_from_row,
+    json_value,
+)
+from stores.models import Store, StoreStatusEvent
+from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +262,28 @@ def test_json_value_decodes_the_text_a_raw_row_holds():
     assert json_value('{"a": [1, "b"]}') == {"a": [1, "b"]}
     assert json_value({"a": 1}) == {"a": 1}
     assert json_value(None) is None
+
+
+def test_an_instance_from_a_raw_row_is_the_one_the_orm_loads_with_its_json_decoded():
+    def build(shape, *, digest):
+        names = [f.attname for f in StoreStatusEvent._meta.concrete_fields]
+        return StoreStatusEvent.objects.filter(reason=digest).values(*names, *(f"store__{n}" for n in ("id", "name")))
+
+    store = StoreFactory(name="店")
+    event = StoreStatusEvent.objects.create(
+        store=store, to_status="active", reason="chefu-row-test", evidence={"kpis": {"rate": 0.5}, "n": [1, 2]}
+    )
+    (row,) = PreparedQuery(build, {"digest": "chefu:marker"}).rows(None, {"digest": "chefu-row-test"}, limit=None)
+
+    loaded = instance_from_row(StoreStatusEvent, DEFAULT_DB_ALIAS, row)
+    named = instance_from_row(
+        Store, DEFAULT_DB_ALIAS, row, prefix="store__", fields=[Store._meta.pk, Store._meta.get_field("name")]
+    )
+
+    fresh = StoreStatusEvent.objects.get(pk=event.pk)
+    assert {f.attname: getattr(loaded, f.attname) for f in StoreStatusEvent._meta.concrete_fields} == {
+        f.attname: getattr(fresh, f.attname) for f in StoreStatusEvent._meta.concrete_fields
+    }
+    assert loaded.evidence == {"kpis": {"rate": 0.5}, "n": [1, 2]}
+    assert (named.pk, named.name) == (store.pk, "店")
+    assert named.get_deferred_fields() >= {"address", "location"}
