@@ -186,9 +186,11 @@ def nearby_shape(
     return (bool(category), bool(open_now), min_rating is not None, bool(service), sort)
 
 
-def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, service, min_rating, at) -> QuerySet:
+def _nearby_for_shape(shape: tuple, *, lat, lng, radius_m, category, service, min_rating, at) -> QuerySet[Store]:
+    """:func:`store_nearby` with the filters and sort ``shape`` (:func:`nearby_shape`) turns on, bound to these values
+    (a prepared query's markers)."""
     has_category, open_now, has_min_rating, has_service, sort = shape
-    queryset = store_nearby(
+    return store_nearby(
         lat=lat,
         lng=lng,
         radius_m=radius_m,
@@ -198,6 +200,13 @@ def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, service
         at=at,
         service=service if has_service else None,
         sort=sort,
+    )
+
+
+def _nearby_page_queryset(shape: tuple, *, lat, lng, radius_m, category, service, min_rating, at) -> QuerySet:
+    _category, _open_now, _min_rating, has_service, _sort = shape
+    queryset = _nearby_for_shape(
+        shape, lat=lat, lng=lng, radius_m=radius_m, category=category, service=service, min_rating=min_rating, at=at
     )
     if not has_service:
         queryset = queryset.annotate(price_total=Value(None, output_field=DecimalField()))
@@ -287,16 +296,8 @@ def store_nearby_count(
 
 
 def _nearby_candidates_queryset(shape: tuple, *, lat, lng, radius_m, category, service, min_rating, at) -> QuerySet:
-    has_category, open_now, has_min_rating, has_service = shape
-    queryset = store_nearby(
-        lat=lat,
-        lng=lng,
-        radius_m=radius_m,
-        category=category if has_category else None,
-        open_now=open_now,
-        min_rating=min_rating if has_min_rating else None,
-        at=at,
-        service=service if has_service else None,
+    queryset = _nearby_for_shape(
+        shape, lat=lat, lng=lng, radius_m=radius_m, category=category, service=service, min_rating=min_rating, at=at
     )
     distance = Func(F("location"), _GeographyPoint(lat=lat, lng=lng), function="ST_Distance", output_field=FloatField())
     return queryset.annotate(distance_m=distance).values("id", "timezone", "distance_m")
@@ -320,7 +321,7 @@ def store_nearby_candidates(
     """The ``limit`` nearest stores :func:`store_nearby` finds (nearest first, then id), for rankings SQL cannot
     compute (the soonest free slot). One query, compiled once per shape. Only ``id`` and ``timezone`` are loaded (the
     rest is deferred); ``distance_m`` is set (float metres, the same ``ST_Distance`` as the page's)."""
-    shape = (bool(category), bool(open_now), min_rating is not None, bool(service))
+    shape = nearby_shape(category=category, open_now=open_now, min_rating=min_rating, service=service, sort="distance")
     values = _nearby_values(
         lat=lat, lng=lng, radius_m=radius_m, category=category, service=service, min_rating=min_rating, at=at
     )
