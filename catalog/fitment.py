@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from accounts.models import User, Vehicle
 from catalog.models import Part, PartFitment, PartType, VehicleSpec
 from chefu.errors import NotFound
-from chefu.prepared import PreparedQuery
+from chefu.prepared import PreparedQuery, instance_from_row
 
 
 def _specs_matching(make, model, year) -> QuerySet[VehicleSpec]:
@@ -96,11 +96,10 @@ def vehicle_facts_get(*, owner: User, vehicle_id: int) -> VehicleFacts:
         raise NotFound()
     row = rows[0]
     db = router.db_for_read(Vehicle)
-    vehicle = Vehicle.from_db(db, _VEHICLE_FIELDS, [row[name] for name in _VEHICLE_FIELDS])
+    vehicle = instance_from_row(Vehicle, db, row)
     if row[_SPEC + "id"] is None:
         return VehicleFacts(vehicle=vehicle, spec=None)
-    spec = VehicleSpec.from_db(db, _SPEC_FIELDS, [row[_SPEC + name] for name in _SPEC_FIELDS])
-    return VehicleFacts(vehicle=vehicle, spec=spec)
+    return VehicleFacts(vehicle=vehicle, spec=instance_from_row(VehicleSpec, db, row, prefix=_SPEC))
 
 
 def vehicle_tyre_size(vehicle: Vehicle) -> str:

@@ -1,12 +1,10 @@
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import router
 from django.db.models import Max, Min, OuterRef, QuerySet
-from django.db.models.functions import JSONObject
 
 from catalog.models import Category, Offering, OfferingVersion, Part, Service, ServiceChecklistItem, VehicleSpec
 from chefu.errors import NotFound
 from chefu.prefetch import relation_given
-from chefu.prepared import PreparedQuery, instance_from_row, json_value
+from chefu.prepared import PreparedQuery, instance_from_json, instance_from_row, json_rows
 from stores.models import Store
 
 
@@ -49,7 +47,7 @@ def service_get_active(*, code: str) -> Service | None:
     rows = _ACTIVE_SERVICE.rows("one", {"code": code}, limit=1)
     if not rows:
         return None
-    return Service.from_db(router.db_for_read(Service), _SERVICE_FIELDS, [rows[0][name] for name in _SERVICE_FIELDS])
+    return instance_from_row(Service, router.db_for_read(Service), rows[0])
 
 
 def service_checklist_item_list(*, service: Service) -> QuerySet[ServiceChecklistItem]:
@@ -85,7 +83,6 @@ def part_list(*, category: str | None = None) -> QuerySet[Part]:
 
 _OFFERING_FIELDS = tuple(field.attname for field in Offering._meta.concrete_fields)
 _VERSION_FIELDS = tuple(field.attname for field in OfferingVersion._meta.concrete_fields)
-_CHECKLIST_FIELDS = tuple(field.attname for field in ServiceChecklistItem._meta.concrete_fields)
 
 
 def _current_offering(with_checklist: bool, *, store_id: int, service_code: str) -> QuerySet:
@@ -98,12 +95,8 @@ def _current_offering(with_checklist: bool, *, store_id: int, service_code: str)
         *(f"current__{name}" for name in _VERSION_FIELDS),
     ]
     if with_checklist:
-        items = (
-            ServiceChecklistItem.objects.filter(service=OuterRef("service_id"))
-            .order_by("position", "code")  # the model's order, kept by the array
-            .values(row=JSONObject(**{name: name for name in _CHECKLIST_FIELDS}))
-        )
-        queryset = queryset.annotate(checklist_rows=ArraySubquery(items))
+        items = ServiceChecklistItem.objects.filter(service=OuterRef("service_id")).order_by("position", "code")
+        queryset = queryset.annotate(checklist_rows=json_rows(items))  # in the model's order, kept by the array
         names.append("checklist_rows")
     return queryset.order_by().values(*names)
 
@@ -124,16 +117,11 @@ def offering_get_current(*, store: Store, service_code: str, with_checklist: boo
         return None
     row = rows[0]
     db = router.db_for_read(Offering)
-    offering = Offering.from_db(db, _OFFERING_FIELDS, [row[name] for name in _OFFERING_FIELDS])
-    offering.service = Service.from_db(db, _SERVICE_FIELDS, [row[f"service__{name}"] for name in _SERVICE_FIELDS])
-    offering.current = OfferingVersion.from_db(
-        db, _VERSION_FIELDS, [row[f"current__{name}"] for name in _VERSION_FIELDS]
-    )
+    offering = instance_from_row(Offering, db, row)
+    offering.service = instance_from_row(Service, db, row, prefix="service__")
+    offering.current = instance_from_row(OfferingVersion, db, row, prefix="current__")
     if with_checklist:
-        items = [
-            ServiceChecklistItem.from_db(db, _CHECKLIST_FIELDS, [item[name] for name in _CHECKLIST_FIELDS])
-            for item in map(json_value, row["checklist_rows"] or ())
-        ]
+        items = [instance_from_json(ServiceChecklistItem, db, item) for item in row["checklist_rows"] or ()]
         relation_given(offering.service, "checklist_items", items)
     return offering
 

@@ -27,10 +27,12 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, DataError, NotSupportedError, ProgrammingError, connections, router
 from django.db.models import JSONField, Model, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import JSONObject
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,25 @@ def instance_from_row(model: type[Model], db: str, row: Mapping[str, Any], *, pr
             value = field.from_db_value(value, None, connections[db])
         values.append(value)
     return model.from_db(db, [field.attname for field in fields], values)
+
+
+def json_rows(queryset: QuerySet, **extra) -> ArraySubquery:
+    """``queryset``'s rows, in its order, as one array column of JSON objects holding every concrete column (and
+    ``extra``): a relation read in the same statement as its owner. :func:`instance_from_json` reads each back."""
+    names = {f.attname: f.attname for f in queryset.model._meta.concrete_fields}
+    return ArraySubquery(queryset.values(row=JSONObject(**names, **extra)))
+
+
+def instance_from_json(model: type[Model], db: str, item) -> Model:
+    """A ``model`` instance from one of :func:`json_rows`'s objects, its values as the ORM would give them: each read
+    from its JSON form by its field (a JSON column's value is already the decoded JSON)."""
+    item = json_value(item)
+    fields = model._meta.concrete_fields
+    values = [
+        item[f.attname] if item[f.attname] is None or isinstance(f, JSONField) else f.to_python(item[f.attname])
+        for f in fields
+    ]
+    return model.from_db(db, [f.attname for f in fields], values)
 
 
 def json_value(value):

@@ -20,7 +20,6 @@ from django.db.models import (
     ForeignObjectRel,
     Func,
     IntegerField,
-    JSONField,
     Model,
     OuterRef,
     Q,
@@ -30,14 +29,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, JSONObject
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from chefu.errors import NotFound, PermissionDenied, ValidationFailed
 from chefu.prefetch import relation_given
-from chefu.prepared import PreparedQuery, any_of, instance_from_row, json_value
+from chefu.prepared import PreparedQuery, any_of, instance_from_json, instance_from_row, json_rows, json_value
 from stores.models import (
     VISIBLE_STATUSES,
     Bay,
@@ -376,9 +375,6 @@ def store_get_visible(*, store_id: int) -> Store:
     return store
 
 
-# The public page's store in one statement, compiled once (chefu.prepared): the store, its reputation, categories,
-# active bays with theirs, hours and status trail as JSON, and whether it is open. Built with the ORM as five prefetch
-# queries, it cost about 4 ms of Python per page, more than PostgreSQL's time for all of them.
 # The store's columns the page loads: all but its location, read as two floats (a raw row would hold its bytes).
 _STORE_FIELDS = tuple(f for f in Store._meta.concrete_fields if f.name != "location")
 
@@ -397,17 +393,11 @@ def _reputation_relation() -> ForeignObjectRel:
     return Store._meta.get_field("reputation")
 
 
-def _json_rows(queryset: QuerySet, **extra) -> ArraySubquery:
-    """``queryset``'s rows, in its order, as an array of JSON objects with every concrete column (and ``extra``)."""
-    names = {f.attname: f.attname for f in queryset.model._meta.concrete_fields}
-    return ArraySubquery(queryset.values(row=JSONObject(**names, **extra)))
-
-
 def _public_store(shape: None, *, store_id: int, at: dt.datetime) -> QuerySet:
     category = _category_model()
 
     def categories(**related):  # in the model's order, as the relation's .all() gives them
-        return _json_rows(category.objects.filter(**related).order_by(*category._meta.ordering))
+        return json_rows(category.objects.filter(**related).order_by(*category._meta.ordering))
 
     bays = Bay.objects.filter(store=OuterRef("pk"), is_active=True).order_by("id")
     hours = OpeningHours.objects.filter(store=OuterRef("pk")).order_by("weekday", "opens")
@@ -418,9 +408,9 @@ def _public_store(shape: None, *, store_id: int, at: dt.datetime) -> QuerySet:
             lat=_Coordinate(F("location"), function="ST_Y"),
             lng=_Coordinate(F("location"), function="ST_X"),
             category_rows=categories(stores=OuterRef("pk")),
-            bay_rows=_json_rows(bays, category_rows=categories(bays=OuterRef("pk"))),
-            hour_rows=_json_rows(hours),
-            event_rows=_json_rows(events),
+            bay_rows=json_rows(bays, category_rows=categories(bays=OuterRef("pk"))),
+            hour_rows=json_rows(hours),
+            event_rows=json_rows(events),
             open_now=ExpressionWrapper(_open_at_q(at), output_field=BooleanField()),
         )
         .order_by()
@@ -438,21 +428,12 @@ def _public_store(shape: None, *, store_id: int, at: dt.datetime) -> QuerySet:
     )
 
 
+# The public page's store in one statement, compiled once (chefu.prepared): the store, its reputation, categories,
+# active bays with theirs, hours and status trail as JSON, and whether it is open. Built by the ORM as six queries, it
+# cost about 7 ms of Python per page, far more than PostgreSQL's time for all of them.
 _PUBLIC_STORE = PreparedQuery(
     _public_store, {"store_id": -7_000_021, "at": dt.datetime(1901, 3, 4, 5, 6, 7, 890123, tzinfo=dt.UTC)}
 )
-
-
-def _from_json(model: type[Model], db: str, item) -> Model:
-    """A model instance from one of :func:`_json_rows`'s objects, its values as the ORM would give them: each read
-    from its JSON form by its field (a JSON column's value is already the decoded JSON)."""
-    item = json_value(item)
-    fields = model._meta.concrete_fields
-    values = [
-        item[f.attname] if item[f.attname] is None or isinstance(f, JSONField) else f.to_python(item[f.attname])
-        for f in fields
-    ]
-    return model.from_db(db, [f.attname for f in fields], values)
 
 
 def store_get_public(*, store_id: int, at: dt.datetime | None = None) -> Store:
@@ -474,15 +455,17 @@ def store_get_public(*, store_id: int, at: dt.datetime | None = None) -> Store:
     if row["reputation__store_id"] is not None:
         reputation = instance_from_row(reputation_relation.related_model, db, row, prefix="reputation__")
     reputation_relation.set_cached_value(store, reputation)
-    relation_given(store, "categories", [_from_json(category, db, item) for item in row["category_rows"]])
+    relation_given(store, "categories", [instance_from_json(category, db, item) for item in row["category_rows"]])
     bays = []
     for item in map(json_value, row["bay_rows"]):
-        bay = _from_json(Bay, db, item)
-        relation_given(bay, "categories", [_from_json(category, db, c) for c in item["category_rows"]])
+        bay = instance_from_json(Bay, db, item)
+        relation_given(bay, "categories", [instance_from_json(category, db, c) for c in item["category_rows"]])
         bays.append(bay)
     relation_given(store, "bays", bays)
-    relation_given(store, "opening_hours", [_from_json(OpeningHours, db, item) for item in row["hour_rows"]])
-    relation_given(store, "status_events", [_from_json(StoreStatusEvent, db, item) for item in row["event_rows"]])
+    relation_given(store, "opening_hours", [instance_from_json(OpeningHours, db, item) for item in row["hour_rows"]])
+    relation_given(
+        store, "status_events", [instance_from_json(StoreStatusEvent, db, item) for item in row["event_rows"]]
+    )
     return store
 
 
